@@ -1,0 +1,85 @@
+# pgml_worker: machine learning inside PostgreSQL, served from shared memory.
+#
+# Two shared objects (see docs/architecture.md):
+#   pgml_worker.so  preloaded into the postmaster: registry, predict, vectors,
+#                   stat views.  Links msgpack-c only.  Never XGBoost/OpenBLAS.
+#   pgml_train.so   loaded only by the training worker and by backends that
+#                   call pgml.train(): XGBoost, OpenBLAS/LAPACK, msgpack pack.
+
+EXTENSION = pgml_worker
+EXTVERSION = 0.1.0
+
+MODULE_big = pgml_worker
+OBJS = \
+	src/pgml_worker.o \
+	src/registry.o \
+	src/image.o \
+	src/tree_eval.o \
+	src/predict.o \
+	src/queue.o \
+	src/stat.o \
+	src/vector.o \
+	src/datasets.o
+
+TRAIN_LIB = pgml_train
+TRAIN_OBJS = \
+	src/train/worker.o \
+	src/train/job.o \
+	src/train/data.o \
+	src/train/xgb.o \
+	src/train/native.o \
+	src/train/linear.o \
+	src/train/metrics.o \
+	src/train/artifact.o
+
+SQL_PARTS = $(sort $(wildcard sql/parts/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATASETS = $(wildcard data/*.csv)
+
+SHLIB_LINK = $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
+TRAIN_LINK = -lxgboost -lopenblas -llapacke $(SHLIB_LINK) -lm
+
+PG_CPPFLAGS = -I$(srcdir)/include
+PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare \
+	$(if $(PGML_WERROR),-Werror)
+
+REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --outputdir=test/results_dir \
+	--temp-instance=test/tmp_check --temp-config=test/regress.conf \
+	--load-extension=$(EXTENSION)
+TAP_TESTS = 1
+PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
+
+EXTRA_CLEAN = $(TRAIN_LIB)$(DLSUFFIX) $(TRAIN_OBJS) test/results_dir test/tmp_check
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+# No JIT bitcode: predict is a C function call, there is nothing to inline.
+override with_llvm = no
+include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+
+all: $(TRAIN_LIB)$(DLSUFFIX)
+
+$(TRAIN_OBJS): CFLAGS += $(CFLAGS_SL)
+
+$(TRAIN_LIB)$(DLSUFFIX): $(TRAIN_OBJS)
+	$(CC) $(CFLAGS) -shared -o $@ $(TRAIN_OBJS) $(LDFLAGS) $(LDFLAGS_SL) $(TRAIN_LINK)
+
+install: install-pgml-extra
+install-pgml-extra: $(TRAIN_LIB)$(DLSUFFIX)
+	$(INSTALL_SHLIB) $(TRAIN_LIB)$(DLSUFFIX) '$(DESTDIR)$(pkglibdir)/'
+	$(MKDIR_P) '$(DESTDIR)$(datadir)/$(EXTENSION)'
+	$(if $(DATASETS),$(INSTALL_DATA) $(DATASETS) '$(DESTDIR)$(datadir)/$(EXTENSION)/')
+
+uninstall: uninstall-pgml-extra
+uninstall-pgml-extra:
+	rm -f '$(DESTDIR)$(pkglibdir)/$(TRAIN_LIB)$(DLSUFFIX)'
+	rm -rf '$(DESTDIR)$(datadir)/$(EXTENSION)'
+
+.PHONY: install-pgml-extra uninstall-pgml-extra bench
+bench:
+	bash bench/run.sh

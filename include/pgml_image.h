@@ -1,0 +1,77 @@
+/*
+ * pgml_image.h
+ *	  The shared image: a flat, pointer-free, position-independent layout of
+ *	  a model, compiled from its msgpack artifact, that lives in a DSM segment
+ *	  and is evaluated in place by any backend.
+ *
+ *	  image.c	   artifact (untrusted bytes) -> validated image
+ *	  tree_eval.c  evaluation of an image on one row of float32 features
+ *
+ * Contract:
+ *	- pgml_image_compile() treats the artifact as untrusted: every count,
+ *	  index and offset is checked; a bad artifact raises
+ *	  ERRCODE_DATA_CORRUPTED with a detail naming what is wrong, never a crash.
+ *	- The image begins with a PgmlImageHeader; everything after it is found by
+ *	  offsets from the start of the image.  It is valid at any address
+ *	  (8-byte aligned) and is never written after publication.
+ *	- Evaluation functions never allocate and never raise errors: the caller
+ *	  checks the feature count first.  NaN features are missing values.
+ */
+#ifndef PGML_IMAGE_H
+#define PGML_IMAGE_H
+
+#include "postgres.h"
+
+#define PGML_IMAGE_MAGIC	0x504D4C49	/* "PMLI" */
+#define PGML_IMAGE_VERSION	1
+
+typedef struct PgmlImageHeader
+{
+	uint32		magic;
+	uint32		version;
+	uint64		total_size;		/* bytes, including this header */
+	int32		task;			/* PgmlTask */
+	int32		algorithm;		/* PgmlAlgorithm */
+	int32		output;			/* PgmlOutput */
+	int32		n_features;
+	int32		n_outputs;
+	int32		n_classes;
+	/* the rest is private to image.c / tree_eval.c */
+} PgmlImageHeader;
+
+/*
+ * Validate an artifact and compile it into an image, palloc'd in the current
+ * memory context.  *size receives the image size.
+ */
+extern PgmlImageHeader *pgml_image_compile(const char *artifact, Size len,
+										   Size *size);
+
+/* Cheap sanity check of an image already in memory (magic, version, size). */
+extern bool pgml_image_check(const void *image, Size size);
+
+/*
+ * Raw outputs for one row: n_outputs values.  For trees, float32 margins
+ * after the output transform (probabilities for SIGMOID/SOFTMAX, exp for EXP),
+ * equal to XGBoost's own predict output bit for bit.  For linear models, the
+ * same transform applied in double and rounded to float.
+ */
+extern void pgml_image_predict_raw(const PgmlImageHeader *image,
+								   const float *x, float *out);
+
+/*
+ * The prediction pgml.predict returns for one row: the regression value, or
+ * for classification the original label value (classes[argmax]).
+ */
+extern double pgml_image_predict(const PgmlImageHeader *image, const float *x);
+
+/*
+ * Class probabilities for one row, n_classes values (binary models give
+ * [1 - p, p]).  Only for classification images.
+ */
+extern void pgml_image_predict_proba(const PgmlImageHeader *image,
+									 const float *x, float *out);
+
+/* Label value of class k (0 <= k < n_classes). */
+extern double pgml_image_class_label(const PgmlImageHeader *image, int32 k);
+
+#endif							/* PGML_IMAGE_H */

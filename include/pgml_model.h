@@ -1,0 +1,97 @@
+/*
+ * pgml_model.h
+ *	  The logical content of a trained model, as trainers produce it and as
+ *	  the msgpack artifact stores it.
+ *
+ * Contract:
+ *	- Trainers (xgb.c, linear.c) fill a PgmlModel; artifact.c packs it into
+ *	  the msgpack artifact stored in pgml.models.artifact.
+ *	- image.c (in the preloaded library) validates an artifact and compiles it
+ *	  into a flat shared image; it never sees a PgmlModel.
+ *	- All arrays are palloc'd in the caller's memory context.
+ *
+ * Semantics every producer and consumer must follow:
+ *	- Trees use XGBoost's own conventions: go left iff x[split] < split_cond
+ *	  (float32 compare; equal goes right); a missing value (NaN) goes left iff
+ *	  default_left; a leaf (left_child == -1) has its value in split_cond, with
+ *	  the learning rate already folded in.  Child indexes are local to a tree.
+ *	- margin[g] = base_margin + sum of leaf values of trees with tree_group ==
+ *	  g, summed in float32 in tree order.
+ *	- Linear: margin[g] = intercept[g] + sum_j coef[g * n_features + j] * x[j],
+ *	  in double.
+ *	- output turns margins into predictions (see PgmlOutput).
+ *	- Classification: classes[] holds the original label values in ascending
+ *	  order; a class index k means label classes[k].  Binary models have one
+ *	  margin (n_outputs == 1), probability of classes[1].
+ */
+#ifndef PGML_MODEL_H
+#define PGML_MODEL_H
+
+#include "postgres.h"
+
+/*
+ * The artifact is one msgpack map (see docs/artifact.md).  Keys every reader
+ * may rely on: "magic" (str PGML_ARTIFACT_MAGIC), "version" (uint), and
+ * "booster" (bin: XGBoost's own UBJSON model bytes; absent for linear
+ * models).
+ */
+#define PGML_ARTIFACT_MAGIC		"pgml_worker"
+#define PGML_ARTIFACT_VERSION	1
+
+typedef enum PgmlTask
+{
+	PGML_TASK_REGRESSION = 1,
+	PGML_TASK_CLASSIFICATION = 2
+} PgmlTask;
+
+typedef enum PgmlAlgorithm
+{
+	PGML_ALGO_XGBOOST = 1,
+	PGML_ALGO_LINEAR = 2,		/* OLS (regression) */
+	PGML_ALGO_LOGISTIC = 3		/* logistic regression (classification) */
+} PgmlAlgorithm;
+
+typedef enum PgmlOutput
+{
+	PGML_OUTPUT_IDENTITY = 1,	/* prediction = margin */
+	PGML_OUTPUT_SIGMOID = 2,	/* binary: p = sigmoid(margin) */
+	PGML_OUTPUT_SOFTMAX = 3,	/* multiclass: p = softmax(margins) */
+	PGML_OUTPUT_EXP = 4			/* poisson/gamma/tweedie: exp(margin) */
+} PgmlOutput;
+
+typedef struct PgmlModel
+{
+	PgmlTask	task;
+	PgmlAlgorithm algorithm;
+	PgmlOutput	output;
+	int32		n_features;
+	int32		n_outputs;		/* margins per row: 1, or n_classes */
+	int32		n_classes;		/* 0 for regression */
+	double	   *classes;		/* [n_classes], ascending */
+
+	/* tree ensembles (algorithm == PGML_ALGO_XGBOOST) */
+	float		base_margin;	/* already in margin space */
+	int32		n_trees;
+	int32		n_nodes;		/* total over all trees */
+	int32	   *tree_group;		/* [n_trees] */
+	int32	   *tree_offset;	/* [n_trees + 1], first node of each tree */
+	int32	   *split_index;	/* [n_nodes] feature index (leaves: 0) */
+	float	   *split_cond;		/* [n_nodes] threshold, or leaf value */
+	int32	   *left_child;		/* [n_nodes] tree-local, -1 for a leaf */
+	int32	   *right_child;	/* [n_nodes] tree-local, -1 for a leaf */
+	bool	   *default_left;	/* [n_nodes] */
+
+	/* linear models */
+	double	   *coef;			/* [n_outputs * n_features], row-major */
+	double	   *intercept;		/* [n_outputs] */
+
+	/* XGBoost's own serialized model (UBJSON), for export; may be NULL */
+	char	   *booster;
+	Size		booster_len;
+
+	/* JSON texts, may be NULL */
+	char	   *hyperparams_json;
+	char	   *metrics_json;
+} PgmlModel;
+
+#endif							/* PGML_MODEL_H */

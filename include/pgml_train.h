@@ -1,0 +1,86 @@
+/*
+ * pgml_train.h
+ *	  Contracts of the training library (pgml_train.so).  Nothing declared
+ *	  here may be called from the postmaster or from pgml_worker.so: these
+ *	  modules link XGBoost (OpenMP) and OpenBLAS.
+ *
+ *	  data.c	 relation -> PgmlDataset (dense float32 matrix + labels)
+ *	  xgb.c		 XGBoost training -> PgmlModel trees + native booster bytes
+ *	  linear.c	 OLS / logistic regression on OpenBLAS/LAPACK -> PgmlModel coef
+ *	  metrics.c	 held-out metrics as a JSON object text
+ *	  artifact.c PgmlModel -> msgpack artifact (bytea)
+ *	  job.c		 one training job, from parameters to a deployed model
+ *	  worker.c	 the background worker that owns pgml.train_queue
+ */
+#ifndef PGML_TRAIN_H
+#define PGML_TRAIN_H
+
+#include "postgres.h"
+#include "lib/stringinfo.h"
+#include "utils/jsonb.h"
+
+#include "pgml_model.h"
+
+/*
+ * The matrix a trainer sees: dense, row-major, float32, NaN for a missing
+ * value.  For classification y holds class indexes 0 .. n_classes - 1 (as
+ * double); for regression the target itself.
+ */
+typedef struct PgmlTrainInput
+{
+	const float *x;				/* [n_rows * n_features] */
+	const double *y;			/* [n_rows] */
+	int64		n_rows;
+	int32		n_features;
+	int32		n_classes;		/* 0 for regression */
+	PgmlTask	task;
+	Jsonb	   *hyperparams;	/* validated by the trainer; may be NULL */
+	int			nthread;		/* explicit thread count for XGBoost/BLAS */
+	uint64		seed;
+} PgmlTrainInput;
+
+/*
+ * Called by trainers between iterations (boosting rounds, solver steps).
+ * Runs CHECK_FOR_INTERRUPTS() and raises an error if the job was cancelled.
+ * Must be called from the main thread only.
+ */
+extern void pgml_train_check_cancel(void);
+
+/* Round progress report for pgml.stat_worker; may be called every round. */
+extern void pgml_train_report_progress(int32 done, int32 total);
+
+/*
+ * xgb.c: train an XGBoost ensemble.  Validates in->hyperparams (an unknown
+ * key or a bad value is an ERRCODE_INVALID_PARAMETER_VALUE error naming it),
+ * fills m->trees, base_margin, output, n_outputs, booster bytes.  Frees every
+ * XGBoost handle on the error path too.  m->task, n_features, n_classes,
+ * classes are set by the caller.
+ */
+extern void pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m);
+
+/*
+ * linear.c: ordinary least squares (regression) or logistic regression
+ * (classification, L2 penalty C = 1.0 as scikit-learn's default; binary
+ * uses one margin with sigmoid, multiclass is multinomial with softmax).
+ * Fills m->coef, intercept, n_outputs, output, algorithm.  NaN in x is an
+ * error (the caller already rejects it).
+ */
+extern void pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m);
+
+/*
+ * metrics.c: held-out metrics, as a JSON object text (palloc'd).
+ *	regression:		{"r2":..,"mean_absolute_error":..,"mean_squared_error":..}
+ *	classification: {"accuracy":..,"f1":..,"precision":..,"recall":..}
+ *					(macro averages over classes; binary too)
+ * y_true/y_pred: regression values, or class indexes as double.
+ */
+extern char *pgml_metrics_regression(const double *y_true,
+									 const double *y_pred, int64 n);
+extern char *pgml_metrics_classification(const double *y_true,
+										 const double *y_pred, int64 n,
+										 int32 n_classes);
+
+/* artifact.c: pack a model into its msgpack artifact (a palloc'd bytea). */
+extern bytea *pgml_artifact_pack(const PgmlModel *m);
+
+#endif							/* PGML_TRAIN_H */

@@ -1,0 +1,130 @@
+/*
+ * pgml_worker.h
+ *	  Shared declarations of the preloaded library (pgml_worker.so): GUCs,
+ *	  the model registry in shared memory, the queue's wake-up and cancel
+ *	  signals, and the per-module init functions _PG_init calls.
+ *
+ *	  pgml_worker.c	_PG_init, GUCs, worker registration
+ *	  registry.c	shared registry of published models (DSM segments)
+ *	  queue.c		commit-time wake-up of the worker, job cancellation
+ *	  predict.c		SQL predict functions (registry -> image -> tree_eval)
+ *	  stat.c		pgml.stat_* views
+ *	  vector.c		vector functions
+ *	  datasets.c	pgml.load_dataset
+ */
+#ifndef PGML_WORKER_H
+#define PGML_WORKER_H
+
+#include "postgres.h"
+#include "storage/latch.h"
+#include "port/atomics.h"
+#include "storage/spin.h"
+#include "utils/timestamp.h"
+
+#include "pgml_image.h"
+
+/* GUCs */
+extern char *pgml_database;
+extern int	pgml_max_models;
+extern int	pgml_nthread;
+extern int	pgml_naptime;
+
+/* true when loaded through shared_preload_libraries */
+extern bool pgml_preloaded;
+
+/* Raise an error with a hint unless pgml_worker was preloaded. */
+extern void pgml_require_preload(void);
+
+/* ---- registry.c ---- */
+
+/* Size of a project name, including the terminating NUL. */
+#define PGML_PROJECT_LEN	128
+
+extern void pgml_registry_shmem_request(void);
+extern void pgml_registry_shmem_startup(void);
+
+/*
+ * A backend's mapping of one published model.  Lives in a per-call cache
+ * (fn_extra) or in the backend-local table in registry.c.
+ */
+typedef struct PgmlModelRef
+{
+	int			slot;			/* registry slot, -1 if none */
+	uint64		generation;		/* slot generation this mapping is for */
+	int64		model_id;
+	const PgmlImageHeader *image;
+} PgmlModelRef;
+
+/*
+ * Find the deployed model of a project in the current database and map it:
+ * the fast path compares one atomic generation; on a miss the image is
+ * compiled from pgml.models once per server.  Errors if the project has no
+ * deployed model.
+ */
+extern void pgml_registry_get(const char *project, PgmlModelRef *ref);
+
+/* Same, by model id (published in a slot of its own, keyed by the id). */
+extern void pgml_registry_get_by_id(int64 model_id, PgmlModelRef *ref);
+
+/* Is ref still current?  One atomic read. */
+extern bool pgml_registry_ref_valid(const PgmlModelRef *ref);
+
+/* Count a predict call of nrows rows against the slot of ref. */
+extern void pgml_registry_count(const PgmlModelRef *ref, int64 nrows);
+
+/*
+ * Publish an image as the deployed model of a project, transactionally:
+ * the image is copied into a new pinned DSM segment now; the registry slot
+ * swaps to it when the current transaction commits, and the segment is
+ * destroyed if it aborts.
+ */
+extern void pgml_registry_deploy(const char *project, int64 model_id,
+								 const char *algorithm,
+								 const PgmlImageHeader *image, Size size);
+
+/* One row per published slot, for pgml.stat_models. */
+typedef struct PgmlSlotStats
+{
+	Oid			dboid;
+	char		project[PGML_PROJECT_LEN];
+	int64		model_id;
+	char		algorithm[32];
+	uint64		bytes;
+	uint64		generation;
+	uint64		loads;
+	uint64		predict_calls;
+	uint64		rows_predicted;
+	TimestampTz published_at;
+} PgmlSlotStats;
+
+/* Copies the stats of every used slot; returns the count (palloc'd array). */
+extern int	pgml_registry_stats(PgmlSlotStats **out);
+
+/* ---- queue.c ---- */
+
+/* Shared state of the training worker, for wake-up and pgml.stat_worker. */
+typedef struct PgmlWorkerState
+{
+	pid_t		pid;			/* 0 when not running */
+	Latch	   *latch;			/* the worker's procLatch, or NULL */
+	pg_atomic_uint64 cancel_job;	/* job id whose cancel was committed */
+	int64		current_job;	/* job being trained, 0 if idle */
+	int32		rounds_done;
+	int32		rounds_total;
+	uint64		jobs_succeeded;
+	uint64		jobs_failed;
+	uint64		jobs_cancelled;
+	TimestampTz started_at;
+	TimestampTz last_job_at;
+	slock_t		mutex;			/* protects the plain fields above */
+} PgmlWorkerState;
+
+extern PgmlWorkerState *pgml_worker_state;
+
+extern Size pgml_queue_shmem_size(void);
+extern void pgml_queue_shmem_startup(void);
+
+/* Ask the worker to look at the queue now (sets its latch). */
+extern void pgml_queue_wake_worker(void);
+
+#endif							/* PGML_WORKER_H */

@@ -1,0 +1,77 @@
+-- pgml_worker install script, part 00: schema, tables, the queue.
+-- The install script is the concatenation of sql/parts/*.sql, in name order.
+
+\echo Use "CREATE EXTENSION pgml_worker" to load this file. \quit
+
+CREATE FUNCTION pgml._assert_preloaded() RETURNS void
+    AS 'MODULE_PATHNAME', 'pgml_assert_preloaded' LANGUAGE C;
+SELECT pgml._assert_preloaded();
+
+GRANT USAGE ON SCHEMA pgml TO PUBLIC;
+
+CREATE TABLE pgml.projects (
+    id          bigserial PRIMARY KEY,
+    name        text NOT NULL UNIQUE,
+    task        text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    updated_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE pgml.projects IS 'one row per project: a name, and the task its models solve';
+
+CREATE TABLE pgml.models (
+    id               bigserial PRIMARY KEY,
+    project_id       bigint NOT NULL REFERENCES pgml.projects (id) ON DELETE CASCADE,
+    num_features     integer NOT NULL,
+    algorithm        text NOT NULL,
+    runtime          text NOT NULL DEFAULT 'c',
+    hyperparams      jsonb NOT NULL DEFAULT '{}',
+    status           text NOT NULL DEFAULT 'successful',
+    metrics          jsonb,
+    search           text,
+    search_params    jsonb NOT NULL DEFAULT '{}',
+    search_args      jsonb NOT NULL DEFAULT '{}',
+    relation_name    text,
+    y_column_name    text,
+    test_size        real,
+    seed             bigint,
+    artifact         bytea NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    updated_at       timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX ON pgml.models (project_id);
+COMMENT ON TABLE pgml.models IS 'trained models; artifact is the durable msgpack model (docs/artifact.md)';
+
+CREATE TABLE pgml.deployments (
+    id          bigserial PRIMARY KEY,
+    project_id  bigint NOT NULL REFERENCES pgml.projects (id) ON DELETE CASCADE,
+    model_id    bigint NOT NULL REFERENCES pgml.models (id) ON DELETE CASCADE,
+    strategy    text,
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX ON pgml.deployments (project_id, id DESC);
+COMMENT ON TABLE pgml.deployments IS 'deploy history; the newest row of a project is what predict serves';
+
+GRANT SELECT ON pgml.projects, pgml.models, pgml.deployments TO PUBLIC;
+
+CREATE TABLE pgml.train_queue (
+    id             bigserial PRIMARY KEY,
+    project_name   text NOT NULL,
+    task           text,
+    relation_name  text NOT NULL,
+    y_column_name  text NOT NULL,
+    algorithm      text NOT NULL DEFAULT 'linear',
+    hyperparams    jsonb NOT NULL DEFAULT '{}',
+    test_size      real NOT NULL DEFAULT 0.25,
+    queued_by      regrole NOT NULL DEFAULT current_user::regrole,
+    status         text NOT NULL DEFAULT 'queued'
+                   CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+    error          text,
+    model_id       bigint REFERENCES pgml.models (id) ON DELETE SET NULL,
+    deployed       boolean,
+    progress       real,
+    queued_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    started_at     timestamptz,
+    finished_at    timestamptz
+);
+CREATE INDEX train_queue_queued ON pgml.train_queue (id) WHERE status = 'queued';
+COMMENT ON TABLE pgml.train_queue IS 'training jobs; the pgml_worker background worker claims queued rows';

@@ -1,0 +1,2 @@
+/* datasets.c: placeholder, not yet written */
+#include "postgres.h"

@@ -1,0 +1,2 @@
+/* image.c: placeholder, not yet written */
+#include "postgres.h"

@@ -1,0 +1,144 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgml_worker.c
+ *	  Library entry point: GUCs, shared memory hooks, and registration of the
+ *	  training worker.
+ *
+ * This library is loaded into the postmaster through shared_preload_libraries.
+ * Nothing here (nor anything it links) may start a thread: the postmaster
+ * forks every backend, and a forked copy of a thread pool hangs.  XGBoost and
+ * OpenBLAS live in pgml_train.so, which only the worker and backends calling
+ * pgml.train() load.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/guc.h"
+
+#include "pgml_worker.h"
+
+PG_MODULE_MAGIC;
+
+char	   *pgml_database = NULL;
+int			pgml_max_models = 64;
+int			pgml_nthread = 0;
+int			pgml_naptime = 10;
+bool		pgml_preloaded = false;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+void		_PG_init(void);
+static void pgml_shmem_request(void);
+static void pgml_shmem_startup(void);
+
+/* Define GUCs; when preloaded, also hook shared memory and register the worker. */
+void
+_PG_init(void)
+{
+	BackgroundWorker worker;
+
+	DefineCustomStringVariable("pgml_worker.database",
+							   "Database whose pgml.train_queue the training worker serves.",
+							   NULL,
+							   &pgml_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("pgml_worker.max_models",
+							"Maximum number of models published in shared memory at once.",
+							NULL,
+							&pgml_max_models,
+							64, 1, 100000,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgml_worker.nthread",
+							"Threads XGBoost uses to train (0: one per CPU).",
+							NULL,
+							&pgml_nthread,
+							0, 0, 1024,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgml_worker.naptime",
+							"Longest time the training worker sleeps before looking at the queue unprompted.",
+							NULL,
+							&pgml_naptime,
+							10, 1, 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("pgml_worker");
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	pgml_preloaded = true;
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = pgml_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = pgml_shmem_startup;
+
+	/* The worker's code lives in pgml_train.so; the postmaster never loads it. */
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 1;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "pgml_train");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "pgml_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "pgml_worker training worker");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "pgml_worker");
+	RegisterBackgroundWorker(&worker);
+}
+
+/* Reserve the registry and the worker state. */
+static void
+pgml_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	pgml_registry_shmem_request();
+	RequestAddinShmemSpace(pgml_queue_shmem_size());
+}
+
+/* Attach to (or create) the registry and the worker state. */
+static void
+pgml_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	pgml_registry_shmem_startup();
+	pgml_queue_shmem_startup();
+}
+
+/* Raise an error with a hint unless pgml_worker was preloaded. */
+void
+pgml_require_preload(void)
+{
+	if (!pgml_preloaded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pgml_worker must be loaded via shared_preload_libraries"),
+				 errhint("Add pgml_worker to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+PG_FUNCTION_INFO_V1(pgml_assert_preloaded);
+
+/* SQL: called first by the install script. */
+Datum
+pgml_assert_preloaded(PG_FUNCTION_ARGS)
+{
+	pgml_require_preload();
+	PG_RETURN_VOID();
+}

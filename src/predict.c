@@ -1,0 +1,2 @@
+/* predict.c: placeholder, not yet written */
+#include "postgres.h"

@@ -1,0 +1,797 @@
+/*-------------------------------------------------------------------------
+ *
+ * registry.c
+ *	  The server-wide registry of published models: a fixed array of slots
+ *	  in the main shared memory, each pointing at one DSM segment that holds
+ *	  a compiled model image (see image.c).
+ *
+ * A slot is keyed by (database, project) for "the deployed model of a
+ * project", or by (database, model id) for predict-by-id.  Backends map the
+ * segment once and evaluate the image in place; nothing is deserialized per
+ * connection.
+ *
+ * Locking rules
+ * -------------
+ * - registry->lock (LWLock) protects the identity of every slot: in_use,
+ *   key, model_id, handle, bytes, algorithm, published_at.  Writers hold it
+ *   exclusively; readers that map a segment hold it shared *while attaching*,
+ *   so the segment cannot be unpinned (and destroyed) in between.
+ * - Each slot's generation is an atomic; it changes (under the exclusive
+ *   lock) whenever the slot's segment changes.  Generations come from one
+ *   server-wide counter, so a reused slot never repeats a value.  The predict
+ *   hot path is one atomic read of it.
+ * - registry->load_lock (LWLock) serializes compiling an image on a miss, so
+ *   that one compile happens per server, not one per racing backend.  It is
+ *   taken before registry->lock, never after.
+ * - Counters (loads, calls, rows) are atomics, read without a lock.
+ *
+ * Publication is transactional: pgml_registry_deploy() creates and pins the
+ * new segment at once, but the slot swaps to it only in the commit callback;
+ * on abort the segment is unpinned and so destroyed.  The old segment is
+ * unpinned after the swap; backends still mapping it keep a valid mapping
+ * until they notice the new generation and detach.
+ *
+ * After a crash-restart the registry is zeroed and every segment is gone;
+ * the first predict of each project compiles it again from pgml.models.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "pgml_worker.h"
+
+/* TEMPORARY while image.c is being written: lets the library load. */
+#pragma weak pgml_image_check
+#pragma weak pgml_image_compile
+
+typedef struct PgmlSlot
+{
+	bool		in_use;
+	bool		by_id;			/* keyed by model_id rather than project */
+	Oid			dboid;
+	char		project[PGML_PROJECT_LEN];
+	int64		model_id;
+	char		algorithm[32];
+	dsm_handle	handle;
+	uint64		bytes;
+	TimestampTz published_at;
+	pg_atomic_uint64 generation;
+	pg_atomic_uint64 loads;
+	pg_atomic_uint64 predict_calls;
+	pg_atomic_uint64 rows_predicted;
+	pg_atomic_uint64 last_used; /* registry clock at last resolve, for LRU */
+} PgmlSlot;
+
+typedef struct PgmlRegistry
+{
+	LWLock	   *lock;
+	LWLock	   *load_lock;
+	int			nslots;
+	pg_atomic_uint64 next_generation;
+	pg_atomic_uint64 clock;
+	PgmlSlot	slots[FLEXIBLE_ARRAY_MEMBER];
+} PgmlRegistry;
+
+/* A backend's mapping of the segment a slot pointed at. */
+typedef struct LocalMap
+{
+	dsm_handle	handle;
+	dsm_segment *seg;
+} LocalMap;
+
+/* A deploy waiting for the end of its (sub)transaction. */
+typedef struct PendingDeploy
+{
+	struct PendingDeploy *next;
+	SubTransactionId subid;
+	bool		invalidate_only;	/* drop slots of model_id / database */
+	bool		whole_database;
+	Oid			dboid;
+	char		project[PGML_PROJECT_LEN];
+	int64		model_id;
+	char		algorithm[32];
+	dsm_handle	handle;
+	uint64		bytes;
+} PendingDeploy;
+
+static PgmlRegistry *registry = NULL;
+static LocalMap *local_maps = NULL;
+static PendingDeploy *pending = NULL;
+static bool callbacks_registered = false;
+
+#define REGISTRY_TRANCHE "pgml_worker"
+
+static Size
+registry_size(void)
+{
+	return add_size(offsetof(PgmlRegistry, slots),
+					mul_size(sizeof(PgmlSlot), pgml_max_models));
+}
+
+/* shmem_request_hook part: reserve the slot array and two LWLocks. */
+void
+pgml_registry_shmem_request(void)
+{
+	RequestAddinShmemSpace(registry_size());
+	RequestNamedLWLockTranche(REGISTRY_TRANCHE, 2);
+}
+
+/* shmem_startup_hook part: create or attach the registry. */
+void
+pgml_registry_shmem_startup(void)
+{
+	bool		found;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	registry = ShmemInitStruct("pgml_worker registry", registry_size(), &found);
+	if (!found)
+	{
+		LWLockPadded *locks = GetNamedLWLockTranche(REGISTRY_TRANCHE);
+
+		memset(registry, 0, registry_size());
+		registry->lock = &locks[0].lock;
+		registry->load_lock = &locks[1].lock;
+		registry->nslots = pgml_max_models;
+		pg_atomic_init_u64(&registry->next_generation, 1);
+		pg_atomic_init_u64(&registry->clock, 1);
+		for (int i = 0; i < registry->nslots; i++)
+		{
+			PgmlSlot   *s = &registry->slots[i];
+
+			pg_atomic_init_u64(&s->generation, 0);
+			pg_atomic_init_u64(&s->loads, 0);
+			pg_atomic_init_u64(&s->predict_calls, 0);
+			pg_atomic_init_u64(&s->rows_predicted, 0);
+			pg_atomic_init_u64(&s->last_used, 0);
+		}
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Error out unless the registry exists (library preloaded). */
+static void
+registry_check(void)
+{
+	pgml_require_preload();
+	if (registry == NULL)
+		elog(ERROR, "pgml_worker registry is not initialized");
+	if (local_maps == NULL)
+		local_maps = MemoryContextAllocZero(TopMemoryContext,
+											sizeof(LocalMap) * registry->nslots);
+}
+
+/* Find the slot of a key; caller holds registry->lock. -1 if none. */
+static int
+slot_find(Oid dboid, bool by_id, const char *project, int64 model_id)
+{
+	for (int i = 0; i < registry->nslots; i++)
+	{
+		PgmlSlot   *s = &registry->slots[i];
+
+		if (!s->in_use || s->dboid != dboid || s->by_id != by_id)
+			continue;
+		if (by_id ? s->model_id == model_id : strcmp(s->project, project) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Pick a slot for a new key: a free one, else the least recently used one
+ * (its segment is unpinned by the caller).  Caller holds the lock exclusive.
+ */
+static int
+slot_choose(void)
+{
+	int			victim = -1;
+	uint64		oldest = PG_UINT64_MAX;
+
+	for (int i = 0; i < registry->nslots; i++)
+	{
+		PgmlSlot   *s = &registry->slots[i];
+		uint64		used;
+
+		if (!s->in_use)
+			return i;
+		used = pg_atomic_read_u64(&s->last_used);
+		if (used < oldest)
+		{
+			oldest = used;
+			victim = i;
+		}
+	}
+	return victim;
+}
+
+/*
+ * Point slot i at a new segment (or clear it when handle is
+ * DSM_HANDLE_INVALID).  Caller holds the lock exclusive.  Returns the
+ * segment to unpin once the lock is released, or DSM_HANDLE_INVALID.
+ */
+static dsm_handle
+slot_set(int i, const PendingDeploy *d, bool by_id, bool count_load)
+{
+	PgmlSlot   *s = &registry->slots[i];
+	dsm_handle	old = s->in_use ? s->handle : DSM_HANDLE_INVALID;
+	bool		same_key;
+
+	same_key = s->in_use && s->dboid == d->dboid && s->by_id == by_id &&
+		(by_id ? s->model_id == d->model_id : strcmp(s->project, d->project) == 0);
+
+	if (!same_key)
+	{
+		/* a new key: counters start over */
+		pg_atomic_write_u64(&s->loads, 0);
+		pg_atomic_write_u64(&s->predict_calls, 0);
+		pg_atomic_write_u64(&s->rows_predicted, 0);
+	}
+	s->in_use = true;
+	s->by_id = by_id;
+	s->dboid = d->dboid;
+	strlcpy(s->project, d->project, PGML_PROJECT_LEN);
+	s->model_id = d->model_id;
+	strlcpy(s->algorithm, d->algorithm, sizeof(s->algorithm));
+	s->handle = d->handle;
+	s->bytes = d->bytes;
+	s->published_at = GetCurrentTimestamp();
+	if (count_load)
+		pg_atomic_fetch_add_u64(&s->loads, 1);
+	pg_atomic_write_u64(&s->last_used, pg_atomic_fetch_add_u64(&registry->clock, 1));
+	pg_atomic_write_u64(&s->generation,
+						pg_atomic_fetch_add_u64(&registry->next_generation, 1));
+	return old;
+}
+
+/* Clear slot i; caller holds the lock exclusive.  Returns the handle to unpin. */
+static dsm_handle
+slot_clear(int i)
+{
+	PgmlSlot   *s = &registry->slots[i];
+	dsm_handle	old = s->handle;
+
+	s->in_use = false;
+	s->handle = DSM_HANDLE_INVALID;
+	pg_atomic_write_u64(&s->generation,
+						pg_atomic_fetch_add_u64(&registry->next_generation, 1));
+	return old;
+}
+
+/* Drop the server-wide pin of a segment that no slot points at any more. */
+static void
+segment_release(dsm_handle h)
+{
+	if (h != DSM_HANDLE_INVALID)
+		dsm_unpin_segment(h);
+}
+
+/*
+ * Copy an image into a new pinned DSM segment and return its handle.  The
+ * creating backend detaches at once; the pin keeps the segment alive.
+ */
+static dsm_handle
+segment_create(const PgmlImageHeader *image, Size size)
+{
+	dsm_segment *seg;
+	dsm_handle	h;
+
+	seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("too many dynamic shared memory segments to publish a model"),
+				 errhint("Lower pgml_worker.max_models or raise max_connections.")));
+	memcpy(dsm_segment_address(seg), image, size);
+	dsm_pin_segment(seg);
+	h = dsm_segment_handle(seg);
+	dsm_detach(seg);
+	return h;
+}
+
+/* Transaction callback: apply pending deploys at commit, drop them at abort. */
+static void
+registry_xact_callback(XactEvent event, void *arg)
+{
+	PendingDeploy *list;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+	if (pending == NULL)
+		return;
+
+	/* the list is pushed at the head: reverse it to apply in deploy order */
+	list = NULL;
+	while (pending)
+	{
+		PendingDeploy *d = pending;
+
+		pending = d->next;
+		d->next = list;
+		list = d;
+	}
+
+	while (list)
+	{
+		PendingDeploy *d = list;
+		dsm_handle	release[2] = {DSM_HANDLE_INVALID, DSM_HANDLE_INVALID};
+
+		list = d->next;
+		if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+		{
+			LWLockAcquire(registry->lock, LW_EXCLUSIVE);
+			if (d->invalidate_only)
+			{
+				int			n = 0;
+
+				for (int i = 0; i < registry->nslots; i++)
+				{
+					PgmlSlot   *s = &registry->slots[i];
+
+					if (!s->in_use || s->dboid != d->dboid)
+						continue;
+					if (!d->whole_database && s->model_id != d->model_id)
+						continue;
+					/* unpin outside the lock, a few at a time */
+					if (n == 2)
+					{
+						LWLockRelease(registry->lock);
+						segment_release(release[0]);
+						segment_release(release[1]);
+						release[0] = release[1] = DSM_HANDLE_INVALID;
+						n = 0;
+						LWLockAcquire(registry->lock, LW_EXCLUSIVE);
+						if (!s->in_use)
+							continue;
+					}
+					release[n++] = slot_clear(i);
+				}
+			}
+			else
+			{
+				int			i = slot_find(d->dboid, false, d->project, 0);
+
+				if (i < 0)
+					i = slot_choose();
+				if (i >= 0)
+					release[0] = slot_set(i, d, false, true);
+				else
+					release[0] = d->handle; /* no slot at all: drop it */
+			}
+			LWLockRelease(registry->lock);
+		}
+		else if (!d->invalidate_only)
+			release[0] = d->handle;
+
+		segment_release(release[0]);
+		segment_release(release[1]);
+		pfree(d);
+	}
+}
+
+/* Subtransaction callback: forget deploys of an aborted savepoint. */
+static void
+registry_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						  SubTransactionId parentSubid, void *arg)
+{
+	PendingDeploy **link = &pending;
+
+	while (*link)
+	{
+		PendingDeploy *d = *link;
+
+		if (d->subid == mySubid)
+		{
+			if (event == SUBXACT_EVENT_COMMIT_SUB)
+				d->subid = parentSubid;
+			else if (event == SUBXACT_EVENT_ABORT_SUB)
+			{
+				*link = d->next;
+				if (!d->invalidate_only)
+					segment_release(d->handle);
+				pfree(d);
+				continue;
+			}
+		}
+		link = &d->next;
+	}
+}
+
+/* Queue an action for the end of the transaction. */
+static PendingDeploy *
+pending_add(void)
+{
+	PendingDeploy *d;
+
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(registry_xact_callback, NULL);
+		RegisterSubXactCallback(registry_subxact_callback, NULL);
+		callbacks_registered = true;
+	}
+	d = MemoryContextAllocZero(TopMemoryContext, sizeof(PendingDeploy));
+	d->subid = GetCurrentSubTransactionId();
+	d->dboid = MyDatabaseId;
+	d->handle = DSM_HANDLE_INVALID;
+	d->next = pending;
+	pending = d;
+	return d;
+}
+
+/* Publish an image as the deployed model of a project, at commit. */
+void
+pgml_registry_deploy(const char *project, int64 model_id,
+					 const char *algorithm,
+					 const PgmlImageHeader *image, Size size)
+{
+	PendingDeploy *d;
+	dsm_handle	h;
+
+	registry_check();
+	if (strlen(project) >= PGML_PROJECT_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("project name is too long"),
+				 errdetail("Project names are limited to %d bytes.", PGML_PROJECT_LEN - 1)));
+
+	h = segment_create(image, size);
+	d = pending_add();
+	strlcpy(d->project, project, PGML_PROJECT_LEN);
+	d->model_id = model_id;
+	strlcpy(d->algorithm, algorithm, sizeof(d->algorithm));
+	d->handle = h;
+	d->bytes = size;
+}
+
+/*
+ * At commit, drop every slot serving model_id (or, when model_id is 0, every
+ * slot of the current database): the next predict compiles from pgml.models.
+ */
+static void
+registry_invalidate(int64 model_id)
+{
+	PendingDeploy *d;
+
+	registry_check();
+	d = pending_add();
+	d->invalidate_only = true;
+	d->whole_database = (model_id == 0);
+	d->model_id = model_id;
+}
+
+/* Map the segment of slot i into this backend (lock held shared). */
+static const PgmlImageHeader *
+slot_map(int i)
+{
+	PgmlSlot   *s = &registry->slots[i];
+	LocalMap   *lm = &local_maps[i];
+
+	if (lm->seg != NULL && lm->handle != s->handle)
+	{
+		dsm_detach(lm->seg);
+		lm->seg = NULL;
+	}
+	if (lm->seg == NULL)
+	{
+		dsm_segment *seg = dsm_find_mapping(s->handle);
+
+		if (seg == NULL)
+		{
+			seg = dsm_attach(s->handle);
+			if (seg == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("could not map the shared image of model %lld",
+								(long long) s->model_id)));
+			dsm_pin_mapping(seg);
+		}
+		lm->seg = seg;
+		lm->handle = s->handle;
+	}
+	if (!pgml_image_check(dsm_segment_address(lm->seg), s->bytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("shared image of model %lld is invalid",
+						(long long) s->model_id)));
+	return (const PgmlImageHeader *) dsm_segment_address(lm->seg);
+}
+
+/* Fill ref from slot i under the shared lock; false if the key moved away. */
+static bool
+ref_from_slot(int i, bool by_id, const char *project, int64 model_id,
+			  PgmlModelRef *ref)
+{
+	PgmlSlot   *s;
+	bool		ok = false;
+
+	LWLockAcquire(registry->lock, LW_SHARED);
+	s = &registry->slots[i];
+	if (s->in_use && s->dboid == MyDatabaseId && s->by_id == by_id &&
+		(by_id ? s->model_id == model_id : strcmp(s->project, project) == 0))
+	{
+		ref->slot = i;
+		ref->generation = pg_atomic_read_u64(&s->generation);
+		ref->model_id = s->model_id;
+		ref->image = slot_map(i);
+		pg_atomic_write_u64(&s->last_used,
+							pg_atomic_fetch_add_u64(&registry->clock, 1));
+		ok = true;
+	}
+	LWLockRelease(registry->lock);
+	return ok;
+}
+
+/* Look a key up under the shared lock and map it; false on a miss. */
+static bool
+registry_lookup(bool by_id, const char *project, int64 model_id,
+				PgmlModelRef *ref)
+{
+	int			i;
+
+	LWLockAcquire(registry->lock, LW_SHARED);
+	i = slot_find(MyDatabaseId, by_id, project, model_id);
+	LWLockRelease(registry->lock);
+	if (i < 0)
+		return false;
+	return ref_from_slot(i, by_id, project, model_id, ref);
+}
+
+/*
+ * Read what a miss needs from pgml.models: the deployed model of a project
+ * (by_id false) or a model by id.  Returns the artifact, palloc'd in the
+ * caller's context; errors if there is none.
+ */
+static bytea *
+fetch_artifact(bool by_id, const char *project, int64 *model_id,
+			   char *algorithm)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	bytea	   *artifact = NULL;
+	bool		isnull;
+	int			ret;
+
+	SPI_connect();
+	if (by_id)
+	{
+		Oid			argtypes[1] = {INT8OID};
+		Datum		args[1] = {Int64GetDatum(*model_id)};
+
+		ret = SPI_execute_with_args("SELECT m.id, m.algorithm, m.artifact "
+									"FROM pgml.models m WHERE m.id = $1",
+									1, argtypes, args, NULL, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "could not read pgml.models: %s", SPI_result_code_string(ret));
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model %lld does not exist", (long long) *model_id)));
+	}
+	else
+	{
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		args[1] = {CStringGetTextDatum(project)};
+
+		ret = SPI_execute_with_args("SELECT m.id, m.algorithm, m.artifact "
+									"FROM pgml.projects p "
+									"JOIN pgml.deployments d ON d.project_id = p.id "
+									"JOIN pgml.models m ON m.id = d.model_id "
+									"WHERE p.name = $1 ORDER BY d.id DESC LIMIT 1",
+									1, argtypes, args, NULL, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "could not read pgml.deployments: %s", SPI_result_code_string(ret));
+		if (SPI_processed == 0)
+		{
+			ret = SPI_execute_with_args("SELECT 1 FROM pgml.projects WHERE name = $1",
+										1, argtypes, args, NULL, true, 1);
+			if (ret == SPI_OK_SELECT && SPI_processed > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("project \"%s\" has no deployed model", project),
+						 errhint("Train a model with pgml.train() or deploy one with pgml.deploy().")));
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("project \"%s\" does not exist", project),
+					 errhint("Train a model first: SELECT pgml.train('%s', ...).", project)));
+		}
+	}
+
+	*model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 1, &isnull));
+	{
+		char	   *alg = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+		strlcpy(algorithm, alg ? alg : "", 32);
+	}
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									  3, &isnull);
+		MemoryContext old;
+
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("model %lld has no artifact", (long long) *model_id)));
+		old = MemoryContextSwitchTo(caller);
+		artifact = DatumGetByteaPCopy(d);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return artifact;
+}
+
+/* Resolve a key to a mapped image, compiling it once per server on a miss. */
+static void
+registry_resolve(bool by_id, const char *project, int64 model_id,
+				 PgmlModelRef *ref)
+{
+	bytea	   *artifact;
+	PgmlImageHeader *image;
+	Size		size;
+	PendingDeploy d;
+	int			i;
+	dsm_handle	release = DSM_HANDLE_INVALID;
+	char		algorithm[32];
+	int64		id = model_id;
+
+	registry_check();
+	if (!by_id && strlen(project) >= PGML_PROJECT_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("project \"%s\" does not exist", project)));
+
+	if (registry_lookup(by_id, project, model_id, ref))
+		return;
+
+	/* Miss: read the artifact without holding any LWLock (it may block). */
+	artifact = fetch_artifact(by_id, project, &id, algorithm);
+
+	LWLockAcquire(registry->load_lock, LW_EXCLUSIVE);
+	/* someone may have published it meanwhile */
+	if (registry_lookup(by_id, project, model_id, ref))
+	{
+		LWLockRelease(registry->load_lock);
+		pfree(artifact);
+		return;
+	}
+
+	image = pgml_image_compile(VARDATA_ANY(artifact), VARSIZE_ANY_EXHDR(artifact),
+							   &size);
+	memset(&d, 0, sizeof(d));
+	d.dboid = MyDatabaseId;
+	if (!by_id)
+		strlcpy(d.project, project, PGML_PROJECT_LEN);
+	d.model_id = id;
+	strlcpy(d.algorithm, algorithm, sizeof(d.algorithm));
+	d.handle = segment_create(image, size);
+	d.bytes = size;
+
+	LWLockAcquire(registry->lock, LW_EXCLUSIVE);
+	i = slot_find(MyDatabaseId, by_id, project, model_id);
+	if (i < 0)
+	{
+		i = slot_choose();
+		release = slot_set(i, &d, by_id, true);
+	}
+	else
+		release = d.handle;		/* a deploy won the race: keep its image */
+	LWLockRelease(registry->lock);
+	LWLockRelease(registry->load_lock);
+
+	segment_release(release);
+	pfree(image);
+	pfree(artifact);
+
+	if (!ref_from_slot(i, by_id, project, model_id, ref))
+		registry_resolve(by_id, project, model_id, ref);	/* evicted: again */
+}
+
+/* Find and map the deployed model of a project. */
+void
+pgml_registry_get(const char *project, PgmlModelRef *ref)
+{
+	registry_resolve(false, project, 0, ref);
+}
+
+/* Find and map a model by id. */
+void
+pgml_registry_get_by_id(int64 model_id, PgmlModelRef *ref)
+{
+	registry_resolve(true, NULL, model_id, ref);
+}
+
+/* Is ref still the slot's current image?  One atomic read. */
+bool
+pgml_registry_ref_valid(const PgmlModelRef *ref)
+{
+	return ref->image != NULL && ref->slot >= 0 &&
+		pg_atomic_read_u64(&registry->slots[ref->slot].generation) == ref->generation;
+}
+
+/* Count a predict call against ref's slot. */
+void
+pgml_registry_count(const PgmlModelRef *ref, int64 nrows)
+{
+	PgmlSlot   *s = &registry->slots[ref->slot];
+
+	pg_atomic_fetch_add_u64(&s->predict_calls, 1);
+	pg_atomic_fetch_add_u64(&s->rows_predicted, nrows);
+}
+
+/* Copy the stats of every used slot. */
+int
+pgml_registry_stats(PgmlSlotStats **out)
+{
+	int			n = 0;
+
+	registry_check();
+	*out = palloc0(sizeof(PgmlSlotStats) * registry->nslots);
+	LWLockAcquire(registry->lock, LW_SHARED);
+	for (int i = 0; i < registry->nslots; i++)
+	{
+		PgmlSlot   *s = &registry->slots[i];
+		PgmlSlotStats *st = &(*out)[n];
+
+		if (!s->in_use)
+			continue;
+		st->dboid = s->dboid;
+		if (!s->by_id)
+			strlcpy(st->project, s->project, PGML_PROJECT_LEN);
+		st->model_id = s->model_id;
+		strlcpy(st->algorithm, s->algorithm, sizeof(st->algorithm));
+		st->bytes = s->bytes;
+		st->generation = pg_atomic_read_u64(&s->generation);
+		st->loads = pg_atomic_read_u64(&s->loads);
+		st->predict_calls = pg_atomic_read_u64(&s->predict_calls);
+		st->rows_predicted = pg_atomic_read_u64(&s->rows_predicted);
+		st->published_at = s->published_at;
+		n++;
+	}
+	LWLockRelease(registry->lock);
+	return n;
+}
+
+PG_FUNCTION_INFO_V1(pgml_models_changed);
+
+/*
+ * Trigger on pgml.models (AFTER UPDATE OF artifact OR DELETE, per row): the
+ * model's published images stop being served when the transaction commits.
+ */
+Datum
+pgml_models_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	bool		isnull;
+	Datum		id;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "pgml_models_changed: not called by trigger manager");
+	id = heap_getattr(trigdata->tg_trigtuple, 1,
+					  trigdata->tg_relation->rd_att, &isnull);
+	if (!isnull && pgml_preloaded)
+		registry_invalidate(DatumGetInt64(id));
+	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(pgml_registry_reset_database);
+
+/* SQL: forget every published image of this database, at commit. */
+Datum
+pgml_registry_reset_database(PG_FUNCTION_ARGS)
+{
+	registry_invalidate(0);
+	PG_RETURN_VOID();
+}

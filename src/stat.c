@@ -1,0 +1,2 @@
+/* stat.c: placeholder, not yet written */
+#include "postgres.h"

@@ -1,0 +1,2 @@
+/* artifact.c: placeholder, not yet written */
+#include "postgres.h"

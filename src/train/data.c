@@ -1,0 +1,2 @@
+/* data.c: placeholder, not yet written */
+#include "postgres.h"

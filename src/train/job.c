@@ -1,0 +1,2 @@
+/* job.c: placeholder, not yet written */
+#include "postgres.h"

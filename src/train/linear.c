@@ -1,0 +1,2 @@
+/* linear.c: placeholder, not yet written */
+#include "postgres.h"

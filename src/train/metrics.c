@@ -1,0 +1,2 @@
+/* metrics.c: placeholder, not yet written */
+#include "postgres.h"

@@ -1,0 +1,2 @@
+/* native.c: placeholder, not yet written */
+#include "postgres.h"

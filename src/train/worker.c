@@ -1,0 +1,2 @@
+/* worker.c: placeholder, not yet written */
+#include "postgres.h"

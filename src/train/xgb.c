@@ -1,0 +1,2 @@
+/* xgb.c: placeholder, not yet written */
+#include "postgres.h"

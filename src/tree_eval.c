@@ -1,0 +1,2 @@
+/* tree_eval.c: placeholder, not yet written */
+#include "postgres.h"

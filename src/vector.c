@@ -1,0 +1,2 @@
+/* vector.c: placeholder, not yet written */
+#include "postgres.h"
