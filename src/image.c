@@ -1,2 +1,1038 @@
-/* image.c: placeholder, not yet written */
+/*
+ * image.c
+ *	  Validates a model artifact (untrusted msgpack bytes, see
+ *	  docs/artifact.md) and compiles it into the flat shared image that
+ *	  tree_eval.c evaluates in place (see docs/image.md).
+ *
+ *	  The artifact may have been edited by hand, truncated or damaged, so
+ *	  nothing in it is believed before it is checked: the msgpack structure
+ *	  is skimmed first (every container count must fit in the remaining
+ *	  bytes, nesting is bounded), then every field's type, every count and
+ *	  array length, every node index and feature index is checked.  Any
+ *	  violation is an ERRCODE_DATA_CORRUPTED error whose detail names it.
+ *
+ *	  Trees of depth <= PGML_MAX_PADDED_DEPTH are re-laid out as complete
+ *	  binary trees (breadth-first, padded to the depth of their block) so the
+ *	  evaluator walks them without branches, PGML_BLOCK_LANES trees at a
+ *	  time; deeper trees keep a node-walk layout.  Child indexes are checked
+ *	  to be greater than their parent's, so every walk terminates.
+ */
 #include "postgres.h"
+
+#include <math.h>
+#include <msgpack.h>
+
+#include "port/pg_bswap.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+
+#include "pgml_image.h"
+#include "pgml_model.h"
+#include "image_layout.h"
+
+#define CORRUPT(...) \
+	ereport(ERROR, \
+			(errcode(ERRCODE_DATA_CORRUPTED), \
+			 errmsg("model artifact is corrupted"), \
+			 errdetail(__VA_ARGS__)))
+
+/* Largest nesting of msgpack containers accepted by the skim. */
+#define SKIM_MAX_DEPTH		16
+/* Largest number of top-level keys accepted. */
+#define MAX_FIELDS			64
+/* Largest tree and node counts accepted. */
+#define MAX_TREES			(1 << 24)
+#define MAX_NODES			(INT32_MAX / 2)
+
+/* The fields of an artifact that the image compiler reads. */
+typedef enum FieldId
+{
+	F_MAGIC,
+	F_VERSION,
+	F_TASK,
+	F_ALGORITHM,
+	F_OUTPUT,
+	F_N_FEATURES,
+	F_N_OUTPUTS,
+	F_N_CLASSES,
+	F_CLASSES,
+	F_BASE_MARGIN,
+	F_N_TREES,
+	F_N_NODES,
+	F_TREE_GROUP,
+	F_TREE_OFFSET,
+	F_SPLIT_INDEX,
+	F_SPLIT_COND,
+	F_LEFT_CHILD,
+	F_RIGHT_CHILD,
+	F_DEFAULT_LEFT,
+	F_COEF,
+	F_INTERCEPT,
+	F_BOOSTER,
+	F_HYPERPARAMS,
+	F_METRICS,
+	F_COUNT
+} FieldId;
+
+static const char *const field_names[F_COUNT] = {
+	"magic", "version", "task", "algorithm", "output", "n_features",
+	"n_outputs", "n_classes", "classes", "base_margin", "n_trees", "n_nodes",
+	"tree_group", "tree_offset", "split_index", "split_cond", "left_child",
+	"right_child", "default_left", "coef", "intercept", "booster",
+	"hyperparams", "metrics"
+};
+
+/* The top-level fields, as msgpack objects referencing the artifact bytes. */
+typedef struct Fields
+{
+	bool		present[F_COUNT];
+	msgpack_object obj[F_COUNT];
+} Fields;
+
+/* A little-endian array blob inside the artifact. */
+typedef struct Blob
+{
+	const uint8 *p;
+	int64		n;
+} Blob;
+
+/* A tree's decoded properties, gathered before the image is laid out. */
+typedef struct TreeInfo
+{
+	int32		depth;
+	bool		padded;
+} TreeInfo;
+
+/* Read a big-endian unsigned integer of width bytes. */
+static uint64
+read_be(const uint8 *p, int width)
+{
+	uint64		v = 0;
+	int			i;
+
+	for (i = 0; i < width; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/*
+ * Skim one msgpack object starting at *pp: check that it is complete, that
+ * every container's count can fit in the remaining bytes and that nesting
+ * stays under SKIM_MAX_DEPTH.  Advances *pp.  Returns false if malformed.
+ * This bounds what msgpack-c allocates for the object tree.
+ */
+static bool
+skim_object(const uint8 **pp, const uint8 *end, int depth)
+{
+	const uint8 *p = *pp;
+	uint8		c;
+	uint64		count = 0;		/* container elements */
+	uint64		skip = 0;		/* payload bytes */
+	bool		container = false;
+
+	if (depth > SKIM_MAX_DEPTH || p >= end)
+		return false;
+	c = *p++;
+
+#define NEED(n) do { if ((uint64) (end - p) < (uint64) (n)) return false; } while (0)
+
+	if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)
+		skip = 0;
+	else if (c >= 0x80 && c <= 0x8f)
+	{
+		container = true;
+		count = 2 * (uint64) (c & 0x0f);
+	}
+	else if (c >= 0x90 && c <= 0x9f)
+	{
+		container = true;
+		count = c & 0x0f;
+	}
+	else if (c >= 0xa0 && c <= 0xbf)
+		skip = c & 0x1f;
+	else
+	{
+		switch (c)
+		{
+			case 0xc4:			/* bin 8/16/32, str 8/16/32 */
+			case 0xd9:
+				NEED(1);
+				skip = read_be(p, 1);
+				p += 1;
+				break;
+			case 0xc5:
+			case 0xda:
+				NEED(2);
+				skip = read_be(p, 2);
+				p += 2;
+				break;
+			case 0xc6:
+			case 0xdb:
+				NEED(4);
+				skip = read_be(p, 4);
+				p += 4;
+				break;
+			case 0xc7:			/* ext 8/16/32: length, type, data */
+				NEED(1);
+				skip = read_be(p, 1) + 1;
+				p += 1;
+				break;
+			case 0xc8:
+				NEED(2);
+				skip = read_be(p, 2) + 1;
+				p += 2;
+				break;
+			case 0xc9:
+				NEED(4);
+				skip = read_be(p, 4) + 1;
+				p += 4;
+				break;
+			case 0xca:			/* float 32/64 */
+				skip = 4;
+				break;
+			case 0xcb:
+				skip = 8;
+				break;
+			case 0xcc:			/* uint/int 8..64 */
+			case 0xd0:
+				skip = 1;
+				break;
+			case 0xcd:
+			case 0xd1:
+				skip = 2;
+				break;
+			case 0xce:
+			case 0xd2:
+				skip = 4;
+				break;
+			case 0xcf:
+			case 0xd3:
+				skip = 8;
+				break;
+			case 0xd4:			/* fixext 1/2/4/8/16: type, data */
+				skip = 2;
+				break;
+			case 0xd5:
+				skip = 3;
+				break;
+			case 0xd6:
+				skip = 5;
+				break;
+			case 0xd7:
+				skip = 9;
+				break;
+			case 0xd8:
+				skip = 17;
+				break;
+			case 0xdc:			/* array 16/32 */
+				NEED(2);
+				container = true;
+				count = read_be(p, 2);
+				p += 2;
+				break;
+			case 0xdd:
+				NEED(4);
+				container = true;
+				count = read_be(p, 4);
+				p += 4;
+				break;
+			case 0xde:			/* map 16/32 */
+				NEED(2);
+				container = true;
+				count = 2 * read_be(p, 2);
+				p += 2;
+				break;
+			case 0xdf:
+				NEED(4);
+				container = true;
+				count = 2 * read_be(p, 4);
+				p += 4;
+				break;
+			default:			/* 0xc1 is never used */
+				return false;
+		}
+	}
+
+	if (container)
+	{
+		uint64		i;
+
+		/* every element takes at least one byte */
+		NEED(count);
+		for (i = 0; i < count; i++)
+			if (!skim_object(&p, end, depth + 1))
+				return false;
+	}
+	else
+	{
+		NEED(skip);
+		p += skip;
+	}
+#undef NEED
+	*pp = p;
+	return true;
+}
+
+/*
+ * Unpack the artifact's top-level map into *f.  The objects kept in *f are
+ * scalars, str or bin (which reference the artifact bytes), so the msgpack
+ * zone is destroyed before any error is raised.
+ */
+static void
+unpack_fields(const char *artifact, Size len, Fields *f)
+{
+	const uint8 *p = (const uint8 *) artifact;
+	msgpack_unpacked unpacked;
+	msgpack_unpack_return ret;
+	size_t		off = 0;
+	const char *problem = NULL;
+	int			dup = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (artifact == NULL || len == 0)
+		CORRUPT("The artifact is empty.");
+	if (!skim_object(&p, p + len, 0))
+		CORRUPT("The artifact is not a complete msgpack object (truncated or malformed bytes).");
+	if ((Size) (p - (const uint8 *) artifact) != len)
+		CORRUPT("The artifact has %zu trailing bytes after its msgpack map.",
+				(size_t) (len - (p - (const uint8 *) artifact)));
+
+	msgpack_unpacked_init(&unpacked);
+	ret = msgpack_unpack_next(&unpacked, artifact, len, &off);
+	if (ret != MSGPACK_UNPACK_SUCCESS)
+		problem = (ret == MSGPACK_UNPACK_NOMEM_ERROR) ?
+			"out of memory" : "malformed msgpack";
+	else if (unpacked.data.type != MSGPACK_OBJECT_MAP)
+		problem = "not a map";
+	else if (unpacked.data.via.map.size > MAX_FIELDS)
+		problem = "too many keys";
+	else
+	{
+		uint32		i;
+
+		for (i = 0; i < unpacked.data.via.map.size && problem == NULL; i++)
+		{
+			const msgpack_object_kv *kv = &unpacked.data.via.map.ptr[i];
+			int			k;
+
+			if (kv->key.type != MSGPACK_OBJECT_STR)
+			{
+				problem = "a key that is not a string";
+				break;
+			}
+			for (k = 0; k < F_COUNT; k++)
+			{
+				if (kv->key.via.str.size == strlen(field_names[k]) &&
+					memcmp(kv->key.via.str.ptr, field_names[k],
+						   kv->key.via.str.size) == 0)
+					break;
+			}
+			if (k == F_COUNT)
+				continue;		/* unknown keys are ignored */
+			if (f->present[k])
+			{
+				dup = k;
+				problem = "duplicate key";
+				break;
+			}
+			if (kv->val.type == MSGPACK_OBJECT_ARRAY ||
+				kv->val.type == MSGPACK_OBJECT_MAP)
+				kv = NULL;		/* containers: keep only the type */
+			f->present[k] = true;
+			if (kv != NULL)
+				f->obj[k] = unpacked.data.via.map.ptr[i].val;
+			else
+				f->obj[k].type = unpacked.data.via.map.ptr[i].val.type;
+		}
+	}
+	msgpack_unpacked_destroy(&unpacked);
+
+	if (dup >= 0)
+		CORRUPT("Key \"%s\" appears more than once.", field_names[dup]);
+	if (problem != NULL)
+		CORRUPT("The artifact's msgpack top level is invalid: %s.", problem);
+}
+
+/* Name of a msgpack object type, for error details. */
+static const char *
+type_name(msgpack_object_type t)
+{
+	switch (t)
+	{
+		case MSGPACK_OBJECT_NIL:
+			return "nil";
+		case MSGPACK_OBJECT_BOOLEAN:
+			return "boolean";
+		case MSGPACK_OBJECT_POSITIVE_INTEGER:
+			return "positive integer";
+		case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+			return "negative integer";
+		case MSGPACK_OBJECT_FLOAT32:
+		case MSGPACK_OBJECT_FLOAT64:
+			return "float";
+		case MSGPACK_OBJECT_STR:
+			return "str";
+		case MSGPACK_OBJECT_ARRAY:
+			return "array";
+		case MSGPACK_OBJECT_MAP:
+			return "map";
+		case MSGPACK_OBJECT_BIN:
+			return "bin";
+		case MSGPACK_OBJECT_EXT:
+			return "ext";
+	}
+	return "unknown";
+}
+
+/* Return field k, which must be present and of type t. */
+static const msgpack_object *
+need_field(const Fields *f, FieldId k, msgpack_object_type t)
+{
+	if (!f->present[k])
+		CORRUPT("Key \"%s\" is missing.", field_names[k]);
+	if (f->obj[k].type != t &&
+		!(t == MSGPACK_OBJECT_FLOAT64 && f->obj[k].type == MSGPACK_OBJECT_FLOAT32))
+		CORRUPT("Key \"%s\" is a %s, not a %s.", field_names[k],
+				type_name(f->obj[k].type), type_name(t));
+	return &f->obj[k];
+}
+
+/* Return field k as an unsigned integer in [lo, hi]. */
+static int64
+need_uint(const Fields *f, FieldId k, int64 lo, int64 hi)
+{
+	const msgpack_object *o = need_field(f, k, MSGPACK_OBJECT_POSITIVE_INTEGER);
+
+	if (o->via.u64 < (uint64) lo || o->via.u64 > (uint64) hi)
+		CORRUPT("Key \"%s\" is %llu, outside [%lld, %lld].", field_names[k],
+				(unsigned long long) o->via.u64, (long long) lo, (long long) hi);
+	return (int64) o->via.u64;
+}
+
+/* Return field k, a str, matched against names[]; its index. */
+static int
+need_enum(const Fields *f, FieldId k, const char *const *names, int n)
+{
+	const msgpack_object *o = need_field(f, k, MSGPACK_OBJECT_STR);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (o->via.str.size == strlen(names[i]) &&
+			memcmp(o->via.str.ptr, names[i], o->via.str.size) == 0)
+			return i;
+	CORRUPT("Key \"%s\" has an unknown value \"%.*s\".", field_names[k],
+			(int) Min(o->via.str.size, 64), o->via.str.ptr);
+	return -1;					/* keep compiler quiet */
+}
+
+/*
+ * Return field k as a bin of exactly n elements of width bytes each.  An
+ * empty array may also be absent or nil.
+ */
+static Blob
+need_blob(const Fields *f, FieldId k, int64 n, int width)
+{
+	Blob		b;
+	const msgpack_object *o;
+
+	b.n = n;
+	b.p = NULL;
+	if (n == 0 && (!f->present[k] || f->obj[k].type == MSGPACK_OBJECT_NIL))
+		return b;
+	o = need_field(f, k, MSGPACK_OBJECT_BIN);
+	if (n < 0 || (uint64) n > (uint64) (SIZE_MAX / width) ||
+		(uint64) o->via.bin.size != (uint64) n * width)
+		CORRUPT("Key \"%s\" holds %u bytes; %lld values of %d bytes were expected.",
+				field_names[k], o->via.bin.size, (long long) n, width);
+	b.p = (const uint8 *) o->via.bin.ptr;
+	return b;
+}
+
+/* Check that optional field k, if present, has type t (or is nil). */
+static void
+check_optional(const Fields *f, FieldId k, msgpack_object_type t)
+{
+	if (f->present[k] && f->obj[k].type != MSGPACK_OBJECT_NIL &&
+		f->obj[k].type != t)
+		CORRUPT("Key \"%s\" is a %s, not a %s.", field_names[k],
+				type_name(f->obj[k].type), type_name(t));
+}
+
+/* Element i of a little-endian int32 blob. */
+static inline int32
+blob_i32(const Blob *b, int64 i)
+{
+	uint32		v;
+
+	memcpy(&v, b->p + i * 4, 4);
+#ifdef WORDS_BIGENDIAN
+	v = pg_bswap32(v);
+#endif
+	return (int32) v;
+}
+
+/* Element i of a little-endian float32 blob. */
+static inline float
+blob_f32(const Blob *b, int64 i)
+{
+	uint32		v;
+	float		f;
+
+	memcpy(&v, b->p + i * 4, 4);
+#ifdef WORDS_BIGENDIAN
+	v = pg_bswap32(v);
+#endif
+	memcpy(&f, &v, 4);
+	return f;
+}
+
+/* Element i of a little-endian float64 blob. */
+static inline double
+blob_f64(const Blob *b, int64 i)
+{
+	uint64		v;
+	double		d;
+
+	memcpy(&v, b->p + i * 8, 8);
+#ifdef WORDS_BIGENDIAN
+	v = pg_bswap64(v);
+#endif
+	memcpy(&d, &v, 8);
+	return d;
+}
+
+/* Round a size up to a multiple of 8. */
+static inline uint64
+align8(uint64 n)
+{
+	return (n + 7) & ~(uint64) 7;
+}
+
+/* Add a section of n bytes to the layout at *pos; return its offset. */
+static uint64
+reserve(uint64 *pos, uint64 n)
+{
+	uint64		off = *pos;
+
+	*pos = align8(off + n);
+	if (*pos > (uint64) MaxAllocHugeSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model image is too large")));
+	return off;
+}
+
+/* Compare two trees of a window by padded depth, then tree index. */
+static int
+cmp_by_depth(const void *a, const void *b, void *arg)
+{
+	const TreeInfo *info = (const TreeInfo *) arg;
+	int32		ta = *(const int32 *) a;
+	int32		tb = *(const int32 *) b;
+
+	if (info[ta].depth != info[tb].depth)
+		return info[ta].depth < info[tb].depth ? -1 : 1;
+	return ta < tb ? -1 : (ta > tb ? 1 : 0);
+}
+
+/*
+ * Validate the trees (arrays already length-checked) and compute each tree's
+ * depth.  Returns the palloc'd TreeInfo array.
+ */
+static TreeInfo *
+check_trees(int32 n_trees, int32 n_nodes, int32 n_features, int32 n_outputs,
+			const Blob *group, const Blob *offset, const Blob *split,
+			const Blob *cond, const Blob *left, const Blob *right,
+			const Blob *dleft)
+{
+	TreeInfo   *info = palloc0(sizeof(TreeInfo) * Max(n_trees, 1));
+	int32	   *depth = palloc(sizeof(int32) * Max(n_nodes, 1));
+	uint8	   *parents = palloc0(Max(n_nodes, 1));
+	int32		t;
+
+	if (blob_i32(offset, 0) != 0)
+		CORRUPT("tree_offset[0] is %d, not 0.", blob_i32(offset, 0));
+	if (blob_i32(offset, n_trees) != n_nodes)
+		CORRUPT("tree_offset[%d] is %d, not n_nodes (%d).", n_trees,
+				blob_i32(offset, n_trees), n_nodes);
+
+	for (t = 0; t < n_trees; t++)
+	{
+		int32		start = blob_i32(offset, t);
+		int32		stop = blob_i32(offset, t + 1);
+		int32		g = blob_i32(group, t);
+		int32		size;
+		int32		i;
+
+		if (stop <= start || stop > n_nodes)
+			CORRUPT("tree_offset is not strictly increasing within n_nodes at tree %d (%d, %d).",
+					t, start, stop);
+		if (g < 0 || g >= n_outputs)
+			CORRUPT("tree_group[%d] is %d, outside [0, %d).", t, g, n_outputs);
+		size = stop - start;
+
+		for (i = 0; i < size; i++)
+		{
+			int64		n = (int64) start + i;
+			int32		l = blob_i32(left, n);
+			int32		r = blob_i32(right, n);
+			float		c = blob_f32(cond, n);
+			uint8		d = dleft->p[n];
+
+			if (d > 1)
+				CORRUPT("default_left of node %d of tree %d is %d, not 0 or 1.",
+						i, t, d);
+			if (l == -1)
+			{
+				if (r != -1)
+					CORRUPT("Node %d of tree %d has left child -1 but right child %d.",
+							i, t, r);
+				if (!isfinite(c))
+					CORRUPT("Leaf %d of tree %d has a non-finite value.", i, t);
+				continue;
+			}
+			if (l <= i || l >= size || r <= i || r >= size || l == r)
+				CORRUPT("Node %d of tree %d has children %d and %d; children must be distinct, greater than the node and less than the tree size %d.",
+						i, t, l, r, size);
+			if (parents[start + l]++ > 0 || parents[start + r]++ > 0)
+				CORRUPT("A node of tree %d has more than one parent.", t);
+			if (blob_i32(split, n) < 0 || blob_i32(split, n) >= n_features)
+				CORRUPT("split_index of node %d of tree %d is %d, outside [0, %d).",
+						i, t, blob_i32(split, n), n_features);
+			if (isnan(c))
+				CORRUPT("split_cond of node %d of tree %d is NaN.", i, t);
+		}
+
+		/* depth, from the last node back: children come after parents */
+		for (i = size - 1; i >= 0; i--)
+		{
+			int64		n = (int64) start + i;
+			int32		l = blob_i32(left, n);
+
+			if (l == -1)
+				depth[n] = 0;
+			else
+				depth[n] = 1 + Max(depth[start + l],
+								   depth[start + blob_i32(right, n)]);
+		}
+		info[t].depth = depth[start];
+		/*
+		 * Pad when the tree is shallow enough and padding does not blow its
+		 * size up by more than 16 times (for depth > 6).
+		 */
+		info[t].padded = info[t].depth <= 6 ||
+			(info[t].depth <= PGML_MAX_PADDED_DEPTH &&
+			 ((int64) 2 << info[t].depth) - 1 <= (int64) 16 * size);
+	}
+	pfree(depth);
+	pfree(parents);
+	return info;
+}
+
+/*
+ * Fill lane `lane` of a block of depth D with tree t, breadth-first,
+ * propagating a leaf reached early down to the last level.
+ */
+static void
+fill_lane(uint32 *feat, float *cond, int D, int lane, int64 start,
+		  const Blob *split, const Blob *cnd, const Blob *left,
+		  const Blob *right, const Blob *dleft)
+{
+	int32		src[(2 << PGML_MAX_PADDED_DEPTH) - 1];
+	int32		n_internal = (1 << D) - 1;
+	int32		n_all = (2 << D) - 1;
+	int32		p;
+
+	src[0] = 0;
+	for (p = 0; p < n_all; p++)
+	{
+		int64		n = start + src[p];
+		int32		l = blob_i32(left, n);
+
+		if (p < n_internal)
+		{
+			if (l == -1)
+			{
+				/* padding: any direction reaches a copy of the leaf */
+				feat[p * PGML_BLOCK_LANES + lane] = 0;
+				cond[p * PGML_BLOCK_LANES + lane] = get_float4_nan();
+				src[2 * p + 1] = src[p];
+				src[2 * p + 2] = src[p];
+			}
+			else
+			{
+				feat[p * PGML_BLOCK_LANES + lane] =
+					(uint32) blob_i32(split, n) |
+					(dleft->p[n] ? PGML_DEFAULT_LEFT_BIT : 0);
+				cond[p * PGML_BLOCK_LANES + lane] = blob_f32(cnd, n);
+				src[2 * p + 1] = l;
+				src[2 * p + 2] = blob_i32(right, n);
+			}
+		}
+		else
+		{
+			Assert(l == -1);
+			cond[p * PGML_BLOCK_LANES + lane] = blob_f32(cnd, n);
+		}
+	}
+}
+
+/* Validate an artifact and compile it into an image (see pgml_image.h). */
+PgmlImageHeader *
+pgml_image_compile(const char *artifact, Size len, Size *size)
+{
+	static const char *const task_names[] = {"regression", "classification"};
+	static const char *const algo_names[] = {"xgboost", "linear", "logistic"};
+	static const char *const output_names[] = {"identity", "sigmoid",
+	"softmax", "exp"};
+	Fields		f;
+	const msgpack_object *o;
+	PgmlTask	task;
+	PgmlAlgorithm algorithm;
+	PgmlOutput	output;
+	int32		n_features,
+				n_outputs,
+				n_classes;
+	Blob		classes;
+	uint64		pos;
+	PgmlImage	hdr;
+	PgmlImage  *img;
+	char	   *base;
+	int32		k;
+
+	unpack_fields(artifact, len, &f);
+
+	/* header */
+	o = need_field(&f, F_MAGIC, MSGPACK_OBJECT_STR);
+	if (o->via.str.size != strlen(PGML_ARTIFACT_MAGIC) ||
+		memcmp(o->via.str.ptr, PGML_ARTIFACT_MAGIC, o->via.str.size) != 0)
+		CORRUPT("The magic string is not \"%s\".", PGML_ARTIFACT_MAGIC);
+	o = need_field(&f, F_VERSION, MSGPACK_OBJECT_POSITIVE_INTEGER);
+	if (o->via.u64 != PGML_ARTIFACT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("model artifact is corrupted"),
+				 errdetail("Artifact format version %llu is not supported (expected %d).",
+						   (unsigned long long) o->via.u64,
+						   PGML_ARTIFACT_VERSION)));
+
+	task = (PgmlTask) (need_enum(&f, F_TASK, task_names, 2) + 1);
+	algorithm = (PgmlAlgorithm) (need_enum(&f, F_ALGORITHM, algo_names, 3) + 1);
+	output = (PgmlOutput) (need_enum(&f, F_OUTPUT, output_names, 4) + 1);
+	n_features = (int32) need_uint(&f, F_N_FEATURES, 1, PGML_MAX_FEATURES);
+	n_outputs = (int32) need_uint(&f, F_N_OUTPUTS, 1, PGML_MAX_CLASSES);
+	n_classes = (int32) need_uint(&f, F_N_CLASSES, 0, PGML_MAX_CLASSES);
+	check_optional(&f, F_BOOSTER, MSGPACK_OBJECT_BIN);
+	check_optional(&f, F_HYPERPARAMS, MSGPACK_OBJECT_STR);
+	check_optional(&f, F_METRICS, MSGPACK_OBJECT_STR);
+
+	/* consistency of task, algorithm, output and counts */
+	if (task == PGML_TASK_REGRESSION)
+	{
+		if (n_classes != 0)
+			CORRUPT("A regression model has n_classes %d, not 0.", n_classes);
+		if (n_outputs != 1)
+			CORRUPT("A regression model has n_outputs %d, not 1.", n_outputs);
+		if (algorithm == PGML_ALGO_LOGISTIC)
+			CORRUPT("A logistic model has task \"regression\".");
+		if (output != PGML_OUTPUT_IDENTITY &&
+			!(output == PGML_OUTPUT_EXP && algorithm == PGML_ALGO_XGBOOST))
+			CORRUPT("A regression model has output \"%s\".",
+					output_names[output - 1]);
+	}
+	else
+	{
+		if (n_classes < 2)
+			CORRUPT("A classification model has n_classes %d, fewer than 2.",
+					n_classes);
+		if (algorithm == PGML_ALGO_LINEAR)
+			CORRUPT("A linear model has task \"classification\".");
+		if (output == PGML_OUTPUT_SIGMOID)
+		{
+			if (n_classes != 2 || n_outputs != 1)
+				CORRUPT("A sigmoid model has n_classes %d and n_outputs %d, not 2 and 1.",
+						n_classes, n_outputs);
+		}
+		else if (output == PGML_OUTPUT_SOFTMAX)
+		{
+			if (n_outputs != n_classes)
+				CORRUPT("A softmax model has n_outputs %d, not n_classes (%d).",
+						n_outputs, n_classes);
+		}
+		else
+			CORRUPT("A classification model has output \"%s\".",
+					output_names[output - 1]);
+	}
+
+	classes = need_blob(&f, F_CLASSES, n_classes, 8);
+	for (k = 0; k < n_classes; k++)
+	{
+		double		c = blob_f64(&classes, k);
+
+		if (!isfinite(c))
+			CORRUPT("Class label %d is not finite.", k);
+		if (k > 0 && !(c > blob_f64(&classes, k - 1)))
+			CORRUPT("Class labels are not strictly ascending at %d.", k);
+	}
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.pub.magic = PGML_IMAGE_MAGIC;
+	hdr.pub.version = PGML_IMAGE_VERSION;
+	hdr.pub.task = task;
+	hdr.pub.algorithm = algorithm;
+	hdr.pub.output = output;
+	hdr.pub.n_features = n_features;
+	hdr.pub.n_outputs = n_outputs;
+	hdr.pub.n_classes = n_classes;
+
+	pos = align8(sizeof(PgmlImage));
+	hdr.classes_off = reserve(&pos, (uint64) n_classes * sizeof(double));
+
+	if (algorithm != PGML_ALGO_XGBOOST)
+	{
+		Blob		coef = need_blob(&f, F_COEF, (int64) n_outputs * n_features, 8);
+		Blob		icpt = need_blob(&f, F_INTERCEPT, n_outputs, 8);
+		double	   *dst;
+		int64		i;
+
+		for (i = 0; i < coef.n; i++)
+			if (!isfinite(blob_f64(&coef, i)))
+				CORRUPT("Coefficient %lld is not finite.", (long long) i);
+		for (i = 0; i < icpt.n; i++)
+			if (!isfinite(blob_f64(&icpt, i)))
+				CORRUPT("Intercept %lld is not finite.", (long long) i);
+
+		hdr.coef_off = reserve(&pos, (uint64) coef.n * sizeof(double));
+		hdr.intercept_off = reserve(&pos, (uint64) icpt.n * sizeof(double));
+		hdr.pub.total_size = pos;
+
+		base = MemoryContextAllocExtended(CurrentMemoryContext, pos,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		img = (PgmlImage *) base;
+		memcpy(img, &hdr, sizeof(hdr));
+		dst = (double *) (base + hdr.coef_off);
+		for (i = 0; i < coef.n; i++)
+			dst[i] = blob_f64(&coef, i);
+		dst = (double *) (base + hdr.intercept_off);
+		for (i = 0; i < icpt.n; i++)
+			dst[i] = blob_f64(&icpt, i);
+	}
+	else
+	{
+		int32		n_trees = (int32) need_uint(&f, F_N_TREES, 0, MAX_TREES);
+		int32		n_nodes = (int32) need_uint(&f, F_N_NODES, 0, MAX_NODES);
+		Blob		group,
+					offset,
+					split,
+					cond,
+					left,
+					right,
+					dleft;
+		TreeInfo   *info;
+		int32	   *order;
+		int32		n_windows,
+					n_blocks = 0,
+					n_deep = 0,
+					w;
+		PgmlImageWindow *windows;
+		PgmlImageBlock *blocks;
+		PgmlImageDeep *deep;
+		int32		max_blocks;
+		int32	   *lane_tree;
+		int32	   *deep_tree;
+
+		o = need_field(&f, F_BASE_MARGIN, MSGPACK_OBJECT_FLOAT64);
+		hdr.base_margin = (float) o->via.f64;
+		if (!isfinite(hdr.base_margin))
+			CORRUPT("base_margin is not finite.");
+		if (n_nodes < n_trees)
+			CORRUPT("n_nodes (%d) is less than n_trees (%d).", n_nodes, n_trees);
+
+		group = need_blob(&f, F_TREE_GROUP, n_trees, 4);
+		offset = need_blob(&f, F_TREE_OFFSET, (int64) n_trees + 1, 4);
+		split = need_blob(&f, F_SPLIT_INDEX, n_nodes, 4);
+		cond = need_blob(&f, F_SPLIT_COND, n_nodes, 4);
+		left = need_blob(&f, F_LEFT_CHILD, n_nodes, 4);
+		right = need_blob(&f, F_RIGHT_CHILD, n_nodes, 4);
+		dleft = need_blob(&f, F_DEFAULT_LEFT, n_nodes, 1);
+
+		info = check_trees(n_trees, n_nodes, n_features, n_outputs, &group,
+						   &offset, &split, &cond, &left, &right, &dleft);
+
+		/* plan: windows of consecutive trees, padded trees sorted by depth */
+		n_windows = (n_trees + PGML_WINDOW_TREES - 1) / PGML_WINDOW_TREES;
+		max_blocks = n_trees / PGML_BLOCK_LANES + n_windows + 1;
+		windows = palloc0(sizeof(PgmlImageWindow) * Max(n_windows, 1));
+		blocks = palloc0(sizeof(PgmlImageBlock) * max_blocks);
+		lane_tree = palloc(sizeof(int32) * PGML_BLOCK_LANES * max_blocks);
+		deep = palloc0(sizeof(PgmlImageDeep) * Max(n_trees, 1));
+		deep_tree = palloc(sizeof(int32) * Max(n_trees, 1));
+		order = palloc(sizeof(int32) * Max(n_trees, 1));
+
+		for (w = 0; w < n_windows; w++)
+		{
+			PgmlImageWindow *win = &windows[w];
+			int32		n_padded = 0;
+			int32		i;
+
+			win->first_tree = w * PGML_WINDOW_TREES;
+			win->n_trees = Min(PGML_WINDOW_TREES, n_trees - win->first_tree);
+			win->first_block = n_blocks;
+			win->first_deep = n_deep;
+			for (i = 0; i < win->n_trees; i++)
+			{
+				int32		t = win->first_tree + i;
+
+				if (info[t].padded)
+					order[n_padded++] = t;
+				else
+				{
+					int32		nn = blob_i32(&offset, t + 1) - blob_i32(&offset, t);
+
+					deep[n_deep].slot = i;
+					deep[n_deep].n_nodes = nn;
+					deep[n_deep].nodes_off =
+						reserve(&pos, (uint64) nn * sizeof(PgmlImageNode));
+					deep_tree[n_deep] = t;
+					n_deep++;
+				}
+			}
+			qsort_arg(order, n_padded, sizeof(int32), cmp_by_depth, info);
+			for (i = 0; i < n_padded; i += PGML_BLOCK_LANES)
+			{
+				PgmlImageBlock *b = &blocks[n_blocks];
+				int32		lanes = Min(PGML_BLOCK_LANES, n_padded - i);
+				int32		l;
+				int			D = info[order[i + lanes - 1]].depth;
+
+				b->depth = D;
+				b->n_lanes = lanes;
+				Assert(n_blocks < max_blocks);
+				for (l = 0; l < PGML_BLOCK_LANES; l++)
+				{
+					if (l < lanes)
+					{
+						b->slot[l] = (int16) (order[i + l] - win->first_tree);
+						lane_tree[n_blocks * PGML_BLOCK_LANES + l] = order[i + l];
+					}
+					else
+						b->slot[l] = -1;
+				}
+				b->feat_off = reserve(&pos, (uint64) ((1 << D) - 1) *
+									  PGML_BLOCK_LANES * sizeof(uint32));
+				b->cond_off = reserve(&pos, (uint64) ((2 << D) - 1) *
+									  PGML_BLOCK_LANES * sizeof(float));
+				n_blocks++;
+			}
+			win->n_blocks = n_blocks - win->first_block;
+			win->n_deep = n_deep - win->first_deep;
+		}
+
+		hdr.n_trees = n_trees;
+		hdr.n_windows = n_windows;
+		hdr.n_blocks = n_blocks;
+		hdr.n_deep = n_deep;
+		hdr.group_off = reserve(&pos, (uint64) n_trees * sizeof(int32));
+		hdr.windows_off = reserve(&pos, (uint64) n_windows * sizeof(PgmlImageWindow));
+		hdr.blocks_off = reserve(&pos, (uint64) n_blocks * sizeof(PgmlImageBlock));
+		hdr.deep_off = reserve(&pos, (uint64) n_deep * sizeof(PgmlImageDeep));
+		hdr.pub.total_size = pos;
+
+		/* write */
+		base = MemoryContextAllocExtended(CurrentMemoryContext, pos,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		img = (PgmlImage *) base;
+		memcpy(img, &hdr, sizeof(hdr));
+		{
+			int32	   *g = (int32 *) (base + hdr.group_off);
+			int32		t,
+						b;
+
+			for (t = 0; t < n_trees; t++)
+				g[t] = blob_i32(&group, t);
+			memcpy(base + hdr.windows_off, windows,
+				   sizeof(PgmlImageWindow) * n_windows);
+			memcpy(base + hdr.blocks_off, blocks,
+				   sizeof(PgmlImageBlock) * n_blocks);
+			memcpy(base + hdr.deep_off, deep, sizeof(PgmlImageDeep) * n_deep);
+
+			for (b = 0; b < n_blocks; b++)
+			{
+				PgmlImageBlock *blk = &blocks[b];
+				uint32	   *feat = (uint32 *) (base + blk->feat_off);
+				float	   *cnd = (float *) (base + blk->cond_off);
+				int			l;
+
+				for (l = 0; l < PGML_BLOCK_LANES; l++)
+				{
+					if (blk->slot[l] < 0)
+					{
+						/* unused lane: a tree whose leaves are all 0 */
+						int32		p;
+
+						for (p = 0; p < (1 << blk->depth) - 1; p++)
+							cnd[p * PGML_BLOCK_LANES + l] = get_float4_nan();
+						continue;
+					}
+					t = lane_tree[b * PGML_BLOCK_LANES + l];
+					fill_lane(feat, cnd, blk->depth, l,
+							  blob_i32(&offset, t), &split, &cond, &left,
+							  &right, &dleft);
+				}
+			}
+			for (b = 0; b < n_deep; b++)
+			{
+				PgmlImageDeep *d = &deep[b];
+				PgmlImageNode *nodes = (PgmlImageNode *) (base + d->nodes_off);
+				int32		i;
+				int64		start;
+
+				t = deep_tree[b];
+				start = blob_i32(&offset, t);
+				for (i = 0; i < d->n_nodes; i++)
+				{
+					int64		n = start + i;
+
+					nodes[i].cond = blob_f32(&cond, n);
+					nodes[i].left = blob_i32(&left, n);
+					nodes[i].right = blob_i32(&right, n);
+					nodes[i].feat = nodes[i].left < 0 ? 0 :
+						((uint32) blob_i32(&split, n) |
+						 (dleft.p[n] ? PGML_DEFAULT_LEFT_BIT : 0));
+				}
+			}
+		}
+		pfree(info);
+		pfree(order);
+		pfree(lane_tree);
+		pfree(deep_tree);
+		pfree(windows);
+		pfree(blocks);
+		pfree(deep);
+	}
+
+	/* classes */
+	{
+		double	   *dst = (double *) (base + hdr.classes_off);
+
+		for (k = 0; k < n_classes; k++)
+			dst[k] = blob_f64(&classes, k);
+	}
+
+	*size = (Size) hdr.pub.total_size;
+	return &img->pub;
+}
+
+/* Cheap sanity check of an image in memory (magic, version, size). */
+bool
+pgml_image_check(const void *image, Size size)
+{
+	const PgmlImageHeader *h = (const PgmlImageHeader *) image;
+
+	if (image == NULL || size < sizeof(PgmlImage) ||
+		((uintptr_t) image & 7) != 0)
+		return false;
+	return h->magic == PGML_IMAGE_MAGIC &&
+		h->version == PGML_IMAGE_VERSION &&
+		h->total_size == (uint64) size;
+}

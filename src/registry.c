@@ -55,10 +55,6 @@
 
 #include "pgml_worker.h"
 
-/* TEMPORARY while image.c is being written: lets the library load. */
-#pragma weak pgml_image_check
-#pragma weak pgml_image_compile
-
 typedef struct PgmlSlot
 {
 	bool		in_use;

@@ -1,2 +1,112 @@
-/* stat.c: placeholder, not yet written */
+/*-------------------------------------------------------------------------
+ *
+ * stat.c
+ *	  Set-returning functions behind the pgml.stat_* views: the published
+ *	  models (registry.c) and the training worker (queue.c's shared state).
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "pgml_worker.h"
+
+PG_FUNCTION_INFO_V1(pgml_stat_models);
+
+/* SQL: one row per published model image. */
+Datum
+pgml_stat_models(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PgmlSlotStats *stats;
+	int			n;
+
+	pgml_require_preload();
+	InitMaterializedSRF(fcinfo, 0);
+	n = pgml_registry_stats(&stats);
+	for (int i = 0; i < n; i++)
+	{
+		PgmlSlotStats *s = &stats[i];
+		Datum		values[10];
+		bool		nulls[10];
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = ObjectIdGetDatum(s->dboid);
+		if (s->project[0] != '\0')
+			values[1] = CStringGetTextDatum(s->project);
+		else
+			nulls[1] = true;
+		values[2] = Int64GetDatum(s->model_id);
+		values[3] = CStringGetTextDatum(s->algorithm);
+		values[4] = Int64GetDatum((int64) s->bytes);
+		values[5] = Int64GetDatum((int64) s->generation);
+		values[6] = Int64GetDatum((int64) s->loads);
+		values[7] = Int64GetDatum((int64) s->predict_calls);
+		values[8] = Int64GetDatum((int64) s->rows_predicted);
+		values[9] = TimestampTzGetDatum(s->published_at);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(pgml_stat_worker);
+
+/* SQL: the training worker's state, one row. */
+Datum
+pgml_stat_worker(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PgmlWorkerState copy;
+	Datum		values[11];
+	bool		nulls[11];
+
+	pgml_require_preload();
+	InitMaterializedSRF(fcinfo, 0);
+
+	SpinLockAcquire(&pgml_worker_state->mutex);
+	copy.pid = pgml_worker_state->pid;
+	copy.current_job = pgml_worker_state->current_job;
+	copy.rounds_done = pgml_worker_state->rounds_done;
+	copy.rounds_total = pgml_worker_state->rounds_total;
+	copy.jobs_succeeded = pgml_worker_state->jobs_succeeded;
+	copy.jobs_failed = pgml_worker_state->jobs_failed;
+	copy.jobs_cancelled = pgml_worker_state->jobs_cancelled;
+	copy.started_at = pgml_worker_state->started_at;
+	copy.last_job_at = pgml_worker_state->last_job_at;
+	SpinLockRelease(&pgml_worker_state->mutex);
+
+	memset(nulls, 0, sizeof(nulls));
+	if (copy.pid != 0)
+		values[0] = Int32GetDatum(copy.pid);
+	else
+		nulls[0] = true;
+	values[1] = CStringGetTextDatum(pgml_database);
+	values[2] = CStringGetTextDatum(copy.pid == 0 ? "stopped" :
+									copy.current_job != 0 ? "training" : "idle");
+	if (copy.current_job != 0)
+	{
+		values[3] = Int64GetDatum(copy.current_job);
+		values[4] = Int32GetDatum(copy.rounds_done);
+		values[5] = Int32GetDatum(copy.rounds_total);
+	}
+	else
+		nulls[3] = nulls[4] = nulls[5] = true;
+	values[6] = Int64GetDatum((int64) copy.jobs_succeeded);
+	values[7] = Int64GetDatum((int64) copy.jobs_failed);
+	values[8] = Int64GetDatum((int64) copy.jobs_cancelled);
+	if (copy.pid != 0)
+		values[9] = TimestampTzGetDatum(copy.started_at);
+	else
+		nulls[9] = true;
+	if (copy.last_job_at != 0)
+		values[10] = TimestampTzGetDatum(copy.last_job_at);
+	else
+		nulls[10] = true;
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
+}

@@ -1,2 +1,282 @@
-/* artifact.c: placeholder, not yet written */
+/*
+ * artifact.c
+ *	  Packs a trained PgmlModel into its durable msgpack artifact, the bytea
+ *	  stored in pgml.models.artifact.  The format is specified in
+ *	  docs/artifact.md; image.c (pgml_worker.so) is its only reader inside
+ *	  the extension.
+ *
+ *	  The artifact is one msgpack map.  Scalars are msgpack scalars; every
+ *	  array is a msgpack bin holding little-endian fixed-width values, so a
+ *	  20 MB ensemble is a handful of memcpy's, not millions of msgpack
+ *	  objects.  Bytes are appended straight into a palloc'd buffer that
+ *	  already has room for the varlena header, so the result is never copied.
+ */
 #include "postgres.h"
+
+#include <msgpack.h>
+
+#include "lib/stringinfo.h"
+#include "utils/memutils.h"
+
+#include "pgml_model.h"
+#include "pgml_train.h"
+
+/* Element types of the array blobs (see docs/artifact.md). */
+typedef enum BlobType
+{
+	BLOB_I32,
+	BLOB_F32,
+	BLOB_F64,
+	BLOB_U8
+} BlobType;
+
+/* msgpack write callback: append bytes to the StringInfo under construction. */
+static int
+artifact_write(void *data, const char *buf, size_t len)
+{
+	StringInfo	si = (StringInfo) data;
+
+	if (len > (size_t) (MaxAllocSize - 1 - si->len))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model artifact is too large"),
+				 errdetail("The packed model exceeds %zu bytes.",
+						   (size_t) MaxAllocSize)));
+	appendBinaryStringInfo(si, buf, (int) len);
+	return 0;
+}
+
+/* Pack a str key. */
+static void
+pack_key(msgpack_packer *pk, const char *key)
+{
+	size_t		len = strlen(key);
+
+	msgpack_pack_str(pk, len);
+	msgpack_pack_str_body(pk, key, len);
+}
+
+/* Pack a key followed by a str value. */
+static void
+pack_str_field(msgpack_packer *pk, const char *key, const char *value)
+{
+	size_t		len = strlen(value);
+
+	pack_key(pk, key);
+	msgpack_pack_str(pk, len);
+	msgpack_pack_str_body(pk, value, len);
+}
+
+/* Pack a key followed by a non-negative integer value. */
+static void
+pack_uint_field(msgpack_packer *pk, const char *key, int64 value)
+{
+	Assert(value >= 0);
+	pack_key(pk, key);
+	msgpack_pack_uint64(pk, (uint64) value);
+}
+
+/*
+ * Pack a key followed by a bin of n little-endian values of the given type.
+ * On a little-endian machine the array is appended as is.
+ */
+static void
+pack_blob_field(msgpack_packer *pk, StringInfo si, const char *key,
+				BlobType type, const void *values, int64 n)
+{
+	size_t		width;
+	size_t		nbytes;
+
+	switch (type)
+	{
+		case BLOB_I32:
+		case BLOB_F32:
+			width = 4;
+			break;
+		case BLOB_F64:
+			width = 8;
+			break;
+		default:
+			width = 1;
+			break;
+	}
+	if (n < 0 || (uint64) n > (uint64) (MaxAllocSize / width))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model artifact is too large"),
+				 errdetail("Array \"%s\" has %lld elements.", key,
+						   (long long) n)));
+	nbytes = (size_t) n * width;
+
+	pack_key(pk, key);
+	msgpack_pack_bin(pk, nbytes);
+	if (nbytes == 0)
+		return;
+
+	if (type == BLOB_U8)
+	{
+		/* bool arrays: one byte 0/1 each, whatever sizeof(bool) is */
+		const bool *b = (const bool *) values;
+		int64		i;
+
+		enlargeStringInfo(si, (int) nbytes);
+		for (i = 0; i < n; i++)
+			si->data[si->len++] = b[i] ? 1 : 0;
+		si->data[si->len] = '\0';
+		return;
+	}
+#ifdef WORDS_BIGENDIAN
+	{
+		const uint8 *src = (const uint8 *) values;
+		int64		i;
+		size_t		k;
+
+		enlargeStringInfo(si, (int) nbytes);
+		for (i = 0; i < n; i++)
+			for (k = 0; k < width; k++)
+				si->data[si->len++] = src[i * width + (width - 1 - k)];
+		si->data[si->len] = '\0';
+	}
+#else
+	msgpack_pack_bin_body(pk, values, nbytes);
+#endif
+}
+
+/* Name of a task, as stored in the artifact. */
+static const char *
+task_name(PgmlTask task)
+{
+	switch (task)
+	{
+		case PGML_TASK_REGRESSION:
+			return "regression";
+		case PGML_TASK_CLASSIFICATION:
+			return "classification";
+	}
+	elog(ERROR, "unknown model task %d", (int) task);
+	return NULL;
+}
+
+/* Name of an algorithm, as stored in the artifact. */
+static const char *
+algorithm_name(PgmlAlgorithm algorithm)
+{
+	switch (algorithm)
+	{
+		case PGML_ALGO_XGBOOST:
+			return "xgboost";
+		case PGML_ALGO_LINEAR:
+			return "linear";
+		case PGML_ALGO_LOGISTIC:
+			return "logistic";
+	}
+	elog(ERROR, "unknown model algorithm %d", (int) algorithm);
+	return NULL;
+}
+
+/* Name of an output transform, as stored in the artifact. */
+static const char *
+output_name(PgmlOutput output)
+{
+	switch (output)
+	{
+		case PGML_OUTPUT_IDENTITY:
+			return "identity";
+		case PGML_OUTPUT_SIGMOID:
+			return "sigmoid";
+		case PGML_OUTPUT_SOFTMAX:
+			return "softmax";
+		case PGML_OUTPUT_EXP:
+			return "exp";
+	}
+	elog(ERROR, "unknown model output %d", (int) output);
+	return NULL;
+}
+
+/* Pack a model into its msgpack artifact (a palloc'd bytea). */
+bytea *
+pgml_artifact_pack(const PgmlModel *m)
+{
+	StringInfoData si;
+	msgpack_packer pk;
+	bool		trees = (m->algorithm == PGML_ALGO_XGBOOST);
+	int			n_fields;
+	bytea	   *result;
+
+	if (m->n_features < 0 || m->n_outputs < 0 || m->n_classes < 0 ||
+		(trees && (m->n_trees < 0 || m->n_nodes < 0)))
+		elog(ERROR, "cannot pack a model with negative counts");
+
+	initStringInfo(&si);
+	appendStringInfoSpaces(&si, VARHDRSZ);
+	msgpack_packer_init(&pk, &si, artifact_write);
+
+	/* magic, version, task, algorithm, output, 3 counts, classes */
+	n_fields = 9;
+	if (trees)
+		n_fields += 10;			/* base_margin .. default_left */
+	else
+		n_fields += 2;			/* coef, intercept */
+	if (m->booster != NULL)
+		n_fields++;
+	if (m->hyperparams_json != NULL)
+		n_fields++;
+	if (m->metrics_json != NULL)
+		n_fields++;
+
+	msgpack_pack_map(&pk, n_fields);
+	pack_str_field(&pk, "magic", PGML_ARTIFACT_MAGIC);
+	pack_uint_field(&pk, "version", PGML_ARTIFACT_VERSION);
+	pack_str_field(&pk, "task", task_name(m->task));
+	pack_str_field(&pk, "algorithm", algorithm_name(m->algorithm));
+	pack_str_field(&pk, "output", output_name(m->output));
+	pack_uint_field(&pk, "n_features", m->n_features);
+	pack_uint_field(&pk, "n_outputs", m->n_outputs);
+	pack_uint_field(&pk, "n_classes", m->n_classes);
+	pack_blob_field(&pk, &si, "classes", BLOB_F64, m->classes,
+					m->classes ? m->n_classes : 0);
+
+	if (trees)
+	{
+		pack_key(&pk, "base_margin");
+		msgpack_pack_float(&pk, m->base_margin);
+		pack_uint_field(&pk, "n_trees", m->n_trees);
+		pack_uint_field(&pk, "n_nodes", m->n_nodes);
+		pack_blob_field(&pk, &si, "tree_group", BLOB_I32, m->tree_group,
+						m->n_trees);
+		pack_blob_field(&pk, &si, "tree_offset", BLOB_I32, m->tree_offset,
+						(int64) m->n_trees + 1);
+		pack_blob_field(&pk, &si, "split_index", BLOB_I32, m->split_index,
+						m->n_nodes);
+		pack_blob_field(&pk, &si, "split_cond", BLOB_F32, m->split_cond,
+						m->n_nodes);
+		pack_blob_field(&pk, &si, "left_child", BLOB_I32, m->left_child,
+						m->n_nodes);
+		pack_blob_field(&pk, &si, "right_child", BLOB_I32, m->right_child,
+						m->n_nodes);
+		pack_blob_field(&pk, &si, "default_left", BLOB_U8, m->default_left,
+						m->n_nodes);
+	}
+	else
+	{
+		pack_blob_field(&pk, &si, "coef", BLOB_F64, m->coef,
+						(int64) m->n_outputs * m->n_features);
+		pack_blob_field(&pk, &si, "intercept", BLOB_F64, m->intercept,
+						m->n_outputs);
+	}
+
+	if (m->booster != NULL)
+	{
+		pack_key(&pk, "booster");
+		msgpack_pack_bin(&pk, m->booster_len);
+		msgpack_pack_bin_body(&pk, m->booster, m->booster_len);
+	}
+	if (m->hyperparams_json != NULL)
+		pack_str_field(&pk, "hyperparams", m->hyperparams_json);
+	if (m->metrics_json != NULL)
+		pack_str_field(&pk, "metrics", m->metrics_json);
+
+	result = (bytea *) si.data;
+	SET_VARSIZE(result, si.len);
+	return result;
+}

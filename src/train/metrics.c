@@ -1,2 +1,242 @@
-/* metrics.c: placeholder, not yet written */
+/*
+ * metrics.c
+ *	  Held-out metrics of a trained model, as a JSON object text.
+ *
+ * The definitions are scikit-learn's (1.2), so that numbers can be compared
+ * with PostgresML's and with a Python notebook:
+ *
+ *	regression		r2_score (force_finite: 1.0 for a perfect fit of a
+ *					constant target, 0.0 for an imperfect one, null for
+ *					fewer than two rows), mean_absolute_error,
+ *					mean_squared_error.
+ *	classification	accuracy_score; precision, recall and f1 with
+ *					average='macro', zero_division=0, over the classes that
+ *					occur in y_true or y_pred (sklearn's default labels);
+ *					matthews_corrcoef (multiclass form).
+ *
+ * Sums are compensated (Neumaier), so results agree with numpy's pairwise
+ * sums to about one unit in the last place.  Numbers are printed in the
+ * shortest form that reads back as the same double; JSON has no NaN or
+ * infinity, so a non-finite value is printed as null.
+ */
 #include "postgres.h"
+
+#include <math.h>
+
+#include "common/shortest_dec.h"
+#include "lib/stringinfo.h"
+
+#include "pgml_train.h"
+
+/* A running sum with Neumaier's compensation term. */
+typedef struct CompensatedSum
+{
+	double		sum;
+	double		comp;
+} CompensatedSum;
+
+/* Add x to a compensated sum. */
+static inline void
+SumAdd(CompensatedSum *s, double x)
+{
+	double		t = s->sum + x;
+
+	if (fabs(s->sum) >= fabs(x))
+		s->comp += (s->sum - t) + x;
+	else
+		s->comp += (x - t) + s->sum;
+	s->sum = t;
+}
+
+/* The value of a compensated sum. */
+static inline double
+SumValue(const CompensatedSum *s)
+{
+	return s->sum + s->comp;
+}
+
+/* Append "key":value to a JSON object under construction. */
+static void
+AppendJsonNumber(StringInfo buf, const char *key, double value)
+{
+	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	appendStringInfo(buf, "%s\"%s\":", buf->len > 1 ? "," : "", key);
+	if (isfinite(value))
+	{
+		double_to_shortest_decimal_buf(value, num);
+		appendStringInfoString(buf, num);
+	}
+	else
+		appendStringInfoString(buf, "null");
+}
+
+/* Regression metrics of y_pred against y_true, as a JSON object text. */
+char *
+pgml_metrics_regression(const double *y_true, const double *y_pred, int64 n)
+{
+	CompensatedSum abs_err = {0, 0};
+	CompensatedSum sq_err = {0, 0};
+	CompensatedSum total = {0, 0};
+	CompensatedSum sq_dev = {0, 0};
+	bool		constant = true;
+	double		mae = NAN;
+	double		mse = NAN;
+	double		r2 = NAN;
+	StringInfoData buf;
+
+	for (int64 i = 0; i < n; i++)
+	{
+		double		e = y_true[i] - y_pred[i];
+
+		SumAdd(&abs_err, fabs(e));
+		SumAdd(&sq_err, e * e);
+		SumAdd(&total, y_true[i]);
+		if (y_true[i] != y_true[0])
+			constant = false;
+	}
+
+	if (n > 0)
+	{
+		mae = SumValue(&abs_err) / n;
+		mse = SumValue(&sq_err) / n;
+	}
+
+	if (n >= 2)
+	{
+		double		mean = SumValue(&total) / n;
+		double		numerator = SumValue(&sq_err);
+		double		denominator;
+
+		/*
+		 * A constant target has no variance, whatever rounding the mean
+		 * suffered: test it exactly.
+		 */
+		if (!constant)
+			for (int64 i = 0; i < n; i++)
+				SumAdd(&sq_dev, (y_true[i] - mean) * (y_true[i] - mean));
+		denominator = SumValue(&sq_dev);
+
+		if (numerator == 0.0)
+			r2 = 1.0;
+		else if (denominator == 0.0)
+			r2 = 0.0;
+		else
+			r2 = 1.0 - numerator / denominator;
+	}
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	AppendJsonNumber(&buf, "r2", r2);
+	AppendJsonNumber(&buf, "mean_absolute_error", mae);
+	AppendJsonNumber(&buf, "mean_squared_error", mse);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* The class index a double holds; errors unless it is in [0, n_classes). */
+static inline int32
+ClassIndex(double v, int32 n_classes)
+{
+	if (!(v >= 0 && v < n_classes) || v != floor(v))
+		elog(ERROR, "class index %g is out of range 0 .. %d", v, n_classes - 1);
+	return (int32) v;
+}
+
+/* Classification metrics of y_pred against y_true, as a JSON object text. */
+char *
+pgml_metrics_classification(const double *y_true, const double *y_pred,
+							int64 n, int32 n_classes)
+{
+	int64	   *tp;
+	int64	   *true_count;
+	int64	   *pred_count;
+	int64		correct = 0;
+	int32		n_labels = 0;
+	double		precision_sum = 0;
+	double		recall_sum = 0;
+	double		f1_sum = 0;
+	double		dot_tp = 0;
+	double		dot_pp = 0;
+	double		dot_tt = 0;
+	double		accuracy = NAN;
+	double		precision = NAN;
+	double		recall = NAN;
+	double		f1 = NAN;
+	double		mcc = NAN;
+	StringInfoData buf;
+
+	if (n_classes < 1)
+		elog(ERROR, "classification metrics need at least one class, got %d",
+			 n_classes);
+
+	tp = palloc0(n_classes * sizeof(int64));
+	true_count = palloc0(n_classes * sizeof(int64));
+	pred_count = palloc0(n_classes * sizeof(int64));
+
+	for (int64 i = 0; i < n; i++)
+	{
+		int32		t = ClassIndex(y_true[i], n_classes);
+		int32		p = ClassIndex(y_pred[i], n_classes);
+
+		true_count[t]++;
+		pred_count[p]++;
+		if (t == p)
+		{
+			tp[t]++;
+			correct++;
+		}
+	}
+
+	/*
+	 * Per-class scores, averaged over the classes seen in y_true or y_pred.
+	 * An undefined ratio (0/0) counts as 0, as zero_division=0 does.
+	 */
+	for (int32 k = 0; k < n_classes; k++)
+	{
+		double		p;
+		double		r;
+
+		if (true_count[k] == 0 && pred_count[k] == 0)
+			continue;
+		n_labels++;
+		p = pred_count[k] > 0 ? (double) tp[k] / pred_count[k] : 0.0;
+		r = true_count[k] > 0 ? (double) tp[k] / true_count[k] : 0.0;
+		precision_sum += p;
+		recall_sum += r;
+		f1_sum += (p + r) > 0 ? 2.0 * p * r / (p + r) : 0.0;
+
+		dot_tp += (double) true_count[k] * pred_count[k];
+		dot_pp += (double) pred_count[k] * pred_count[k];
+		dot_tt += (double) true_count[k] * true_count[k];
+	}
+
+	if (n > 0)
+	{
+		double		ns = (double) n;
+		double		cov_tp = (double) correct * ns - dot_tp;
+		double		cov_pp = ns * ns - dot_pp;
+		double		cov_tt = ns * ns - dot_tt;
+
+		accuracy = (double) correct / n;
+		precision = precision_sum / n_labels;
+		recall = recall_sum / n_labels;
+		f1 = f1_sum / n_labels;
+		/* Matthews: 0 when either side puts every row in one class. */
+		mcc = (cov_pp * cov_tt == 0) ? 0.0 : cov_tp / sqrt(cov_tt * cov_pp);
+	}
+
+	pfree(tp);
+	pfree(true_count);
+	pfree(pred_count);
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	AppendJsonNumber(&buf, "accuracy", accuracy);
+	AppendJsonNumber(&buf, "f1", f1);
+	AppendJsonNumber(&buf, "precision", precision);
+	AppendJsonNumber(&buf, "recall", recall);
+	AppendJsonNumber(&buf, "mcc", mcc);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}

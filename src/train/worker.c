@@ -1,2 +1,333 @@
-/* worker.c: placeholder, not yet written */
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  The background worker that owns pgml.train_queue.
+ *
+ * Registered by pgml_worker.so at preload, but its code lives here in
+ * pgml_train.so, so the postmaster never loads XGBoost or OpenBLAS.
+ *
+ * Loop: reset the latch, claim queued jobs one at a time (FOR UPDATE SKIP
+ * LOCKED, committed as 'running' so users see it), run each in a
+ * transaction of its own as the role that queued it, then sleep until a
+ * committing INSERT sets the latch (queue.c), or pgml_worker.naptime.
+ *
+ * A job ends in exactly one of: succeeded (model stored, status updated in
+ * the same transaction), failed (the error message recorded), cancelled.
+ * If the worker dies mid-job, the job's row stays 'running'; the next
+ * worker start marks such rows failed with the reason.
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "pgml_job.h"
+#include "pgml_worker.h"
+
+/* pgml_train.so is a library of its own: this is its magic block. */
+PG_MODULE_MAGIC;
+
+PGDLLEXPORT void pgml_worker_main(Datum arg);
+
+static MemoryContext job_context = NULL;
+
+/* on_shmem_exit: forget our latch so nobody sets a dead process's latch. */
+static void
+worker_exit(int code, Datum arg)
+{
+	SpinLockAcquire(&pgml_worker_state->mutex);
+	if (pgml_worker_state->pid == MyProcPid)
+	{
+		pgml_worker_state->pid = 0;
+		pgml_worker_state->latch = NULL;
+		pgml_worker_state->current_job = 0;
+	}
+	SpinLockRelease(&pgml_worker_state->mutex);
+}
+
+/* Run a statement in its own transaction; false if the extension is absent. */
+static bool
+extension_present(void)
+{
+	int			ret;
+
+	ret = SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pgml_worker'",
+					  true, 1);
+	return ret == SPI_OK_SELECT && SPI_processed > 0;
+}
+
+/* Mark jobs a crashed worker left 'running' as failed, with the reason. */
+static void
+recover_running_jobs(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "pgml_worker: recovering interrupted jobs");
+	if (extension_present())
+	{
+		int			ret = SPI_execute("UPDATE pgml.train_queue SET status = 'failed', "
+									  "error = 'the training worker stopped while this job was running "
+									  "(server crash, restart or worker exit); queue it again', "
+									  "finished_at = clock_timestamp() WHERE status = 'running'",
+									  false, 0);
+
+		if (ret == SPI_OK_UPDATE && SPI_processed > 0)
+			ereport(LOG,
+					(errmsg("pgml_worker marked %llu interrupted training job(s) as failed",
+							(unsigned long long) SPI_processed)));
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* Claim the oldest queued job; fills job (in job_context).  False if none. */
+static bool
+claim_job(PgmlJob *job)
+{
+	bool		found = false;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "pgml_worker: claiming a job");
+
+	if (extension_present())
+	{
+		int			ret;
+
+		ret = SPI_execute("UPDATE pgml.train_queue q SET status = 'running', "
+						  "started_at = clock_timestamp(), error = NULL "
+						  "FROM (SELECT id FROM pgml.train_queue WHERE status = 'queued' "
+						  "      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) c "
+						  "WHERE q.id = c.id "
+						  "RETURNING q.id, q.project_name, q.task, q.relation_name, "
+						  "q.y_column_name, q.algorithm, q.hyperparams, q.test_size, "
+						  "q.queued_by::oid",
+						  false, 1);
+		if (ret != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "could not claim a job: %s", SPI_result_code_string(ret));
+		if (SPI_processed == 1)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[0];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			MemoryContext old = MemoryContextSwitchTo(job_context);
+			bool		isnull;
+			Datum		d;
+
+			memset(job, 0, sizeof(*job));
+			job->job_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+			job->project_name = SPI_getvalue(tup, desc, 2);
+			job->task = SPI_getvalue(tup, desc, 3);
+			job->relation_name = SPI_getvalue(tup, desc, 4);
+			job->y_column_name = SPI_getvalue(tup, desc, 5);
+			job->algorithm = SPI_getvalue(tup, desc, 6);
+			d = SPI_getbinval(tup, desc, 7, &isnull);
+			job->hyperparams = isnull ? NULL : DatumGetJsonbPCopy(d);
+			d = SPI_getbinval(tup, desc, 8, &isnull);
+			job->test_size = isnull ? 0.25 : DatumGetFloat4(d);
+			job->test_sampling = "random";
+			job->automatic_deploy = true;
+			job->role = DatumGetObjectId(SPI_getbinval(tup, desc, 9, &isnull));
+			MemoryContextSwitchTo(old);
+			found = true;
+		}
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return found;
+}
+
+/* Record the end of a job in its own transaction (after a failure). */
+static void
+finish_failed(int64 job_id, const char *status, const char *error)
+{
+	Oid			argtypes[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		args[3];
+
+	args[0] = Int64GetDatum(job_id);
+	args[1] = CStringGetTextDatum(status);
+	args[2] = CStringGetTextDatum(error);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	/* a job the user already cancelled keeps its status */
+	SPI_execute_with_args("UPDATE pgml.train_queue SET status = $2, error = $3, "
+						  "finished_at = clock_timestamp() "
+						  "WHERE id = $1 AND status = 'running'",
+						  3, argtypes, args, NULL, false, 0);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
+/* Set what pgml.stat_worker shows about the current job. */
+static void
+state_set_job(int64 job_id, bool finished, const char *outcome)
+{
+	SpinLockAcquire(&pgml_worker_state->mutex);
+	pgml_worker_state->current_job = finished ? 0 : job_id;
+	pgml_worker_state->rounds_done = 0;
+	pgml_worker_state->rounds_total = 0;
+	if (finished)
+	{
+		pgml_worker_state->last_job_at = GetCurrentTimestamp();
+		if (strcmp(outcome, "succeeded") == 0)
+			pgml_worker_state->jobs_succeeded++;
+		else if (strcmp(outcome, "cancelled") == 0)
+			pgml_worker_state->jobs_cancelled++;
+		else
+			pgml_worker_state->jobs_failed++;
+	}
+	SpinLockRelease(&pgml_worker_state->mutex);
+}
+
+/* Run one claimed job to its end state. */
+static void
+run_job(PgmlJob *job)
+{
+	MemoryContext old;
+	const char *volatile outcome = "succeeded";
+
+	state_set_job(job->job_id, false, NULL);
+	pgml_current_job_id = job->job_id;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING,
+						   psprintf("pgml_worker: training job %lld (project \"%s\")",
+									(long long) job->job_id, job->project_name));
+	old = CurrentMemoryContext;
+	PG_TRY();
+	{
+		PgmlJobResult res;
+		Oid			argtypes[3] = {INT8OID, INT8OID, BOOLOID};
+		Datum		args[3];
+		int			ret;
+
+		pgml_job_run(job, &res);
+
+		args[0] = Int64GetDatum(job->job_id);
+		args[1] = Int64GetDatum(res.model_id);
+		args[2] = BoolGetDatum(res.deployed);
+		SPI_connect();
+		ret = SPI_execute_with_args("UPDATE pgml.train_queue SET status = 'succeeded', "
+									"model_id = $2, deployed = $3, progress = 1, "
+									"finished_at = clock_timestamp() "
+									"WHERE id = $1 AND status = 'running'",
+									3, argtypes, args, NULL, false, 0);
+		if (ret != SPI_OK_UPDATE)
+			elog(ERROR, "could not record the end of job %lld", (long long) job->job_id);
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("training job %lld was cancelled", (long long) job->job_id)));
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		char	   *msg;
+
+		MemoryContextSwitchTo(job_context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+
+		outcome = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? "cancelled" : "failed";
+		msg = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
+			: pstrdup(edata->message);
+		ereport(LOG,
+				(errmsg("pgml_worker: training job %lld %s: %s",
+						(long long) job->job_id, outcome, msg)));
+		finish_failed(job->job_id, outcome, msg);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+
+	pgml_current_job_id = 0;
+	state_set_job(job->job_id, true, outcome);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* Entry point of the training worker. */
+void
+pgml_worker_main(Datum arg)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnection(pgml_database, NULL, 0);
+
+	SpinLockAcquire(&pgml_worker_state->mutex);
+	pgml_worker_state->pid = MyProcPid;
+	pgml_worker_state->latch = MyLatch;
+	pgml_worker_state->current_job = 0;
+	pgml_worker_state->started_at = GetCurrentTimestamp();
+	SpinLockRelease(&pgml_worker_state->mutex);
+	before_shmem_exit(worker_exit, 0);
+
+	job_context = AllocSetContextCreate(TopMemoryContext, "pgml_worker job",
+										ALLOCSET_DEFAULT_SIZES);
+
+	ereport(LOG,
+			(errmsg("pgml_worker training worker started for database \"%s\"",
+					pgml_database)));
+	recover_running_jobs();
+
+	for (;;)
+	{
+		PgmlJob		job;
+
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		/* drain the queue */
+		while (claim_job(&job))
+		{
+			run_job(&job);
+			MemoryContextReset(job_context);
+			CHECK_FOR_INTERRUPTS();
+		}
+
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 pgml_naptime * 1000L,
+						 PG_WAIT_EXTENSION);
+	}
+}

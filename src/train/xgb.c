@@ -1,2 +1,1117 @@
-/* xgb.c: placeholder, not yet written */
+/*
+ * xgb.c
+ *	  XGBoost training: hyperparameters from Jsonb, a boosting loop that can be
+ *	  cancelled between rounds, and the trained ensemble turned into the tree
+ *	  arrays of a PgmlModel (plus XGBoost's own UBJSON bytes for export).
+ *
+ *	  Every XGBoost handle is freed on every path, errors included: the
+ *	  handles live in a small struct released in PG_FINALLY.  XGBoost reports
+ *	  failure by returning -1; we copy XGBGetLastError() at once and raise a
+ *	  PostgreSQL error from the main thread, never from inside XGBoost.
+ *
+ *	  The trees are read from the model's JSON form with PostgreSQL's own JSON
+ *	  parser (common/jsonapi.h) and a small state machine: no tree text dump,
+ *	  no second copy of the document.  See docs/xgboost.md.
+ */
 #include "postgres.h"
+
+#include <math.h>
+#include <unistd.h>
+
+#include <xgboost/c_api.h>
+
+#include "common/jsonapi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include "pgml_train.h"
+
+/* ----------------------------------------------------------------------
+ * Hyperparameters
+ * ---------------------------------------------------------------------- */
+
+typedef enum XgbParamKind
+{
+	XGB_PARAM_INT,
+	XGB_PARAM_FLOAT,
+	XGB_PARAM_ENUM,
+	XGB_PARAM_OBJECTIVE,		/* enum whose choices depend on the task */
+	XGB_PARAM_IGNORED			/* accepted for compatibility, not used */
+} XgbParamKind;
+
+typedef struct XgbParamSpec
+{
+	const char *name;			/* the scikit-learn / PostgresML key */
+	const char *alias;			/* XGBoost's native key, or NULL */
+	const char *xgb_name;		/* key for XGBoosterSetParam; NULL: ours */
+	XgbParamKind kind;
+	double		min;			/* numeric range */
+	double		max;
+	bool		min_open;		/* range excludes min */
+	bool		max_open;		/* range excludes max */
+	const char *choices;		/* enum: values separated by '|' */
+} XgbParamSpec;
+
+/* Index of the keys this file treats specially (positions in XgbParams). */
+#define XGB_P_N_ESTIMATORS	0
+#define XGB_P_OBJECTIVE		1
+#define XGB_P_TREE_METHOD	2
+#define XGB_P_BASE_SCORE	3
+#define XGB_P_SEED			4
+
+#define INF		INFINITY
+
+static const XgbParamSpec XgbParams[] = {
+	{"n_estimators", NULL, NULL, XGB_PARAM_INT, 1, 100000, false, false, NULL},
+	{"objective", NULL, "objective", XGB_PARAM_OBJECTIVE, 0, 0, false, false, NULL},
+	{"tree_method", NULL, "tree_method", XGB_PARAM_ENUM, 0, 0, false, false, "hist|approx|exact"},
+	{"base_score", NULL, "base_score", XGB_PARAM_FLOAT, -INF, INF, true, true, NULL},
+	{"seed", "random_state", "seed", XGB_PARAM_INT, 0, 2147483647, false, false, NULL},
+	{"booster", NULL, "booster", XGB_PARAM_ENUM, 0, 0, false, false, "gbtree"},
+	{"max_depth", NULL, "max_depth", XGB_PARAM_INT, 0, 128, false, false, NULL},
+	{"learning_rate", "eta", "eta", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
+	{"min_child_weight", NULL, "min_child_weight", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
+	{"max_delta_step", NULL, "max_delta_step", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
+	{"subsample", NULL, "subsample", XGB_PARAM_FLOAT, 0, 1, true, false, NULL},
+	{"colsample_bytree", NULL, "colsample_bytree", XGB_PARAM_FLOAT, 0, 1, true, false, NULL},
+	{"colsample_bylevel", NULL, "colsample_bylevel", XGB_PARAM_FLOAT, 0, 1, true, false, NULL},
+	{"colsample_bynode", NULL, "colsample_bynode", XGB_PARAM_FLOAT, 0, 1, true, false, NULL},
+	{"gamma", "min_split_loss", "gamma", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
+	{"reg_alpha", "alpha", "alpha", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
+	{"reg_lambda", "lambda", "lambda", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
+	{"max_bin", NULL, "max_bin", XGB_PARAM_INT, 2, 65535, false, false, NULL},
+	{"num_parallel_tree", NULL, "num_parallel_tree", XGB_PARAM_INT, 1, 1000, false, false, NULL},
+	{"max_leaves", NULL, "max_leaves", XGB_PARAM_INT, 0, 2147483647, false, false, NULL},
+	{"grow_policy", NULL, "grow_policy", XGB_PARAM_ENUM, 0, 0, false, false, "depthwise|lossguide"},
+	{"scale_pos_weight", NULL, "scale_pos_weight", XGB_PARAM_FLOAT, 0, INF, true, true, NULL},
+	{"tweedie_variance_power", NULL, "tweedie_variance_power", XGB_PARAM_FLOAT, 1, 2, true, true, NULL},
+	{"huber_slope", NULL, "huber_slope", XGB_PARAM_FLOAT, 0, INF, true, true, NULL},
+	{"eval_metric", NULL, NULL, XGB_PARAM_IGNORED, 0, 0, false, false, NULL},
+};
+
+#define XGB_N_PARAMS	lengthof(XgbParams)
+
+#define XGB_OBJECTIVES_REGRESSION \
+	"reg:squarederror|reg:absoluteerror|reg:pseudohubererror|count:poisson|reg:gamma|reg:tweedie"
+#define XGB_OBJECTIVES_BINARY		"binary:logistic"
+#define XGB_OBJECTIVES_MULTICLASS	"multi:softprob"
+
+/* The validated hyperparameters of one training run. */
+typedef struct XgbConfig
+{
+	char	   *value[XGB_N_PARAMS];	/* text for XGBoost / the JSON, or NULL */
+	bool		is_string[XGB_N_PARAMS];	/* quote it in the JSON */
+	int			rounds;
+	const char *objective;
+	PgmlOutput	output;
+	int32		n_outputs;
+} XgbConfig;
+
+/* Copy of XGBoost's last error, cut before its stack trace; palloc'd. */
+static char *
+xgb_last_error(void)
+{
+	const char *err = XGBGetLastError();
+	char	   *copy = pstrdup(err ? err : "unknown error");
+	char	   *trace = strstr(copy, "\nStack trace:");
+
+	if (trace)
+		*trace = '\0';
+	return copy;
+}
+
+/* Raise the error of a failed XGBoost call (main thread only). */
+static void
+xgb_fail(const char *call)
+{
+	char	   *detail = xgb_last_error();
+
+	ereport(ERROR,
+			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+			 errmsg("xgboost call %s failed", call),
+			 errdetail("XGBoost said: %s", detail)));
+}
+
+/* Run an XGBoost C API call; on failure raise its error, naming fn. */
+#define XGB_CHECK(fn, args) \
+	do { \
+		if (fn args != 0) \
+			xgb_fail(#fn); \
+	} while (0)
+
+/* The accepted keys, comma separated, for error hints. */
+static char *
+xgb_accepted_keys(void)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (int i = 0; i < XGB_N_PARAMS; i++)
+	{
+		appendStringInfo(&s, "%s%s", i > 0 ? ", " : "", XgbParams[i].name);
+		if (XgbParams[i].alias)
+			appendStringInfo(&s, " (or %s)", XgbParams[i].alias);
+	}
+	return s.data;
+}
+
+/* Is the NUL-terminated word one of the '|'-separated choices? */
+static bool
+xgb_choice_ok(const char *choices, const char *word)
+{
+	size_t		len = strlen(word);
+	const char *p = choices;
+
+	while (*p)
+	{
+		const char *end = strchr(p, '|');
+		size_t		n = end ? (size_t) (end - p) : strlen(p);
+
+		if (n == len && strncmp(p, word, n) == 0)
+			return true;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+/* The '|'-separated choices as "a, b, c". */
+static char *
+xgb_choices_list(const char *choices)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (const char *p = choices; *p; p++)
+	{
+		if (*p == '|')
+			appendStringInfoString(&s, ", ");
+		else
+			appendStringInfoChar(&s, *p);
+	}
+	return s.data;
+}
+
+/* Describe the accepted range of a numeric parameter, e.g. "(0, 1]". */
+static char *
+xgb_range_text(const XgbParamSpec *spec)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfoChar(&s, spec->min_open ? '(' : '[');
+	if (isinf(spec->min))
+		appendStringInfoString(&s, "-infinity");
+	else
+		appendStringInfo(&s, "%.15g", spec->min);
+	appendStringInfoString(&s, ", ");
+	if (isinf(spec->max))
+		appendStringInfoString(&s, "infinity");
+	else
+		appendStringInfo(&s, "%.15g", spec->max);
+	appendStringInfoChar(&s, spec->max_open ? ')' : ']');
+	return s.data;
+}
+
+/* Objectives accepted for this task. */
+static const char *
+xgb_task_objectives(const PgmlTrainInput *in)
+{
+	if (in->task == PGML_TASK_REGRESSION)
+		return XGB_OBJECTIVES_REGRESSION;
+	return in->n_classes == 2 ? XGB_OBJECTIVES_BINARY : XGB_OBJECTIVES_MULTICLASS;
+}
+
+/* Validate one key/value pair of the hyperparameters into cfg. */
+static void
+xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
+				JsonbValue *v)
+{
+	const XgbParamSpec *spec = NULL;
+	int			idx;
+
+	for (idx = 0; idx < XGB_N_PARAMS; idx++)
+	{
+		if (strcmp(key, XgbParams[idx].name) == 0 ||
+			(XgbParams[idx].alias && strcmp(key, XgbParams[idx].alias) == 0))
+		{
+			spec = &XgbParams[idx];
+			break;
+		}
+	}
+	if (spec == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown xgboost hyperparameter \"%s\"", key),
+				 errhint("Accepted hyperparameters are: %s.", xgb_accepted_keys())));
+
+	if (cfg->value[idx] != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("xgboost hyperparameter \"%s\" is given more than once", spec->name),
+				 errdetail("\"%s\" and \"%s\" name the same hyperparameter.",
+						   spec->name, spec->alias ? spec->alias : spec->name)));
+
+	/* JSON null means "the default", as None does for the Python API. */
+	if (v->type == jbvNull || spec->kind == XGB_PARAM_IGNORED)
+		return;
+
+	switch (spec->kind)
+	{
+		case XGB_PARAM_INT:
+		case XGB_PARAM_FLOAT:
+			{
+				double		d;
+				bool		ok;
+
+				if (v->type != jbvNumeric)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("xgboost hyperparameter \"%s\" must be a number", key),
+							 errhint("Give a JSON number in %s, for example {\"%s\": %s}.",
+									 xgb_range_text(spec), key,
+									 spec->kind == XGB_PARAM_INT ? "6" : "0.5")));
+				d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+													   NumericGetDatum(v->val.numeric)));
+				ok = !isnan(d) && !isinf(d) &&
+					(spec->min_open ? d > spec->min : d >= spec->min) &&
+					(spec->max_open ? d < spec->max : d <= spec->max);
+				if (spec->kind == XGB_PARAM_INT && ok && d != floor(d))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("xgboost hyperparameter \"%s\" must be an integer", key),
+							 errhint("Give a whole number in %s.", xgb_range_text(spec))));
+				if (!ok)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("xgboost hyperparameter \"%s\" is out of range", key),
+							 errdetail("The value must be in %s.", xgb_range_text(spec))));
+				if (spec->kind == XGB_PARAM_INT)
+					cfg->value[idx] = psprintf("%lld", (long long) d);
+				else
+					cfg->value[idx] = DatumGetCString(DirectFunctionCall1(numeric_out,
+																		  NumericGetDatum(v->val.numeric)));
+				cfg->is_string[idx] = false;
+				break;
+			}
+		case XGB_PARAM_ENUM:
+		case XGB_PARAM_OBJECTIVE:
+			{
+				const char *choices = spec->kind == XGB_PARAM_ENUM ?
+				spec->choices : xgb_task_objectives(in);
+				char	   *s;
+
+				if (v->type != jbvString)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("xgboost hyperparameter \"%s\" must be a string", key),
+							 errhint("Accepted values are: %s.", xgb_choices_list(choices))));
+				s = pnstrdup(v->val.string.val, v->val.string.len);
+				if (!xgb_choice_ok(choices, s))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value \"%s\" for xgboost hyperparameter \"%s\"", s, key),
+							 spec->kind == XGB_PARAM_OBJECTIVE ?
+							 errdetail("The %s task accepts only these objectives.",
+									   in->task == PGML_TASK_REGRESSION ? "regression" :
+									   in->n_classes == 2 ? "binary classification" :
+									   "multiclass classification") : 0,
+							 errhint("Accepted values are: %s.", xgb_choices_list(choices))));
+				cfg->value[idx] = s;
+				cfg->is_string[idx] = true;
+				break;
+			}
+		case XGB_PARAM_IGNORED:
+			break;
+	}
+}
+
+/* Validate in->hyperparams and fill in the defaults. */
+static void
+xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
+{
+	const char *obj;
+
+	memset(cfg, 0, sizeof(*cfg));
+
+	if (in->hyperparams != NULL)
+	{
+		Jsonb	   *jb = in->hyperparams;
+		JsonbIterator *it;
+		JsonbValue	v;
+		JsonbIteratorToken tok;
+		char	   *key = NULL;
+
+		if (!JB_ROOT_IS_OBJECT(jb))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("xgboost hyperparameters must be a JSON object"),
+					 errhint("For example {\"n_estimators\": 100, \"max_depth\": 6}.")));
+
+		it = JsonbIteratorInit(&jb->root);
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			if (tok == WJB_KEY)
+				key = pnstrdup(v.val.string.val, v.val.string.len);
+			else if (tok == WJB_VALUE)
+			{
+				Assert(key != NULL);
+				xgb_parse_param(in, cfg, key, &v);
+			}
+		}
+	}
+
+	/* Defaults that are ours rather than XGBoost's, then the derived bits. */
+	if (cfg->value[XGB_P_N_ESTIMATORS] == NULL)
+		cfg->value[XGB_P_N_ESTIMATORS] = pstrdup("100");
+	cfg->rounds = atoi(cfg->value[XGB_P_N_ESTIMATORS]);
+
+	if (cfg->value[XGB_P_TREE_METHOD] == NULL)
+	{
+		cfg->value[XGB_P_TREE_METHOD] = pstrdup("hist");
+		cfg->is_string[XGB_P_TREE_METHOD] = true;
+	}
+
+	if (cfg->value[XGB_P_OBJECTIVE] == NULL)
+	{
+		const char *def = in->task == PGML_TASK_REGRESSION ? "reg:squarederror" :
+		in->n_classes == 2 ? "binary:logistic" : "multi:softprob";
+
+		cfg->value[XGB_P_OBJECTIVE] = pstrdup(def);
+		cfg->is_string[XGB_P_OBJECTIVE] = true;
+	}
+	obj = cfg->value[XGB_P_OBJECTIVE];
+	cfg->objective = obj;
+
+	if (strcmp(obj, "binary:logistic") == 0)
+	{
+		cfg->output = PGML_OUTPUT_SIGMOID;
+		cfg->n_outputs = 1;
+	}
+	else if (strcmp(obj, "multi:softprob") == 0)
+	{
+		cfg->output = PGML_OUTPUT_SOFTMAX;
+		cfg->n_outputs = in->n_classes;
+	}
+	else if (strcmp(obj, "count:poisson") == 0 || strcmp(obj, "reg:gamma") == 0 ||
+			 strcmp(obj, "reg:tweedie") == 0)
+	{
+		cfg->output = PGML_OUTPUT_EXP;
+		cfg->n_outputs = 1;
+	}
+	else
+	{
+		cfg->output = PGML_OUTPUT_IDENTITY;
+		cfg->n_outputs = 1;
+	}
+
+	/* base_score must lie where the objective's link function is defined. */
+	if (cfg->value[XGB_P_BASE_SCORE] != NULL)
+	{
+		double		bs = strtod(cfg->value[XGB_P_BASE_SCORE], NULL);
+
+		if (cfg->output == PGML_OUTPUT_SIGMOID && !(bs > 0.0 && bs < 1.0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("xgboost hyperparameter \"base_score\" is out of range"),
+					 errdetail("With objective %s the value must be in (0, 1).", obj)));
+		if (cfg->output == PGML_OUTPUT_EXP && !(bs > 0.0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("xgboost hyperparameter \"base_score\" is out of range"),
+					 errdetail("With objective %s the value must be positive.", obj)));
+	}
+}
+
+/* The effective hyperparameters as a JSON object text. */
+static char *
+xgb_config_json(const XgbConfig *cfg)
+{
+	StringInfoData s;
+	bool		first = true;
+
+	initStringInfo(&s);
+	appendStringInfoChar(&s, '{');
+	for (int i = 0; i < XGB_N_PARAMS; i++)
+	{
+		if (cfg->value[i] == NULL)
+			continue;
+		if (!first)
+			appendStringInfoString(&s, ", ");
+		first = false;
+		escape_json(&s, XgbParams[i].name);
+		appendStringInfoString(&s, ": ");
+		if (cfg->is_string[i])
+			escape_json(&s, cfg->value[i]);
+		else
+			appendStringInfoString(&s, cfg->value[i]);
+	}
+	appendStringInfoChar(&s, '}');
+	return s.data;
+}
+
+/* ----------------------------------------------------------------------
+ * Reading the trees from the model JSON
+ * ---------------------------------------------------------------------- */
+
+/* What an open object or array of the model document is. */
+typedef enum XgbCtx
+{
+	XC_OTHER,					/* anything we skip */
+	XC_ROOT,
+	XC_LEARNER,
+	XC_LEARNER_PARAM,			/* learner.learner_model_param */
+	XC_OBJECTIVE,				/* learner.objective */
+	XC_BOOSTER,					/* learner.gradient_booster */
+	XC_MODEL,					/* ...gradient_booster.model */
+	XC_MODEL_PARAM,				/* ...model.gbtree_model_param */
+	XC_TREE_INFO,				/* ...model.tree_info (array) */
+	XC_TREES,					/* ...model.trees (array) */
+	XC_TREE,					/* one tree (object) */
+	XC_TREE_PARAM,				/* tree.tree_param */
+	XC_TREE_ARRAY				/* tree.<field> (array), see array_field */
+} XgbCtx;
+
+/* The fields whose values we read. */
+typedef enum XgbField
+{
+	XF_NONE,
+	XF_LEFT,					/* tree arrays first: they index fill[] */
+	XF_RIGHT,
+	XF_SPLIT_INDEX,
+	XF_SPLIT_COND,
+	XF_DEFAULT_LEFT,
+	XF_CATEGORIES_NODES,
+	XF_ID,
+	XF_NUM_NODES,
+	XF_BASE_SCORE,
+	XF_NUM_CLASS,
+	XF_NAME,
+	XF_NUM_TREES,
+	XF_COUNT
+} XgbField;
+
+#define XGB_MAX_NESTING 16
+
+typedef struct XgbParse
+{
+	MemoryContext result_cxt;	/* where the node arrays live */
+	XgbCtx		stack[XGB_MAX_NESTING];
+	int			depth;			/* stack[depth - 1] is the open container */
+	XgbField	field;			/* scalar field whose value comes next */
+	XgbCtx		field_ctx;		/* container the next value opens */
+	XgbField	array_field;	/* field of the open XC_TREE_ARRAY */
+
+	/* node arrays of all trees, grown by doubling */
+	int32		cap_nodes;
+	int32		n_nodes;		/* nodes of finished trees */
+	int32		fill[XF_CATEGORIES_NODES + 1];	/* per tree array, this tree */
+	int32	   *left;
+	int32	   *right;
+	int32	   *split_index;
+	float	   *split_cond;
+	bool	   *default_left;
+
+	/* trees */
+	int32		cap_trees;
+	int32		n_trees;		/* finished trees */
+	int32	   *tree_offset;
+	int32		tree_id;
+	int32		tree_num_nodes;
+	int32		cap_tree_info;
+	int32		n_tree_info;
+	int32	   *tree_info;
+
+	/* learner */
+	char	   *base_score;
+	char	   *objective;
+	char	   *booster_name;
+	int32		num_class;
+	int32		num_trees;
+	bool		has_categories;
+} XgbParse;
+
+/* Raise an error about a model document we cannot use. */
+static void
+xgb_bad_model(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INTERNAL_ERROR),
+			 errmsg("unexpected xgboost model json: %s", what)));
+}
+
+/* Parse an integer token, or fail with what. */
+static int32
+xp_int(const char *token, JsonTokenType type, const char *what)
+{
+	char	   *end;
+	long		v;
+
+	if (type != JSON_TOKEN_NUMBER && type != JSON_TOKEN_STRING)
+		xgb_bad_model(what);
+	errno = 0;
+	v = strtol(token, &end, 10);
+	if (errno != 0 || end == token || *end != '\0' || v < PG_INT32_MIN || v > PG_INT32_MAX)
+		xgb_bad_model(what);
+	return (int32) v;
+}
+
+/* Make room for need nodes in every node array. */
+static void
+xp_grow_nodes(XgbParse *p, int32 need)
+{
+	Size		cap;
+
+	if (need <= p->cap_nodes)
+		return;
+	cap = Max((Size) need, (Size) p->cap_nodes * 2);
+	cap = Max(cap, 1024);
+	if (cap > PG_INT32_MAX)
+		xgb_bad_model("too many nodes");
+	if (p->cap_nodes == 0)
+	{
+		p->left = MemoryContextAllocHuge(p->result_cxt, sizeof(int32) * cap);
+		p->right = MemoryContextAllocHuge(p->result_cxt, sizeof(int32) * cap);
+		p->split_index = MemoryContextAllocHuge(p->result_cxt, sizeof(int32) * cap);
+		p->split_cond = MemoryContextAllocHuge(p->result_cxt, sizeof(float) * cap);
+		p->default_left = MemoryContextAllocHuge(p->result_cxt, sizeof(bool) * cap);
+	}
+	else
+	{
+		p->left = repalloc_huge(p->left, sizeof(int32) * cap);
+		p->right = repalloc_huge(p->right, sizeof(int32) * cap);
+		p->split_index = repalloc_huge(p->split_index, sizeof(int32) * cap);
+		p->split_cond = repalloc_huge(p->split_cond, sizeof(float) * cap);
+		p->default_left = repalloc_huge(p->default_left, sizeof(bool) * cap);
+	}
+	p->cap_nodes = (int32) cap;
+}
+
+/* Grow an int32 array kept in the result context to hold need entries. */
+static int32 *
+xp_grow_ints(XgbParse *p, int32 *arr, int32 *cap, int32 need)
+{
+	if (need <= *cap)
+		return arr;
+	*cap = Max(need, Max(64, *cap * 2));
+	if (arr == NULL)
+		return MemoryContextAllocHuge(p->result_cxt, sizeof(int32) * (Size) *cap);
+	return repalloc_huge(arr, sizeof(int32) * (Size) *cap);
+}
+
+/* Push the context of a newly opened object or array. */
+static void
+xp_push(XgbParse *p, bool is_array)
+{
+	XgbCtx		parent = p->depth > 0 ? p->stack[p->depth - 1] : XC_OTHER;
+	XgbCtx		ctx;
+
+	if (p->depth >= XGB_MAX_NESTING)
+		xgb_bad_model("nesting too deep");
+
+	if (p->depth == 0)
+		ctx = is_array ? XC_OTHER : XC_ROOT;
+	else if (parent == XC_TREES)
+		ctx = is_array ? XC_OTHER : XC_TREE;
+	else if (parent == XC_TREE && is_array && p->field != XF_NONE &&
+			 p->field <= XF_CATEGORIES_NODES)
+	{
+		ctx = XC_TREE_ARRAY;
+		p->array_field = p->field;
+	}
+	else if (parent == XC_OTHER || parent == XC_TREE_ARRAY ||
+			 parent == XC_TREE_INFO)
+		ctx = XC_OTHER;
+	else
+	{
+		ctx = p->field_ctx;
+		if (ctx != XC_OTHER &&
+			is_array != (ctx == XC_TREE_INFO || ctx == XC_TREES))
+			xgb_bad_model("unexpected container type");
+	}
+	p->field_ctx = XC_OTHER;
+	p->field = XF_NONE;
+	p->stack[p->depth++] = ctx;
+}
+
+/* object_start: open an object; a tree starts with empty arrays. */
+static void
+xp_object_start(void *state)
+{
+	XgbParse   *p = state;
+
+	xp_push(p, false);
+	if (p->stack[p->depth - 1] == XC_TREE)
+	{
+		p->tree_id = -1;
+		p->tree_num_nodes = -1;
+		memset(p->fill, 0, sizeof(p->fill));
+	}
+}
+
+/* object_end: close an object; a finished tree is checked and counted. */
+static void
+xp_object_end(void *state)
+{
+	XgbParse   *p = state;
+	int32		n;
+
+	if (p->stack[--p->depth] != XC_TREE)
+		return;
+
+	n = p->tree_num_nodes;
+	if (n <= 0)
+		xgb_bad_model("tree without tree_param.num_nodes");
+	if (p->fill[XF_LEFT] != n || p->fill[XF_RIGHT] != n ||
+		p->fill[XF_SPLIT_INDEX] != n || p->fill[XF_SPLIT_COND] != n ||
+		p->fill[XF_DEFAULT_LEFT] != n)
+		xgb_bad_model("tree arrays disagree with num_nodes");
+	if (p->tree_id != p->n_trees)
+		xgb_bad_model("trees out of order");
+
+	p->tree_offset = xp_grow_ints(p, p->tree_offset, &p->cap_trees, p->n_trees + 2);
+	p->tree_offset[p->n_trees] = p->n_nodes;
+	p->n_nodes += n;
+	p->n_trees++;
+	p->tree_offset[p->n_trees] = p->n_nodes;
+}
+
+/* array_start: open an array. */
+static void
+xp_array_start(void *state)
+{
+	xp_push((XgbParse *) state, true);
+}
+
+/* array_end: close an array. */
+static void
+xp_array_end(void *state)
+{
+	((XgbParse *) state)->depth--;
+}
+
+/* object_field_start: classify the field whose value comes next. */
+static void
+xp_field_start(void *state, char *fname, bool isnull)
+{
+	XgbParse   *p = state;
+	XgbField	f = XF_NONE;
+	XgbCtx		c = XC_OTHER;
+
+	switch (p->stack[p->depth - 1])
+	{
+		case XC_ROOT:
+			if (strcmp(fname, "learner") == 0)
+				c = XC_LEARNER;
+			break;
+		case XC_LEARNER:
+			if (strcmp(fname, "learner_model_param") == 0)
+				c = XC_LEARNER_PARAM;
+			else if (strcmp(fname, "objective") == 0)
+				c = XC_OBJECTIVE;
+			else if (strcmp(fname, "gradient_booster") == 0)
+				c = XC_BOOSTER;
+			break;
+		case XC_BOOSTER:
+			if (strcmp(fname, "model") == 0)
+				c = XC_MODEL;
+			else if (strcmp(fname, "name") == 0)
+				f = XF_NAME;
+			break;
+		case XC_MODEL:
+			if (strcmp(fname, "gbtree_model_param") == 0)
+				c = XC_MODEL_PARAM;
+			else if (strcmp(fname, "tree_info") == 0)
+				c = XC_TREE_INFO;
+			else if (strcmp(fname, "trees") == 0)
+				c = XC_TREES;
+			break;
+		case XC_TREE:
+			if (strcmp(fname, "left_children") == 0)
+				f = XF_LEFT;
+			else if (strcmp(fname, "right_children") == 0)
+				f = XF_RIGHT;
+			else if (strcmp(fname, "split_indices") == 0)
+				f = XF_SPLIT_INDEX;
+			else if (strcmp(fname, "split_conditions") == 0)
+				f = XF_SPLIT_COND;
+			else if (strcmp(fname, "default_left") == 0)
+				f = XF_DEFAULT_LEFT;
+			else if (strcmp(fname, "categories_nodes") == 0)
+				f = XF_CATEGORIES_NODES;
+			else if (strcmp(fname, "id") == 0)
+				f = XF_ID;
+			else if (strcmp(fname, "tree_param") == 0)
+				c = XC_TREE_PARAM;
+			break;
+		case XC_TREE_PARAM:
+			if (strcmp(fname, "num_nodes") == 0)
+				f = XF_NUM_NODES;
+			break;
+		case XC_LEARNER_PARAM:
+			if (strcmp(fname, "base_score") == 0)
+				f = XF_BASE_SCORE;
+			else if (strcmp(fname, "num_class") == 0)
+				f = XF_NUM_CLASS;
+			break;
+		case XC_OBJECTIVE:
+			if (strcmp(fname, "name") == 0)
+				f = XF_NAME;
+			break;
+		case XC_MODEL_PARAM:
+			if (strcmp(fname, "num_trees") == 0)
+				f = XF_NUM_TREES;
+			break;
+		default:
+			break;
+	}
+	p->field = f;
+	p->field_ctx = c;
+	pfree(fname);
+}
+
+/* Store one element of a tree array. */
+static void
+xp_tree_element(XgbParse *p, const char *token, JsonTokenType type)
+{
+	XgbField	f = p->array_field;
+	int32		at = p->n_nodes + p->fill[f];
+	char	   *end;
+
+	if (f == XF_CATEGORIES_NODES)
+	{
+		p->has_categories = true;
+		return;
+	}
+	if (p->fill[f] >= PG_INT32_MAX - p->n_nodes)
+		xgb_bad_model("too many nodes");
+	xp_grow_nodes(p, at + 1);
+	switch (f)
+	{
+		case XF_SPLIT_COND:
+			if (type != JSON_TOKEN_NUMBER)
+				xgb_bad_model("split condition is not a number");
+			p->split_cond[at] = strtof(token, &end);
+			if (*end != '\0')
+				xgb_bad_model("split condition is not a number");
+			break;
+		case XF_DEFAULT_LEFT:
+			if (type == JSON_TOKEN_TRUE || type == JSON_TOKEN_FALSE)
+				p->default_left[at] = (type == JSON_TOKEN_TRUE);
+			else
+				p->default_left[at] = xp_int(token, type, "bad default_left") != 0;
+			break;
+		case XF_LEFT:
+			p->left[at] = xp_int(token, type, "bad left_children");
+			break;
+		case XF_RIGHT:
+			p->right[at] = xp_int(token, type, "bad right_children");
+			break;
+		case XF_SPLIT_INDEX:
+			/* pruned ("deleted") nodes are leaves holding INT32_MAX here */
+			p->split_index[at] = xp_int(token, type, "bad split_indices");
+			break;
+		default:
+			return;
+	}
+	p->fill[f]++;
+}
+
+/* scalar: a number, string, bool or null, in an object or an array. */
+static void
+xp_scalar(void *state, char *token, JsonTokenType type)
+{
+	XgbParse   *p = state;
+
+	switch (p->stack[p->depth - 1])
+	{
+		case XC_TREE_ARRAY:
+			xp_tree_element(p, token, type);
+			break;
+		case XC_TREE_INFO:
+			p->tree_info = xp_grow_ints(p, p->tree_info, &p->cap_tree_info,
+										p->n_tree_info + 1);
+			p->tree_info[p->n_tree_info++] = xp_int(token, type, "bad tree_info");
+			break;
+		case XC_TREE:
+			if (p->field == XF_ID)
+				p->tree_id = xp_int(token, type, "bad tree id");
+			break;
+		case XC_TREE_PARAM:
+			if (p->field == XF_NUM_NODES)
+				p->tree_num_nodes = xp_int(token, type, "bad num_nodes");
+			break;
+		case XC_LEARNER_PARAM:
+			if (p->field == XF_BASE_SCORE && type == JSON_TOKEN_STRING)
+				p->base_score = pstrdup(token);
+			else if (p->field == XF_NUM_CLASS)
+				p->num_class = xp_int(token, type, "bad num_class");
+			break;
+		case XC_OBJECTIVE:
+			if (p->field == XF_NAME && type == JSON_TOKEN_STRING)
+				p->objective = pstrdup(token);
+			break;
+		case XC_BOOSTER:
+			if (p->field == XF_NAME && type == JSON_TOKEN_STRING)
+				p->booster_name = pstrdup(token);
+			break;
+		case XC_MODEL_PARAM:
+			if (p->field == XF_NUM_TREES)
+				p->num_trees = xp_int(token, type, "bad num_trees");
+			break;
+		default:
+			break;
+	}
+	if (token)
+		pfree(token);
+}
+
+/*
+ * Parse XGBoost's JSON model (len bytes at json, not NUL terminated) into the
+ * tree fields of m.  cfg says what the model should be.
+ */
+static void
+xgb_read_trees(const char *json, Size len, const XgbConfig *cfg, PgmlModel *m)
+{
+	MemoryContext result_cxt = CurrentMemoryContext;
+	MemoryContext parse_cxt;
+	MemoryContext old;
+	XgbParse   *p;
+	JsonLexContext *lex;
+	JsonSemAction sem;
+	JsonParseErrorType rc;
+	float		bs;
+	char	   *end;
+
+	if (len > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("xgboost model is too large (%zu bytes of json)", (size_t) len)));
+
+	parse_cxt = AllocSetContextCreate(CurrentMemoryContext, "xgboost model json",
+									  ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(parse_cxt);
+
+	p = palloc0(sizeof(XgbParse));
+	p->result_cxt = result_cxt;
+	p->num_class = -1;
+	p->num_trees = -1;
+	p->tree_id = -1;
+
+	memset(&sem, 0, sizeof(sem));
+	sem.semstate = p;
+	sem.object_start = xp_object_start;
+	sem.object_end = xp_object_end;
+	sem.array_start = xp_array_start;
+	sem.array_end = xp_array_end;
+	sem.object_field_start = xp_field_start;
+	sem.scalar = xp_scalar;
+
+	lex = makeJsonLexContextCstringLen(unconstify(char *, json), (int) len, PG_UTF8, true);
+	rc = pg_parse_json(lex, &sem);
+	if (rc != JSON_SUCCESS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("cannot parse the xgboost model json"),
+				 errdetail("%s", json_errdetail(rc, lex))));
+	MemoryContextSwitchTo(old);
+
+	if (p->booster_name == NULL || strcmp(p->booster_name, "gbtree") != 0)
+		xgb_bad_model("booster is not gbtree");
+	if (p->objective == NULL || strcmp(p->objective, cfg->objective) != 0)
+		xgb_bad_model("objective differs from the one requested");
+	if (p->has_categories)
+		xgb_bad_model("categorical splits are not supported");
+	if (p->n_trees == 0 || p->num_trees != p->n_trees || p->n_tree_info != p->n_trees)
+		xgb_bad_model("tree count mismatch");
+	if (p->base_score == NULL)
+		xgb_bad_model("no base_score");
+	if (cfg->output == PGML_OUTPUT_SOFTMAX ? p->num_class != cfg->n_outputs : p->num_class > 1)
+		xgb_bad_model("num_class differs from the number of classes");
+
+	/* Check every index before anyone walks these trees. */
+	for (int32 t = 0; t < p->n_trees; t++)
+	{
+		int32		first = p->tree_offset[t];
+		int32		n = p->tree_offset[t + 1] - first;
+
+		if (p->tree_info[t] < 0 || p->tree_info[t] >= cfg->n_outputs)
+			xgb_bad_model("tree_info out of range");
+		for (int32 i = first; i < first + n; i++)
+		{
+			if (p->left[i] == -1)
+			{
+				if (p->right[i] != -1)
+					xgb_bad_model("half leaf");
+				p->split_index[i] = 0;
+				p->default_left[i] = false;
+			}
+			else if (p->left[i] <= i - first || p->left[i] >= n ||
+					 p->right[i] <= i - first || p->right[i] >= n)
+				xgb_bad_model("child index out of range");
+			else if (p->split_index[i] < 0 || p->split_index[i] >= m->n_features)
+				xgb_bad_model("split feature out of range");
+		}
+	}
+
+	bs = strtof(p->base_score, &end);
+	if (end == p->base_score || isnan(bs) || isinf(bs))
+		xgb_bad_model("bad base_score");
+
+	/* The same float arithmetic as XGBoost's ProbToMargin in 1.7. */
+	if (cfg->output == PGML_OUTPUT_SIGMOID)
+		m->base_margin = -logf(1.0f / bs - 1.0f);
+	else if (cfg->output == PGML_OUTPUT_EXP)
+		m->base_margin = logf(bs);
+	else
+		m->base_margin = bs;
+
+	m->n_trees = p->n_trees;
+	m->n_nodes = p->n_nodes;
+	m->tree_group = p->tree_info;
+	m->tree_offset = p->tree_offset;
+	m->split_index = p->split_index;
+	m->split_cond = p->split_cond;
+	m->left_child = p->left;
+	m->right_child = p->right;
+	m->default_left = p->default_left;
+
+	MemoryContextDelete(parse_cxt);
+}
+
+/* ----------------------------------------------------------------------
+ * Training
+ * ---------------------------------------------------------------------- */
+
+/* XGBoost handles of one training run, freed in PG_FINALLY. */
+typedef struct XgbHandles
+{
+	DMatrixHandle dtrain;
+	BoosterHandle booster;
+} XgbHandles;
+
+/* Set one booster parameter. */
+static void
+xgb_set(BoosterHandle bst, const char *name, const char *value)
+{
+	if (XGBoosterSetParam(bst, name, value) != 0)
+	{
+		char	   *detail = xgb_last_error();
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("xgboost rejected parameter %s = %s", name, value),
+				 errdetail("XGBoost said: %s", detail)));
+	}
+}
+
+/* The body of pgml_xgb_train, with the handles owned by the caller. */
+static void
+xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
+			   XgbHandles *h)
+{
+	int			nthread = in->nthread;
+	float	   *labels;
+	bst_ulong	len;
+	const char *buf;
+
+	if (nthread <= 0)
+		nthread = (int) Max(1, sysconf(_SC_NPROCESSORS_ONLN));
+
+	/* Labels as float, as XGBoost wants them. */
+	labels = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * in->n_rows);
+	for (int64 i = 0; i < in->n_rows; i++)
+		labels[i] = (float) in->y[i];
+
+	XGB_CHECK(XGDMatrixCreateFromMat_omp, (in->x, (bst_ulong) in->n_rows,
+										 (bst_ulong) in->n_features, NAN,
+										 &h->dtrain, nthread));
+	XGB_CHECK(XGDMatrixSetFloatInfo, (h->dtrain, "label", labels, (bst_ulong) in->n_rows));
+	pfree(labels);
+
+	XGB_CHECK(XGBoosterCreate, (&h->dtrain, 1, &h->booster));
+
+	xgb_set(h->booster, "nthread", psprintf("%d", nthread));
+	xgb_set(h->booster, "seed", psprintf("%llu",
+										 (unsigned long long) (in->seed & 0x7fffffff)));
+	xgb_set(h->booster, "disable_default_eval_metric", "1");
+	for (int i = 0; i < XGB_N_PARAMS; i++)
+	{
+		if (cfg->value[i] != NULL && XgbParams[i].xgb_name != NULL)
+			xgb_set(h->booster, XgbParams[i].xgb_name, cfg->value[i]);
+	}
+	if (cfg->output == PGML_OUTPUT_SOFTMAX)
+		xgb_set(h->booster, "num_class", psprintf("%d", cfg->n_outputs));
+
+	for (int iter = 0; iter < cfg->rounds; iter++)
+	{
+		pgml_train_check_cancel();
+		XGB_CHECK(XGBoosterUpdateOneIter, (h->booster, iter, h->dtrain));
+		pgml_train_report_progress(iter + 1, cfg->rounds);
+	}
+	pgml_train_check_cancel();
+
+	/* XGBoost's own bytes, for export; the buffer is reused by the next call. */
+	XGB_CHECK(XGBoosterSaveModelToBuffer, (h->booster, "{\"format\": \"ubj\"}", &len, &buf));
+	m->booster = MemoryContextAllocHuge(CurrentMemoryContext, len);
+	memcpy(m->booster, buf, len);
+	m->booster_len = (Size) len;
+
+	/* The JSON form, read in place (no XGBoost call until we are done). */
+	XGB_CHECK(XGBoosterSaveModelToBuffer, (h->booster, "{\"format\": \"json\"}", &len, &buf));
+	xgb_read_trees(buf, (Size) len, cfg, m);
+}
+
+/*
+ * Train an XGBoost ensemble on in; fill the tree fields, base margin,
+ * output, booster bytes and effective hyperparameters of m.
+ */
+void
+pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	XgbConfig	cfg;
+	XgbHandles *h;
+
+	if (in->n_rows < 1 || in->n_features < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("xgboost needs at least one row and one feature"),
+				 errdetail("Got %lld rows and %d features.",
+						   (long long) in->n_rows, in->n_features)));
+	if (in->task == PGML_TASK_CLASSIFICATION && in->n_classes < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("classification needs at least two classes"),
+				 errdetail("The training data has %d distinct label(s).", in->n_classes)));
+
+	xgb_parse_config(in, &cfg);
+
+	h = palloc0(sizeof(XgbHandles));
+	PG_TRY();
+	{
+		xgb_train_body(in, m, &cfg, h);
+	}
+	PG_FINALLY();
+	{
+		/* Return codes ignored: there is nothing more to do on failure. */
+		if (h->booster)
+			(void) XGBoosterFree(h->booster);
+		if (h->dtrain)
+			(void) XGDMatrixFree(h->dtrain);
+		h->booster = NULL;
+		h->dtrain = NULL;
+	}
+	PG_END_TRY();
+
+	m->algorithm = PGML_ALGO_XGBOOST;
+	m->output = cfg.output;
+	m->n_outputs = cfg.n_outputs;
+	m->hyperparams_json = xgb_config_json(&cfg);
+}

@@ -1,0 +1,68 @@
+/*
+ * pgml_job.h
+ *	  One training job, shared by the background worker (worker.c) and the
+ *	  synchronous pgml.train() (job.c): the same code path for both.
+ *
+ *	  data.c  reads the relation as the job's role into a dense matrix
+ *	  job.c   split, train, evaluate, store, deploy
+ */
+#ifndef PGML_JOB_H
+#define PGML_JOB_H
+
+#include "postgres.h"
+#include "utils/jsonb.h"
+
+#include "pgml_model.h"
+
+typedef struct PgmlJob
+{
+	int64		job_id;			/* pgml.train_queue id, 0 for pgml.train() */
+	const char *project_name;
+	const char *task;			/* NULL: the project's task */
+	const char *relation_name;
+	const char *y_column_name;
+	const char *algorithm;
+	Jsonb	   *hyperparams;	/* may be NULL */
+	double		test_size;		/* fraction (0, 1), or a row count >= 1 */
+	const char *test_sampling;	/* "random" or "last" */
+	bool		automatic_deploy;
+	Oid			role;			/* the relation is read as this role */
+} PgmlJob;
+
+typedef struct PgmlJobResult
+{
+	int64		model_id;
+	bool		deployed;
+	char	   *task;
+	char	   *algorithm;
+} PgmlJobResult;
+
+/*
+ * Run a job inside the current transaction: read, split, train, evaluate,
+ * store the model in pgml.models, deploy it if it is at least as good as the
+ * deployed one (publication happens at commit).  Errors propagate.
+ */
+extern void pgml_job_run(const PgmlJob *job, PgmlJobResult *result);
+
+/* Job id being run by this process, for cancellation checks (0: none). */
+extern int64 pgml_current_job_id;
+
+/* data.c */
+typedef struct PgmlDataset
+{
+	float	   *x;				/* [n_rows * n_features], NaN for NULL */
+	double	   *y;				/* [n_rows] label or target */
+	int64		n_rows;
+	int32		n_features;
+	bool		y_is_bool;
+} PgmlDataset;
+
+/*
+ * Read every row of a relation with the current user's privileges: features
+ * are every column but y_column (numeric scalars and numeric arrays, in
+ * column order, arrays flattened).  Errors name the offending column.
+ */
+extern void pgml_data_read(const char *relation_name, const char *y_column,
+						   PgmlDataset *out);
+
+#endif							/* PGML_JOB_H */

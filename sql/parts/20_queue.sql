@@ -1,0 +1,135 @@
+-- part 20: the training queue's rules: who may queue, see and cancel what,
+-- and the commit-time wake-up of the worker.
+
+CREATE FUNCTION pgml._in_worker() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pgml_in_worker' LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION pgml._train_queue_before_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- the job runs with the privileges of whoever queued it: never trust a given value
+    NEW.queued_by := current_user::regrole;
+    NEW.status := 'queued';
+    NEW.error := NULL;
+    NEW.model_id := NULL;
+    NEW.deployed := NULL;
+    NEW.progress := NULL;
+    NEW.queued_at := clock_timestamp();
+    NEW.started_at := NULL;
+    NEW.finished_at := NULL;
+    IF NEW.task IS NOT NULL AND NEW.task NOT IN ('regression', 'classification') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('unknown task "%s"', NEW.task),
+            HINT = 'Supported tasks are regression and classification.';
+    END IF;
+    IF NEW.algorithm NOT IN ('xgboost', 'linear') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('unknown algorithm "%s"', NEW.algorithm),
+            HINT = 'Supported algorithms are xgboost and linear.';
+    END IF;
+    IF NOT (NEW.test_size > 0) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('test_size must be positive, got %s', NEW.test_size);
+    END IF;
+    IF to_regclass(NEW.relation_name) IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_table',
+            MESSAGE = format('relation "%s" does not exist', NEW.relation_name);
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION pgml._train_queue_before_update() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pgml._in_worker() THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NEW.status <> 'cancelled' OR OLD.status NOT IN ('queued', 'running') THEN
+            RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+                MESSAGE = format('cannot change the status of job %s from %s to %s',
+                                 OLD.id, OLD.status, NEW.status),
+                HINT = 'Only a queued or running job can be cancelled, by setting its status to ''cancelled''.';
+        END IF;
+        NEW.finished_at := clock_timestamp();
+        NEW.error := 'cancelled by ' || current_user;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION pgml._queue_notify() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pgml_queue_notify' LANGUAGE C;
+CREATE FUNCTION pgml._queue_cancelled() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pgml_queue_cancelled' LANGUAGE C;
+
+CREATE TRIGGER train_queue_before_insert BEFORE INSERT ON pgml.train_queue
+    FOR EACH ROW EXECUTE FUNCTION pgml._train_queue_before_insert();
+CREATE TRIGGER train_queue_before_update BEFORE UPDATE ON pgml.train_queue
+    FOR EACH ROW EXECUTE FUNCTION pgml._train_queue_before_update();
+CREATE TRIGGER train_queue_wake AFTER INSERT ON pgml.train_queue
+    FOR EACH STATEMENT EXECUTE FUNCTION pgml._queue_notify();
+CREATE TRIGGER train_queue_cancel AFTER UPDATE ON pgml.train_queue
+    FOR EACH ROW WHEN (OLD.status = 'running' AND NEW.status = 'cancelled')
+    EXECUTE FUNCTION pgml._queue_cancelled();
+
+-- Users see and cancel their own jobs (members of the queueing role too).
+ALTER TABLE pgml.train_queue ENABLE ROW LEVEL SECURITY;
+CREATE POLICY train_queue_own_jobs ON pgml.train_queue
+    USING (pg_catalog.pg_has_role(current_user, queued_by::oid, 'MEMBER'))
+    WITH CHECK (pg_catalog.pg_has_role(current_user, queued_by::oid, 'MEMBER'));
+GRANT SELECT, INSERT ON pgml.train_queue TO PUBLIC;
+GRANT UPDATE (status) ON pgml.train_queue TO PUBLIC;
+GRANT USAGE ON SEQUENCE pgml.train_queue_id_seq TO PUBLIC;
+
+CREATE FUNCTION pgml.cancel_job(job_id bigint) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st text;
+BEGIN
+    UPDATE pgml.train_queue SET status = 'cancelled'
+     WHERE id = job_id AND status IN ('queued', 'running')
+    RETURNING status INTO st;
+    IF st IS NULL THEN
+        SELECT status INTO st FROM pgml.train_queue WHERE id = job_id;
+        IF st IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+                MESSAGE = format('training job %s does not exist', job_id);
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+            MESSAGE = format('training job %s has already ended with status %s', job_id, st);
+    END IF;
+    RETURN st;
+END
+$$;
+COMMENT ON FUNCTION pgml.cancel_job(bigint) IS
+    'cancel a queued or running training job; a running job stops at its next boosting round';
+
+CREATE FUNCTION pgml.wait_job(job_id bigint, timeout interval DEFAULT '5 minutes')
+RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    st text;
+    deadline timestamptz := clock_timestamp() + timeout;
+BEGIN
+    LOOP
+        SELECT status INTO st FROM pgml.train_queue WHERE id = job_id;
+        IF st IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+                MESSAGE = format('training job %s does not exist', job_id);
+        END IF;
+        IF st IN ('succeeded', 'failed', 'cancelled') THEN
+            RETURN st;
+        END IF;
+        IF clock_timestamp() > deadline THEN
+            RAISE EXCEPTION USING ERRCODE = 'query_canceled',
+                MESSAGE = format('training job %s is still %s after %s', job_id, st, timeout),
+                HINT = 'Check pgml.stat_worker: is the worker running for this database?';
+        END IF;
+        PERFORM pg_sleep(0.02);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION pgml.wait_job(bigint, interval) IS
+    'wait until a training job ends; returns its final status';

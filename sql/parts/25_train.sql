@@ -1,0 +1,30 @@
+-- part 25: synchronous training, the same code path as the worker's.
+
+CREATE FUNCTION pgml.train(
+    project_name     text,
+    task             text    DEFAULT NULL,
+    relation_name    text    DEFAULT NULL,
+    y_column_name    text    DEFAULT NULL,
+    algorithm        text    DEFAULT 'linear',
+    hyperparams      jsonb   DEFAULT '{}',
+    search           text    DEFAULT NULL,
+    search_params    jsonb   DEFAULT '{}',
+    search_args      jsonb   DEFAULT '{}',
+    test_size        real    DEFAULT 0.25,
+    test_sampling    text    DEFAULT 'random',
+    automatic_deploy boolean DEFAULT true,
+    preprocess       jsonb   DEFAULT '{}'
+) RETURNS TABLE (project text, task text, algorithm text, deployed boolean)
+    AS '$libdir/pgml_train', 'pgml_train_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb, jsonb, real, text, boolean, jsonb) IS
+    'train a model in this session (inside the caller''s transaction), store it and deploy it when it is at least as good as the deployed one';
+
+CREATE FUNCTION pgml._models_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pgml_models_changed' LANGUAGE C;
+CREATE TRIGGER models_changed AFTER UPDATE OF artifact OR DELETE ON pgml.models
+    FOR EACH ROW EXECUTE FUNCTION pgml._models_changed();
+
+CREATE FUNCTION pgml._registry_reset_database() RETURNS void
+    AS 'MODULE_PATHNAME', 'pgml_registry_reset_database' LANGUAGE C;
+-- a re-created extension must not serve images of the dropped one
+SELECT pgml._registry_reset_database();

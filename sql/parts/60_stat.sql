@@ -1,0 +1,43 @@
+-- part 60: pgml.stat_* views, in the style of pg_stat_*.
+
+CREATE FUNCTION pgml._stat_models(
+    OUT dbid oid, OUT project text, OUT model_id bigint, OUT algorithm text,
+    OUT bytes bigint, OUT generation bigint, OUT loads bigint,
+    OUT predict_calls bigint, OUT rows_predicted bigint,
+    OUT published_at timestamptz)
+RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'pgml_stat_models' LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE VIEW pgml.stat_models AS
+    SELECT s.dbid, d.datname, s.project, s.model_id, s.algorithm, s.bytes,
+           s.generation, s.loads, s.predict_calls, s.rows_predicted,
+           s.published_at
+      FROM pgml._stat_models() s
+      LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid;
+COMMENT ON VIEW pgml.stat_models IS
+    'one row per model image published in shared memory (project is NULL for images published by model id); loads counts compilations from pgml.models';
+
+CREATE FUNCTION pgml._stat_worker(
+    OUT pid integer, OUT database text, OUT state text, OUT job_id bigint,
+    OUT rounds_done integer, OUT rounds_total integer,
+    OUT jobs_succeeded bigint, OUT jobs_failed bigint, OUT jobs_cancelled bigint,
+    OUT started_at timestamptz, OUT last_job_at timestamptz)
+RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'pgml_stat_worker' LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE VIEW pgml.stat_worker AS SELECT * FROM pgml._stat_worker();
+COMMENT ON VIEW pgml.stat_worker IS
+    'the training worker: state (stopped, idle, training), the job and round it is on, and job counts since it started';
+
+CREATE VIEW pgml.stat_queue WITH (security_invoker = true) AS
+    SELECT s.status, count(q.id) AS jobs,
+           min(q.queued_at) AS oldest_queued_at,
+           max(q.finished_at) AS last_finished_at
+      FROM unnest(ARRAY['queued', 'running', 'succeeded', 'failed', 'cancelled']) WITH ORDINALITY AS s(status, ord)
+      LEFT JOIN pgml.train_queue q ON q.status = s.status
+     GROUP BY s.status, s.ord
+     ORDER BY s.ord;
+COMMENT ON VIEW pgml.stat_queue IS
+    'jobs in pgml.train_queue by status (each user sees their own jobs)';
+
+GRANT SELECT ON pgml.stat_models, pgml.stat_worker, pgml.stat_queue TO PUBLIC;

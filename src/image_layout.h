@@ -1,0 +1,106 @@
+/*
+ * image_layout.h
+ *	  Private layout of the shared image, shared by image.c (which writes it)
+ *	  and tree_eval.c (which reads it).  Nothing outside those two files may
+ *	  include this header; see docs/image.md.
+ *
+ *	  Every section starts at an 8-byte aligned offset from the start of the
+ *	  image; there are no pointers, so the image is valid at any address.
+ *	  All values are native-endian (the image is never stored on disk).
+ */
+#ifndef PGML_IMAGE_LAYOUT_H
+#define PGML_IMAGE_LAYOUT_H
+
+#include "pgml_image.h"
+
+/* Trees of one window are evaluated together; leaf values buffered. */
+#define PGML_WINDOW_TREES	256
+/* Trees per block: one SIMD lane each. */
+#define PGML_BLOCK_LANES	8
+/* Trees deeper than this are walked node by node instead of padded. */
+#define PGML_MAX_PADDED_DEPTH	8
+/* Largest class count (predict keeps the margins on the stack). */
+#define PGML_MAX_CLASSES	1024
+/* Largest feature count. */
+#define PGML_MAX_FEATURES	(1 << 24)
+/* Bit of a block's feature word that holds default_left. */
+#define PGML_DEFAULT_LEFT_BIT	0x80000000U
+
+/* The full image header; its first member is the public header. */
+typedef struct PgmlImage
+{
+	PgmlImageHeader pub;
+	float		base_margin;
+	int32		n_trees;
+	int32		n_windows;
+	int32		n_blocks;
+	int32		n_deep;
+	int32		reserved;
+	uint64		classes_off;	/* double[n_classes] */
+	uint64		coef_off;		/* double[n_outputs * n_features] */
+	uint64		intercept_off;	/* double[n_outputs] */
+	uint64		group_off;		/* int32[n_trees], output group per tree */
+	uint64		windows_off;	/* PgmlImageWindow[n_windows] */
+	uint64		blocks_off;		/* PgmlImageBlock[n_blocks] */
+	uint64		deep_off;		/* PgmlImageDeep[n_deep] */
+} PgmlImage;
+
+/*
+ * A window: up to PGML_WINDOW_TREES consecutive trees.  Its padded trees are
+ * in blocks [first_block, first_block + n_blocks), its deep trees in
+ * [first_deep, first_deep + n_deep).  Each tree's leaf value is stored at
+ * its slot (tree index - first_tree), then the slots are summed in order.
+ */
+typedef struct PgmlImageWindow
+{
+	int32		first_tree;
+	int32		n_trees;
+	int32		first_block;
+	int32		n_blocks;
+	int32		first_deep;
+	int32		n_deep;
+} PgmlImageWindow;
+
+/*
+ * A block: up to PGML_BLOCK_LANES trees padded to a complete binary tree of
+ * the same depth D, node i of lane l at [i * PGML_BLOCK_LANES + l], nodes in
+ * breadth-first order (children of i are 2i+1 and 2i+2).
+ *	feat: uint32[(2^D - 1) * lanes], feature index | PGML_DEFAULT_LEFT_BIT
+ *	cond: float[(2^(D+1) - 1) * lanes], split condition, leaf value for the
+ *		  last level
+ * Unused lanes hold a single-leaf tree of value 0 and slot -1.
+ */
+typedef struct PgmlImageBlock
+{
+	int32		depth;
+	int32		n_lanes;
+	int16		slot[PGML_BLOCK_LANES];
+	uint64		feat_off;
+	uint64		cond_off;
+} PgmlImageBlock;
+
+/* A tree too deep to pad: walked node by node. */
+typedef struct PgmlImageDeep
+{
+	int32		slot;
+	int32		n_nodes;
+	uint64		nodes_off;		/* PgmlImageNode[n_nodes] */
+} PgmlImageDeep;
+
+/*
+ * A node of a deep tree.  left < 0 marks a leaf (value in cond); otherwise
+ * left and right are tree-local and greater than the node's own index.
+ */
+typedef struct PgmlImageNode
+{
+	float		cond;
+	uint32		feat;			/* feature index | PGML_DEFAULT_LEFT_BIT */
+	int32		left;
+	int32		right;
+} PgmlImageNode;
+
+/* Address of a section of the image. */
+#define PGML_IMAGE_AT(img, off, type) \
+	((const type *) ((const char *) (img) + (off)))
+
+#endif							/* PGML_IMAGE_LAYOUT_H */
