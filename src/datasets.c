@@ -9,11 +9,13 @@
  * and the column types' input functions do all the parsing, and the header
  * line is checked against the table's column names.
  *
- * A load runs in the caller's transaction, with the caller's privileges:
- * DROP TABLE IF EXISTS, CREATE TABLE, then one prepared INSERT per row
- * through SPI.  An error anywhere rolls all of it back, the old table
- * included.  Only the data file is read without a privilege check: its path
- * is fixed by the extension and its content is public.
+ * A load runs in the caller's transaction, with the caller's privileges
+ * (CREATE on schema pgml, and ownership of the table it replaces): DROP
+ * TABLE when the table exists, CREATE TABLE, then one prepared INSERT per
+ * row through SPI.  An error anywhere rolls all of it back, and the old
+ * table with its rows is back.  Only the data file is read without a
+ * privilege check: its path is fixed by the extension and its content is
+ * public.
  */
 #include "postgres.h"
 

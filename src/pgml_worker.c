@@ -45,6 +45,15 @@ _PG_init(void)
 {
 	BackgroundWorker worker;
 
+	/*
+	 * Loaded into a backend without preloading (CREATE EXTENSION on a server
+	 * that lacks shared_preload_libraries): define nothing, so the install
+	 * script's check can report the problem with a hint.  PGC_POSTMASTER
+	 * variables cannot be defined after startup.
+	 */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
 	DefineCustomStringVariable("pgml_worker.database",
 							   "Database whose pgml.train_queue the training worker serves.",
 							   NULL,
@@ -79,9 +88,6 @@ _PG_init(void)
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pgml_worker");
-
-	if (!process_shared_preload_libraries_in_progress)
-		return;
 
 	pgml_preloaded = true;
 

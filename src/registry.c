@@ -227,11 +227,12 @@ slot_set(int i, const PendingDeploy *d, bool by_id, bool count_load)
 	bool		same_key;
 
 	same_key = s->in_use && s->dboid == d->dboid && s->by_id == by_id &&
-		(by_id ? s->model_id == d->model_id : strcmp(s->project, d->project) == 0);
+		s->model_id == d->model_id &&
+		(by_id || strcmp(s->project, d->project) == 0);
 
 	if (!same_key)
 	{
-		/* a new key: counters start over */
+		/* another model: its counters start over */
 		pg_atomic_write_u64(&s->loads, 0);
 		pg_atomic_write_u64(&s->predict_calls, 0);
 		pg_atomic_write_u64(&s->rows_predicted, 0);

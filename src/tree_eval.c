@@ -19,7 +19,7 @@
 
 #include <math.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(PGML_NO_SIMD)
 #include <immintrin.h>
 #define PGML_HAVE_AVX2_KERNEL 1
 #endif

@@ -373,8 +373,7 @@ check_same_length(int na, int nb)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("vectors must have the same length"),
-				 errdetail("The first vector has %d elements and the second has %d.",
-						   na, nb)));
+				 errdetail("The vectors have lengths %d and %d.", na, nb)));
 }
 
 /* Allocate a one-dimensional real[] or double precision[] of n elements. */
@@ -919,7 +918,7 @@ vector_agg_step(FunctionCallInfo fcinfo, PgmlVecOp op)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("vectors must have the same length"),
-				 errdetail("The aggregated vectors have %d elements and this one has %d.",
+				 errdetail("The rows aggregated so far have length %d and this row has length %d.",
 						   ns, n)));
 	if (n == 0)
 		PG_RETURN_ARRAYTYPE_P(state);

@@ -4,8 +4,13 @@
 CREATE FUNCTION pgml._in_worker() RETURNS boolean
     AS 'MODULE_PATHNAME', 'pgml_in_worker' LANGUAGE C STABLE PARALLEL SAFE;
 
+-- No SET search_path here: relation_name must resolve as the inserting user
+-- sees it (pg_catalog is still searched first).  It is stored qualified, so
+-- the worker reads exactly the relation the user meant.
 CREATE FUNCTION pgml._train_queue_before_insert() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql AS $$
+DECLARE
+    rel regclass;
 BEGIN
     -- the job runs with the privileges of whoever queued it: never trust a given value
     NEW.queued_by := current_user::regrole;
@@ -31,10 +36,14 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('test_size must be positive, got %s', NEW.test_size);
     END IF;
-    IF to_regclass(NEW.relation_name) IS NULL THEN
+    rel := pg_catalog.to_regclass(NEW.relation_name);
+    IF rel IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'undefined_table',
             MESSAGE = format('relation "%s" does not exist', NEW.relation_name);
     END IF;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO NEW.relation_name
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = rel;
     RETURN NEW;
 END
 $$;

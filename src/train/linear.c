@@ -50,6 +50,10 @@
 #define LINEAR_ARMIJO			1e-4
 #define LINEAR_MAX_HALVINGS		60
 
+/* Curvature constant of the approximate Wolfe test; relative round-off of f. */
+#define LINEAR_WOLFE			0.9
+#define LINEAR_F_ROUNDOFF		1e-12
+
 /* Name used in hyperparameter errors (the algorithm the user chose). */
 #define LINEAR_ALGO_NAME		"linear"
 
@@ -534,8 +538,12 @@ logistic_hessian(const LogisticProblem *pb, double *h, double *blk,
 }
 
 /*
- * Backtracking line search from theta along dir (g.dir = gd < 0).  On
- * success writes the new point, gradient and objective and returns true.
+ * Backtracking line search from theta along dir (g.dir = gd < 0).  A step
+ * is accepted by the Armijo condition, or, once the decrease is lost in the
+ * round-off of f, by the approximate Wolfe conditions of Hager and Zhang
+ * (f does not rise beyond round-off and the directional derivative shrinks
+ * in magnitude), which rely on the gradient alone.  On success writes the
+ * new point, gradient and objective and returns true.
  */
 static bool
 logistic_line_search(LogisticProblem *pb, const double *theta,
@@ -544,6 +552,7 @@ logistic_line_search(LogisticProblem *pb, const double *theta,
 {
 	int			dim = pb->k * pb->d;
 	double		t = 1.0;
+	double		noise = LINEAR_F_ROUNDOFF * Max(1.0, fabs(f));
 
 	for (int h = 0; h < LINEAR_MAX_HALVINGS; h++)
 	{
@@ -552,10 +561,18 @@ logistic_line_search(LogisticProblem *pb, const double *theta,
 		for (int q = 0; q < dim; q++)
 			trial[q] = theta[q] + t * dir[q];
 		ft = logistic_eval(pb, trial, gtrial);
-		if (isfinite(ft) && ft <= f + LINEAR_ARMIJO * t * gd)
+		if (isfinite(ft))
 		{
-			*ftrial = ft;
-			return true;
+			double		gtd = cblas_ddot(dim, gtrial, 1, dir, 1);
+
+			if (ft <= f + LINEAR_ARMIJO * t * gd ||
+				(ft <= f + noise &&
+				 gtd >= LINEAR_WOLFE * gd &&
+				 gtd <= (2.0 * LINEAR_ARMIJO - 1.0) * gd))
+			{
+				*ftrial = ft;
+				return true;
+			}
 		}
 		t *= 0.5;
 	}

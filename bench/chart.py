@@ -1,0 +1,50 @@
+"""Draw one benchmark's results as a horizontal bar chart (bench/lib.sh).
+
+Usage: /usr/bin/python3 bench/chart.py RESULTS.csv OUT.png "title"
+
+The CSV is what bench_report writes: case, runs, median_ms, min_ms, max_ms,
+ratio_to_<reference>.  Bars are the medians, whiskers the min..max range,
+each labelled with the median and the ratio; the axis is logarithmic when
+the cases differ by more than 50x.
+"""
+import csv
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main(path, png, title):
+    with open(path, newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        rows = [r for r in reader if r]
+    ref = header[5][len("ratio_to_"):] if len(header) > 5 else ""
+    labels = [r[0] for r in rows]
+    median = [float(r[2]) for r in rows]
+    low = [float(r[2]) - float(r[3]) for r in rows]
+    high = [float(r[4]) - float(r[2]) for r in rows]
+    ratio = [r[5] if len(r) > 5 else "" for r in rows]
+
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6))
+    y = list(range(len(rows)))
+    ax.barh(y, median, xerr=[low, high], color="#4c72b0", ecolor="#555555", capsize=3)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    ax.invert_yaxis()
+    if max(median) / max(min(median), 1e-9) > 50:
+        ax.set_xscale("log")
+    for i, (m, r) in enumerate(zip(median, ratio)):
+        text = f" {m:.3g} ms" + (f"  ({r}x {ref})" if r else "")
+        ax.text(m, i, text, va="center", fontsize=8)
+    ax.set_xlabel("median time per query, ms (whiskers: min..max)")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlim(right=ax.get_xlim()[1] * (4 if ax.get_xscale() == "log" else 1.3))
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "")

@@ -1,0 +1,57 @@
+# The fork and thread rules: the preloaded library links no thread pool, the
+# postmaster stays single-threaded, and CREATE EXTENSION without preloading
+# fails with a hint that says what to set.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $pkglibdir = `pg_config --pkglibdir`;
+chomp $pkglibdir;
+
+my $ldd_worker = `ldd $pkglibdir/pgml_worker.so`;
+is($?, 0, 'ldd runs on pgml_worker.so');
+unlike($ldd_worker, qr/xgboost|gomp|openblas|lapack|blas/i,
+	'pgml_worker.so links none of XGBoost, libgomp, OpenBLAS, LAPACK');
+like($ldd_worker, qr/msgpackc/, 'pgml_worker.so links msgpack-c');
+
+my $ldd_train = `ldd $pkglibdir/pgml_train.so`;
+like($ldd_train, qr/libxgboost/, 'pgml_train.so links XGBoost');
+like($ldd_train, qr/openblas|blas/i, 'pgml_train.so links OpenBLAS');
+
+# A preloaded server: the postmaster must stay single-threaded.
+my $node = PostgreSQL::Test::Cluster->new('preloaded');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgml_worker'
+pgml_worker.database = 'postgres'
+});
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION pgml_worker');
+my $pm_pid = $node->safe_psql('postgres',
+	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'");
+# the postmaster is the parent of every process; read its thread count
+my $ppid = `ps -o ppid= -p $pm_pid`;
+$ppid =~ s/\s+//g;
+my $status = slurp_file("/proc/$ppid/status");
+my ($threads) = $status =~ /^Threads:\s+(\d+)/m;
+is($threads, 1, 'the postmaster has exactly one thread');
+my $maps = slurp_file("/proc/$ppid/maps");
+unlike($maps, qr/libxgboost|libgomp|libopenblas/,
+	'the postmaster has not mapped XGBoost, libgomp or OpenBLAS');
+$node->stop;
+
+# Without shared_preload_libraries: a clear error with a hint.
+my $plain = PostgreSQL::Test::Cluster->new('plain');
+$plain->init;
+$plain->start;
+my ($ret, $out, $err) = $plain->psql('postgres', 'CREATE EXTENSION pgml_worker');
+isnt($ret, 0, 'CREATE EXTENSION fails without preloading');
+like($err, qr/ERROR:  pgml_worker must be loaded via shared_preload_libraries/,
+	'the error says why');
+like($err, qr/HINT:  Add pgml_worker to shared_preload_libraries in postgresql.conf and restart the server./,
+	'the hint says what to set');
+$plain->stop;
+
+done_testing();

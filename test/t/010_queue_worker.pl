@@ -1,0 +1,168 @@
+# The training worker: commit-time wake-up, privileges of the queueing role,
+# row-level security on the queue, cancellation between boosting rounds.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('worker');
+$node->init;
+# naptime of an hour: a job that runs promptly was woken by its commit
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgml_worker'
+pgml_worker.database = 'postgres'
+pgml_worker.naptime = 3600
+pgml_worker.nthread = 2
+});
+$node->start;
+
+$node->safe_psql('postgres', q{
+CREATE EXTENSION pgml_worker;
+SELECT * FROM pgml.load_dataset('digits');
+CREATE TABLE lin AS SELECT g::real AS a, (g % 3)::real AS b, (3 * g + (g % 3))::real AS y
+  FROM generate_series(1, 200) g;
+GRANT SELECT ON lin TO PUBLIC;
+CREATE ROLE alice LOGIN;
+CREATE ROLE bob LOGIN;
+CREATE TABLE secret AS SELECT * FROM lin;
+CREATE TABLE alice_data AS SELECT * FROM lin;
+ALTER TABLE alice_data OWNER TO alice;
+});
+
+# The worker is running and idle.
+ok($node->poll_query_until('postgres',
+	"SELECT state FROM pgml.stat_worker", 'idle'), 'worker is idle');
+
+# --- wake-up at commit ---
+# The insert commits 2 s after it is made; the job must start after the
+# commit (not before: it is invisible) and long before the naptime.
+$node->safe_psql('postgres', q{
+BEGIN;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('wake', 'regression', 'lin', 'y');
+SELECT pg_sleep(2);
+COMMIT;
+});
+my $t0 = time();
+ok($node->poll_query_until('postgres',
+	"SELECT status FROM pgml.train_queue WHERE project_name = 'wake'", 'succeeded'),
+	'a committed job runs without waiting for the naptime');
+ok(time() - $t0 < 60, 'and promptly');
+is($node->safe_psql('postgres',
+	"SELECT started_at >= queued_at + interval '2 seconds' FROM pgml.train_queue WHERE project_name = 'wake'"),
+	't', 'the job started only after its transaction committed');
+is($node->safe_psql('postgres',
+	"SELECT round(pgml.predict('wake', ARRAY[10, 1]::real[])::numeric, 2)"),
+	'31.00', 'the queued model serves predictions (3*10 + 1)');
+
+# A rolled-back insert never runs.
+$node->safe_psql('postgres', q{
+BEGIN;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('rolled_back', 'regression', 'lin', 'y');
+ROLLBACK;
+});
+
+# --- privileges of the queueing role ---
+$node->safe_psql('postgres', q{
+SET ROLE alice;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('alice_secret', 'regression', 'public.secret', 'y');
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('alice_own', 'regression', 'public.alice_data', 'y');
+});
+ok($node->poll_query_until('postgres',
+	"SELECT string_agg(status, ',' ORDER BY id) FROM pgml.train_queue WHERE project_name LIKE 'alice%'",
+	'failed,succeeded'), 'alice: job on a table she cannot read fails, her own succeeds');
+like($node->safe_psql('postgres',
+	"SELECT error FROM pgml.train_queue WHERE project_name = 'alice_secret'"),
+	qr/permission denied for table secret/, 'the failure is a permission error');
+is($node->safe_psql('postgres',
+	"SELECT count(*) FROM pgml.projects p JOIN pgml.models m ON m.project_id = p.id WHERE p.name = 'alice_secret'"),
+	'0', 'no model was made from the secret table');
+is($node->safe_psql('postgres',
+	"SELECT queued_by::text FROM pgml.train_queue WHERE project_name = 'alice_own'"),
+	'alice', 'queued_by is the inserting role');
+
+# A spoofed queued_by is overwritten by the real role.
+$node->safe_psql('postgres', q{
+SET ROLE alice;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, queued_by)
+VALUES ('spoof', 'regression', 'public.secret', 'y', 'postgres');
+});
+ok($node->poll_query_until('postgres',
+	"SELECT status || ':' || queued_by FROM pgml.train_queue WHERE project_name = 'spoof'",
+	'failed:alice'), 'a job cannot claim another role');
+
+# Row-level security: bob sees none of alice's jobs and cannot cancel them.
+is($node->safe_psql('postgres',
+	"SET ROLE bob; SELECT count(*) FROM pgml.train_queue"), '0', 'bob sees no jobs of others');
+is($node->safe_psql('postgres',
+	"SET ROLE alice; SELECT count(*) FROM pgml.train_queue"), '3', 'alice sees her three jobs');
+
+# --- cancellation between boosting rounds ---
+$node->safe_psql('postgres', q{
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm, hyperparams)
+VALUES ('long', 'classification', 'pgml.digits', 'target', 'xgboost', '{"n_estimators": 100000}');
+});
+ok($node->poll_query_until('postgres',
+	"SELECT state = 'training' AND rounds_done > 0 FROM pgml.stat_worker"),
+	'the long job is training');
+is($node->safe_psql('postgres', q{
+SELECT pgml.cancel_job(id) FROM pgml.train_queue WHERE project_name = 'long'}),
+	'cancelled', 'cancel_job marks it cancelled');
+ok($node->poll_query_until('postgres',
+	"SELECT state FROM pgml.stat_worker", 'idle'),
+	'the worker stops training and is idle again');
+my $rounds = $node->safe_psql('postgres', "SELECT jobs_cancelled FROM pgml.stat_worker");
+is($rounds, '1', 'the worker counted one cancelled job');
+is($node->safe_psql('postgres', q{
+SELECT status FROM pgml.train_queue WHERE project_name = 'long'}), 'cancelled',
+	'the job stays cancelled');
+is($node->safe_psql('postgres', q{
+SELECT count(*) FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'long'}),
+	'0', 'a cancelled job stores no model');
+
+# Cancelling by UPDATE works too, for a job still queued.
+$node->safe_psql('postgres', q{
+BEGIN;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('never', 'regression', 'lin', 'y');
+UPDATE pgml.train_queue SET status = 'cancelled' WHERE project_name = 'never';
+COMMIT;
+});
+# an invalid status change is refused
+my ($ret, $out, $err) = $node->psql('postgres',
+	"UPDATE pgml.train_queue SET status = 'queued' WHERE project_name = 'never'");
+like($err, qr/cannot change the status of job \d+ from cancelled to queued/, 'status changes are checked');
+
+# and the worker goes on with later jobs
+$node->safe_psql('postgres', q{
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm, hyperparams)
+VALUES ('after', 'classification', 'pgml.digits', 'target', 'xgboost', '{"n_estimators": 5}');
+});
+ok($node->poll_query_until('postgres',
+	"SELECT status FROM pgml.train_queue WHERE project_name = 'after'", 'succeeded'),
+	'a later job succeeds');
+is($node->safe_psql('postgres',
+	"SELECT status FROM pgml.train_queue WHERE project_name = 'never'"), 'cancelled',
+	'the cancelled queued job never ran');
+is($node->safe_psql('postgres',
+	"SELECT count(*) FROM pgml.train_queue WHERE project_name = 'rolled_back'"), '0',
+	'the rolled-back job does not exist');
+
+# A bad hyperparameter fails the job with a message naming it.
+$node->safe_psql('postgres', q{
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm, hyperparams)
+VALUES ('bad', 'classification', 'pgml.digits', 'target', 'xgboost', '{"n_estimatorz": 5}');
+});
+ok($node->poll_query_until('postgres',
+	"SELECT status FROM pgml.train_queue WHERE project_name = 'bad'", 'failed'),
+	'a job with an unknown hyperparameter fails');
+like($node->safe_psql('postgres',
+	"SELECT error FROM pgml.train_queue WHERE project_name = 'bad'"),
+	qr/n_estimatorz/, 'the error names the hyperparameter');
+
+$node->stop;
+done_testing();
