@@ -70,15 +70,26 @@ extern void pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m);
 /*
  * metrics.c: held-out metrics, as a JSON object text (palloc'd).
  *	regression:		{"r2":..,"mean_absolute_error":..,"mean_squared_error":..}
- *	classification: {"accuracy":..,"f1":..,"precision":..,"recall":..}
- *					(macro averages over classes; binary too)
+ *	classification: {"accuracy":..,"f1":..,"precision":..,"recall":..,"mcc":..}
+ *					(macro averages over the classes present in y_true or
+ *					y_pred, as scikit-learn's average="macro"; binary too)
  * y_true/y_pred: regression values, or class indexes as double.
+ *
+ * pgml_metrics_classification_proba: metrics from probabilities, as a JSON
+ * object text: {"roc_auc":..,"log_loss":..,"confusion_matrix":[[..],..]}.
+ * proba is [n * n_classes] row-major (what pgml_image_predict_proba gives);
+ * roc_auc is of classes[1] for binary, macro one-vs-rest for multiclass (as
+ * scikit-learn's roc_auc_score(multi_class="ovr")); the confusion matrix
+ * has a row per true class, a column per predicted class (argmax).
  */
 extern char *pgml_metrics_regression(const double *y_true,
 									 const double *y_pred, int64 n);
 extern char *pgml_metrics_classification(const double *y_true,
 										 const double *y_pred, int64 n,
 										 int32 n_classes);
+extern char *pgml_metrics_classification_proba(const double *y_true,
+											   const float *proba, int64 n,
+											   int32 n_classes);
 
 /* artifact.c: pack a model into its msgpack artifact (a palloc'd bytea). */
 extern bytea *pgml_artifact_pack(const PgmlModel *m);

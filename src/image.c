@@ -630,12 +630,13 @@ check_trees(int32 n_trees, int32 n_nodes, int32 n_features, int32 n_outputs,
 }
 
 /*
- * Fill lane `lane` of a block of depth D with tree t, breadth-first,
- * propagating a leaf reached early down to the last level.
+ * Fill lane `lane` of a block of depth D with the tree starting at node
+ * `start`, breadth-first, propagating a leaf reached early down to the last
+ * level (the padding splits it leaves behind may go either way).
  */
 static void
-fill_lane(uint32 *feat, float *cond, int D, int lane, int64 start,
-		  const Blob *split, const Blob *cnd, const Blob *left,
+fill_lane(PgmlImageSplit *splits, float *leaves, int D, int lane, int64 start,
+		  int32 n_features, const Blob *split, const Blob *cnd, const Blob *left,
 		  const Blob *right, const Blob *dleft)
 {
 	int32		src[(2 << PGML_MAX_PADDED_DEPTH) - 1];
@@ -651,20 +652,29 @@ fill_lane(uint32 *feat, float *cond, int D, int lane, int64 start,
 
 		if (p < n_internal)
 		{
+			PgmlImageSplit *s = &splits[p * PGML_BLOCK_LANES + lane];
+
 			if (l == -1)
 			{
-				/* padding: any direction reaches a copy of the leaf */
-				feat[p * PGML_BLOCK_LANES + lane] = 0;
-				cond[p * PGML_BLOCK_LANES + lane] = get_float4_nan();
+				s->word = 0;
+				s->cond = get_float4_nan();
 				src[2 * p + 1] = src[p];
 				src[2 * p + 2] = src[p];
 			}
 			else
 			{
-				feat[p * PGML_BLOCK_LANES + lane] =
-					(uint32) blob_i32(split, n) |
-					(dleft->p[n] ? PGML_DEFAULT_LEFT_BIT : 0);
-				cond[p * PGML_BLOCK_LANES + lane] = blob_f32(cnd, n);
+				float		c = blob_f32(cnd, n);
+				uint32		region;
+
+				if (!dleft->p[n])
+					region = PGML_REGION_NAN_RIGHT;
+				else if (c == -INFINITY)
+					region = PGML_REGION_NAN_RAW;
+				else
+					region = PGML_REGION_NAN_LEFT;
+				s->word = region * (uint32) n_features +
+					(uint32) blob_i32(split, n);
+				s->cond = c;
 				src[2 * p + 1] = l;
 				src[2 * p + 2] = blob_i32(right, n);
 			}
@@ -672,7 +682,7 @@ fill_lane(uint32 *feat, float *cond, int D, int lane, int64 start,
 		else
 		{
 			Assert(l == -1);
-			cond[p * PGML_BLOCK_LANES + lane] = blob_f32(cnd, n);
+			leaves[(p - n_internal) * PGML_BLOCK_LANES + lane] = blob_f32(cnd, n);
 		}
 	}
 }
@@ -918,9 +928,9 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 					else
 						b->slot[l] = -1;
 				}
-				b->feat_off = reserve(&pos, (uint64) ((1 << D) - 1) *
-									  PGML_BLOCK_LANES * sizeof(uint32));
-				b->cond_off = reserve(&pos, (uint64) ((2 << D) - 1) *
+				b->split_off = reserve(&pos, (uint64) ((1 << D) - 1) *
+									   PGML_BLOCK_LANES * sizeof(PgmlImageSplit));
+				b->leaf_off = reserve(&pos, (uint64) (1 << D) *
 									  PGML_BLOCK_LANES * sizeof(float));
 				n_blocks++;
 			}
@@ -959,8 +969,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 			for (b = 0; b < n_blocks; b++)
 			{
 				PgmlImageBlock *blk = &blocks[b];
-				uint32	   *feat = (uint32 *) (base + blk->feat_off);
-				float	   *cnd = (float *) (base + blk->cond_off);
+				PgmlImageSplit *spl = (PgmlImageSplit *) (base + blk->split_off);
+				float	   *lvs = (float *) (base + blk->leaf_off);
 				int			l;
 
 				for (l = 0; l < PGML_BLOCK_LANES; l++)
@@ -971,12 +981,12 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 						int32		p;
 
 						for (p = 0; p < (1 << blk->depth) - 1; p++)
-							cnd[p * PGML_BLOCK_LANES + l] = get_float4_nan();
+							spl[p * PGML_BLOCK_LANES + l].cond = get_float4_nan();
 						continue;
 					}
 					t = lane_tree[b * PGML_BLOCK_LANES + l];
-					fill_lane(feat, cnd, blk->depth, l,
-							  blob_i32(&offset, t), &split, &cond, &left,
+					fill_lane(spl, lvs, blk->depth, l,
+							  blob_i32(&offset, t), n_features, &split, &cond, &left,
 							  &right, &dleft);
 				}
 			}

@@ -63,20 +63,39 @@ typedef struct PgmlImageWindow
 
 /*
  * A block: up to PGML_BLOCK_LANES trees padded to a complete binary tree of
- * the same depth D, node i of lane l at [i * PGML_BLOCK_LANES + l], nodes in
- * breadth-first order (children of i are 2i+1 and 2i+2).
- *	feat: uint32[(2^D - 1) * lanes], feature index | PGML_DEFAULT_LEFT_BIT
- *	cond: float[(2^(D+1) - 1) * lanes], split condition, leaf value for the
- *		  last level
- * Unused lanes hold a single-leaf tree of value 0 and slot -1.
+ * the same depth D, breadth-first (children of node i are 2i+1 and 2i+2),
+ * lanes interleaved: internal node i of lane l is split[i * LANES + l], leaf
+ * j (node 2^D - 1 + j) of lane l is leaf[j * LANES + l].
+ * Unused lanes hold a tree whose leaves are all 0 and whose slot is -1;
+ * padding splits (below a leaf reached early) have word 0 and cond NaN.
  */
+typedef struct PgmlImageSplit
+{
+	uint32		word;			/* region * n_features + feature index */
+	float		cond;			/* go left iff x[feature] < cond */
+} PgmlImageSplit;
+
+/*
+ * Regions of a split's feature word: the evaluator builds, per row, the
+ * feature vector three times over, with NaN replaced by -INFINITY (region
+ * 0, nodes whose missing values go left), by +INFINITY (region 1, missing
+ * values go right) and kept as NaN (region 2, used by default-left nodes
+ * whose cond is -INFINITY); then "go right iff xx[word] >= cond" reproduces
+ * XGBoost's "left iff x < cond, NaN follows default_left" without a branch.
+ */
+#define PGML_REGION_NAN_LEFT	0
+#define PGML_REGION_NAN_RIGHT	1
+#define PGML_REGION_NAN_RAW		2
+/* Feature counts up to this use the three-region vector on the stack. */
+#define PGML_FAST_FEATURES		2048
+
 typedef struct PgmlImageBlock
 {
 	int32		depth;
 	int32		n_lanes;
 	int16		slot[PGML_BLOCK_LANES];
-	uint64		feat_off;
-	uint64		cond_off;
+	uint64		split_off;		/* PgmlImageSplit[(2^D - 1) * LANES] */
+	uint64		leaf_off;		/* float[2^D * LANES] */
 } PgmlImageBlock;
 
 /* A tree too deep to pad: walked node by node. */

@@ -19,11 +19,6 @@
 
 #include <math.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(PGML_NO_SIMD)
-#include <immintrin.h>
-#define PGML_HAVE_AVX2_KERNEL 1
-#endif
-
 #include "utils/float.h"
 
 #include "pgml_image.h"
@@ -32,13 +27,51 @@
 
 #define FEATURE_MASK (~PGML_DEFAULT_LEFT_BIT)
 
-/* Walk one block of padded trees, one lane at a time; leaves to leaf[slot]. */
+/*
+ * Walk one block of padded trees level by level, all lanes interleaved (the
+ * lanes are independent, so their loads overlap) and without branches: a
+ * lane goes to child 2i+1, or 2i+2 when xx[word] >= cond.  xx is the
+ * three-region feature vector (see image_layout.h).  Each tree's leaf value
+ * is stored at leaf[its slot].
+ */
 static void
-eval_block_scalar(const char *base, const PgmlImageBlock *b, const float *x,
-				  float *leaf)
+eval_block_fast(const char *base, const PgmlImageBlock *b, const float *xx,
+				float *leaf)
 {
-	const uint32 *feat = (const uint32 *) (base + b->feat_off);
-	const float *cond = (const float *) (base + b->cond_off);
+	const PgmlImageSplit *split = (const PgmlImageSplit *) (base + b->split_off);
+	const float *leaves = (const float *) (base + b->leaf_off);
+	uint32		idx[PGML_BLOCK_LANES];
+	uint32		first_leaf = (1U << b->depth) - 1;
+	int			d;
+	int			l;
+
+	for (l = 0; l < PGML_BLOCK_LANES; l++)
+		idx[l] = 0;
+	for (d = 0; d < b->depth; d++)
+	{
+#pragma GCC unroll 8
+		for (l = 0; l < PGML_BLOCK_LANES; l++)
+		{
+			const PgmlImageSplit *s = &split[idx[l] * PGML_BLOCK_LANES + l];
+
+			idx[l] = 2 * idx[l] + 1 + (uint32) (xx[s->word] >= s->cond);
+		}
+	}
+	for (l = 0; l < b->n_lanes; l++)
+		leaf[b->slot[l]] = leaves[(idx[l] - first_leaf) * PGML_BLOCK_LANES + l];
+}
+
+/*
+ * The same walk for models with too many features for the three-region
+ * vector: the region is decoded from the word and NaN tested per split.
+ */
+static void
+eval_block_slow(const char *base, const PgmlImageBlock *b, const float *x,
+				uint32 nf, float *leaf)
+{
+	const PgmlImageSplit *split = (const PgmlImageSplit *) (base + b->split_off);
+	const float *leaves = (const float *) (base + b->leaf_off);
+	uint32		first_leaf = (1U << b->depth) - 1;
 	int			l;
 
 	for (l = 0; l < b->n_lanes; l++)
@@ -48,80 +81,20 @@ eval_block_scalar(const char *base, const PgmlImageBlock *b, const float *x,
 
 		for (d = 0; d < b->depth; d++)
 		{
-			uint32		f = feat[idx * PGML_BLOCK_LANES + l];
-			float		v = x[f & FEATURE_MASK];
+			const PgmlImageSplit *s = &split[idx * PGML_BLOCK_LANES + l];
+			uint32		region = s->word / nf;
+			float		v = x[s->word - region * nf];
 			uint32		right;
 
 			if (isnan(v))
-				right = (f & PGML_DEFAULT_LEFT_BIT) ? 0 : 1;
+				right = (region == PGML_REGION_NAN_RIGHT);
 			else
-				right = !(v < cond[idx * PGML_BLOCK_LANES + l]);
+				right = (v >= s->cond);
 			idx = 2 * idx + 1 + right;
 		}
-		leaf[b->slot[l]] = cond[idx * PGML_BLOCK_LANES + l];
+		leaf[b->slot[l]] = leaves[(idx - first_leaf) * PGML_BLOCK_LANES + l];
 	}
 }
-
-#ifdef PGML_HAVE_AVX2_KERNEL
-/*
- * Walk one block of padded trees with AVX2, all lanes at once: per level,
- * gather each lane's feature word and condition, gather the features, and
- * step to child 2i+1 (left) or 2i+2 (right).
- */
-__attribute__((target("avx2")))
-static void
-eval_block_avx2(const char *base, const PgmlImageBlock *b, const float *x,
-				float *leaf)
-{
-	const int  *feat = (const int *) (base + b->feat_off);
-	const float *cond = (const float *) (base + b->cond_off);
-	const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-	const __m256i fmask = _mm256_set1_epi32((int) FEATURE_MASK);
-	const __m256i one = _mm256_set1_epi32(1);
-	__m256i		idx = _mm256_setzero_si256();
-	__m256i		pos = lanes;
-	float		out[PGML_BLOCK_LANES];
-	int			d;
-	int			l;
-
-	for (d = 0; d < b->depth; d++)
-	{
-		__m256i		f;
-		__m256		c,
-					v,
-					right,
-					nan,
-					dl;
-
-		if (d == 0)
-		{
-			f = _mm256_loadu_si256((const __m256i *) feat);
-			c = _mm256_loadu_ps(cond);
-		}
-		else
-		{
-			f = _mm256_i32gather_epi32(feat, pos, 4);
-			c = _mm256_i32gather_ps(cond, pos, 4);
-		}
-		v = _mm256_i32gather_ps(x, _mm256_and_si256(f, fmask), 4);
-		/* !(v < c): also true when v is NaN */
-		right = _mm256_cmp_ps(v, c, _CMP_NLT_UQ);
-		nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
-		dl = _mm256_castsi256_ps(_mm256_srai_epi32(f, 31));
-		right = _mm256_andnot_ps(_mm256_and_ps(nan, dl), right);
-		/* idx = 2 idx + 1 + right; right is 0 or -1 */
-		idx = _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(idx, idx), one),
-							   _mm256_castps_si256(right));
-		pos = _mm256_add_epi32(_mm256_slli_epi32(idx, 3), lanes);
-	}
-	_mm256_storeu_ps(out, _mm256_i32gather_ps(cond, pos, 4));
-	for (l = 0; l < b->n_lanes; l++)
-		leaf[b->slot[l]] = out[l];
-}
-
-/* Whether the CPU has AVX2: -1 unknown yet. */
-static int	have_avx2 = -1;
-#endif
 
 /* Walk a deep tree node by node; returns its leaf value. */
 static float
@@ -160,13 +133,26 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 	float		leaf[PGML_WINDOW_TREES];
 	int32		w,
 				g;
-	bool		simd = false;
 
-#ifdef PGML_HAVE_AVX2_KERNEL
-	if (unlikely(have_avx2 < 0))
-		have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	simd = (have_avx2 == 1);
-#endif
+	float		xbuf[3 * PGML_FAST_FEATURES];
+	const float *xx = NULL;
+
+	if (img->pub.n_features <= PGML_FAST_FEATURES)
+	{
+		int32		nf = img->pub.n_features;
+		int32		j;
+
+		for (j = 0; j < nf; j++)
+		{
+			float		v = x[j];
+			bool		nan = isnan(v);
+
+			xbuf[PGML_REGION_NAN_LEFT * nf + j] = nan ? -INFINITY : v;
+			xbuf[PGML_REGION_NAN_RIGHT * nf + j] = nan ? INFINITY : v;
+			xbuf[PGML_REGION_NAN_RAW * nf + j] = v;
+		}
+		xx = xbuf;
+	}
 
 	for (g = 0; g < n_outputs; g++)
 		margin[g] = img->base_margin;
@@ -177,17 +163,13 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 		const int32 *grp = group + win->first_tree;
 		int32		i;
 
-		for (i = 0; i < win->n_blocks; i++)
-		{
-#ifdef PGML_HAVE_AVX2_KERNEL
-			if (simd)
-			{
-				eval_block_avx2(base, &blocks[win->first_block + i], x, leaf);
-				continue;
-			}
-#endif
-			eval_block_scalar(base, &blocks[win->first_block + i], x, leaf);
-		}
+		if (xx != NULL)
+			for (i = 0; i < win->n_blocks; i++)
+				eval_block_fast(base, &blocks[win->first_block + i], xx, leaf);
+		else
+			for (i = 0; i < win->n_blocks; i++)
+				eval_block_slow(base, &blocks[win->first_block + i], x,
+								(uint32) img->pub.n_features, leaf);
 		for (i = 0; i < win->n_deep; i++)
 		{
 			const PgmlImageDeep *dt = &deep[win->first_deep + i];
@@ -209,7 +191,6 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 				margin[grp[i]] += leaf[i];
 		}
 	}
-	(void) simd;
 }
 
 /* XGBoost's sigmoid (common/math.h), in float. */

@@ -272,12 +272,18 @@ project_get(const char *name, const char *task_in, char **task_out)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("project \"%s\" does not exist", name),
 				 errhint("Pass a task to create it.")));
+	/*
+	 * A concurrent first training of the same project waits on the unique
+	 * index here; then the project exists and we look again.
+	 */
 	args[1] = CStringGetTextDatum(task_in);
 	ret = SPI_execute_with_args("INSERT INTO pgml.projects (name, task) VALUES ($1, $2) "
-								"RETURNING id",
+								"ON CONFLICT (name) DO NOTHING RETURNING id",
 								2, argtypes, args, nulls, false, 1);
-	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+	if (ret != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not create project \"%s\"", name);
+	if (SPI_processed == 0)
+		return project_get(name, task_in, task_out);
 	*task_out = pstrdup(task_in);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));

@@ -36,7 +36,7 @@
 #define LINEAR_ROW_BLOCK		512
 
 /* Pairs kept by L-BFGS. */
-#define LINEAR_LBFGS_MEMORY		10
+#define LINEAR_LBFGS_MEMORY		40
 
 /* Largest parameter count solved by Newton's method (Hessian dim x dim). */
 #ifndef PGML_LINEAR_NEWTON_MAX_DIM
@@ -88,6 +88,7 @@ typedef struct LogisticProblem
 	double	   *prob;			/* [n * k] probabilities at the last eval */
 	double	   *resid;			/* [n * k] prob - onehot(y) */
 	int			n_evals;
+	double		worst;			/* last max |g| / (n * scale) */
 } LogisticProblem;
 
 /* Allocate count elements of elsize bytes (zeroed) in the current context. */
@@ -449,8 +450,7 @@ logistic_eval(LogisticProblem *pb, const double *theta, double *grad)
  * can have: |g[c,j]| <= tol * n * rms(column j).
  */
 static bool
-logistic_converged(const LogisticProblem *pb, const double *grad,
-				   double *worst)
+logistic_converged(LogisticProblem *pb, const double *grad)
 {
 	double		w = 0.0;
 
@@ -458,7 +458,7 @@ logistic_converged(const LogisticProblem *pb, const double *grad,
 		for (int j = 0; j < pb->d; j++)
 			w = Max(w, fabs(grad[(Size) c * pb->d + j]) /
 					((double) pb->n * pb->scale[j]));
-	*worst = w;
+	pb->worst = w;
 	return w <= pb->tol;
 }
 
@@ -602,7 +602,6 @@ logistic_newton(LogisticProblem *pb, double *theta, double *fval, int *iters)
 	double	   *step = linear_alloc(dim, sizeof(double));
 	double	   *trial = linear_alloc(dim, sizeof(double));
 	double		f;
-	double		worst;
 	bool		converged = false;
 	int			iter;
 
@@ -616,7 +615,7 @@ logistic_newton(LogisticProblem *pb, double *theta, double *fval, int *iters)
 
 		pgml_train_check_cancel();
 		pgml_train_report_progress(iter, pb->max_iter);
-		if (logistic_converged(pb, g, &worst))
+		if (logistic_converged(pb, g))
 		{
 			converged = true;
 			break;
@@ -659,7 +658,7 @@ logistic_newton(LogisticProblem *pb, double *theta, double *fval, int *iters)
 		f = fnew;
 	}
 	if (!converged && iter >= pb->max_iter)
-		converged = logistic_converged(pb, g, &worst);
+		converged = logistic_converged(pb, g);
 	*fval = f;
 	*iters = iter;
 	return converged;
@@ -688,7 +687,6 @@ logistic_lbfgs(LogisticProblem *pb, double *theta, double *fval, int *iters)
 	int			newest = -1;
 	double		gamma = 1.0;
 	double		f;
-	double		worst;
 	bool		converged = false;
 	int			iter;
 
@@ -710,7 +708,7 @@ logistic_lbfgs(LogisticProblem *pb, double *theta, double *fval, int *iters)
 
 		pgml_train_check_cancel();
 		pgml_train_report_progress(iter, pb->max_iter);
-		if (logistic_converged(pb, g, &worst))
+		if (logistic_converged(pb, g))
 		{
 			converged = true;
 			break;
@@ -782,7 +780,7 @@ logistic_lbfgs(LogisticProblem *pb, double *theta, double *fval, int *iters)
 		f = fnew;
 	}
 	if (!converged && iter >= pb->max_iter)
-		converged = logistic_converged(pb, g, &worst);
+		converged = logistic_converged(pb, g);
 	*fval = f;
 	*iters = iter;
 	return converged;
@@ -902,9 +900,9 @@ linear_fit_logistic(const PgmlTrainInput *in, const LinearOptions *opt,
 				 errdetail("The solver was %s; the objective reached %.10g.",
 						   newton ? "Newton's method" : "L-BFGS", f),
 				 errhint("Raise \"max_iter\", loosen \"tol\", or rescale the features.")));
-	elog(DEBUG1, "logistic regression: %s, %d rows, %d parameters, %d iterations, %d evaluations, converged %s, objective %.17g",
+	elog(DEBUG1, "logistic regression: %s, %d rows, %d parameters, %d iterations, %d evaluations, converged %s, objective %.17g, relative gradient %.3g",
 		 newton ? "newton" : "lbfgs", n, dim, iters, pb.n_evals,
-		 converged ? "yes" : "no", f);
+		 converged ? "yes" : "no", f, pb.worst);
 
 	/* intercepts of a multinomial model are defined up to a constant */
 	if (k > 1 && opt->fit_intercept)

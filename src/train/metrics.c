@@ -13,6 +13,20 @@
  *					average='macro', zero_division=0, over the classes that
  *					occur in y_true or y_pred (sklearn's default labels);
  *					matthews_corrcoef (multiclass form).
+ *	probabilities	roc_auc_score: of classes[1] for two classes, the
+ *					unweighted mean of one-vs-rest AUCs for more (as
+ *					multi_class="ovr", average="macro"); trapezoidal, so a
+ *					tie between a positive and a negative row counts one
+ *					half.  Undefined (null) when a class has no row or
+ *					every row, when there is one class, or on a NaN.
+ *					log_loss with labels 0 .. n_classes - 1 and eps="auto",
+ *					which for float32 probabilities is FLT_EPSILON: each
+ *					probability is clipped to [eps, 1 - eps], the row is
+ *					renormalised to sum 1, then the mean of -log(p[true]).
+ *					The arithmetic is double (sklearn given float32 would
+ *					work in float32, about 1e-7 off).  confusion_matrix
+ *					with predictions the argmax of each row (the first of
+ *					equal maxima, or the first NaN, as numpy.argmax).
  *
  * Sums are compensated (Neumaier), so results agree with numpy's pairwise
  * sums to about one unit in the last place.  Numbers are printed in the
@@ -21,6 +35,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "common/shortest_dec.h"
@@ -238,5 +253,160 @@ pgml_metrics_classification(const double *y_true, const double *y_pred,
 	AppendJsonNumber(&buf, "recall", recall);
 	AppendJsonNumber(&buf, "mcc", mcc);
 	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* One row as the ROC curve of one class sees it. */
+typedef struct RocPoint
+{
+	float		score;
+	bool		positive;
+} RocPoint;
+
+/* qsort comparator: decreasing score. */
+static int
+RocPointCompare(const void *a, const void *b)
+{
+	float		sa = ((const RocPoint *) a)->score;
+	float		sb = ((const RocPoint *) b)->score;
+
+	return (sa < sb) - (sa > sb);
+}
+
+/*
+ * Area under the ROC curve of one class, with points[] scored by its
+ * probability column (sorted here).  Walking the scores downwards, each
+ * group of equal scores adds a trapezoid: its negatives times the positives
+ * above it, plus half its own positives.  Integer counts keep the area
+ * exact; NaN if either side is empty.
+ */
+static double
+RocAuc(RocPoint *points, int64 n)
+{
+	uint64		pos = 0;
+	uint64		neg = 0;
+	uint64		area2 = 0;		/* twice the area, in pairs */
+
+	qsort(points, n, sizeof(RocPoint), RocPointCompare);
+	for (int64 i = 0; i < n;)
+	{
+		uint64		gpos = 0;
+		uint64		gneg = 0;
+		int64		j = i;
+
+		for (; j < n && points[j].score == points[i].score; j++)
+		{
+			if (points[j].positive)
+				gpos++;
+			else
+				gneg++;
+		}
+		area2 += gneg * (2 * pos + gpos);
+		pos += gpos;
+		neg += gneg;
+		i = j;
+	}
+	if (pos == 0 || neg == 0)
+		return NAN;
+	return (double) area2 / (2.0 * (double) pos * (double) neg);
+}
+
+/*
+ * Metrics from class probabilities (proba: n rows of n_classes), as a JSON
+ * object text: roc_auc, log_loss, confusion_matrix.
+ */
+char *
+pgml_metrics_classification_proba(const double *y_true, const float *proba,
+								  int64 n, int32 n_classes)
+{
+	int32	   *label;
+	int64	   *confusion;
+	bool		has_nan = false;
+	double		roc_auc = NAN;
+	double		log_loss = NAN;
+	StringInfoData buf;
+
+	if (n_classes < 1)
+		elog(ERROR, "classification metrics need at least one class, got %d",
+			 n_classes);
+
+	label = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	confusion = palloc0((Size) n_classes * n_classes * sizeof(int64));
+
+	for (int64 i = 0; i < n; i++)
+	{
+		const float *row = proba + i * n_classes;
+		int32		best = 0;
+
+		label[i] = ClassIndex(y_true[i], n_classes);
+		for (int32 k = 0; k < n_classes; k++)
+		{
+			if (isnan(row[k]))
+				has_nan = true;
+			if (!isnan(row[best]) && (isnan(row[k]) || row[k] > row[best]))
+				best = k;
+		}
+		confusion[(int64) label[i] * n_classes + best]++;
+	}
+
+	if (n > 0 && n_classes >= 2 && !has_nan)
+	{
+		RocPoint   *points = palloc_extended(sizeof(RocPoint) * n,
+											 MCXT_ALLOC_HUGE);
+		const double eps = FLT_EPSILON;
+		CompensatedSum loss = {0, 0};
+
+		/* ROC AUC: classes[1] alone for binary, else each class in turn. */
+		roc_auc = 0;
+		for (int32 c = (n_classes == 2 ? 1 : 0); c < n_classes; c++)
+		{
+			for (int64 i = 0; i < n; i++)
+			{
+				points[i].score = proba[i * n_classes + c];
+				points[i].positive = (label[i] == c);
+			}
+			roc_auc += RocAuc(points, n);
+		}
+		if (n_classes > 2)
+			roc_auc /= n_classes;
+		pfree(points);
+
+		/* Log loss: clip, renormalise, mean of -log(p[true]). */
+		for (int64 i = 0; i < n; i++)
+		{
+			const float *row = proba + i * n_classes;
+			double		sum = 0;
+			double		p = 0;
+
+			for (int32 k = 0; k < n_classes; k++)
+			{
+				double		v = Min(Max((double) row[k], eps), 1.0 - eps);
+
+				sum += v;
+				if (k == label[i])
+					p = v;
+			}
+			SumAdd(&loss, -log(p / sum));
+		}
+		log_loss = SumValue(&loss) / n;
+	}
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	AppendJsonNumber(&buf, "roc_auc", roc_auc);
+	AppendJsonNumber(&buf, "log_loss", log_loss);
+	appendStringInfoString(&buf, ",\"confusion_matrix\":[");
+	for (int32 t = 0; t < n_classes; t++)
+	{
+		appendStringInfoString(&buf, t > 0 ? ",[" : "[");
+		for (int32 p = 0; p < n_classes; p++)
+			appendStringInfo(&buf, "%s" INT64_FORMAT, p > 0 ? "," : "",
+							 confusion[(int64) t * n_classes + p]);
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoString(&buf, "]}");
+
+	pfree(label);
+	pfree(confusion);
 	return buf.data;
 }

@@ -1,2 +1,271 @@
-/* native.c: placeholder, not yet written */
+/*
+ * native.c
+ *	  pgml.predict_native(model_id, features): the prediction of XGBoost
+ *	  itself, for one row, from the booster bytes stored in the model's
+ *	  artifact.
+ *
+ *	  This is a reference, not the serving path.  It is the oracle of the
+ *	  exactness tests (pgml.predict must agree with it bit for bit) and the
+ *	  "C function calling XGBoost per row" and "per-connection deserialize"
+ *	  baselines of the benchmarks: each backend loads the booster once and
+ *	  keeps it, keyed by model id, until it is asked for another model.
+ *
+ *	  It lives in pgml_train.so because it calls XGBoost; pgml_worker.so
+ *	  (loaded into the postmaster) must not.
+ */
 #include "postgres.h"
+
+#include <math.h>
+
+#include <msgpack.h>
+#include <xgboost/c_api.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "pgml_model.h"
+
+PG_FUNCTION_INFO_V1(pgml_predict_native);
+
+/* The booster this backend has loaded, if any. */
+static BoosterHandle native_booster = NULL;
+static int64 native_model_id = 0;
+static int32 native_n_features = 0;
+static float *native_row = NULL;	/* [native_n_features], TopMemoryContext */
+
+/* Forget the cached booster. */
+static void
+native_forget(void)
+{
+	if (native_booster != NULL)
+		(void) XGBoosterFree(native_booster);
+	native_booster = NULL;
+	native_model_id = 0;
+	native_n_features = 0;
+	if (native_row != NULL)
+		pfree(native_row);
+	native_row = NULL;
+}
+
+/* XGBoost's last error, cut before its stack trace, palloc'd. */
+static char *
+native_xgb_error(void)
+{
+	const char *err = XGBGetLastError();
+	char	   *copy = pstrdup(err ? err : "unknown error");
+	char	   *trace = strstr(copy, "\nStack trace:");
+
+	if (trace)
+		*trace = '\0';
+	return copy;
+}
+
+/* Find a str key in a msgpack map; NULL if absent. */
+static msgpack_object *
+native_map_get(msgpack_object *map, const char *key)
+{
+	size_t		len = strlen(key);
+
+	for (uint32 i = 0; i < map->via.map.size; i++)
+	{
+		msgpack_object_kv *kv = &map->via.map.ptr[i];
+
+		if (kv->key.type == MSGPACK_OBJECT_STR &&
+			kv->key.via.str.size == len &&
+			memcmp(kv->key.via.str.ptr, key, len) == 0)
+			return &kv->val;
+	}
+	return NULL;
+}
+
+/*
+ * Load the booster of model_id from pgml.models into the cache.  Every
+ * error leaves the cache empty, never half loaded.
+ */
+static void
+native_load(int64 model_id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	Datum		datum;
+	bool		isnull;
+	bytea	   *artifact;
+	char	   *algorithm;
+	msgpack_unpacked unpacked;
+	msgpack_unpack_return urc;
+	size_t		off = 0;
+	const char *booster_ptr = NULL;
+	size_t		booster_len = 0;
+	bool		magic_ok = false;
+	BoosterHandle h = NULL;
+	bst_ulong	n_features;
+
+	native_forget();
+
+	args[0] = Int64GetDatum(model_id);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT artifact, algorithm FROM pgml.models WHERE id = $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cannot read pgml.models");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model %lld does not exist", (long long) model_id)));
+
+	datum = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("model %lld has no artifact", (long long) model_id)));
+	artifact = DatumGetByteaPP(datum);
+	algorithm = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+	/* Only look up the two keys; no error may escape while unpacked lives. */
+	msgpack_unpacked_init(&unpacked);
+	urc = msgpack_unpack_next(&unpacked, VARDATA_ANY(artifact),
+							  VARSIZE_ANY_EXHDR(artifact), &off);
+	if (urc == MSGPACK_UNPACK_SUCCESS && unpacked.data.type == MSGPACK_OBJECT_MAP)
+	{
+		msgpack_object *magic = native_map_get(&unpacked.data, "magic");
+		msgpack_object *booster = native_map_get(&unpacked.data, "booster");
+
+		magic_ok = magic != NULL && magic->type == MSGPACK_OBJECT_STR &&
+			magic->via.str.size == strlen(PGML_ARTIFACT_MAGIC) &&
+			memcmp(magic->via.str.ptr, PGML_ARTIFACT_MAGIC,
+				   strlen(PGML_ARTIFACT_MAGIC)) == 0;
+		/* bin bodies point into the artifact itself, not into the zone */
+		if (booster != NULL && booster->type == MSGPACK_OBJECT_BIN)
+		{
+			booster_ptr = booster->via.bin.ptr;
+			booster_len = booster->via.bin.size;
+		}
+	}
+	msgpack_unpacked_destroy(&unpacked);
+
+	if (!magic_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("artifact of model %lld is not a pgml_worker artifact",
+						(long long) model_id)));
+	if (booster_ptr == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("model %lld has no xgboost booster", (long long) model_id),
+				 errdetail("Only XGBoost models carry the native booster; this model's algorithm is %s.",
+						   algorithm ? algorithm : "unknown")));
+
+	if (XGBoosterCreate(NULL, 0, &h) != 0 ||
+		XGBoosterLoadModelFromBuffer(h, booster_ptr, (bst_ulong) booster_len) != 0 ||
+		XGBoosterSetParam(h, "nthread", "1") != 0 ||
+		XGBoosterGetNumFeature(h, &n_features) != 0)
+	{
+		char	   *detail = native_xgb_error();
+
+		if (h != NULL)
+			(void) XGBoosterFree(h);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("cannot load the xgboost booster of model %lld", (long long) model_id),
+				 errdetail("XGBoost said: %s", detail)));
+	}
+	if (n_features < 1 || n_features > MaxAllocSize / sizeof(float))
+	{
+		(void) XGBoosterFree(h);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("xgboost booster of model %lld has %llu features",
+						(long long) model_id, (unsigned long long) n_features)));
+	}
+
+	SPI_finish();
+
+	native_row = MemoryContextAlloc(TopMemoryContext, sizeof(float) * n_features);
+	native_booster = h;
+	native_n_features = (int32) n_features;
+	native_model_id = model_id;
+}
+
+/*
+ * pgml.predict_native(model_id bigint, features real[]) RETURNS real[]:
+ * XGBoost's own output for one row (probabilities, or the value).
+ */
+Datum
+pgml_predict_native(PG_FUNCTION_ARGS)
+{
+	int64		model_id = PG_GETARG_INT64(0);
+	ArrayType  *features = PG_GETARG_ARRAYTYPE_P(1);
+	int			n;
+	char		iface[128];
+	bst_ulong const *shape;
+	bst_ulong	dim;
+	const float *result;
+	Size		n_out = 1;
+	Datum	   *elems;
+	ArrayType  *out;
+
+	if (ARR_ELEMTYPE(features) != FLOAT4OID)
+		elog(ERROR, "pgml.predict_native expects real[]");
+	if (ARR_NDIM(features) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must be a one-dimensional array")));
+
+	if (native_booster == NULL || native_model_id != model_id)
+		native_load(model_id);
+
+	n = ARR_NDIM(features) == 0 ? 0 : ARR_DIMS(features)[0];
+	if (n != native_n_features)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model %lld expects %d features, got %d",
+						(long long) model_id, native_n_features, n)));
+
+	/* NULL elements are missing values, as NaN is for XGBoost. */
+	if (ARR_HASNULL(features))
+	{
+		const bits8 *nulls = ARR_NULLBITMAP(features);
+		const float *src = (const float *) ARR_DATA_PTR(features);
+
+		for (int i = 0; i < n; i++)
+		{
+			if (nulls[i / 8] & (1 << (i % 8)))
+				native_row[i] = *src++;
+			else
+				native_row[i] = NAN;
+		}
+	}
+	else
+		memcpy(native_row, ARR_DATA_PTR(features), sizeof(float) * n);
+
+	snprintf(iface, sizeof(iface),
+			 "{\"data\": [%zu, true], \"shape\": [1, %d], \"typestr\": \"<f4\", \"version\": 3}",
+			 (size_t) native_row, n);
+	if (XGBoosterPredictFromDense(native_booster, iface,
+								  "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+								  "\"iteration_end\": 0, \"strict_shape\": false, "
+								  "\"cache_id\": 0, \"missing\": NaN}",
+								  NULL, &shape, &dim, &result) != 0)
+	{
+		char	   *detail = native_xgb_error();
+
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("xgboost prediction failed"),
+				 errdetail("XGBoost said: %s", detail)));
+	}
+
+	/* Copy at once: the next XGBoost call reuses the result buffer. */
+	for (bst_ulong d = 0; d < dim; d++)
+		n_out *= shape[d];
+	elems = palloc(sizeof(Datum) * n_out);
+	for (Size i = 0; i < n_out; i++)
+		elems[i] = Float4GetDatum(result[i]);
+	out = construct_array(elems, (int) n_out, FLOAT4OID, sizeof(float4),
+						  true, TYPALIGN_INT);
+	PG_RETURN_ARRAYTYPE_P(out);
+}
