@@ -74,14 +74,17 @@ for f in bench_dot_sql bench_dot_plpgsql bench_dot_plpython bench_dot_numpy; do
 	check "$f(v, $Q)"
 done
 
-pgml=$(bench_case vector "pgml.dot_product (C)" "$(query "pgml.dot_product(v, $Q)")")
-sqlf=$(bench_case vector "SQL function (sum over unnest)" "$(query "bench_dot_sql(v, $Q)")")
-bench_case vector "PL/pgSQL loop" "$(query "bench_dot_plpgsql(v, $Q)")" >/dev/null
-bench_case vector "PL/Python list comprehension" "$(query "bench_dot_plpython(v, $Q)")" >/dev/null
-bench_case vector "PL/Python NumPy" "$(query "bench_dot_numpy(v, $Q)")" >/dev/null
-floor=$(bench_case vector "floor: array_length of both" \
-	"$(query "array_length(v, 1) + array_length($Q, 1)")")
+bench_add "pgml.dot_product (C)" "$(query "pgml.dot_product(v, $Q)")"
+bench_add "SQL function (sum over unnest)" "$(query "bench_dot_sql(v, $Q)")"
+bench_add "PL/pgSQL loop" "$(query "bench_dot_plpgsql(v, $Q)")"
+bench_add "PL/Python list comprehension" "$(query "bench_dot_plpython(v, $Q)")"
+bench_add "PL/Python NumPy" "$(query "bench_dot_numpy(v, $Q)")"
+bench_add "floor: array_length of both" "$(query "array_length(v, 1) + array_length($Q, 1)")"
+bench_run vector
 
+pgml=$(bench_case_median vector "pgml.dot_product (C)")
+sqlf=$(bench_case_median vector "SQL function (sum over unnest)")
+floor=$(bench_case_median vector "floor: array_length of both")
 bench_report vector "pgml.dot_product (C)"
 printf '\n'
 bench_target "SQL function time / pgml time" "$(bench_ratio "$sqlf" "$pgml")" ">=" 40

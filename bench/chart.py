@@ -2,8 +2,8 @@
 
 Usage: /usr/bin/python3 bench/chart.py RESULTS.csv OUT.png "title"
 
-The CSV is what bench_report writes: case, runs, median_ms, min_ms, max_ms,
-ratio_to_<reference>.  Bars are the medians, whiskers the min..max range,
+The CSV is what bench_report writes: case, runs, median_<unit>, min_<unit>,
+max_<unit>, ratio_to_<reference>.  Bars are the medians, whiskers the min..max range,
 each labelled with the median and the ratio; the axis is logarithmic when
 the cases differ by more than 50x.
 """
@@ -22,6 +22,7 @@ def main(path, png, title):
         header = next(reader)
         rows = [r for r in reader if r]
     ref = header[5][len("ratio_to_"):] if len(header) > 5 else ""
+    unit = header[2][len("median_"):] if header[2].startswith("median_") else "ms"
     labels = [r[0] for r in rows]
     median = [float(r[2]) for r in rows]
     low = [float(r[2]) - float(r[3]) for r in rows]
@@ -37,9 +38,9 @@ def main(path, png, title):
     if max(median) / max(min(median), 1e-9) > 50:
         ax.set_xscale("log")
     for i, (m, r) in enumerate(zip(median, ratio)):
-        text = f" {m:.3g} ms" + (f"  ({r}x {ref})" if r else "")
+        text = f" {m:.3g} {unit}" + (f"  ({r}x {ref})" if r else "")
         ax.text(m, i, text, va="center", fontsize=8)
-    ax.set_xlabel("median time per query, ms (whiskers: min..max)")
+    ax.set_xlabel(f"median time, {unit} (whiskers: min..max)")
     ax.set_title(title, fontsize=10)
     ax.set_xlim(right=ax.get_xlim()[1] * (4 if ax.get_xscale() == "log" else 1.3))
     fig.tight_layout()

@@ -4,22 +4,27 @@
 # PGDATABASE, BENCH_DIR (this directory) and BENCH_RESULTS (where results
 # go).  A benchmark script sources this file and then, typically:
 #
-#   bench_sql -f setup.sql                          # set up, fail on error
+#   bench_sql <<'SQL' ... SQL                     # set up, fails on error
 #   bench_begin vector "10,000 x 128-dim rows, ORDER BY dot product LIMIT 1"
-#   bench_case vector "pgml.dot_product" "SELECT ..."   # median of N runs
-#   bench_case vector "floor" "SELECT ..."
-#   bench_report vector "floor"     # ratios against a case: table, CSV, PNG
+#   bench_add "pgml.dot_product" "SELECT ..."      # register the cases
+#   bench_add "floor" "SELECT ..."
+#   bench_run vector                              # time them, interleaved
+#   bench_report vector "floor"   # ratios to a case: table, CSV, PNG
 #
-# Every case runs its query in one psql session (no connection time), once
-# to warm up, then N times; N is chosen so a case takes about
-# BENCH_CASE_SECONDS (default 8) but at least 3 and at most 31 runs.
-# Times are psql's \timing: the client-observed latency of one query.
-
+# Timing: all cases run in one psql session (no connection time), measured
+# with psql's \timing (client-observed latency of one query).  After one
+# warm-up run each, the cases are timed in interleaved rounds: every round
+# runs each case k times, k chosen so each case takes about as long as the
+# slowest one (at most BENCH_MAX_PER_ROUND), and there are as many rounds as
+# fit in BENCH_SECONDS (at least BENCH_MIN_ROUNDS).  Interleaving spreads any
+# noise from the rest of the machine over all cases alike.  The reported
+# figure is the median of all runs of a case.
 : "${BENCH_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 : "${BENCH_RESULTS:=$BENCH_DIR/results}"
-: "${BENCH_CASE_SECONDS:=8}"
-: "${BENCH_MIN_RUNS:=3}"
-: "${BENCH_MAX_RUNS:=31}"
+: "${BENCH_SECONDS:=30}"
+: "${BENCH_MIN_ROUNDS:=3}"
+: "${BENCH_MAX_ROUNDS:=50}"
+: "${BENCH_MAX_PER_ROUND:=20}"
 BENCH_PYTHON=/usr/bin/python3	# has numpy and matplotlib; the python3 on PATH may not
 mkdir -p "$BENCH_RESULTS"
 
@@ -33,75 +38,119 @@ bench_log() {
 	printf '%s\n' "$*" >&2
 }
 
-# Run "$2" (SQL) $1 times in one session; print each time in ms, one a line.
-# $3 (optional) is SQL run first in the same session, untimed (SET ...).
-bench_time_runs() {
-	local runs=$1 sql=$2 pre=${3:-} i
-	{
-		printf '%s\n' "$pre"
-		printf '\\o /dev/null\n\\timing on\n'
-		for ((i = 0; i < runs; i++)); do
-			printf '%s;\n' "${sql%;}"
-		done
-	} | psql -X -q -v ON_ERROR_STOP=1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
-}
-
 # Median of numbers on stdin.
 bench_median() {
 	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1;
 		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# Start a benchmark: name (file names in results/) and a one-line title.
+# Start a benchmark: its name (file names in results/) and a one-line title.
 bench_begin() {
-	local name=$1 title=$2
+	BENCH_NAME=$1
+	BENCH_LABELS=()
+	BENCH_SQLS=()
+	printf '%s\n' "$2" >"$BENCH_RESULTS/$1.title"
+	bench_log "== $1: $2"
+}
+
+# Register a case of the current benchmark: label, one SQL statement.
+bench_add() {
+	BENCH_LABELS+=("$1")
+	BENCH_SQLS+=("${2%;}")
+}
+
+# Run a psql script (stdin) in one session with \timing; print the times (ms).
+bench_timed_session() {
+	psql -X -q -v ON_ERROR_STOP=1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+}
+
+# Time the registered cases (see the top of this file) and write
+# results/NAME.raw.csv: case, runs, median_ms, min_ms, max_ms.
+# $2 (optional): SQL run untimed at the start of the session (SET ...).
+bench_run() {
+	local name=$1 pre=${2:-} n=${#BENCH_LABELS[@]} i j r warm slowest rounds
+	local -a k
+	local order times
+	order=$(mktemp)
+	times=$(mktemp)
+	# warm-up: every case once; sizes k and the number of rounds
+	warm=$({
+		printf '%s\n\\o /dev/null\n\\timing on\n' "$pre"
+		for ((i = 0; i < n; i++)); do printf '%s;\n' "${BENCH_SQLS[i]}"; done
+	} | bench_timed_session)
+	mapfile -t warm_t <<<"$warm"
+	slowest=$(printf '%s\n' "${warm_t[@]}" | sort -g | tail -n 1)
+	for ((i = 0; i < n; i++)); do
+		k[i]=$(awk -v s="$slowest" -v t="${warm_t[i]}" -v hi="$BENCH_MAX_PER_ROUND" \
+			'BEGIN { x = int(s / (t > 0.001 ? t : 0.001) + 0.5); if (x < 1) x = 1; if (x > hi) x = hi; print x }')
+	done
+	rounds=$(printf '%s\n' "${warm_t[@]}" | awk -v ks="${k[*]}" -v sec="$BENCH_SECONDS" \
+		-v lo="$BENCH_MIN_ROUNDS" -v hi="$BENCH_MAX_ROUNDS" \
+		'BEGIN { split(ks, k, " ") } { t += $1 * k[NR] }
+		 END { r = int(sec * 1000 / (t > 0.001 ? t : 0.001)); if (r < lo) r = lo; if (r > hi) r = hi; print r }')
+	bench_log "   $rounds rounds; runs per round: ${k[*]}"
+	# the timed session: one more warm-up of each case (dropped), then rounds
+	: >"$order"
+	{
+		printf '%s\n\\o /dev/null\n\\timing on\n' "$pre"
+		for ((i = 0; i < n; i++)); do
+			printf '%s;\n' "${BENCH_SQLS[i]}"
+			echo -1 >>"$order"
+		done
+		for ((r = 0; r < rounds; r++)); do
+			for ((i = 0; i < n; i++)); do
+				for ((j = 0; j < k[i]; j++)); do
+					printf '%s;\n' "${BENCH_SQLS[i]}"
+					echo "$i" >>"$order"
+				done
+			done
+		done
+	} | bench_timed_session >"$times"
+	if [ "$(wc -l <"$order")" != "$(wc -l <"$times")" ]; then
+		bench_log "   error: expected $(wc -l <"$order") timings, got $(wc -l <"$times")"
+		rm -f "$order" "$times"
+		return 1
+	fi
 	printf 'case,runs,median_ms,min_ms,max_ms\n' >"$BENCH_RESULTS/$name.raw.csv"
-	printf '%s\n' "$title" >"$BENCH_RESULTS/$name.title"
-	bench_log "== $name: $title"
+	for ((i = 0; i < n; i++)); do
+		local ts med
+		ts=$(paste "$order" "$times" | awk -v i="$i" '$1 == i { print $2 }' | sort -g)
+		med=$(printf '%s\n' "$ts" | bench_median)
+		printf '"%s",%s,%s,%s,%s\n' "${BENCH_LABELS[i]}" "$(printf '%s\n' "$ts" | wc -l)" "$med" \
+			"$(printf '%s\n' "$ts" | head -n 1)" "$(printf '%s\n' "$ts" | tail -n 1)" >>"$BENCH_RESULTS/$name.raw.csv"
+		bench_log "   ${BENCH_LABELS[i]}: median $med ms"
+	done
+	rm -f "$order" "$times"
 }
 
-# Time one case of a benchmark: name, case label, SQL, optional setup SQL.
-# Appends a row to results/NAME.raw.csv and prints the median in ms.
-bench_case() {
-	local name=$1 label=$2 sql=$3 pre=${4:-} first runs times median min max
-	# warm-up run, which also sizes the number of timed runs
-	first=$(bench_time_runs 1 "$sql" "$pre" | tail -n 1)
-	runs=$(awk -v t="$first" -v s="$BENCH_CASE_SECONDS" -v lo="$BENCH_MIN_RUNS" -v hi="$BENCH_MAX_RUNS" \
-		'BEGIN { n = int(s * 1000 / (t > 0.001 ? t : 0.001)); if (n < lo) n = lo; if (n > hi) n = hi; print n }')
-	times=$(bench_time_runs "$runs" "$sql" "$pre")
-	median=$(printf '%s\n' "$times" | bench_median)
-	min=$(printf '%s\n' "$times" | sort -g | head -n 1)
-	max=$(printf '%s\n' "$times" | sort -g | tail -n 1)
-	printf '"%s",%s,%s,%s,%s\n' "$label" "$runs" "$median" "$min" "$max" >>"$BENCH_RESULTS/$name.raw.csv"
-	bench_log "   $label: median $median ms over $runs runs (min $min, max $max)"
-	printf '%s\n' "$median"
-}
-
-# Median of a case already timed (from results/NAME.raw.csv).
+# Median of a case already timed (from results/NAME.raw.csv or NAME.csv).
 bench_case_median() {
-	local name=$1 label=$2
-	awk -F, -v l="\"$label\"" '$1 == l { print $3 }' "$BENCH_RESULTS/$name.raw.csv"
+	local name=$1 label=$2 f=$BENCH_RESULTS/$1.raw.csv
+	[ -f "$f" ] || f=$BENCH_RESULTS/$name.csv
+	awk -F, -v l="\"$label\"" '$1 == l { print $3 }' "$f"
 }
 
 # Finish a benchmark: write results/NAME.csv with a ratio column against the
 # reference case (median / reference median), print it as a markdown table
-# (also saved as results/NAME.md) and draw results/NAME.png.
+# (also saved as results/NAME.md) and draw results/NAME.png.  $3 is the unit
+# of the times (default ms), as in the raw CSV's header (median_<unit>).
 bench_report() {
-	local name=$1 ref=$2 refmed
+	local name=$1 ref=$2 unit=${3:-ms} refmed
 	refmed=$(bench_case_median "$name" "$ref")
-	awk -F, -v r="$refmed" -v OFS=, 'NR == 1 { print $0, "ratio_to_" "REF"; next }
+	awk -F, -v r="$refmed" 'NR == 1 { print $0 ",ratio_to_REF"; next }
 		{ printf "%s,%s,%s,%s,%s,%.2f\n", $1, $2, $3, $4, $5, $3 / r }' \
 		"$BENCH_RESULTS/$name.raw.csv" | sed "1s/REF/$(printf '%s' "$ref" | tr -c 'A-Za-z0-9_\n' '_')/" \
 		>"$BENCH_RESULTS/$name.csv"
 	rm -f "$BENCH_RESULTS/$name.raw.csv"
-	bench_markdown "$BENCH_RESULTS/$name.csv" "$ref" | tee "$BENCH_RESULTS/$name.md"
+	bench_markdown "$BENCH_RESULTS/$name.csv" "$ref" "$unit" | tee "$BENCH_RESULTS/$name.md"
 	bench_chart "$BENCH_RESULTS/$name.csv" "$BENCH_RESULTS/$name.png" "$(cat "$BENCH_RESULTS/$name.title")"
+	rm -f "$BENCH_RESULTS/$name.title"
 }
 
 # Print a benchmark CSV (as bench_report writes it) as a markdown table.
 bench_markdown() {
-	local csv=$1 ref=$2
-	printf '| case | runs | median ms | min ms | max ms | × %s |\n' "$ref"
+	local csv=$1 ref=$2 unit=${3:-ms}
+	printf '| case | runs | median %s | min %s | max %s | ratio to %s |\n' "$unit" "$unit" "$unit" "$ref"
 	printf '|---|---:|---:|---:|---:|---:|\n'
 	tail -n +2 "$csv" | sed 's/^"\([^"]*\)",/\1\t/' | tr ',' '\t' |
 		awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'

@@ -34,15 +34,27 @@ else
 fi
 
 status=0
-echo "== pg_regress, isolation and TAP tests"
-if ! run make -s installcheck PGML_WERROR=1 PROVE_FLAGS="--timer"; then
-    status=1
+failed=()
+suite() {
+    local name=$1; shift
+    echo "== $name"
+    if ! run make -s installcheck PGML_WERROR=1 "$@"; then
+        status=1
+        failed+=("$name")
+    fi
+}
+suite "pg_regress (test/sql, test/expected)" ISOLATION= TAP_TESTS=
+suite "isolation (test/isolation)" REGRESS= TAP_TESTS=
+suite "TAP (test/t)" REGRESS= ISOLATION= PROVE_FLAGS="--timer"
+
+if [ "$status" != 0 ]; then
     for f in "$work"/test/results_dir/regression.diffs "$work"/test/isolation_output/regression.diffs; do
         [ -f "$f" ] && { echo "---- $f"; cat "$f"; }
     done
     for f in "$work"/tmp_check/log/regress_log_*; do
-        [ -f "$f" ] && { echo "---- tail of $f"; tail -n 60 "$f"; }
+        [ -f "$f" ] && grep -q "not ok" "$f" && { echo "---- tail of $f"; tail -n 80 "$f"; }
     done
+    echo "failed suites: ${failed[*]}"
 fi
 if [ "$status" = 0 ]; then
     echo "all test suites passed"

@@ -36,7 +36,7 @@
 #define LINEAR_ROW_BLOCK		512
 
 /* Pairs kept by L-BFGS. */
-#define LINEAR_LBFGS_MEMORY		40
+#define LINEAR_LBFGS_MEMORY		20
 
 /* Largest parameter count solved by Newton's method (Hessian dim x dim). */
 #ifndef PGML_LINEAR_NEWTON_MAX_DIM
@@ -45,6 +45,10 @@
 
 /* Largest Hessian cost (floating-point operations per iteration) for Newton. */
 #define LINEAR_NEWTON_MAX_FLOPS	5e10
+
+/* Default convergence tolerances (relative gradient, see logistic_converged). */
+#define LINEAR_TOL_NEWTON		1e-10
+#define LINEAR_TOL_LBFGS		1e-8
 
 /* Armijo constant and the most halvings of a line search. */
 #define LINEAR_ARMIJO			1e-4
@@ -143,7 +147,7 @@ linear_parse_hyperparams(Jsonb *jb, bool logistic, LinearOptions *opt)
 	opt->fit_intercept = true;
 	opt->C = 1.0;
 	opt->max_iter = 1000;
-	opt->tol = 1e-10;
+	opt->tol = 0.0;				/* the solver's default */
 
 	if (jb == NULL)
 		return;
@@ -863,7 +867,6 @@ linear_fit_logistic(const PgmlTrainInput *in, const LinearOptions *opt,
 	pb.n_penalized = p;
 	pb.intercept = opt->fit_intercept;
 	pb.lambda = 1.0 / opt->C;
-	pb.tol = opt->tol;
 	pb.max_iter = opt->max_iter;
 	pb.scale = linear_alloc(d, sizeof(double));
 	pb.prob = linear_alloc((Size) n * k, sizeof(double));
@@ -881,6 +884,10 @@ linear_fit_logistic(const PgmlTrainInput *in, const LinearOptions *opt,
 	theta = linear_alloc(dim, sizeof(double));
 	flops = 2.0 * n * (double) d * d * k * (k + 1) / 2.0;
 	newton = dim <= PGML_LINEAR_NEWTON_MAX_DIM && flops <= LINEAR_NEWTON_MAX_FLOPS;
+	if (opt->tol > 0.0)
+		pb.tol = opt->tol;
+	else
+		pb.tol = newton ? LINEAR_TOL_NEWTON : LINEAR_TOL_LBFGS;
 	if (newton)
 		converged = logistic_newton(&pb, theta, &f, &iters);
 	else
@@ -895,8 +902,9 @@ linear_fit_logistic(const PgmlTrainInput *in, const LinearOptions *opt,
 
 	if (!converged)
 		ereport(WARNING,
-				(errmsg("logistic regression did not converge in %d iterations",
-						iters),
+				(errmsg_plural("logistic regression did not converge in %d iteration",
+							   "logistic regression did not converge in %d iterations",
+							   iters, iters),
 				 errdetail("The solver was %s; the objective reached %.10g.",
 						   newton ? "Newton's method" : "L-BFGS", f),
 				 errhint("Raise \"max_iter\", loosen \"tol\", or rescale the features.")));

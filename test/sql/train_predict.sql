@@ -1,6 +1,7 @@
 -- pgml.train and pgml.predict: the synchronous path, deploy semantics, and
 -- every error of the SQL surface.
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 SET client_min_messages = warning;
 
 -- Exact linear data: y = 2a - 3b + 0.5, so every prediction is known.

@@ -8,6 +8,8 @@
  * Input on stdin, one case after another:
  *	R n			then n lines "y_true y_pred"	(regression)
  *	C n k		then n lines "y_true y_pred"	(classification, k classes)
+ *	P n k		then n lines "y_true p_0 .. p_k-1"	(probabilities, read
+ *				as float32 like the model's output)
  * Output: one JSON object line per case.
  */
 #include "postgres.h"
@@ -70,8 +72,28 @@ run_case(void)
 
 	if (scanf(" %c %lld", &kind, &n) != 2)
 		return false;
-	if (kind == 'C' && scanf("%d", &k) != 1)
+	if (kind != 'R' && scanf("%d", &k) != 1)
 		return false;
+	if (kind == 'P')
+	{
+		float	   *proba = palloc((n * k + 1) * sizeof(float));
+
+		yt = palloc((n + 1) * sizeof(double));
+		for (long long i = 0; i < n; i++)
+		{
+			if (scanf("%lf", &yt[i]) != 1)
+				return false;
+			for (int j = 0; j < k; j++)
+				if (scanf("%f", &proba[i * k + j]) != 1)
+					return false;
+		}
+		json = pgml_metrics_classification_proba(yt, proba, n, k);
+		printf("%s\n", json);
+		pfree(json);
+		pfree(yt);
+		pfree(proba);
+		return true;
+	}
 	yt = palloc((n + 1) * sizeof(double));
 	yp = palloc((n + 1) * sizeof(double));
 	for (long long i = 0; i < n; i++)
