@@ -13,6 +13,7 @@ MODULE_big = pgml_worker
 OBJS = \
 	src/pgml_worker.o \
 	src/registry.o \
+	src/deploy.o \
 	src/image.o \
 	src/tree_eval.o \
 	src/predict.o \

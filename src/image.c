@@ -926,7 +926,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 						lane_tree[n_blocks * PGML_BLOCK_LANES + l] = order[i + l];
 					}
 					else
-						b->slot[l] = -1;
+						b->slot[l] = PGML_WINDOW_TREES;
 				}
 				b->split_off = reserve(&pos, (uint64) ((1 << D) - 1) *
 									   PGML_BLOCK_LANES * sizeof(PgmlImageSplit));
@@ -975,7 +975,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 
 				for (l = 0; l < PGML_BLOCK_LANES; l++)
 				{
-					if (blk->slot[l] < 0)
+					if (l >= blk->n_lanes)
 					{
 						/* unused lane: a tree whose leaves are all 0 */
 						int32		p;

@@ -66,7 +66,8 @@ typedef struct PgmlImageWindow
  * the same depth D, breadth-first (children of node i are 2i+1 and 2i+2),
  * lanes interleaved: internal node i of lane l is split[i * LANES + l], leaf
  * j (node 2^D - 1 + j) of lane l is leaf[j * LANES + l].
- * Unused lanes hold a tree whose leaves are all 0 and whose slot is -1;
+ * Unused lanes (l >= n_lanes) hold a tree whose leaves are all 0 and whose
+ * slot is PGML_WINDOW_TREES, a scratch slot;
  * padding splits (below a leaf reached early) have word 0 and cond NaN.
  */
 typedef struct PgmlImageSplit

@@ -19,11 +19,6 @@
 
 #include <math.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(PGML_TRY_AVX2)
-#include <immintrin.h>
-#define PGML_HAVE_AVX2 1
-#endif
-
 #include "utils/float.h"
 
 #include "pgml_image.h"
@@ -62,49 +57,10 @@ eval_block_fast(const char *base, const PgmlImageBlock *b, const float *xx,
 			idx[l] = 2 * idx[l] + 1 + (uint32) (xx[s->word] >= s->cond);
 		}
 	}
-	for (l = 0; l < b->n_lanes; l++)
+#pragma GCC unroll 8
+	for (l = 0; l < PGML_BLOCK_LANES; l++)
 		leaf[b->slot[l]] = leaves[(idx[l] - first_leaf) * PGML_BLOCK_LANES + l];
 }
-
-#ifdef PGML_HAVE_AVX2
-/*
- * eval_block_fast with AVX2: all lanes of the block in one register; per
- * level, gather each lane's split word and cond, gather xx[word], compare.
- */
-__attribute__((target("avx2")))
-static void
-eval_block_avx2(const char *base, const PgmlImageBlock *b, const float *xx,
-				float *leaf)
-{
-	const PgmlImageSplit *split = (const PgmlImageSplit *) (base + b->split_off);
-	const float *leaves = (const float *) (base + b->leaf_off);
-	const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-	const __m256i one = _mm256_set1_epi32(1);
-	__m256i		idx = _mm256_setzero_si256();
-	__m256i		pos = lanes;
-	float		out[PGML_BLOCK_LANES];
-	int			d;
-	int			l;
-
-	for (d = 0; d < b->depth; d++)
-	{
-		__m256i		w = _mm256_i32gather_epi32((const int *) &split[0].word,
-											   pos, 8);
-		__m256		c = _mm256_i32gather_ps(&split[0].cond, pos, 8);
-		__m256		v = _mm256_i32gather_ps(xx, w, 4);
-		__m256i		right = _mm256_castps_si256(_mm256_cmp_ps(v, c, _CMP_GE_OQ));
-
-		/* idx = 2 idx + 1 + right; right is 0 or -1 */
-		idx = _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(idx, idx), one),
-							   right);
-		pos = _mm256_add_epi32(_mm256_slli_epi32(idx, 3), lanes);
-	}
-	pos = _mm256_sub_epi32(pos, _mm256_set1_epi32((int) (((1U << b->depth) - 1) * PGML_BLOCK_LANES)));
-	_mm256_storeu_ps(out, _mm256_i32gather_ps(leaves, pos, 4));
-	for (l = 0; l < b->n_lanes; l++)
-		leaf[b->slot[l]] = out[l];
-}
-#endif
 
 /*
  * The same walk for models with too many features for the three-region
@@ -119,7 +75,7 @@ eval_block_slow(const char *base, const PgmlImageBlock *b, const float *x,
 	uint32		first_leaf = (1U << b->depth) - 1;
 	int			l;
 
-	for (l = 0; l < b->n_lanes; l++)
+	for (l = 0; l < PGML_BLOCK_LANES; l++)
 	{
 		uint32		idx = 0;
 		int			d;
@@ -175,7 +131,7 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 											  PgmlImageDeep);
 	const int32 *group = PGML_IMAGE_AT(img, img->group_off, int32);
 	int32		n_outputs = img->pub.n_outputs;
-	float		leaf[PGML_WINDOW_TREES];
+	float		leaf[PGML_WINDOW_TREES + 1];	/* + unused lanes' slot */
 	int32		w,
 				g;
 
@@ -210,11 +166,7 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 
 		if (xx != NULL)
 			for (i = 0; i < win->n_blocks; i++)
-#ifdef PGML_HAVE_AVX2
-				eval_block_avx2(base, &blocks[win->first_block + i], xx, leaf);
-#else
 				eval_block_fast(base, &blocks[win->first_block + i], xx, leaf);
-#endif
 		else
 			for (i = 0; i < win->n_blocks; i++)
 				eval_block_slow(base, &blocks[win->first_block + i], x,

@@ -33,6 +33,7 @@ CREATE TABLE pgml.models (
     relation_name    text,
     y_column_name    text,
     test_size        real,
+    test_sampling    text,
     seed             bigint,
     artifact         bytea NOT NULL,
     created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),

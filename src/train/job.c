@@ -521,10 +521,10 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	/* Store, as the pgml owner. */
 	role_push(owner, &rs, false);
 	{
-		Oid			argtypes[10] = {INT8OID, INT4OID, TEXTOID, JSONBOID, JSONBOID,
-		BYTEAOID, TEXTOID, TEXTOID, FLOAT4OID, INT8OID};
-		Datum		args[10];
-		char		nulls[10];
+		Oid			argtypes[11] = {INT8OID, INT4OID, TEXTOID, JSONBOID, JSONBOID,
+		BYTEAOID, TEXTOID, TEXTOID, FLOAT4OID, INT8OID, TEXTOID};
+		Datum		args[11];
+		char		nulls[11];
 		bool		isnull;
 		int			ret;
 
@@ -544,11 +544,12 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		args[7] = CStringGetTextDatum(job->y_column_name);
 		args[8] = Float4GetDatum((float4) job->test_size);
 		args[9] = Int64GetDatum((int64) PGML_SPLIT_SEED);
+		args[10] = CStringGetTextDatum(sampling);
 		ret = SPI_execute_with_args("INSERT INTO pgml.models (project_id, num_features, "
 									"algorithm, hyperparams, metrics, artifact, relation_name, "
-									"y_column_name, test_size, seed) "
-									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-									10, argtypes, args, nulls, false, 1);
+									"y_column_name, test_size, seed, test_sampling) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+									11, argtypes, args, nulls, false, 1);
 		if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "could not store the model");
 		result->model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],

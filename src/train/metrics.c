@@ -380,7 +380,7 @@ pgml_metrics_classification_proba(const double *y_true, const float *proba,
 
 			for (int32 k = 0; k < n_classes; k++)
 			{
-				double		v = Min(Max((double) row[k], eps * 1e-8), 1.0 - eps * 1e-8);
+				double		v = Min(Max((double) row[k], eps), 1.0 - eps);
 
 				sum += v;
 				if (k == label[i])

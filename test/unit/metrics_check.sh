@@ -3,7 +3,10 @@
 # Builds test/unit/metrics_test.c against the server headers (palloc and
 # StringInfo from the frontend libpgcommon), generates cases with
 # /usr/bin/python3 (numpy, sklearn), and checks every metric to 1e-12
-# (relative to max(1, |expected|)).  A NaN from sklearn must be null here.
+# (relative to max(1, |expected|)).  A NaN from sklearn, or a ValueError
+# where sklearn refuses (roc_auc with a class absent), must be null here.
+# Probability metrics: roc_auc_score, log_loss, confusion_matrix of the
+# argmax, on float32 probabilities with ties, exact 0/1 and near-0 values.
 # Usage: test/unit/metrics_check.sh [SEED]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,0 +1,56 @@
+-- pgml.deploy: strategies, by id, rollback, history, views, errors.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SET client_min_messages = notice;
+
+-- three models of one project: y = 2x exactly (r2 = 1), then noisier ones
+CREATE TABLE d1 AS SELECT g::real AS x, (2 * g)::real AS y FROM generate_series(1, 60) g;
+CREATE TABLE d2 AS SELECT x, y + CASE WHEN x::int % 2 = 0 THEN 3 ELSE -3 END AS y FROM d1;
+CREATE TABLE d3 AS SELECT x, y + CASE WHEN x::int % 2 = 0 THEN 30 ELSE -30 END AS y FROM d1;
+SELECT deployed FROM pgml.train('dep', 'regression', 'd1', 'y');
+SELECT deployed FROM pgml.train('dep', 'regression', 'd2', 'y');
+SELECT deployed FROM pgml.train('dep', 'regression', 'd3', 'y');
+SELECT m.id, round((m.metrics ->> 'r2')::numeric, 2) AS r2, t.deployed
+  FROM pgml.models m JOIN pgml.trained_models t ON t.id = m.id
+ WHERE t.name = 'dep' ORDER BY m.id;
+
+-- most_recent: the noisiest (model 3) serves
+SELECT * FROM pgml.deploy('dep', 'most_recent');
+SELECT round(pgml.predict('dep', ARRAY[10])::numeric, 1) AS served;
+SELECT id, name, algorithm FROM pgml.deployed_models WHERE name = 'dep';
+-- best_score compares r2 as numbers: model 1
+SELECT * FROM pgml.deploy('dep', 'best_score');
+SELECT round(pgml.predict('dep', ARRAY[10])::numeric, 1) AS served;
+-- deploying what is already deployed changes nothing
+SELECT * FROM pgml.deploy('dep', 'best_score');
+-- rollback: back to the model deployed before (model 3)
+SELECT * FROM pgml.deploy('dep', 'rollback');
+SELECT model_id FROM pgml.stat_models WHERE project = 'dep';
+-- by id
+SELECT * FROM pgml.deploy(2);
+SELECT round(pgml.predict('dep', ARRAY[10])::numeric, 1) AS served;
+-- a deploy that rolls back changes nothing
+BEGIN;
+SELECT * FROM pgml.deploy(1);
+ROLLBACK;
+SELECT model_id FROM pgml.stat_models WHERE project = 'dep';
+-- the history
+SELECT model_id, strategy FROM pgml.deployments
+ WHERE project_id = (SELECT id FROM pgml.projects WHERE name = 'dep') ORDER BY id;
+SELECT name, task, algorithm, relation_name, y_column_name, test_sampling, test_size
+  FROM pgml.overview WHERE name = 'dep';
+-- algorithm filter
+SELECT deployed FROM pgml.train('dep', 'regression', 'd1', 'y', algorithm => 'xgboost',
+                                hyperparams => '{"n_estimators": 5}');
+SELECT * FROM pgml.deploy('dep', 'best_score', 'linear');
+SELECT * FROM pgml.deploy('dep', 'most_recent', 'xgboost');
+
+-- errors
+SELECT * FROM pgml.deploy('dep', 'sideways');
+SELECT * FROM pgml.deploy('no such project', 'best_score');
+SELECT * FROM pgml.deploy('dep', 'best_score', 'deep_magic');
+SELECT * FROM pgml.deploy(99999);
+SELECT * FROM pgml.deploy(NULL::text);
+CREATE TABLE d4 AS SELECT * FROM d1;
+SELECT deployed FROM pgml.train('fresh', 'regression', 'd4', 'y');
+SELECT * FROM pgml.deploy('fresh', 'rollback');

@@ -1,0 +1,152 @@
+-- XGBoost exactness: what pgml.predict / pgml.predict_proba serve from the
+-- shared image must equal XGBoost's own prediction (pgml.predict_native, the
+-- booster bytes of the same model run by libxgboost) bit for bit, on whole
+-- datasets, including rows with missing (NULL) features.  Then the
+-- hyperparameter checks of xgb.c and the errors of pgml.predict_native.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+
+SELECT * FROM pgml.load_dataset('digits');
+SELECT * FROM pgml.load_dataset('breast_cancer');
+SELECT * FROM pgml.load_dataset('diabetes');
+
+-- The feature list of a table (every column but the label, in column order)
+-- as an ARRAY[...]::real[] expression, into a psql variable.
+CREATE FUNCTION features_of(tbl regclass, label name) RETURNS text
+    LANGUAGE sql STABLE AS $$
+    SELECT 'ARRAY[' || string_agg(quote_ident(attname), ', ' ORDER BY attnum) || ']::real[]'
+      FROM pg_attribute
+     WHERE attrelid = tbl AND attnum > 0 AND NOT attisdropped AND attname <> label
+$$;
+
+-- Newest model of a project.
+CREATE FUNCTION model_of(project text) RETURNS bigint
+    LANGUAGE sql STABLE AS $$
+    SELECT max(m.id) FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+     WHERE p.name = project
+$$;
+
+-- Largest absolute difference between two arrays, element by element; NULL
+-- unless they have the same length (a NaN anywhere makes it NaN).
+CREATE FUNCTION max_diff(a real[], b real[]) RETURNS real
+    LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN cardinality(a) = cardinality(b)
+                THEN (SELECT max(abs(a[k] - b[k])) FROM generate_subscripts(a, 1) k) END
+$$;
+
+--
+-- digits: 10 classes (multi:softprob).  Trained on the clean table; predicted
+-- on every row, clean and with NULL pixels (a third of the rows lose 12
+-- pixels each, some rows lose all of them).
+--
+SELECT * FROM pgml.train('xgb_digits', 'classification', 'pgml.digits', 'target',
+                         'xgboost', '{"n_estimators": 30, "max_depth": 4}');
+SELECT model_of('xgb_digits') AS digits_model \gset
+SELECT hyperparams FROM pgml.models WHERE id = :digits_model;
+
+CREATE TABLE digits_x AS
+    SELECT row_number() OVER () AS id, ARRAY(SELECT unnest(image))::real[] AS f, target
+      FROM pgml.digits;
+ALTER TABLE digits_x ADD COLUMN f_null real[];
+UPDATE digits_x SET f_null = f;
+UPDATE digits_x SET f_null[(id * 7) % 64 + 1] = NULL, f_null[(id * 11) % 64 + 1] = NULL,
+                    f_null[(id * 13) % 64 + 1] = NULL, f_null[(id * 17) % 64 + 1] = NULL,
+                    f_null[(id * 19) % 64 + 1] = NULL, f_null[(id * 23) % 64 + 1] = NULL,
+                    f_null[(id * 29) % 64 + 1] = NULL, f_null[(id * 31) % 64 + 1] = NULL,
+                    f_null[(id * 37) % 64 + 1] = NULL, f_null[(id * 41) % 64 + 1] = NULL,
+                    f_null[(id * 43) % 64 + 1] = NULL, f_null[(id * 47) % 64 + 1] = NULL
+ WHERE id % 3 = 0;
+UPDATE digits_x SET f_null = array_fill(NULL::real, ARRAY[64]) WHERE id % 101 = 0;
+
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE cardinality(p_clean) = 10 AND cardinality(n_clean) = 10) AS ten_probs,
+       max(max_diff(p_clean, n_clean)) AS max_diff_clean,
+       count(*) FILTER (WHERE array_position(f_null, NULL) IS NOT NULL) AS rows_with_nulls,
+       max(max_diff(p_null, n_null)) AS max_diff_nulls,
+       count(*) FILTER (WHERE p_null <> p_clean) AS nulls_changed_output
+  FROM (SELECT f_null,
+               pgml.predict_proba(:digits_model, f) AS p_clean,
+               pgml.predict_native(:digits_model, f) AS n_clean,
+               pgml.predict_proba(:digits_model, f_null) AS p_null,
+               pgml.predict_native(:digits_model, f_null) AS n_null
+          FROM digits_x) s;
+-- the model is a real one: the served class is the argmax, and mostly right
+SELECT avg((pgml.predict(:digits_model, f) = target)::int) > 0.95 AS accurate
+  FROM digits_x;
+
+--
+-- breast_cancer: binary (binary:logistic).  Trained on a copy with NULLs, so
+-- that the trees learn where missing values go.
+--
+CREATE TABLE bc_nulls AS SELECT * FROM pgml.breast_cancer;
+UPDATE bc_nulls SET "worst radius" = NULL, "mean concave points" = NULL
+ WHERE "mean area"::int % 3 = 0;
+UPDATE bc_nulls SET "worst perimeter" = NULL, "worst concave points" = NULL, "worst area" = NULL
+ WHERE "mean area"::int % 5 = 1;
+SELECT * FROM pgml.train('xgb_bc', 'classification', 'bc_nulls', 'malignant',
+                         'xgboost', '{"n_estimators": 40, "learning_rate": 0.2}');
+SELECT model_of('xgb_bc') AS bc_model \gset
+SELECT features_of('bc_nulls', 'malignant') AS bc_features \gset
+-- predict_proba gives [P(false), P(true)], predict_native P(true) only
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE array_position(f, NULL) IS NOT NULL) AS rows_with_nulls,
+       count(*) FILTER (WHERE cardinality(p) = 2 AND cardinality(n) = 1) AS shapes_ok,
+       max(abs(p[2] - n[1])) AS max_diff,
+       min(n[1]) < 0.01 AND max(n[1]) > 0.99 AS confident
+  FROM (SELECT f, pgml.predict_proba(:bc_model, f) AS p, pgml.predict_native(:bc_model, f) AS n
+          FROM (SELECT :bc_features AS f FROM bc_nulls) s) t;
+
+--
+-- diabetes: regression (reg:squarederror, then count:poisson with its exp
+-- output), predicted on the table and on a copy with NULLs.
+--
+CREATE TABLE diabetes_nulls AS SELECT * FROM pgml.diabetes;
+UPDATE diabetes_nulls SET bmi = NULL, s5 = NULL WHERE target::int % 4 = 0;
+UPDATE diabetes_nulls SET bp = NULL, s1 = NULL, s3 = NULL WHERE target::int % 7 = 0;
+SELECT * FROM pgml.train('xgb_diabetes', 'regression', 'pgml.diabetes', 'target',
+                         'xgboost', '{"n_estimators": 50}');
+SELECT * FROM pgml.train('xgb_diabetes_poisson', 'regression', 'diabetes_nulls', 'target',
+                         'xgboost', '{"n_estimators": 50, "objective": "count:poisson", "max_depth": 3}');
+SELECT model_of('xgb_diabetes') AS diabetes_model, model_of('xgb_diabetes_poisson') AS poisson_model \gset
+SELECT features_of('diabetes_nulls', 'target') AS diabetes_features \gset
+SELECT m AS model, count(*) AS rows,
+       count(*) FILTER (WHERE array_position(f, NULL) IS NOT NULL) AS rows_with_nulls,
+       count(*) FILTER (WHERE cardinality(n) = 1) AS shapes_ok,
+       max(abs(pgml.predict(m, f) - n[1])) AS max_diff,
+       count(DISTINCT n[1]) > 100 AS varied
+  FROM (SELECT m, f, pgml.predict_native(m, f) AS n
+          FROM (SELECT :diabetes_features AS f FROM pgml.diabetes
+                UNION ALL SELECT :diabetes_features FROM diabetes_nulls) s,
+               (VALUES (:diabetes_model), (:poisson_model)) v(m)
+         ORDER BY m) t
+ GROUP BY m ORDER BY m;
+
+--
+-- Hyperparameters are checked before training.
+--
+SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"n_estimator": 10}');
+SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"max_depth": "6"}');
+SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"max_depth": 2.5}');
+SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"subsample": 0}');
+SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"eta": 0.1, "learning_rate": 0.1}');
+SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"objective": "binary:logistic"}');
+SELECT * FROM pgml.train('xgb_bad', 'classification', 'pgml.digits', 'target', 'xgboost', '{"objective": "multi:softmax"}');
+SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"tree_method": "gpu_hist"}');
+SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '[1, 2]');
+-- XGBoost's own refusal arrives as an error with its message (zero labels)
+SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.breast_cancer', 'mean concavity',
+                         'xgboost', '{"objective": "reg:gamma", "n_estimators": 2}');
+SELECT count(*) AS failed_projects_models FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+ WHERE p.name = 'xgb_bad';
+
+--
+-- pgml.predict_native errors.
+--
+SELECT pgml.predict_native(-1, ARRAY[1]::real[]);
+SELECT pgml.predict_native(:diabetes_model, ARRAY[1, 2]::real[]);
+SELECT pgml.predict_native(:diabetes_model, '{}'::real[]);
+SELECT pgml.predict_native(:diabetes_model, '{{1,2},{3,4}}'::real[]);
+SELECT pgml.predict_native(:diabetes_model, NULL) IS NULL AS strict;
+SELECT * FROM pgml.train('linear_diabetes', 'regression', 'pgml.diabetes', 'target');
+SELECT pgml.predict_native(model_of('linear_diabetes'), array_fill(0::real, ARRAY[10]));
