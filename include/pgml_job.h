@@ -55,6 +55,8 @@ typedef struct PgmlDataset
 	int64		n_rows;
 	int32		n_features;
 	bool		y_is_bool;
+	double		read_seconds;	/* executor: fetching tuples */
+	double		convert_seconds;	/* turning tuples into the matrix */
 } PgmlDataset;
 
 /*

@@ -10,10 +10,12 @@
  *	  of each output group is base_margin plus the leaf values of its trees
  *	  added in float32 in tree order, then XGBoost's own sigmoid / softmax /
  *	  exp.  Trees are evaluated a window at a time: the padded trees of a
- *	  window, PGML_BLOCK_LANES per block, walk their levels without branches
- *	  (AVX2 gathers when the CPU has them), deep trees are walked node by
- *	  node, every leaf value lands in its tree's slot, and the slots are then
- *	  summed in tree order, which keeps the float sums exact.
+ *	  window, PGML_BLOCK_LANES per block, walk their levels without branches,
+ *	  the lanes interleaved so their loads overlap; deep trees are walked
+ *	  node by node; every leaf value lands in its tree's slot, and the slots
+ *	  are then summed in tree order, which keeps the float sums exact.
+ *	  (AVX2 gathers were tried for the block walk and were slower on the
+ *	  development machine than the interleaved scalar walk.)
  */
 #include "postgres.h"
 

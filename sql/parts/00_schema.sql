@@ -36,6 +36,7 @@ CREATE TABLE pgml.models (
     test_sampling    text,
     seed             bigint,
     artifact         bytea NOT NULL,
+    timings          jsonb,
     created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
     updated_at       timestamptz NOT NULL DEFAULT clock_timestamp()
 );

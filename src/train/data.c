@@ -18,6 +18,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -178,6 +179,11 @@ pgml_data_read(const char *relation_name, const char *y_column,
 	float	   *x = NULL;
 	double	   *y = NULL;
 	bool		first = true;
+	instr_time	t_start,
+				t_fetched,
+				t_done;
+	double		read_s = 0,
+				convert_s = 0;
 
 	rv = makeRangeVarFromNameList(stringToQualifiedNameList(relation_name));
 	relid = RangeVarGetRelid(rv, NoLock, true);
@@ -205,7 +211,12 @@ pgml_data_read(const char *relation_name, const char *y_column,
 		SPITupleTable *tt;
 		TupleDesc	desc;
 
+		INSTR_TIME_SET_CURRENT(t_start);
 		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		INSTR_TIME_SET_CURRENT(t_fetched);
+		INSTR_TIME_SUBTRACT(t_fetched, t_start);
+		read_s += INSTR_TIME_GET_DOUBLE(t_fetched);
+		INSTR_TIME_SET_CURRENT(t_start);
 		tt = SPI_tuptable;
 		desc = tt->tupdesc;
 
@@ -375,6 +386,9 @@ pgml_data_read(const char *relation_name, const char *y_column,
 		}
 		MemoryContextReset(batch_ctx);
 		SPI_freetuptable(tt);
+		INSTR_TIME_SET_CURRENT(t_done);
+		INSTR_TIME_SUBTRACT(t_done, t_start);
+		convert_s += INSTR_TIME_GET_DOUBLE(t_done);
 	}
 
 	SPI_cursor_close(portal);
@@ -384,4 +398,6 @@ pgml_data_read(const char *relation_name, const char *y_column,
 	out->y = y;
 	out->n_rows = n_rows;
 	out->n_features = n_features;
+	out->read_seconds = read_s;
+	out->convert_seconds = convert_s;
 }

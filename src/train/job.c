@@ -373,7 +373,12 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	Oid			owner = pgml_owner();
 	TimestampTz t0,
 				t1,
-				t2;
+				t2,
+				t3,
+				t4,
+				t5,
+				tsplit0,
+				tsplit1;
 	const char *algorithm = job->algorithm ? job->algorithm : "linear";
 	const char *sampling = job->test_sampling ? job->test_sampling : "random";
 
@@ -441,6 +446,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				 errmsg("test_size %g leaves no rows to %s", job->test_size,
 						n_test < 1 ? "test on" : "train on"),
 				 errdetail("The relation has %lld rows.", (long long) ds.n_rows)));
+	tsplit0 = GetCurrentTimestamp();
 	order = split_order(ds.n_rows, sampling, PGML_SPLIT_SEED);
 	if (strcmp(sampling, "last") == 0)
 	{
@@ -460,6 +466,8 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 			   sizeof(float) * ds.n_features);
 		y_train[i] = ds.y[src];
 	}
+
+	tsplit1 = GetCurrentTimestamp();
 
 	/* Train. */
 	memset(&in, 0, sizeof(in));
@@ -554,6 +562,8 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 			elog(ERROR, "could not store the model");
 		result->model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 													   SPI_tuptable->tupdesc, 1, &isnull));
+		t3 = GetCurrentTimestamp();
+		t4 = t5 = t3;
 
 		/* Deploy when at least as good as the deployed model. */
 		result->deployed = false;
@@ -572,10 +582,31 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 											2, dtypes, dargs, NULL, false, 0);
 				if (ret != SPI_OK_INSERT)
 					elog(ERROR, "could not record the deployment");
+				t4 = GetCurrentTimestamp();
 				pgml_registry_deploy(job->project_name, result->model_id, algorithm,
 									 image, image_size);
+				t5 = GetCurrentTimestamp();
 				result->deployed = true;
 			}
+		}
+
+		/* phase timings, for pgml.models.timings and the benchmarks */
+		{
+			Oid			ttypes[2] = {INT8OID, JSONBOID};
+			Datum		targs[2];
+			char	   *timings;
+
+			timings = psprintf("{\"read\": %.6f, \"convert\": %.6f, \"train\": %.6f, "
+							   "\"evaluate\": %.6f, \"store\": %.6f, \"publish\": %.6f}",
+							   ds.read_seconds, ds.convert_seconds + seconds_between(tsplit0, tsplit1),
+							   seconds_between(t0, t1), seconds_between(t1, t2),
+							   seconds_between(t2, t3), seconds_between(t4, t5));
+			targs[0] = Int64GetDatum(result->model_id);
+			targs[1] = DirectFunctionCall1(jsonb_in, CStringGetDatum(timings));
+			ret = SPI_execute_with_args("UPDATE pgml.models SET timings = $2 WHERE id = $1",
+										2, ttypes, targs, NULL, false, 0);
+			if (ret != SPI_OK_UPDATE)
+				elog(ERROR, "could not record the timings of the model");
 		}
 	}
 	role_pop(&rs);

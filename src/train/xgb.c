@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <unistd.h>
 
@@ -113,14 +114,34 @@ typedef struct XgbConfig
 	int32		n_outputs;
 } XgbConfig;
 
-/* Copy of XGBoost's last error, cut before its stack trace; palloc'd. */
+/* XGBoost's last error without time stamp, source location and stack trace. */
 static char *
 xgb_last_error(void)
 {
 	const char *err = XGBGetLastError();
-	char	   *copy = pstrdup(err ? err : "unknown error");
-	char	   *trace = strstr(copy, "\nStack trace:");
+	char	   *copy;
+	char	   *trace;
+	const char *space;
 
+	if (err == NULL)
+		err = "unknown error";
+	/* drop the "[hh:mm:ss] " time stamp ... */
+	if (err[0] == '[' && (space = strstr(err, "] ")) != NULL)
+		err = space + 2;
+	/* ... and the "src/file.cc:123: " source location */
+	space = strchr(err, ' ');
+	if (space != NULL && space - err > 2 && space[-1] == ':' &&
+		isdigit((unsigned char) space[-2]))
+	{
+		const char *p = space - 2;
+
+		while (p > err && isdigit((unsigned char) *p))
+			p--;
+		if (*p == ':')
+			err = space + 1;
+	}
+	copy = pstrdup(err);
+	trace = strstr(copy, "\nStack trace:");
 	if (trace)
 		*trace = '\0';
 	return copy;

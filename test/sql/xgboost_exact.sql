@@ -27,6 +27,18 @@ CREATE FUNCTION model_of(project text) RETURNS bigint
      WHERE p.name = project
 $$;
 
+-- The error of pgml.predict_native(model, f), with the model id written as
+-- <id> (ids depend on the tests that ran before), or 'no error'.
+CREATE FUNCTION native_error(model bigint, f real[]) RETURNS text
+    LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pgml.predict_native(model, f);
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || replace(SQLERRM, 'model ' || model || ' ', 'model <id> ');
+END
+$$;
+
 -- Largest absolute difference between two arrays, element by element; NULL
 -- unless they have the same length (a NaN anywhere makes it NaN).
 CREATE FUNCTION max_diff(a real[], b real[]) RETURNS real
@@ -110,7 +122,8 @@ SELECT * FROM pgml.train('xgb_diabetes_poisson', 'regression', 'diabetes_nulls',
                          'xgboost', '{"n_estimators": 50, "objective": "count:poisson", "max_depth": 3}');
 SELECT model_of('xgb_diabetes') AS diabetes_model, model_of('xgb_diabetes_poisson') AS poisson_model \gset
 SELECT features_of('diabetes_nulls', 'target') AS diabetes_features \gset
-SELECT m AS model, count(*) AS rows,
+SELECT CASE m WHEN :diabetes_model THEN 'squarederror' ELSE 'poisson' END AS objective,
+       count(*) AS rows,
        count(*) FILTER (WHERE array_position(f, NULL) IS NOT NULL) AS rows_with_nulls,
        count(*) FILTER (WHERE cardinality(n) = 1) AS shapes_ok,
        max(abs(pgml.predict(m, f) - n[1])) AS max_diff,
@@ -144,9 +157,12 @@ SELECT count(*) AS failed_projects_models FROM pgml.models m JOIN pgml.projects 
 -- pgml.predict_native errors.
 --
 SELECT pgml.predict_native(-1, ARRAY[1]::real[]);
-SELECT pgml.predict_native(:diabetes_model, ARRAY[1, 2]::real[]);
-SELECT pgml.predict_native(:diabetes_model, '{}'::real[]);
-SELECT pgml.predict_native(:diabetes_model, '{{1,2},{3,4}}'::real[]);
+SELECT native_error(:diabetes_model, ARRAY[1, 2]::real[]) AS too_few;
+SELECT native_error(:diabetes_model, '{}'::real[]) AS empty;
+SELECT native_error(:diabetes_model, '{{1,2},{3,4}}'::real[]) AS two_dimensional;
+-- a row of NULLs is a row of missing values for both
+SELECT pgml.predict(:diabetes_model, array_fill(NULL::real, ARRAY[10]))
+       = (pgml.predict_native(:diabetes_model, array_fill(NULL::real, ARRAY[10])))[1] AS all_missing_equal;
 SELECT pgml.predict_native(:diabetes_model, NULL) IS NULL AS strict;
 SELECT * FROM pgml.train('linear_diabetes', 'regression', 'pgml.diabetes', 'target');
-SELECT pgml.predict_native(model_of('linear_diabetes'), array_fill(0::real, ARRAY[10]));
+SELECT native_error(model_of('linear_diabetes'), array_fill(0::real, ARRAY[10])) AS linear_model;
