@@ -1,6 +1,6 @@
 """Draw one benchmark's results as a horizontal bar chart (bench/lib.sh).
 
-Usage: /usr/bin/python3 bench/chart.py RESULTS.csv OUT.png "title"
+Usage: /usr/bin/python3 bench/chart.py RESULTS.csv OUT.png "title" ["reference case"]
 
 The CSV is what bench_report writes: case, runs, median_<unit>, min_<unit>,
 max_<unit>, ratio_to_<reference>.  Bars are the medians, whiskers the min..max range,
@@ -16,7 +16,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def main(path, png, title):
+def fmt(x):
+    """A time with three significant digits, never in exponent notation."""
+    if x >= 100:
+        return f"{x:.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def main(path, png, title, ref_label=""):
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = next(reader)
@@ -37,15 +46,17 @@ def main(path, png, title):
     ax.invert_yaxis()
     if max(median) / max(min(median), 1e-9) > 50:
         ax.set_xscale("log")
-    for i, (m, r) in enumerate(zip(median, ratio)):
-        text = f" {m:.3g} {unit}" + (f"  ({r}x {ref})" if r else "")
-        ax.text(m, i, text, va="center", fontsize=8)
+    for i, (m, h, r) in enumerate(zip(median, high, ratio)):
+        text = f"  {fmt(m)} {unit}" + (f"  ({r}x)" if r else "")
+        ax.text(m + h, i, text, va="center", fontsize=8)
     ax.set_xlabel(f"median time, {unit} (whiskers: min..max)")
-    ax.set_title(title, fontsize=10)
-    ax.set_xlim(right=ax.get_xlim()[1] * (4 if ax.get_xscale() == "log" else 1.3))
+    ref = ref_label or ref
+    ax.set_title(title + (f"\n(ratio: median / median of {ref})" if ref else ""), fontsize=10)
+    ax.set_xlim(right=ax.get_xlim()[1] * (6 if ax.get_xscale() == "log" else 1.4))
     fig.tight_layout()
     fig.savefig(png, dpi=110)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "")
+    main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "",
+         sys.argv[4] if len(sys.argv) > 4 else "")

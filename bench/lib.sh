@@ -143,7 +143,7 @@ bench_report() {
 		>"$BENCH_RESULTS/$name.csv"
 	rm -f "$BENCH_RESULTS/$name.raw.csv"
 	bench_markdown "$BENCH_RESULTS/$name.csv" "$ref" "$unit" | tee "$BENCH_RESULTS/$name.md"
-	bench_chart "$BENCH_RESULTS/$name.csv" "$BENCH_RESULTS/$name.png" "$(cat "$BENCH_RESULTS/$name.title")"
+	bench_chart "$BENCH_RESULTS/$name.csv" "$BENCH_RESULTS/$name.png" "$(cat "$BENCH_RESULTS/$name.title")" "$ref"
 	rm -f "$BENCH_RESULTS/$name.title"
 }
 
@@ -156,14 +156,14 @@ bench_markdown() {
 		awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
 }
 
-# Draw a horizontal bar chart of median_ms per case: csv, png, title.
+# Draw a horizontal bar chart of the medians: csv, png, title, reference case.
 bench_chart() {
-	local csv=$1 png=$2 title=$3
+	local csv=$1 png=$2 title=$3 ref=${4:-}
 	if ! "$BENCH_PYTHON" -c 'import matplotlib' 2>/dev/null; then
 		bench_log "   (no matplotlib: $png not drawn)"
 		return 0
 	fi
-	"$BENCH_PYTHON" "$BENCH_DIR/chart.py" "$csv" "$png" "$title"
+	"$BENCH_PYTHON" "$BENCH_DIR/chart.py" "$csv" "$png" "$title" "$ref"
 }
 
 # Print a PASS/MISS line for a target: description, measured, op, limit.

@@ -26,6 +26,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "pgml_model.h"
 #include "pgml_worker.h"
@@ -287,4 +288,225 @@ Datum
 pgml_predict_proba_by_id(PG_FUNCTION_ARGS)
 {
 	return predict_proba_common(fcinfo, true);
+}
+
+/* Convert one scalar datum of a numeric type to float; false if unsupported. */
+static bool
+scalar_to_float(Datum d, Oid type, float *out)
+{
+	switch (type)
+	{
+		case FLOAT4OID:
+			*out = DatumGetFloat4(d);
+			return true;
+		case FLOAT8OID:
+			*out = (float) DatumGetFloat8(d);
+			return true;
+		case INT2OID:
+			*out = (float) DatumGetInt16(d);
+			return true;
+		case INT4OID:
+			*out = (float) DatumGetInt32(d);
+			return true;
+		case INT8OID:
+			*out = (float) DatumGetInt64(d);
+			return true;
+		case BOOLOID:
+			*out = DatumGetBool(d) ? 1.0f : 0.0f;
+			return true;
+		case NUMERICOID:
+			*out = (float) DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Features from a row value: numeric scalars and numeric arrays, in column
+ * order, arrays flattened (as training reads a relation).
+ */
+static const float *
+features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
+				  const PgmlImageHeader *image)
+{
+	HeapTupleHeader rec;
+	TupleDesc	desc;
+	HeapTupleData tuple;
+	int			nf = 0;
+	bool		linear = (image->algorithm != PGML_ALGO_XGBOOST);
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("features must not be NULL")));
+	rec = PG_GETARG_HEAPTUPLEHEADER(1);
+	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(rec),
+								  HeapTupleHeaderGetTypMod(rec));
+	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
+	ItemPointerSetInvalid(&(tuple.t_self));
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = rec;
+
+	if (c->buflen < image->n_features)
+	{
+		c->buf = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+									sizeof(float) * Max(image->n_features, 1));
+		c->buflen = image->n_features;
+	}
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		bool		isnull;
+		Datum		d;
+		Oid			elemtype;
+
+		if (att->attisdropped)
+			continue;
+		d = heap_getattr(&tuple, i + 1, desc, &isnull);
+		elemtype = get_element_type(att->atttypid);
+		if (!OidIsValid(elemtype))
+		{
+			float		v = NAN;
+
+			if (!isnull && !scalar_to_float(d, att->atttypid, &v))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("field \"%s\" has type %s, which cannot be a feature",
+								NameStr(att->attname), format_type_be(att->atttypid))));
+			if (isnull && linear)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("linear models cannot predict with NULL features"),
+						 errdetail("Field \"%s\" is NULL.", NameStr(att->attname))));
+			if (nf < image->n_features)
+				c->buf[nf] = v;
+			nf++;
+		}
+		else
+		{
+			ArrayType  *arr;
+			Datum	   *elems;
+			bool	   *nulls;
+			int			n;
+			int16		typlen;
+			bool		typbyval;
+			char		typalign;
+
+			if (isnull)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("array field \"%s\" is NULL", NameStr(att->attname))));
+			arr = DatumGetArrayTypeP(d);
+			get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+			deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
+			for (int k = 0; k < n; k++)
+			{
+				float		v = NAN;
+
+				if (!nulls[k] && !scalar_to_float(elems[k], elemtype, &v))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("field \"%s\" has type %s, which cannot be a feature",
+									NameStr(att->attname), format_type_be(att->atttypid))));
+				if (nulls[k] && linear)
+					ereport(ERROR,
+							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							 errmsg("linear models cannot predict with NULL features"),
+							 errdetail("Element %d of field \"%s\" is NULL.", k + 1,
+									   NameStr(att->attname))));
+				if (nf < image->n_features)
+					c->buf[nf] = v;
+				nf++;
+			}
+		}
+	}
+	ReleaseTupleDesc(desc);
+
+	if (nf != image->n_features)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wrong number of features for %s", model_name(c)),
+				 errdetail("The model expects %d features; the row has %d.", image->n_features, nf)));
+	return c->buf;
+}
+
+PG_FUNCTION_INFO_V1(pgml_predict_row);
+
+/* SQL: pgml.predict(project text, row anyelement) -> real */
+Datum
+pgml_predict_row(PG_FUNCTION_ARGS)
+{
+	PredictCache *c = cache_get(fcinfo);
+	const PgmlImageHeader *image = model_for_call(fcinfo, c, false);
+	const float *x = features_from_row(fcinfo, c, image);
+	double		y = pgml_image_predict(image, x);
+
+	pgml_registry_count(&c->ref, 1);
+	PG_RETURN_FLOAT4((float4) y);
+}
+
+PG_FUNCTION_INFO_V1(pgml_predict_batch);
+
+/*
+ * SQL: pgml.predict_batch(project text, features real[]) -> SETOF real.
+ * features holds whole rows one after another; one prediction per row.
+ */
+Datum
+pgml_predict_batch(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PredictCache *c;
+	const PgmlImageHeader *image;
+	ArrayType  *arr;
+	int			n;
+	int			rows;
+	float	   *x;
+	float	   *row;
+
+	c = cache_get(fcinfo);
+	image = model_for_call(fcinfo, c, false);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("features must not be NULL")));
+	arr = PG_GETARG_ARRAYTYPE_P(1);
+	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (image->n_features == 0 || n % image->n_features != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wrong number of features for %s", model_name(c)),
+				 errdetail("The batch has %d values, which is not a multiple of the model's %d features.",
+						   n, image->n_features)));
+	rows = n / image->n_features;
+
+	if (ARR_HASNULL(arr))
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+
+		if (image->algorithm != PGML_ALGO_XGBOOST)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("linear models cannot predict with NULL features")));
+		deconstruct_array(arr, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT,
+						  &elems, &nulls, &n);
+		x = palloc(sizeof(float) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+			x[i] = nulls[i] ? NAN : DatumGetFloat4(elems[i]);
+	}
+	else
+		x = (float *) ARR_DATA_PTR(arr);
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	row = x;
+	for (int r = 0; r < rows; r++, row += image->n_features)
+	{
+		Datum		v = Float4GetDatum((float4) pgml_image_predict(image, row));
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &isnull);
+	}
+	pgml_registry_count(&c->ref, rows);
+	return (Datum) 0;
 }

@@ -91,3 +91,13 @@ COMMENT ON FUNCTION pgml.predict(text, boolean[]) IS 'prediction of the deployed
 COMMENT ON FUNCTION pgml.predict(bigint, boolean[]) IS 'prediction of a model by id, served from shared memory';
 COMMENT ON FUNCTION pgml.predict_proba(text, boolean[]) IS 'class probabilities of the deployed classification model of a project, in ascending label order';
 COMMENT ON FUNCTION pgml.predict_proba(bigint, boolean[]) IS 'class probabilities of a classification model by id';
+
+CREATE FUNCTION pgml.predict(project_name text, "row" anyelement) RETURNS real
+    AS 'MODULE_PATHNAME', 'pgml_predict_row' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict(text, anyelement) IS
+    'prediction from a row value: its numeric fields and arrays, in order, are the features';
+
+CREATE FUNCTION pgml.predict_batch(project_name text, features real[]) RETURNS SETOF real
+    AS 'MODULE_PATHNAME', 'pgml_predict_batch' LANGUAGE C STABLE PARALLEL SAFE COST 10 ROWS 100;
+COMMENT ON FUNCTION pgml.predict_batch(text, real[]) IS
+    'one prediction per row of a flat array holding whole rows one after another';

@@ -1,0 +1,31 @@
+-- The other forms of predict: a row value, a batch, by model id.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+
+-- y = 2a + b exactly
+CREATE TABLE pf AS SELECT g::real AS a, (g % 3)::real AS b, (2 * g + g % 3)::real AS y
+  FROM generate_series(1, 50) g;
+SELECT deployed FROM pgml.train('pf', 'regression', 'pf', 'y');
+
+-- a row value: 2*10 + 1 = 21, whatever the field types
+SELECT round(pgml.predict('pf', ROW(10, 1))::numeric, 3) AS ints,
+       round(pgml.predict('pf', ROW(10::real, 1::real))::numeric, 3) AS reals,
+       round(pgml.predict('pf', ROW(10.0, true))::numeric, 3) AS numeric_and_bool;
+-- the features of a table's rows
+SELECT a, b, round(pgml.predict('pf', (a, b))::numeric, 3) AS prediction
+  FROM pf ORDER BY a LIMIT 3;
+-- arrays in a row are flattened in order
+SELECT round(pgml.predict('pf', ROW(ARRAY[10, 1]))::numeric, 3) AS array_field;
+
+-- a batch: rows one after another, one prediction per row
+SELECT round(p::numeric, 3) AS batch FROM pgml.predict_batch('pf', ARRAY[1, 1, 2, 2, 10, 1]::real[]) p;
+SELECT count(*) AS empty_batch FROM pgml.predict_batch('pf', ARRAY[]::real[]);
+
+-- errors
+SELECT pgml.predict('pf', pf.*) FROM pf LIMIT 1;   -- includes the label column
+SELECT pgml.predict('pf', ROW(1, 'x'::text));
+SELECT pgml.predict('pf', ROW(1, NULL::real));
+SELECT pgml.predict('pf', ROW(NULL::real[]));
+SELECT * FROM pgml.predict_batch('pf', ARRAY[1, 1, 2]::real[]);
+SELECT * FROM pgml.predict_batch('pf', NULL);
+SELECT * FROM pgml.predict_batch('pf', ARRAY[1, NULL]::real[]);
