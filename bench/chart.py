@@ -3,7 +3,7 @@
 Usage: /usr/bin/python3 bench/chart.py RESULTS.csv OUT.png "title" ["reference case"]
 
 The CSV is what bench_report writes: case, runs, median_<unit>, min_<unit>,
-max_<unit>, ratio_to_<reference>.  Bars are the medians, whiskers the min..max range,
+max_<unit>, possibly more columns, and ratio_to_<reference> last.  Bars are the medians, whiskers the min..max range,
 each labelled with the median and the ratio; the axis is logarithmic when
 the cases differ by more than 50x.
 """
@@ -30,13 +30,14 @@ def main(path, png, title, ref_label=""):
         reader = csv.reader(f)
         header = next(reader)
         rows = [r for r in reader if r]
-    ref = header[5][len("ratio_to_"):] if len(header) > 5 else ""
+    has_ratio = header[-1].startswith("ratio_to_")
+    ref = header[-1][len("ratio_to_"):] if has_ratio else ""
     unit = header[2][len("median_"):] if header[2].startswith("median_") else "ms"
     labels = [r[0] for r in rows]
     median = [float(r[2]) for r in rows]
     low = [float(r[2]) - float(r[3]) for r in rows]
     high = [float(r[4]) - float(r[2]) for r in rows]
-    ratio = [r[5] if len(r) > 5 else "" for r in rows]
+    ratio = [r[-1] if has_ratio else "" for r in rows]
 
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6))
     y = list(range(len(rows)))

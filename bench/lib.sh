@@ -18,7 +18,9 @@
 # slowest one (at most BENCH_MAX_PER_ROUND), and there are as many rounds as
 # fit in BENCH_SECONDS (at least BENCH_MIN_ROUNDS).  Interleaving spreads any
 # noise from the rest of the machine over all cases alike.  The reported
-# figure is the median of all runs of a case.
+# figure is the median of all runs of a case; the backend's CPU time per run
+# (from /proc, 10 ms ticks summed over all runs) is reported beside it, as
+# it stays meaningful when the machine is busy.
 : "${BENCH_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 : "${BENCH_RESULTS:=$BENCH_DIR/results}"
 : "${BENCH_SECONDS:=30}"
@@ -59,20 +61,34 @@ bench_add() {
 	BENCH_SQLS+=("${2%;}")
 }
 
-# Run a psql script (stdin) in one session with \timing; print the times (ms).
+# Run a psql script (stdin) in one session with \\timing; print the times
+# (ms), one a line, and pass through the "CPU ..." lines of bench_cpu_probe.
 bench_timed_session() {
-	psql -X -q -v ON_ERROR_STOP=1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+	psql -X -q -v ON_ERROR_STOP=1 | sed -n -e 's/^Time: \([0-9.]*\) ms.*/\1/p' -e '/^CPU /p'
+}
+
+# psql lines that store the backend's CPU time (user + system, clock ticks)
+# in the variable $1, untimed.  Superuser only (reads /proc/self/stat).
+bench_cpu_probe() {
+	printf '\\timing off\n'
+	printf "SELECT split_part(pg_read_file('/proc/self/stat'), ' ', 14)::bigint\n"
+	printf "     + split_part(pg_read_file('/proc/self/stat'), ' ', 15)::bigint AS %s \\gset\n" "$1"
+	printf '\\timing on\n'
 }
 
 # Time the registered cases (see the top of this file) and write
-# results/NAME.raw.csv: case, runs, median_ms, min_ms, max_ms.
+# results/NAME.raw.csv: case, runs, median_ms, min_ms, max_ms, cpu_ms (mean
+# CPU time of the backend per run: unlike the wall-clock times, it does not
+# grow when other processes compete for the CPUs).
 # $2 (optional): SQL run untimed at the start of the session (SET ...).
 bench_run() {
-	local name=$1 pre=${2:-} n=${#BENCH_LABELS[@]} i j r warm slowest rounds
-	local -a k
-	local order times
+	local name=$1 pre=${2:-} n=${#BENCH_LABELS[@]} i j r warm slowest rounds tick
+	local -a k warm_t
+	local order times out
 	order=$(mktemp)
 	times=$(mktemp)
+	out=$(mktemp)
+	tick=$(getconf CLK_TCK)
 	# warm-up: every case once; sizes k and the number of rounds
 	warm=$({
 		printf '%s\n\\o /dev/null\n\\timing on\n' "$pre"
@@ -99,28 +115,43 @@ bench_run() {
 		done
 		for ((r = 0; r < rounds; r++)); do
 			for ((i = 0; i < n; i++)); do
+				bench_cpu_probe c0
 				for ((j = 0; j < k[i]; j++)); do
 					printf '%s;\n' "${BENCH_SQLS[i]}"
 					echo "$i" >>"$order"
 				done
+				bench_cpu_probe c1
+				printf '\\echo CPU %s :c0 :c1\n' "$i"
 			done
 		done
-	} | bench_timed_session >"$times"
+	} | bench_timed_session >"$out"
+	grep -v '^CPU ' "$out" >"$times" || true
 	if [ "$(wc -l <"$order")" != "$(wc -l <"$times")" ]; then
 		bench_log "   error: expected $(wc -l <"$order") timings, got $(wc -l <"$times")"
-		rm -f "$order" "$times"
+		rm -f "$order" "$times" "$out"
 		return 1
 	fi
-	printf 'case,runs,median_ms,min_ms,max_ms\n' >"$BENCH_RESULTS/$name.raw.csv"
+	printf 'case,runs,median_ms,min_ms,max_ms,cpu_ms\n' >"$BENCH_RESULTS/$name.raw.csv"
 	for ((i = 0; i < n; i++)); do
-		local ts med
+		local ts med runs cpu
 		ts=$(paste "$order" "$times" | awk -v i="$i" '$1 == i { print $2 }' | sort -g)
 		med=$(printf '%s\n' "$ts" | bench_median)
-		printf '"%s",%s,%s,%s,%s\n' "${BENCH_LABELS[i]}" "$(printf '%s\n' "$ts" | wc -l)" "$med" \
-			"$(printf '%s\n' "$ts" | head -n 1)" "$(printf '%s\n' "$ts" | tail -n 1)" >>"$BENCH_RESULTS/$name.raw.csv"
-		bench_log "   ${BENCH_LABELS[i]}: median $med ms"
+		runs=$(printf '%s\n' "$ts" | wc -l)
+		cpu=$(awk -v i="$i" -v runs="$runs" -v tick="$tick" \
+			'$1 == "CPU" && $2 == i { t += $4 - $3 } END { printf "%.3f", t * 1000 / tick / runs }' "$out")
+		printf '"%s",%s,%s,%s,%s,%s\n' "${BENCH_LABELS[i]}" "$runs" "$med" \
+			"$(printf '%s\n' "$ts" | head -n 1)" "$(printf '%s\n' "$ts" | tail -n 1)" "$cpu" \
+			>>"$BENCH_RESULTS/$name.raw.csv"
+		bench_log "   ${BENCH_LABELS[i]}: median $med ms, CPU $cpu ms"
 	done
-	rm -f "$order" "$times"
+	rm -f "$order" "$times" "$out"
+}
+
+# CPU time per run of a case already timed (ms), from results/NAME.raw.csv.
+bench_case_cpu() {
+	local name=$1 label=$2 f=$BENCH_RESULTS/$1.raw.csv
+	[ -f "$f" ] || f=$BENCH_RESULTS/$name.csv
+	awk -F, -v l="\"$label\"" '$1 == l { print $6 }' "$f"
 }
 
 # Median of a case already timed (from results/NAME.raw.csv or NAME.csv).
@@ -138,7 +169,7 @@ bench_report() {
 	local name=$1 ref=$2 unit=${3:-ms} refmed
 	refmed=$(bench_case_median "$name" "$ref")
 	awk -F, -v r="$refmed" 'NR == 1 { print $0 ",ratio_to_REF"; next }
-		{ printf "%s,%s,%s,%s,%s,%.2f\n", $1, $2, $3, $4, $5, $3 / r }' \
+		{ printf "%s,%.2f\n", $0, $3 / r }' \
 		"$BENCH_RESULTS/$name.raw.csv" | sed "1s/REF/$(printf '%s' "$ref" | tr -c 'A-Za-z0-9_\n' '_')/" \
 		>"$BENCH_RESULTS/$name.csv"
 	rm -f "$BENCH_RESULTS/$name.raw.csv"
@@ -150,10 +181,15 @@ bench_report() {
 # Print a benchmark CSV (as bench_report writes it) as a markdown table.
 bench_markdown() {
 	local csv=$1 ref=$2 unit=${3:-ms}
-	printf '| case | runs | median %s | min %s | max %s | ratio to %s |\n' "$unit" "$unit" "$unit" "$ref"
-	printf '|---|---:|---:|---:|---:|---:|\n'
-	tail -n +2 "$csv" | sed 's/^"\([^"]*\)",/\1\t/' | tr ',' '\t' |
-		awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+	# columns: case, runs, median, min, max, [cpu_ms,] ratio (always last)
+	awk -F, -v u="$unit" -v ref="$ref" '
+		NR == 1 { cpu = ($6 == "cpu_ms");
+			printf "| case | runs | median %s | min %s | max %s |%s ratio to %s |\n", u, u, u,
+				cpu ? " CPU ms per run |" : "", ref;
+			printf "|---|---:|---:|---:|---:|%s---:|\n", cpu ? "---:|" : ""; next }
+		{ label = $1; gsub(/"/, "", label);
+			printf "| %s | %s | %s | %s | %s |%s %s |\n", label, $2, $3, $4, $5,
+				cpu ? " " $6 " |" : "", $NF }' "$csv"
 }
 
 # Draw a horizontal bar chart of the medians: csv, png, title, reference case.

@@ -24,8 +24,12 @@ typedef struct PgmlJob
 	const char *algorithm;
 	Jsonb	   *hyperparams;	/* may be NULL */
 	double		test_size;		/* fraction (0, 1), or a row count >= 1 */
-	const char *test_sampling;	/* "random" or "last" */
+	const char *test_sampling;	/* "random", "last" or "stratified" */
+	const char *search;			/* NULL, "grid" or "random" */
+	Jsonb	   *search_params;	/* {"param": [candidate values], ...} */
+	Jsonb	   *search_args;	/* {"cv": k, "n_iter": n} */
 	bool		automatic_deploy;
+	Jsonb	   *preprocess;		/* {"column": {"impute": .., "scale": ..}} or NULL */
 	Oid			role;			/* the relation is read as this role */
 } PgmlJob;
 

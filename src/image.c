@@ -34,7 +34,8 @@
 	ereport(ERROR, \
 			(errcode(ERRCODE_DATA_CORRUPTED), \
 			 errmsg("model artifact is corrupted"), \
-			 errdetail(__VA_ARGS__)))
+			 errdetail(__VA_ARGS__), \
+			 errhint("Retrain the model, or restore its pgml.models row from a backup.")))
 
 /* Largest nesting of msgpack containers accepted by the skim. */
 #define SKIM_MAX_DEPTH		16
@@ -294,7 +295,7 @@ unpack_fields(const char *artifact, Size len, Fields *f)
 	if (!skim_object(&p, p + len, 0))
 		CORRUPT("The artifact is not a complete msgpack object (truncated or malformed bytes).");
 	if ((Size) (p - (const uint8 *) artifact) != len)
-		CORRUPT("The artifact has %zu trailing bytes after its msgpack map.",
+		CORRUPT("The artifact continues for %zu bytes after the end of its msgpack object.",
 				(size_t) (len - (p - (const uint8 *) artifact)));
 
 	msgpack_unpacked_init(&unpacked);
@@ -719,12 +720,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		CORRUPT("The magic string is not \"%s\".", PGML_ARTIFACT_MAGIC);
 	o = need_field(&f, F_VERSION, MSGPACK_OBJECT_POSITIVE_INTEGER);
 	if (o->via.u64 != PGML_ARTIFACT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("model artifact is corrupted"),
-				 errdetail("Artifact format version %llu is not supported (expected %d).",
-						   (unsigned long long) o->via.u64,
-						   PGML_ARTIFACT_VERSION)));
+		CORRUPT("Artifact format version %llu is not supported (expected %d).",
+				(unsigned long long) o->via.u64, PGML_ARTIFACT_VERSION);
 
 	task = (PgmlTask) (need_enum(&f, F_TASK, task_names, 2) + 1);
 	algorithm = (PgmlAlgorithm) (need_enum(&f, F_ALGORITHM, algo_names, 3) + 1);

@@ -437,11 +437,22 @@ PG_FUNCTION_INFO_V1(pgml_predict_row);
 Datum
 pgml_predict_row(PG_FUNCTION_ARGS)
 {
-	PredictCache *c = cache_get(fcinfo);
-	const PgmlImageHeader *image = model_for_call(fcinfo, c, false);
-	const float *x = features_from_row(fcinfo, c, image);
-	double		y = pgml_image_predict(image, x);
+	Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	PredictCache *c;
+	const PgmlImageHeader *image;
+	const float *x;
+	double		y;
 
+	/* anyelement also catches arrays of types no overload takes */
+	if (!type_is_rowtype(argtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("features of type %s are not supported", format_type_be(argtype)),
+				 errhint("Pass an array of a numeric or boolean type, or a row of such fields.")));
+	c = cache_get(fcinfo);
+	image = model_for_call(fcinfo, c, false);
+	x = features_from_row(fcinfo, c, image);
+	y = pgml_image_predict(image, x);
 	pgml_registry_count(&c->ref, 1);
 	PG_RETURN_FLOAT4((float4) y);
 }

@@ -64,6 +64,12 @@ CREATE TABLE pgml.train_queue (
     algorithm      text NOT NULL DEFAULT 'linear',
     hyperparams    jsonb NOT NULL DEFAULT '{}',
     test_size      real NOT NULL DEFAULT 0.25,
+    test_sampling  text NOT NULL DEFAULT 'random',
+    search         text,
+    search_params  jsonb NOT NULL DEFAULT '{}',
+    search_args    jsonb NOT NULL DEFAULT '{}',
+    automatic_deploy boolean NOT NULL DEFAULT true,
+    preprocess     jsonb NOT NULL DEFAULT '{}',
     queued_by      regrole NOT NULL DEFAULT current_user::regrole,
     status         text NOT NULL DEFAULT 'queued'
                    CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),

@@ -33,6 +33,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -82,27 +83,92 @@ splitmix64(uint64 *state)
 	return z ^ (z >> 31);
 }
 
-/* Row order for the split: test rows first, then training rows. */
-static int64 *
-split_order(int64 n, const char *sampling, uint64 seed)
+/* Shuffle idx[0..n) in place with a seeded Fisher-Yates. */
+static void
+shuffle(int64 *idx, int64 n, uint64 *state)
 {
-	int64	   *order = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
-
-	for (int64 i = 0; i < n; i++)
-		order[i] = i;
-	if (strcmp(sampling, "last") == 0)
-	{
-		/* the last rows of the relation are the test set: rotate them first */
-		return order;
-	}
-	/* Fisher-Yates */
 	for (int64 i = n - 1; i > 0; i--)
 	{
-		int64		j = (int64) (splitmix64(&seed) % (uint64) (i + 1));
-		int64		t = order[i];
+		int64		j = (int64) (splitmix64(state) % (uint64) (i + 1));
+		int64		t = idx[i];
 
-		order[i] = order[j];
-		order[j] = t;
+		idx[i] = idx[j];
+		idx[j] = t;
+	}
+}
+
+/*
+ * Row order for the split: the n_test test rows first, then the training
+ * rows.  random: a seeded shuffle.  last: the last rows in scan order are the
+ * test set.  stratified: each class contributes to the test set in
+ * proportion to its size (largest remainders get the leftover rows), rows
+ * chosen at random within the class.
+ */
+static int64 *
+split_order(const PgmlDataset *ds, int64 n_test, const char *sampling,
+			int32 n_classes, uint64 seed)
+{
+	int64		n = ds->n_rows;
+	int64	   *order = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
+
+	if (strcmp(sampling, "last") == 0)
+	{
+		for (int64 i = 0; i < n; i++)
+			order[i] = (i < n_test) ? n - n_test + i : i - n_test;
+		return order;
+	}
+	for (int64 i = 0; i < n; i++)
+		order[i] = i;
+	shuffle(order, n, &seed);
+	if (strcmp(sampling, "stratified") == 0)
+	{
+		int64	   *count = palloc0(sizeof(int64) * n_classes);
+		int64	   *quota = palloc0(sizeof(int64) * n_classes);
+		double	   *frac = palloc0(sizeof(double) * n_classes);
+		int64	   *taken = palloc0(sizeof(int64) * n_classes);
+		int64	   *out = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
+		int64		assigned = 0;
+		int64		t = 0,
+					r = n_test;
+
+		for (int64 i = 0; i < n; i++)
+			count[(int) ds->y[i]]++;
+		for (int c = 0; c < n_classes; c++)
+		{
+			double		exact = (double) count[c] * n_test / n;
+
+			quota[c] = (int64) floor(exact);
+			frac[c] = exact - quota[c];
+			assigned += quota[c];
+		}
+		while (assigned < n_test)
+		{
+			int			best = -1;
+
+			for (int c = 0; c < n_classes; c++)
+				if (quota[c] < count[c] && (best < 0 || frac[c] > frac[best]))
+					best = c;
+			if (best < 0)
+				break;
+			quota[best]++;
+			frac[best] = -1;
+			assigned++;
+		}
+		/* in shuffled order: the first quota[c] rows of class c are test rows */
+		for (int64 i = 0; i < n; i++)
+		{
+			int			c = (int) ds->y[order[i]];
+
+			if (taken[c] < quota[c])
+			{
+				taken[c]++;
+				out[t++] = order[i];
+			}
+			else
+				out[r++] = order[i];
+		}
+		pfree(order);
+		return out;
 	}
 	return order;
 }
@@ -341,11 +407,387 @@ metrics_add_times(const char *metrics, double fit_time, double score_time)
 					fit_time, score_time);
 }
 
+/* Merge two JSON object texts (keys of b win). */
+static char *
+json_merge(const char *a, const char *b)
+{
+	Datum		ja = DirectFunctionCall1(jsonb_in, CStringGetDatum(a));
+	Datum		jb = DirectFunctionCall1(jsonb_in, CStringGetDatum(b));
+
+	return JsonbToCString(NULL, &DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, ja, jb))->root,
+						  VARSIZE(DatumGetJsonbP(ja)));
+}
+
 /* Seconds between two timestamps. */
 static double
 seconds_between(TimestampTz a, TimestampTz b)
 {
 	return (double) (b - a) / 1000000.0;
+}
+
+/*
+ * Train algorithm on rows idx[0..n) of ds.  model arrives with task,
+ * n_features, n_classes and classes set; the trainer fills the rest.
+ */
+static void
+train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64 n,
+		   Jsonb *hyperparams, PgmlModel *model)
+{
+	PgmlTrainInput in;
+	float	   *x = MemoryContextAllocHuge(CurrentMemoryContext,
+										   sizeof(float) * n * ds->n_features);
+	double	   *y = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * n);
+	bool		linear = strcmp(algorithm, "xgboost") != 0;
+
+	for (int64 i = 0; i < n; i++)
+	{
+		const float *src = ds->x + idx[i] * ds->n_features;
+
+		memcpy(x + i * ds->n_features, src, sizeof(float) * ds->n_features);
+		y[i] = ds->y[idx[i]];
+		if (linear)
+		{
+			for (int j = 0; j < ds->n_features; j++)
+				if (isnan(src[j]))
+					ereport(ERROR,
+							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							 errmsg("linear models cannot train on NULL features"),
+							 errdetail("Row %lld of the relation has a NULL feature.",
+									   (long long) idx[i] + 1),
+							 errhint("Use algorithm => 'xgboost', which handles missing values, or filter the rows.")));
+		}
+	}
+
+	memset(&in, 0, sizeof(in));
+	in.x = x;
+	in.y = y;
+	in.n_rows = n;
+	in.n_features = ds->n_features;
+	in.n_classes = model->n_classes;
+	in.task = model->task;
+	in.hyperparams = hyperparams;
+	in.nthread = pgml_nthread;
+	in.seed = PGML_SPLIT_SEED;
+
+	if (linear)
+		pgml_linear_train(&in, model);
+	else
+		pgml_xgb_train(&in, model);
+	pfree(x);
+	pfree(y);
+}
+
+/*
+ * Pack a trained model, compile its image and evaluate it on rows
+ * idx[0..n) of ds.  Returns the metrics (JSON object text); the artifact and
+ * image are returned for storing and publishing.
+ */
+static char *
+evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *idx, int64 n,
+			  bytea **artifact_out, PgmlImageHeader **image_out, Size *size_out)
+{
+	bytea	   *artifact = pgml_artifact_pack(model);
+	PgmlImageHeader *image;
+	Size		size;
+	double	   *y_true = palloc(sizeof(double) * n);
+	double	   *y_pred = palloc(sizeof(double) * n);
+	char	   *metrics;
+
+	image = pgml_image_compile(VARDATA(artifact), VARSIZE(artifact) - VARHDRSZ, &size);
+	for (int64 i = 0; i < n; i++)
+	{
+		const float *x = ds->x + idx[i] * ds->n_features;
+		double		p = pgml_image_predict(image, x);
+
+		if (model->task == PGML_TASK_CLASSIFICATION)
+		{
+			double	   *hit = bsearch(&p, model->classes, model->n_classes,
+									  sizeof(double), cmp_double);
+
+			y_pred[i] = hit ? (double) (hit - model->classes) : -1;
+		}
+		else
+			y_pred[i] = p;
+		y_true[i] = ds->y[idx[i]];
+	}
+	if (model->task == PGML_TASK_CLASSIFICATION)
+	{
+		float	   *proba = MemoryContextAllocHuge(CurrentMemoryContext,
+												   sizeof(float) * n * model->n_classes);
+
+		for (int64 i = 0; i < n; i++)
+			pgml_image_predict_proba(image, ds->x + idx[i] * ds->n_features,
+									 proba + i * model->n_classes);
+		metrics = pgml_metrics_classification(y_true, y_pred, n, model->n_classes);
+		metrics = json_merge(metrics,
+							 pgml_metrics_classification_proba(y_true, proba, n,
+															   model->n_classes));
+		pfree(proba);
+	}
+	else
+		metrics = pgml_metrics_regression(y_true, y_pred, n);
+	pfree(y_true);
+	pfree(y_pred);
+
+	if (artifact_out)
+	{
+		*artifact_out = artifact;
+		*image_out = image;
+		*size_out = size;
+	}
+	else
+	{
+		pfree(artifact);
+		pfree(image);
+	}
+	return metrics;
+}
+
+/* The JSON text of a scalar jsonb value (a search candidate value). */
+static char *
+jsonb_scalar_text(JsonbValue *v, const char *key)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "null";
+		case jbvBool:
+			return v->val.boolean ? "true" : "false";
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		case jbvString:
+			{
+				StringInfoData buf;
+
+				initStringInfo(&buf);
+				escape_json(&buf, pnstrdup(v->val.string.val, v->val.string.len));
+				return buf.data;
+			}
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("search_params \"%s\" must list scalar values", key)));
+	}
+	return NULL;
+}
+
+/* An integer argument of search_args, or def if absent. */
+static int
+search_arg(Jsonb *args, const char *key, int def, int min, int max)
+{
+	JsonbValue	k;
+	JsonbValue *v;
+	double		d;
+
+	if (args == NULL)
+		return def;
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v = findJsonbValueFromContainer(&args->root, JB_FOBJECT, &k);
+	if (v == NULL)
+		return def;
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("search_args \"%s\" must be a number", key)));
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+	if (d != floor(d) || d < min || d > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("search_args \"%s\" must be a whole number between %d and %d", key, min, max),
+				 errdetail("Got %g.", d)));
+	return (int) d;
+}
+
+/*
+ * Hyperparameter search: every candidate of search_params (grid: all
+ * combinations; random: n_iter draws, seeded) is scored by k-fold
+ * cross-validation on the training rows with the project's key metric; the
+ * best mean wins (the first one on ties).  Returns the winning
+ * hyperparameters merged over the base ones; *report gets a JSON object
+ * {"search": {...}} with every candidate's fold scores and mean.
+ */
+static Jsonb *
+run_search(const PgmlJob *job, const char *algorithm, const PgmlDataset *ds,
+		   const PgmlModel *tmpl, const int64 *idx, int64 n, Jsonb *base,
+		   char **report)
+{
+	const char *metric = key_metric(tmpl->task);
+	int			cv = search_arg(job->search_args, "cv", 3, 2, 100);
+	int			n_iter = search_arg(job->search_args, "n_iter", 10, 1, 100000);
+	int			n_keys = 0;
+	char	  **keys;
+	char	 ***values;
+	int		   *n_values;
+	int64		n_candidates;
+	int			chosen_n;
+	int		   *pick;
+	uint64		seed = PGML_SPLIT_SEED;
+	StringInfoData rep;
+	double		best_score = -INFINITY;
+	char	   *best_json = NULL;
+	MemoryContext fold_ctx;
+	MemoryContext old;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (job->search_params == NULL || !JB_ROOT_IS_OBJECT(job->search_params) ||
+		JB_ROOT_COUNT(job->search_params) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("search needs search_params"),
+				 errhint("Pass search_params => '{\"max_depth\": [2, 4, 6]}', an object of candidate lists.")));
+	if (n < cv)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot run %d-fold cross-validation on %lld training rows", cv, (long long) n)));
+
+	/* collect the candidate lists */
+	keys = palloc0(sizeof(char *) * JB_ROOT_COUNT(job->search_params));
+	values = palloc0(sizeof(char **) * JB_ROOT_COUNT(job->search_params));
+	n_values = palloc0(sizeof(int) * JB_ROOT_COUNT(job->search_params));
+	it = JsonbIteratorInit(&job->search_params->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			keys[n_keys] = pnstrdup(v.val.string.val, v.val.string.len);
+			tok = JsonbIteratorNext(&it, &v, true);
+			if (tok != WJB_VALUE || v.type != jbvBinary ||
+				!JsonContainerIsArray(v.val.binary.data) ||
+				JsonContainerSize(v.val.binary.data) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("search_params \"%s\" must be a non-empty array of candidate values",
+								keys[n_keys])));
+			{
+				JsonbIterator *ait = JsonbIteratorInit(v.val.binary.data);
+				JsonbValue	e;
+				int			cap = JsonContainerSize(v.val.binary.data);
+
+				values[n_keys] = palloc(sizeof(char *) * cap);
+				while ((tok = JsonbIteratorNext(&ait, &e, true)) != WJB_DONE)
+					if (tok == WJB_ELEM)
+						values[n_keys][n_values[n_keys]++] = jsonb_scalar_text(&e, keys[n_keys]);
+			}
+			n_keys++;
+		}
+	}
+
+	n_candidates = 1;
+	for (int k = 0; k < n_keys; k++)
+	{
+		n_candidates *= n_values[k];
+		if (n_candidates > 100000)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("search_params describe more than 100000 candidates")));
+	}
+	chosen_n = strcmp(job->search, "grid") == 0 ? (int) n_candidates : n_iter;
+	pick = palloc(sizeof(int) * n_keys);
+
+	initStringInfo(&rep);
+	appendStringInfo(&rep, "{\"search\": {\"method\": \"%s\", \"metric\": \"%s\", \"cv\": %d, \"candidates\": [",
+					 job->search, metric, cv);
+
+	fold_ctx = AllocSetContextCreate(CurrentMemoryContext, "pgml search fold",
+									 ALLOCSET_DEFAULT_SIZES);
+	for (int c = 0; c < chosen_n; c++)
+	{
+		StringInfoData cand;
+		Jsonb	   *hp;
+		double		sum = 0;
+		double		fold_scores[100];
+
+		/* which value of each key */
+		if (strcmp(job->search, "grid") == 0)
+		{
+			int64		rest = c;
+
+			for (int k = n_keys - 1; k >= 0; k--)
+			{
+				pick[k] = (int) (rest % n_values[k]);
+				rest /= n_values[k];
+			}
+		}
+		else
+			for (int k = 0; k < n_keys; k++)
+				pick[k] = (int) (splitmix64(&seed) % (uint64) n_values[k]);
+
+		initStringInfo(&cand);
+		appendStringInfoChar(&cand, '{');
+		for (int k = 0; k < n_keys; k++)
+		{
+			if (k > 0)
+				appendStringInfoString(&cand, ", ");
+			escape_json(&cand, keys[k]);
+			appendStringInfo(&cand, ": %s", values[k][pick[k]]);
+		}
+		appendStringInfoChar(&cand, '}');
+		hp = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(cand.data)));
+		if (base != NULL)
+			hp = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(base),
+													JsonbPGetDatum(hp)));
+
+		for (int f = 0; f < cv; f++)
+		{
+			int64		lo = n * f / cv;
+			int64		hi = n * (f + 1) / cv;
+			int64	   *train_idx;
+			int64		n_fit = 0;
+			PgmlModel	m = *tmpl;
+			char	   *metrics;
+			double		score;
+
+			old = MemoryContextSwitchTo(fold_ctx);
+			train_idx = palloc(sizeof(int64) * (n - (hi - lo)));
+			for (int64 i = 0; i < n; i++)
+				if (i < lo || i >= hi)
+					train_idx[n_fit++] = idx[i];
+			train_rows(algorithm, ds, train_idx, n_fit, hp, &m);
+			metrics = evaluate_rows(&m, ds, idx + lo, hi - lo, NULL, NULL, NULL);
+			score = json_number(metrics, metric);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(fold_ctx);
+
+			fold_scores[f] = score;
+			sum += score;
+			pgml_train_check_cancel();
+		}
+
+		appendStringInfo(&rep, "%s{\"hyperparams\": %s, \"mean_score\": %.17g, \"fold_scores\": [",
+						 c > 0 ? ", " : "", cand.data, sum / cv);
+		for (int f = 0; f < cv; f++)
+			appendStringInfo(&rep, "%s%.17g", f > 0 ? ", " : "", fold_scores[f]);
+		appendStringInfoString(&rep, "]}");
+
+		if (sum / cv > best_score)
+		{
+			best_score = sum / cv;
+			best_json = cand.data;
+		}
+	}
+	MemoryContextDelete(fold_ctx);
+
+	if (best_json == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no search candidate produced a score")));
+	appendStringInfo(&rep, "], \"best_hyperparams\": %s, \"best_mean_score\": %.17g}}",
+					 best_json, best_score);
+	*report = rep.data;
+
+	{
+		Jsonb	   *best = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(best_json)));
+
+		if (base != NULL)
+			best = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(base),
+													  JsonbPGetDatum(best)));
+		return best;
+	}
 }
 
 /* Run one training job in the current transaction. */
@@ -355,17 +797,14 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	RoleSwitch	rs;
 	PgmlDataset ds;
 	PgmlModel	model;
-	PgmlTrainInput in;
 	PgmlTask	task;
 	char	   *task_name;
 	int64		project_id;
 	int64		n_test;
 	int64		n_train;
 	int64	   *order;
-	float	   *x_train;
-	double	   *y_train;
-	double	   *y_true;
-	double	   *y_pred;
+	Jsonb	   *hyperparams;
+	char	   *search_report = NULL;
 	bytea	   *artifact;
 	PgmlImageHeader *image;
 	Size		image_size;
@@ -401,17 +840,30 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown algorithm \"%s\"", algorithm),
 				 errhint("Supported algorithms are xgboost and linear.")));
-	if (strcmp(sampling, "random") != 0 && strcmp(sampling, "last") != 0)
+	if (strcmp(sampling, "random") != 0 && strcmp(sampling, "last") != 0 &&
+		strcmp(sampling, "stratified") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown test_sampling \"%s\"", sampling),
-				 errhint("Supported values are random and last.")));
+				 errhint("Supported values are random, last and stratified.")));
+	if (job->search != NULL && strcmp(job->search, "grid") != 0 &&
+		strcmp(job->search, "random") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown search \"%s\"", job->search),
+				 errhint("Supported searches are grid and random.")));
 	if (!(job->test_size > 0) || isinf(job->test_size) ||
 		(job->test_size >= 1 && job->test_size != floor(job->test_size)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("test_size must be a fraction between 0 and 1, or a whole number of rows"),
 				 errdetail("Got %g.", job->test_size)));
+	if (job->preprocess != NULL &&
+		(!JB_ROOT_IS_OBJECT(job->preprocess) || JB_ROOT_COUNT(job->preprocess) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("preprocess is not supported yet"),
+				 errhint("Pass preprocess => '{}'.")));
 	if (job->relation_name == NULL || job->y_column_name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -446,93 +898,40 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				 errmsg("test_size %g leaves no rows to %s", job->test_size,
 						n_test < 1 ? "test on" : "train on"),
 				 errdetail("The relation has %lld rows.", (long long) ds.n_rows)));
+	if (strcmp(sampling, "stratified") == 0 && task != PGML_TASK_CLASSIFICATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("test_sampling \"stratified\" needs a classification task")));
 	tsplit0 = GetCurrentTimestamp();
-	order = split_order(ds.n_rows, sampling, PGML_SPLIT_SEED);
-	if (strcmp(sampling, "last") == 0)
-	{
-		/* test rows = the last n_test rows in scan order: put them first */
-		for (int64 i = 0; i < ds.n_rows; i++)
-			order[i] = (i < n_test) ? n_train + i : i - n_test;
-	}
-
-	x_train = MemoryContextAllocHuge(CurrentMemoryContext,
-									 sizeof(float) * n_train * ds.n_features);
-	y_train = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * n_train);
-	for (int64 i = 0; i < n_train; i++)
-	{
-		int64		src = order[n_test + i];
-
-		memcpy(x_train + i * ds.n_features, ds.x + src * ds.n_features,
-			   sizeof(float) * ds.n_features);
-		y_train[i] = ds.y[src];
-	}
-
+	order = split_order(&ds, n_test, sampling, model.n_classes, PGML_SPLIT_SEED);
 	tsplit1 = GetCurrentTimestamp();
 
-	/* Train. */
-	memset(&in, 0, sizeof(in));
-	in.x = x_train;
-	in.y = y_train;
-	in.n_rows = n_train;
-	in.n_features = ds.n_features;
-	in.n_classes = model.n_classes;
-	in.task = task;
-	in.hyperparams = job->hyperparams;
-	in.nthread = pgml_nthread;
-	in.seed = PGML_SPLIT_SEED;
+	/* Search, if asked: k-fold cross-validation over the training rows. */
+	hyperparams = job->hyperparams;
+	if (job->search != NULL)
+		hyperparams = run_search(job, algorithm, &ds, &model, order + n_test, n_train,
+								 hyperparams, &search_report);
 
+	/* Train. */
 	t0 = GetCurrentTimestamp();
-	if (strcmp(algorithm, "xgboost") == 0)
-		pgml_xgb_train(&in, &model);
-	else
-	{
-		for (int64 i = 0; i < n_train * ds.n_features; i++)
-			if (isnan(x_train[i]))
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("linear models cannot train on NULL features"),
-						 errdetail("Row %lld of the training set has a NULL feature.",
-								   (long long) (i / ds.n_features) + 1),
-						 errhint("Use algorithm => 'xgboost', which handles missing values, or filter the rows.")));
-		pgml_linear_train(&in, &model);
-	}
+	train_rows(algorithm, &ds, order + n_test, n_train, hyperparams, &model);
 	t1 = GetCurrentTimestamp();
 
 	/* Evaluate with the very image predict will serve. */
-	artifact = pgml_artifact_pack(&model);
-	image = pgml_image_compile(VARDATA(artifact), VARSIZE(artifact) - VARHDRSZ, &image_size);
-	y_true = palloc(sizeof(double) * n_test);
-	y_pred = palloc(sizeof(double) * n_test);
-	for (int64 i = 0; i < n_test; i++)
-	{
-		int64		src = order[i];
-		double		p = pgml_image_predict(image, ds.x + src * ds.n_features);
-
-		if (task == PGML_TASK_CLASSIFICATION)
-		{
-			double	   *hit = bsearch(&p, model.classes, model.n_classes,
-									  sizeof(double), cmp_double);
-
-			y_pred[i] = hit ? (double) (hit - model.classes) : -1;
-		}
-		else
-			y_pred[i] = p;
-		y_true[i] = ds.y[src];
-	}
-	if (task == PGML_TASK_CLASSIFICATION)
-		metrics = pgml_metrics_classification(y_true, y_pred, n_test, model.n_classes);
-	else
-		metrics = pgml_metrics_regression(y_true, y_pred, n_test);
+	metrics = evaluate_rows(&model, &ds, order, n_test, &artifact, &image, &image_size);
 	t2 = GetCurrentTimestamp();
 	metrics = metrics_add_times(metrics, seconds_between(t0, t1), seconds_between(t1, t2));
+	if (search_report)
+		metrics = json_merge(metrics, search_report);
 
 	/* Store, as the pgml owner. */
 	role_push(owner, &rs, false);
 	{
-		Oid			argtypes[11] = {INT8OID, INT4OID, TEXTOID, JSONBOID, JSONBOID,
-		BYTEAOID, TEXTOID, TEXTOID, FLOAT4OID, INT8OID, TEXTOID};
-		Datum		args[11];
-		char		nulls[11];
+		Oid			argtypes[14] = {INT8OID, INT4OID, TEXTOID, JSONBOID, JSONBOID,
+			BYTEAOID, TEXTOID, TEXTOID, FLOAT4OID, INT8OID, TEXTOID, TEXTOID, JSONBOID,
+		JSONBOID};
+		Datum		args[14];
+		char		nulls[14];
 		bool		isnull;
 		int			ret;
 
@@ -542,8 +941,8 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		args[2] = CStringGetTextDatum(algorithm);
 		if (model.hyperparams_json)
 			args[3] = DirectFunctionCall1(jsonb_in, CStringGetDatum(model.hyperparams_json));
-		else if (job->hyperparams)
-			args[3] = JsonbPGetDatum(job->hyperparams);
+		else if (hyperparams)
+			args[3] = JsonbPGetDatum(hyperparams);
 		else
 			args[3] = DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
 		args[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics));
@@ -553,11 +952,21 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		args[8] = Float4GetDatum((float4) job->test_size);
 		args[9] = Int64GetDatum((int64) PGML_SPLIT_SEED);
 		args[10] = CStringGetTextDatum(sampling);
+		if (job->search)
+			args[11] = CStringGetTextDatum(job->search);
+		else
+			nulls[11] = 'n';
+		args[12] = job->search_params ? JsonbPGetDatum(job->search_params)
+			: DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
+		args[13] = job->search_args ? JsonbPGetDatum(job->search_args)
+			: DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
 		ret = SPI_execute_with_args("INSERT INTO pgml.models (project_id, num_features, "
 									"algorithm, hyperparams, metrics, artifact, relation_name, "
-									"y_column_name, test_size, seed, test_sampling) "
-									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-									11, argtypes, args, nulls, false, 1);
+									"y_column_name, test_size, seed, test_sampling, search, "
+									"search_params, search_args) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+									"$13, $14) RETURNING id",
+									14, argtypes, args, nulls, false, 1);
 		if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "could not store the model");
 		result->model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -649,24 +1058,13 @@ pgml_train_sql(PG_FUNCTION_ARGS)
 	job.y_column_name = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	job.algorithm = PG_ARGISNULL(4) ? "linear" : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	job.hyperparams = PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5);
-	if (!PG_ARGISNULL(6))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("hyperparameter search is not supported yet"),
-				 errhint("Pass search => NULL and set hyperparams directly.")));
+	job.search = PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6));
+	job.search_params = PG_ARGISNULL(7) ? NULL : PG_GETARG_JSONB_P(7);
+	job.search_args = PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8);
 	job.test_size = PG_ARGISNULL(9) ? 0.25 : PG_GETARG_FLOAT4(9);
 	job.test_sampling = PG_ARGISNULL(10) ? "random" : text_to_cstring(PG_GETARG_TEXT_PP(10));
 	job.automatic_deploy = PG_ARGISNULL(11) ? true : PG_GETARG_BOOL(11);
-	if (!PG_ARGISNULL(12))
-	{
-		Jsonb	   *pre = PG_GETARG_JSONB_P(12);
-
-		if (!JB_ROOT_IS_OBJECT(pre) || JB_ROOT_COUNT(pre) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("preprocess is not supported yet"),
-					 errhint("Pass preprocess => '{}'.")));
-	}
+	job.preprocess = PG_ARGISNULL(12) ? NULL : PG_GETARG_JSONB_P(12);
 	if (job.relation_name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -124,7 +124,8 @@ claim_job(PgmlJob *job)
 						  "WHERE q.id = c.id "
 						  "RETURNING q.id, q.project_name, q.task, q.relation_name, "
 						  "q.y_column_name, q.algorithm, q.hyperparams, q.test_size, "
-						  "q.queued_by::oid",
+						  "q.queued_by::oid, q.test_sampling, q.search, q.search_params, "
+						  "q.search_args, q.automatic_deploy, q.preprocess",
 						  false, 1);
 		if (ret != SPI_OK_UPDATE_RETURNING)
 			elog(ERROR, "could not claim a job: %s", SPI_result_code_string(ret));
@@ -147,9 +148,17 @@ claim_job(PgmlJob *job)
 			job->hyperparams = isnull ? NULL : DatumGetJsonbPCopy(d);
 			d = SPI_getbinval(tup, desc, 8, &isnull);
 			job->test_size = isnull ? 0.25 : DatumGetFloat4(d);
-			job->test_sampling = "random";
-			job->automatic_deploy = true;
 			job->role = DatumGetObjectId(SPI_getbinval(tup, desc, 9, &isnull));
+			job->test_sampling = SPI_getvalue(tup, desc, 10);
+			job->search = SPI_getvalue(tup, desc, 11);
+			d = SPI_getbinval(tup, desc, 12, &isnull);
+			job->search_params = isnull ? NULL : DatumGetJsonbPCopy(d);
+			d = SPI_getbinval(tup, desc, 13, &isnull);
+			job->search_args = isnull ? NULL : DatumGetJsonbPCopy(d);
+			d = SPI_getbinval(tup, desc, 14, &isnull);
+			job->automatic_deploy = isnull ? true : DatumGetBool(d);
+			d = SPI_getbinval(tup, desc, 15, &isnull);
+			job->preprocess = isnull ? NULL : DatumGetJsonbPCopy(d);
 			MemoryContextSwitchTo(old);
 			found = true;
 		}

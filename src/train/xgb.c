@@ -1049,7 +1049,15 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 	/* Labels as float, as XGBoost wants them. */
 	labels = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * in->n_rows);
 	for (int64 i = 0; i < in->n_rows; i++)
+	{
 		labels[i] = (float) in->y[i];
+		if (isnan(labels[i]) || isinf(labels[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("label %g of training row %lld is not a finite real",
+							in->y[i], (long long) i + 1),
+					 errdetail("XGBoost trains on float4 labels.")));
+	}
 
 	XGB_CHECK(XGDMatrixCreateFromMat_omp, (in->x, (bst_ulong) in->n_rows,
 										 (bst_ulong) in->n_features, NAN,

@@ -1,4 +1,9 @@
 -- pgml.deploy: strategies, by id, rollback, history, views, errors.
+-- start from a fresh extension: no models, ids from 1
+SET client_min_messages = warning;
+DROP EXTENSION pgml_worker CASCADE;
+CREATE EXTENSION pgml_worker;
+RESET client_min_messages;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 SET client_min_messages = notice;

@@ -1,4 +1,9 @@
 -- The other forms of predict: a row value, a batch, by model id.
+-- start from a fresh extension: no models, ids from 1
+SET client_min_messages = warning;
+DROP EXTENSION pgml_worker CASCADE;
+CREATE EXTENSION pgml_worker;
+RESET client_min_messages;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

@@ -1,5 +1,10 @@
 -- pgml.train and pgml.predict: the synchronous path, deploy semantics, and
 -- every error of the SQL surface.
+-- start from a fresh extension: no models, ids from 1
+SET client_min_messages = warning;
+DROP EXTENSION pgml_worker CASCADE;
+CREATE EXTENSION pgml_worker;
+RESET client_min_messages;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;

@@ -1,0 +1,93 @@
+-- A model artifact edited or damaged in pgml.models must never crash a
+-- backend: the image compiler checks every field and reports
+-- ERRCODE_DATA_CORRUPTED with a detail naming what is wrong.  Each UPDATE of
+-- the artifact invalidates the cached image, so the next predict recompiles.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+
+SELECT * FROM pgml.load_dataset('breast_cancer');
+-- 3 trees of depth <= 2: at most 21 nodes, so every node array is a bin 8
+-- (a 2-byte header) and its offsets are easy to compute below.
+SELECT project, task, algorithm FROM pgml.train('corrupt', 'classification',
+    'pgml.breast_cancer', 'malignant', algorithm => 'xgboost',
+    hyperparams => '{"n_estimators": 3, "max_depth": 2}');
+
+CREATE TABLE good AS
+    SELECT id, artifact FROM pgml.models
+     WHERE project_id = (SELECT id FROM pgml.projects WHERE name = 'corrupt');
+-- one row of features (30 values, all 1)
+CREATE TABLE feat AS SELECT array_fill(1.0::real, ARRAY[30]) AS f;
+-- byte offset (0-based, for set_byte) of the first value of the bin stored
+-- under a str key of at most 31 bytes, assuming a bin 8 header
+CREATE FUNCTION bin_start(a bytea, key text) RETURNS int LANGUAGE sql IMMUTABLE AS $$
+    SELECT position(set_byte('\x00'::bytea, 0, 160 + length(key)) || convert_to(key, 'UTF8') IN a)
+           - 1 + 1 + length(key) + 2
+$$;
+-- replace artifact bytes [off, off + len(b)) by b
+CREATE FUNCTION patch(a bytea, off int, b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+    SELECT substring(a FROM 1 FOR off) || b || substring(a FROM off + length(b) + 1)
+$$;
+CREATE FUNCTION set_artifact(a bytea) RETURNS void LANGUAGE sql AS $$
+    UPDATE pgml.models SET artifact = a WHERE id = (SELECT id FROM good)
+$$;
+
+-- the intact model: a label, identical by project and by id
+SELECT pgml.predict('corrupt', f) IN (0, 1) AS label_ok,
+       pgml.predict('corrupt', f) = pgml.predict((SELECT id FROM good), f) AS same
+  FROM feat;
+CREATE TABLE expected AS SELECT pgml.predict_proba('corrupt', f) AS p FROM feat;
+-- the header starts as documented in docs/artifact.md
+SELECT substring(artifact FROM 1 FOR 30) FROM good;
+
+-- truncated
+SELECT set_artifact(substring(artifact FROM 1 FOR length(artifact) - 10)) FROM good;
+SELECT pgml.predict((SELECT id FROM good), f) FROM feat;
+-- empty
+SELECT set_artifact(''::bytea);
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- extra bytes after the map
+SELECT set_artifact(artifact || '\x00'::bytea) FROM good;
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- not a map
+SELECT set_artifact('\x93010203'::bytea);
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- wrong magic: "Pgml_worker" (the magic string starts at byte 10)
+SELECT set_artifact(set_byte(artifact, 10, ascii('P'))) FROM good;
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- unknown version (its value is byte 29)
+SELECT get_byte(artifact, 29) AS version FROM good;
+SELECT set_artifact(set_byte(artifact, 29, 2)) FROM good;
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- the left child of the root of tree 0 points past the end of the tree
+SELECT set_artifact(patch(artifact, bin_start(artifact, 'left_child'), '\x7f000000'::bytea))
+  FROM good;
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- the left child of the root of tree 0 points at the root itself (a cycle)
+SELECT set_artifact(patch(artifact, bin_start(artifact, 'left_child'), '\x00000000'::bytea))
+  FROM good;
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- the root of tree 0 tests feature 200 of 30
+SELECT set_artifact(patch(artifact, bin_start(artifact, 'split_index'), '\xc8000000'::bytea))
+  FROM good;
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- tree 0 belongs to output group 1 of a single-output model
+SELECT set_artifact(patch(artifact, bin_start(artifact, 'tree_group'), '\x01000000'::bytea))
+  FROM good;
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- the root's split condition is NaN
+SELECT set_artifact(patch(artifact, bin_start(artifact, 'split_cond'), '\x0000c07f'::bytea))
+  FROM good;
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- n_features is nil (0xc0) instead of an integer
+SELECT set_artifact(set_byte(artifact,
+                             position('\xaa6e5f6665617475726573'::bytea IN artifact) + 10,
+                             192))
+  FROM good;
+SELECT pgml.predict('corrupt', f) FROM feat;
+-- predict_proba reports the same error
+SELECT pgml.predict_proba('corrupt', f) FROM feat;
+
+-- restoring the row serves the model again, unchanged
+SELECT set_artifact(artifact) FROM good;
+SELECT pgml.predict_proba('corrupt', f) = (SELECT p FROM expected) AS restored FROM feat;
