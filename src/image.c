@@ -295,7 +295,7 @@ unpack_fields(const char *artifact, Size len, Fields *f)
 	if (!skim_object(&p, p + len, 0))
 		CORRUPT("The artifact is not a complete msgpack object (truncated or malformed bytes).");
 	if ((Size) (p - (const uint8 *) artifact) != len)
-		CORRUPT("The artifact continues for %zu bytes after the end of its msgpack object.",
+		CORRUPT("The artifact has extra bytes after the end of its msgpack object (%zu).",
 				(size_t) (len - (p - (const uint8 *) artifact)));
 
 	msgpack_unpacked_init(&unpacked);
@@ -393,7 +393,7 @@ need_field(const Fields *f, FieldId k, msgpack_object_type t)
 		CORRUPT("Key \"%s\" is missing.", field_names[k]);
 	if (f->obj[k].type != t &&
 		!(t == MSGPACK_OBJECT_FLOAT64 && f->obj[k].type == MSGPACK_OBJECT_FLOAT32))
-		CORRUPT("Key \"%s\" is a %s, not a %s.", field_names[k],
+		CORRUPT("Key \"%s\" has type %s, not %s.", field_names[k],
 				type_name(f->obj[k].type), type_name(t));
 	return &f->obj[k];
 }
@@ -455,7 +455,7 @@ check_optional(const Fields *f, FieldId k, msgpack_object_type t)
 {
 	if (f->present[k] && f->obj[k].type != MSGPACK_OBJECT_NIL &&
 		f->obj[k].type != t)
-		CORRUPT("Key \"%s\" is a %s, not a %s.", field_names[k],
+		CORRUPT("Key \"%s\" has type %s, not %s.", field_names[k],
 				type_name(f->obj[k].type), type_name(t));
 }
 
@@ -845,6 +845,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		PgmlImageBlock *blocks;
 		PgmlImageDeep *deep;
 		int32		max_blocks;
+		int32		window_trees;
 		int32	   *lane_tree;
 		int32	   *deep_tree;
 
@@ -866,8 +867,21 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		info = check_trees(n_trees, n_nodes, n_features, n_outputs, &group,
 						   &offset, &split, &cond, &left, &right, &dleft);
 
+		/*
+		 * Round-robin groups (XGBoost's multiclass layout: each round adds
+		 * one tree per class) let the evaluator sum all classes at once.
+		 */
+		hdr.round_robin = (n_outputs >= 2 && n_outputs <= PGML_RR_MAX_GROUPS &&
+						   n_trees % n_outputs == 0);
+		for (k = 0; k < n_trees && hdr.round_robin; k++)
+			if (blob_i32(&group, k) != k % n_outputs)
+				hdr.round_robin = false;
+		window_trees = PGML_WINDOW_TREES;
+		if (hdr.round_robin)
+			window_trees -= PGML_WINDOW_TREES % n_outputs;
+
 		/* plan: windows of consecutive trees, padded trees sorted by depth */
-		n_windows = (n_trees + PGML_WINDOW_TREES - 1) / PGML_WINDOW_TREES;
+		n_windows = (n_trees + window_trees - 1) / window_trees;
 		max_blocks = n_trees / PGML_BLOCK_LANES + n_windows + 1;
 		windows = palloc0(sizeof(PgmlImageWindow) * Max(n_windows, 1));
 		blocks = palloc0(sizeof(PgmlImageBlock) * max_blocks);
@@ -882,8 +896,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 			int32		n_padded = 0;
 			int32		i;
 
-			win->first_tree = w * PGML_WINDOW_TREES;
-			win->n_trees = Min(PGML_WINDOW_TREES, n_trees - win->first_tree);
+			win->first_tree = w * window_trees;
+			win->n_trees = Min(window_trees, n_trees - win->first_tree);
 			win->first_block = n_blocks;
 			win->first_deep = n_deep;
 			for (i = 0; i < win->n_trees; i++)

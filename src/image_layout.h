@@ -14,9 +14,9 @@
 #include "pgml_image.h"
 
 /* Trees of one window are evaluated together; leaf values buffered. */
-#define PGML_WINDOW_TREES	256
+#define PGML_WINDOW_TREES	1024
 /* Trees per block: one SIMD lane each. */
-#define PGML_BLOCK_LANES	8
+#define PGML_BLOCK_LANES	16
 /* Trees deeper than this are walked node by node instead of padded. */
 #define PGML_MAX_PADDED_DEPTH	8
 /* Largest class count (predict keeps the margins on the stack). */
@@ -35,7 +35,7 @@ typedef struct PgmlImage
 	int32		n_windows;
 	int32		n_blocks;
 	int32		n_deep;
-	int32		reserved;
+	int32		round_robin;	/* tree t is in group t % n_outputs (see below) */
 	uint64		classes_off;	/* double[n_classes] */
 	uint64		coef_off;		/* double[n_outputs * n_features] */
 	uint64		intercept_off;	/* double[n_outputs] */
@@ -45,8 +45,12 @@ typedef struct PgmlImage
 	uint64		deep_off;		/* PgmlImageDeep[n_deep] */
 } PgmlImage;
 
+/* Largest n_outputs summed with vector adds when the groups are round-robin. */
+#define PGML_RR_MAX_GROUPS	16
+
 /*
- * A window: up to PGML_WINDOW_TREES consecutive trees.  Its padded trees are
+ * A window: up to PGML_WINDOW_TREES consecutive trees (a whole number of
+ * rounds when round_robin is set: every window then starts with group 0).  Its padded trees are
  * in blocks [first_block, first_block + n_blocks), its deep trees in
  * [first_deep, first_deep + n_deep).  Each tree's leaf value is stored at
  * its slot (tree index - first_tree), then the slots are summed in order.

@@ -42,26 +42,44 @@ eval_block_fast(const char *base, const PgmlImageBlock *b, const float *xx,
 {
 	const PgmlImageSplit *split = (const PgmlImageSplit *) (base + b->split_off);
 	const float *leaves = (const float *) (base + b->leaf_off);
-	uint32		idx[PGML_BLOCK_LANES];
-	uint32		first_leaf = (1U << b->depth) - 1;
+	size_t		pos[PGML_BLOCK_LANES];	/* node * LANES + lane */
+	size_t		first_leaf;
 	int			d;
 	int			l;
 
-	for (l = 0; l < PGML_BLOCK_LANES; l++)
-		idx[l] = 0;
-	for (d = 0; d < b->depth; d++)
+	if (b->depth == 0)
 	{
-#pragma GCC unroll 8
+#pragma GCC unroll 16
+		for (l = 0; l < PGML_BLOCK_LANES; l++)
+			leaf[b->slot[l]] = leaves[l];
+		return;
+	}
+
+	/* level 0: every lane at its root, node 0 */
+#pragma GCC unroll 16
+	for (l = 0; l < PGML_BLOCK_LANES; l++)
+	{
+		const PgmlImageSplit *s = &split[l];
+
+		pos[l] = PGML_BLOCK_LANES * (1 + (size_t) (xx[s->word] >= s->cond)) + l;
+	}
+	/* node i -> 2i+1+right, i.e. pos -> 2 pos - lane + LANES (1 + right) */
+	for (d = 1; d < b->depth; d++)
+	{
+#pragma GCC unroll 16
 		for (l = 0; l < PGML_BLOCK_LANES; l++)
 		{
-			const PgmlImageSplit *s = &split[idx[l] * PGML_BLOCK_LANES + l];
+			const PgmlImageSplit *s = &split[pos[l]];
 
-			idx[l] = 2 * idx[l] + 1 + (uint32) (xx[s->word] >= s->cond);
+			pos[l] = 2 * pos[l] - l + PGML_BLOCK_LANES +
+				PGML_BLOCK_LANES * (size_t) (xx[s->word] >= s->cond);
 		}
 	}
-#pragma GCC unroll 8
+	/* pos is now (2^D - 1 + leaf) * LANES + lane */
+	first_leaf = (((size_t) 1 << b->depth) - 1) * PGML_BLOCK_LANES;
+#pragma GCC unroll 16
 	for (l = 0; l < PGML_BLOCK_LANES; l++)
-		leaf[b->slot[l]] = leaves[(idx[l] - first_leaf) * PGML_BLOCK_LANES + l];
+		leaf[b->slot[l]] = leaves[pos[l] - first_leaf];
 }
 
 /*
@@ -120,6 +138,55 @@ eval_deep(const char *base, const PgmlImageDeep *dt, const float *x)
 	return nodes[i].cond;
 }
 
+/* Four floats, added lane by lane (GCC vector extension; SSE on x86-64). */
+typedef float pgml_v4sf __attribute__((vector_size(16)));
+
+/*
+ * Add the leaves of a window of whole rounds (tree i in group i % G, G <= 16)
+ * to the margins: lane g of the accumulators adds group g's leaves in tree
+ * order, exactly as the scalar loop would, all groups at once.
+ */
+static void
+sum_round_robin(float *leaf, int32 n, int32 G, float *margin)
+{
+	float		buf[PGML_RR_MAX_GROUPS];
+	pgml_v4sf	a0,
+				a1,
+				a2,
+				a3;
+	int32		r;
+
+	/* lanes >= G read past the window: make them zeros, not garbage */
+	memset(leaf + n, 0, sizeof(float) * PGML_RR_MAX_GROUPS);
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, margin, sizeof(float) * G);
+	memcpy(&a0, buf, 16);
+	memcpy(&a1, buf + 4, 16);
+	memcpy(&a2, buf + 8, 16);
+	memcpy(&a3, buf + 12, 16);
+	for (r = 0; r < n; r += G)
+	{
+		pgml_v4sf	v0,
+					v1,
+					v2,
+					v3;
+
+		memcpy(&v0, leaf + r, 16);
+		memcpy(&v1, leaf + r + 4, 16);
+		memcpy(&v2, leaf + r + 8, 16);
+		memcpy(&v3, leaf + r + 12, 16);
+		a0 += v0;
+		a1 += v1;
+		a2 += v2;
+		a3 += v3;
+	}
+	memcpy(buf, &a0, 16);
+	memcpy(buf + 4, &a1, 16);
+	memcpy(buf + 8, &a2, 16);
+	memcpy(buf + 12, &a3, 16);
+	memcpy(margin, buf, sizeof(float) * G);
+}
+
 /* Margins of a tree ensemble: base_margin plus leaves, in tree order. */
 static void
 tree_margins(const PgmlImage *img, const float *x, float *margin)
@@ -133,7 +200,8 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 											  PgmlImageDeep);
 	const int32 *group = PGML_IMAGE_AT(img, img->group_off, int32);
 	int32		n_outputs = img->pub.n_outputs;
-	float		leaf[PGML_WINDOW_TREES + 1];	/* + unused lanes' slot */
+	/* leaf values by slot; slot PGML_WINDOW_TREES is the unused lanes' */
+	float		leaf[PGML_WINDOW_TREES + PGML_RR_MAX_GROUPS];
 	int32		w,
 				g;
 
@@ -180,7 +248,9 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 			leaf[dt->slot] = eval_deep(base, dt, x);
 		}
 
-		if (n_outputs == 1)
+		if (img->round_robin)
+			sum_round_robin(leaf, win->n_trees, n_outputs, margin);
+		else if (n_outputs == 1)
 		{
 			float		m = margin[0];
 

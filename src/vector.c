@@ -15,14 +15,17 @@
  *	  computed in float, as PostgreSQL's own real operators do) with IEEE
  *	  semantics: dividing by zero gives Infinity or NaN, never an error.
  *	- dot_product, distance_l1, distance_l2 and cosine_similarity accumulate
- *	  in the element type (float for real[], as BLAS sdot does), in 32 lanes
- *	  for real[] and 16 for double precision[]; lane j sums the elements
- *	  i = j (mod lanes) in order, then the lanes are added in a fixed
- *	  pairwise tree.  The rounding error of a real[] dot product is at most
- *	  about (n/32 + 5) * 2^-24 * sum(|a[i] * b[i]|).
+ *	  in the element type (float for real[], as BLAS sdot does): blocks of
+ *	  32 elements (16 for double) go to as many lanes, element i to lane
+ *	  i mod 32, each lane summed in order; the last n mod 8 (mod 4) elements
+ *	  are summed in order into one scalar; the lanes are added in a fixed
+ *	  pairwise tree and the scalar last.  The order depends on n alone.  The
+ *	  rounding error of a real[] dot product is at most about
+ *	  (max(ceil(n/32), 7) + 7) * 2^-24 * sum(|a[i] * b[i]|).
  *	- Norms, normalization and pgml.sum accumulate in double for both types.
  *	- No addition is ever reordered by the compiler and no clone enables
- *	  fused multiply-add, so every x86-64 CPU returns the same bits.
+ *	  fused multiply-add, so every x86-64 CPU returns the same bits (as long
+ *	  as the extension is not built with -march flags that enable FMA).
  *	- min/max follow PostgreSQL's ordering of floats: NaN is larger than any
  *	  number.
  *
@@ -45,6 +48,7 @@
 #include "utils/builtins.h"
 #endif
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -105,13 +109,15 @@ hsum_v4df(const pgml_v4df *v)
 }
 
 /*
- * Define NAME(a, b, n): the sum over i of TERM, an expression of the
- * vectors x = a[i..] and y = b[i..] of type V (W elements of type T), in
- * 4 * W lanes held in four accumulators.  The last partial block is copied
- * into zero-padded buffers, so TERM(0, 0) must be 0.  Lanes are added in
- * the fixed tree: j += j + 2W, j += j + W, then hsum.
+ * Define NAME(a, b, n): the sum over i of TERM (STERM for scalars), an
+ * expression of x = a[i] and y = b[i], for arrays of T.  Blocks of 4W
+ * elements go to 4 accumulators of the vector type V (W elements each):
+ * element i to lane i mod 4W.  Of the last partial block, whole vectors go
+ * to the same lanes, and the last n mod W elements to a scalar added in
+ * order.  At the end: lanes j += j + 2W, j += j + W, HSUM, plus the scalar.
+ * The order depends on n alone.
  */
-#define PGML_DEFINE_REDUCE2(NAME, T, V, VU, W, HSUM, TERM) \
+#define PGML_DEFINE_REDUCE2(NAME, T, V, VU, W, HSUM, TERM, STERM) \
 static PGML_CLONES double \
 NAME(const T *a, const T *b, int n) \
 { \
@@ -119,28 +125,14 @@ NAME(const T *a, const T *b, int n) \
 	V			s1 = {0}; \
 	V			s2 = {0}; \
 	V			s3 = {0}; \
-	T			ta[4 * W]; \
-	T			tb[4 * W]; \
-	int			i = 0; \
+	T			r = 0; \
+	int			i; \
 \
-	for (;;) \
+	for (i = 0; i + 4 * W <= n; i += 4 * W, a += 4 * W, b += 4 * W) \
 	{ \
 		V			x; \
 		V			y; \
 \
-		if (n - i < 4 * W) \
-		{ \
-			if (n == i) \
-				break; \
-			/* last partial block: pad with zeros */ \
-			memset(ta, 0, sizeof(ta)); \
-			memset(tb, 0, sizeof(tb)); \
-			memcpy(ta, a, (n - i) * sizeof(T)); \
-			memcpy(tb, b, (n - i) * sizeof(T)); \
-			a = ta; \
-			b = tb; \
-			i = n - 4 * W; \
-		} \
 		x = *(const VU *) (a); \
 		y = *(const VU *) (b); \
 		s0 += (TERM); \
@@ -153,85 +145,122 @@ NAME(const T *a, const T *b, int n) \
 		x = *(const VU *) (a + 3 * W); \
 		y = *(const VU *) (b + 3 * W); \
 		s3 += (TERM); \
-		a += 4 * W; \
-		b += 4 * W; \
-		i += 4 * W; \
+	} \
+	if (i + W <= n) \
+	{ \
+		V			x = *(const VU *) (a); \
+		V			y = *(const VU *) (b); \
+\
+		s0 += (TERM); \
+		i += W, a += W, b += W; \
+		if (i + W <= n) \
+		{ \
+			x = *(const VU *) (a); \
+			y = *(const VU *) (b); \
+			s1 += (TERM); \
+			i += W, a += W, b += W; \
+			if (i + W <= n) \
+			{ \
+				x = *(const VU *) (a); \
+				y = *(const VU *) (b); \
+				s2 += (TERM); \
+				i += W, a += W, b += W; \
+			} \
+		} \
+	} \
+	for (; i < n; i++, a++, b++) \
+	{ \
+		T			x = *a; \
+		T			y = *b; \
+\
+		r += (STERM); \
 	} \
 	s0 += s2; \
 	s1 += s3; \
 	s0 += s1; \
-	return HSUM(&s0); \
+	return HSUM(&s0) + r; \
 }
 
 /* dot_f4: sum of a[i] * b[i] over real arrays, in float. */
-PGML_DEFINE_REDUCE2(dot_f4, float, pgml_v8sf, pgml_v8sf_u, 8, hsum_v8sf, x * y)
+PGML_DEFINE_REDUCE2(dot_f4, float, pgml_v8sf, pgml_v8sf_u, 8, hsum_v8sf, x * y, x * y)
 /* dot_f8: sum of a[i] * b[i] over double arrays. */
-PGML_DEFINE_REDUCE2(dot_f8, double, pgml_v4df, pgml_v4df_u, 4, hsum_v4df, x * y)
+PGML_DEFINE_REDUCE2(dot_f8, double, pgml_v4df, pgml_v4df_u, 4, hsum_v4df, x * y, x * y)
 /* sqdist_f4: sum of (a[i] - b[i])^2 over real arrays, in float. */
-PGML_DEFINE_REDUCE2(sqdist_f4, float, pgml_v8sf, pgml_v8sf_u, 8, hsum_v8sf, (x - y) * (x - y))
+PGML_DEFINE_REDUCE2(sqdist_f4, float, pgml_v8sf, pgml_v8sf_u, 8, hsum_v8sf, (x - y) * (x - y), (x - y) * (x - y))
 /* sqdist_f8: sum of (a[i] - b[i])^2 over double arrays. */
-PGML_DEFINE_REDUCE2(sqdist_f8, double, pgml_v4df, pgml_v4df_u, 4, hsum_v4df, (x - y) * (x - y))
+PGML_DEFINE_REDUCE2(sqdist_f8, double, pgml_v4df, pgml_v4df_u, 4, hsum_v4df, (x - y) * (x - y), (x - y) * (x - y))
 /* absdist_f4: sum of |a[i] - b[i]| over real arrays, in float. */
-PGML_DEFINE_REDUCE2(absdist_f4, float, pgml_v8sf, pgml_v8sf_u, 8, hsum_v8sf, PGML_ABS_V8SF(x - y))
+PGML_DEFINE_REDUCE2(absdist_f4, float, pgml_v8sf, pgml_v8sf_u, 8, hsum_v8sf, PGML_ABS_V8SF(x - y), fabsf(x - y))
 /* absdist_f8: sum of |a[i] - b[i]| over double arrays. */
-PGML_DEFINE_REDUCE2(absdist_f8, double, pgml_v4df, pgml_v4df_u, 4, hsum_v4df, PGML_ABS_V4DF(x - y))
+PGML_DEFINE_REDUCE2(absdist_f8, double, pgml_v4df, pgml_v4df_u, 4, hsum_v4df, PGML_ABS_V4DF(x - y), fabs(x - y))
 
 /*
  * Define NAME(a, b, n, &dot, &aa, &bb): the three sums of cosine
- * similarity (a.b, a.a, b.b) in one pass, with the lanes and the order of
- * the dot product kernels above, so dot equals dot_product(a, b).
+ * similarity (a.b, a.a, b.b) in one pass, in the lanes and the order of
+ * PGML_DEFINE_REDUCE2, so dot equals dot_product(a, b) bit for bit.
  */
+#define PGML_COSINE_STEP(V, VU, K, OFF) \
+do { \
+	V			x_ = *(const VU *) (a + (OFF)); \
+	V			y_ = *(const VU *) (b + (OFF)); \
+\
+	d##K += x_ * y_; \
+	p##K += x_ * x_; \
+	q##K += y_ * y_; \
+} while (0)
+
 #define PGML_DEFINE_COSINE(NAME, T, V, VU, W, HSUM) \
 static PGML_CLONES void \
 NAME(const T *a, const T *b, int n, double *dot, double *aa, double *bb) \
 { \
-	V			d[4] = {{0}}; \
-	V			p[4] = {{0}}; \
-	V			q[4] = {{0}}; \
-	T			ta[4 * W]; \
-	T			tb[4 * W]; \
-	int			i = 0; \
-	int			k; \
+	V			d0 = {0}, d1 = {0}, d2 = {0}, d3 = {0}; \
+	V			p0 = {0}, p1 = {0}, p2 = {0}, p3 = {0}; \
+	V			q0 = {0}, q1 = {0}, q2 = {0}, q3 = {0}; \
+	T			rd = 0; \
+	T			rp = 0; \
+	T			rq = 0; \
+	int			i; \
 \
-	for (;;) \
+	for (i = 0; i + 4 * W <= n; i += 4 * W, a += 4 * W, b += 4 * W) \
 	{ \
-		if (n - i < 4 * W) \
-		{ \
-			if (n == i) \
-				break; \
-			memset(ta, 0, sizeof(ta)); \
-			memset(tb, 0, sizeof(tb)); \
-			memcpy(ta, a, (n - i) * sizeof(T)); \
-			memcpy(tb, b, (n - i) * sizeof(T)); \
-			a = ta; \
-			b = tb; \
-			i = n - 4 * W; \
-		} \
-		for (k = 0; k < 4; k++) \
-		{ \
-			V			x = *(const VU *) (a + k * W); \
-			V			y = *(const VU *) (b + k * W); \
-\
-			d[k] += x * y; \
-			p[k] += x * x; \
-			q[k] += y * y; \
-		} \
-		a += 4 * W; \
-		b += 4 * W; \
-		i += 4 * W; \
+		PGML_COSINE_STEP(V, VU, 0, 0); \
+		PGML_COSINE_STEP(V, VU, 1, W); \
+		PGML_COSINE_STEP(V, VU, 2, 2 * W); \
+		PGML_COSINE_STEP(V, VU, 3, 3 * W); \
 	} \
-	for (k = 0; k < 2; k++) \
+	if (i + W <= n) \
 	{ \
-		d[k] += d[k + 2]; \
-		p[k] += p[k + 2]; \
-		q[k] += q[k + 2]; \
+		PGML_COSINE_STEP(V, VU, 0, 0); \
+		i += W, a += W, b += W; \
+		if (i + W <= n) \
+		{ \
+			PGML_COSINE_STEP(V, VU, 1, 0); \
+			i += W, a += W, b += W; \
+			if (i + W <= n) \
+			{ \
+				PGML_COSINE_STEP(V, VU, 2, 0); \
+				i += W, a += W, b += W; \
+			} \
+		} \
 	} \
-	d[0] += d[1]; \
-	p[0] += p[1]; \
-	q[0] += q[1]; \
-	*dot = HSUM(&d[0]); \
-	*aa = HSUM(&p[0]); \
-	*bb = HSUM(&q[0]); \
+	for (; i < n; i++, a++, b++) \
+	{ \
+		rd += *a * *b; \
+		rp += *a * *a; \
+		rq += *b * *b; \
+	} \
+	d0 += d2; \
+	d1 += d3; \
+	d0 += d1; \
+	p0 += p2; \
+	p1 += p3; \
+	p0 += p1; \
+	q0 += q2; \
+	q1 += q3; \
+	q0 += q1; \
+	*dot = HSUM(&d0) + rd; \
+	*aa = HSUM(&p0) + rp; \
+	*bb = HSUM(&q0) + rq; \
 }
 
 /* cosine_f4: a.b, a.a and b.b of real arrays, in float. */
@@ -274,14 +303,14 @@ PGML_DEFINE_REDUCE1(nonzero_f8, double, x != 0.0 ? 1.0 : 0.0)
 
 /* The larger of two values in PostgreSQL's order (NaN is largest). */
 static inline double
-pg_fmax(double m, double v)
+vec_fmax(double m, double v)
 {
 	return (v > m || isnan(v)) ? v : m;
 }
 
 /* The smaller of two values in PostgreSQL's order (NaN only if both are). */
 static inline double
-pg_fmin(double m, double v)
+vec_fmin(double m, double v)
 {
 	return (v < m || isnan(m)) ? v : m;
 }
@@ -294,7 +323,7 @@ maxabs_f4(const float *a, int n)
 	int			i;
 
 	for (i = 0; i < n; i++)
-		m = pg_fmax(m, fabs((double) a[i]));
+		m = vec_fmax(m, fabs((double) a[i]));
 	return m;
 }
 
@@ -306,7 +335,7 @@ maxabs_f8(const double *a, int n)
 	int			i;
 
 	for (i = 0; i < n; i++)
-		m = pg_fmax(m, fabs(a[i]));
+		m = vec_fmax(m, fabs(a[i]));
 	return m;
 }
 
@@ -456,11 +485,11 @@ do { \
 			break; \
 		case VOP_MIN_ABS: \
 			for (i_ = 0; i_ < (n); i_++) \
-				o_[i_] = pg_fmin(a_[i_], fabs(b_[i_])); \
+				o_[i_] = vec_fmin(a_[i_], fabs(b_[i_])); \
 			break; \
 		case VOP_MAX_ABS: \
 			for (i_ = 0; i_ < (n); i_++) \
-				o_[i_] = pg_fmax(a_[i_], fabs(b_[i_])); \
+				o_[i_] = vec_fmax(a_[i_], fabs(b_[i_])); \
 			break; \
 	} \
 } while (0)
@@ -820,7 +849,17 @@ pgml_vector_cosine_similarity(PG_FUNCTION_ARGS)
 		c = NAN;
 	else
 	{
-		c = dot / (sqrt(na) * sqrt(nb));
+		/*
+		 * sqrt(na * nb) rather than sqrt(na) * sqrt(nb): sqrt(x * x) is
+		 * exactly x, so a vector's cosine with itself is exactly 1.  The
+		 * product can overflow or underflow only for extreme double inputs.
+		 */
+		double		denom = na * nb;
+
+		if (isfinite(denom) && denom >= DBL_MIN)
+			c = dot / sqrt(denom);
+		else
+			c = dot / (sqrt(na) * sqrt(nb));
 		if (c > 1.0)
 			c = 1.0;
 		else if (c < -1.0)

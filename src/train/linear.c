@@ -469,11 +469,17 @@ logistic_converged(LogisticProblem *pb, const double *grad)
 /*
  * Hessian of the objective at the point of the last eval, written to the
  * upper triangle of the row-major dim x dim matrix h (dim = k * d), plus
- * damping on the diagonal.
+ * damping on the diagonal.  blk holds LINEAR_ROW_BLOCK x dim doubles, and,
+ * for k > 1, wblk LINEAR_ROW_BLOCK x d and diag k x d x d.
+ *
+ * Multinomial: H[c,l] = sum_i (delta_cl p_ic - p_ic p_il) a_i a_i^T.  The
+ * second term over all (c, l) is one rank-update with Q[i, (c,j)] = p_ic
+ * a_ij; the diagonal blocks are then replaced by sum_i p_ic (1 - p_ic) a_i
+ * a_i^T computed directly, which keeps them accurate when p_ic is near 1.
  */
 static void
 logistic_hessian(const LogisticProblem *pb, double *h, double *blk,
-				 double damping)
+				 double *wblk, double *diag, double damping)
 {
 	int			n = pb->n;
 	int			d = pb->d;
@@ -481,44 +487,66 @@ logistic_hessian(const LogisticProblem *pb, double *h, double *blk,
 	int			dim = k * d;
 
 	memset(h, 0, sizeof(double) * (Size) dim * dim);
+	if (k > 1)
+		memset(diag, 0, sizeof(double) * (Size) k * d * d);
 	for (int r0 = 0; r0 < n; r0 += LINEAR_ROW_BLOCK)
 	{
 		int			rows = Min(LINEAR_ROW_BLOCK, n - r0);
 		const double *arow = pb->a + (Size) r0 * d;
 		const double *prow = pb->prob + (Size) r0 * k;
 
+		if (k == 1)
+		{
+			/* sum_i p (1 - p) a_i a_i^T */
+			for (int r = 0; r < rows; r++)
+			{
+				double		pr = prow[r];
+				double		sw = sqrt(pr * (1.0 - pr));
+
+				for (int j = 0; j < d; j++)
+					blk[(Size) r * d + j] = sw * arow[(Size) r * d + j];
+			}
+			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, rows, 1.0,
+						blk, d, 1.0, h, dim);
+			continue;
+		}
+
+		/* all blocks: -Q^T Q */
+		for (int r = 0; r < rows; r++)
+			for (int c = 0; c < k; c++)
+			{
+				double		pc = prow[(Size) r * k + c];
+
+				for (int j = 0; j < d; j++)
+					blk[(Size) r * dim + (Size) c * d + j] =
+						pc * arow[(Size) r * d + j];
+			}
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, dim, rows, -1.0,
+					blk, dim, 1.0, h, dim);
+
+		/* diagonal blocks, directly */
 		for (int c = 0; c < k; c++)
 		{
-			/* diagonal block: sum_i p_c (1 - p_c) a_i a_i^T */
 			for (int r = 0; r < rows; r++)
 			{
 				double		pc = prow[(Size) r * k + c];
 				double		sw = sqrt(pc * (1.0 - pc));
 
 				for (int j = 0; j < d; j++)
-					blk[(Size) r * d + j] = sw * arow[(Size) r * d + j];
+					wblk[(Size) r * d + j] = sw * arow[(Size) r * d + j];
 			}
 			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, rows, 1.0,
-						blk, d, 1.0, h + (Size) c * d * dim + (Size) c * d, dim);
-
-			/* off-diagonal blocks: -sum_i p_c p_l a_i a_i^T */
-			for (int l = c + 1; l < k; l++)
-			{
-				for (int r = 0; r < rows; r++)
-				{
-					double		wt = -prow[(Size) r * k + c] * prow[(Size) r * k + l];
-
-					for (int j = 0; j < d; j++)
-						blk[(Size) r * d + j] = wt * arow[(Size) r * d + j];
-				}
-				cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, rows,
-							1.0, arow, d, blk, d, 1.0,
-							h + (Size) c * d * dim + (Size) l * d, dim);
-			}
+						wblk, d, 1.0, diag + (Size) c * d * d, d);
 		}
-		if (k > 1)
-			pgml_train_check_cancel();
+		pgml_train_check_cancel();
 	}
+
+	if (k > 1)
+		for (int c = 0; c < k; c++)
+			for (int i = 0; i < d; i++)
+				for (int j = i; j < d; j++)
+					h[((Size) c * d + i) * dim + (Size) c * d + j] =
+						diag[(Size) c * d * d + (Size) i * d + j];
 
 	for (int c = 0; c < k; c++)
 		for (int j = 0; j < d; j++)
@@ -600,7 +628,9 @@ logistic_newton(LogisticProblem *pb, double *theta, double *fval, int *iters)
 {
 	int			dim = pb->k * pb->d;
 	double	   *h = linear_alloc((Size) dim * dim, sizeof(double));
-	double	   *blk = linear_alloc((Size) LINEAR_ROW_BLOCK * pb->d, sizeof(double));
+	double	   *blk = linear_alloc((Size) LINEAR_ROW_BLOCK * dim, sizeof(double));
+	double	   *wblk = NULL;
+	double	   *diag = NULL;
 	double	   *g = linear_alloc(dim, sizeof(double));
 	double	   *gnew = linear_alloc(dim, sizeof(double));
 	double	   *step = linear_alloc(dim, sizeof(double));
@@ -608,6 +638,12 @@ logistic_newton(LogisticProblem *pb, double *theta, double *fval, int *iters)
 	double		f;
 	bool		converged = false;
 	int			iter;
+
+	if (pb->k > 1)
+	{
+		wblk = linear_alloc((Size) LINEAR_ROW_BLOCK * pb->d, sizeof(double));
+		diag = linear_alloc((Size) dim * pb->d, sizeof(double));
+	}
 
 	f = logistic_eval(pb, theta, g);
 	for (iter = 0; iter < pb->max_iter; iter++)
@@ -627,7 +663,7 @@ logistic_newton(LogisticProblem *pb, double *theta, double *fval, int *iters)
 
 		for (;;)
 		{
-			logistic_hessian(pb, h, blk, damping);
+			logistic_hessian(pb, h, blk, wblk, diag, damping);
 			for (int q = 0; q < dim; q++)
 				step[q] = -g[q];
 			/* row-major upper triangle == column-major lower triangle */
@@ -882,7 +918,7 @@ linear_fit_logistic(const PgmlTrainInput *in, const LinearOptions *opt,
 	}
 
 	theta = linear_alloc(dim, sizeof(double));
-	flops = 2.0 * n * (double) d * d * k * (k + 1) / 2.0;
+	flops = (double) n * dim * dim;
 	newton = dim <= PGML_LINEAR_NEWTON_MAX_DIM && flops <= LINEAR_NEWTON_MAX_FLOPS;
 	if (opt->tol > 0.0)
 		pb.tol = opt->tol;

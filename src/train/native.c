@@ -21,11 +21,13 @@
 #include <msgpack.h>
 #include <xgboost/c_api.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "pgml_model.h"
@@ -35,6 +37,7 @@ PG_FUNCTION_INFO_V1(pgml_predict_native);
 /* The booster this backend has loaded, if any. */
 static BoosterHandle native_booster = NULL;
 static int64 native_model_id = 0;
+static Oid	native_models_relid = InvalidOid;	/* pgml.models it came from */
 static int32 native_n_features = 0;
 static float *native_row = NULL;	/* [native_n_features], TopMemoryContext */
 
@@ -46,6 +49,7 @@ native_forget(void)
 		(void) XGBoosterFree(native_booster);
 	native_booster = NULL;
 	native_model_id = 0;
+	native_models_relid = InvalidOid;
 	native_n_features = 0;
 	if (native_row != NULL)
 		pfree(native_row);
@@ -104,11 +108,23 @@ native_map_get(msgpack_object *map, const char *key)
 }
 
 /*
+ * OID of pgml.models.  Model ids start again at 1 when the extension is
+ * dropped and created again, so the cache is keyed by this OID too.
+ */
+static Oid
+native_models_oid(void)
+{
+	Oid			nsp = get_namespace_oid("pgml", true);
+
+	return OidIsValid(nsp) ? get_relname_relid("models", nsp) : InvalidOid;
+}
+
+/*
  * Load the booster of model_id from pgml.models into the cache.  Every
  * error leaves the cache empty, never half loaded.
  */
 static void
-native_load(int64 model_id)
+native_load(int64 model_id, Oid models_relid)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1];
@@ -209,6 +225,7 @@ native_load(int64 model_id)
 	native_booster = h;
 	native_n_features = (int32) n_features;
 	native_model_id = model_id;
+	native_models_relid = models_relid;
 }
 
 /*
@@ -228,6 +245,7 @@ pgml_predict_native(PG_FUNCTION_ARGS)
 	Size		n_out = 1;
 	Datum	   *elems;
 	ArrayType  *out;
+	Oid			models_relid;
 
 	if (ARR_ELEMTYPE(features) != FLOAT4OID)
 		elog(ERROR, "pgml.predict_native expects real[]");
@@ -236,8 +254,10 @@ pgml_predict_native(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("features must be a one-dimensional array")));
 
-	if (native_booster == NULL || native_model_id != model_id)
-		native_load(model_id);
+	models_relid = native_models_oid();
+	if (native_booster == NULL || native_model_id != model_id ||
+		native_models_relid != models_relid)
+		native_load(model_id, models_relid);
 
 	n = ARR_NDIM(features) == 0 ? 0 : ARR_DIMS(features)[0];
 	if (n != native_n_features)
