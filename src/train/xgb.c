@@ -896,10 +896,11 @@ xp_scalar(void *state, char *token, JsonTokenType type)
 
 /*
  * Parse XGBoost's JSON model (len bytes at json, not NUL terminated) into the
- * tree fields of m.  cfg says what the model should be.
+ * tree fields of m.  cfg and n_features say what the model should be.
  */
 static void
-xgb_read_trees(const char *json, Size len, const XgbConfig *cfg, PgmlModel *m)
+xgb_read_trees(const char *json, Size len, const XgbConfig *cfg,
+			   int32 n_features, PgmlModel *m)
 {
 	MemoryContext result_cxt = CurrentMemoryContext;
 	MemoryContext parse_cxt;
@@ -977,7 +978,7 @@ xgb_read_trees(const char *json, Size len, const XgbConfig *cfg, PgmlModel *m)
 			else if (p->left[i] <= i - first || p->left[i] >= n ||
 					 p->right[i] <= i - first || p->right[i] >= n)
 				xgb_bad_model("child index out of range");
-			else if (p->split_index[i] < 0 || p->split_index[i] >= m->n_features)
+			else if (p->split_index[i] < 0 || p->split_index[i] >= n_features)
 				xgb_bad_model("split feature out of range");
 		}
 	}
@@ -1095,7 +1096,7 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 
 	/* The JSON form, read in place (no XGBoost call until we are done). */
 	XGB_CHECK(XGBoosterSaveModelToBuffer, (h->booster, "{\"format\": \"json\"}", &len, &buf));
-	xgb_read_trees(buf, (Size) len, cfg, m);
+	xgb_read_trees(buf, (Size) len, cfg, in->n_features, m);
 }
 
 /*
