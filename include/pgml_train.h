@@ -34,6 +34,7 @@ typedef struct PgmlTrainInput
 	int32		n_features;
 	int32		n_classes;		/* 0 for regression */
 	PgmlTask	task;
+	const char *algorithm;		/* the name the user chose, e.g. "ridge" */
 	Jsonb	   *hyperparams;	/* validated by the trainer; may be NULL */
 	int			nthread;		/* explicit thread count for XGBoost/BLAS */
 	uint64		seed;

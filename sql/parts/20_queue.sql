@@ -27,10 +27,11 @@ BEGIN
             MESSAGE = format('unknown task "%s"', NEW.task),
             HINT = 'Supported tasks are regression and classification.';
     END IF;
-    IF NEW.algorithm NOT IN ('xgboost', 'linear') THEN
+    IF NEW.algorithm NOT IN ('xgboost', 'xgboost_random_forest', 'linear', 'logistic_regression',
+                             'ridge', 'lasso', 'elastic_net') THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('unknown algorithm "%s"', NEW.algorithm),
-            HINT = 'Supported algorithms are xgboost and linear.';
+            HINT = 'Supported algorithms are xgboost, xgboost_random_forest, linear, logistic_regression, ridge, lasso and elastic_net.';
     END IF;
     IF NOT (NEW.test_size > 0) THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
