@@ -3,7 +3,7 @@
 Usage: /usr/bin/python3 bench/chart.py RESULTS.csv OUT.png "title" ["reference case"]
 
 The CSV is what bench_report writes: case, runs, median_<unit>, min_<unit>,
-p90_<unit>, possibly cpu_ms, and ratio_to_<reference> last.  Bars are the
+p90_<unit>, possibly cpu_<unit>, and ratio_to_<reference> last.  Bars are the
 medians, whiskers the min..p90 range, each labelled with the median and the
 ratio; a diamond marks the CPU time per run when the CSV has it.  The axis is
 logarithmic when the cases differ by more than 50x.
@@ -43,8 +43,9 @@ def main(path, png, title, ref_label=""):
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6))
     y = list(range(len(rows)))
     ax.barh(y, median, xerr=[low, high], color="#4c72b0", ecolor="#555555", capsize=3)
-    if "cpu_ms" in header:
-        cpu = [float(r[header.index("cpu_ms")]) for r in rows]
+    cpu_col = [i for i, h in enumerate(header) if h.startswith("cpu_")]
+    if cpu_col:
+        cpu = [float(r[cpu_col[0]]) for r in rows]
         ax.plot(cpu, y, "D", color="black", markersize=5, label="CPU time of the backend per run")
         ax.legend(loc="lower right", fontsize=8)
     ax.set_yticks(y)
@@ -55,7 +56,8 @@ def main(path, png, title, ref_label=""):
     for i, (m, h, r) in enumerate(zip(median, high, ratio)):
         text = f"  {fmt(m)} {unit}" + (f"  ({r}x)" if r else "")
         ax.text(m + h, i, text, va="center", fontsize=8)
-    ax.set_xlabel(f"median time, {unit} (whiskers: min..p90)")
+    what = "median" if unit in ("tps", "kB") else "median time,"
+    ax.set_xlabel(f"{what} {unit} (whiskers: min..p90)")
     ref = ref_label or ref
     ax.set_title(title + (f"\n(ratio: median / median of {ref})" if ref else ""), fontsize=10)
     ax.set_xlim(right=ax.get_xlim()[1] * (6 if ax.get_xscale() == "log" else 1.4))

@@ -183,11 +183,11 @@ bench_report() {
 # Print a benchmark CSV (as bench_report writes it) as a markdown table.
 bench_markdown() {
 	local csv=$1 ref=$2 unit=${3:-ms}
-	# columns: case, runs, median, min, p90, [cpu_ms,] ratio (always last)
+	# columns: case, runs, median, min, p90, [cpu_<unit>,] ratio (always last)
 	awk -F, -v u="$unit" -v ref="$ref" '
-		NR == 1 { cpu = ($6 == "cpu_ms");
+		NR == 1 { cpu = ($6 ~ /^cpu_/);
 			printf "| case | runs | median %s | min %s | p90 %s |%s ratio to %s |\n", u, u, u,
-				cpu ? " CPU ms per run |" : "", ref;
+				cpu ? ($6 == "cpu_ms" ? " CPU ms per run |" : " CPU " u " |") : "", ref;
 			printf "|---|---:|---:|---:|---:|%s---:|\n", cpu ? "---:|" : ""; next }
 		{ label = $1; gsub(/"/, "", label);
 			printf "| %s | %s | %s | %s | %s |%s %s |\n", label, $2, $3, $4, $5,
@@ -202,6 +202,17 @@ bench_chart() {
 		return 0
 	fi
 	"$BENCH_PYTHON" "$BENCH_DIR/chart.py" "$csv" "$png" "$title" "$ref"
+}
+
+# Rescale results/NAME.raw.csv (from bench_run, in ms per query) to
+# microseconds per row of a query over $2 rows: median_us, min_us, p90_us,
+# cpu_us.  Call between bench_run and bench_report NAME REF "µs/row".
+bench_per_row() {
+	local name=$1 rows=$2 f=$BENCH_RESULTS/$1.raw.csv
+	awk -F, -v OFS=, -v n="$rows" '
+		NR == 1 { print "case,runs,median_us,min_us,p90_us,cpu_us"; next }
+		{ for (i = 3; i <= 6; i++) $i = sprintf("%.3f", $i * 1000 / n); print }' "$f" >"$f.tmp"
+	mv "$f.tmp" "$f"
 }
 
 # Print a PASS/MISS line for a target: description, measured, op, limit.

@@ -5,7 +5,8 @@
 #   bash bench/run.sh vector      only scripts whose name contains "vector"
 #
 # 1. installs what the benchmarks need if it is missing (apt-get, as root
-#    only): PL/Python, NumPy, matplotlib, OpenBLAS headers;
+#    only): PL/Python, NumPy, matplotlib, Debian's xgboost and scikit-learn
+#    for the PL/Python baselines, OpenBLAS, XGBoost and libpq headers;
 # 2. builds and installs the extension (BENCH_SKIP_BUILD=1 skips this);
 # 3. starts a throwaway cluster as user postgres (initdb refuses root) on a
 #    free port (from BENCH_PORT, default 55500) with pgml_worker preloaded,
@@ -29,7 +30,8 @@ as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$
 
 # --- 1. dependencies -------------------------------------------------------
 need=()
-for pkg in postgresql-plpython3-15 python3-numpy python3-matplotlib libopenblas-dev; do
+for pkg in postgresql-plpython3-15 python3-numpy python3-matplotlib python3-xgboost python3-sklearn \
+	libopenblas-dev libxgboost-dev libpq-dev; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -78,6 +80,7 @@ shared_buffers = 256MB
 jit = off
 max_parallel_workers_per_gather = 0
 lc_messages = 'C'
+track_commit_timestamp = on
 CONF
 as_postgres "$bindir/pg_ctl" -D "$datadir" -l "$datadir/log" -w start >/dev/null
 export PGHOST=/tmp PGPORT=$port PGUSER=postgres PGDATABASE=pgml_bench
@@ -92,7 +95,8 @@ log "cluster on port $port ($datadir)"
 	printf -- '- CPU: %s, %s logical CPUs\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" "$(nproc)"
 	printf -- '- PostgreSQL: %s\n' "$(psql -X -At -c 'SHOW server_version')"
 	printf -- '- commit: %s\n' "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)"
-	printf -- '- settings: shared_buffers 256MB, jit off, max_parallel_workers_per_gather 0 (unless a benchmark sets it)\n'
+	printf -- '- settings: shared_buffers 256MB, jit off, max_parallel_workers_per_gather 0 (unless a benchmark sets it), track_commit_timestamp on\n'
+	printf -- '- load average at the start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$BENCH_RESULTS/ENVIRONMENT.md"
 
 # --- 4. the benchmarks -----------------------------------------------------

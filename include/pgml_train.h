@@ -51,7 +51,9 @@ extern void pgml_train_check_cancel(void);
 extern void pgml_train_report_progress(int32 done, int32 total);
 
 /*
- * xgb.c: train an XGBoost ensemble.  Validates in->hyperparams (an unknown
+ * xgb.c: train an XGBoost ensemble: in->algorithm "xgboost" (gradient
+ * boosting) or "xgboost_random_forest" (one round of parallel trees, as
+ * XGBRF*); any other name is refused.  Validates in->hyperparams (an unknown
  * key or a bad value is an ERRCODE_INVALID_PARAMETER_VALUE error naming it),
  * fills m->trees, base_margin, output, n_outputs, booster bytes.  Frees every
  * XGBoost handle on the error path too.  m->task, n_features, n_classes,

@@ -44,6 +44,8 @@
 /* Largest tree and node counts accepted. */
 #define MAX_TREES			(1 << 24)
 #define MAX_NODES			(INT32_MAX / 2)
+/* Deepest tree accepted (bounds the work of one deep-tree walk). */
+#define MAX_DEPTH			1024
 
 /* The fields of an artifact that the image compiler reads. */
 typedef enum FieldId
@@ -617,6 +619,12 @@ check_trees(int32 n_trees, int32 n_nodes, int32 n_features, int32 n_outputs,
 								   depth[start + blob_i32(right, n)]);
 		}
 		info[t].depth = depth[start];
+		if (info[t].depth > MAX_DEPTH)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("model tree is too deep"),
+					 errdetail("Tree %d has %d levels; at most %d are supported.",
+							   t, info[t].depth, MAX_DEPTH)));
 		/*
 		 * Pad when the tree is shallow enough and padding does not blow its
 		 * size up by more than 16 times (for depth > 6).

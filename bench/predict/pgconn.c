@@ -14,9 +14,10 @@
  *
  *	  pgconn memory N LABEL SQL
  *		  Opens N connections, runs SQL once in each, keeps them all open and
- *		  reads /proc/PID/smaps_rollup of every backend; prints
- *		  case,connections,median_pss_kb,mean_pss_kb,median_rss_kb,
- *		  median_pss_anon_kb,median_pss_shmem_kb,total_pss_kb.
+ *		  reads /proc/PID/smaps_rollup of every backend; prints one line
+ *		  (no header) of case,runs,median_kB,min_kB,p90_kB (of the backends'
+ *		  PSS, runs = N),mean_pss_kB,median_rss_kB,median_pss_anon_kB,
+ *		  median_pss_shmem_kB.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,8 +198,9 @@ run_memory(int n, const char *label, const char *sql)
 	}
 	for (int i = 0; i < n; i++)
 		PQfinish(conns[i]);
-	printf("\"%s\",%d,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f\n", label, n, median(pss, n), total / n,
-		   median(rss, n), median(anon, n), median(shm, n), total);
+	printf("\"%s\",%d,%.0f,", label, n, median(pss, n));
+	printf("%.0f,%.0f,%.0f,%.0f,%.0f,%.0f\n", pss[0], p90(pss, n), total / n,
+		   median(rss, n), median(anon, n), median(shm, n));
 	return 0;
 }
 

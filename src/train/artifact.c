@@ -107,6 +107,8 @@ pack_blob_field(msgpack_packer *pk, StringInfo si, const char *key,
 				 errdetail("Array \"%s\" has %lld elements.", key,
 						   (long long) n)));
 	nbytes = (size_t) n * width;
+	if (nbytes > 0 && values == NULL)
+		elog(ERROR, "cannot pack model: array \"%s\" is missing", key);
 
 	pack_key(pk, key);
 	msgpack_pack_bin(pk, nbytes);
@@ -233,8 +235,7 @@ pgml_artifact_pack(const PgmlModel *m)
 	pack_uint_field(&pk, "n_features", m->n_features);
 	pack_uint_field(&pk, "n_outputs", m->n_outputs);
 	pack_uint_field(&pk, "n_classes", m->n_classes);
-	pack_blob_field(&pk, &si, "classes", BLOB_F64, m->classes,
-					m->classes ? m->n_classes : 0);
+	pack_blob_field(&pk, &si, "classes", BLOB_F64, m->classes, m->n_classes);
 
 	if (trees)
 	{

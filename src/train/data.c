@@ -15,6 +15,16 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/relscan.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_class.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -157,31 +167,321 @@ put_array(float *dst, Datum d, const ColumnPlan *c, int64 row)
 	pfree(nulls);
 }
 
+/* State of one read: the column plan and the growing matrix. */
+typedef struct Reader
+{
+	const char *relation_name;
+	const char *y_column;
+	MemoryContext out_ctx;		/* where x, y and the plan live */
+	MemoryContext tmp_ctx;		/* reset every batch of rows */
+	ColumnPlan *cols;
+	int			ncols;
+	int			y_attnum;
+	Oid			y_type;
+	bool		widths_known;
+	int32		n_features;
+	int64		n_rows;
+	int64		cap;
+	float	   *x;
+	double	   *y;
+} Reader;
+
+/* Plan the columns from a descriptor: which are features, which is y. */
+static void
+reader_plan(Reader *r, TupleDesc desc)
+{
+	MemoryContext old = MemoryContextSwitchTo(r->out_ctx);
+
+	r->cols = palloc0(sizeof(ColumnPlan) * Max(desc->natts, 1));
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Oid			t = att->atttypid;
+		Oid			et;
+		ColumnPlan *c;
+
+		if (att->attisdropped)
+			continue;
+		if (strcmp(NameStr(att->attname), r->y_column) == 0)
+		{
+			r->y_attnum = i + 1;
+			r->y_type = t;
+			continue;
+		}
+		c = &r->cols[r->ncols];
+		et = get_element_type(t);
+		if (numeric_type(t))
+		{
+			c->elemtype = t;
+			c->is_array = false;
+		}
+		else if (OidIsValid(et) && numeric_type(et))
+		{
+			c->elemtype = et;
+			c->is_array = true;
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("column \"%s\" has type %s, which cannot be a feature",
+							NameStr(att->attname), format_type_be(t)),
+					 errdetail("Features must be numeric or boolean scalars or arrays."),
+					 errhint("Select the features you want through a view and train on the view.")));
+		c->attnum = i + 1;
+		c->name = pstrdup(NameStr(att->attname));
+		r->ncols++;
+	}
+	if (r->y_attnum == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" does not exist in relation \"%s\"",
+						r->y_column, r->relation_name)));
+	if (!numeric_type(r->y_type))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("label column \"%s\" has type %s", r->y_column,
+						format_type_be(r->y_type)),
+				 errdetail("The label must be a numeric or boolean scalar.")));
+	if (r->ncols == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relation \"%s\" has no feature columns", r->relation_name)));
+	MemoryContextSwitchTo(old);
+}
+
+/* The first row fixes how many features each array column contributes. */
+static void
+reader_widths(Reader *r, const Datum *values, const bool *isnull)
+{
+	r->n_features = 0;
+	for (int c = 0; c < r->ncols; c++)
+	{
+		ColumnPlan *col = &r->cols[c];
+
+		col->offset = r->n_features;
+		if (col->is_array)
+		{
+			ArrayType  *arr;
+
+			if (isnull[col->attnum - 1])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("array column \"%s\" is NULL in the first row", col->name),
+						 errdetail("The first row fixes the number of features an array column contributes.")));
+			arr = DatumGetArrayTypeP(values[col->attnum - 1]);
+			col->width = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+		}
+		else
+			col->width = 1;
+		r->n_features += col->width;
+	}
+	if (r->n_features == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relation \"%s\" has no features", r->relation_name)));
+	r->widths_known = true;
+}
+
+/* Append one row, given its deformed values, to the matrix. */
+static void
+reader_row(Reader *r, const Datum *values, const bool *isnull)
+{
+	float	   *row;
+	int64		n = r->n_rows;
+
+	if (!r->widths_known)
+		reader_widths(r, values, isnull);
+
+	if (n == r->cap)
+	{
+		int64		newcap = Max(r->cap * 2, 1024);
+
+		if ((Size) newcap * r->n_features * sizeof(float) >= MaxAllocHugeSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("relation \"%s\" is too large to train on", r->relation_name)));
+		if (r->x == NULL)
+		{
+			r->x = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * r->n_features * sizeof(float));
+			r->y = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * sizeof(double));
+		}
+		else
+		{
+			r->x = repalloc_huge(r->x, (Size) newcap * r->n_features * sizeof(float));
+			r->y = repalloc_huge(r->y, (Size) newcap * sizeof(double));
+		}
+		r->cap = newcap;
+	}
+
+	if (isnull[r->y_attnum - 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("label column \"%s\" contains NULL", r->y_column),
+				 errdetail("Row %lld has no label.", (long long) n + 1),
+				 errhint("Train on a view that filters out rows without a label.")));
+	r->y[n] = datum_to_double(values[r->y_attnum - 1], r->y_type);
+	if (!isfinite(r->y[n]))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("label column \"%s\" contains a non-finite value", r->y_column),
+				 errdetail("Row %lld has label %g.", (long long) n + 1, r->y[n])));
+
+	row = r->x + n * r->n_features;
+	for (int c = 0; c < r->ncols; c++)
+	{
+		const ColumnPlan *col = &r->cols[c];
+		int			a = col->attnum - 1;
+
+		if (isnull[a])
+		{
+			for (int k = 0; k < col->width; k++)
+				row[col->offset + k] = NAN;
+		}
+		else if (col->is_array)
+		{
+			MemoryContext old = MemoryContextSwitchTo(r->tmp_ctx);
+
+			put_array(row + col->offset, values[a], col, n);
+			MemoryContextSwitchTo(old);
+		}
+		else if (col->elemtype == FLOAT4OID)
+			put_feature(row + col->offset, DatumGetFloat4(values[a]), col, n);
+		else
+			put_feature(row + col->offset, datum_to_double(values[a], col->elemtype), col, n);
+	}
+	r->n_rows++;
+}
+
+/* Error for an empty relation. */
+static void
+reader_check_rows(Reader *r)
+{
+	if (r->n_rows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("relation \"%s\" has no rows", r->relation_name)));
+}
+
+/* Seconds since *start, and reset *start to now. */
+static double
+lap(instr_time *start)
+{
+	instr_time	now;
+	double		s;
+
+	INSTR_TIME_SET_CURRENT(now);
+	s = INSTR_TIME_GET_DOUBLE(now) - INSTR_TIME_GET_DOUBLE(*start);
+	*start = now;
+	return s;
+}
+
+/*
+ * Fast path: a plain table the user may SELECT as a whole, without row-level
+ * security, is scanned directly: no query, no tuple copies.  Returns false
+ * (having read nothing) when the relation needs the SQL path.
+ */
+static bool
+read_direct(Reader *r, Oid relid, double *read_s, double *convert_s)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	instr_time	t;
+	int64		since_reset = 0;
+
+	if (get_rel_relkind(relid) != RELKIND_RELATION ||
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+		return false;
+
+	rel = table_open(relid, AccessShareLock);
+	reader_plan(r, RelationGetDescr(rel));
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	INSTR_TIME_SET_CURRENT(t);
+	for (;;)
+	{
+		if (!table_scan_getnextslot(scan, ForwardScanDirection, slot))
+			break;
+		slot_getallattrs(slot);
+		*read_s += lap(&t);
+		reader_row(r, slot->tts_values, slot->tts_isnull);
+		*convert_s += lap(&t);
+		if (++since_reset == 4096)
+		{
+			MemoryContextReset(r->tmp_ctx);
+			since_reset = 0;
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	*read_s += lap(&t);
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+	return true;
+}
+
+/* SQL path: SELECT * through a cursor, for views, RLS and column grants. */
+static void
+read_sql(Reader *r, Oid relid, double *read_s, double *convert_s)
+{
+	char	   *query;
+	SPIPlanPtr	plan;
+	Portal		portal;
+	instr_time	t;
+	Datum	   *values = NULL;
+	bool	   *isnull = NULL;
+	bool		planned = false;
+
+	query = psprintf("SELECT * FROM %s",
+					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												get_rel_name(relid)));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", query,
+			 SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+
+	INSTR_TIME_SET_CURRENT(t);
+	for (;;)
+	{
+		SPITupleTable *tt;
+
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		*read_s += lap(&t);
+		tt = SPI_tuptable;
+		if (!planned)
+		{
+			reader_plan(r, tt->tupdesc);
+			values = palloc(sizeof(Datum) * Max(tt->tupdesc->natts, 1));
+			isnull = palloc(sizeof(bool) * Max(tt->tupdesc->natts, 1));
+			planned = true;
+		}
+		if (tt->numvals == 0)
+			break;
+		for (uint64 i = 0; i < tt->numvals; i++)
+		{
+			heap_deform_tuple(tt->vals[i], tt->tupdesc, values, isnull);
+			reader_row(r, values, isnull);
+		}
+		MemoryContextReset(r->tmp_ctx);
+		SPI_freetuptable(tt);
+		*convert_s += lap(&t);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+}
+
 /* Read a relation into a dense matrix, as the current user. */
 void
 pgml_data_read(const char *relation_name, const char *y_column,
 			   PgmlDataset *out)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext batch_ctx;
+	Reader		r;
 	RangeVar   *rv;
 	Oid			relid;
-	char	   *query;
-	Portal		portal;
-	SPIPlanPtr	plan;
-	ColumnPlan *cols = NULL;
-	int			ncols = 0;
-	int			y_attnum = 0;
-	Oid			y_type = InvalidOid;
-	int32		n_features = 0;
-	int64		n_rows = 0;
-	int64		cap = 0;
-	float	   *x = NULL;
-	double	   *y = NULL;
-	bool		first = true;
-	instr_time	t_start,
-				t_fetched,
-				t_done;
 	double		read_s = 0,
 				convert_s = 0;
 
@@ -192,212 +492,23 @@ pgml_data_read(const char *relation_name, const char *y_column,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s\" does not exist", relation_name)));
 
-	query = psprintf("SELECT * FROM %s",
-					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												get_rel_name(relid)));
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare \"%s\": %s", query,
-			 SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	batch_ctx = AllocSetContextCreate(CurrentMemoryContext, "pgml data batch",
+	memset(&r, 0, sizeof(r));
+	r.relation_name = relation_name;
+	r.y_column = y_column;
+	r.out_ctx = CurrentMemoryContext;
+	r.tmp_ctx = AllocSetContextCreate(CurrentMemoryContext, "pgml data batch",
 									  ALLOCSET_DEFAULT_SIZES);
 
-	for (;;)
-	{
-		SPITupleTable *tt;
-		TupleDesc	desc;
+	if (!read_direct(&r, relid, &read_s, &convert_s))
+		read_sql(&r, relid, &read_s, &convert_s);
+	reader_check_rows(&r);
+	MemoryContextDelete(r.tmp_ctx);
 
-		INSTR_TIME_SET_CURRENT(t_start);
-		SPI_cursor_fetch(portal, true, FETCH_BATCH);
-		INSTR_TIME_SET_CURRENT(t_fetched);
-		INSTR_TIME_SUBTRACT(t_fetched, t_start);
-		read_s += INSTR_TIME_GET_DOUBLE(t_fetched);
-		INSTR_TIME_SET_CURRENT(t_start);
-		tt = SPI_tuptable;
-		desc = tt->tupdesc;
-
-		if (first)
-		{
-			/* Plan the columns from the result's descriptor. */
-			MemoryContext old = MemoryContextSwitchTo(caller);
-
-			cols = palloc0(sizeof(ColumnPlan) * desc->natts);
-			for (int i = 0; i < desc->natts; i++)
-			{
-				Form_pg_attribute att = TupleDescAttr(desc, i);
-				Oid			t = att->atttypid;
-				Oid			et = get_element_type(t);
-
-				if (att->attisdropped)
-					continue;
-				if (strcmp(NameStr(att->attname), y_column) == 0)
-				{
-					y_attnum = i + 1;
-					y_type = t;
-					continue;
-				}
-				if (numeric_type(t))
-				{
-					cols[ncols].elemtype = t;
-					cols[ncols].is_array = false;
-				}
-				else if (OidIsValid(et) && numeric_type(et))
-				{
-					cols[ncols].elemtype = et;
-					cols[ncols].is_array = true;
-				}
-				else
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("column \"%s\" has type %s, which cannot be a feature",
-									NameStr(att->attname), format_type_be(t)),
-							 errdetail("Features must be numeric or boolean scalars or arrays."),
-							 errhint("Select the features you want through a view and train on the view.")));
-				cols[ncols].attnum = i + 1;
-				cols[ncols].name = pstrdup(NameStr(att->attname));
-				ncols++;
-			}
-			if (y_attnum == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("column \"%s\" does not exist in relation \"%s\"",
-								y_column, relation_name)));
-			if (!numeric_type(y_type))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("label column \"%s\" has type %s", y_column,
-								format_type_be(y_type)),
-						 errdetail("The label must be a numeric or boolean scalar.")));
-			if (ncols == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("relation \"%s\" has no feature columns", relation_name)));
-			out->y_is_bool = (y_type == BOOLOID);
-			MemoryContextSwitchTo(old);
-		}
-
-		if (tt->numvals == 0)
-		{
-			if (first)
-				ereport(ERROR,
-						(errcode(ERRCODE_NO_DATA_FOUND),
-						 errmsg("relation \"%s\" has no rows", relation_name)));
-			break;
-		}
-
-		for (uint64 r = 0; r < tt->numvals; r++)
-		{
-			HeapTuple	tup = tt->vals[r];
-			bool		isnull;
-			Datum		d;
-			float	   *row;
-
-			if (first)
-			{
-				/* widths come from the first row */
-				n_features = 0;
-				for (int c = 0; c < ncols; c++)
-				{
-					cols[c].offset = n_features;
-					if (cols[c].is_array)
-					{
-						ArrayType  *arr;
-
-						d = heap_getattr(tup, cols[c].attnum, desc, &isnull);
-						if (isnull)
-							ereport(ERROR,
-									(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-									 errmsg("array column \"%s\" is NULL in the first row", cols[c].name),
-									 errdetail("The first row fixes the number of features an array column contributes.")));
-						arr = DatumGetArrayTypeP(d);
-						cols[c].width = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-					}
-					else
-						cols[c].width = 1;
-					n_features += cols[c].width;
-				}
-				if (n_features == 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("relation \"%s\" has no features", relation_name)));
-				first = false;
-			}
-
-			if (n_rows == cap)
-			{
-				int64		newcap = Max(cap * 2, 1024);
-
-				if ((Size) newcap * n_features * sizeof(float) >= MaxAllocHugeSize)
-					ereport(ERROR,
-							(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-							 errmsg("relation \"%s\" is too large to train on", relation_name)));
-				if (x == NULL)
-				{
-					x = MemoryContextAllocHuge(caller, (Size) newcap * n_features * sizeof(float));
-					y = MemoryContextAllocHuge(caller, (Size) newcap * sizeof(double));
-				}
-				else
-				{
-					x = repalloc_huge(x, (Size) newcap * n_features * sizeof(float));
-					y = repalloc_huge(y, (Size) newcap * sizeof(double));
-				}
-				cap = newcap;
-			}
-
-			d = heap_getattr(tup, y_attnum, desc, &isnull);
-			if (isnull)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("label column \"%s\" contains NULL", y_column),
-						 errdetail("Row %lld has no label.", (long long) n_rows + 1),
-						 errhint("Train on a view that filters out rows without a label.")));
-			y[n_rows] = datum_to_double(d, y_type);
-			if (!isfinite(y[n_rows]))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_EXCEPTION),
-						 errmsg("label column \"%s\" contains a non-finite value", y_column),
-						 errdetail("Row %lld has label %g.", (long long) n_rows + 1, y[n_rows])));
-
-			row = x + n_rows * n_features;
-			for (int c = 0; c < ncols; c++)
-			{
-				d = heap_getattr(tup, cols[c].attnum, desc, &isnull);
-				if (isnull)
-				{
-					for (int k = 0; k < cols[c].width; k++)
-						row[cols[c].offset + k] = NAN;
-				}
-				else if (cols[c].is_array)
-				{
-					MemoryContext old = MemoryContextSwitchTo(batch_ctx);
-
-					put_array(row + cols[c].offset, d, &cols[c], n_rows);
-					MemoryContextSwitchTo(old);
-				}
-				else
-					put_feature(row + cols[c].offset,
-								datum_to_double(d, cols[c].elemtype), &cols[c], n_rows);
-			}
-			n_rows++;
-		}
-		MemoryContextReset(batch_ctx);
-		SPI_freetuptable(tt);
-		INSTR_TIME_SET_CURRENT(t_done);
-		INSTR_TIME_SUBTRACT(t_done, t_start);
-		convert_s += INSTR_TIME_GET_DOUBLE(t_done);
-	}
-
-	SPI_cursor_close(portal);
-	SPI_finish();
-
-	out->x = x;
-	out->y = y;
-	out->n_rows = n_rows;
-	out->n_features = n_features;
+	out->x = r.x;
+	out->y = r.y;
+	out->n_rows = r.n_rows;
+	out->n_features = r.n_features;
+	out->y_is_bool = (r.y_type == BOOLOID);
 	out->read_seconds = read_s;
 	out->convert_seconds = convert_s;
 }

@@ -266,7 +266,8 @@ static bool
 algorithm_implemented(const char *algorithm)
 {
 	return strcmp(algorithm, "xgboost") == 0 || strcmp(algorithm, "linear") == 0 ||
-		strcmp(algorithm, "logistic_regression") == 0;
+		strcmp(algorithm, "logistic_regression") == 0 ||
+		strcmp(algorithm, "xgboost_random_forest") == 0;
 }
 
 /* Parse the task name. */

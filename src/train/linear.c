@@ -1,16 +1,21 @@
 /*-------------------------------------------------------------------------
  *
  * linear.c
- *	  Linear models for pgml_train.so: ordinary least squares through
- *	  LAPACK's dgelsd, and L2-penalized logistic regression (binary with a
- *	  sigmoid, multiclass as a multinomial softmax) solved by a damped
- *	  Newton method, or by a preconditioned L-BFGS when the Hessian would be
- *	  too large.  All heavy arithmetic goes through OpenBLAS (cblas) and
- *	  LAPACKE on palloc'd buffers, so an error cannot leak library memory.
+ *	  Linear models for pgml_train.so:
+ *	  - ordinary least squares, minimum-norm, through LAPACK's dgelsd;
+ *	  - ridge regression by Cholesky (normal equations, or the kernel form
+ *		when there are more features than rows);
+ *	  - lasso and elastic net by cyclic coordinate descent with a
+ *		duality-gap stop and an exact active-set finish;
+ *	  - L2-penalized logistic regression (binary with a sigmoid, multiclass
+ *		as a multinomial softmax) by a damped Newton method, or by a
+ *		preconditioned L-BFGS when the Hessian would be too large.
+ *	  All heavy arithmetic goes through OpenBLAS (cblas) and LAPACKE on
+ *	  palloc'd buffers, so an error cannot leak library memory.
  *
- *	  The objectives match scikit-learn 1.2's LinearRegression() and
- *	  LogisticRegression() defaults; docs/linear.md states the math, the
- *	  convergence criteria and the measured parity.
+ *	  The objectives are those of scikit-learn 1.2's LinearRegression,
+ *	  Ridge, Lasso, ElasticNet and LogisticRegression; docs/linear.md states
+ *	  the math, the convergence criteria and the measured parity.
  *
  * src/train/linear.c
  *
@@ -22,6 +27,7 @@
 #include <limits.h>
 #include <math.h>
 
+#include "common/shortest_dec.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -50,6 +56,9 @@
 #define LINEAR_TOL_NEWTON		1e-10
 #define LINEAR_TOL_LBFGS		1e-8
 
+/* Default tolerance of coordinate descent (duality gap / ||y||^2). */
+#define LINEAR_TOL_CD			1e-8
+
 /* Armijo constant and the most halvings of a line search. */
 #define LINEAR_ARMIJO			1e-4
 #define LINEAR_MAX_HALVINGS		60
@@ -58,17 +67,52 @@
 #define LINEAR_WOLFE			0.9
 #define LINEAR_F_ROUNDOFF		1e-12
 
-/* Name used in hyperparameter errors (the algorithm the user chose). */
-#define LINEAR_ALGO_NAME		"linear"
+/* The model a job trains, from the algorithm name and the task. */
+typedef enum LinearKind
+{
+	LINEAR_OLS,					/* "linear", regression */
+	LINEAR_RIDGE,				/* "ridge" */
+	LINEAR_LASSO,				/* "lasso" */
+	LINEAR_ELASTIC_NET,			/* "elastic_net" */
+	LINEAR_LOGISTIC				/* "logistic_regression", or "linear" for
+								 * classification */
+} LinearKind;
+
+/* Hyperparameter keys, as bits of the set a model accepts. */
+#define LINEAR_KEY_FIT_INTERCEPT	0x01
+#define LINEAR_KEY_C				0x02
+#define LINEAR_KEY_ALPHA			0x04
+#define LINEAR_KEY_L1_RATIO			0x08
+#define LINEAR_KEY_MAX_ITER			0x10
+#define LINEAR_KEY_TOL				0x20
 
 /* Hyperparameters after validation. */
 typedef struct LinearOptions
 {
+	const char *algorithm;		/* the name the user chose, for messages */
+	LinearKind	kind;
 	bool		fit_intercept;
-	double		C;
+	double		C;				/* logistic: inverse penalty strength */
+	double		alpha;			/* ridge, lasso, elastic net: penalty */
+	double		l1_ratio;		/* elastic net: share of the L1 penalty */
 	int			max_iter;
-	double		tol;
+	double		tol;			/* 0 until resolved: the solver's default */
 } LinearOptions;
+
+/*
+ * A regression problem as the direct and coordinate-descent solvers see it:
+ * column-major n x p features and the target, both centered when there is
+ * an intercept.
+ */
+typedef struct LinearRegData
+{
+	int			n;
+	int			p;
+	double	   *a;				/* [n * p] column-major */
+	double	   *y;				/* [Max(n, ylen)] target, then workspace */
+	double	   *mean;			/* [p] column means, or NULL */
+	double		ymean;
+} LinearRegData;
 
 /*
  * A logistic regression problem as the solvers see it.  The design matrix
@@ -112,40 +156,148 @@ linear_alloc(Size count, Size elsize)
 
 /* Raise an error naming a hyperparameter and the value it expects. */
 static void
-linear_bad_value(const char *key, const char *expected)
+linear_bad_value(const LinearOptions *opt, const char *key,
+				 const char *expected)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid value for hyperparameter \"%s\" of algorithm \"%s\"",
-					key, LINEAR_ALGO_NAME),
+					key, opt->algorithm),
 			 errdetail("\"%s\" must be %s.", key, expected)));
 }
 
 /* Return a JSON number as a double, or raise an error naming the key. */
 static double
-linear_json_number(const JsonbValue *v, const char *key, const char *expected)
+linear_json_number(const LinearOptions *opt, const JsonbValue *v,
+				   const char *key, const char *expected)
 {
 	double		d;
 
 	if (v->type != jbvNumeric)
-		linear_bad_value(key, expected);
+		linear_bad_value(opt, key, expected);
 	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 										   NumericGetDatum(v->val.numeric)));
 	if (!isfinite(d))
-		linear_bad_value(key, expected);
+		linear_bad_value(opt, key, expected);
 	return d;
+}
+
+/* The hyperparameter keys a model accepts. */
+static int
+linear_kind_keys(LinearKind kind)
+{
+	switch (kind)
+	{
+		case LINEAR_OLS:
+			return LINEAR_KEY_FIT_INTERCEPT;
+		case LINEAR_RIDGE:
+			return LINEAR_KEY_FIT_INTERCEPT | LINEAR_KEY_ALPHA;
+		case LINEAR_LASSO:
+			return LINEAR_KEY_FIT_INTERCEPT | LINEAR_KEY_ALPHA |
+				LINEAR_KEY_MAX_ITER | LINEAR_KEY_TOL;
+		case LINEAR_ELASTIC_NET:
+			return LINEAR_KEY_FIT_INTERCEPT | LINEAR_KEY_ALPHA |
+				LINEAR_KEY_L1_RATIO | LINEAR_KEY_MAX_ITER | LINEAR_KEY_TOL;
+		case LINEAR_LOGISTIC:
+			return LINEAR_KEY_FIT_INTERCEPT | LINEAR_KEY_C |
+				LINEAR_KEY_MAX_ITER | LINEAR_KEY_TOL;
+	}
+	return 0;
+}
+
+/* The hint listing the keys a model accepts. */
+static const char *
+linear_kind_hint(LinearKind kind)
+{
+	switch (kind)
+	{
+		case LINEAR_OLS:
+			return "Linear regression (ordinary least squares) accepts only fit_intercept.";
+		case LINEAR_RIDGE:
+			return "Ridge regression accepts fit_intercept and alpha.";
+		case LINEAR_LASSO:
+			return "Lasso accepts fit_intercept, alpha, max_iter and tol.";
+		case LINEAR_ELASTIC_NET:
+			return "Elastic net accepts fit_intercept, alpha, l1_ratio, max_iter and tol.";
+		case LINEAR_LOGISTIC:
+			return "Logistic regression (classification) accepts fit_intercept, C, max_iter and tol.";
+	}
+	return NULL;
+}
+
+/* The bit of a hyperparameter key, or 0 if no linear model knows it. */
+static int
+linear_key_bit(const char *key)
+{
+	if (strcmp(key, "fit_intercept") == 0)
+		return LINEAR_KEY_FIT_INTERCEPT;
+	if (strcmp(key, "C") == 0)
+		return LINEAR_KEY_C;
+	if (strcmp(key, "alpha") == 0)
+		return LINEAR_KEY_ALPHA;
+	if (strcmp(key, "l1_ratio") == 0)
+		return LINEAR_KEY_L1_RATIO;
+	if (strcmp(key, "max_iter") == 0)
+		return LINEAR_KEY_MAX_ITER;
+	if (strcmp(key, "tol") == 0)
+		return LINEAR_KEY_TOL;
+	return 0;
+}
+
+/*
+ * Choose the model from the algorithm name and the task; an algorithm that
+ * does not fit the task is an error.
+ */
+static LinearKind
+linear_resolve_kind(const char *algorithm, PgmlTask task)
+{
+	bool		classification = (task == PGML_TASK_CLASSIFICATION);
+	LinearKind	kind;
+
+	if (strcmp(algorithm, "linear") == 0)
+		return classification ? LINEAR_LOGISTIC : LINEAR_OLS;
+	if (strcmp(algorithm, "logistic_regression") == 0)
+	{
+		if (!classification)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("algorithm \"%s\" needs a classification task",
+							algorithm),
+					 errhint("Use linear, ridge, lasso or elastic_net for regression.")));
+		return LINEAR_LOGISTIC;
+	}
+	if (strcmp(algorithm, "ridge") == 0)
+		kind = LINEAR_RIDGE;
+	else if (strcmp(algorithm, "lasso") == 0)
+		kind = LINEAR_LASSO;
+	else if (strcmp(algorithm, "elastic_net") == 0)
+		kind = LINEAR_ELASTIC_NET;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown linear algorithm \"%s\"", algorithm),
+				 errhint("Linear models are linear, logistic_regression, ridge, lasso and elastic_net.")));
+	if (classification)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("algorithm \"%s\" supports regression only", algorithm),
+				 errhint("Use logistic_regression (or linear) for classification.")));
+	return kind;
 }
 
 /* Validate in->hyperparams into opt; an unknown key or bad value is an error. */
 static void
-linear_parse_hyperparams(Jsonb *jb, bool logistic, LinearOptions *opt)
+linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 {
+	int			accepted = linear_kind_keys(opt->kind);
 	JsonbIterator *it;
 	JsonbIteratorToken tok;
 	JsonbValue	v;
 
 	opt->fit_intercept = true;
 	opt->C = 1.0;
+	opt->alpha = 1.0;
+	opt->l1_ratio = 0.5;
 	opt->max_iter = 1000;
 	opt->tol = 0.0;				/* the solver's default */
 
@@ -155,12 +307,14 @@ linear_parse_hyperparams(Jsonb *jb, bool logistic, LinearOptions *opt)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("hyperparameters of algorithm \"%s\" must be a JSON object",
-						LINEAR_ALGO_NAME)));
+						opt->algorithm)));
 
 	it = JsonbIteratorInit(&jb->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		char	   *key;
+		int			bit;
+		double		d;
 
 		if (tok != WJB_KEY)
 			continue;
@@ -169,45 +323,57 @@ linear_parse_hyperparams(Jsonb *jb, bool logistic, LinearOptions *opt)
 		if (tok != WJB_VALUE)
 			elog(ERROR, "unexpected jsonb token %d for key \"%s\"", (int) tok, key);
 
-		if (strcmp(key, "fit_intercept") == 0)
-		{
-			if (v.type != jbvBool)
-				linear_bad_value(key, "a boolean (true or false)");
-			opt->fit_intercept = v.val.boolean;
-		}
-		else if (logistic && strcmp(key, "C") == 0)
-		{
-			opt->C = linear_json_number(&v, key, "a positive number");
-			if (!(opt->C > 0.0))
-				linear_bad_value(key, "a positive number");
-		}
-		else if (logistic && strcmp(key, "max_iter") == 0)
-		{
-			double		d = linear_json_number(&v, key,
-											   "a positive integer");
+		bit = linear_key_bit(key);
+		if ((bit & accepted) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
+							key, opt->algorithm),
+					 errhint("%s", linear_kind_hint(opt->kind))));
 
-			if (d < 1.0 || d > (double) INT_MAX || d != floor(d))
-				linear_bad_value(key, "a positive integer");
-			opt->max_iter = (int) d;
-		}
-		else if (logistic && strcmp(key, "tol") == 0)
+		/* null means the default, as None does in scikit-learn */
+		if (v.type == jbvNull)
 		{
-			opt->tol = linear_json_number(&v, key, "a positive number");
-			if (!(opt->tol > 0.0))
-				linear_bad_value(key, "a positive number");
+			pfree(key);
+			continue;
 		}
-		else if (logistic)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
-							key, LINEAR_ALGO_NAME),
-					 errhint("Logistic regression (classification) accepts fit_intercept, C, max_iter and tol.")));
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
-							key, LINEAR_ALGO_NAME),
-					 errhint("Linear regression (ordinary least squares) accepts only fit_intercept.")));
+
+		switch (bit)
+		{
+			case LINEAR_KEY_FIT_INTERCEPT:
+				if (v.type != jbvBool)
+					linear_bad_value(opt, key, "a boolean (true or false)");
+				opt->fit_intercept = v.val.boolean;
+				break;
+			case LINEAR_KEY_C:
+				opt->C = linear_json_number(opt, &v, key, "a positive number");
+				if (!(opt->C > 0.0))
+					linear_bad_value(opt, key, "a positive number");
+				break;
+			case LINEAR_KEY_ALPHA:
+				opt->alpha = linear_json_number(opt, &v, key,
+												"a non-negative number");
+				if (!(opt->alpha >= 0.0))
+					linear_bad_value(opt, key, "a non-negative number");
+				break;
+			case LINEAR_KEY_L1_RATIO:
+				opt->l1_ratio = linear_json_number(opt, &v, key,
+												   "a number from 0 to 1");
+				if (!(opt->l1_ratio >= 0.0 && opt->l1_ratio <= 1.0))
+					linear_bad_value(opt, key, "a number from 0 to 1");
+				break;
+			case LINEAR_KEY_MAX_ITER:
+				d = linear_json_number(opt, &v, key, "a positive integer");
+				if (d < 1.0 || d > (double) INT_MAX || d != floor(d))
+					linear_bad_value(opt, key, "a positive integer");
+				opt->max_iter = (int) d;
+				break;
+			case LINEAR_KEY_TOL:
+				opt->tol = linear_json_number(opt, &v, key, "a positive number");
+				if (!(opt->tol > 0.0))
+					linear_bad_value(opt, key, "a positive number");
+				break;
+		}
 		pfree(key);
 	}
 }
@@ -253,6 +419,78 @@ linear_column_means(const PgmlTrainInput *in)
 }
 
 /*
+ * Copy the regression data into rd: features column-major, features and
+ * target centered if fit_intercept.  The target buffer has room for
+ * Max(n, ylen) values.
+ */
+static void
+linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
+				   LinearRegData *rd)
+{
+	int			n = (int) in->n_rows;
+	int			p = in->n_features;
+
+	for (int i = 0; i < n; i++)
+		if (!isfinite(in->y[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("linear regression target contains a non-finite value"),
+					 errdetail("Row %d has target %g.", i + 1, in->y[i])));
+
+	rd->n = n;
+	rd->p = p;
+	rd->mean = NULL;
+	rd->ymean = 0.0;
+	if (fit_intercept)
+	{
+		rd->mean = linear_column_means(in);
+		for (int i = 0; i < n; i++)
+			rd->ymean += in->y[i];
+		rd->ymean /= n;
+	}
+
+	rd->a = linear_alloc((Size) n * p, sizeof(double));
+	for (int i = 0; i < n; i++)
+	{
+		const float *row = in->x + (Size) i * p;
+
+		for (int j = 0; j < p; j++)
+			rd->a[(Size) j * n + i] = (double) row[j] -
+				(rd->mean ? rd->mean[j] : 0.0);
+	}
+	rd->y = linear_alloc(Max(n, ylen), sizeof(double));
+	for (int i = 0; i < n; i++)
+		rd->y[i] = in->y[i] - rd->ymean;
+}
+
+/*
+ * Store the coefficients w of the centered problem and the intercept that
+ * goes with them; a non-finite result is an error.
+ */
+static void
+linear_reg_finish(const LinearRegData *rd, const double *w,
+				  double *coef, double *intercept)
+{
+	*intercept = rd->ymean;
+	for (int j = 0; j < rd->p; j++)
+	{
+		coef[j] = w[j];
+		if (rd->mean)
+			*intercept -= rd->mean[j] * w[j];
+		if (!isfinite(coef[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("linear regression produced a non-finite coefficient"),
+					 errhint("Rescale the features or the target.")));
+	}
+	if (!isfinite(*intercept))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("linear regression produced a non-finite intercept"),
+				 errhint("Rescale the features or the target.")));
+}
+
+/*
  * Ordinary least squares: minimum-norm least-squares solution of the
  * (centered) system by dgelsd, as scipy.linalg.lstsq does for scikit-learn.
  */
@@ -260,13 +498,9 @@ static void
 linear_fit_ols(const PgmlTrainInput *in, const LinearOptions *opt,
 			   double *coef, double *intercept)
 {
-	int			n = (int) in->n_rows;
-	int			p = in->n_features;
-	int			ldb = Max(n, p);
-	double	   *mean = NULL;
-	double		ymean = 0.0;
-	double	   *a;
-	double	   *b;
+	LinearRegData rd;
+	int			n;
+	int			p;
 	double	   *s;
 	double		rcond;
 	double		wquery;
@@ -277,40 +511,17 @@ linear_fit_ols(const PgmlTrainInput *in, const LinearOptions *opt,
 	double	   *work;
 	lapack_int *iwork;
 
-	for (int i = 0; i < n; i++)
-		if (!isfinite(in->y[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("linear regression target contains a non-finite value"),
-					 errdetail("Row %d has target %g.", i + 1, in->y[i])));
-
-	if (opt->fit_intercept)
-	{
-		mean = linear_column_means(in);
-		for (int i = 0; i < n; i++)
-			ymean += in->y[i];
-		ymean /= n;
-	}
-
-	/* column-major copy, centered if there is an intercept */
-	a = linear_alloc((Size) n * p, sizeof(double));
-	for (int i = 0; i < n; i++)
-	{
-		const float *row = in->x + (Size) i * p;
-
-		for (int j = 0; j < p; j++)
-			a[(Size) j * n + i] = (double) row[j] - (mean ? mean[j] : 0.0);
-	}
-	b = linear_alloc(ldb, sizeof(double));
-	for (int i = 0; i < n; i++)
-		b[i] = in->y[i] - ymean;
+	linear_reg_prepare(in, opt->fit_intercept, in->n_features, &rd);
+	n = rd.n;
+	p = rd.p;
 	s = linear_alloc(Min(n, p), sizeof(double));
 
 	/* numpy.linalg.lstsq's default cutoff for small singular values */
 	rcond = DBL_EPSILON * Max(n, p);
 
-	info = LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, n, p, 1, a, n, b, ldb, s,
-							   rcond, &rank, &wquery, -1, &iwquery);
+	info = LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, n, p, 1, rd.a, n, rd.y,
+							   Max(n, p), s, rcond, &rank, &wquery, -1,
+							   &iwquery);
 	if (info != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
@@ -320,8 +531,8 @@ linear_fit_ols(const PgmlTrainInput *in, const LinearOptions *opt,
 	work = linear_alloc(Max(lwork, 1), sizeof(double));
 	iwork = linear_alloc(Max(iwquery, 1), sizeof(lapack_int));
 
-	info = LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, n, p, 1, a, n, b, ldb, s,
-							   rcond, &rank, work, lwork, iwork);
+	info = LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, n, p, 1, rd.a, n, rd.y,
+							   Max(n, p), s, rcond, &rank, work, lwork, iwork);
 	if (info > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -334,27 +545,332 @@ linear_fit_ols(const PgmlTrainInput *in, const LinearOptions *opt,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("LAPACK dgelsd rejected argument %d", (int) -info)));
 
-	*intercept = ymean;
-	for (int j = 0; j < p; j++)
-	{
-		coef[j] = b[j];
-		if (mean)
-			*intercept -= mean[j] * b[j];
-	}
-	for (int j = 0; j < p; j++)
-		if (!isfinite(coef[j]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("linear regression produced a non-finite coefficient"),
-					 errhint("Rescale the features or the target.")));
-	if (!isfinite(*intercept))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("linear regression produced a non-finite intercept"),
-				 errhint("Rescale the features or the target.")));
+	/* the solution is in the first p entries of the target buffer */
+	linear_reg_finish(&rd, rd.y, coef, intercept);
 
 	elog(DEBUG1, "linear regression: %d rows, %d features, rank %d, intercept %s",
 		 n, p, (int) rank, opt->fit_intercept ? "fitted" : "none");
+}
+
+/*
+ * Ridge regression: minimize ||y - Xw - b||^2 + alpha ||w||^2 by Cholesky
+ * on the normal equations (X^T X + alpha I) w = X^T y when p <= n, or on
+ * the kernel form w = X^T (X X^T + alpha I)^-1 y when p > n, as
+ * scikit-learn's Ridge(solver="cholesky") does.
+ */
+static void
+linear_fit_ridge(const PgmlTrainInput *in, const LinearOptions *opt,
+				 double *coef, double *intercept)
+{
+	LinearRegData rd;
+	int			n;
+	int			p;
+	int			m;
+	double	   *g;
+	double	   *w;
+	lapack_int	info;
+
+	if (opt->alpha == 0.0)
+	{
+		linear_fit_ols(in, opt, coef, intercept);
+		return;
+	}
+
+	linear_reg_prepare(in, opt->fit_intercept, 0, &rd);
+	n = rd.n;
+	p = rd.p;
+	w = linear_alloc(p, sizeof(double));
+	if (p <= n)
+	{
+		m = p;
+		g = linear_alloc((Size) p * p, sizeof(double));
+		cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, p, n, 1.0,
+					rd.a, n, 0.0, g, p);
+		cblas_dgemv(CblasColMajor, CblasTrans, n, p, 1.0, rd.a, n,
+					rd.y, 1, 0.0, w, 1);
+		for (int j = 0; j < p; j++)
+			g[(Size) j * p + j] += opt->alpha;
+		info = LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'U', p, 1, g, p, w, p);
+	}
+	else
+	{
+		m = n;
+		g = linear_alloc((Size) n * n, sizeof(double));
+		cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, n, p, 1.0,
+					rd.a, n, 0.0, g, n);
+		for (int i = 0; i < n; i++)
+			g[(Size) i * n + i] += opt->alpha;
+		info = LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'U', n, 1, g, n, rd.y, n);
+		if (info == 0)
+			cblas_dgemv(CblasColMajor, CblasTrans, n, p, 1.0, rd.a, n,
+						rd.y, 1, 0.0, w, 1);
+	}
+	if (info < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("LAPACK dposv rejected argument %d", (int) -info)));
+	if (info > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("ridge regression system is not positive definite"),
+				 errdetail("LAPACK dposv failed at leading minor %d of %d.",
+						   (int) info, m),
+				 errhint("Rescale the features or raise \"alpha\".")));
+
+	linear_reg_finish(&rd, w, coef, intercept);
+	elog(DEBUG1, "ridge regression: %d rows, %d features, alpha %g, %s form",
+		 n, p, opt->alpha, p <= n ? "primal" : "kernel");
+}
+
+/*
+ * Duality gap of the elastic-net problem (scaled by n as below) at w, with
+ * r = y - A w; the same certificate scikit-learn's coordinate descent uses.
+ */
+static double
+linear_enet_gap(const LinearRegData *rd, const double *w, const double *r,
+				double l1, double l2, double *xtr)
+{
+	int			n = rd->n;
+	int			p = rd->p;
+	double		dual_norm = 0.0;
+	double		r2 = cblas_ddot(n, r, 1, r, 1);
+	double		w2 = cblas_ddot(p, w, 1, w, 1);
+	double		ry = cblas_ddot(n, r, 1, rd->y, 1);
+	double		w1 = 0.0;
+	double		scale;
+	double		gap;
+
+	/* xtr = A^T r - l2 w */
+	cblas_dgemv(CblasColMajor, CblasTrans, n, p, 1.0, rd->a, n, r, 1, 0.0,
+				xtr, 1);
+	for (int j = 0; j < p; j++)
+	{
+		xtr[j] -= l2 * w[j];
+		dual_norm = Max(dual_norm, fabs(xtr[j]));
+		w1 += fabs(w[j]);
+	}
+	if (dual_norm > l1)
+	{
+		scale = l1 / dual_norm;
+		gap = 0.5 * (r2 + r2 * scale * scale);
+	}
+	else
+	{
+		scale = 1.0;
+		gap = r2;
+	}
+	gap += l1 * w1 - scale * ry + 0.5 * l2 * (1.0 + scale * scale) * w2;
+	return gap;
+}
+
+/*
+ * Try to finish coordinate descent exactly.  With the set S of nonzero
+ * coefficients and their signs fixed, the optimum solves
+ *	(A_S^T A_S + l2 I) w_S = A_S^T y - l1 sign(w_S);
+ * the solution is accepted (w and r = y - A w updated) only if it keeps
+ * every sign and every other column satisfies |a_j^T r| <= l1, i.e. it is
+ * the optimum.  Coordinate descent converges only linearly on correlated
+ * features; this step ends it once the support is found.
+ */
+static bool
+linear_enet_polish(const LinearRegData *rd, double *w, double *r,
+				   double l1, double l2, double *xtr)
+{
+	int			n = rd->n;
+	int			p = rd->p;
+	int			m = 0;
+	int		   *support = linear_alloc(p, sizeof(int));
+	double	   *b;
+	double	   *g;
+	double	   *z;
+	double	   *rnew;
+	lapack_int	info;
+	bool		ok = true;
+
+	for (int j = 0; j < p; j++)
+		if (w[j] != 0.0)
+			support[m++] = j;
+	if (m == 0 || (l2 == 0.0 && m > n))
+	{
+		pfree(support);
+		return false;
+	}
+
+	b = linear_alloc((Size) n * m, sizeof(double));
+	g = linear_alloc((Size) m * m, sizeof(double));
+	z = linear_alloc(m, sizeof(double));
+	rnew = linear_alloc(n, sizeof(double));
+	for (int k = 0; k < m; k++)
+		memcpy(b + (Size) k * n, rd->a + (Size) support[k] * n,
+			   sizeof(double) * n);
+	cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, m, n, 1.0, b, n,
+				0.0, g, m);
+	cblas_dgemv(CblasColMajor, CblasTrans, n, m, 1.0, b, n, rd->y, 1,
+				0.0, z, 1);
+	for (int k = 0; k < m; k++)
+	{
+		g[(Size) k * m + k] += l2;
+		z[k] -= (w[support[k]] > 0.0 ? l1 : -l1);
+	}
+	info = LAPACKE_dposv_work(LAPACK_COL_MAJOR, 'U', m, 1, g, m, z, m);
+	if (info != 0)
+		ok = false;
+	for (int k = 0; ok && k < m; k++)
+		if (!(z[k] * w[support[k]] > 0.0))
+			ok = false;
+	if (ok)
+	{
+		memcpy(rnew, rd->y, sizeof(double) * n);
+		cblas_dgemv(CblasColMajor, CblasNoTrans, n, m, -1.0, b, n, z, 1,
+					1.0, rnew, 1);
+		cblas_dgemv(CblasColMajor, CblasTrans, n, p, 1.0, rd->a, n, rnew, 1,
+					0.0, xtr, 1);
+		for (int j = 0, k = 0; ok && j < p; j++)
+		{
+			if (k < m && support[k] == j)
+				k++;
+			else if (fabs(xtr[j]) > l1 * (1.0 + 1e-9))
+				ok = false;
+		}
+	}
+	if (ok)
+	{
+		for (int k = 0; k < m; k++)
+			w[support[k]] = z[k];
+		memcpy(r, rnew, sizeof(double) * n);
+	}
+	pfree(support);
+	pfree(b);
+	pfree(g);
+	pfree(z);
+	pfree(rnew);
+	return ok;
+}
+
+/*
+ * Lasso and elastic net by cyclic coordinate descent, as scikit-learn's
+ * Lasso and ElasticNet:
+ *	minimize 1/(2n) ||y - Xw - b||^2 + alpha l1_ratio ||w||_1
+ *			 + alpha (1 - l1_ratio) / 2 ||w||^2
+ * (lasso: l1_ratio = 1).  Stops when the largest coefficient change of a
+ * sweep is below tol times the largest coefficient and the duality gap is
+ * below tol * ||y||^2 (y centered).
+ */
+static void
+linear_fit_enet(const PgmlTrainInput *in, LinearOptions *opt,
+				double *coef, double *intercept)
+{
+	LinearRegData rd;
+	int			n;
+	int			p;
+	double		l1_ratio = (opt->kind == LINEAR_LASSO) ? 1.0 : opt->l1_ratio;
+	double		l1;
+	double		l2;
+	double	   *w;
+	double	   *r;
+	double	   *norm2;
+	double	   *xtr;
+	double		yy;
+	double		gap = 0.0;
+	bool		converged = false;
+	int			polish_every = 8;
+	int			next_polish = 8;
+	int			n_polished = 0;
+	int			iter;
+
+	if (opt->tol <= 0.0)
+		opt->tol = LINEAR_TOL_CD;
+	if (opt->alpha == 0.0)
+	{
+		linear_fit_ols(in, opt, coef, intercept);
+		return;
+	}
+
+	linear_reg_prepare(in, opt->fit_intercept, 0, &rd);
+	n = rd.n;
+	p = rd.p;
+	l1 = opt->alpha * l1_ratio * n;
+	l2 = opt->alpha * (1.0 - l1_ratio) * n;
+	w = linear_alloc(p, sizeof(double));
+	xtr = linear_alloc(p, sizeof(double));
+	norm2 = linear_alloc(p, sizeof(double));
+	r = linear_alloc(n, sizeof(double));
+	memcpy(r, rd.y, sizeof(double) * n);
+	yy = cblas_ddot(n, rd.y, 1, rd.y, 1);
+	for (int j = 0; j < p; j++)
+		norm2[j] = cblas_ddot(n, rd.a + (Size) j * n, 1, rd.a + (Size) j * n, 1);
+
+	for (iter = 0; iter < opt->max_iter; iter++)
+	{
+		double		wmax = 0.0;
+		double		dmax = 0.0;
+
+		pgml_train_check_cancel();
+		pgml_train_report_progress(iter, opt->max_iter);
+		for (int j = 0; j < p; j++)
+		{
+			const double *aj = rd.a + (Size) j * n;
+			double		wold = w[j];
+			double		rho;
+			double		wnew;
+
+			if (norm2[j] == 0.0)
+				continue;
+			rho = cblas_ddot(n, aj, 1, r, 1) + norm2[j] * wold;
+			if (rho > l1)
+				wnew = (rho - l1) / (norm2[j] + l2);
+			else if (rho < -l1)
+				wnew = (rho + l1) / (norm2[j] + l2);
+			else
+				wnew = 0.0;
+			if (wnew != wold)
+				cblas_daxpy(n, wold - wnew, aj, 1, r, 1);
+			w[j] = wnew;
+			dmax = Max(dmax, fabs(wnew - wold));
+			wmax = Max(wmax, fabs(wnew));
+		}
+		if (wmax == 0.0 || dmax <= opt->tol * wmax || iter == opt->max_iter - 1)
+		{
+			gap = linear_enet_gap(&rd, w, r, l1, l2, xtr);
+			if (gap <= opt->tol * yy)
+			{
+				converged = true;
+				iter++;
+				break;
+			}
+		}
+		/* try the exact finish, backing off after each failure */
+		if (iter + 1 >= next_polish && wmax > 0.0)
+		{
+			if (linear_enet_polish(&rd, w, r, l1, l2, xtr))
+			{
+				n_polished++;
+				gap = linear_enet_gap(&rd, w, r, l1, l2, xtr);
+				if (gap <= opt->tol * yy)
+				{
+					converged = true;
+					iter++;
+					break;
+				}
+			}
+			polish_every *= 2;
+			next_polish = iter + 1 + polish_every;
+		}
+	}
+
+	if (!converged)
+		ereport(WARNING,
+				(errmsg_plural("%s did not converge in %d iteration",
+							   "%s did not converge in %d iterations",
+							   iter, opt->algorithm, iter),
+				 errdetail("The duality gap reached %g; the target is %g.",
+						   gap, opt->tol * yy),
+				 errhint("Raise \"max_iter\", loosen \"tol\", or rescale the features.")));
+	elog(DEBUG1, "%s: %d rows, %d features, alpha %g, l1_ratio %g, %d sweeps, %d exact finishes, converged %s, duality gap %.3g (target %.3g)",
+		 opt->algorithm, n, p, opt->alpha, l1_ratio, iter, n_polished,
+		 converged ? "yes" : "no", gap, opt->tol * yy);
+
+	linear_reg_finish(&rd, w, coef, intercept);
 }
 
 /* log(1 + exp(z)) without overflow or loss of precision. */
@@ -831,7 +1347,7 @@ logistic_lbfgs(LogisticProblem *pb, double *theta, double *fval, int *iters)
  * multinomial (one margin per class), L2 penalty 0.5 / C * ||W||^2.
  */
 static void
-linear_fit_logistic(const PgmlTrainInput *in, const LinearOptions *opt,
+linear_fit_logistic(const PgmlTrainInput *in, LinearOptions *opt,
 					double *coef, double *intercept)
 {
 	LogisticProblem pb;
@@ -924,6 +1440,7 @@ linear_fit_logistic(const PgmlTrainInput *in, const LinearOptions *opt,
 		pb.tol = opt->tol;
 	else
 		pb.tol = newton ? LINEAR_TOL_NEWTON : LINEAR_TOL_LBFGS;
+	opt->tol = pb.tol;
 	if (newton)
 		converged = logistic_newton(&pb, theta, &f, &iters);
 	else
@@ -974,9 +1491,45 @@ linear_fit_logistic(const PgmlTrainInput *in, const LinearOptions *opt,
 	}
 }
 
+/* Append a double to buf in the shortest form that reads back exactly. */
+static void
+linear_append_double(StringInfo buf, const char *key, double value)
+{
+	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	double_to_shortest_decimal_buf(value, num);
+	appendStringInfo(buf, ", \"%s\": %s", key, num);
+}
+
+/* The effective hyperparameters, defaults included, as a JSON object text. */
+static char *
+linear_hyperparams_json(const LinearOptions *opt)
+{
+	int			keys = linear_kind_keys(opt->kind);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"fit_intercept\": %s",
+					 opt->fit_intercept ? "true" : "false");
+	if (keys & LINEAR_KEY_C)
+		linear_append_double(&buf, "C", opt->C);
+	if (keys & LINEAR_KEY_ALPHA)
+		linear_append_double(&buf, "alpha", opt->alpha);
+	if (keys & LINEAR_KEY_L1_RATIO)
+		linear_append_double(&buf, "l1_ratio", opt->l1_ratio);
+	if (keys & LINEAR_KEY_MAX_ITER)
+		appendStringInfo(&buf, ", \"max_iter\": %d", opt->max_iter);
+	if (keys & LINEAR_KEY_TOL)
+		linear_append_double(&buf, "tol", opt->tol);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
 /*
- * Train a linear model: OLS for regression, logistic regression for
- * classification.  Fills m->algorithm, output, n_outputs, coef, intercept.
+ * Train a linear model: OLS, ridge, lasso or elastic net for regression,
+ * logistic regression for classification, as in->algorithm and in->task
+ * say.  Fills m->algorithm, output, n_outputs, coef, intercept and
+ * hyperparams_json.
  */
 void
 pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
@@ -985,7 +1538,7 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 	MemoryContext workctx;
 	MemoryContext oldctx;
 	LinearOptions opt;
-	bool		logistic = (in->task == PGML_TASK_CLASSIFICATION);
+	bool		logistic;
 	int			n_outputs;
 	double	   *coef;
 	double	   *intercept;
@@ -993,7 +1546,11 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 	if (in->task != PGML_TASK_REGRESSION && in->task != PGML_TASK_CLASSIFICATION)
 		elog(ERROR, "unexpected task %d for a linear model", (int) in->task);
 
-	linear_parse_hyperparams(in->hyperparams, logistic, &opt);
+	memset(&opt, 0, sizeof(opt));
+	opt.algorithm = in->algorithm ? in->algorithm : "linear";
+	opt.kind = linear_resolve_kind(opt.algorithm, in->task);
+	logistic = (opt.kind == LINEAR_LOGISTIC);
+	linear_parse_hyperparams(in->hyperparams, &opt);
 
 	if (in->n_rows <= 0)
 		ereport(ERROR,
@@ -1022,10 +1579,22 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 	workctx = AllocSetContextCreate(callerctx, "pgml linear training",
 									ALLOCSET_DEFAULT_SIZES);
 	oldctx = MemoryContextSwitchTo(workctx);
-	if (logistic)
-		linear_fit_logistic(in, &opt, coef, intercept);
-	else
-		linear_fit_ols(in, &opt, coef, intercept);
+	switch (opt.kind)
+	{
+		case LINEAR_OLS:
+			linear_fit_ols(in, &opt, coef, intercept);
+			break;
+		case LINEAR_RIDGE:
+			linear_fit_ridge(in, &opt, coef, intercept);
+			break;
+		case LINEAR_LASSO:
+		case LINEAR_ELASTIC_NET:
+			linear_fit_enet(in, &opt, coef, intercept);
+			break;
+		case LINEAR_LOGISTIC:
+			linear_fit_logistic(in, &opt, coef, intercept);
+			break;
+	}
 	MemoryContextSwitchTo(oldctx);
 	MemoryContextDelete(workctx);
 
@@ -1035,4 +1604,5 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 	m->n_outputs = n_outputs;
 	m->coef = coef;
 	m->intercept = intercept;
+	m->hyperparams_json = linear_hyperparams_json(&opt);
 }

@@ -10,6 +10,9 @@
  *	  baselines of the benchmarks: each backend loads the booster once and
  *	  keeps it, keyed by model id, until it is asked for another model.
  *
+ *	  pgml.export_model(project or model id, format): the same booster
+ *	  bytes, for stock XGBoost to load (UBJSON as stored, or JSON).
+ *
  *	  It lives in pgml_train.so because it calls XGBoost; pgml_worker.so
  *	  (loaded into the postmaster) must not.
  */
@@ -33,6 +36,8 @@
 #include "pgml_model.h"
 
 PG_FUNCTION_INFO_V1(pgml_predict_native);
+PG_FUNCTION_INFO_V1(pgml_export_model);
+PG_FUNCTION_INFO_V1(pgml_export_model_by_id);
 
 /* The booster this backend has loaded, if any. */
 static BoosterHandle native_booster = NULL;
@@ -120,11 +125,12 @@ native_models_oid(void)
 }
 
 /*
- * Load the booster of model_id from pgml.models into the cache.  Every
- * error leaves the cache empty, never half loaded.
+ * The booster bytes of model_id's artifact, copied into the caller's memory
+ * context (*len bytes).  Errors: unknown model, not an artifact, a model
+ * without booster (linear models).
  */
-static void
-native_load(int64 model_id, Oid models_relid)
+static char *
+native_read_booster(int64 model_id, Size *len)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1];
@@ -138,10 +144,7 @@ native_load(int64 model_id, Oid models_relid)
 	const char *booster_ptr = NULL;
 	size_t		booster_len = 0;
 	bool		magic_ok = false;
-	BoosterHandle h = NULL;
-	bst_ulong	n_features;
-
-	native_forget();
+	char	   *copy;
 
 	args[0] = Int64GetDatum(model_id);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -189,15 +192,39 @@ native_load(int64 model_id, Oid models_relid)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("artifact of model %lld is not a pgml_worker artifact",
 						(long long) model_id)));
-	if (booster_ptr == NULL)
+	if (booster_ptr == NULL || booster_len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("model %lld has no xgboost booster", (long long) model_id),
 				 errdetail("Only XGBoost models carry the native booster; this model's algorithm is %s.",
 						   algorithm ? algorithm : "unknown")));
 
+	/* Copy out of SPI's memory before SPI_finish releases it. */
+	copy = SPI_palloc(booster_len);
+	memcpy(copy, booster_ptr, booster_len);
+	*len = (Size) booster_len;
+	SPI_finish();
+	return copy;
+}
+
+/*
+ * Load the booster of model_id from pgml.models into the cache.  Every
+ * error leaves the cache empty, never half loaded.
+ */
+static void
+native_load(int64 model_id, Oid models_relid)
+{
+	char	   *bytes;
+	Size		len;
+	BoosterHandle h = NULL;
+	bst_ulong	n_features;
+
+	native_forget();
+
+	bytes = native_read_booster(model_id, &len);
+
 	if (XGBoosterCreate(NULL, 0, &h) != 0 ||
-		XGBoosterLoadModelFromBuffer(h, booster_ptr, (bst_ulong) booster_len) != 0 ||
+		XGBoosterLoadModelFromBuffer(h, bytes, (bst_ulong) len) != 0 ||
 		XGBoosterSetParam(h, "nthread", "1") != 0 ||
 		XGBoosterGetNumFeature(h, &n_features) != 0)
 	{
@@ -210,6 +237,7 @@ native_load(int64 model_id, Oid models_relid)
 				 errmsg("cannot load the xgboost booster of model %lld", (long long) model_id),
 				 errdetail("XGBoost said: %s", detail)));
 	}
+	pfree(bytes);
 	if (n_features < 1 || n_features > MaxAllocSize / sizeof(float))
 	{
 		(void) XGBoosterFree(h);
@@ -218,8 +246,6 @@ native_load(int64 model_id, Oid models_relid)
 				 errmsg("xgboost booster of model %lld has %llu features",
 						(long long) model_id, (unsigned long long) n_features)));
 	}
-
-	SPI_finish();
 
 	native_row = MemoryContextAlloc(TopMemoryContext, sizeof(float) * n_features);
 	native_booster = h;
@@ -309,4 +335,152 @@ pgml_predict_native(PG_FUNCTION_ARGS)
 	out = construct_array(elems, (int) n_out, FLOAT4OID, sizeof(float4),
 						  true, TYPALIGN_INT);
 	PG_RETURN_ARRAYTYPE_P(out);
+}
+
+/* The id of the model project deploys now (its newest deployment). */
+static int64
+native_deployed_model(const char *project)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	Datum		datum;
+	bool		isnull;
+	int64		model_id;
+
+	args[0] = CStringGetTextDatum(project);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT (SELECT d.model_id FROM pgml.deployments d"
+							  " WHERE d.project_id = p.id ORDER BY d.id DESC LIMIT 1)"
+							  " FROM pgml.projects p WHERE p.name = $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cannot read pgml.projects");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("project \"%s\" does not exist", project)));
+	datum = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("project \"%s\" has no deployed model", project),
+				 errhint("Train a model with pgml.train() or deploy one with pgml.deploy(), or export a model by id.")));
+	model_id = DatumGetInt64(datum);
+	SPI_finish();
+	return model_id;
+}
+
+/* Convert with the booster *h (freed by the caller); see native_booster_json. */
+static bytea *
+native_booster_json_body(int64 model_id, const char *ubj, Size ubj_len,
+						 BoosterHandle *h)
+{
+	bst_ulong	len;
+	const char *buf;
+	bytea	   *result;
+
+	if (XGBoosterCreate(NULL, 0, h) != 0 ||
+		XGBoosterLoadModelFromBuffer(*h, ubj, (bst_ulong) ubj_len) != 0 ||
+		XGBoosterSaveModelToBuffer(*h, "{\"format\": \"json\"}", &len, &buf) != 0)
+	{
+		char	   *detail = native_xgb_error();
+
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("cannot convert the xgboost booster of model %lld to json",
+						(long long) model_id),
+				 errdetail("XGBoost said: %s", detail)));
+	}
+	if (len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("json form of model %lld is too large (%llu bytes)",
+						(long long) model_id, (unsigned long long) len),
+				 errhint("Export it with format 'ubj'.")));
+	/* copy at once: buf belongs to the booster */
+	result = palloc(VARHDRSZ + len);
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), buf, len);
+	return result;
+}
+
+/*
+ * Booster bytes in XGBoost's JSON form, as a palloc'd bytea; the temporary
+ * booster is freed on every path.
+ */
+static bytea *
+native_booster_json(int64 model_id, const char *ubj, Size ubj_len)
+{
+	BoosterHandle *h = palloc0(sizeof(BoosterHandle));
+	bytea	   *volatile result = NULL;
+
+	PG_TRY();
+	{
+		result = native_booster_json_body(model_id, ubj, ubj_len, h);
+	}
+	PG_FINALLY();
+	{
+		if (*h != NULL)
+			(void) XGBoosterFree(*h);
+		*h = NULL;
+	}
+	PG_END_TRY();
+	pfree(h);
+	return result;
+}
+
+/* Export model_id's booster in format ("ubj" or "json") as a bytea. */
+static bytea *
+native_export(int64 model_id, const char *format)
+{
+	char	   *bytes;
+	Size		len;
+	bytea	   *result;
+
+	if (strcmp(format, "ubj") != 0 && strcmp(format, "json") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown export format \"%s\"", format),
+				 errhint("Supported formats are ubj (XGBoost's binary JSON) and json.")));
+
+	bytes = native_read_booster(model_id, &len);
+	if (strcmp(format, "json") == 0)
+		return native_booster_json(model_id, bytes, len);
+
+	if (len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("booster of model %lld is too large (%zu bytes)",
+						(long long) model_id, (size_t) len)));
+	result = palloc(VARHDRSZ + len);
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), bytes, len);
+	pfree(bytes);
+	return result;
+}
+
+/*
+ * pgml.export_model(project_name text, format text) RETURNS bytea: the
+ * XGBoost booster of the project's deployed model.
+ */
+Datum
+pgml_export_model(PG_FUNCTION_ARGS)
+{
+	char	   *project = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *format = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	PG_RETURN_BYTEA_P(native_export(native_deployed_model(project), format));
+}
+
+/*
+ * pgml.export_model(model_id bigint, format text) RETURNS bytea: the
+ * XGBoost booster of one model.
+ */
+Datum
+pgml_export_model_by_id(PG_FUNCTION_ARGS)
+{
+	int64		model_id = PG_GETARG_INT64(0);
+	char	   *format = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	PG_RETURN_BYTEA_P(native_export(model_id, format));
 }

@@ -3,6 +3,9 @@
  *	  XGBoost training: hyperparameters from Jsonb, a boosting loop that can be
  *	  cancelled between rounds, and the trained ensemble turned into the tree
  *	  arrays of a PgmlModel (plus XGBoost's own UBJSON bytes for export).
+ *	  Algorithm xgboost_random_forest is the same loop run for one round of
+ *	  n_estimators parallel trees, with the defaults of XGBoost's Python
+ *	  XGBRFRegressor / XGBRFClassifier.
  *
  *	  Every XGBoost handle is freed on every path, errors included: the
  *	  handles live in a small struct released in PG_FINALLY.  XGBoost reports
@@ -65,6 +68,11 @@ typedef struct XgbParamSpec
 #define XGB_P_TREE_METHOD	2
 #define XGB_P_BASE_SCORE	3
 #define XGB_P_SEED			4
+#define XGB_P_LEARNING_RATE	7
+#define XGB_P_SUBSAMPLE		10
+#define XGB_P_COLSAMPLE_BYNODE	13
+#define XGB_P_REG_LAMBDA	16
+#define XGB_P_NUM_PARALLEL_TREE	18
 
 #define INF		INFINITY
 
@@ -109,6 +117,8 @@ typedef struct XgbConfig
 	char	   *value[XGB_N_PARAMS];	/* text for XGBoost / the JSON, or NULL */
 	bool		is_string[XGB_N_PARAMS];	/* quote it in the JSON */
 	int			rounds;
+	int			parallel_trees; /* num_parallel_tree, 0: leave it to the user */
+	bool		random_forest;	/* algorithm xgboost_random_forest */
 	const char *objective;
 	PgmlOutput	output;
 	int32		n_outputs;
@@ -250,6 +260,22 @@ xgb_task_objectives(const PgmlTrainInput *in)
 	return in->n_classes == 2 ? XGB_OBJECTIVES_BINARY : XGB_OBJECTIVES_MULTICLASS;
 }
 
+/* Is in->algorithm the random forest variant?  Refuse names we don't know. */
+static bool
+xgb_is_random_forest(const PgmlTrainInput *in)
+{
+	if (in->algorithm == NULL || strcmp(in->algorithm, "xgboost") == 0)
+		return false;
+	if (strcmp(in->algorithm, "xgboost_random_forest") == 0)
+		return true;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("the xgboost trainer does not implement algorithm \"%s\"",
+					in->algorithm),
+			 errhint("It trains xgboost and xgboost_random_forest.")));
+	return false;
+}
+
 /* Validate one key/value pair of the hyperparameters into cfg. */
 static void
 xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
@@ -279,6 +305,14 @@ xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
 				 errmsg("xgboost hyperparameter \"%s\" is given more than once", spec->name),
 				 errdetail("\"%s\" and \"%s\" name the same hyperparameter.",
 						   spec->name, spec->alias ? spec->alias : spec->name)));
+
+	/* A random forest's trees per round are n_estimators, as in XGBRF*. */
+	if (cfg->random_forest && idx == XGB_P_NUM_PARALLEL_TREE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("xgboost_random_forest does not take hyperparameter \"%s\"", key),
+				 errdetail("A random forest grows n_estimators parallel trees in one boosting round."),
+				 errhint("Give the number of trees as n_estimators.")));
 
 	/* JSON null means "the default", as None does for the Python API. */
 	if (v->type == jbvNull || spec->kind == XGB_PARAM_IGNORED)
@@ -360,7 +394,14 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 {
 	const char *obj;
 
+	Assert(strcmp(XgbParams[XGB_P_LEARNING_RATE].name, "learning_rate") == 0 &&
+		   strcmp(XgbParams[XGB_P_SUBSAMPLE].name, "subsample") == 0 &&
+		   strcmp(XgbParams[XGB_P_COLSAMPLE_BYNODE].name, "colsample_bynode") == 0 &&
+		   strcmp(XgbParams[XGB_P_REG_LAMBDA].name, "reg_lambda") == 0 &&
+		   strcmp(XgbParams[XGB_P_NUM_PARALLEL_TREE].name, "num_parallel_tree") == 0);
+
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->random_forest = xgb_is_random_forest(in);
 
 	if (in->hyperparams != NULL)
 	{
@@ -393,6 +434,33 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 	if (cfg->value[XGB_P_N_ESTIMATORS] == NULL)
 		cfg->value[XGB_P_N_ESTIMATORS] = pstrdup("100");
 	cfg->rounds = atoi(cfg->value[XGB_P_N_ESTIMATORS]);
+
+	/*
+	 * A random forest is XGBRFRegressor / XGBRFClassifier of xgboost 1.7: one
+	 * round of n_estimators parallel trees, with their defaults for the
+	 * learning rate, row and column subsampling and L2 penalty.
+	 */
+	if (cfg->random_forest)
+	{
+		static const struct
+		{
+			int			idx;
+			const char *value;
+		}			rf_defaults[] = {
+			{XGB_P_LEARNING_RATE, "1"},
+			{XGB_P_SUBSAMPLE, "0.8"},
+			{XGB_P_COLSAMPLE_BYNODE, "0.8"},
+			{XGB_P_REG_LAMBDA, "0.00001"},
+		};
+
+		for (int i = 0; i < lengthof(rf_defaults); i++)
+		{
+			if (cfg->value[rf_defaults[i].idx] == NULL)
+				cfg->value[rf_defaults[i].idx] = pstrdup(rf_defaults[i].value);
+		}
+		cfg->parallel_trees = cfg->rounds;
+		cfg->rounds = 1;
+	}
 
 	if (cfg->value[XGB_P_TREE_METHOD] == NULL)
 	{
@@ -1079,6 +1147,8 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 	}
 	if (cfg->output == PGML_OUTPUT_SOFTMAX)
 		xgb_set(h->booster, "num_class", psprintf("%d", cfg->n_outputs));
+	if (cfg->parallel_trees > 0)
+		xgb_set(h->booster, "num_parallel_tree", psprintf("%d", cfg->parallel_trees));
 
 	for (int iter = 0; iter < cfg->rounds; iter++)
 	{

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark: cold connection.  The time from opening a new connection to the
+# result of its first query, for:
+#   SELECT 1                    the cost of a connection alone
+#   pgml.predict                first prediction: maps the model's DSM segment
+#   pgml.predict_native         first call loads pgml_train.so (XGBoost) and
+#                               deserializes the booster from pgml.models: the
+#                               "per-connection deserialize" baseline
+#   PL/Python                   first call starts Python, imports numpy and
+#                               xgboost and loads the booster (plpython.sql)
+# The digits model of bench/20_predict.sh (trained here if it is missing), one
+# row given as a literal.  bench/predict/pgconn.c (libpq) opens the
+# connections, the cases interleaved, BENCH_COLD_CONNECTIONS of each
+# (default 50); it also reads each backend's CPU time from
+# /proc/PID/schedstat before closing (fork to first result).
+# Target: pgml.predict's first prediction under 1 ms above SELECT 1.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+N=${BENCH_COLD_CONNECTIONS:-50}
+bin=$(mktemp)
+trap 'rm -f "$bin"' EXIT
+gcc -std=gnu11 -O2 -Wall -Wextra -I"$(pg_config --includedir)" \
+	-o "$bin" "$BENCH_DIR/predict/pgconn.c" -L"$(pg_config --libdir)" -lpq
+
+if [ -z "$(bench_sql -c "SELECT 1 FROM pgml.projects WHERE name = 'bench_digits'")" ]; then
+	bench_log "   training the digits model (bench/20_predict.sh does it too)"
+	bash "$BENCH_DIR/20_predict.sh" >/dev/null
+fi
+bench_sql -f "$BENCH_DIR/predict/plpython.sql" >/dev/null
+model=$(bench_sql -c "SELECT m.id FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+                       WHERE p.name = 'bench_digits' ORDER BY m.id DESC LIMIT 1")
+bench_sql -c "SELECT bench_export_booster($model)" >/dev/null
+row=$(bench_sql -c "SELECT image FROM bench_digits LIMIT 1")
+
+bench_begin cold "new connection to first result, ms ($N connections each, interleaved)"
+"$bin" cold "$N" \
+	"SELECT 1" "SELECT 1" \
+	"pgml.predict (maps the shared image)" "SELECT pgml.predict('bench_digits', '$row'::real[])" \
+	"pgml.predict_native (loads XGBoost and the booster)" "SELECT pgml.predict_native($model, '$row'::real[])" \
+	"PL/Python (imports xgboost and loads)" "SELECT bench_py_predict($model, '$row'::real[])" \
+	>"$BENCH_RESULTS/cold.raw.csv"
+
+one=$(bench_case_median cold "SELECT 1")
+pgml=$(bench_case_median cold "pgml.predict (maps the shared image)")
+one_cpu=$(bench_case_cpu cold "SELECT 1")
+pgml_cpu=$(bench_case_cpu cold "pgml.predict (maps the shared image)")
+native=$(bench_case_median cold "pgml.predict_native (loads XGBoost and the booster)")
+py=$(bench_case_median cold "PL/Python (imports xgboost and loads)")
+bench_report cold "SELECT 1"
+printf '\n(CPU ms: median CPU time of the backend from fork to the first result, /proc/PID/schedstat.)\n\n'
+bench_target "pgml.predict - SELECT 1, median wall time (ms)" \
+	"$(awk -v a="$pgml" -v b="$one" 'BEGIN { printf "%.3f", a - b }')" "<=" 1
+bench_target "pgml.predict - SELECT 1, median backend CPU time (ms)" \
+	"$(awk -v a="$pgml_cpu" -v b="$one_cpu" 'BEGIN { printf "%.3f", a - b }')" "<=" 1
+printf -- '- above SELECT 1 (median wall): predict_native %s ms, PL/Python %s ms\n' \
+	"$(awk -v a="$native" -v b="$one" 'BEGIN { printf "%.1f", a - b }')" \
+	"$(awk -v a="$py" -v b="$one" 'BEGIN { printf "%.1f", a - b }')"
+printf -- '- load average during the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Benchmark: training.  A synthetic table of 1,000,000 rows x 20 real
+# features and a real label (fixed seed; CREATE TABLE AS with random()),
+# XGBoost regression, 100 rounds, max_depth 6, tree_method hist, trained:
+#   queue        INSERT INTO pgml.train_queue, committed; the background
+#                worker reads, converts, splits (test_size 0.25: 750,000
+#                training rows), trains, evaluates, stores and publishes.
+#                End to end = finished_at - queued_at of the job; the phases
+#                come from pgml.models.timings.
+#   bare         bench/train/xgb_train.c: XGBoost's C API on the same
+#                750,000 x 20 float matrix already in memory (fetched over
+#                COPY binary beforehand, untimed): DMatrix + 100 rounds.
+#   PL/Python    plpy cursor reads the same 750,000 rows, NumPy converts
+#                them to a float32 matrix, xgboost.train trains; each timed.
+# nthread = the machine's CPUs everywhere (the worker's default).  One run of
+# each: every run takes most of a minute on the 2-CPU machine.
+# Targets: end to end <= 1.25x bare; everything outside XGBoost's training
+# (end to end - the train phase) >= 5x faster than PL/Python's read+convert.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ROWS=${BENCH_TRAIN_ROWS:-1000000}
+NTRAIN=$((ROWS * 3 / 4))
+NCPU=$(nproc)
+HP='{"n_estimators": 100, "max_depth": 6, "tree_method": "hist"}'
+bin=$(mktemp)
+trap 'rm -f "$bin"' EXIT
+gcc -std=gnu11 -O2 -Wall -Wextra -I"$(pg_config --includedir)" \
+	-o "$bin" "$BENCH_DIR/train/xgb_train.c" -L"$(pg_config --libdir)" -lpq -lxgboost -lm
+
+feats=$(for i in $(seq 1 20); do printf 'x%d, ' "$i"; done)
+feats=${feats%, }
+gen=$(for i in $(seq 1 20); do printf 'random()::real AS x%d, ' "$i"; done)
+t0=$(date +%s.%N)
+bench_sql -v rows="$ROWS" <<SQL >/dev/null
+SET client_min_messages = warning;
+SELECT setseed(0.2026);
+DROP TABLE IF EXISTS bench_train;
+CREATE TABLE bench_train AS
+    SELECT *, (2 * x1 + x2 * x3 + sin(6 * x4) + (x5 > 0.5)::int * x6 - x7 * x7
+               + 0.5 * x8 + x9 * x10 - 0.3 * x11 + 0.1 * random())::real AS y
+      FROM (SELECT ${gen%, } FROM generate_series(1, :rows)) s;
+VACUUM ANALYZE bench_train;
+SQL
+gen_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+bench_log "   generated $ROWS rows in $gen_s s"
+
+# CPU seconds a process has used, all its threads (/proc/PID/stat).
+proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+
+# --- the queue, end to end ---------------------------------------------------
+wpid=$(bench_sql -c "SELECT pid FROM pgml.stat_worker")
+c0=$(proc_cpu "$wpid")
+job=$(bench_sql -v hp="$HP" <<'SQL'
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm, hyperparams)
+VALUES ('bench_train', 'regression', 'bench_train', 'y', 'xgboost', :'hp') RETURNING id \g
+SQL
+)
+status=$(bench_sql -c "SELECT pgml.wait_job($job, '30 minutes')")
+c1=$(proc_cpu "$wpid")
+if [ "$status" != succeeded ]; then
+	bench_log "   job $job ended $status: $(bench_sql -c "SELECT error FROM pgml.train_queue WHERE id = $job")"
+	exit 1
+fi
+read -r e2e pread pconv ptrain peval pstore ppub nrows < <(bench_sql -F ' ' -c "
+    SELECT extract(epoch FROM q.finished_at - q.queued_at),
+           m.timings->>'read', m.timings->>'convert', m.timings->>'train',
+           m.timings->>'evaluate', m.timings->>'store', m.timings->>'publish',
+           (SELECT count(*) FROM bench_train)
+      FROM pgml.train_queue q JOIN pgml.models m ON m.id = q.model_id WHERE q.id = $job")
+queue_cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')
+bench_log "   queue: $e2e s end to end (worker CPU $queue_cpu s)"
+
+# --- bare XGBoost --------------------------------------------------------------
+IFS=, read -r brows _ bload bdm btrain btotal bcpu < <("$bin" "SELECT $feats, y FROM bench_train LIMIT $NTRAIN" "$NCPU" 100 6)
+bench_log "   bare: $btotal s (DMatrix $bdm s, rounds $btrain s; $brows rows fetched in $bload s, untimed)"
+
+# --- PL/Python -----------------------------------------------------------------
+bench_sql >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS plpython3u;
+-- Read n rows of a query with a plpy cursor (batches of 50,000), convert
+-- each batch to a float32 NumPy matrix (label last), train XGBoost; return
+-- the seconds and the process CPU seconds of each phase as JSON.
+CREATE OR REPLACE FUNCTION bench_py_train(query text, nthread int) RETURNS text
+LANGUAGE plpython3u AS $$
+import json
+import time
+import numpy as np
+import xgboost as xgb
+
+t = {}
+cpu = {}
+read = convert = 0.0
+read_cpu = convert_cpu = 0.0
+parts = []
+cur = plpy.cursor(query)
+while True:
+    w0, c0 = time.perf_counter(), time.process_time()
+    rows = cur.fetch(50000)
+    w1, c1 = time.perf_counter(), time.process_time()
+    if not rows:
+        break
+    parts.append(np.array([list(r.values()) for r in rows], dtype=np.float32))
+    del rows
+    w2, c2 = time.perf_counter(), time.process_time()
+    read += w1 - w0
+    read_cpu += c1 - c0
+    convert += w2 - w1
+    convert_cpu += c2 - c1
+w0, c0 = time.perf_counter(), time.process_time()
+m = np.concatenate(parts)
+del parts
+x, y = m[:, :-1], m[:, -1]
+convert += time.perf_counter() - w0
+convert_cpu += time.process_time() - c0
+w0, c0 = time.perf_counter(), time.process_time()
+d = xgb.DMatrix(x, label=y, nthread=nthread)
+bst = xgb.train({"tree_method": "hist", "max_depth": 6, "objective": "reg:squarederror",
+                 "nthread": nthread, "disable_default_eval_metric": 1}, d, 100)
+train = time.perf_counter() - w0
+train_cpu = time.process_time() - c0
+return json.dumps({"rows": int(m.shape[0]), "read": read, "convert": convert, "train": train,
+                   "read_cpu": read_cpu, "convert_cpu": convert_cpu, "train_cpu": train_cpu})
+$$;
+SQL
+py=$(bench_sql -c "SELECT bench_py_train('SELECT $feats, y FROM bench_train LIMIT $NTRAIN', $NCPU)")
+pyv() { printf '%s' "$py" | "$BENCH_PYTHON" -c "import json, sys; print('%.3f' % json.load(sys.stdin)['$1'])"; }
+pyread=$(pyv read)
+pyconv=$(pyv convert)
+pytrain=$(pyv train)
+pyreadc=$(pyv read_cpu)
+pyconvc=$(pyv convert_cpu)
+pytrainc=$(pyv train_cpu)
+pytotal=$(awk -v a="$pyread" -v b="$pyconv" -v c="$pytrain" 'BEGIN { printf "%.3f", a + b + c }')
+bench_log "   PL/Python: read $pyread s, convert $pyconv s, train $pytrain s"
+
+# --- report ------------------------------------------------------------------
+bench_begin train "XGBoost regression, 100 rounds, depth 6, hist, $NCPU threads: $ROWS x 20 rows (75% trained on); seconds, one run each"
+{
+	printf 'case,runs,median_s,min_s,p90_s,cpu_s\n'
+	printf '"queue: end to end (INSERT to succeeded)",1,%s,%s,%s,%s\n' "$e2e" "$e2e" "$e2e" "$queue_cpu"
+	printf '"bare XGBoost C API (DMatrix + 100 rounds)",1,%s,%s,%s,%s\n' "$btotal" "$btotal" "$btotal" "$bcpu"
+	printf '"PL/Python (read + convert + train)",1,%s,%s,%s,%s\n' "$pytotal" "$pytotal" "$pytotal" \
+		"$(awk -v a="$pyreadc" -v b="$pyconvc" -v c="$pytrainc" 'BEGIN { printf "%.3f", a + b + c }')"
+} >"$BENCH_RESULTS/train.raw.csv"
+bench_report train "bare XGBoost C API (DMatrix + 100 rounds)" s
+outside=$(awk -v e="$e2e" -v t="$ptrain" 'BEGIN { printf "%.3f", e - t }')
+pyrc=$(awk -v a="$pyread" -v b="$pyconv" 'BEGIN { printf "%.3f", a + b }')
+printf '\nPhases, seconds (queue: pgml.models.timings; the rest of end to end is the wait for the worker and the queue updates):\n\n'
+printf '| phase | queue (worker) | bare XGBoost | PL/Python |\n|---|---:|---:|---:|\n'
+printf '| read | %.3f | (untimed: %s) | %s |\n' "$pread" "$bload" "$pyread"
+printf '| convert | %.3f | | %s |\n' "$pconv" "$pyconv"
+printf '| train (DMatrix + rounds%s) | %.3f | %s | %s |\n' "; queue: + model export" "$ptrain" "$btotal" "$pytrain"
+printf '| evaluate | %.3f | | |\n' "$peval"
+printf '| store | %.3f | | |\n' "$pstore"
+printf '| publish | %.3f | | |\n' "$ppub"
+printf '| end to end | %.3f | %s | %s |\n\n' "$e2e" "$btotal" "$pytotal"
+printf -- '- rows: table %s, trained on %s (queue: random 75%%; bare and PL/Python: the first %s); table generated in %s s\n' \
+	"$nrows" "$NTRAIN" "$NTRAIN" "$gen_s"
+bench_target "end to end / bare XGBoost, wall time" "$(bench_ratio "$e2e" "$btotal")" "<=" 1.25
+bench_target "end to end / bare XGBoost, CPU time (worker / process)" "$(bench_ratio "$queue_cpu" "$bcpu")" "<=" 1.25
+bench_target "PL/Python read+convert ($pyrc s) / queue outside XGBoost training ($outside s)" \
+	"$(bench_ratio "$pyrc" "$outside")" ">=" 5
+printf -- '- load average during the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+bench_sql -c 'DROP TABLE bench_train' >/dev/null

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Benchmark: concurrency.  pgbench, 2 clients on 2 threads, each transaction
+# one single-row query with 11 random features (random() in SQL):
+#   SELECT 1                       the reference
+#   pgml.predict                   a 100-tree, depth-6 XGBoost regression model
+#                                  on the synthetic 11-feature table
+#                                  (bench/predict/reg11.sql)
+#   PL/Python                      the same model, xgboost.Booster per
+#                                  connection (bench/predict/plpython.sql)
+#   features only                  the array of random features, no model
+# pgbench -n -c 2 -j 2 -T BENCH_CONC_SECONDS (default 10) -P 1, the cases
+# interleaved over BENCH_CONC_ROUNDS rounds (default 2); the figure is the
+# median of the per-second TPS samples, the first second of every run
+# dropped (it holds the connections' start, and PL/Python's first call,
+# which loads xgboost).  pgbench runs on the same 2 CPUs as the server.
+# Targets: pgml.predict >= 0.75x the TPS of SELECT 1, >= 10x PL/Python's.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+T=${BENCH_CONC_SECONDS:-10}
+ROUNDS=${BENCH_CONC_ROUNDS:-2}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+bench_sql -f "$BENCH_DIR/predict/plpython.sql" >/dev/null
+if [ -z "$(bench_sql -c "SELECT to_regclass('bench_reg11')")" ]; then
+	bench_sql -v rows=100000 -f "$BENCH_DIR/predict/reg11.sql" >/dev/null
+fi
+model=$(bench_sql <<'SQL'
+SELECT count(*) FROM pgml.train('bench_conc', 'regression', 'bench_reg11', 'y',
+    'xgboost', '{"n_estimators": 100, "max_depth": 6}') \g /dev/null
+SELECT m.id FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+ WHERE p.name = 'bench_conc' ORDER BY m.id DESC LIMIT 1;
+SQL
+)
+bench_sql -c "SELECT bench_export_booster($model)" >/dev/null
+
+feats="ARRAY[$(for i in $(seq 1 11); do printf 'random(), '; done)"
+feats="${feats%, }]::real[]"
+labels=("SELECT 1" "pgml.predict (shared memory)" "PL/Python (Booster per connection)" "features only (no model)")
+printf 'SELECT 1;\n' >"$dir/0.sql"
+printf "SELECT pgml.predict('bench_conc', %s);\n" "$feats" >"$dir/1.sql"
+printf 'SELECT bench_py_predict(%s, %s);\n' "$model" "$feats" >"$dir/2.sql"
+printf 'SELECT %s;\n' "$feats" >"$dir/3.sql"
+
+bench_begin concurrency "pgbench -c 2 -j 2, one single-row query per transaction (11 features, 100 trees of depth 6); TPS"
+for ((r = 0; r < ROUNDS; r++)); do
+	for i in 0 1 2 3; do
+		# progress lines: "progress: 2.0 s, 1234.5 tps, lat 1.6 ms stddev 0.3"
+		pgbench -n -c 2 -j 2 -T "$T" -P 1 -f "$dir/$i.sql" 2>&1 >/dev/null |
+			awk -v i="$i" '/^progress:/ && $2 + 0 > 1 { print i, $4 }' >>"$dir/tps"
+	done
+done
+{
+	printf 'case,runs,median_tps,min_tps,p90_tps\n'
+	for i in 0 1 2 3; do
+		s=$(awk -v i="$i" '$1 == i { print $2 }' "$dir/tps" | sort -g)
+		printf '"%s",%s,%s,%s,%s\n' "${labels[i]}" "$(printf '%s\n' "$s" | wc -l)" \
+			"$(printf '%s\n' "$s" | bench_median)" "$(printf '%s\n' "$s" | head -n 1)" \
+			"$(printf '%s\n' "$s" | awk '{ v[NR] = $1 } END { i = int(0.9 * NR + 0.999); print v[i] }')"
+	done
+} >"$BENCH_RESULTS/concurrency.raw.csv"
+
+one=$(bench_case_median concurrency "SELECT 1")
+pgml=$(bench_case_median concurrency "pgml.predict (shared memory)")
+py=$(bench_case_median concurrency "PL/Python (Booster per connection)")
+bench_report concurrency "SELECT 1" tps
+printf '\n(runs: per-second TPS samples; ratio: TPS / TPS of SELECT 1, higher is better.)\n\n'
+bench_target "pgml.predict TPS / SELECT 1 TPS" "$(bench_ratio "$pgml" "$one")" ">=" 0.75
+bench_target "pgml.predict TPS / PL/Python TPS" "$(bench_ratio "$pgml" "$py")" ">=" 10
+printf -- '- load average during the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
