@@ -36,6 +36,7 @@
  * models).
  */
 #define PGML_ARTIFACT_MAGIC		"pgml_worker"
+#define PGML_MAX_CLASSES		1024	/* the image loader's limit too */
 #define PGML_ARTIFACT_VERSION	1
 
 typedef enum PgmlTask

@@ -310,10 +310,10 @@ encode_classes(double *y, int64 n, int32 *n_classes)
 		if (i == 0 || sorted[i] != sorted[k - 1])
 		{
 			sorted[k++] = sorted[i];
-			if (k > 10000)
+			if (k > PGML_MAX_CLASSES)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("the label has more than 10000 distinct values"),
+						 errmsg("the label has more than %d distinct values", PGML_MAX_CLASSES),
 						 errhint("Use task => 'regression' for a continuous target.")));
 		}
 	}
