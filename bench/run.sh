@@ -82,7 +82,19 @@ max_parallel_workers_per_gather = 0
 lc_messages = 'C'
 track_commit_timestamp = on
 CONF
-as_postgres "$bindir/pg_ctl" -D "$datadir" -l "$datadir/log" -w start >/dev/null
+# libgomp (XGBoost's OpenMP) spins at every barrier by default: on a machine
+# whose CPUs are busy with other work, that made 2-thread training 6-13 times
+# slower and twice as variable (docs/benchmarks.md).  The server (so the
+# worker and PL/Python) and the bare-XGBoost baseline get the same policy;
+# BENCH_OMP_WAIT_POLICY= (empty) keeps libgomp's default.
+omp_policy=${BENCH_OMP_WAIT_POLICY-PASSIVE}
+if [ -n "$omp_policy" ]; then
+	export OMP_WAIT_POLICY=$omp_policy
+else
+	unset OMP_WAIT_POLICY
+fi
+as_postgres env ${OMP_WAIT_POLICY:+OMP_WAIT_POLICY=$OMP_WAIT_POLICY} \
+	"$bindir/pg_ctl" -D "$datadir" -l "$datadir/log" -w start >/dev/null
 export PGHOST=/tmp PGPORT=$port PGUSER=postgres PGDATABASE=pgml_bench
 "$bindir/createdb" pgml_bench
 psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pgml_worker' >/dev/null
@@ -96,6 +108,7 @@ log "cluster on port $port ($datadir)"
 	printf -- '- PostgreSQL: %s\n' "$(psql -X -At -c 'SHOW server_version')"
 	printf -- '- commit: %s\n' "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo none)"
 	printf -- '- settings: shared_buffers 256MB, jit off, max_parallel_workers_per_gather 0 (unless a benchmark sets it), track_commit_timestamp on\n'
+	printf -- '- OMP_WAIT_POLICY (server and bare-XGBoost baseline): %s\n' "${OMP_WAIT_POLICY:-unset (libgomp default)}"
 	printf -- '- load average at the start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$BENCH_RESULTS/ENVIRONMENT.md"
 

@@ -48,7 +48,7 @@ typedef enum PgmlTask
 typedef enum PgmlAlgorithm
 {
 	PGML_ALGO_XGBOOST = 1,
-	PGML_ALGO_LINEAR = 2,		/* OLS (regression) */
+	PGML_ALGO_LINEAR = 2,		/* linear regression: OLS, ridge, lasso, elastic net */
 	PGML_ALGO_LOGISTIC = 3		/* logistic regression (classification) */
 } PgmlAlgorithm;
 

@@ -62,11 +62,13 @@ extern void pgml_train_report_progress(int32 done, int32 total);
 extern void pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m);
 
 /*
- * linear.c: ordinary least squares (regression) or logistic regression
- * (classification, L2 penalty C = 1.0 as scikit-learn's default; binary
- * uses one margin with sigmoid, multiclass is multinomial with softmax).
- * Fills m->coef, intercept, n_outputs, output, algorithm.  NaN in x is an
- * error (the caller already rejects it).
+ * linear.c: by in->algorithm: "linear" (OLS for regression, logistic
+ * regression for classification), "logistic_regression", "ridge", "lasso",
+ * "elastic_net" (the last three regression only).  Logistic regression is
+ * scikit-learn's (L2 penalty C = 1.0 by default; binary uses one margin
+ * with sigmoid, multiclass is multinomial with softmax).  Fills m->coef,
+ * intercept, n_outputs, output, algorithm and hyperparams_json.  NaN in x
+ * is an error (the caller already rejects it).
  */
 extern void pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m);
 

@@ -639,6 +639,25 @@ check_trees(int32 n_trees, int32 n_nodes, int32 n_features, int32 n_outputs,
 }
 
 /*
+ * The feature word of a split (see image_layout.h): the region of the
+ * three-region feature vector that gives XGBoost's missing-value rule, times
+ * n_features, plus the feature index.
+ */
+static uint32
+split_word(int32 n_features, int32 feature, float cond, bool default_left)
+{
+	uint32		region;
+
+	if (!default_left)
+		region = PGML_REGION_NAN_RIGHT;
+	else if (cond == -INFINITY)
+		region = PGML_REGION_NAN_RAW;
+	else
+		region = PGML_REGION_NAN_LEFT;
+	return region * (uint32) n_features + (uint32) feature;
+}
+
+/*
  * Fill lane `lane` of a block of depth D with the tree starting at node
  * `start`, breadth-first, propagating a leaf reached early down to the last
  * level (the padding splits it leaves behind may go either way).
@@ -672,18 +691,9 @@ fill_lane(PgmlImageSplit *splits, float *leaves, int D, int lane, int64 start,
 			}
 			else
 			{
-				float		c = blob_f32(cnd, n);
-				uint32		region;
-
-				if (!dleft->p[n])
-					region = PGML_REGION_NAN_RIGHT;
-				else if (c == -INFINITY)
-					region = PGML_REGION_NAN_RAW;
-				else
-					region = PGML_REGION_NAN_LEFT;
-				s->word = region * (uint32) n_features +
-					(uint32) blob_i32(split, n);
-				s->cond = c;
+				s->cond = blob_f32(cnd, n);
+				s->word = split_word(n_features, blob_i32(split, n), s->cond,
+									 dleft->p[n] != 0);
 				src[2 * p + 1] = l;
 				src[2 * p + 2] = blob_i32(right, n);
 			}
@@ -1025,9 +1035,9 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 					nodes[i].cond = blob_f32(&cond, n);
 					nodes[i].left = blob_i32(&left, n);
 					nodes[i].right = blob_i32(&right, n);
-					nodes[i].feat = nodes[i].left < 0 ? 0 :
-						((uint32) blob_i32(&split, n) |
-						 (dleft.p[n] ? PGML_DEFAULT_LEFT_BIT : 0));
+					nodes[i].word = nodes[i].left < 0 ? 0 :
+						split_word(n_features, blob_i32(&split, n),
+								   nodes[i].cond, dleft.p[n] != 0);
 				}
 			}
 		}

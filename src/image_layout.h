@@ -23,8 +23,6 @@
 #define PGML_MAX_CLASSES	1024
 /* Largest feature count. */
 #define PGML_MAX_FEATURES	(1 << 24)
-/* Bit of a block's feature word that holds default_left. */
-#define PGML_DEFAULT_LEFT_BIT	0x80000000U
 
 /* The full image header; its first member is the public header. */
 typedef struct PgmlImage
@@ -118,7 +116,7 @@ typedef struct PgmlImageDeep
 typedef struct PgmlImageNode
 {
 	float		cond;
-	uint32		feat;			/* feature index | PGML_DEFAULT_LEFT_BIT */
+	uint32		word;			/* region * n_features + feature, as splits */
 	int32		left;
 	int32		right;
 } PgmlImageNode;

@@ -27,8 +27,6 @@
 #include "pgml_model.h"
 #include "image_layout.h"
 
-#define FEATURE_MASK (~PGML_DEFAULT_LEFT_BIT)
-
 /*
  * Walk one block of padded trees level by level, all lanes interleaved (the
  * lanes are independent, so their loads overlap) and without branches: a
@@ -117,23 +115,43 @@ eval_block_slow(const char *base, const PgmlImageBlock *b, const float *x,
 	}
 }
 
-/* Walk a deep tree node by node; returns its leaf value. */
+/*
+ * Walk a deep tree node by node; returns its leaf value.  With the
+ * three-region vector xx the step is branch-free (the child is selected
+ * arithmetically); otherwise x is read and NaN tested per node.
+ */
 static float
-eval_deep(const char *base, const PgmlImageDeep *dt, const float *x)
+eval_deep(const char *base, const PgmlImageDeep *dt, const float *xx,
+		  const float *x, uint32 nf)
 {
 	const PgmlImageNode *nodes = (const PgmlImageNode *) (base + dt->nodes_off);
 	int32		i = 0;
 
-	while (nodes[i].left >= 0)
+	if (xx != NULL)
 	{
-		float		v = x[nodes[i].feat & FEATURE_MASK];
-		bool		right;
+		while (nodes[i].left >= 0)
+		{
+			const PgmlImageNode *n = &nodes[i];
+			int32		right = (xx[n->word] >= n->cond);
 
-		if (isnan(v))
-			right = (nodes[i].feat & PGML_DEFAULT_LEFT_BIT) == 0;
-		else
-			right = !(v < nodes[i].cond);
-		i = right ? nodes[i].right : nodes[i].left;
+			i = n->left + ((n->right - n->left) & -right);
+		}
+	}
+	else
+	{
+		while (nodes[i].left >= 0)
+		{
+			const PgmlImageNode *n = &nodes[i];
+			uint32		region = n->word / nf;
+			float		v = x[n->word - region * nf];
+			bool		right;
+
+			if (isnan(v))
+				right = (region == PGML_REGION_NAN_RIGHT);
+			else
+				right = (v >= n->cond);
+			i = right ? n->right : n->left;
+		}
 	}
 	return nodes[i].cond;
 }
@@ -245,7 +263,8 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 		{
 			const PgmlImageDeep *dt = &deep[win->first_deep + i];
 
-			leaf[dt->slot] = eval_deep(base, dt, x);
+			leaf[dt->slot] = eval_deep(base, dt, xx, x,
+									   (uint32) img->pub.n_features);
 		}
 
 		if (img->round_robin)

@@ -259,15 +259,14 @@ algorithm_known(const char *algorithm)
 }
 
 /*
- * Names accepted above whose trainers are still being written: refused, so
- * that nothing silently trains another model under their name.
+ * Names accepted above whose trainers are written.  (While a trainer is being
+ * written its name is refused here, so that nothing silently trains another
+ * model under its name; today every known name is implemented.)
  */
 static bool
 algorithm_implemented(const char *algorithm)
 {
-	return strcmp(algorithm, "xgboost") == 0 || strcmp(algorithm, "linear") == 0 ||
-		strcmp(algorithm, "logistic_regression") == 0 ||
-		strcmp(algorithm, "xgboost_random_forest") == 0;
+	return algorithm_known(algorithm);
 }
 
 /* Parse the task name. */
