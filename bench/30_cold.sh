@@ -2,7 +2,10 @@
 # Benchmark: cold connection.  The time from opening a new connection to the
 # result of its first query, for:
 #   SELECT 1                    the cost of a connection alone
+#   array_length                the same one-row literal, no model: what
+#                               parsing the features costs
 #   pgml.predict                first prediction: maps the model's DSM segment
+#                               (by project name, and by model id)
 #   pgml.predict_native         first call loads pgml_train.so (XGBoost) and
 #                               deserializes the booster from pgml.models: the
 #                               "per-connection deserialize" baseline
@@ -36,7 +39,9 @@ row=$(bench_sql -c "SELECT image FROM bench_digits LIMIT 1")
 bench_begin cold "new connection to first result, ms ($N connections each, interleaved)"
 "$bin" cold "$N" \
 	"SELECT 1" "SELECT 1" \
+	"array_length of the same row (no model)" "SELECT array_length('$row'::real[], 1)" \
 	"pgml.predict (maps the shared image)" "SELECT pgml.predict('bench_digits', '$row'::real[])" \
+	"pgml.predict by model id" "SELECT pgml.predict(${model}::bigint, '$row'::real[])" \
 	"pgml.predict_native (loads XGBoost and the booster)" "SELECT pgml.predict_native($model, '$row'::real[])" \
 	"PL/Python (imports xgboost and loads)" "SELECT bench_py_predict($model, '$row'::real[])" \
 	>"$BENCH_RESULTS/cold.raw.csv"

@@ -7,7 +7,7 @@
 #                                  (bench/predict/reg11.sql)
 #   PL/Python                      the same model, xgboost.Booster per
 #                                  connection (bench/predict/plpython.sql)
-#   features only                  the array of random features, no model
+#   features only                  array_length of the features array, no model
 # pgbench -n -M prepared -c 2 -j 2 -T BENCH_CONC_SECONDS (default 10) -P 1,
 # the cases interleaved over BENCH_CONC_ROUNDS rounds (default 2); the figure
 # is the median of the per-second TPS samples, the first two seconds of every
@@ -46,7 +46,7 @@ labels=("SELECT 1" "pgml.predict (shared memory)" "PL/Python (Booster per connec
 printf '%s\nSELECT 1;\n' "$sets" >"$dir/0.sql"
 printf "%s\nSELECT pgml.predict('bench_conc', %s);\n" "$sets" "$feats" >"$dir/1.sql"
 printf '%s\nSELECT bench_py_predict(%s, %s);\n' "$sets" "$model" "$feats" >"$dir/2.sql"
-printf '%s\nSELECT %s;\n' "$sets" "$feats" >"$dir/3.sql"
+printf '%s\nSELECT array_length(%s, 1);\n' "$sets" "$feats" >"$dir/3.sql"
 
 bench_begin concurrency "pgbench -c 2 -j 2, one single-row query per transaction (11 features, 100 trees of depth 6); TPS"
 for ((r = 0; r < ROUNDS; r++)); do

@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""Oracle for test/t/051_regularized_parity.pl: fit scikit-learn's Ridge,
+Lasso, ElasticNet and LogisticRegression on exactly the rows pgml trained
+on, and print their test metrics and predictions as JSON.
+
+Input (argv[1]): a directory with NAME.tsv files: one row per line,
+"{features}\\ty\\tpgml_prediction", in table order, and NAME.json
+{"estimator": "...", "params": {...}, "test_rows": n}.
+"""
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+import sklearn
+from sklearn import linear_model, metrics
+
+
+def read(path):
+    xs, ys, ps = [], [], []
+    with open(path) as f:
+        for line in f:
+            feats, y, p = line.rstrip("\n").split("\t")
+            xs.append([float(v) for v in feats.strip("{}").split(",")])
+            ys.append(float(y))
+            ps.append(float(p))
+    return np.array(xs), np.array(ys), np.array(ps)
+
+
+def main():
+    d = sys.argv[1]
+    warnings.simplefilter("ignore")
+    out = {"sklearn_version": sklearn.__version__, "cases": {}}
+    for name in sorted(n[:-5] for n in os.listdir(d) if n.endswith(".json")):
+        with open(f"{d}/{name}.json") as f:
+            meta = json.load(f)
+        X, y, pg = read(f"{d}/{name}.tsv")
+        n_test = meta["test_rows"]
+        tr, te = slice(0, len(y) - n_test), slice(len(y) - n_test, len(y))
+        est = getattr(linear_model, meta["estimator"])(**meta["params"])
+        est.fit(X[tr], y[tr])
+        sk = est.predict(X[te])
+        case = {"estimator": f'{meta["estimator"]}({meta["params"]})'}
+        if meta["estimator"] == "LogisticRegression":
+            case["sklearn"] = {
+                "accuracy": metrics.accuracy_score(y[te], sk),
+                "f1": metrics.f1_score(y[te], sk, average="macro")}
+        else:
+            case["sklearn"] = {
+                "r2": metrics.r2_score(y[te], sk),
+                "mean_absolute_error": metrics.mean_absolute_error(y[te], sk),
+                "mean_squared_error": metrics.mean_squared_error(y[te], sk)}
+        case["prediction_max_rel_diff"] = float(
+            np.max(np.abs(pg[te] - sk) / np.maximum(np.abs(sk), 1e-12)))
+        case["label_agreement"] = float(np.mean(pg[te] == sk))
+        out["cases"][name] = case
+    json.dump(out, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+# Quality parity of ridge, lasso, elastic_net and logistic_regression with
+# scikit-learn's estimators with the same settings, on the same train/test
+# rows (test_sampling => 'last').  Tolerance: every test metric within 1%
+# relative of scikit-learn's; regression predictions within 1e-3 relative
+# (coordinate descent stops at a tolerance), labels agreeing on >= 99%.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+use JSON::PP;
+use File::Basename qw(dirname);
+
+my $python = '/usr/bin/python3';
+plan skip_all => "$python is not installed" unless -x $python;
+my ($imp_out, $imp_err);
+IPC::Run::run([ $python, '-c', 'import sklearn, numpy' ], '>', \$imp_out, '2>', \$imp_err)
+  or plan skip_all => "$python cannot import scikit-learn and numpy";
+
+my $oracle = dirname(__FILE__) . '/../oracle/regularized.py';
+my $node = PostgreSQL::Test::Cluster->new('regularized');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgml_worker'
+pgml_worker.database = 'postgres'
+});
+$node->start;
+$node->safe_psql('postgres', q{
+CREATE EXTENSION pgml_worker;
+SELECT * FROM pgml.load_dataset('diabetes');
+SELECT * FROM pgml.load_dataset('breast_cancer');
+});
+
+# name => [algorithm, hyperparams, table, label, sklearn estimator, its params]
+my @cases = (
+	[ 'ridge', 'ridge', '{}', 'pgml.diabetes', 'target', 'Ridge', {} ],
+	[ 'ridge_a01', 'ridge', '{"alpha": 0.1}', 'pgml.diabetes', 'target', 'Ridge', { alpha => 0.1 } ],
+	[ 'lasso_a01', 'lasso', '{"alpha": 0.1}', 'pgml.diabetes', 'target', 'Lasso', { alpha => 0.1 } ],
+	[ 'lasso_a05', 'lasso', '{"alpha": 0.5}', 'pgml.diabetes', 'target', 'Lasso', { alpha => 0.5 } ],
+	[ 'enet', 'elastic_net', '{"alpha": 0.01, "l1_ratio": 0.5}', 'pgml.diabetes', 'target',
+		'ElasticNet', { alpha => 0.01, l1_ratio => 0.5 } ],
+	[ 'logreg_c05', 'logistic_regression', '{"C": 0.5, "max_iter": 10000}', 'pgml.breast_cancer',
+		'malignant', 'LogisticRegression', { C => 0.5, max_iter => 100000, solver => 'newton-cg', tol => 1e-10 } ],
+);
+
+my $dir = PostgreSQL::Test::Utils::tempdir;
+my %pgml;
+for my $c (@cases)
+{
+	my ($name, $alg, $hp, $table, $y, $est, $params) = @$c;
+	my $task = $alg eq 'logistic_regression' ? 'classification' : 'regression';
+	is($node->safe_psql('postgres', qq{
+SELECT algorithm FROM pgml.train('p_$name', '$task', '$table', '$y', '$alg', '$hp',
+                                 test_size => 0.25, test_sampling => 'last')}),
+		$alg, "$name: trained");
+	my $id = $node->safe_psql('postgres', qq{
+SELECT m.id FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'p_$name'});
+	$pgml{$name} = decode_json($node->safe_psql('postgres', "SELECT metrics FROM pgml.models WHERE id = $id"));
+	my $features = $node->safe_psql('postgres', qq{
+SELECT string_agg(format('%I::real', a.attname), ', ' ORDER BY a.attnum)
+  FROM pg_attribute a WHERE a.attrelid = '$table'::regclass AND a.attnum > 0
+   AND NOT a.attisdropped AND a.attname <> '$y'});
+	my $rows = $node->safe_psql('postgres', qq{
+COPY (SELECT ARRAY[$features]::float8[], ${y}::int::float8, pgml.predict(${id}::bigint, ARRAY[$features])::float8
+        FROM $table ORDER BY ctid) TO STDOUT}) if $task eq 'classification';
+	$rows = $node->safe_psql('postgres', qq{
+COPY (SELECT ARRAY[$features]::float8[], ${y}::float8, pgml.predict(${id}::bigint, ARRAY[$features])::float8
+        FROM $table ORDER BY ctid) TO STDOUT}) if $task eq 'regression';
+	my $n = $node->safe_psql('postgres', "SELECT count(*) FROM $table");
+	append_to_file("$dir/$name.tsv", "$rows\n");
+	append_to_file("$dir/$name.json",
+		encode_json({ estimator => $est, params => $params, test_rows => int($n * 0.25 + 0.999999) }));
+}
+
+my ($out, $err);
+ok(IPC::Run::run([ $python, $oracle, $dir ], '>', \$out, '2>', \$err), 'the oracle ran')
+  or BAIL_OUT("oracle failed: $err");
+my $o = decode_json($out);
+note("scikit-learn $o->{sklearn_version}");
+
+for my $c (@cases)
+{
+	my $name = $c->[0];
+	my $sk = $o->{cases}{$name};
+	for my $m (sort keys %{ $sk->{sklearn} })
+	{
+		my ($p, $s) = ($pgml{$name}{$m}, $sk->{sklearn}{$m});
+		my $rel = $s == 0 ? abs($p) : abs($p - $s) / abs($s);
+		ok($rel <= 0.01, "$name: $m within 1% of $sk->{estimator}")
+		  or diag("pgml $p, scikit-learn $s, relative difference $rel");
+	}
+	if ($c->[1] eq 'logistic_regression')
+	{
+		cmp_ok($sk->{label_agreement}, '>=', 0.99, "$name: predicted labels agree on >= 99% of test rows");
+	}
+	else
+	{
+		cmp_ok($sk->{prediction_max_rel_diff}, '<=', 1e-3, "$name: predictions within 1e-3 relative");
+	}
+}
+
+$node->stop;
+done_testing();
