@@ -74,4 +74,19 @@ extern void pgml_image_predict_proba(const PgmlImageHeader *image,
 /* Label value of class k (0 <= k < n_classes). */
 extern double pgml_image_class_label(const PgmlImageHeader *image, int32 k);
 
+/*
+ * May feature j be missing (NaN) in a row given to this image?  True for
+ * tree models unless preprocessing says PGML_IMPUTE_ERROR for it, and for
+ * any model whose preprocessing imputes it; false otherwise (linear models,
+ * k-means and PCA need every feature).  predict.c raises the error.
+ */
+extern bool pgml_image_missing_ok(const PgmlImageHeader *image, int32 j);
+
+/*
+ * PCA images: the n_outputs components of one row (after preprocessing).
+ * k-means images: pgml_image_predict() gives the cluster index (as double).
+ */
+extern void pgml_image_decompose(const PgmlImageHeader *image, const float *x,
+								 float *out);
+
 #endif							/* PGML_IMAGE_H */

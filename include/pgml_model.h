@@ -42,15 +42,52 @@
 typedef enum PgmlTask
 {
 	PGML_TASK_REGRESSION = 1,
-	PGML_TASK_CLASSIFICATION = 2
+	PGML_TASK_CLASSIFICATION = 2,
+	PGML_TASK_CLUSTERING = 3,	/* no label; predict gives a cluster index */
+	PGML_TASK_DECOMPOSITION = 4 /* no label; pgml.decompose gives components */
 } PgmlTask;
 
 typedef enum PgmlAlgorithm
 {
 	PGML_ALGO_XGBOOST = 1,
 	PGML_ALGO_LINEAR = 2,		/* linear regression: OLS, ridge, lasso, elastic net */
-	PGML_ALGO_LOGISTIC = 3		/* logistic regression (classification) */
+	PGML_ALGO_LOGISTIC = 3,		/* logistic regression (classification) */
+	PGML_ALGO_KMEANS = 4,		/* clustering: nearest centroid */
+	PGML_ALGO_PCA = 5			/* decomposition: projection on components */
 } PgmlAlgorithm;
+
+/*
+ * Preprocessing of one input feature, applied to the raw value before the
+ * model sees it, in training (job.c) and in prediction (the image) alike:
+ *	 missing (NaN):  impute == PGML_IMPUTE_KEEP  -> stays missing (trees only)
+ *					 impute == PGML_IMPUTE_VALUE -> impute_value
+ *					 impute == PGML_IMPUTE_ERROR -> an error (predict.c checks)
+ *	 then, always:   pgml_preprocess_value(x, center, scale)
+ * center 0 and scale 1 mean no scaling.  Everything in double, rounded to
+ * float once, by this one function, so training and prediction agree bit
+ * for bit.
+ */
+typedef enum PgmlImpute
+{
+	PGML_IMPUTE_KEEP = 0,
+	PGML_IMPUTE_VALUE = 1,
+	PGML_IMPUTE_ERROR = 2
+} PgmlImpute;
+
+typedef struct PgmlPreprocess
+{
+	uint8	   *impute;			/* [n_features] PgmlImpute */
+	double	   *impute_value;	/* [n_features] */
+	double	   *center;			/* [n_features] */
+	double	   *scale;			/* [n_features], never 0 */
+} PgmlPreprocess;
+
+/* The one transform of a present (non-NaN, or imputed) feature value. */
+static inline float
+pgml_preprocess_value(double x, double center, double scale)
+{
+	return (float) ((x - center) / scale);
+}
 
 typedef enum PgmlOutput
 {
@@ -85,6 +122,26 @@ typedef struct PgmlModel
 	/* linear models */
 	double	   *coef;			/* [n_outputs * n_features], row-major */
 	double	   *intercept;		/* [n_outputs] */
+
+	/*
+	 * k-means (algorithm == PGML_ALGO_KMEANS, task clustering): prediction
+	 * is the index of the nearest centroid by squared Euclidean distance
+	 * computed in double, ties to the lowest index.  n_outputs = n_clusters.
+	 */
+	int32		n_clusters;
+	double	   *centroids;		/* [n_clusters * n_features] */
+
+	/*
+	 * PCA (algorithm == PGML_ALGO_PCA, task decomposition):
+	 * out[c] = sum_j components[c * n_features + j] * (x[j] - pca_mean[j]),
+	 * in double.  n_outputs = n_components.
+	 */
+	int32		n_components;
+	double	   *pca_mean;		/* [n_features] */
+	double	   *components;		/* [n_components * n_features] */
+
+	/* per-feature preprocessing, or NULL for none */
+	PgmlPreprocess *preprocess;
 
 	/* XGBoost's own serialized model (UBJSON), for export; may be NULL */
 	char	   *booster;

@@ -96,6 +96,29 @@ extern char *pgml_metrics_classification_proba(const double *y_true,
 											   const float *proba, int64 n,
 											   int32 n_classes);
 
+/*
+ * cluster.c: k-means (in->algorithm "kmeans", task clustering; in->y is
+ * NULL): scikit-learn's KMeans (k-means++ init, n_init runs, Lloyd) on
+ * OpenBLAS, keeping the run with the lowest inertia.  Fills m->n_clusters,
+ * centroids, n_outputs, algorithm, hyperparams_json.
+ *
+ * decompose.c: PCA (in->algorithm "pca", task decomposition; in->y NULL):
+ * scikit-learn's PCA (centered, components by SVD through LAPACK, signs
+ * as sklearn's svd_flip).  Fills m->n_components, pca_mean, components,
+ * n_outputs, algorithm, hyperparams_json.
+ */
+extern void pgml_kmeans_train(const PgmlTrainInput *in, PgmlModel *m);
+extern void pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m);
+
+/*
+ * metrics.c: clustering metrics as a JSON object text:
+ * {"silhouette": .., "inertia": ..}; labels are cluster indexes (as double),
+ * x the [n * n_features] rows they were computed for.
+ */
+extern char *pgml_metrics_clustering(const float *x, int32 n_features,
+									 const double *labels, int64 n,
+									 int32 n_clusters, double inertia);
+
 /* artifact.c: pack a model into its msgpack artifact (a palloc'd bytea). */
 extern bytea *pgml_artifact_pack(const PgmlModel *m);
 
