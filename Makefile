@@ -27,6 +27,7 @@ TRAIN_OBJS = \
 	src/train/worker.o \
 	src/train/job.o \
 	src/train/data.o \
+	src/train/preprocess.o \
 	src/train/xgb.o \
 	src/train/native.o \
 	src/train/linear.o \

@@ -59,6 +59,9 @@ typedef struct PgmlDataset
 	int64		n_rows;
 	int32		n_features;
 	bool		y_is_bool;
+	int32		n_columns;		/* feature columns */
+	char	  **column_names;	/* [n_columns] */
+	int32	   *column_of;		/* [n_features]: the column of each feature */
 	double		read_seconds;	/* executor: fetching tuples */
 	double		convert_seconds;	/* turning tuples into the matrix */
 } PgmlDataset;
@@ -66,7 +69,8 @@ typedef struct PgmlDataset
 /*
  * Read every row of a relation with the current user's privileges: features
  * are every column but y_column (numeric scalars and numeric arrays, in
- * column order, arrays flattened).  Errors name the offending column.
+ * column order, arrays flattened).  y_column NULL: no label (y is NULL),
+ * every column is a feature.  Errors name the offending column.
  */
 extern void pgml_data_read(const char *relation_name, const char *y_column,
 						   PgmlDataset *out);

@@ -74,6 +74,15 @@ typedef enum FieldId
 	F_BOOSTER,
 	F_HYPERPARAMS,
 	F_METRICS,
+	F_N_CLUSTERS,
+	F_CENTROIDS,
+	F_N_COMPONENTS,
+	F_PCA_MEAN,
+	F_COMPONENTS,
+	F_IMPUTE,
+	F_IMPUTE_VALUE,
+	F_CENTER,
+	F_SCALE,
 	F_COUNT
 } FieldId;
 
@@ -82,7 +91,8 @@ static const char *const field_names[F_COUNT] = {
 	"n_outputs", "n_classes", "classes", "base_margin", "n_trees", "n_nodes",
 	"tree_group", "tree_offset", "split_index", "split_cond", "left_child",
 	"right_child", "default_left", "coef", "intercept", "booster",
-	"hyperparams", "metrics"
+	"hyperparams", "metrics", "n_clusters", "centroids", "n_components",
+	"pca_mean", "components", "impute", "impute_value", "center", "scale"
 };
 
 /* The top-level fields, as msgpack objects referencing the artifact bytes. */
@@ -504,6 +514,42 @@ blob_f64(const Blob *b, int64 i)
 	return d;
 }
 
+/* Copy a little-endian float64 blob into native doubles at dst. */
+static void
+copy_f64(char *dst, const Blob *b)
+{
+	double	   *d = (double *) dst;
+	int64		i;
+
+	for (i = 0; i < b->n; i++)
+		d[i] = blob_f64(b, i);
+}
+
+/* Whether optional field k is present and not nil. */
+static bool
+field_given(const Fields *f, FieldId k)
+{
+	return f->present[k] && f->obj[k].type != MSGPACK_OBJECT_NIL;
+}
+
+/* Whether a task can be served by an algorithm. */
+static bool
+task_allows(PgmlTask task, PgmlAlgorithm algorithm)
+{
+	switch (task)
+	{
+		case PGML_TASK_REGRESSION:
+			return algorithm == PGML_ALGO_XGBOOST || algorithm == PGML_ALGO_LINEAR;
+		case PGML_TASK_CLASSIFICATION:
+			return algorithm == PGML_ALGO_XGBOOST || algorithm == PGML_ALGO_LOGISTIC;
+		case PGML_TASK_CLUSTERING:
+			return algorithm == PGML_ALGO_KMEANS;
+		case PGML_TASK_DECOMPOSITION:
+			return algorithm == PGML_ALGO_PCA;
+	}
+	return false;
+}
+
 /* Round a size up to a multiple of 8. */
 static inline uint64
 align8(uint64 n)
@@ -710,8 +756,10 @@ fill_lane(PgmlImageSplit *splits, float *leaves, int D, int lane, int64 start,
 PgmlImageHeader *
 pgml_image_compile(const char *artifact, Size len, Size *size)
 {
-	static const char *const task_names[] = {"regression", "classification"};
-	static const char *const algo_names[] = {"xgboost", "linear", "logistic"};
+	static const char *const task_names[] = {"regression", "classification",
+	"clustering", "decomposition"};
+	static const char *const algo_names[] = {"xgboost", "linear", "logistic",
+	"kmeans", "pca"};
 	static const char *const output_names[] = {"identity", "sigmoid",
 	"softmax", "exp"};
 	Fields		f;
@@ -723,6 +771,11 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 				n_outputs,
 				n_classes;
 	Blob		classes;
+	Blob		impute = {NULL, 0},
+				impute_value = {NULL, 0},
+				center = {NULL, 0},
+				scale = {NULL, 0};
+	bool		has_prep;
 	uint64		pos;
 	PgmlImage	hdr;
 	PgmlImage  *img;
@@ -741,8 +794,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		CORRUPT("Artifact format version %llu is not supported (expected %d).",
 				(unsigned long long) o->via.u64, PGML_ARTIFACT_VERSION);
 
-	task = (PgmlTask) (need_enum(&f, F_TASK, task_names, 2) + 1);
-	algorithm = (PgmlAlgorithm) (need_enum(&f, F_ALGORITHM, algo_names, 3) + 1);
+	task = (PgmlTask) (need_enum(&f, F_TASK, task_names, 4) + 1);
+	algorithm = (PgmlAlgorithm) (need_enum(&f, F_ALGORITHM, algo_names, 5) + 1);
 	output = (PgmlOutput) (need_enum(&f, F_OUTPUT, output_names, 4) + 1);
 	n_features = (int32) need_uint(&f, F_N_FEATURES, 1, PGML_MAX_FEATURES);
 	n_outputs = (int32) need_uint(&f, F_N_OUTPUTS, 1, PGML_MAX_CLASSES);
@@ -752,26 +805,25 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	check_optional(&f, F_METRICS, MSGPACK_OBJECT_STR);
 
 	/* consistency of task, algorithm, output and counts */
+	if (!task_allows(task, algorithm))
+		CORRUPT("Algorithm \"%s\" does not fit task \"%s\".",
+				algo_names[algorithm - 1], task_names[task - 1]);
 	if (task == PGML_TASK_REGRESSION)
 	{
 		if (n_classes != 0)
 			CORRUPT("A regression model has n_classes %d, not 0.", n_classes);
 		if (n_outputs != 1)
 			CORRUPT("A regression model has n_outputs %d, not 1.", n_outputs);
-		if (algorithm == PGML_ALGO_LOGISTIC)
-			CORRUPT("A logistic model has task \"regression\".");
 		if (output != PGML_OUTPUT_IDENTITY &&
 			!(output == PGML_OUTPUT_EXP && algorithm == PGML_ALGO_XGBOOST))
 			CORRUPT("A regression model has output \"%s\".",
 					output_names[output - 1]);
 	}
-	else
+	else if (task == PGML_TASK_CLASSIFICATION)
 	{
 		if (n_classes < 2)
 			CORRUPT("A classification model has n_classes %d, fewer than 2.",
 					n_classes);
-		if (algorithm == PGML_ALGO_LINEAR)
-			CORRUPT("A linear model has task \"classification\".");
 		if (output == PGML_OUTPUT_SIGMOID)
 		{
 			if (n_classes != 2 || n_outputs != 1)
@@ -787,6 +839,16 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		else
 			CORRUPT("A classification model has output \"%s\".",
 					output_names[output - 1]);
+	}
+	else
+	{
+		/* clustering, decomposition: n_outputs clusters or components */
+		if (n_classes != 0)
+			CORRUPT("A %s model has n_classes %d, not 0.",
+					task_names[task - 1], n_classes);
+		if (output != PGML_OUTPUT_IDENTITY)
+			CORRUPT("A %s model has output \"%s\".",
+					task_names[task - 1], output_names[output - 1]);
 	}
 
 	classes = need_blob(&f, F_CLASSES, n_classes, 8);
@@ -813,7 +875,81 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	pos = align8(sizeof(PgmlImage));
 	hdr.classes_off = reserve(&pos, (uint64) n_classes * sizeof(double));
 
-	if (algorithm != PGML_ALGO_XGBOOST)
+	/* per-feature preprocessing: all four arrays, or none */
+	has_prep = field_given(&f, F_IMPUTE);
+	if (field_given(&f, F_IMPUTE_VALUE) != has_prep ||
+		field_given(&f, F_CENTER) != has_prep ||
+		field_given(&f, F_SCALE) != has_prep)
+		CORRUPT("The preprocessing keys (impute, impute_value, center, scale) are not all present.");
+	if (has_prep)
+	{
+		int32		j;
+
+		impute = need_blob(&f, F_IMPUTE, n_features, 1);
+		impute_value = need_blob(&f, F_IMPUTE_VALUE, n_features, 8);
+		center = need_blob(&f, F_CENTER, n_features, 8);
+		scale = need_blob(&f, F_SCALE, n_features, 8);
+		for (j = 0; j < n_features; j++)
+		{
+			if (impute.p[j] > PGML_IMPUTE_ERROR)
+				CORRUPT("impute[%d] is %d, not 0, 1 or 2.", j, impute.p[j]);
+			if (impute.p[j] == PGML_IMPUTE_VALUE &&
+				!isfinite(blob_f64(&impute_value, j)))
+				CORRUPT("impute_value[%d] is not finite.", j);
+			if (!isfinite(blob_f64(&center, j)))
+				CORRUPT("center[%d] is not finite.", j);
+			if (!isfinite(blob_f64(&scale, j)) || blob_f64(&scale, j) == 0.0)
+				CORRUPT("scale[%d] is zero or not finite.", j);
+		}
+		hdr.has_preprocess = 1;
+		hdr.impute_off = reserve(&pos, (uint64) n_features);
+		hdr.impute_value_off = reserve(&pos, (uint64) n_features * sizeof(double));
+		hdr.center_off = reserve(&pos, (uint64) n_features * sizeof(double));
+		hdr.scale_off = reserve(&pos, (uint64) n_features * sizeof(double));
+	}
+
+	if (algorithm == PGML_ALGO_KMEANS || algorithm == PGML_ALGO_PCA)
+	{
+		bool		kmeans = (algorithm == PGML_ALGO_KMEANS);
+		FieldId		count_field = kmeans ? F_N_CLUSTERS : F_N_COMPONENTS;
+		FieldId		matrix_field = kmeans ? F_CENTROIDS : F_COMPONENTS;
+		int32		n_rows = (int32) need_uint(&f, count_field, 1, PGML_MAX_CLASSES);
+		Blob		matrix;
+		Blob		mean = {NULL, 0};
+		int64		i;
+
+		if (n_rows != n_outputs)
+			CORRUPT("Key \"%s\" is %d, not n_outputs (%d).",
+					field_names[count_field], n_rows, n_outputs);
+		matrix = need_blob(&f, matrix_field, (int64) n_rows * n_features, 8);
+		for (i = 0; i < matrix.n; i++)
+			if (!isfinite(blob_f64(&matrix, i)))
+				CORRUPT("Value %lld of \"%s\" is not finite.", (long long) i,
+						field_names[matrix_field]);
+		if (!kmeans)
+		{
+			mean = need_blob(&f, F_PCA_MEAN, n_features, 8);
+			for (i = 0; i < mean.n; i++)
+				if (!isfinite(blob_f64(&mean, i)))
+					CORRUPT("Value %lld of \"pca_mean\" is not finite.",
+							(long long) i);
+			hdr.pca_mean_off = reserve(&pos, (uint64) n_features * sizeof(double));
+		}
+		if (kmeans)
+			hdr.centroids_off = reserve(&pos, (uint64) matrix.n * sizeof(double));
+		else
+			hdr.components_off = reserve(&pos, (uint64) matrix.n * sizeof(double));
+		hdr.pub.total_size = pos;
+
+		base = MemoryContextAllocExtended(CurrentMemoryContext, pos,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		img = (PgmlImage *) base;
+		memcpy(img, &hdr, sizeof(hdr));
+		copy_f64(base + (kmeans ? hdr.centroids_off : hdr.components_off), &matrix);
+		if (!kmeans)
+			copy_f64(base + hdr.pca_mean_off, &mean);
+	}
+	else if (algorithm != PGML_ALGO_XGBOOST)
 	{
 		Blob		coef = need_blob(&f, F_COEF, (int64) n_outputs * n_features, 8);
 		Blob		icpt = need_blob(&f, F_INTERCEPT, n_outputs, 8);
@@ -1050,12 +1186,13 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		pfree(deep);
 	}
 
-	/* classes */
+	copy_f64(base + hdr.classes_off, &classes);
+	if (has_prep)
 	{
-		double	   *dst = (double *) (base + hdr.classes_off);
-
-		for (k = 0; k < n_classes; k++)
-			dst[k] = blob_f64(&classes, k);
+		memcpy(base + hdr.impute_off, impute.p, n_features);
+		copy_f64(base + hdr.impute_value_off, &impute_value);
+		copy_f64(base + hdr.center_off, &center);
+		copy_f64(base + hdr.scale_off, &scale);
 	}
 
 	*size = (Size) hdr.pub.total_size;

@@ -12,6 +12,7 @@
 #define PGML_IMAGE_LAYOUT_H
 
 #include "pgml_image.h"
+#include "pgml_model.h"				/* PGML_MAX_CLASSES: also n_outputs' limit */
 
 /* Trees of one window are evaluated together; leaf values buffered. */
 #define PGML_WINDOW_TREES	1024
@@ -19,8 +20,6 @@
 #define PGML_BLOCK_LANES	16
 /* Trees deeper than this are walked node by node instead of padded. */
 #define PGML_MAX_PADDED_DEPTH	8
-/* Largest class count (predict keeps the margins on the stack). */
-#define PGML_MAX_CLASSES	1024
 /* Largest feature count. */
 #define PGML_MAX_FEATURES	(1 << 24)
 
@@ -34,6 +33,8 @@ typedef struct PgmlImage
 	int32		n_blocks;
 	int32		n_deep;
 	int32		round_robin;	/* tree t is in group t % n_outputs (see below) */
+	int32		has_preprocess; /* the four preprocessing arrays are set */
+	int32		reserved;
 	uint64		classes_off;	/* double[n_classes] */
 	uint64		coef_off;		/* double[n_outputs * n_features] */
 	uint64		intercept_off;	/* double[n_outputs] */
@@ -41,6 +42,13 @@ typedef struct PgmlImage
 	uint64		windows_off;	/* PgmlImageWindow[n_windows] */
 	uint64		blocks_off;		/* PgmlImageBlock[n_blocks] */
 	uint64		deep_off;		/* PgmlImageDeep[n_deep] */
+	uint64		impute_off;		/* uint8[n_features], PgmlImpute */
+	uint64		impute_value_off;	/* double[n_features] */
+	uint64		center_off;		/* double[n_features] */
+	uint64		scale_off;		/* double[n_features], never 0 */
+	uint64		centroids_off;	/* double[n_outputs * n_features] (k-means) */
+	uint64		pca_mean_off;	/* double[n_features] (PCA) */
+	uint64		components_off; /* double[n_outputs * n_features] (PCA) */
 } PgmlImage;
 
 /* Largest n_outputs summed with vector adds when the groups are round-robin. */

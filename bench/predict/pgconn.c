@@ -10,7 +10,11 @@
  *		  /proc/PID/schedstat, so it must run on the server's machine as a user
  *		  who may read it) is taken after the query, before closing.  Prints
  *		  case,runs,median_ms,min_ms,p90_ms,cpu_ms (cpu_ms: median backend CPU
- *		  time of a connection, fork to result).
+ *		  time of a connection, fork to result).  With PGCONN_PAIRED=FILE,
+ *		  also writes to FILE, for every case but the first, the median over
+ *		  the rounds of its time minus the first case's time in the same
+ *		  round (wall ms, CPU ms): paired differences, steadier than a
+ *		  difference of medians when the machine's load drifts.
  *
  *	  pgconn memory N LABEL SQL
  *		  Opens N connections, runs SQL once in each, keeps them all open and
@@ -154,6 +158,31 @@ run_cold(int rounds, int ncases, char **args)
 			cpu[c * rounds + r] = proc_cpu_ms(PQbackendPID(conn));
 			PQfinish(conn);
 		}
+	}
+	/* paired differences to the first case, round by round, if asked */
+	if (getenv("PGCONN_PAIRED") != NULL)
+	{
+		FILE	   *f = fopen(getenv("PGCONN_PAIRED"), "w");
+		double	   *d = malloc(sizeof(double) * rounds);
+		double	   *dc = malloc(sizeof(double) * rounds);
+
+		if (f == NULL)
+		{
+			perror(getenv("PGCONN_PAIRED"));
+			exit(1);
+		}
+		for (int c = 1; c < ncases; c++)
+		{
+			for (int r = 0; r < rounds; r++)
+			{
+				d[r] = t[c * rounds + r] - t[r];
+				dc[r] = cpu[c * rounds + r] - cpu[r];
+			}
+			fprintf(f, "\"%s\",%.3f,%.3f\n", args[2 * c], median(d, rounds), median(dc, rounds));
+		}
+		fclose(f);
+		free(d);
+		free(dc);
 	}
 	printf("case,runs,median_ms,min_ms,p90_ms,cpu_ms\n");
 	for (int c = 0; c < ncases; c++)

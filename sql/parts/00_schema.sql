@@ -60,7 +60,7 @@ CREATE TABLE pgml.train_queue (
     project_name   text NOT NULL,
     task           text,
     relation_name  text NOT NULL,
-    y_column_name  text NOT NULL,
+    y_column_name  text,
     algorithm      text NOT NULL DEFAULT 'linear',
     hyperparams    jsonb NOT NULL DEFAULT '{}',
     test_size      real NOT NULL DEFAULT 0.25,

@@ -22,16 +22,16 @@ BEGIN
     NEW.queued_at := clock_timestamp();
     NEW.started_at := NULL;
     NEW.finished_at := NULL;
-    IF NEW.task IS NOT NULL AND NEW.task NOT IN ('regression', 'classification') THEN
+    IF NEW.task IS NOT NULL AND NEW.task NOT IN ('regression', 'classification', 'clustering', 'decomposition') THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('unknown task "%s"', NEW.task),
-            HINT = 'Supported tasks are regression and classification.';
+            HINT = 'Supported tasks are regression, classification, clustering and decomposition.';
     END IF;
     IF NEW.algorithm NOT IN ('xgboost', 'xgboost_random_forest', 'linear', 'logistic_regression',
-                             'ridge', 'lasso', 'elastic_net') THEN
+                             'ridge', 'lasso', 'elastic_net', 'kmeans', 'pca') THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('unknown algorithm "%s"', NEW.algorithm),
-            HINT = 'Supported algorithms are xgboost, xgboost_random_forest, linear, logistic_regression, ridge, lasso and elastic_net.';
+            HINT = 'Supported algorithms are xgboost, xgboost_random_forest, linear, logistic_regression, ridge, lasso, elastic_net, kmeans and pca.';
     END IF;
     IF NOT (NEW.test_size > 0) THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',

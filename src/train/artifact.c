@@ -27,7 +27,8 @@ typedef enum BlobType
 	BLOB_I32,
 	BLOB_F32,
 	BLOB_F64,
-	BLOB_U8
+	BLOB_U8,					/* from bool: 0 or 1 */
+	BLOB_U8_RAW					/* from uint8, as is */
 } BlobType;
 
 /* msgpack write callback: append bytes to the StringInfo under construction. */
@@ -115,6 +116,11 @@ pack_blob_field(msgpack_packer *pk, StringInfo si, const char *key,
 	if (nbytes == 0)
 		return;
 
+	if (type == BLOB_U8_RAW)
+	{
+		msgpack_pack_bin_body(pk, values, nbytes);
+		return;
+	}
 	if (type == BLOB_U8)
 	{
 		/* bool arrays: one byte 0/1 each, whatever sizeof(bool) is */
@@ -154,6 +160,10 @@ task_name(PgmlTask task)
 			return "regression";
 		case PGML_TASK_CLASSIFICATION:
 			return "classification";
+		case PGML_TASK_CLUSTERING:
+			return "clustering";
+		case PGML_TASK_DECOMPOSITION:
+			return "decomposition";
 	}
 	elog(ERROR, "unknown model task %d", (int) task);
 	return NULL;
@@ -171,6 +181,10 @@ algorithm_name(PgmlAlgorithm algorithm)
 			return "linear";
 		case PGML_ALGO_LOGISTIC:
 			return "logistic";
+		case PGML_ALGO_KMEANS:
+			return "kmeans";
+		case PGML_ALGO_PCA:
+			return "pca";
 	}
 	elog(ERROR, "unknown model algorithm %d", (int) algorithm);
 	return NULL;
@@ -217,8 +231,14 @@ pgml_artifact_pack(const PgmlModel *m)
 	n_fields = 9;
 	if (trees)
 		n_fields += 10;			/* base_margin .. default_left */
+	else if (m->algorithm == PGML_ALGO_KMEANS)
+		n_fields += 2;			/* n_clusters, centroids */
+	else if (m->algorithm == PGML_ALGO_PCA)
+		n_fields += 3;			/* n_components, pca_mean, components */
 	else
 		n_fields += 2;			/* coef, intercept */
+	if (m->preprocess != NULL)
+		n_fields += 4;			/* impute, impute_value, center, scale */
 	if (m->booster != NULL)
 		n_fields++;
 	if (m->hyperparams_json != NULL)
@@ -258,12 +278,45 @@ pgml_artifact_pack(const PgmlModel *m)
 		pack_blob_field(&pk, &si, "default_left", BLOB_U8, m->default_left,
 						m->n_nodes);
 	}
+	else if (m->algorithm == PGML_ALGO_KMEANS)
+	{
+		if (m->n_clusters < 0)
+			elog(ERROR, "cannot pack a model with negative counts");
+		pack_uint_field(&pk, "n_clusters", m->n_clusters);
+		pack_blob_field(&pk, &si, "centroids", BLOB_F64, m->centroids,
+						(int64) m->n_clusters * m->n_features);
+	}
+	else if (m->algorithm == PGML_ALGO_PCA)
+	{
+		if (m->n_components < 0)
+			elog(ERROR, "cannot pack a model with negative counts");
+		pack_uint_field(&pk, "n_components", m->n_components);
+		pack_blob_field(&pk, &si, "pca_mean", BLOB_F64, m->pca_mean,
+						m->n_features);
+		pack_blob_field(&pk, &si, "components", BLOB_F64, m->components,
+						(int64) m->n_components * m->n_features);
+	}
 	else
 	{
 		pack_blob_field(&pk, &si, "coef", BLOB_F64, m->coef,
 						(int64) m->n_outputs * m->n_features);
 		pack_blob_field(&pk, &si, "intercept", BLOB_F64, m->intercept,
 						m->n_outputs);
+	}
+
+	if (m->preprocess != NULL)
+	{
+		const PgmlPreprocess *pp = m->preprocess;
+
+		/* PgmlImpute values are 0..2: one byte each, as the bool arrays */
+		pack_blob_field(&pk, &si, "impute", BLOB_U8_RAW, pp->impute,
+						m->n_features);
+		pack_blob_field(&pk, &si, "impute_value", BLOB_F64, pp->impute_value,
+						m->n_features);
+		pack_blob_field(&pk, &si, "center", BLOB_F64, pp->center,
+						m->n_features);
+		pack_blob_field(&pk, &si, "scale", BLOB_F64, pp->scale,
+						m->n_features);
 	}
 
 	if (m->booster != NULL)

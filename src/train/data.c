@@ -202,7 +202,7 @@ reader_plan(Reader *r, TupleDesc desc)
 
 		if (att->attisdropped)
 			continue;
-		if (strcmp(NameStr(att->attname), r->y_column) == 0)
+		if (r->y_column != NULL && strcmp(NameStr(att->attname), r->y_column) == 0)
 		{
 			r->y_attnum = i + 1;
 			r->y_type = t;
@@ -231,12 +231,12 @@ reader_plan(Reader *r, TupleDesc desc)
 		c->name = pstrdup(NameStr(att->attname));
 		r->ncols++;
 	}
-	if (r->y_attnum == 0)
+	if (r->y_attnum == 0 && r->y_column != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" does not exist in relation \"%s\"",
 						r->y_column, r->relation_name)));
-	if (!numeric_type(r->y_type))
+	if (r->y_column != NULL && !numeric_type(r->y_type))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("label column \"%s\" has type %s", r->y_column,
@@ -303,28 +303,33 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 		if (r->x == NULL)
 		{
 			r->x = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * r->n_features * sizeof(float));
-			r->y = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * sizeof(double));
+			if (r->y_attnum)
+				r->y = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * sizeof(double));
 		}
 		else
 		{
 			r->x = repalloc_huge(r->x, (Size) newcap * r->n_features * sizeof(float));
-			r->y = repalloc_huge(r->y, (Size) newcap * sizeof(double));
+			if (r->y_attnum)
+				r->y = repalloc_huge(r->y, (Size) newcap * sizeof(double));
 		}
 		r->cap = newcap;
 	}
 
-	if (isnull[r->y_attnum - 1])
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("label column \"%s\" contains NULL", r->y_column),
-				 errdetail("Row %lld has no label.", (long long) n + 1),
-				 errhint("Train on a view that filters out rows without a label.")));
-	r->y[n] = datum_to_double(values[r->y_attnum - 1], r->y_type);
-	if (!isfinite(r->y[n]))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("label column \"%s\" contains a non-finite value", r->y_column),
-				 errdetail("Row %lld has label %g.", (long long) n + 1, r->y[n])));
+	if (r->y_attnum)
+	{
+		if (isnull[r->y_attnum - 1])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("label column \"%s\" contains NULL", r->y_column),
+					 errdetail("Row %lld has no label.", (long long) n + 1),
+					 errhint("Train on a view that filters out rows without a label.")));
+		r->y[n] = datum_to_double(values[r->y_attnum - 1], r->y_type);
+		if (!isfinite(r->y[n]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("label column \"%s\" contains a non-finite value", r->y_column),
+					 errdetail("Row %lld has label %g.", (long long) n + 1, r->y[n])));
+	}
 
 	row = r->x + n * r->n_features;
 	for (int c = 0; c < r->ncols; c++)
@@ -509,6 +514,15 @@ pgml_data_read(const char *relation_name, const char *y_column,
 	out->n_rows = r.n_rows;
 	out->n_features = r.n_features;
 	out->y_is_bool = (r.y_type == BOOLOID);
+	out->n_columns = r.ncols;
+	out->column_names = palloc(sizeof(char *) * r.ncols);
+	out->column_of = palloc(sizeof(int32) * r.n_features);
+	for (int c = 0; c < r.ncols; c++)
+	{
+		out->column_names[c] = r.cols[c].name;
+		for (int k = 0; k < r.cols[c].width; k++)
+			out->column_of[r.cols[c].offset + k] = c;
+	}
 	out->read_seconds = read_s;
 	out->convert_seconds = convert_s;
 }

@@ -40,6 +40,7 @@
 #include "utils/timestamp.h"
 
 #include "pgml_job.h"
+#include "pgml_preprocess.h"
 #include "pgml_train.h"
 #include "pgml_worker.h"
 
@@ -230,11 +231,36 @@ pgml_owner(void)
 	return owner;
 }
 
-/* Algorithms pgml.train accepts; trees go to xgb.c, the rest to linear.c. */
-#define PGML_ALGORITHMS "xgboost, xgboost_random_forest, linear, logistic_regression, ridge, lasso and elastic_net"
+/*
+ * Algorithms pgml.train accepts: trees go to xgb.c, kmeans to cluster.c,
+ * pca to decompose.c, the rest to linear.c.
+ */
+#define PGML_ALGORITHMS "xgboost, xgboost_random_forest, linear, logistic_regression, ridge, lasso, elastic_net, kmeans and pca"
 static const char *const tree_algorithms[] = {"xgboost", "xgboost_random_forest"};
 static const char *const linear_algorithms[] = {"linear", "logistic_regression", "ridge",
 "lasso", "elastic_net"};
+
+/* The tasks an algorithm solves. */
+static bool
+algorithm_fits_task(const char *algorithm, PgmlTask task)
+{
+	if (strcmp(algorithm, "kmeans") == 0)
+		return task == PGML_TASK_CLUSTERING;
+	if (strcmp(algorithm, "pca") == 0)
+		return task == PGML_TASK_DECOMPOSITION;
+	if (task == PGML_TASK_CLUSTERING || task == PGML_TASK_DECOMPOSITION)
+		return false;
+	if (strcmp(algorithm, "logistic_regression") == 0)
+		return task == PGML_TASK_CLASSIFICATION;
+	return true;
+}
+
+/* Does the task learn from a label? */
+static bool
+task_supervised(PgmlTask task)
+{
+	return task == PGML_TASK_REGRESSION || task == PGML_TASK_CLASSIFICATION;
+}
 
 /* Is this one of the XGBoost algorithms? */
 static bool
@@ -255,7 +281,7 @@ algorithm_known(const char *algorithm)
 	for (int i = 0; i < lengthof(linear_algorithms); i++)
 		if (strcmp(algorithm, linear_algorithms[i]) == 0)
 			return true;
-	return false;
+	return strcmp(algorithm, "kmeans") == 0 || strcmp(algorithm, "pca") == 0;
 }
 
 /*
@@ -266,8 +292,20 @@ algorithm_known(const char *algorithm)
 static bool
 algorithm_implemented(const char *algorithm)
 {
+	/* k-means and PCA: waiting for their trainers and image support */
+	if (strcmp(algorithm, "kmeans") == 0 || strcmp(algorithm, "pca") == 0)
+		return false;
 	return algorithm_known(algorithm);
 }
+
+/*
+ * TEMPORARY while cluster.c and decompose.c are being written: weak
+ * references keep pgml_train.so loadable; algorithm_implemented() keeps
+ * them from being called.
+ */
+#pragma weak pgml_kmeans_train
+#pragma weak pgml_pca_train
+#pragma weak pgml_metrics_clustering
 
 /* Parse the task name. */
 static PgmlTask
@@ -277,10 +315,14 @@ parse_task(const char *task)
 		return PGML_TASK_REGRESSION;
 	if (strcmp(task, "classification") == 0)
 		return PGML_TASK_CLASSIFICATION;
+	if (strcmp(task, "clustering") == 0)
+		return PGML_TASK_CLUSTERING;
+	if (strcmp(task, "decomposition") == 0)
+		return PGML_TASK_DECOMPOSITION;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown task \"%s\"", task),
-			 errhint("Supported tasks are regression and classification.")));
+			 errhint("Supported tasks are regression, classification, clustering and decomposition.")));
 	return 0;
 }
 
@@ -339,7 +381,17 @@ encode_classes(double *y, int64 n, int32 *n_classes)
 static const char *
 key_metric(PgmlTask task)
 {
-	return task == PGML_TASK_REGRESSION ? "r2" : "f1";
+	switch (task)
+	{
+		case PGML_TASK_REGRESSION:
+			return "r2";
+		case PGML_TASK_CLASSIFICATION:
+			return "f1";
+		case PGML_TASK_CLUSTERING:
+			return "silhouette";
+		default:
+			return NULL;		/* decomposition: the newest model wins */
+	}
 }
 
 /* Find or create the project; returns its id.  Runs as the pgml owner. */
@@ -465,6 +517,41 @@ seconds_between(TimestampTz a, TimestampTz b)
 }
 
 /*
+ * A NULL feature is allowed only where the model (trees) or its
+ * preprocessing (an impute rule) can take it: check every row, training and
+ * test, before anything is trained.
+ */
+static void
+check_missing(const PgmlDataset *ds, const PgmlModel *model, const char *algorithm)
+{
+	bool		trees = algorithm_is_xgboost(algorithm);
+	const PgmlPreprocess *p = model->preprocess;
+
+	for (int64 i = 0; i < ds->n_rows * ds->n_features; i++)
+	{
+		int			j = i % ds->n_features;
+		bool		ok;
+
+		if (!isnan(ds->x[i]))
+			continue;
+		if (p && p->impute[j] == PGML_IMPUTE_VALUE)
+			ok = true;
+		else if (p && p->impute[j] == PGML_IMPUTE_ERROR)
+			ok = false;
+		else
+			ok = trees;
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s models cannot train on NULL features", algorithm),
+					 errdetail("Row %lld of the relation has a NULL in column \"%s\".",
+							   (long long) (i / ds->n_features) + 1,
+							   ds->column_names[ds->column_of[j]]),
+					 errhint("Impute it with preprocess, use algorithm => 'xgboost', which handles missing values, or filter the rows.")));
+	}
+}
+
+/*
  * Train algorithm on rows idx[0..n) of ds.  model arrives with task,
  * n_features, n_classes and classes set; the trainer fills the rest.
  */
@@ -475,26 +562,31 @@ train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64
 	PgmlTrainInput in;
 	float	   *x = MemoryContextAllocHuge(CurrentMemoryContext,
 										   sizeof(float) * n * ds->n_features);
-	double	   *y = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * n);
-	bool		linear = !algorithm_is_xgboost(algorithm);
+	double	   *y = NULL;
+	bool		trees = algorithm_is_xgboost(algorithm);
 
 	for (int64 i = 0; i < n; i++)
+		memcpy(x + i * ds->n_features, ds->x + idx[i] * ds->n_features,
+			   sizeof(float) * ds->n_features);
+	if (ds->y != NULL)
 	{
-		const float *src = ds->x + idx[i] * ds->n_features;
-
-		memcpy(x + i * ds->n_features, src, sizeof(float) * ds->n_features);
-		y[i] = ds->y[idx[i]];
-		if (linear)
-		{
-			for (int j = 0; j < ds->n_features; j++)
-				if (isnan(src[j]))
-					ereport(ERROR,
-							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							 errmsg("linear models cannot train on NULL features"),
-							 errdetail("Row %lld of the relation has a NULL feature.",
-									   (long long) idx[i] + 1),
-							 errhint("Use algorithm => 'xgboost', which handles missing values, or filter the rows.")));
-		}
+		y = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * n);
+		for (int64 i = 0; i < n; i++)
+			y[i] = ds->y[idx[i]];
+	}
+	if (model->preprocess)
+		pgml_preprocess_apply(model->preprocess, ds, x, n);
+	if (!trees)
+	{
+		for (int64 i = 0; i < n * ds->n_features; i++)
+			if (isnan(x[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("%s models cannot train on NULL features", algorithm),
+						 errdetail("Row %lld of the relation has a NULL in column \"%s\".",
+								   (long long) idx[i / ds->n_features] + 1,
+								   ds->column_names[ds->column_of[i % ds->n_features]]),
+						 errhint("Impute it with preprocess, use algorithm => 'xgboost', which handles missing values, or filter the rows.")));
 	}
 
 	memset(&in, 0, sizeof(in));
@@ -509,12 +601,17 @@ train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64
 	in.nthread = pgml_nthread;
 	in.seed = PGML_SPLIT_SEED;
 
-	if (linear)
-		pgml_linear_train(&in, model);
-	else
+	if (trees)
 		pgml_xgb_train(&in, model);
+	else if (strcmp(algorithm, "kmeans") == 0)
+		pgml_kmeans_train(&in, model);
+	else if (strcmp(algorithm, "pca") == 0)
+		pgml_pca_train(&in, model);
+	else
+		pgml_linear_train(&in, model);
 	pfree(x);
-	pfree(y);
+	if (y)
+		pfree(y);
 }
 
 /*
@@ -534,10 +631,23 @@ evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *idx, i
 	char	   *metrics;
 
 	image = pgml_image_compile(VARDATA(artifact), VARSIZE(artifact) - VARHDRSZ, &size);
+	if (model->task == PGML_TASK_DECOMPOSITION)
+	{
+		/* no labels to score */
+		metrics = pstrdup("{}");
+		goto done;
+	}
 	for (int64 i = 0; i < n; i++)
 	{
 		const float *x = ds->x + idx[i] * ds->n_features;
 		double		p = pgml_image_predict(image, x);
+
+		if (model->task == PGML_TASK_CLUSTERING)
+		{
+			y_pred[i] = p;
+			y_true[i] = p;
+			continue;
+		}
 
 		if (model->task == PGML_TASK_CLASSIFICATION)
 		{
@@ -564,8 +674,36 @@ evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *idx, i
 															   model->n_classes));
 		pfree(proba);
 	}
+	else if (model->task == PGML_TASK_CLUSTERING)
+	{
+		/* silhouette and inertia in the space the centroids live in */
+		float	   *xt = MemoryContextAllocHuge(CurrentMemoryContext,
+												sizeof(float) * n * ds->n_features);
+		double		inertia = 0;
+
+		for (int64 i = 0; i < n; i++)
+			memcpy(xt + i * ds->n_features, ds->x + idx[i] * ds->n_features,
+				   sizeof(float) * ds->n_features);
+		if (model->preprocess)
+			pgml_preprocess_apply(model->preprocess, ds, xt, n);
+		for (int64 i = 0; i < n; i++)
+		{
+			const double *c = model->centroids + (int64) y_pred[i] * ds->n_features;
+
+			for (int j = 0; j < ds->n_features; j++)
+			{
+				double		d = xt[i * ds->n_features + j] - c[j];
+
+				inertia += d * d;
+			}
+		}
+		metrics = pgml_metrics_clustering(xt, ds->n_features, y_pred, n,
+										  model->n_clusters, inertia);
+		pfree(xt);
+	}
 	else
 		metrics = pgml_metrics_regression(y_true, y_pred, n);
+done:
 	pfree(y_true);
 	pfree(y_pred);
 
@@ -902,16 +1040,10 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("test_size must be a fraction between 0 and 1, or a whole number of rows"),
 				 errdetail("Got %g.", job->test_size)));
-	if (job->preprocess != NULL &&
-		(!JB_ROOT_IS_OBJECT(job->preprocess) || JB_ROOT_COUNT(job->preprocess) != 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("preprocess is not supported yet"),
-				 errhint("Pass preprocess => '{}'.")));
-	if (job->relation_name == NULL || job->y_column_name == NULL)
+	if (job->relation_name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("relation_name and y_column_name are required")));
+				 errmsg("relation_name is required")));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -921,11 +1053,23 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	project_id = project_get(job->project_name, job->task, &task_name);
 	role_pop(&rs);
 	task = parse_task(task_name);
-	if (strcmp(algorithm, "logistic_regression") == 0 && task != PGML_TASK_CLASSIFICATION)
+	if (!algorithm_fits_task(algorithm, task))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("logistic_regression needs a classification task"),
-				 errhint("Use linear, ridge, lasso or elastic_net for regression.")));
+				 errmsg("algorithm \"%s\" does not solve task \"%s\"", algorithm, task_name),
+				 errhint("kmeans is for clustering, pca for decomposition, logistic_regression for classification; the others for regression or classification.")));
+	if (task_supervised(task) && job->y_column_name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("y_column_name is required for %s", task_name)));
+	if (!task_supervised(task) && job->y_column_name != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s learns without a label: y_column_name must be NULL", task_name)));
+	if (!task_supervised(task) && job->search != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("search is not supported for %s", task_name)));
 
 	/* Data: read with the privileges of the job's role. */
 	role_push(job->role, &rs, true);
@@ -954,6 +1098,16 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	tsplit0 = GetCurrentTimestamp();
 	order = split_order(&ds, n_test, sampling, model.n_classes, PGML_SPLIT_SEED);
 	tsplit1 = GetCurrentTimestamp();
+
+	/* Preprocessing statistics from the training rows; then every row's NULLs. */
+	model.preprocess = pgml_preprocess_fit(job->preprocess, &ds, order + n_test, n_train,
+										   algorithm_is_xgboost(algorithm));
+	/* TEMPORARY: until the artifact and image carry preprocessing */
+	if (model.preprocess != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("preprocess is not supported yet")));
+	check_missing(&ds, &model, algorithm);
 
 	/* Search, if asked: k-fold cross-validation over the training rows. */
 	hyperparams = job->hyperparams;
@@ -1027,8 +1181,9 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		result->deployed = false;
 		if (job->automatic_deploy)
 		{
-			double		old = deployed_score(project_id, key_metric(task));
-			double		new = json_number(metrics, key_metric(task));
+			const char *key = key_metric(task);
+			double		old = key ? deployed_score(project_id, key) : NAN;
+			double		new = key ? json_number(metrics, key) : NAN;
 
 			if (isnan(old) || (!isnan(new) && new >= old))
 			{

@@ -1,0 +1,414 @@
+/*-------------------------------------------------------------------------
+ *
+ * decompose.c
+ *	  Principal component analysis for pgml_train.so, as scikit-learn 1.2's
+ *	  PCA(svd_solver="full"): the rows are centered, the SVD of the centered
+ *	  matrix comes from LAPACK's dgesdd (what scipy.linalg.svd calls), the
+ *	  signs are fixed as svd_flip does (the largest |u| of each left
+ *	  singular vector is positive), and the components are the first rows
+ *	  of V^T.  whiten folds 1 / sqrt(explained variance) into the stored
+ *	  components, so that prediction stays one affine map
+ *	  (docs/clustering.md).
+ *
+ *	  LAPACKE is called through its _work variant on palloc'd buffers, so an
+ *	  error cannot leak library memory.
+ *
+ * src/train/decompose.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+
+#include "common/shortest_dec.h"
+#include "lib/stringinfo.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include "pgml_train.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+
+/* Hyperparameters after validation. */
+typedef struct PcaOptions
+{
+	const char *algorithm;		/* the name the user chose, for messages */
+	int			n_components;	/* 0: min(n_rows, n_features) */
+	double		variance;		/* in (0, 1): keep this share of variance */
+	bool		whiten;
+} PcaOptions;
+
+/* Allocate count elements of elsize bytes (zeroed) in the current context. */
+static void *
+pca_alloc(Size count, Size elsize)
+{
+	if (count != 0 && elsize > MaxAllocHugeSize / count)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("training data is too large for PCA"),
+				 errdetail("The model needs more than %zu bytes of working memory.",
+						   (size_t) MaxAllocHugeSize)));
+	return MemoryContextAllocExtended(CurrentMemoryContext,
+									  Max(count * elsize, 1),
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+/* Raise an error naming a hyperparameter and the value it expects. */
+static void
+pca_bad_value(const PcaOptions *opt, const char *key, const char *expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for hyperparameter \"%s\" of algorithm \"%s\"",
+					key, opt->algorithm),
+			 errdetail("\"%s\" must be %s.", key, expected)));
+}
+
+/* Validate the hyperparameters into opt; an unknown key or bad value is an error. */
+static void
+pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
+{
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+	const char *expected = "a positive integer, or a number between 0 and 1 (the share of variance to keep)";
+
+	opt->n_components = 0;
+	opt->variance = 0.0;
+	opt->whiten = false;
+	if (jb == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hyperparameters of algorithm \"%s\" must be a JSON object",
+						opt->algorithm)));
+
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		tok = JsonbIteratorNext(&it, &v, true);
+		if (tok != WJB_VALUE)
+			elog(ERROR, "unexpected jsonb token %d for key \"%s\"", (int) tok, key);
+
+		if (strcmp(key, "n_components") != 0 && strcmp(key, "whiten") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
+							key, opt->algorithm),
+					 errhint("PCA accepts n_components and whiten.")));
+
+		/* null means the default, as None does in scikit-learn */
+		if (v.type == jbvNull)
+		{
+			pfree(key);
+			continue;
+		}
+
+		if (strcmp(key, "n_components") == 0)
+		{
+			double		d;
+
+			if (v.type != jbvNumeric)
+				pca_bad_value(opt, key, expected);
+			d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+												   NumericGetDatum(v.val.numeric)));
+			if (d > 0.0 && d < 1.0)
+			{
+				opt->variance = d;
+				opt->n_components = 0;
+			}
+			else if (d >= 1.0 && d <= (double) INT_MAX && d == floor(d))
+			{
+				opt->n_components = (int) d;
+				opt->variance = 0.0;
+			}
+			else
+				pca_bad_value(opt, key, expected);
+		}
+		else
+		{
+			if (v.type != jbvBool)
+				pca_bad_value(opt, key, "a boolean (true or false)");
+			opt->whiten = v.val.boolean;
+		}
+		pfree(key);
+	}
+}
+
+/* Append ", "key": value" with a double in the shortest exact form (or null). */
+static void
+pca_append_double(StringInfo buf, const char *key, double value)
+{
+	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	if (!isfinite(value))
+	{
+		appendStringInfo(buf, ", \"%s\": null", key);
+		return;
+	}
+	double_to_shortest_decimal_buf(value, num);
+	appendStringInfo(buf, ", \"%s\": %s", key, num);
+}
+
+/* Append ", "key": [v0, v1, ...]" (shortest exact doubles, null if not finite). */
+static void
+pca_append_array(StringInfo buf, const char *key, const double *v, int count)
+{
+	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	appendStringInfo(buf, ", \"%s\": [", key);
+	for (int i = 0; i < count; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(buf, ", ");
+		if (isfinite(v[i]))
+		{
+			double_to_shortest_decimal_buf(v[i], num);
+			appendStringInfoString(buf, num);
+		}
+		else
+			appendStringInfoString(buf, "null");
+	}
+	appendStringInfoChar(buf, ']');
+}
+
+/*
+ * Train PCA: center the rows, SVD, svd_flip signs, keep the leading
+ * components.  Fills m->algorithm, n_components, pca_mean, components,
+ * n_outputs, output, hyperparams_json and metrics_json (explained variance,
+ * its ratio, the singular values and the noise variance).
+ */
+void
+pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	MemoryContext callerctx = CurrentMemoryContext;
+	MemoryContext workctx;
+	MemoryContext oldctx;
+	PcaOptions	opt;
+	int64		n = in->n_rows;
+	int			p = in->n_features;
+	int			r;
+	int			k;
+	double	   *a;
+	double	   *s;
+	double	   *ua;
+	double	   *vta;
+	double	   *work;
+	int		   *iwork;
+	double		wsize;
+	lapack_int	info;
+	double	   *mean;
+	double	   *components;
+	double	   *ev;
+	double	   *ratio;
+	double		total = 0.0;
+	double		noise = 0.0;
+	StringInfoData buf;
+
+	if (in->task != PGML_TASK_DECOMPOSITION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("algorithm \"%s\" needs a decomposition task",
+						in->algorithm ? in->algorithm : "pca")));
+	memset(&opt, 0, sizeof(opt));
+	opt.algorithm = in->algorithm ? in->algorithm : "pca";
+	if (strcmp(opt.algorithm, "pca") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown decomposition algorithm \"%s\"", opt.algorithm),
+				 errhint("The decomposition algorithm is pca.")));
+	pca_parse_hyperparams(in->hyperparams, &opt);
+
+	if (p <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot train PCA without features")));
+	if (n < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("PCA needs at least 2 rows"),
+				 errdetail("There are %lld training rows.", (long long) n)));
+	if (n > INT_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows for PCA"),
+				 errdetail("The limit is %d rows.", INT_MAX / 2)));
+	r = (int) Min(n, (int64) p);
+	if (opt.n_components > r)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for hyperparameter \"n_components\" of algorithm \"%s\"",
+						opt.algorithm),
+				 errdetail("n_components is %d, but the training data allow at most min(rows, features) = %d.",
+						   opt.n_components, r)));
+
+	if (in->nthread > 0)
+		openblas_set_num_threads(in->nthread);
+
+	workctx = AllocSetContextCreate(callerctx, "pgml PCA training",
+									ALLOCSET_DEFAULT_SIZES);
+	oldctx = MemoryContextSwitchTo(workctx);
+
+	/*
+	 * The row-major n x p matrix is, for LAPACK, the column-major p x n
+	 * matrix A = X^T = V S U^T: its left singular vectors (ua, p x r) are
+	 * the components, its right ones (vta, r x n) are U^T.
+	 */
+	a = pca_alloc((Size) n * p, sizeof(double));
+	mean = MemoryContextAllocZero(callerctx, sizeof(double) * p);
+	for (int64 i = 0; i < n; i++)
+		for (int j = 0; j < p; j++)
+		{
+			double		v = (double) in->x[i * p + j];
+
+			if (!isfinite(v))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("PCA does not accept missing or infinite feature values"),
+						 errdetail("Row %lld, feature %d is %s.",
+								   (long long) i + 1, j + 1,
+								   isnan(v) ? "NaN" : "infinite"),
+						 errhint("Impute or drop missing values before training.")));
+			a[i * p + j] = v;
+			mean[j] += v;
+		}
+	for (int j = 0; j < p; j++)
+		mean[j] /= (double) n;
+	for (int64 i = 0; i < n; i++)
+		for (int j = 0; j < p; j++)
+			a[i * p + j] -= mean[j];
+
+	pgml_train_check_cancel();
+	s = pca_alloc(r, sizeof(double));
+	ua = pca_alloc((Size) p * r, sizeof(double));
+	vta = pca_alloc((Size) r * n, sizeof(double));
+	iwork = pca_alloc((Size) 8 * r, sizeof(int));
+	info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', p, (lapack_int) n, a, p,
+							   s, ua, p, vta, r, &wsize, -1, iwork);
+	if (info != 0)
+		elog(ERROR, "dgesdd workspace query failed: info %d", (int) info);
+	work = pca_alloc((Size) wsize + 1, sizeof(double));
+	info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', p, (lapack_int) n, a, p,
+							   s, ua, p, vta, r, work, (lapack_int) wsize + 1,
+							   iwork);
+	if (info != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the singular value decomposition did not converge"),
+				 errdetail("LAPACK dgesdd returned %d.", (int) info)));
+	pgml_train_check_cancel();
+
+	/* svd_flip (u-based): the largest |u| of each column of U is positive */
+	for (int c = 0; c < r; c++)
+	{
+		int64		best = 0;
+		double		bestabs = -1.0;
+
+		for (int64 i = 0; i < n; i++)
+		{
+			double		u = fabs(vta[(Size) i * r + c]);
+
+			if (u > bestabs)
+			{
+				bestabs = u;
+				best = i;
+			}
+		}
+		if (vta[(Size) best * r + c] < 0.0)
+			for (int j = 0; j < p; j++)
+				ua[(Size) c * p + j] = -ua[(Size) c * p + j];
+	}
+
+	/* explained variance and the number of components to keep */
+	ev = pca_alloc(r, sizeof(double));
+	ratio = pca_alloc(r, sizeof(double));
+	for (int c = 0; c < r; c++)
+	{
+		ev[c] = s[c] * s[c] / (double) (n - 1);
+		total += ev[c];
+	}
+	for (int c = 0; c < r; c++)
+		ratio[c] = ev[c] / total;
+	if (opt.variance > 0.0)
+	{
+		double		acc = 0.0;
+
+		/* the first count whose cumulative ratio exceeds the share */
+		k = 0;
+		while (k < r)
+		{
+			acc += ratio[k];
+			k++;
+			if (acc > opt.variance)
+				break;
+		}
+	}
+	else
+		k = opt.n_components > 0 ? opt.n_components : r;
+	if (k < r)
+	{
+		for (int c = k; c < r; c++)
+			noise += ev[c];
+		noise /= (double) (r - k);
+	}
+
+	components = MemoryContextAllocZero(callerctx, sizeof(double) * (Size) k * p);
+	for (int c = 0; c < k; c++)
+	{
+		double		scale = 1.0;
+
+		if (opt.whiten)
+		{
+			if (!(ev[c] > 0.0))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("cannot whiten PCA component %d: its explained variance is zero",
+								c + 1),
+						 errhint("Use fewer components, or whiten false.")));
+			scale = 1.0 / sqrt(ev[c]);
+		}
+		for (int j = 0; j < p; j++)
+			components[(Size) c * p + j] = ua[(Size) c * p + j] * scale;
+	}
+
+	m->algorithm = PGML_ALGO_PCA;
+	m->output = PGML_OUTPUT_IDENTITY;
+	m->n_components = k;
+	m->n_outputs = k;
+	m->pca_mean = mean;
+	m->components = components;
+
+	MemoryContextSwitchTo(callerctx);
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"n_components\": %d", k);
+	if (opt.variance > 0.0)
+		pca_append_double(&buf, "variance", opt.variance);
+	appendStringInfo(&buf, ", \"whiten\": %s, \"svd_solver\": \"full\"}",
+					 opt.whiten ? "true" : "false");
+	m->hyperparams_json = buf.data;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"n_components\": %d", k);
+	pca_append_array(&buf, "explained_variance_ratio", ratio, k);
+	pca_append_array(&buf, "explained_variance", ev, k);
+	pca_append_array(&buf, "singular_values", s, k);
+	pca_append_double(&buf, "noise_variance", noise);
+	appendStringInfoChar(&buf, '}');
+	m->metrics_json = buf.data;
+
+	MemoryContextSwitchTo(oldctx);
+	MemoryContextSwitchTo(callerctx);
+	MemoryContextDelete(workctx);
+}
