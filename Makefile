@@ -32,6 +32,9 @@ TRAIN_OBJS = \
 	src/train/native.o \
 	src/train/linear.o \
 	src/train/metrics.o \
+	src/train/cluster.o \
+	src/train/decompose.o \
+	src/train/cluster_metrics.o \
 	src/train/artifact.o
 
 SQL_PARTS = $(sort $(wildcard sql/parts/*.sql))
@@ -72,6 +75,9 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 all: $(TRAIN_LIB)$(DLSUFFIX)
 
 $(TRAIN_OBJS): CFLAGS += $(CFLAGS_SL)
+
+# Every object depends on the contracts: a changed struct must rebuild all.
+$(OBJS) $(TRAIN_OBJS): $(wildcard include/*.h) src/image_layout.h
 
 $(TRAIN_LIB)$(DLSUFFIX): $(TRAIN_OBJS)
 	$(CC) $(CFLAGS) -shared -o $@ $(TRAIN_OBJS) $(LDFLAGS) $(LDFLAGS_SL) $(TRAIN_LINK)

@@ -14,6 +14,7 @@
 # pgml.predict_native.
 set -euo pipefail
 : "${BENCH_SECONDS:=30}"
+: "${BENCH_MIN_ROUNDS:=8}"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bench_sql -f "$BENCH_DIR/predict/plpython.sql" >/dev/null

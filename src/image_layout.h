@@ -19,7 +19,7 @@
 /* Trees per block: one SIMD lane each. */
 #define PGML_BLOCK_LANES	16
 /* Trees deeper than this are walked node by node instead of padded. */
-#define PGML_MAX_PADDED_DEPTH	8
+#define PGML_MAX_PADDED_DEPTH	10
 /* Largest feature count. */
 #define PGML_MAX_FEATURES	(1 << 24)
 

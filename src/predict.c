@@ -113,6 +113,23 @@ model_name(const PredictCache *c)
 }
 
 /*
+ * A NULL (missing) feature j: fine for tree models and imputed features;
+ * otherwise an error naming the feature (and the row field, if any).
+ */
+static void
+missing_check(const PgmlImageHeader *image, int j, const char *field)
+{
+	if (pgml_image_missing_ok(image, j))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("this model cannot predict with NULL features"),
+			 field ? errdetail("Feature %d (field \"%s\") is NULL.", j + 1, field)
+			 : errdetail("Feature %d is NULL.", j + 1),
+			 errhint("Replace missing values, train with preprocess => '{\"column\": {\"impute\": \"mean\"}}', or use an xgboost model, which handles them.")));
+}
+
+/*
  * Turn argument 1 (an array of a numeric type) into float features for the
  * image, checking count and NULLs.  Returns a pointer valid until next call.
  */
@@ -123,7 +140,6 @@ features_for_call(FunctionCallInfo fcinfo, PredictCache *c,
 	ArrayType  *arr;
 	Oid			elemtype;
 	int			n;
-	bool		linear = (image->algorithm != PGML_ALGO_XGBOOST);
 	Datum	   *elems;
 	bool	   *nulls;
 	int16		typlen;
@@ -170,12 +186,7 @@ features_for_call(FunctionCallInfo fcinfo, PredictCache *c,
 	{
 		if (nulls[i])
 		{
-			if (linear)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("linear models cannot predict with NULL features"),
-						 errdetail("Feature %d is NULL.", i + 1),
-						 errhint("Replace missing values, or use an xgboost model, which handles them.")));
+			missing_check(image, i, NULL);
 			c->buf[i] = NAN;
 			continue;
 		}
@@ -215,14 +226,29 @@ features_for_call(FunctionCallInfo fcinfo, PredictCache *c,
 	return c->buf;
 }
 
+/* predict serves one value per row: not a decomposition. */
+static void
+not_decomposition(const PgmlImageHeader *image, const PredictCache *c)
+{
+	if (image->task == PGML_TASK_DECOMPOSITION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is a decomposition model", model_name(c)),
+				 errhint("Use pgml.decompose() to get its components.")));
+}
+
 /* Shared body of the scalar predict functions. */
 static Datum
 predict_common(FunctionCallInfo fcinfo, bool by_id)
 {
 	PredictCache *c = cache_get(fcinfo);
 	const PgmlImageHeader *image = model_for_call(fcinfo, c, by_id);
-	const float *x = features_for_call(fcinfo, c, image);
-	double		y = pgml_image_predict(image, x);
+	const float *x;
+	double		y;
+
+	not_decomposition(image, c);
+	x = features_for_call(fcinfo, c, image);
+	y = pgml_image_predict(image, x);
 
 	pgml_registry_count(&c->ref, 1);
 	PG_RETURN_FLOAT4((float4) y);
@@ -333,7 +359,6 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 	TupleDesc	desc;
 	HeapTupleData tuple;
 	int			nf = 0;
-	bool		linear = (image->algorithm != PGML_ALGO_XGBOOST);
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -374,11 +399,8 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("field \"%s\" has type %s, which cannot be a feature",
 								NameStr(att->attname), format_type_be(att->atttypid))));
-			if (isnull && linear)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("linear models cannot predict with NULL features"),
-						 errdetail("Field \"%s\" is NULL.", NameStr(att->attname))));
+			if (isnull && nf < image->n_features)
+				missing_check(image, nf, NameStr(att->attname));
 			if (nf < image->n_features)
 				c->buf[nf] = v;
 			nf++;
@@ -409,12 +431,8 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 							(errcode(ERRCODE_DATATYPE_MISMATCH),
 							 errmsg("field \"%s\" has type %s, which cannot be a feature",
 									NameStr(att->attname), format_type_be(att->atttypid))));
-				if (nulls[k] && linear)
-					ereport(ERROR,
-							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							 errmsg("linear models cannot predict with NULL features"),
-							 errdetail("Element %d of field \"%s\" is NULL.", k + 1,
-									   NameStr(att->attname))));
+				if (nulls[k] && nf < image->n_features)
+					missing_check(image, nf, NameStr(att->attname));
 				if (nf < image->n_features)
 					c->buf[nf] = v;
 				nf++;
@@ -451,6 +469,7 @@ pgml_predict_row(PG_FUNCTION_ARGS)
 				 errhint("Pass an array of a numeric or boolean type, or a row of such fields.")));
 	c = cache_get(fcinfo);
 	image = model_for_call(fcinfo, c, false);
+	not_decomposition(image, c);
 	x = features_from_row(fcinfo, c, image);
 	y = pgml_image_predict(image, x);
 	pgml_registry_count(&c->ref, 1);
@@ -477,6 +496,7 @@ pgml_predict_batch(PG_FUNCTION_ARGS)
 
 	c = cache_get(fcinfo);
 	image = model_for_call(fcinfo, c, false);
+	not_decomposition(image, c);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -496,15 +516,15 @@ pgml_predict_batch(PG_FUNCTION_ARGS)
 		Datum	   *elems;
 		bool	   *nulls;
 
-		if (image->algorithm != PGML_ALGO_XGBOOST)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("linear models cannot predict with NULL features")));
 		deconstruct_array(arr, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT,
 						  &elems, &nulls, &n);
 		x = palloc(sizeof(float) * Max(n, 1));
 		for (int i = 0; i < n; i++)
+		{
+			if (nulls[i])
+				missing_check(image, i % image->n_features, NULL);
 			x[i] = nulls[i] ? NAN : DatumGetFloat4(elems[i]);
+		}
 	}
 	else
 		x = (float *) ARR_DATA_PTR(arr);
@@ -520,4 +540,48 @@ pgml_predict_batch(PG_FUNCTION_ARGS)
 	}
 	pgml_registry_count(&c->ref, rows);
 	return (Datum) 0;
+}
+
+/* Shared body of pgml.decompose. */
+static Datum
+decompose_common(FunctionCallInfo fcinfo, bool by_id)
+{
+	PredictCache *c = cache_get(fcinfo);
+	const PgmlImageHeader *image = model_for_call(fcinfo, c, by_id);
+	const float *x;
+	float	   *v;
+	Datum	   *out;
+
+	if (image->task != PGML_TASK_DECOMPOSITION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is not a decomposition model", model_name(c)),
+				 errhint("pgml.decompose needs a model trained with task => 'decomposition' (pca).")));
+	x = features_for_call(fcinfo, c, image);
+	v = palloc(sizeof(float) * image->n_outputs);
+	out = palloc(sizeof(Datum) * image->n_outputs);
+	pgml_image_decompose(image, x, v);
+	for (int k = 0; k < image->n_outputs; k++)
+		out[k] = Float4GetDatum(v[k]);
+	pgml_registry_count(&c->ref, 1);
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, image->n_outputs, FLOAT4OID,
+										  sizeof(float4), true, TYPALIGN_INT));
+}
+
+PG_FUNCTION_INFO_V1(pgml_decompose);
+
+/* SQL: pgml.decompose(project text, vector anyarray) -> real[] */
+Datum
+pgml_decompose(PG_FUNCTION_ARGS)
+{
+	return decompose_common(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(pgml_decompose_by_id);
+
+/* SQL: pgml.decompose(model_id bigint, vector anyarray) -> real[] */
+Datum
+pgml_decompose_by_id(PG_FUNCTION_ARGS)
+{
+	return decompose_common(fcinfo, true);
 }

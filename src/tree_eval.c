@@ -28,6 +28,32 @@
 #include "image_layout.h"
 
 /*
+ * Feature j of a row as the model sees it: the raw value, or with the
+ * model's preprocessing applied (a missing value is imputed when the rule
+ * says so, else stays NaN; then centered and scaled in double, rounded to
+ * float once, by pgml_preprocess_value as in training).
+ */
+static inline float
+feature_value(const PgmlImage *img, const float *x, int32 j)
+{
+	float		v = x[j];
+	double		raw;
+
+	if (!img->has_preprocess)
+		return v;
+	raw = v;
+	if (isnan(v))
+	{
+		if (PGML_IMAGE_AT(img, img->impute_off, uint8)[j] != PGML_IMPUTE_VALUE)
+			return v;
+		raw = PGML_IMAGE_AT(img, img->impute_value_off, double)[j];
+	}
+	return pgml_preprocess_value(raw,
+								 PGML_IMAGE_AT(img, img->center_off, double)[j],
+								 PGML_IMAGE_AT(img, img->scale_off, double)[j]);
+}
+
+/*
  * Walk one block of padded trees level by level, all lanes interleaved (the
  * lanes are independent, so their loads overlap) and without branches: a
  * lane goes to child 2i+1, or 2i+2 when xx[word] >= cond.  xx is the
@@ -85,9 +111,11 @@ eval_block_fast(const char *base, const PgmlImageBlock *b, const float *xx,
  * vector: the region is decoded from the word and NaN tested per split.
  */
 static void
-eval_block_slow(const char *base, const PgmlImageBlock *b, const float *x,
-				uint32 nf, float *leaf)
+eval_block_slow(const PgmlImage *img, const PgmlImageBlock *b, const float *x,
+				float *leaf)
 {
+	const char *base = (const char *) img;
+	uint32		nf = (uint32) img->pub.n_features;
 	const PgmlImageSplit *split = (const PgmlImageSplit *) (base + b->split_off);
 	const float *leaves = (const float *) (base + b->leaf_off);
 	uint32		first_leaf = (1U << b->depth) - 1;
@@ -102,7 +130,7 @@ eval_block_slow(const char *base, const PgmlImageBlock *b, const float *x,
 		{
 			const PgmlImageSplit *s = &split[idx * PGML_BLOCK_LANES + l];
 			uint32		region = s->word / nf;
-			float		v = x[s->word - region * nf];
+			float		v = feature_value(img, x, (int32) (s->word - region * nf));
 			uint32		right;
 
 			if (isnan(v))
@@ -121,9 +149,11 @@ eval_block_slow(const char *base, const PgmlImageBlock *b, const float *x,
  * arithmetically); otherwise x is read and NaN tested per node.
  */
 static float
-eval_deep(const char *base, const PgmlImageDeep *dt, const float *xx,
-		  const float *x, uint32 nf)
+eval_deep(const PgmlImage *img, const PgmlImageDeep *dt, const float *xx,
+		  const float *x)
 {
+	const char *base = (const char *) img;
+	uint32		nf = (uint32) img->pub.n_features;
 	const PgmlImageNode *nodes = (const PgmlImageNode *) (base + dt->nodes_off);
 	int32		i = 0;
 
@@ -143,7 +173,7 @@ eval_deep(const char *base, const PgmlImageDeep *dt, const float *xx,
 		{
 			const PgmlImageNode *n = &nodes[i];
 			uint32		region = n->word / nf;
-			float		v = x[n->word - region * nf];
+			float		v = feature_value(img, x, (int32) (n->word - region * nf));
 			bool		right;
 
 			if (isnan(v))
@@ -233,7 +263,7 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 
 		for (j = 0; j < nf; j++)
 		{
-			float		v = x[j];
+			float		v = feature_value(img, x, j);
 			bool		nan = isnan(v);
 
 			xbuf[PGML_REGION_NAN_LEFT * nf + j] = nan ? -INFINITY : v;
@@ -257,14 +287,12 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 				eval_block_fast(base, &blocks[win->first_block + i], xx, leaf);
 		else
 			for (i = 0; i < win->n_blocks; i++)
-				eval_block_slow(base, &blocks[win->first_block + i], x,
-								(uint32) img->pub.n_features, leaf);
+				eval_block_slow(img, &blocks[win->first_block + i], x, leaf);
 		for (i = 0; i < win->n_deep; i++)
 		{
 			const PgmlImageDeep *dt = &deep[win->first_deep + i];
 
-			leaf[dt->slot] = eval_deep(base, dt, xx, x,
-									   (uint32) img->pub.n_features);
+			leaf[dt->slot] = eval_deep(img, dt, xx, x);
 		}
 
 		if (img->round_robin)
@@ -329,8 +357,56 @@ linear_margins(const PgmlImage *img, const float *x, double *margin)
 		int32		j;
 
 		for (j = 0; j < nf; j++)
-			s += c[j] * (double) x[j];
+			s += c[j] * (double) feature_value(img, x, j);
 		margin[g] = icpt[g] + s;
+	}
+}
+
+/*
+ * k-means: squared Euclidean distance of the row to each centroid, in
+ * double, features in order.
+ */
+static void
+kmeans_distances(const PgmlImage *img, const float *x, double *d)
+{
+	const double *c = PGML_IMAGE_AT(img, img->centroids_off, double);
+	int32		nf = img->pub.n_features;
+	int32		k;
+
+	for (k = 0; k < img->pub.n_outputs; k++)
+	{
+		const double *ck = c + (int64) k * nf;
+		double		s = 0.0;
+		int32		j;
+
+		for (j = 0; j < nf; j++)
+		{
+			double		diff = (double) feature_value(img, x, j) - ck[j];
+
+			s += diff * diff;
+		}
+		d[k] = s;
+	}
+}
+
+/* PCA: the components of a row, in double. */
+static void
+pca_components(const PgmlImage *img, const float *x, double *out)
+{
+	const double *comp = PGML_IMAGE_AT(img, img->components_off, double);
+	const double *mean = PGML_IMAGE_AT(img, img->pca_mean_off, double);
+	int32		nf = img->pub.n_features;
+	int32		c;
+
+	for (c = 0; c < img->pub.n_outputs; c++)
+	{
+		const double *cc = comp + (int64) c * nf;
+		double		s = 0.0;
+		int32		j;
+
+		for (j = 0; j < nf; j++)
+			s += cc[j] * ((double) feature_value(img, x, j) - mean[j]);
+		out[c] = s;
 	}
 }
 
@@ -403,18 +479,31 @@ pgml_image_predict_raw(const PgmlImageHeader *image, const float *x,
 {
 	const PgmlImage *img = (const PgmlImage *) image;
 
-	if (image->algorithm == PGML_ALGO_XGBOOST)
-		tree_outputs(img, x, out);
-	else
-	{
-		double		m[PGML_MAX_CLASSES];
-		int32		i;
+	double		m[PGML_MAX_CLASSES];
+	int32		i;
 
-		linear_margins(img, x, m);
-		linear_transform(img, m);
-		for (i = 0; i < image->n_outputs; i++)
-			out[i] = (float) m[i];
+	switch ((PgmlAlgorithm) image->algorithm)
+	{
+		case PGML_ALGO_XGBOOST:
+			tree_outputs(img, x, out);
+			return;
+		case PGML_ALGO_KMEANS:
+			/* distances to the centroids, as KMeans.transform */
+			kmeans_distances(img, x, m);
+			for (i = 0; i < image->n_outputs; i++)
+				out[i] = (float) sqrt(m[i]);
+			return;
+		case PGML_ALGO_PCA:
+			pca_components(img, x, m);
+			break;
+		case PGML_ALGO_LINEAR:
+		case PGML_ALGO_LOGISTIC:
+			linear_margins(img, x, m);
+			linear_transform(img, m);
+			break;
 	}
+	for (i = 0; i < image->n_outputs; i++)
+		out[i] = (float) m[i];
 }
 
 /* Index of the first largest of n floats. */
@@ -448,6 +537,27 @@ pgml_image_predict(const PgmlImageHeader *image, const float *x)
 		if (image->output == PGML_OUTPUT_SIGMOID)
 			return classes[out[0] > 0.5f ? 1 : 0];
 		return classes[argmax_float(out, image->n_outputs)];
+	}
+	else if (image->algorithm == PGML_ALGO_KMEANS)
+	{
+		double		d[PGML_MAX_CLASSES];
+		int32		best = 0;
+		int32		k;
+
+		/* the nearest centroid, ties to the lowest index */
+		kmeans_distances(img, x, d);
+		for (k = 1; k < image->n_outputs; k++)
+			if (d[k] < d[best])
+				best = k;
+		return (double) best;
+	}
+	else if (image->algorithm == PGML_ALGO_PCA)
+	{
+		double		c[PGML_MAX_CLASSES];
+
+		/* not a prediction: the first component, as predict_raw gives it */
+		pca_components(img, x, c);
+		return (double) (float) c[0];
 	}
 	else
 	{
@@ -517,4 +627,31 @@ pgml_image_class_label(const PgmlImageHeader *image, int32 k)
 	if (k < 0 || k >= image->n_classes)
 		return get_float8_nan();
 	return PGML_IMAGE_AT(img, img->classes_off, double)[k];
+}
+
+/* May feature j be missing in a row given to this image? */
+bool
+pgml_image_missing_ok(const PgmlImageHeader *image, int32 j)
+{
+	const PgmlImage *img = (const PgmlImage *) image;
+
+	if (j < 0 || j >= image->n_features)
+		return false;
+	if (img->has_preprocess)
+	{
+		uint8		rule = PGML_IMAGE_AT(img, img->impute_off, uint8)[j];
+
+		if (rule == PGML_IMPUTE_VALUE)
+			return true;
+		if (rule == PGML_IMPUTE_ERROR)
+			return false;
+	}
+	return image->algorithm == PGML_ALGO_XGBOOST;
+}
+
+/* PCA images: the n_outputs components of one row (see pgml_image.h). */
+void
+pgml_image_decompose(const PgmlImageHeader *image, const float *x, float *out)
+{
+	pgml_image_predict_raw(image, x, out);
 }

@@ -101,3 +101,41 @@ CREATE FUNCTION pgml.predict_batch(project_name text, features real[]) RETURNS S
     AS 'MODULE_PATHNAME', 'pgml_predict_batch' LANGUAGE C STABLE PARALLEL SAFE COST 10 ROWS 100;
 COMMENT ON FUNCTION pgml.predict_batch(text, real[]) IS
     'one prediction per row of a flat array holding whole rows one after another';
+
+-- pgml.decompose: the components of a row under a PCA model.
+CREATE FUNCTION pgml.decompose(project_name text, vector real[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.decompose(model_id bigint, vector real[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.decompose(text, real[]) IS 'the principal components of a row under the deployed decomposition (pca) model of a project';
+COMMENT ON FUNCTION pgml.decompose(bigint, real[]) IS 'the principal components of a row under a decomposition (pca) model, by id';
+CREATE FUNCTION pgml.decompose(project_name text, vector double precision[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.decompose(model_id bigint, vector double precision[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.decompose(text, double precision[]) IS 'the principal components of a row under the deployed decomposition (pca) model of a project';
+COMMENT ON FUNCTION pgml.decompose(bigint, double precision[]) IS 'the principal components of a row under a decomposition (pca) model, by id';
+CREATE FUNCTION pgml.decompose(project_name text, vector integer[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.decompose(model_id bigint, vector integer[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.decompose(text, integer[]) IS 'the principal components of a row under the deployed decomposition (pca) model of a project';
+COMMENT ON FUNCTION pgml.decompose(bigint, integer[]) IS 'the principal components of a row under a decomposition (pca) model, by id';
+CREATE FUNCTION pgml.decompose(project_name text, vector bigint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.decompose(model_id bigint, vector bigint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.decompose(text, bigint[]) IS 'the principal components of a row under the deployed decomposition (pca) model of a project';
+COMMENT ON FUNCTION pgml.decompose(bigint, bigint[]) IS 'the principal components of a row under a decomposition (pca) model, by id';
+CREATE FUNCTION pgml.decompose(project_name text, vector smallint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.decompose(model_id bigint, vector smallint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.decompose(text, smallint[]) IS 'the principal components of a row under the deployed decomposition (pca) model of a project';
+COMMENT ON FUNCTION pgml.decompose(bigint, smallint[]) IS 'the principal components of a row under a decomposition (pca) model, by id';
+CREATE FUNCTION pgml.decompose(project_name text, vector numeric[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.decompose(model_id bigint, vector numeric[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.decompose(text, numeric[]) IS 'the principal components of a row under the deployed decomposition (pca) model of a project';
+COMMENT ON FUNCTION pgml.decompose(bigint, numeric[]) IS 'the principal components of a row under a decomposition (pca) model, by id';

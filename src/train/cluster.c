@@ -65,6 +65,9 @@ typedef struct KmeansOptions
 	uint32		random_state;
 } KmeansOptions;
 
+/* Relative width of a near-tie of the E-step (see kmeans_break_tie). */
+#define KMEANS_TIE_MARGIN		1e-12
+
 /* The data every run shares: centered rows and their squared norms. */
 typedef struct KmeansData
 {
@@ -316,6 +319,21 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 		opt->n_init = opt->init_random ? 10 : 1;
 }
 
+/* Squared Euclidean distance of two p-vectors, by differences. */
+static inline double
+kmeans_sqdist(const double *a, const double *b, int p)
+{
+	double		s = 0.0;
+
+	for (int j = 0; j < p; j++)
+	{
+		double		t = a[j] - b[j];
+
+		s += t * t;
+	}
+	return s;
+}
+
 /*
  * Squared Euclidean distances of the rows cand[0 .. t) (t x p, squared
  * norms cnorm) to the data rows [r0, r0 + b): out is t x b, computed as
@@ -474,6 +492,38 @@ kmeans_random_init(const KmeansData *d, KmeansRng *rng, double *centers)
 }
 
 /*
+ * Settle a near-tie of the E-step.  The dot-product form of the distance
+ * carries a rounding error of a few ulps of ||x||^2 + ||c||^2, so when other
+ * centers come within margin of the best one, their distances are
+ * recomputed from the differences, and a tie that remains (within 1e-13
+ * relative) goes to the lowest index, the rule prediction follows.  Returns
+ * the label.
+ */
+static int
+kmeans_break_tie(const KmeansData *d, const double *centers, int64 i,
+				 const double *row, int best, double margin)
+{
+	const double *x = d->x + i * d->p;
+	int			winner = -1;
+	double		wdist = 0.0;
+
+	for (int c = 0; c < d->k; c++)
+	{
+		double		dist;
+
+		if (row[c] - row[best] > margin)
+			continue;
+		dist = kmeans_sqdist(x, centers + (Size) c * d->p, d->p);
+		if (winner < 0 || dist < wdist - 1e-13 * wdist)
+		{
+			winner = c;
+			wdist = dist;
+		}
+	}
+	return winner;
+}
+
+/*
  * The E-step: label every row with its nearest center (the lowest index on
  * a tie), by ||c||^2 - 2 x.c as scikit-learn does.  When sums is not NULL,
  * also accumulate the rows of each label into sums (k x p) and counts.
@@ -485,6 +535,8 @@ kmeans_assign(const KmeansData *d, const double *centers, int32 *labels,
 	int			k = d->k;
 	int			p = d->p;
 
+	double		cmax = 0.0;
+
 	for (int c = 0; c < k; c++)
 	{
 		double		s = 0.0;
@@ -492,6 +544,7 @@ kmeans_assign(const KmeansData *d, const double *centers, int32 *labels,
 		for (int j = 0; j < p; j++)
 			s += centers[(Size) c * p + j] * centers[(Size) c * p + j];
 		cnorm[c] = s;
+		cmax = Max(cmax, s);
 	}
 	for (int64 r0 = 0; r0 < d->n; r0 += KMEANS_ROW_BLOCK)
 	{
@@ -505,10 +558,22 @@ kmeans_assign(const KmeansData *d, const double *centers, int32 *labels,
 		{
 			const double *row = block + (Size) i * k;
 			int			best = 0;
+			double		second = INFINITY;
+			double		margin;
 
 			for (int c = 1; c < k; c++)
+			{
 				if (row[c] < row[best])
+				{
+					second = row[best];
 					best = c;
+				}
+				else if (row[c] < second)
+					second = row[c];
+			}
+			margin = KMEANS_TIE_MARGIN * (d->xnorm[r0 + i] + 2.0 * cmax);
+			if (second - row[best] <= margin)
+				best = kmeans_break_tie(d, centers, r0 + i, row, best, margin);
 			labels[r0 + i] = best;
 			if (sums != NULL)
 			{
@@ -521,21 +586,6 @@ kmeans_assign(const KmeansData *d, const double *centers, int32 *labels,
 			}
 		}
 	}
-}
-
-/* Squared Euclidean distance of two p-vectors, by differences. */
-static inline double
-kmeans_sqdist(const double *a, const double *b, int p)
-{
-	double		s = 0.0;
-
-	for (int j = 0; j < p; j++)
-	{
-		double		t = a[j] - b[j];
-
-		s += t * t;
-	}
-	return s;
 }
 
 /*
@@ -883,6 +933,8 @@ pgml_kmeans_train(const PgmlTrainInput *in, PgmlModel *m)
 		else
 			kmeans_plusplus(&d, &rng, centers);
 		inertia = kmeans_lloyd(&d, &opt, tol, centers, labels, &n_iter);
+		elog(DEBUG1, "k-means run %d of %d: inertia %.17g after %d iterations",
+			 run + 1, opt.n_init, inertia, n_iter);
 		if (run == 0 ||
 			(inertia < best_inertia &&
 			 !kmeans_same_clustering(labels, best_labels, n, k)))

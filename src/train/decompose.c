@@ -205,6 +205,8 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 	double	   *s;
 	double	   *ua;
 	double	   *vta;
+	double	   *comp;
+	const double *ut;
 	double	   *work;
 	int		   *iwork;
 	double		wsize;
@@ -263,8 +265,8 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 
 	/*
 	 * The row-major n x p matrix is, for LAPACK, the column-major p x n
-	 * matrix A = X^T = V S U^T: its left singular vectors (ua, p x r) are
-	 * the components, its right ones (vta, r x n) are U^T.
+	 * matrix A = X^T = V S U^T: its left singular vectors are the
+	 * components, its right ones the left singular vectors U of X.
 	 */
 	a = pca_alloc((Size) n * p, sizeof(double));
 	mean = MemoryContextAllocZero(callerctx, sizeof(double) * p);
@@ -290,25 +292,50 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 		for (int j = 0; j < p; j++)
 			a[i * p + j] -= mean[j];
 
+	/*
+	 * jobz 'O' overwrites A with whichever factor has n columns' worth of
+	 * storage: with p <= n (so r = p) A gets U^T (r x n, leading dimension
+	 * p = r) and ua the components; with p > n (r = n) A gets the p x r
+	 * components and vta U^T.  Either way U[i][c] = ut[i * r + c] and
+	 * component c starts at comp + c * p, and no second n-sized buffer is
+	 * needed when rows outnumber features.
+	 */
 	pgml_train_check_cancel();
 	s = pca_alloc(r, sizeof(double));
-	ua = pca_alloc((Size) p * r, sizeof(double));
-	vta = pca_alloc((Size) r * n, sizeof(double));
+	if (p <= n)
+	{
+		ua = pca_alloc((Size) p * p, sizeof(double));
+		vta = NULL;
+	}
+	else
+	{
+		ua = NULL;
+		vta = pca_alloc((Size) r * r, sizeof(double));
+	}
 	iwork = pca_alloc((Size) 8 * r, sizeof(int));
-	info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', p, (lapack_int) n, a, p,
-							   s, ua, p, vta, r, &wsize, -1, iwork);
+	info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'O', p, (lapack_int) n, a, p,
+							   s, ua ? ua : &wsize, ua ? p : 1,
+							   vta ? vta : &wsize, vta ? r : 1,
+							   &wsize, -1, iwork);
 	if (info != 0)
 		elog(ERROR, "dgesdd workspace query failed: info %d", (int) info);
 	work = pca_alloc((Size) wsize + 1, sizeof(double));
-	info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', p, (lapack_int) n, a, p,
-							   s, ua, p, vta, r, work, (lapack_int) wsize + 1,
-							   iwork);
+	{
+		double		unused = 0.0;
+
+		info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'O', p, (lapack_int) n, a, p,
+								   s, ua ? ua : &unused, ua ? p : 1,
+								   vta ? vta : &unused, vta ? r : 1,
+								   work, (lapack_int) wsize + 1, iwork);
+	}
 	if (info != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("the singular value decomposition did not converge"),
 				 errdetail("LAPACK dgesdd returned %d.", (int) info)));
 	pgml_train_check_cancel();
+	comp = (p <= n) ? ua : a;
+	ut = (p <= n) ? a : vta;
 
 	/* svd_flip (u-based): the largest |u| of each column of U is positive */
 	for (int c = 0; c < r; c++)
@@ -318,7 +345,7 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 
 		for (int64 i = 0; i < n; i++)
 		{
-			double		u = fabs(vta[(Size) i * r + c]);
+			double		u = fabs(ut[(Size) i * r + c]);
 
 			if (u > bestabs)
 			{
@@ -326,9 +353,9 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 				best = i;
 			}
 		}
-		if (vta[(Size) best * r + c] < 0.0)
+		if (ut[(Size) best * r + c] < 0.0)
 			for (int j = 0; j < p; j++)
-				ua[(Size) c * p + j] = -ua[(Size) c * p + j];
+				comp[(Size) c * p + j] = -comp[(Size) c * p + j];
 	}
 
 	/* explained variance and the number of components to keep */
@@ -380,7 +407,7 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 			scale = 1.0 / sqrt(ev[c]);
 		}
 		for (int j = 0; j < p; j++)
-			components[(Size) c * p + j] = ua[(Size) c * p + j] * scale;
+			components[(Size) c * p + j] = comp[(Size) c * p + j] * scale;
 	}
 
 	m->algorithm = PGML_ALGO_PCA;
@@ -390,7 +417,7 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 	m->pca_mean = mean;
 	m->components = components;
 
-	MemoryContextSwitchTo(callerctx);
+	MemoryContextSwitchTo(oldctx);
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"n_components\": %d", k);
 	if (opt.variance > 0.0)
@@ -408,7 +435,5 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 	appendStringInfoChar(&buf, '}');
 	m->metrics_json = buf.data;
 
-	MemoryContextSwitchTo(oldctx);
-	MemoryContextSwitchTo(callerctx);
 	MemoryContextDelete(workctx);
 }

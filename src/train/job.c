@@ -292,20 +292,8 @@ algorithm_known(const char *algorithm)
 static bool
 algorithm_implemented(const char *algorithm)
 {
-	/* k-means and PCA: waiting for their trainers and image support */
-	if (strcmp(algorithm, "kmeans") == 0 || strcmp(algorithm, "pca") == 0)
-		return false;
 	return algorithm_known(algorithm);
 }
-
-/*
- * TEMPORARY while cluster.c and decompose.c are being written: weak
- * references keep pgml_train.so loadable; algorithm_implemented() keeps
- * them from being called.
- */
-#pragma weak pgml_kmeans_train
-#pragma weak pgml_pca_train
-#pragma weak pgml_metrics_clustering
 
 /* Parse the task name. */
 static PgmlTask
@@ -1102,11 +1090,6 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	/* Preprocessing statistics from the training rows; then every row's NULLs. */
 	model.preprocess = pgml_preprocess_fit(job->preprocess, &ds, order + n_test, n_train,
 										   algorithm_is_xgboost(algorithm));
-	/* TEMPORARY: until the artifact and image carry preprocessing */
-	if (model.preprocess != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("preprocess is not supported yet")));
 	check_missing(&ds, &model, algorithm);
 
 	/* Search, if asked: k-fold cross-validation over the training rows. */
@@ -1151,7 +1134,10 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		args[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics));
 		args[5] = PointerGetDatum(artifact);
 		args[6] = CStringGetTextDatum(job->relation_name);
-		args[7] = CStringGetTextDatum(job->y_column_name);
+		if (job->y_column_name)
+			args[7] = CStringGetTextDatum(job->y_column_name);
+		else
+			nulls[7] = 'n';
 		args[8] = Float4GetDatum((float4) job->test_size);
 		args[9] = Int64GetDatum((int64) PGML_SPLIT_SEED);
 		args[10] = CStringGetTextDatum(sampling);

@@ -13,9 +13,12 @@ SELECT project, task, algorithm FROM pgml.train('corrupt', 'classification',
     'pgml.breast_cancer', 'malignant', algorithm => 'xgboost',
     hyperparams => '{"n_estimators": 3, "max_depth": 2}');
 
+-- the model the project serves (the newest deployment)
 CREATE TABLE good AS
     SELECT id, artifact FROM pgml.models
-     WHERE project_id = (SELECT id FROM pgml.projects WHERE name = 'corrupt');
+     WHERE id = (SELECT d.model_id FROM pgml.deployments d
+                   JOIN pgml.projects p ON p.id = d.project_id
+                  WHERE p.name = 'corrupt' ORDER BY d.id DESC LIMIT 1);
 -- one row of features (30 values, all 1)
 CREATE TABLE feat AS SELECT array_fill(1.0::real, ARRAY[30]) AS f;
 -- byte offset (0-based, for set_byte) of the first value of the bin stored
@@ -37,8 +40,9 @@ SELECT pgml.predict('corrupt', f) IN (0, 1) AS label_ok,
        pgml.predict('corrupt', f) = pgml.predict((SELECT id FROM good), f) AS same
   FROM feat;
 CREATE TABLE expected AS SELECT pgml.predict_proba('corrupt', f) AS p FROM feat;
--- the header starts as documented in docs/artifact.md
-SELECT substring(artifact FROM 1 FOR 30) FROM good;
+-- the header starts as documented in docs/artifact.md: a map 16 (0xde, two
+-- bytes of key count), "magic" => "pgml_worker", "version" => 1
+SELECT get_byte(artifact, 0) = 222 AS map16, substring(artifact FROM 4 FOR 27) FROM good;
 
 -- truncated
 SELECT set_artifact(substring(artifact FROM 1 FOR length(artifact) - 10)) FROM good;

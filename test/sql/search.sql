@@ -69,4 +69,3 @@ SELECT * FROM pgml.train('e', 'classification', 'pgml.iris', 'target', 'xgboost'
 SELECT * FROM pgml.train('e', 'classification', 'pgml.iris', 'target', 'xgboost', search => 'grid',
     search_params => '{"max_dpeth": [1]}');
 SELECT * FROM pgml.train('e', 'regression', 'pgml.iris', 'target', test_sampling => 'stratified');
-SELECT * FROM pgml.train('e', 'classification', 'pgml.iris', 'target', preprocess => '{"sepal_length": {"scale": "standard"}}');
