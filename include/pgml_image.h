@@ -75,6 +75,16 @@ extern void pgml_image_predict_proba(const PgmlImageHeader *image,
 extern double pgml_image_class_label(const PgmlImageHeader *image, int32 k);
 
 /*
+ * Name of class k (0 <= k < n_classes), *len bytes, not NUL-terminated, or
+ * NULL when the model's labels are numbers (then use class_label).
+ */
+extern const char *pgml_image_class_name(const PgmlImageHeader *image, int32 k,
+										 int32 *len);
+
+/* Index (0 <= k < n_classes) of the class a row is predicted to be. */
+extern int32 pgml_image_predict_class(const PgmlImageHeader *image, const float *x);
+
+/*
  * May feature j be missing (NaN) in a row given to this image?  True for
  * tree models unless preprocessing says PGML_IMPUTE_ERROR for it, and for
  * any model whose preprocessing imputes it; false otherwise (linear models,

@@ -107,6 +107,15 @@ typedef struct PgmlModel
 	int32		n_classes;		/* 0 for regression */
 	double	   *classes;		/* [n_classes], ascending */
 
+	/*
+	 * Names of the classes, or NULL.  Set for text labels (names in
+	 * ascending byte order; classes[k] = k, so pgml.predict returns the class
+	 * index as PostgresML does) and for boolean labels ("false", "true";
+	 * classes 0 and 1).  pgml.predict_label returns names[k], or the number
+	 * classes[k] as text when there are no names.
+	 */
+	char	  **class_names;	/* [n_classes] NUL-terminated, or NULL */
+
 	/* tree ensembles (algorithm == PGML_ALGO_XGBOOST) */
 	float		base_margin;	/* already in margin space */
 	int32		n_trees;
