@@ -59,6 +59,8 @@ typedef struct PgmlDataset
 	int64		n_rows;
 	int32		n_features;
 	bool		y_is_bool;
+	int32		n_label_names;	/* text labels: distinct values, else 0 */
+	char	  **label_names;	/* [n_label_names] ascending; y holds indexes */
 	int32		n_columns;		/* feature columns */
 	char	  **column_names;	/* [n_columns] */
 	int32	   *column_of;		/* [n_features]: the column of each feature */

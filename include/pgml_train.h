@@ -111,7 +111,7 @@ extern void pgml_kmeans_train(const PgmlTrainInput *in, PgmlModel *m);
 extern void pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m);
 
 /*
- * metrics.c: clustering metrics as a JSON object text:
+ * cluster_metrics.c: clustering metrics as a JSON object text:
  * {"silhouette": .., "inertia": ..}; labels are cluster indexes (as double),
  * x the [n * n_features] rows they were computed for.
  */

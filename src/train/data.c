@@ -31,6 +31,7 @@
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -38,6 +39,7 @@
 #include "utils/varlena.h"
 
 #include "pgml_job.h"
+#include "pgml_model.h"
 
 #define FETCH_BATCH 10000
 
@@ -184,7 +186,102 @@ typedef struct Reader
 	int64		cap;
 	float	   *x;
 	double	   *y;
+	bool		y_text;			/* the label is text: y holds name ids */
+	HTAB	   *names;			/* label text -> id, in first-seen order */
+	char	  **name_of;		/* [PGML_MAX_CLASSES] id -> text */
+	int32		n_names;
 } Reader;
+
+#define LABEL_MAX_BYTES 1024
+
+typedef struct LabelEntry
+{
+	char		text[LABEL_MAX_BYTES + 1];	/* hash key */
+	int32		id;
+} LabelEntry;
+
+/* Is this a type whose values can be class labels as text? */
+static bool
+text_type(Oid t)
+{
+	return t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID;
+}
+
+/* The id of a text label, adding it on first sight. */
+static int32
+label_id(Reader *r, Datum d)
+{
+	char	   *s = TextDatumGetCString(d);
+	LabelEntry *e;
+	bool		found;
+
+	if (r->y_type == NAMEOID)
+		s = pstrdup(NameStr(*DatumGetName(d)));
+	if (strlen(s) > LABEL_MAX_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("a label of column \"%s\" is longer than %d bytes", r->y_column,
+						LABEL_MAX_BYTES)));
+	if (r->names == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = LABEL_MAX_BYTES + 1;
+		ctl.entrysize = sizeof(LabelEntry);
+		ctl.hcxt = r->out_ctx;
+		r->names = hash_create("pgml labels", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+		r->name_of = MemoryContextAlloc(r->out_ctx, sizeof(char *) * PGML_MAX_CLASSES);
+	}
+	e = hash_search(r->names, s, HASH_ENTER, &found);
+	if (!found)
+	{
+		if (r->n_names >= PGML_MAX_CLASSES)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the label has more than %d distinct values", PGML_MAX_CLASSES)));
+		e->id = r->n_names;
+		r->name_of[r->n_names++] = MemoryContextStrdup(r->out_ctx, s);
+	}
+	pfree(s);
+	return e->id;
+}
+
+/* qsort comparator: label ids by their text. */
+static const Reader *sort_reader;
+static int
+cmp_label_ids(const void *a, const void *b)
+{
+	return strcmp(sort_reader->name_of[*(const int32 *) a],
+				  sort_reader->name_of[*(const int32 *) b]);
+}
+
+/*
+ * Text labels: sort the names, and renumber y so that class k is the k-th
+ * name in ascending order.
+ */
+static void
+reader_sort_labels(Reader *r, PgmlDataset *out)
+{
+	int32	   *order = palloc(sizeof(int32) * Max(r->n_names, 1));
+	int32	   *rank = palloc(sizeof(int32) * Max(r->n_names, 1));
+
+	for (int i = 0; i < r->n_names; i++)
+		order[i] = i;
+	sort_reader = r;
+	qsort(order, r->n_names, sizeof(int32), cmp_label_ids);
+	sort_reader = NULL;
+	out->label_names = MemoryContextAlloc(r->out_ctx, sizeof(char *) * Max(r->n_names, 1));
+	for (int k = 0; k < r->n_names; k++)
+	{
+		rank[order[k]] = k;
+		out->label_names[k] = r->name_of[order[k]];
+	}
+	for (int64 i = 0; i < r->n_rows; i++)
+		r->y[i] = rank[(int32) r->y[i]];
+	out->n_label_names = r->n_names;
+	pfree(order);
+	pfree(rank);
+}
 
 /* Plan the columns from a descriptor: which are features, which is y. */
 static void
@@ -236,12 +333,13 @@ reader_plan(Reader *r, TupleDesc desc)
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" does not exist in relation \"%s\"",
 						r->y_column, r->relation_name)));
-	if (r->y_column != NULL && !numeric_type(r->y_type))
+	r->y_text = r->y_column != NULL && text_type(r->y_type);
+	if (r->y_column != NULL && !numeric_type(r->y_type) && !r->y_text)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("label column \"%s\" has type %s", r->y_column,
 						format_type_be(r->y_type)),
-				 errdetail("The label must be a numeric or boolean scalar.")));
+				 errdetail("The label must be a numeric, boolean or text scalar.")));
 	if (r->ncols == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -323,7 +421,10 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 					 errmsg("label column \"%s\" contains NULL", r->y_column),
 					 errdetail("Row %lld has no label.", (long long) n + 1),
 					 errhint("Train on a view that filters out rows without a label.")));
-		r->y[n] = datum_to_double(values[r->y_attnum - 1], r->y_type);
+		if (r->y_text)
+			r->y[n] = label_id(r, values[r->y_attnum - 1]);
+		else
+			r->y[n] = datum_to_double(values[r->y_attnum - 1], r->y_type);
 		if (!isfinite(r->y[n]))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
@@ -514,6 +615,10 @@ pgml_data_read(const char *relation_name, const char *y_column,
 	out->n_rows = r.n_rows;
 	out->n_features = r.n_features;
 	out->y_is_bool = (r.y_type == BOOLOID);
+	out->n_label_names = 0;
+	out->label_names = NULL;
+	if (r.y_text)
+		reader_sort_labels(&r, out);
 	out->n_columns = r.ncols;
 	out->column_names = palloc(sizeof(char *) * r.ncols);
 	out->column_of = palloc(sizeof(int32) * r.n_features);

@@ -621,8 +621,8 @@ evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *idx, i
 	image = pgml_image_compile(VARDATA(artifact), VARSIZE(artifact) - VARHDRSZ, &size);
 	if (model->task == PGML_TASK_DECOMPOSITION)
 	{
-		/* no labels to score */
-		metrics = pstrdup("{}");
+		/* no labels to score: keep what the trainer measured (variance) */
+		metrics = model->metrics_json ? pstrdup(model->metrics_json) : pstrdup("{}");
 		goto done;
 	}
 	for (int64 i = 0; i < n; i++)
@@ -986,6 +986,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				tsplit1;
 	const char *algorithm = job->algorithm ? job->algorithm : "linear";
 	const char *sampling = job->test_sampling ? job->test_sampling : "random";
+	MemoryContext caller = CurrentMemoryContext;
 
 	memset(&model, 0, sizeof(model));
 	memset(&ds, 0, sizeof(ds));
@@ -1066,8 +1067,27 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 
 	model.task = task;
 	model.n_features = ds.n_features;
+	if (ds.n_label_names > 0 && task != PGML_TASK_CLASSIFICATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("a %s label must be numeric", task_name),
+				 errdetail("Column \"%s\" holds text.", job->y_column_name)));
 	if (task == PGML_TASK_CLASSIFICATION)
+	{
 		model.classes = encode_classes(ds.y, ds.n_rows, &model.n_classes);
+		if (ds.n_label_names > 0)
+		{
+			/* ids were assigned in name order, so class k is name k */
+			Assert(model.n_classes == ds.n_label_names);
+			model.class_names = ds.label_names;
+		}
+		else if (ds.y_is_bool)
+		{
+			model.class_names = palloc(sizeof(char *) * 2);
+			model.class_names[0] = "false";
+			model.class_names[1] = "true";
+		}
+	}
 
 	/* Split. */
 	n_test = job->test_size < 1 ? (int64) ceil(job->test_size * ds.n_rows)
@@ -1210,8 +1230,9 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	}
 	role_pop(&rs);
 
-	result->task = pstrdup(task_name);
-	result->algorithm = pstrdup(algorithm);
+	/* out of SPI's memory, which SPI_finish frees */
+	result->task = MemoryContextStrdup(caller, task_name);
+	result->algorithm = MemoryContextStrdup(caller, algorithm);
 	SPI_finish();
 }
 
