@@ -83,6 +83,7 @@ typedef enum FieldId
 	F_IMPUTE_VALUE,
 	F_CENTER,
 	F_SCALE,
+	F_CLASS_NAMES,
 	F_COUNT
 } FieldId;
 
@@ -92,14 +93,33 @@ static const char *const field_names[F_COUNT] = {
 	"tree_group", "tree_offset", "split_index", "split_cond", "left_child",
 	"right_child", "default_left", "coef", "intercept", "booster",
 	"hyperparams", "metrics", "n_clusters", "centroids", "n_components",
-	"pca_mean", "components", "impute", "impute_value", "center", "scale"
+	"pca_mean", "components", "impute", "impute_value", "center", "scale",
+	"class_names"
 };
+
+/* Longest class name accepted, in bytes. */
+#define MAX_CLASS_NAME		1024
+
+/* One element of the class_names array: a str inside the artifact, or not. */
+typedef struct NameRef
+{
+	const char *ptr;			/* into the artifact bytes */
+	uint32		len;
+	msgpack_object_type type;	/* MSGPACK_OBJECT_STR when valid */
+} NameRef;
 
 /* The top-level fields, as msgpack objects referencing the artifact bytes. */
 typedef struct Fields
 {
 	bool		present[F_COUNT];
 	msgpack_object obj[F_COUNT];
+
+	/*
+	 * class_names, when it is an array: its size, and its elements when
+	 * there are at most PGML_MAX_CLASSES of them
+	 */
+	uint32		n_names;
+	NameRef    *names;			/* palloc'd [PGML_MAX_CLASSES] */
 } Fields;
 
 /* A little-endian array blob inside the artifact. */
@@ -289,7 +309,9 @@ skim_object(const uint8 **pp, const uint8 *end, int depth)
 /*
  * Unpack the artifact's top-level map into *f.  The objects kept in *f are
  * scalars, str or bin (which reference the artifact bytes), so the msgpack
- * zone is destroyed before any error is raised.
+ * zone is destroyed before any error is raised.  The one array read,
+ * class_names, is copied into f->names (allocated before the zone exists)
+ * as references to its str elements.
  */
 static void
 unpack_fields(const char *artifact, Size len, Fields *f)
@@ -302,6 +324,7 @@ unpack_fields(const char *artifact, Size len, Fields *f)
 	int			dup = -1;
 
 	memset(f, 0, sizeof(*f));
+	f->names = palloc(sizeof(NameRef) * PGML_MAX_CLASSES);
 	if (artifact == NULL || len == 0)
 		CORRUPT("The artifact is empty.");
 	if (!skim_object(&p, p + len, 0))
@@ -347,6 +370,24 @@ unpack_fields(const char *artifact, Size len, Fields *f)
 				dup = k;
 				problem = "duplicate key";
 				break;
+			}
+			if (k == F_CLASS_NAMES && kv->val.type == MSGPACK_OBJECT_ARRAY)
+			{
+				const msgpack_object_array *arr = &kv->val.via.array;
+				uint32		j;
+
+				f->n_names = arr->size;
+				for (j = 0; j < arr->size && j < PGML_MAX_CLASSES; j++)
+				{
+					f->names[j].type = arr->ptr[j].type;
+					f->names[j].ptr = NULL;
+					f->names[j].len = 0;
+					if (arr->ptr[j].type == MSGPACK_OBJECT_STR)
+					{
+						f->names[j].ptr = arr->ptr[j].via.str.ptr;
+						f->names[j].len = arr->ptr[j].via.str.size;
+					}
+				}
 			}
 			if (kv->val.type == MSGPACK_OBJECT_ARRAY ||
 				kv->val.type == MSGPACK_OBJECT_MAP)
@@ -752,6 +793,63 @@ fill_lane(PgmlImageSplit *splits, float *leaves, int D, int lane, int64 start,
 	}
 }
 
+/*
+ * Compare two class names in byte order: memcmp over the common length,
+ * then the shorter first.
+ */
+static int
+cmp_names(const NameRef *a, const NameRef *b)
+{
+	int			c = memcmp(a->ptr, b->ptr, Min(a->len, b->len));
+
+	if (c != 0)
+		return c;
+	return a->len < b->len ? -1 : (a->len > b->len ? 1 : 0);
+}
+
+/*
+ * Validate the optional class_names field: absent (or nil), or for a
+ * classification model an array of exactly n_classes str, each at most
+ * MAX_CLASS_NAME bytes without NUL bytes, strictly ascending in byte order.
+ * Returns the total bytes of the names, or -1 when there are none.
+ */
+static int64
+check_class_names(const Fields *f, PgmlTask task, const char *task_name,
+				  int32 n_classes)
+{
+	int64		total = 0;
+	int32		k;
+
+	if (!field_given(f, F_CLASS_NAMES))
+		return -1;
+	if (f->obj[F_CLASS_NAMES].type != MSGPACK_OBJECT_ARRAY)
+		CORRUPT("Key \"class_names\" has type %s, not array.",
+				type_name(f->obj[F_CLASS_NAMES].type));
+	if (task != PGML_TASK_CLASSIFICATION)
+		CORRUPT("A %s model has class_names.", task_name);
+	if (f->n_names != (uint32) n_classes)
+		CORRUPT("Key \"class_names\" has %u elements, not n_classes (%d).",
+				f->n_names, n_classes);
+	for (k = 0; k < n_classes; k++)
+	{
+		const NameRef *nr = &f->names[k];
+
+		if (nr->type != MSGPACK_OBJECT_STR)
+			CORRUPT("Class name %d has type %s, not str.", k,
+					type_name(nr->type));
+		if (nr->len > MAX_CLASS_NAME)
+			CORRUPT("Class name %d is %u bytes long; at most %d are allowed.",
+					k, nr->len, MAX_CLASS_NAME);
+		if (nr->len > 0 && memchr(nr->ptr, '\0', nr->len) != NULL)
+			CORRUPT("Class name %d contains a NUL byte.", k);
+		if (k > 0 && cmp_names(&f->names[k - 1], nr) >= 0)
+			CORRUPT("Class names are not strictly ascending in byte order at %d.",
+					k);
+		total += nr->len;
+	}
+	return total;
+}
+
 /* Validate an artifact and compile it into an image (see pgml_image.h). */
 PgmlImageHeader *
 pgml_image_compile(const char *artifact, Size len, Size *size)
@@ -776,6 +874,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 				center = {NULL, 0},
 				scale = {NULL, 0};
 	bool		has_prep;
+	int64		names_bytes;
+	uint64		names_data_off = 0;
 	uint64		pos;
 	PgmlImage	hdr;
 	PgmlImage  *img;
@@ -861,6 +961,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		if (k > 0 && !(c > blob_f64(&classes, k - 1)))
 			CORRUPT("Class labels are not strictly ascending at %d.", k);
 	}
+	names_bytes = check_class_names(&f, task, task_names[task - 1],
+									n_classes);
 
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.pub.magic = PGML_IMAGE_MAGIC;
@@ -874,6 +976,11 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 
 	pos = align8(sizeof(PgmlImage));
 	hdr.classes_off = reserve(&pos, (uint64) n_classes * sizeof(double));
+	if (names_bytes >= 0)
+	{
+		hdr.names_off = reserve(&pos, (uint64) n_classes * sizeof(PgmlImageName));
+		names_data_off = reserve(&pos, (uint64) names_bytes);
+	}
 
 	/* per-feature preprocessing: all four arrays, or none */
 	has_prep = field_given(&f, F_IMPUTE);
@@ -1187,6 +1294,21 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	}
 
 	copy_f64(base + hdr.classes_off, &classes);
+	if (names_bytes >= 0)
+	{
+		PgmlImageName *names = (PgmlImageName *) (base + hdr.names_off);
+		uint64		at = names_data_off;
+
+		for (k = 0; k < n_classes; k++)
+		{
+			names[k].off = at;
+			names[k].len = (int32) f.names[k].len;
+			if (f.names[k].len > 0)
+				memcpy(base + at, f.names[k].ptr, f.names[k].len);
+			at += f.names[k].len;
+		}
+	}
+	pfree(f.names);
 	if (has_prep)
 	{
 		memcpy(base + hdr.impute_off, impute.p, n_features);

@@ -49,7 +49,20 @@ typedef struct PgmlImage
 	uint64		centroids_off;	/* double[n_outputs * n_features] (k-means) */
 	uint64		pca_mean_off;	/* double[n_features] (PCA) */
 	uint64		components_off; /* double[n_outputs * n_features] (PCA) */
+	uint64		names_off;		/* PgmlImageName[n_classes], 0 if no names */
 } PgmlImage;
+
+/*
+ * Class name k: len bytes (no NUL terminator, none inside) at offset off
+ * from the start of the image.  The bytes of all names follow the
+ * PgmlImageName array, in class order, unaligned.
+ */
+typedef struct PgmlImageName
+{
+	uint64		off;
+	int32		len;
+	int32		reserved;
+} PgmlImageName;
 
 /* Largest n_outputs summed with vector adds when the groups are round-robin. */
 #define PGML_RR_MAX_GROUPS	16

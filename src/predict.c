@@ -25,6 +25,7 @@
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
@@ -584,4 +585,47 @@ Datum
 pgml_decompose_by_id(PG_FUNCTION_ARGS)
 {
 	return decompose_common(fcinfo, true);
+}
+
+/* Shared body of pgml.predict_label. */
+static Datum
+predict_label_common(FunctionCallInfo fcinfo, bool by_id)
+{
+	PredictCache *c = cache_get(fcinfo);
+	const PgmlImageHeader *image = model_for_call(fcinfo, c, by_id);
+	const float *x;
+	int32		k;
+	int32		len;
+	const char *name;
+
+	if (image->task != PGML_TASK_CLASSIFICATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is not a classification model", model_name(c)),
+				 errhint("predict_label returns class labels; use pgml.predict for other tasks.")));
+	x = features_for_call(fcinfo, c, image);
+	k = pgml_image_predict_class(image, x);
+	pgml_registry_count(&c->ref, 1);
+	name = pgml_image_class_name(image, k, &len);
+	if (name != NULL)
+		PG_RETURN_TEXT_P(cstring_to_text_with_len(name, len));
+	PG_RETURN_TEXT_P(cstring_to_text(float8out_internal(pgml_image_class_label(image, k))));
+}
+
+PG_FUNCTION_INFO_V1(pgml_predict_label);
+
+/* SQL: pgml.predict_label(project text, features anyarray) -> text */
+Datum
+pgml_predict_label(PG_FUNCTION_ARGS)
+{
+	return predict_label_common(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(pgml_predict_label_by_id);
+
+/* SQL: pgml.predict_label(model_id bigint, features anyarray) -> text */
+Datum
+pgml_predict_label_by_id(PG_FUNCTION_ARGS)
+{
+	return predict_label_common(fcinfo, true);
 }

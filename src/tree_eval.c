@@ -519,24 +519,57 @@ argmax_float(const float *v, int32 n)
 	return best;
 }
 
+/*
+ * Index of the class a row of a classification image is predicted to be:
+ * for trees as XGBClassifier.predict (p > 0.5, or the argmax of the
+ * probabilities), for logistic models as scikit-learn (decision function
+ * > 0, or its argmax).  The one place both pgml_image_predict and
+ * pgml_image_predict_class decide.
+ */
+static inline int32
+classify(const PgmlImage *img, const float *x)
+{
+	int32		n = img->pub.n_outputs;
+
+	if (img->pub.algorithm == PGML_ALGO_XGBOOST)
+	{
+		float		out[PGML_MAX_CLASSES];
+
+		tree_outputs(img, x, out);
+		if (img->pub.output == PGML_OUTPUT_SIGMOID)
+			return out[0] > 0.5f ? 1 : 0;
+		return argmax_float(out, n);
+	}
+	else
+	{
+		double		m[PGML_MAX_CLASSES];
+		int32		best = 0;
+		int32		i;
+
+		linear_margins(img, x, m);
+		if (n == 1)
+			return m[0] > 0.0 ? 1 : 0;
+		for (i = 1; i < n; i++)
+			if (m[i] > m[best])
+				best = i;
+		return best;
+	}
+}
+
 /* The prediction of one row: a value, or a class label (see pgml_image.h). */
 double
 pgml_image_predict(const PgmlImageHeader *image, const float *x)
 {
 	const PgmlImage *img = (const PgmlImage *) image;
-	const double *classes = PGML_IMAGE_AT(img, img->classes_off, double);
 
+	if (image->task == PGML_TASK_CLASSIFICATION)
+		return PGML_IMAGE_AT(img, img->classes_off, double)[classify(img, x)];
 	if (image->algorithm == PGML_ALGO_XGBOOST)
 	{
 		float		out[PGML_MAX_CLASSES];
 
 		tree_outputs(img, x, out);
-		if (image->task == PGML_TASK_REGRESSION)
-			return (double) out[0];
-		/* as XGBClassifier.predict: p > 0.5, or argmax of probabilities */
-		if (image->output == PGML_OUTPUT_SIGMOID)
-			return classes[out[0] > 0.5f ? 1 : 0];
-		return classes[argmax_float(out, image->n_outputs)];
+		return (double) out[0];
 	}
 	else if (image->algorithm == PGML_ALGO_KMEANS)
 	{
@@ -561,24 +594,25 @@ pgml_image_predict(const PgmlImageHeader *image, const float *x)
 	}
 	else
 	{
+		/* linear regression */
 		double		m[PGML_MAX_CLASSES];
-		int32		best = 0;
-		int32		i;
 
 		linear_margins(img, x, m);
-		if (image->task == PGML_TASK_REGRESSION)
-		{
-			linear_transform(img, m);
-			return (double) (float) m[0];
-		}
-		/* as scikit-learn: decision function > 0, or its argmax */
-		if (image->n_outputs == 1)
-			return classes[m[0] > 0.0 ? 1 : 0];
-		for (i = 1; i < image->n_outputs; i++)
-			if (m[i] > m[best])
-				best = i;
-		return classes[best];
+		linear_transform(img, m);
+		return (double) (float) m[0];
 	}
+}
+
+/*
+ * Index of the class a row is predicted to be (see pgml_image.h); -1 for an
+ * image that is not a classification model.
+ */
+int32
+pgml_image_predict_class(const PgmlImageHeader *image, const float *x)
+{
+	if (image->task != PGML_TASK_CLASSIFICATION)
+		return -1;
+	return classify((const PgmlImage *) image, x);
 }
 
 /* Class probabilities of one row, n_classes values (see pgml_image.h). */
@@ -627,6 +661,28 @@ pgml_image_class_label(const PgmlImageHeader *image, int32 k)
 	if (k < 0 || k >= image->n_classes)
 		return get_float8_nan();
 	return PGML_IMAGE_AT(img, img->classes_off, double)[k];
+}
+
+/*
+ * Name of class k, *len bytes, not NUL-terminated; NULL (and *len 0) when
+ * the image has no class names or k is out of range.
+ */
+const char *
+pgml_image_class_name(const PgmlImageHeader *image, int32 k, int32 *len)
+{
+	const PgmlImage *img = (const PgmlImage *) image;
+	const PgmlImageName *name;
+
+	if (img->names_off == 0 || k < 0 || k >= image->n_classes)
+	{
+		if (len != NULL)
+			*len = 0;
+		return NULL;
+	}
+	name = PGML_IMAGE_AT(img, img->names_off, PgmlImageName) + k;
+	if (len != NULL)
+		*len = name->len;
+	return (const char *) img + name->off;
 }
 
 /* May feature j be missing in a row given to this image? */

@@ -139,3 +139,47 @@ CREATE FUNCTION pgml.decompose(model_id bigint, vector numeric[]) RETURNS real[]
     AS 'MODULE_PATHNAME', 'pgml_decompose_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
 COMMENT ON FUNCTION pgml.decompose(text, numeric[]) IS 'the principal components of a row under the deployed decomposition (pca) model of a project';
 COMMENT ON FUNCTION pgml.decompose(bigint, numeric[]) IS 'the principal components of a row under a decomposition (pca) model, by id';
+
+-- pgml.predict_label: the class label itself, as text (text labels, booleans, numbers).
+CREATE FUNCTION pgml.predict_label(project_name text, features real[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_label(model_id bigint, features real[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_label(text, real[]) IS 'the predicted class label of the deployed classification model of a project, as text: a text label as it was trained, true/false for boolean labels, the number otherwise';
+COMMENT ON FUNCTION pgml.predict_label(bigint, real[]) IS 'the predicted class label of a classification model by id, as text';
+CREATE FUNCTION pgml.predict_label(project_name text, features double precision[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_label(model_id bigint, features double precision[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_label(text, double precision[]) IS 'the predicted class label of the deployed classification model of a project, as text: a text label as it was trained, true/false for boolean labels, the number otherwise';
+COMMENT ON FUNCTION pgml.predict_label(bigint, double precision[]) IS 'the predicted class label of a classification model by id, as text';
+CREATE FUNCTION pgml.predict_label(project_name text, features integer[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_label(model_id bigint, features integer[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_label(text, integer[]) IS 'the predicted class label of the deployed classification model of a project, as text: a text label as it was trained, true/false for boolean labels, the number otherwise';
+COMMENT ON FUNCTION pgml.predict_label(bigint, integer[]) IS 'the predicted class label of a classification model by id, as text';
+CREATE FUNCTION pgml.predict_label(project_name text, features bigint[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_label(model_id bigint, features bigint[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_label(text, bigint[]) IS 'the predicted class label of the deployed classification model of a project, as text: a text label as it was trained, true/false for boolean labels, the number otherwise';
+COMMENT ON FUNCTION pgml.predict_label(bigint, bigint[]) IS 'the predicted class label of a classification model by id, as text';
+CREATE FUNCTION pgml.predict_label(project_name text, features smallint[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_label(model_id bigint, features smallint[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_label(text, smallint[]) IS 'the predicted class label of the deployed classification model of a project, as text: a text label as it was trained, true/false for boolean labels, the number otherwise';
+COMMENT ON FUNCTION pgml.predict_label(bigint, smallint[]) IS 'the predicted class label of a classification model by id, as text';
+CREATE FUNCTION pgml.predict_label(project_name text, features numeric[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_label(model_id bigint, features numeric[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_label(text, numeric[]) IS 'the predicted class label of the deployed classification model of a project, as text: a text label as it was trained, true/false for boolean labels, the number otherwise';
+COMMENT ON FUNCTION pgml.predict_label(bigint, numeric[]) IS 'the predicted class label of a classification model by id, as text';
+CREATE FUNCTION pgml.predict_label(project_name text, features boolean[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_label(model_id bigint, features boolean[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_label(text, boolean[]) IS 'the predicted class label of the deployed classification model of a project, as text: a text label as it was trained, true/false for boolean labels, the number otherwise';
+COMMENT ON FUNCTION pgml.predict_label(bigint, boolean[]) IS 'the predicted class label of a classification model by id, as text';

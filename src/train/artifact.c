@@ -150,6 +150,31 @@ pack_blob_field(msgpack_packer *pk, StringInfo si, const char *key,
 #endif
 }
 
+/*
+ * Pack a key followed by an array of n str values (the class names).  The
+ * names are NUL-terminated; the terminators are not stored.
+ */
+static void
+pack_str_array_field(msgpack_packer *pk, const char *key, char *const *values,
+					 int32 n)
+{
+	int32		i;
+
+	pack_key(pk, key);
+	msgpack_pack_array(pk, (size_t) n);
+	for (i = 0; i < n; i++)
+	{
+		size_t		len;
+
+		if (values[i] == NULL)
+			elog(ERROR, "cannot pack model: element %d of \"%s\" is missing",
+				 i, key);
+		len = strlen(values[i]);
+		msgpack_pack_str(pk, len);
+		msgpack_pack_str_body(pk, values[i], len);
+	}
+}
+
 /* Name of a task, as stored in the artifact. */
 static const char *
 task_name(PgmlTask task)
@@ -237,6 +262,8 @@ pgml_artifact_pack(const PgmlModel *m)
 		n_fields += 3;			/* n_components, pca_mean, components */
 	else
 		n_fields += 2;			/* coef, intercept */
+	if (m->class_names != NULL)
+		n_fields++;
 	if (m->preprocess != NULL)
 		n_fields += 4;			/* impute, impute_value, center, scale */
 	if (m->booster != NULL)
@@ -256,6 +283,9 @@ pgml_artifact_pack(const PgmlModel *m)
 	pack_uint_field(&pk, "n_outputs", m->n_outputs);
 	pack_uint_field(&pk, "n_classes", m->n_classes);
 	pack_blob_field(&pk, &si, "classes", BLOB_F64, m->classes, m->n_classes);
+	if (m->class_names != NULL)
+		pack_str_array_field(&pk, "class_names", m->class_names,
+							 m->n_classes);
 
 	if (trees)
 	{

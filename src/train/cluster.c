@@ -848,8 +848,9 @@ pgml_kmeans_train(const PgmlTrainInput *in, PgmlModel *m)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k-means needs at least as many rows as clusters"),
-				 errdetail("There are %lld training rows and n_clusters is %d.",
-						   (long long) n, k)));
+				 errdetail_plural("There is %lld training row and n_clusters is %d.",
+								  "There are %lld training rows and n_clusters is %d.",
+								  (unsigned long) n, (long long) n, k)));
 	if (n > (int64) PG_UINT32_MAX || n > (int64) (MaxAllocHugeSize / sizeof(double)))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

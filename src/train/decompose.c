@@ -241,7 +241,9 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("PCA needs at least 2 rows"),
-				 errdetail("There are %lld training rows.", (long long) n)));
+				 errdetail_plural("There is %lld training row.",
+								  "There are %lld training rows.",
+								  (unsigned long) n, (long long) n)));
 	if (n > INT_MAX / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -40,6 +40,16 @@ SELECT pgml.predict('corrupt', f) IN (0, 1) AS label_ok,
        pgml.predict('corrupt', f) = pgml.predict((SELECT id FROM good), f) AS same
   FROM feat;
 CREATE TABLE expected AS SELECT pgml.predict_proba('corrupt', f) AS p FROM feat;
+-- class names: "malignant" is a boolean label, so the model's artifact has
+-- "class_names" => ["false", "true"] (msgpack: 92 a5 'false' a4 'true'),
+-- and predict_label gives the name of the class predict gives
+SELECT substring(artifact FROM position(convert_to('class_names', 'UTF8') IN artifact) + 11
+                 FOR 12) AS names
+  FROM good;
+SELECT pgml.predict_label('corrupt', f) =
+         CASE pgml.predict('corrupt', f) WHEN 0 THEN 'false' WHEN 1 THEN 'true' END
+         AS label_is_name
+  FROM feat;
 -- the header starts as documented in docs/artifact.md: a map 16 (0xde, two
 -- bytes of key count), "magic" => "pgml_worker", "version" => 1
 SELECT get_byte(artifact, 0) = 222 AS map16, substring(artifact FROM 4 FOR 27) FROM good;
@@ -91,6 +101,20 @@ SELECT set_artifact(set_byte(artifact,
 SELECT pgml.predict('corrupt', f) FROM feat;
 -- predict_proba reports the same error
 SELECT pgml.predict_proba('corrupt', f) FROM feat;
+
+-- class names corrupted (offset, 0-based for patch, of the first name's
+-- str header, just after the array header 0x92)
+CREATE FUNCTION names_start(a bytea) RETURNS int LANGUAGE sql IMMUTABLE AS $$
+    SELECT position(convert_to('class_names', 'UTF8') IN a) - 1 + 11 + 1
+$$;
+-- ["true", "false"]: not in ascending byte order
+SELECT set_artifact(patch(artifact, names_start(artifact), '\xa474727565a566616c7365'::bytea))
+  FROM good;
+SELECT pgml.predict_label('corrupt', f) FROM feat;
+-- ["fa\0se", "true"]: a NUL byte inside a name
+SELECT set_artifact(patch(artifact, names_start(artifact), '\xa5666100'::bytea))
+  FROM good;
+SELECT pgml.predict('corrupt', f) FROM feat;
 
 -- restoring the row serves the model again, unchanged
 SELECT set_artifact(artifact) FROM good;
