@@ -47,6 +47,13 @@ typedef struct PgmlTrainInput
  */
 extern void pgml_train_check_cancel(void);
 
+/*
+ * Zeroed working memory for count elements of elsize bytes in the current
+ * context (huge allocations allowed); a clear error when count * elsize
+ * would overflow or exceed what palloc can give.  job.c.
+ */
+extern void *pgml_train_alloc(Size count, Size elsize);
+
 /* Round progress report for pgml.stat_worker; may be called every round. */
 extern void pgml_train_report_progress(int32 done, int32 total);
 
@@ -60,6 +67,12 @@ extern void pgml_train_report_progress(int32 done, int32 total);
  * classes are set by the caller.
  */
 extern void pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m);
+
+/*
+ * xgb.c: XGBoost's last error message (palloc'd), without its time stamp,
+ * source location and stack trace; for errdetail after a failed call.
+ */
+extern char *pgml_xgb_last_error(void);
 
 /*
  * linear.c: by in->algorithm: "linear" (OLS for regression, logistic

@@ -78,21 +78,6 @@ typedef struct KmeansData
 	const double *xnorm;		/* [n] squared norms of the centered rows */
 } KmeansData;
 
-/* Allocate count elements of elsize bytes (zeroed) in the current context. */
-static void *
-kmeans_alloc(Size count, Size elsize)
-{
-	if (count != 0 && elsize > MaxAllocHugeSize / count)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("training data is too large for k-means"),
-				 errdetail("The model needs more than %zu bytes of working memory.",
-						   (size_t) MaxAllocHugeSize)));
-	return MemoryContextAllocExtended(CurrentMemoryContext,
-									  Max(count * elsize, 1),
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-}
-
 /* Seed the generator as numpy's RandomState(seed) does (init_genrand). */
 static void
 kmeans_rng_seed(KmeansRng *rng, uint32 seed)
@@ -374,14 +359,14 @@ kmeans_plusplus(const KmeansData *d, KmeansRng *rng, double *centers)
 	int			p = d->p;
 	int			k = d->k;
 	int			trials = 2 + (int) log((double) k);
-	double	   *closest = kmeans_alloc(n, sizeof(double));
-	double	   *cumsum = kmeans_alloc(n, sizeof(double));
-	double	   *cand_dist = kmeans_alloc((Size) trials * n, sizeof(double));
-	double	   *cand = kmeans_alloc((Size) trials * p, sizeof(double));
-	double	   *cnorm = kmeans_alloc(trials, sizeof(double));
-	double	   *block = kmeans_alloc((Size) trials * KMEANS_ROW_BLOCK, sizeof(double));
-	int64	   *cand_id = kmeans_alloc(trials, sizeof(int64));
-	double	   *pot = kmeans_alloc(trials, sizeof(double));
+	double	   *closest = pgml_train_alloc(n, sizeof(double));
+	double	   *cumsum = pgml_train_alloc(n, sizeof(double));
+	double	   *cand_dist = pgml_train_alloc((Size) trials * n, sizeof(double));
+	double	   *cand = pgml_train_alloc((Size) trials * p, sizeof(double));
+	double	   *cnorm = pgml_train_alloc(trials, sizeof(double));
+	double	   *block = pgml_train_alloc((Size) trials * KMEANS_ROW_BLOCK, sizeof(double));
+	int64	   *cand_id = pgml_train_alloc(trials, sizeof(int64));
+	double	   *pot = pgml_train_alloc(trials, sizeof(double));
 	double		current_pot = 0.0;
 	int64		first;
 
@@ -471,7 +456,7 @@ kmeans_plusplus(const KmeansData *d, KmeansRng *rng, double *centers)
 static void
 kmeans_random_init(const KmeansData *d, KmeansRng *rng, double *centers)
 {
-	int64	   *perm = kmeans_alloc(d->n, sizeof(int64));
+	int64	   *perm = pgml_train_alloc(d->n, sizeof(int64));
 
 	if (d->n > (int64) PG_UINT32_MAX)
 		elog(ERROR, "too many rows for random k-means init");
@@ -610,8 +595,8 @@ kmeans_relocate_empty(const KmeansData *d, const double *old_centers,
 		return;
 
 	/* the n_empty farthest rows, farthest first (ties: lowest row first) */
-	far = kmeans_alloc(n_empty, sizeof(int64));
-	far_dist = kmeans_alloc(n_empty, sizeof(double));
+	far = pgml_train_alloc(n_empty, sizeof(int64));
+	far_dist = pgml_train_alloc(n_empty, sizeof(double));
 	for (int e = 0; e < n_empty; e++)
 	{
 		far[e] = -1;
@@ -682,11 +667,11 @@ kmeans_lloyd(const KmeansData *d, const KmeansOptions *opt, double tol,
 {
 	int			k = d->k;
 	int			p = d->p;
-	double	   *sums = kmeans_alloc((Size) k * p, sizeof(double));
-	double	   *counts = kmeans_alloc(k, sizeof(double));
-	double	   *cnorm = kmeans_alloc(k, sizeof(double));
-	double	   *block = kmeans_alloc((Size) KMEANS_ROW_BLOCK * k, sizeof(double));
-	int32	   *labels_old = kmeans_alloc(d->n, sizeof(int32));
+	double	   *sums = pgml_train_alloc((Size) k * p, sizeof(double));
+	double	   *counts = pgml_train_alloc(k, sizeof(double));
+	double	   *cnorm = pgml_train_alloc(k, sizeof(double));
+	double	   *block = pgml_train_alloc((Size) KMEANS_ROW_BLOCK * k, sizeof(double));
+	int32	   *labels_old = pgml_train_alloc(d->n, sizeof(int32));
 	bool		strict = false;
 	int			it;
 	double		inertia;
@@ -866,9 +851,9 @@ pgml_kmeans_train(const PgmlTrainInput *in, PgmlModel *m)
 	oldctx = MemoryContextSwitchTo(workctx);
 
 	/* center the data in double, as KMeans does */
-	x = kmeans_alloc((Size) n * p, sizeof(double));
-	mean = kmeans_alloc(p, sizeof(double));
-	xnorm = kmeans_alloc(n, sizeof(double));
+	x = pgml_train_alloc((Size) n * p, sizeof(double));
+	mean = pgml_train_alloc(p, sizeof(double));
+	xnorm = pgml_train_alloc(n, sizeof(double));
 	for (int64 i = 0; i < n; i++)
 		for (int j = 0; j < p; j++)
 		{
@@ -918,10 +903,10 @@ pgml_kmeans_train(const PgmlTrainInput *in, PgmlModel *m)
 	d.x = x;
 	d.xnorm = xnorm;
 
-	centers = kmeans_alloc((Size) k * p, sizeof(double));
-	best_centers = kmeans_alloc((Size) k * p, sizeof(double));
-	labels = kmeans_alloc(n, sizeof(int32));
-	best_labels = kmeans_alloc(n, sizeof(int32));
+	centers = pgml_train_alloc((Size) k * p, sizeof(double));
+	best_centers = pgml_train_alloc((Size) k * p, sizeof(double));
+	labels = pgml_train_alloc(n, sizeof(int32));
+	best_labels = pgml_train_alloc(n, sizeof(int32));
 	kmeans_rng_seed(&rng, opt.random_state);
 	for (int run = 0; run < opt.n_init; run++)
 	{

@@ -44,21 +44,6 @@ typedef struct PcaOptions
 	bool		whiten;
 } PcaOptions;
 
-/* Allocate count elements of elsize bytes (zeroed) in the current context. */
-static void *
-pca_alloc(Size count, Size elsize)
-{
-	if (count != 0 && elsize > MaxAllocHugeSize / count)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("training data is too large for PCA"),
-				 errdetail("The model needs more than %zu bytes of working memory.",
-						   (size_t) MaxAllocHugeSize)));
-	return MemoryContextAllocExtended(CurrentMemoryContext,
-									  Max(count * elsize, 1),
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-}
-
 /* Raise an error naming a hyperparameter and the value it expects. */
 static void
 pca_bad_value(const PcaOptions *opt, const char *key, const char *expected)
@@ -270,7 +255,7 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 	 * matrix A = X^T = V S U^T: its left singular vectors are the
 	 * components, its right ones the left singular vectors U of X.
 	 */
-	a = pca_alloc((Size) n * p, sizeof(double));
+	a = pgml_train_alloc((Size) n * p, sizeof(double));
 	mean = MemoryContextAllocZero(callerctx, sizeof(double) * p);
 	for (int64 i = 0; i < n; i++)
 		for (int j = 0; j < p; j++)
@@ -303,25 +288,25 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 	 * needed when rows outnumber features.
 	 */
 	pgml_train_check_cancel();
-	s = pca_alloc(r, sizeof(double));
+	s = pgml_train_alloc(r, sizeof(double));
 	if (p <= n)
 	{
-		ua = pca_alloc((Size) p * p, sizeof(double));
+		ua = pgml_train_alloc((Size) p * p, sizeof(double));
 		vta = NULL;
 	}
 	else
 	{
 		ua = NULL;
-		vta = pca_alloc((Size) r * r, sizeof(double));
+		vta = pgml_train_alloc((Size) r * r, sizeof(double));
 	}
-	iwork = pca_alloc((Size) 8 * r, sizeof(int));
+	iwork = pgml_train_alloc((Size) 8 * r, sizeof(int));
 	info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'O', p, (lapack_int) n, a, p,
 							   s, ua ? ua : &wsize, ua ? p : 1,
 							   vta ? vta : &wsize, vta ? r : 1,
 							   &wsize, -1, iwork);
 	if (info != 0)
 		elog(ERROR, "dgesdd workspace query failed: info %d", (int) info);
-	work = pca_alloc((Size) wsize + 1, sizeof(double));
+	work = pgml_train_alloc((Size) wsize + 1, sizeof(double));
 	{
 		double		unused = 0.0;
 
@@ -361,8 +346,8 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 	}
 
 	/* explained variance and the number of components to keep */
-	ev = pca_alloc(r, sizeof(double));
-	ratio = pca_alloc(r, sizeof(double));
+	ev = pgml_train_alloc(r, sizeof(double));
+	ratio = pgml_train_alloc(r, sizeof(double));
 	for (int c = 0; c < r; c++)
 	{
 		ev[c] = s[c] * s[c] / (double) (n - 1);

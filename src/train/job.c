@@ -61,6 +61,21 @@ pgml_train_check_cancel(void)
 				 errmsg("training job %lld was cancelled", (long long) pgml_current_job_id)));
 }
 
+/* Zeroed, overflow-checked working memory for trainers. */
+void *
+pgml_train_alloc(Size count, Size elsize)
+{
+	if (count != 0 && elsize > MaxAllocHugeSize / count)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("training data is too large"),
+				 errdetail("The model needs more than %zu bytes of working memory.",
+						   (size_t) MaxAllocHugeSize)));
+	return MemoryContextAllocExtended(CurrentMemoryContext,
+									  Max(count * elsize, 1),
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
 /* Report boosting progress for pgml.stat_worker. */
 void
 pgml_train_report_progress(int32 done, int32 total)

@@ -139,21 +139,6 @@ typedef struct LogisticProblem
 	double		worst;			/* last max |g| / (n * scale) */
 } LogisticProblem;
 
-/* Allocate count elements of elsize bytes (zeroed) in the current context. */
-static void *
-linear_alloc(Size count, Size elsize)
-{
-	if (count != 0 && elsize > MaxAllocHugeSize / count)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("training data is too large for a linear model"),
-				 errdetail("The model needs more than %zu bytes of working memory.",
-						   (size_t) MaxAllocHugeSize)));
-	return MemoryContextAllocExtended(CurrentMemoryContext,
-									  Max(count * elsize, 1),
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-}
-
 /* Raise an error naming a hyperparameter and the value it expects. */
 static void
 linear_bad_value(const LinearOptions *opt, const char *key,
@@ -404,7 +389,7 @@ linear_column_means(const PgmlTrainInput *in)
 {
 	int64		n = in->n_rows;
 	int			p = in->n_features;
-	double	   *mean = linear_alloc(p, sizeof(double));
+	double	   *mean = pgml_train_alloc(p, sizeof(double));
 
 	for (int64 i = 0; i < n; i++)
 	{
@@ -449,7 +434,7 @@ linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
 		rd->ymean /= n;
 	}
 
-	rd->a = linear_alloc((Size) n * p, sizeof(double));
+	rd->a = pgml_train_alloc((Size) n * p, sizeof(double));
 	for (int i = 0; i < n; i++)
 	{
 		const float *row = in->x + (Size) i * p;
@@ -458,7 +443,7 @@ linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
 			rd->a[(Size) j * n + i] = (double) row[j] -
 				(rd->mean ? rd->mean[j] : 0.0);
 	}
-	rd->y = linear_alloc(Max(n, ylen), sizeof(double));
+	rd->y = pgml_train_alloc(Max(n, ylen), sizeof(double));
 	for (int i = 0; i < n; i++)
 		rd->y[i] = in->y[i] - rd->ymean;
 }
@@ -514,7 +499,7 @@ linear_fit_ols(const PgmlTrainInput *in, const LinearOptions *opt,
 	linear_reg_prepare(in, opt->fit_intercept, in->n_features, &rd);
 	n = rd.n;
 	p = rd.p;
-	s = linear_alloc(Min(n, p), sizeof(double));
+	s = pgml_train_alloc(Min(n, p), sizeof(double));
 
 	/* numpy.linalg.lstsq's default cutoff for small singular values */
 	rcond = DBL_EPSILON * Max(n, p);
@@ -528,8 +513,8 @@ linear_fit_ols(const PgmlTrainInput *in, const LinearOptions *opt,
 				 errmsg("LAPACK dgelsd workspace query failed with info %d",
 						(int) info)));
 	lwork = (lapack_int) wquery;
-	work = linear_alloc(Max(lwork, 1), sizeof(double));
-	iwork = linear_alloc(Max(iwquery, 1), sizeof(lapack_int));
+	work = pgml_train_alloc(Max(lwork, 1), sizeof(double));
+	iwork = pgml_train_alloc(Max(iwquery, 1), sizeof(lapack_int));
 
 	info = LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, n, p, 1, rd.a, n, rd.y,
 							   Max(n, p), s, rcond, &rank, work, lwork, iwork);
@@ -579,11 +564,11 @@ linear_fit_ridge(const PgmlTrainInput *in, const LinearOptions *opt,
 	linear_reg_prepare(in, opt->fit_intercept, 0, &rd);
 	n = rd.n;
 	p = rd.p;
-	w = linear_alloc(p, sizeof(double));
+	w = pgml_train_alloc(p, sizeof(double));
 	if (p <= n)
 	{
 		m = p;
-		g = linear_alloc((Size) p * p, sizeof(double));
+		g = pgml_train_alloc((Size) p * p, sizeof(double));
 		cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, p, n, 1.0,
 					rd.a, n, 0.0, g, p);
 		cblas_dgemv(CblasColMajor, CblasTrans, n, p, 1.0, rd.a, n,
@@ -595,7 +580,7 @@ linear_fit_ridge(const PgmlTrainInput *in, const LinearOptions *opt,
 	else
 	{
 		m = n;
-		g = linear_alloc((Size) n * n, sizeof(double));
+		g = pgml_train_alloc((Size) n * n, sizeof(double));
 		cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, n, p, 1.0,
 					rd.a, n, 0.0, g, n);
 		for (int i = 0; i < n; i++)
@@ -679,7 +664,7 @@ linear_enet_polish(const LinearRegData *rd, double *w, double *r,
 	int			n = rd->n;
 	int			p = rd->p;
 	int			m = 0;
-	int		   *support = linear_alloc(p, sizeof(int));
+	int		   *support = pgml_train_alloc(p, sizeof(int));
 	double	   *b;
 	double	   *g;
 	double	   *z;
@@ -696,10 +681,10 @@ linear_enet_polish(const LinearRegData *rd, double *w, double *r,
 		return false;
 	}
 
-	b = linear_alloc((Size) n * m, sizeof(double));
-	g = linear_alloc((Size) m * m, sizeof(double));
-	z = linear_alloc(m, sizeof(double));
-	rnew = linear_alloc(n, sizeof(double));
+	b = pgml_train_alloc((Size) n * m, sizeof(double));
+	g = pgml_train_alloc((Size) m * m, sizeof(double));
+	z = pgml_train_alloc(m, sizeof(double));
+	rnew = pgml_train_alloc(n, sizeof(double));
 	for (int k = 0; k < m; k++)
 		memcpy(b + (Size) k * n, rd->a + (Size) support[k] * n,
 			   sizeof(double) * n);
@@ -791,10 +776,10 @@ linear_fit_enet(const PgmlTrainInput *in, LinearOptions *opt,
 	p = rd.p;
 	l1 = opt->alpha * l1_ratio * n;
 	l2 = opt->alpha * (1.0 - l1_ratio) * n;
-	w = linear_alloc(p, sizeof(double));
-	xtr = linear_alloc(p, sizeof(double));
-	norm2 = linear_alloc(p, sizeof(double));
-	r = linear_alloc(n, sizeof(double));
+	w = pgml_train_alloc(p, sizeof(double));
+	xtr = pgml_train_alloc(p, sizeof(double));
+	norm2 = pgml_train_alloc(p, sizeof(double));
+	r = pgml_train_alloc(n, sizeof(double));
 	memcpy(r, rd.y, sizeof(double) * n);
 	yy = cblas_ddot(n, rd.y, 1, rd.y, 1);
 	for (int j = 0; j < p; j++)
@@ -1143,22 +1128,22 @@ static bool
 logistic_newton(LogisticProblem *pb, double *theta, double *fval, int *iters)
 {
 	int			dim = pb->k * pb->d;
-	double	   *h = linear_alloc((Size) dim * dim, sizeof(double));
-	double	   *blk = linear_alloc((Size) LINEAR_ROW_BLOCK * dim, sizeof(double));
+	double	   *h = pgml_train_alloc((Size) dim * dim, sizeof(double));
+	double	   *blk = pgml_train_alloc((Size) LINEAR_ROW_BLOCK * dim, sizeof(double));
 	double	   *wblk = NULL;
 	double	   *diag = NULL;
-	double	   *g = linear_alloc(dim, sizeof(double));
-	double	   *gnew = linear_alloc(dim, sizeof(double));
-	double	   *step = linear_alloc(dim, sizeof(double));
-	double	   *trial = linear_alloc(dim, sizeof(double));
+	double	   *g = pgml_train_alloc(dim, sizeof(double));
+	double	   *gnew = pgml_train_alloc(dim, sizeof(double));
+	double	   *step = pgml_train_alloc(dim, sizeof(double));
+	double	   *trial = pgml_train_alloc(dim, sizeof(double));
 	double		f;
 	bool		converged = false;
 	int			iter;
 
 	if (pb->k > 1)
 	{
-		wblk = linear_alloc((Size) LINEAR_ROW_BLOCK * pb->d, sizeof(double));
-		diag = linear_alloc((Size) dim * pb->d, sizeof(double));
+		wblk = pgml_train_alloc((Size) LINEAR_ROW_BLOCK * pb->d, sizeof(double));
+		diag = pgml_train_alloc((Size) dim * pb->d, sizeof(double));
 	}
 
 	f = logistic_eval(pb, theta, g);
@@ -1230,15 +1215,15 @@ logistic_lbfgs(LogisticProblem *pb, double *theta, double *fval, int *iters)
 	int			d = pb->d;
 	int			dim = pb->k * d;
 	int			mem = LINEAR_LBFGS_MEMORY;
-	double	   *sv = linear_alloc((Size) mem * dim, sizeof(double));
-	double	   *yv = linear_alloc((Size) mem * dim, sizeof(double));
+	double	   *sv = pgml_train_alloc((Size) mem * dim, sizeof(double));
+	double	   *yv = pgml_train_alloc((Size) mem * dim, sizeof(double));
 	double		rho[LINEAR_LBFGS_MEMORY];
 	double		alpha[LINEAR_LBFGS_MEMORY];
-	double	   *h0 = linear_alloc(dim, sizeof(double));
-	double	   *g = linear_alloc(dim, sizeof(double));
-	double	   *gnew = linear_alloc(dim, sizeof(double));
-	double	   *dir = linear_alloc(dim, sizeof(double));
-	double	   *trial = linear_alloc(dim, sizeof(double));
+	double	   *h0 = pgml_train_alloc(dim, sizeof(double));
+	double	   *g = pgml_train_alloc(dim, sizeof(double));
+	double	   *gnew = pgml_train_alloc(dim, sizeof(double));
+	double	   *dir = pgml_train_alloc(dim, sizeof(double));
+	double	   *trial = pgml_train_alloc(dim, sizeof(double));
 	int			stored = 0;
 	int			newest = -1;
 	double		gamma = 1.0;
@@ -1398,7 +1383,7 @@ linear_fit_logistic(const PgmlTrainInput *in, LinearOptions *opt,
 	 */
 	if (opt->fit_intercept)
 		mean = linear_column_means(in);
-	a = linear_alloc((Size) n * d, sizeof(double));
+	a = pgml_train_alloc((Size) n * d, sizeof(double));
 	for (int i = 0; i < n; i++)
 	{
 		const float *row = in->x + (Size) i * p;
@@ -1420,9 +1405,9 @@ linear_fit_logistic(const PgmlTrainInput *in, LinearOptions *opt,
 	pb.intercept = opt->fit_intercept;
 	pb.lambda = 1.0 / opt->C;
 	pb.max_iter = opt->max_iter;
-	pb.scale = linear_alloc(d, sizeof(double));
-	pb.prob = linear_alloc((Size) n * k, sizeof(double));
-	pb.resid = linear_alloc((Size) n * k, sizeof(double));
+	pb.scale = pgml_train_alloc(d, sizeof(double));
+	pb.prob = pgml_train_alloc((Size) n * k, sizeof(double));
+	pb.resid = pgml_train_alloc((Size) n * k, sizeof(double));
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < d; j++)
 			pb.scale[j] += a[(Size) i * d + j] * a[(Size) i * d + j];
@@ -1433,7 +1418,7 @@ linear_fit_logistic(const PgmlTrainInput *in, LinearOptions *opt,
 			pb.scale[j] = 1.0;
 	}
 
-	theta = linear_alloc(dim, sizeof(double));
+	theta = pgml_train_alloc(dim, sizeof(double));
 	flops = (double) n * dim * dim;
 	newton = dim <= PGML_LINEAR_NEWTON_MAX_DIM && flops <= LINEAR_NEWTON_MAX_FLOPS;
 	if (opt->tol > 0.0)

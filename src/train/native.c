@@ -34,6 +34,7 @@
 #include "utils/memutils.h"
 
 #include "pgml_model.h"
+#include "pgml_train.h"
 
 PG_FUNCTION_INFO_V1(pgml_predict_native);
 PG_FUNCTION_INFO_V1(pgml_export_model);
@@ -59,39 +60,6 @@ native_forget(void)
 	if (native_row != NULL)
 		pfree(native_row);
 	native_row = NULL;
-}
-
-/* XGBoost's last error without time stamp, source location and stack trace. */
-static char *
-native_xgb_error(void)
-{
-	const char *err = XGBGetLastError();
-	char	   *copy;
-	char	   *trace;
-	const char *space;
-
-	if (err == NULL)
-		err = "unknown error";
-	/* drop the "[hh:mm:ss] " time stamp ... */
-	if (err[0] == '[' && (space = strstr(err, "] ")) != NULL)
-		err = space + 2;
-	/* ... and the "src/file.cc:123: " source location */
-	space = strchr(err, ' ');
-	if (space != NULL && space - err > 2 && space[-1] == ':' &&
-		isdigit((unsigned char) space[-2]))
-	{
-		const char *p = space - 2;
-
-		while (p > err && isdigit((unsigned char) *p))
-			p--;
-		if (*p == ':')
-			err = space + 1;
-	}
-	copy = pstrdup(err);
-	trace = strstr(copy, "\nStack trace:");
-	if (trace)
-		*trace = '\0';
-	return copy;
 }
 
 /* Find a str key in a msgpack map; NULL if absent. */
@@ -228,7 +196,7 @@ native_load(int64 model_id, Oid models_relid)
 		XGBoosterSetParam(h, "nthread", "1") != 0 ||
 		XGBoosterGetNumFeature(h, &n_features) != 0)
 	{
-		char	   *detail = native_xgb_error();
+		char	   *detail = pgml_xgb_last_error();
 
 		if (h != NULL)
 			(void) XGBoosterFree(h);
@@ -318,7 +286,7 @@ pgml_predict_native(PG_FUNCTION_ARGS)
 								  "\"cache_id\": 0, \"missing\": NaN}",
 								  NULL, &shape, &dim, &result) != 0)
 	{
-		char	   *detail = native_xgb_error();
+		char	   *detail = pgml_xgb_last_error();
 
 		ereport(ERROR,
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
@@ -383,7 +351,7 @@ native_booster_json_body(int64 model_id, const char *ubj, Size ubj_len,
 		XGBoosterLoadModelFromBuffer(*h, ubj, (bst_ulong) ubj_len) != 0 ||
 		XGBoosterSaveModelToBuffer(*h, "{\"format\": \"json\"}", &len, &buf) != 0)
 	{
-		char	   *detail = native_xgb_error();
+		char	   *detail = pgml_xgb_last_error();
 
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),

@@ -125,8 +125,8 @@ typedef struct XgbConfig
 } XgbConfig;
 
 /* XGBoost's last error without time stamp, source location and stack trace. */
-static char *
-xgb_last_error(void)
+char *
+pgml_xgb_last_error(void)
 {
 	const char *err = XGBGetLastError();
 	char	   *copy;
@@ -161,7 +161,7 @@ xgb_last_error(void)
 static void
 xgb_fail(const char *call)
 {
-	char	   *detail = xgb_last_error();
+	char	   *detail = pgml_xgb_last_error();
 
 	ereport(ERROR,
 			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
@@ -1093,7 +1093,7 @@ xgb_set(BoosterHandle bst, const char *name, const char *value)
 {
 	if (XGBoosterSetParam(bst, name, value) != 0)
 	{
-		char	   *detail = xgb_last_error();
+		char	   *detail = pgml_xgb_last_error();
 
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
