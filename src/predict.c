@@ -43,6 +43,68 @@ typedef struct PredictCache
 	int			buflen;
 } PredictCache;
 
+/*
+ * Backend-wide memory of recent resolutions, so that a new query (a fresh
+ * fn_extra) finds its model without the registry's lock: an entry is used
+ * only while its slot's generation is unchanged, which also guarantees the
+ * mapping it points at is still this backend's (registry.c).
+ */
+#define RECENT_MODELS 8
+typedef struct RecentModel
+{
+	bool		used;
+	bool		by_id;
+	int64		model_id;
+	int			project_len;
+	char		project[PGML_PROJECT_LEN];
+	PgmlModelRef ref;
+} RecentModel;
+
+static RecentModel recent[RECENT_MODELS];
+static int	recent_next = 0;
+
+/* Look a key up among the recent resolutions; true and *ref if still valid. */
+static bool
+recent_find(bool by_id, int64 model_id, const char *project, int len,
+			PgmlModelRef *ref)
+{
+	for (int i = 0; i < RECENT_MODELS; i++)
+	{
+		RecentModel *r = &recent[i];
+
+		if (!r->used || r->by_id != by_id)
+			continue;
+		if (by_id ? r->model_id != model_id
+			: (r->project_len != len || memcmp(r->project, project, len) != 0))
+			continue;
+		if (!pgml_registry_ref_valid(&r->ref))
+		{
+			r->used = false;
+			return false;
+		}
+		*ref = r->ref;
+		return true;
+	}
+	return false;
+}
+
+/* Remember a fresh resolution. */
+static void
+recent_add(bool by_id, int64 model_id, const char *project, int len,
+		   const PgmlModelRef *ref)
+{
+	RecentModel *r = &recent[recent_next];
+
+	recent_next = (recent_next + 1) % RECENT_MODELS;
+	r->used = true;
+	r->by_id = by_id;
+	r->model_id = model_id;
+	r->project_len = len;
+	if (!by_id)
+		memcpy(r->project, project, len);
+	r->ref = *ref;
+}
+
 /* The call site's cache, created on first use. */
 static PredictCache *
 cache_get(FunctionCallInfo fcinfo)
@@ -76,7 +138,11 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 			pgml_registry_ref_valid(&c->ref))
 			return c->ref.image;
 		c->project_len = -1;
-		pgml_registry_get_by_id(id, &c->ref);
+		if (!recent_find(true, id, NULL, 0, &c->ref))
+		{
+			pgml_registry_get_by_id(id, &c->ref);
+			recent_add(true, id, NULL, 0, &c->ref);
+		}
 		c->by_id = true;
 		c->model_id = id;
 		c->project_len = 0;
@@ -97,7 +163,11 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 					 errmsg("project \"%s\" does not exist", text_to_cstring(t))));
 		memcpy(c->project, VARDATA_ANY(t), len);
 		c->project[len] = '\0';
-		pgml_registry_get(c->project, &c->ref);
+		if (!recent_find(false, 0, c->project, len, &c->ref))
+		{
+			pgml_registry_get(c->project, &c->ref);
+			recent_add(false, 0, c->project, len, &c->ref);
+		}
 		c->by_id = false;
 		c->project_len = len;
 	}
