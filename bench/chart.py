@@ -5,11 +5,13 @@ Usage: /usr/bin/python3 bench/chart.py RESULTS.csv OUT.png "title" ["reference c
 The CSV is what bench_report writes: case, runs, median_<unit>, min_<unit>,
 p90_<unit>, possibly cpu_<unit>, and ratio_to_<reference> last.  Bars are the
 medians, whiskers the min..p90 range, each labelled with the median and the
-ratio; a diamond marks the CPU time per run when the CSV has it.  The axis is
+ratio; a diamond marks the CPU time per run when the CSV has it (not for a
+TPS chart, whose CPU column is in another unit).  The axis is
 logarithmic when the cases differ by more than 50x.
 """
 import csv
 import sys
+import textwrap
 
 import matplotlib
 
@@ -43,11 +45,12 @@ def main(path, png, title, ref_label=""):
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6))
     y = list(range(len(rows)))
     ax.barh(y, median, xerr=[low, high], color="#4c72b0", ecolor="#555555", capsize=3)
+    # CPU time only when it is on the same axis as the bars (not beside a TPS)
     cpu_col = [i for i, h in enumerate(header) if h.startswith("cpu_")]
-    if cpu_col:
+    if cpu_col and unit != "tps":
         cpu = [float(r[cpu_col[0]]) for r in rows]
-        ax.plot(cpu, y, "D", color="black", markersize=5, label="CPU time of the backend per run")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.plot(cpu, y, "D", color="black", markersize=5, label="CPU time of the backend, same unit")
+        ax.legend(loc="best", fontsize=8)
     ax.set_yticks(y)
     ax.set_yticklabels(labels)
     ax.invert_yaxis()
@@ -59,7 +62,8 @@ def main(path, png, title, ref_label=""):
     what = "median" if unit in ("tps", "kB") else "median time,"
     ax.set_xlabel(f"{what} {unit} (whiskers: min..p90)")
     ref = ref_label or ref
-    ax.set_title(title + (f"\n(ratio: median / median of {ref})" if ref else ""), fontsize=10)
+    ax.set_title("\n".join(textwrap.wrap(title, 72)) +
+                 (f"\n(ratio: median / median of {ref})" if ref else ""), fontsize=10)
     ax.set_xlim(right=ax.get_xlim()[1] * (6 if ax.get_xscale() == "log" else 1.4))
     fig.tight_layout()
     fig.savefig(png, dpi=110)

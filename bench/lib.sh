@@ -187,7 +187,7 @@ bench_markdown() {
 	awk -F, -v u="$unit" -v ref="$ref" '
 		NR == 1 { cpu = ($6 ~ /^cpu_/);
 			printf "| case | runs | median %s | min %s | p90 %s |%s ratio to %s |\n", u, u, u,
-				cpu ? ($6 == "cpu_ms" ? " CPU ms per run |" : " CPU " u " |") : "", ref;
+				cpu ? ($6 == "cpu_ms" ? " CPU ms per run |" : " CPU " substr($6, 5) " |") : "", ref;
 			printf "|---|---:|---:|---:|---:|%s---:|\n", cpu ? "---:|" : ""; next }
 		{ label = $1; gsub(/"/, "", label);
 			printf "| %s | %s | %s | %s | %s |%s %s |\n", label, $2, $3, $4, $5,
@@ -206,11 +206,11 @@ bench_chart() {
 
 # Rescale results/NAME.raw.csv (from bench_run, in ms per query) to
 # microseconds per row of a query over $2 rows: median_us, min_us, p90_us,
-# cpu_us.  Call between bench_run and bench_report NAME REF "µs/row".
+# cpu_µs/row.  Call between bench_run and bench_report NAME REF "µs/row".
 bench_per_row() {
 	local name=$1 rows=$2 f=$BENCH_RESULTS/$1.raw.csv
 	awk -F, -v OFS=, -v n="$rows" '
-		NR == 1 { print "case,runs,median_us,min_us,p90_us,cpu_us"; next }
+		NR == 1 { print "case,runs,median_us,min_us,p90_us,cpu_µs/row"; next }
 		{ for (i = 3; i <= 6; i++) $i = sprintf("%.3f", $i * 1000 / n); print }' "$f" >"$f.tmp"
 	mv "$f.tmp" "$f"
 }
