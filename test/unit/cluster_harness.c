@@ -51,6 +51,16 @@ pgml_train_report_progress(int32 done, int32 total)
 {
 }
 
+/* Stand-in for job.c's working-memory allocator (same contract). */
+void *
+pgml_train_alloc(Size count, Size elsize)
+{
+	if (count != 0 && elsize > MaxAllocHugeSize / count)
+		elog(ERROR, "training data is too large");
+	return MemoryContextAllocExtended(CurrentMemoryContext, Max(count * elsize, 1),
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
 /* A float8[] argument as a palloc'd double array; *count gets its length. */
 static double *
 harness_doubles(ArrayType *arr, int *count)

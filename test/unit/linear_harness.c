@@ -43,6 +43,16 @@ pgml_train_report_progress(int32 done, int32 total)
 {
 }
 
+/* Stand-in for job.c's working-memory allocator (same contract). */
+void *
+pgml_train_alloc(Size count, Size elsize)
+{
+	if (count != 0 && elsize > MaxAllocHugeSize / count)
+		elog(ERROR, "training data is too large");
+	return MemoryContextAllocExtended(CurrentMemoryContext, Max(count * elsize, 1),
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
 /* Train a linear model on the given arrays and return its parameters. */
 Datum
 linear_harness_fit(PG_FUNCTION_ARGS)
