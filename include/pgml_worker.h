@@ -66,6 +66,16 @@ extern void pgml_registry_get(const char *project, PgmlModelRef *ref);
 /* Same, by model id (published in a slot of its own, keyed by the id). */
 extern void pgml_registry_get_by_id(int64 model_id, PgmlModelRef *ref);
 
+/*
+ * Standbys: deploys arrive through WAL, with no commit callback to swap the
+ * registry.  pgml_registry_deployed_id() reads the project's deployed model
+ * from the replicated tables (0: none); pgml_registry_refresh() replaces an
+ * image serving stale_id with the deployed model's, compiled once.
+ */
+extern int64 pgml_registry_deployed_id(const char *project);
+extern void pgml_registry_refresh(const char *project, int64 stale_id,
+								  PgmlModelRef *ref);
+
 /* Is ref still current?  One atomic read. */
 extern bool pgml_registry_ref_valid(const PgmlModelRef *ref);
 

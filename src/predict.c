@@ -20,6 +20,7 @@
 
 #include <math.h>
 
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -167,6 +168,17 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 		{
 			pgml_registry_get(c->project, &c->ref);
 			recent_add(false, 0, c->project, len, &c->ref);
+		}
+		if (RecoveryInProgress())
+		{
+			/* a standby learns of deploys from the tables, once per query */
+			int64		want = pgml_registry_deployed_id(c->project);
+
+			if (want != 0 && want != c->ref.model_id)
+			{
+				pgml_registry_refresh(c->project, c->ref.model_id, &c->ref);
+				recent_add(false, 0, c->project, len, &c->ref);
+			}
 		}
 		c->by_id = false;
 		c->project_len = len;

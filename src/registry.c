@@ -633,7 +633,7 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 /* Resolve a key to a mapped image, compiling it once per server on a miss. */
 static void
 registry_resolve(bool by_id, const char *project, int64 model_id,
-				 PgmlModelRef *ref)
+				 PgmlModelRef *ref, int64 stale_id)
 {
 	bytea	   *artifact;
 	PgmlImageHeader *image;
@@ -650,7 +650,9 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("project \"%s\" does not exist", project)));
 
-	if (registry_lookup(by_id, project, model_id, ref))
+	/* stale_id: a slot serving that model counts as a miss, to be replaced */
+	if (registry_lookup(by_id, project, model_id, ref) &&
+		(stale_id == 0 || ref->model_id != stale_id))
 		return;
 
 	/* Miss: read the artifact without holding any LWLock (it may block). */
@@ -658,7 +660,8 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 
 	LWLockAcquire(registry->load_lock, LW_EXCLUSIVE);
 	/* someone may have published it meanwhile */
-	if (registry_lookup(by_id, project, model_id, ref))
+	if (registry_lookup(by_id, project, model_id, ref) &&
+		(stale_id == 0 || ref->model_id != stale_id))
 	{
 		LWLockRelease(registry->load_lock);
 		pfree(artifact);
@@ -683,6 +686,8 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 		i = slot_choose();
 		release = slot_set(i, &d, by_id, true);
 	}
+	else if (stale_id != 0 && registry->slots[i].model_id == stale_id)
+		release = slot_set(i, &d, by_id, true); /* replace the stale image */
 	else
 		release = d.handle;		/* a deploy won the race: keep its image */
 	LWLockRelease(registry->lock);
@@ -693,21 +698,52 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 	pfree(artifact);
 
 	if (!ref_from_slot(i, by_id, project, model_id, ref))
-		registry_resolve(by_id, project, model_id, ref);	/* evicted: again */
+		registry_resolve(by_id, project, model_id, ref, stale_id);	/* evicted: again */
+}
+
+/*
+ * The model a project's newest pgml.deployments row names, or 0.  Used on a
+ * standby, where deploys arrive through WAL and no commit callback runs.
+ */
+int64
+pgml_registry_deployed_id(const char *project)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(project)};
+	int64		id = 0;
+	bool		isnull;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT d.model_id FROM pgml.projects p "
+							  "JOIN pgml.deployments d ON d.project_id = p.id "
+							  "WHERE p.name = $1 ORDER BY d.id DESC LIMIT 1",
+							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										 1, &isnull));
+	SPI_finish();
+	return id;
+}
+
+/* Replace a project's image that serves stale_id with the deployed model's. */
+void
+pgml_registry_refresh(const char *project, int64 stale_id, PgmlModelRef *ref)
+{
+	registry_resolve(false, project, 0, ref, stale_id);
 }
 
 /* Find and map the deployed model of a project. */
 void
 pgml_registry_get(const char *project, PgmlModelRef *ref)
 {
-	registry_resolve(false, project, 0, ref);
+	registry_resolve(false, project, 0, ref, 0);
 }
 
 /* Find and map a model by id. */
 void
 pgml_registry_get_by_id(int64 model_id, PgmlModelRef *ref)
 {
-	registry_resolve(true, NULL, model_id, ref);
+	registry_resolve(true, NULL, model_id, ref, 0);
 }
 
 /* Is ref still the slot's current image?  One atomic read. */

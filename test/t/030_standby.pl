@@ -1,0 +1,69 @@
+# Read replicas: models arrive as pgml.models rows through streaming
+# replication; a standby's backends compile them into shared memory once,
+# predict exactly as the primary does, and see a redeploy made on the
+# primary at their next query.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $conf = qq{
+shared_preload_libraries = 'pgml_worker'
+pgml_worker.database = 'postgres'
+};
+my $primary = PostgreSQL::Test::Cluster->new('primary');
+$primary->init(allows_streaming => 1);
+$primary->append_conf('postgresql.conf', $conf);
+$primary->start;
+$primary->safe_psql('postgres', q{
+CREATE EXTENSION pgml_worker;
+SELECT * FROM pgml.load_dataset('digits');
+SELECT * FROM pgml.train('digits', 'classification', 'pgml.digits', 'target', 'xgboost',
+                         '{"n_estimators": 10}');
+CREATE TABLE lin AS SELECT g::real AS a, (3 * g)::real AS y FROM generate_series(1, 100) g;
+CREATE TABLE lin2 AS SELECT a, y + 100 AS y FROM lin;
+SELECT * FROM pgml.train('lin', 'regression', 'lin', 'y');
+});
+
+$primary->backup('backup');
+my $standby = PostgreSQL::Test::Cluster->new('standby');
+$standby->init_from_backup($primary, 'backup', has_streaming => 1);
+$standby->start;
+$primary->wait_for_catchup($standby);
+
+is($standby->safe_psql('postgres', 'SELECT pg_is_in_recovery()'), 't', 'the standby is in recovery');
+is($standby->safe_psql('postgres', 'SELECT count(*) FROM pgml.stat_worker WHERE pid IS NOT NULL'),
+	'0', 'no training worker runs on the standby');
+
+my $q = "SELECT string_agg(pgml.predict('digits', image)::text, ',' ORDER BY ctid) FROM pgml.digits";
+my $on_primary = $primary->safe_psql('postgres', $q);
+is($standby->safe_psql('postgres', $q), $on_primary,
+	'the standby predicts every row exactly as the primary');
+
+# several fresh connections: compiled once
+$standby->safe_psql('postgres', "SELECT pgml.predict('digits', image) FROM pgml.digits LIMIT 1") for 1 .. 5;
+is($standby->safe_psql('postgres', "SELECT loads FROM pgml.stat_models WHERE project = 'digits'"),
+	'1', 'the standby compiled the model once for all its connections');
+
+# a redeploy on the primary reaches an open standby connection
+my $bg = $standby->background_psql('postgres');
+is($bg->query_safe("SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
+	'30.00', 'an open standby connection serves the first model');
+$primary->safe_psql('postgres', "SELECT * FROM pgml.train('lin', 'regression', 'lin2', 'y')");
+$primary->wait_for_catchup($standby);
+is($bg->query_safe("SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
+	'130.00', 'and the redeployed one at its next query');
+$bg->quit;
+is($standby->safe_psql('postgres', "SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
+	'130.00', 'as does a new standby connection');
+
+# training is refused on a standby, with a clear error
+my ($ret, $out, $err) = $standby->psql('postgres',
+	"SELECT * FROM pgml.train('x', 'regression', 'lin', 'y')");
+isnt($ret, 0, 'pgml.train fails on a standby');
+like($err, qr/read-only transaction/, 'because the standby is read-only');
+
+$standby->stop;
+$primary->stop;
+done_testing();
