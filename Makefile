@@ -28,6 +28,7 @@ TRAIN_OBJS = \
 	src/train/job.o \
 	src/train/data.o \
 	src/train/preprocess.o \
+	src/train/hyperparams.o \
 	src/train/xgb.o \
 	src/train/native.o \
 	src/train/linear.o \

@@ -54,6 +54,19 @@ extern void pgml_train_check_cancel(void);
  */
 extern void *pgml_train_alloc(Size count, Size elsize);
 
+/*
+ * hyperparams.c: checks of hyperparameter values, one error shape for all
+ * trainers: ERRCODE_INVALID_PARAMETER_VALUE, naming the key, the algorithm
+ * and what is expected.
+ */
+extern void pgml_hp_bad_value(const char *algorithm, const char *key,
+							  const char *expected) pg_attribute_noreturn();
+extern double pgml_hp_number(const char *algorithm, const JsonbValue *v,
+							 const char *key, const char *expected);
+extern double pgml_hp_integer(const char *algorithm, const JsonbValue *v,
+							  const char *key, double lo, double hi,
+							  const char *expected);
+
 /* Round progress report for pgml.stat_worker; may be called every round. */
 extern void pgml_train_report_progress(int32 done, int32 total);
 

@@ -147,47 +147,6 @@ kmeans_rng_bounded(KmeansRng *rng, uint32 max)
 	return v;
 }
 
-/* Raise an error naming a hyperparameter and the value it expects. */
-static void
-kmeans_bad_value(const KmeansOptions *opt, const char *key,
-				 const char *expected)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid value for hyperparameter \"%s\" of algorithm \"%s\"",
-					key, opt->algorithm),
-			 errdetail("\"%s\" must be %s.", key, expected)));
-}
-
-/* Return a JSON number as a double, or raise an error naming the key. */
-static double
-kmeans_json_number(const KmeansOptions *opt, const JsonbValue *v,
-				   const char *key, const char *expected)
-{
-	double		d;
-
-	if (v->type != jbvNumeric)
-		kmeans_bad_value(opt, key, expected);
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-										   NumericGetDatum(v->val.numeric)));
-	if (!isfinite(d))
-		kmeans_bad_value(opt, key, expected);
-	return d;
-}
-
-/* Return a JSON number that must be an integer in [lo, hi]. */
-static double
-kmeans_json_integer(const KmeansOptions *opt, const JsonbValue *v,
-					const char *key, double lo, double hi,
-					const char *expected)
-{
-	double		d = kmeans_json_number(opt, v, key, expected);
-
-	if (d < lo || d > hi || d != floor(d))
-		kmeans_bad_value(opt, key, expected);
-	return d;
-}
-
 /* Validate the hyperparameters into opt; an unknown key or bad value is an error. */
 static void
 kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
@@ -243,7 +202,7 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 		}
 
 		if (strcmp(key, "n_clusters") == 0)
-			opt->n_clusters = (int) kmeans_json_integer(opt, &v, key, 1,
+			opt->n_clusters = (int) pgml_hp_integer(opt->algorithm, &v, key, 1,
 														KMEANS_MAX_CLUSTERS,
 														"an integer from 1 to 1024");
 		else if (strcmp(key, "n_init") == 0)
@@ -260,18 +219,18 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 			else
 			{
 				opt->n_init_auto = false;
-				opt->n_init = (int) kmeans_json_integer(opt, &v, key, 1, 100000,
+				opt->n_init = (int) pgml_hp_integer(opt->algorithm, &v, key, 1, 100000,
 														"a positive integer (at most 100000) or \"auto\"");
 			}
 		}
 		else if (strcmp(key, "max_iter") == 0)
-			opt->max_iter = (int) kmeans_json_integer(opt, &v, key, 1, INT_MAX,
+			opt->max_iter = (int) pgml_hp_integer(opt->algorithm, &v, key, 1, INT_MAX,
 													  "a positive integer");
 		else if (strcmp(key, "tol") == 0)
 		{
-			opt->tol = kmeans_json_number(opt, &v, key, "a non-negative number");
+			opt->tol = pgml_hp_number(opt->algorithm, &v, key, "a non-negative number");
 			if (!(opt->tol >= 0.0))
-				kmeans_bad_value(opt, key, "a non-negative number");
+				pgml_hp_bad_value(opt->algorithm, key, "a non-negative number");
 		}
 		else if (strcmp(key, "init") == 0)
 		{
@@ -282,7 +241,7 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 					 strncmp(v.val.string.val, "random", 6) == 0)
 				opt->init_random = true;
 			else
-				kmeans_bad_value(opt, key, "\"k-means++\" or \"random\"");
+				pgml_hp_bad_value(opt->algorithm, key, "\"k-means++\" or \"random\"");
 		}
 		else
 		{
@@ -294,7 +253,7 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 								opt->algorithm),
 						 errhint("Give only one of them.")));
 			have_random_state = true;
-			opt->random_state = (uint32) kmeans_json_integer(opt, &v, key, 0,
+			opt->random_state = (uint32) pgml_hp_integer(opt->algorithm, &v, key, 0,
 															 4294967295.0,
 															 "an integer from 0 to 4294967295");
 		}

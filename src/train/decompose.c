@@ -44,17 +44,6 @@ typedef struct PcaOptions
 	bool		whiten;
 } PcaOptions;
 
-/* Raise an error naming a hyperparameter and the value it expects. */
-static void
-pca_bad_value(const PcaOptions *opt, const char *key, const char *expected)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid value for hyperparameter \"%s\" of algorithm \"%s\"",
-					key, opt->algorithm),
-			 errdetail("\"%s\" must be %s.", key, expected)));
-}
-
 /* Validate the hyperparameters into opt; an unknown key or bad value is an error. */
 static void
 pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
@@ -106,7 +95,7 @@ pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
 			double		d;
 
 			if (v.type != jbvNumeric)
-				pca_bad_value(opt, key, expected);
+				pgml_hp_bad_value(opt->algorithm, key, expected);
 			d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 												   NumericGetDatum(v.val.numeric)));
 			if (d > 0.0 && d < 1.0)
@@ -120,12 +109,12 @@ pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
 				opt->variance = 0.0;
 			}
 			else
-				pca_bad_value(opt, key, expected);
+				pgml_hp_bad_value(opt->algorithm, key, expected);
 		}
 		else
 		{
 			if (v.type != jbvBool)
-				pca_bad_value(opt, key, "a boolean (true or false)");
+				pgml_hp_bad_value(opt->algorithm, key, "a boolean (true or false)");
 			opt->whiten = v.val.boolean;
 		}
 		pfree(key);

@@ -139,34 +139,6 @@ typedef struct LogisticProblem
 	double		worst;			/* last max |g| / (n * scale) */
 } LogisticProblem;
 
-/* Raise an error naming a hyperparameter and the value it expects. */
-static void
-linear_bad_value(const LinearOptions *opt, const char *key,
-				 const char *expected)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid value for hyperparameter \"%s\" of algorithm \"%s\"",
-					key, opt->algorithm),
-			 errdetail("\"%s\" must be %s.", key, expected)));
-}
-
-/* Return a JSON number as a double, or raise an error naming the key. */
-static double
-linear_json_number(const LinearOptions *opt, const JsonbValue *v,
-				   const char *key, const char *expected)
-{
-	double		d;
-
-	if (v->type != jbvNumeric)
-		linear_bad_value(opt, key, expected);
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-										   NumericGetDatum(v->val.numeric)));
-	if (!isfinite(d))
-		linear_bad_value(opt, key, expected);
-	return d;
-}
-
 /* The hyperparameter keys a model accepts. */
 static int
 linear_kind_keys(LinearKind kind)
@@ -327,36 +299,36 @@ linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 		{
 			case LINEAR_KEY_FIT_INTERCEPT:
 				if (v.type != jbvBool)
-					linear_bad_value(opt, key, "a boolean (true or false)");
+					pgml_hp_bad_value(opt->algorithm, key, "a boolean (true or false)");
 				opt->fit_intercept = v.val.boolean;
 				break;
 			case LINEAR_KEY_C:
-				opt->C = linear_json_number(opt, &v, key, "a positive number");
+				opt->C = pgml_hp_number(opt->algorithm, &v, key, "a positive number");
 				if (!(opt->C > 0.0))
-					linear_bad_value(opt, key, "a positive number");
+					pgml_hp_bad_value(opt->algorithm, key, "a positive number");
 				break;
 			case LINEAR_KEY_ALPHA:
-				opt->alpha = linear_json_number(opt, &v, key,
+				opt->alpha = pgml_hp_number(opt->algorithm, &v, key,
 												"a non-negative number");
 				if (!(opt->alpha >= 0.0))
-					linear_bad_value(opt, key, "a non-negative number");
+					pgml_hp_bad_value(opt->algorithm, key, "a non-negative number");
 				break;
 			case LINEAR_KEY_L1_RATIO:
-				opt->l1_ratio = linear_json_number(opt, &v, key,
+				opt->l1_ratio = pgml_hp_number(opt->algorithm, &v, key,
 												   "a number from 0 to 1");
 				if (!(opt->l1_ratio >= 0.0 && opt->l1_ratio <= 1.0))
-					linear_bad_value(opt, key, "a number from 0 to 1");
+					pgml_hp_bad_value(opt->algorithm, key, "a number from 0 to 1");
 				break;
 			case LINEAR_KEY_MAX_ITER:
-				d = linear_json_number(opt, &v, key, "a positive integer");
+				d = pgml_hp_number(opt->algorithm, &v, key, "a positive integer");
 				if (d < 1.0 || d > (double) INT_MAX || d != floor(d))
-					linear_bad_value(opt, key, "a positive integer");
+					pgml_hp_bad_value(opt->algorithm, key, "a positive integer");
 				opt->max_iter = (int) d;
 				break;
 			case LINEAR_KEY_TOL:
-				opt->tol = linear_json_number(opt, &v, key, "a positive number");
+				opt->tol = pgml_hp_number(opt->algorithm, &v, key, "a positive number");
 				if (!(opt->tol > 0.0))
-					linear_bad_value(opt, key, "a positive number");
+					pgml_hp_bad_value(opt->algorithm, key, "a positive number");
 				break;
 		}
 		pfree(key);

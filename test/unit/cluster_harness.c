@@ -25,6 +25,7 @@
 #include "../../src/train/cluster.c"
 #include "../../src/train/decompose.c"
 #include "../../src/train/cluster_metrics.c"
+#include "../../src/train/hyperparams.c"
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"

@@ -18,6 +18,7 @@
  *	  hyperparameters and the solve time are reported at DEBUG1.
  */
 #include "../../src/train/linear.c"
+#include "../../src/train/hyperparams.c"
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"

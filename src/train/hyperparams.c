@@ -1,0 +1,57 @@
+/*-------------------------------------------------------------------------
+ *
+ * hyperparams.c
+ *	  Checking hyperparameter values, shared by the trainers that read
+ *	  pgml.train's hyperparams jsonb (linear.c, cluster.c, decompose.c): one
+ *	  error shape for every bad value.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "pgml_train.h"
+
+/* Raise an error naming a hyperparameter and the value it expects. */
+void
+pgml_hp_bad_value(const char *algorithm, const char *key, const char *expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for hyperparameter \"%s\" of algorithm \"%s\"",
+					key, algorithm),
+			 errdetail("\"%s\" must be %s.", key, expected)));
+	pg_unreachable();
+}
+
+/* A finite JSON number as a double, or an error naming the key. */
+double
+pgml_hp_number(const char *algorithm, const JsonbValue *v, const char *key,
+			   const char *expected)
+{
+	double		d;
+
+	if (v->type != jbvNumeric)
+		pgml_hp_bad_value(algorithm, key, expected);
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+										   NumericGetDatum(v->val.numeric)));
+	if (!isfinite(d))
+		pgml_hp_bad_value(algorithm, key, expected);
+	return d;
+}
+
+/* A JSON number that must be a whole number in [lo, hi]. */
+double
+pgml_hp_integer(const char *algorithm, const JsonbValue *v, const char *key,
+				double lo, double hi, const char *expected)
+{
+	double		d = pgml_hp_number(algorithm, v, key, expected);
+
+	if (d < lo || d > hi || d != floor(d))
+		pgml_hp_bad_value(algorithm, key, expected);
+	return d;
+}

@@ -1,0 +1,34 @@
+-- Hyperparameter validation of every algorithm: unknown keys and bad values
+-- are errors naming the key.
+-- start from a fresh extension: no models, ids from 1
+SET client_min_messages = warning;
+DROP EXTENSION pgml_worker CASCADE;
+CREATE EXTENSION pgml_worker;
+RESET client_min_messages;
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+
+SELECT * FROM pgml.load_dataset('iris');
+CREATE VIEW two AS SELECT sepal_length, sepal_width FROM pgml.iris;
+CREATE TABLE reg AS SELECT g::real AS x, (2 * g)::real AS y FROM generate_series(1, 50) g;
+
+SELECT * FROM pgml.train('h', 'classification', 'pgml.iris', 'target', 'linear', '{"C": -1}');
+SELECT * FROM pgml.train('h', 'classification', 'pgml.iris', 'target', 'linear', '{"max_iter": 2.5}');
+SELECT * FROM pgml.train('h', 'classification', 'pgml.iris', 'target', 'linear', '{"alpha": 1}');
+SELECT * FROM pgml.train('h', 'classification', 'pgml.iris', 'target', 'linear', '[1, 2]');
+SELECT * FROM pgml.train('r', 'regression', 'reg', 'y', 'ridge', '{"alpha": "lots"}');
+SELECT * FROM pgml.train('r', 'regression', 'reg', 'y', 'lasso', '{"l1_ratio": 0.5}');
+SELECT * FROM pgml.train('r', 'regression', 'reg', 'y', 'elastic_net', '{"l1_ratio": 2}');
+SELECT * FROM pgml.train('r', 'classification', 'pgml.iris', 'target', 'ridge');
+SELECT * FROM pgml.train('k', 'clustering', 'two', NULL, 'kmeans', '{"n_clusters": 0}');
+SELECT * FROM pgml.train('k', 'clustering', 'two', NULL, 'kmeans', '{"init": "psychic"}');
+SELECT * FROM pgml.train('k', 'clustering', 'two', NULL, 'kmeans', '{"k": 3}');
+SELECT * FROM pgml.train('p', 'decomposition', 'two', NULL, 'pca', '{"n_components": "x"}');
+SELECT * FROM pgml.train('x', 'classification', 'pgml.iris', 'target', 'xgboost', '{"max_depth": -1}');
+SELECT * FROM pgml.train('x', 'classification', 'pgml.iris', 'target', 'xgboost', '{"n_estimators": 5, "eta": 0.1, "learning_rate": 0.2}');
+SELECT * FROM pgml.train('x', 'classification', 'pgml.iris', 'target', 'xgboost_random_forest', '{"num_parallel_tree": 5}');
+-- nothing was stored by the failures
+SELECT count(*) AS models FROM pgml.models;
+-- null means the default (C = 1)
+SELECT deployed FROM pgml.train('ok', 'classification', 'pgml.iris', 'target', 'linear', '{"C": null}');
+SELECT hyperparams ->> 'C' AS c FROM pgml.models;
