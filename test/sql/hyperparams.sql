@@ -32,3 +32,6 @@ SELECT count(*) AS models FROM pgml.models;
 -- null means the default (C = 1)
 SELECT deployed FROM pgml.train('ok', 'classification', 'pgml.iris', 'target', 'linear', '{"C": null}');
 SELECT hyperparams ->> 'C' AS c FROM pgml.models;
+-- leave nothing that depends on pgml's dataset tables
+DROP VIEW two;
+DROP TABLE reg;

@@ -76,3 +76,5 @@ SELECT * FROM pgml.train('e', 'regression', 'pp', 'y', preprocess => '{"a": {"en
 SELECT * FROM pgml.train('e', 'regression', 'pp', 'y', preprocess => '{"a": "standard"}');
 SELECT * FROM pgml.train('e', 'regression', 'pp', 'y', preprocess => '[1]');
 SELECT * FROM pgml.train('e', 'regression', 'pp', 'y');
+-- leave nothing that depends on pgml's dataset tables
+DROP VIEW iris_features;
