@@ -59,6 +59,13 @@ extern void *pgml_train_alloc(Size count, Size elsize);
  * trainers: ERRCODE_INVALID_PARAMETER_VALUE, naming the key, the algorithm
  * and what is expected.
  */
+typedef struct PgmlHpPair
+{
+	char	   *key;
+	JsonbValue	value;
+} PgmlHpPair;
+
+extern int	pgml_hp_pairs(Jsonb *jb, const char *algorithm, PgmlHpPair **pairs);
 extern void pgml_hp_bad_value(const char *algorithm, const char *key,
 							  const char *expected) pg_attribute_noreturn();
 extern double pgml_hp_number(const char *algorithm, const JsonbValue *v,

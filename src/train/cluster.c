@@ -151,8 +151,8 @@ kmeans_rng_bounded(KmeansRng *rng, uint32 max)
 static void
 kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 {
-	JsonbIterator *it;
-	JsonbIteratorToken tok;
+	PgmlHpPair *pairs;
+	int			n_pairs;
 	JsonbValue	v;
 	bool		have_random_state = false;
 
@@ -166,23 +166,12 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 
 	if (jb == NULL)
 		return;
-	if (!JB_ROOT_IS_OBJECT(jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("hyperparameters of algorithm \"%s\" must be a JSON object",
-						opt->algorithm)));
-
-	it = JsonbIteratorInit(&jb->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	n_pairs = pgml_hp_pairs(jb, opt->algorithm, &pairs);
+	for (int i = 0; i < n_pairs; i++)
 	{
-		char	   *key;
+		char	   *key = pairs[i].key;
 
-		if (tok != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		tok = JsonbIteratorNext(&it, &v, true);
-		if (tok != WJB_VALUE)
-			elog(ERROR, "unexpected jsonb token %d for key \"%s\"", (int) tok, key);
+		v = pairs[i].value;
 
 		if (strcmp(key, "n_clusters") != 0 && strcmp(key, "n_init") != 0 &&
 			strcmp(key, "max_iter") != 0 && strcmp(key, "tol") != 0 &&

@@ -48,8 +48,8 @@ typedef struct PcaOptions
 static void
 pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
 {
-	JsonbIterator *it;
-	JsonbIteratorToken tok;
+	PgmlHpPair *pairs;
+	int			n_pairs;
 	JsonbValue	v;
 	const char *expected = "a positive integer, or a number between 0 and 1 (the share of variance to keep)";
 
@@ -58,23 +58,12 @@ pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
 	opt->whiten = false;
 	if (jb == NULL)
 		return;
-	if (!JB_ROOT_IS_OBJECT(jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("hyperparameters of algorithm \"%s\" must be a JSON object",
-						opt->algorithm)));
-
-	it = JsonbIteratorInit(&jb->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	n_pairs = pgml_hp_pairs(jb, opt->algorithm, &pairs);
+	for (int i = 0; i < n_pairs; i++)
 	{
-		char	   *key;
+		char	   *key = pairs[i].key;
 
-		if (tok != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		tok = JsonbIteratorNext(&it, &v, true);
-		if (tok != WJB_VALUE)
-			elog(ERROR, "unexpected jsonb token %d for key \"%s\"", (int) tok, key);
+		v = pairs[i].value;
 
 		if (strcmp(key, "n_components") != 0 && strcmp(key, "whiten") != 0)
 			ereport(ERROR,

@@ -16,6 +16,40 @@
 
 #include "pgml_train.h"
 
+/*
+ * The (key, value) pairs of a hyperparameters object, in jsonb's key order;
+ * anything but an object is an error naming the algorithm.  Values of nested
+ * containers point into jb.
+ */
+int
+pgml_hp_pairs(Jsonb *jb, const char *algorithm, PgmlHpPair **pairs)
+{
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+	int			n = 0;
+
+	if (!JB_ROOT_IS_OBJECT(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hyperparameters of algorithm \"%s\" must be a JSON object",
+						algorithm)));
+	*pairs = palloc(sizeof(PgmlHpPair) * Max(JB_ROOT_COUNT(jb), 1));
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok != WJB_KEY)
+			continue;
+		(*pairs)[n].key = pnstrdup(v.val.string.val, v.val.string.len);
+		tok = JsonbIteratorNext(&it, &v, true);
+		if (tok != WJB_VALUE)
+			elog(ERROR, "unexpected jsonb token %d for key \"%s\"", (int) tok,
+				 (*pairs)[n].key);
+		(*pairs)[n++].value = v;
+	}
+	return n;
+}
+
 /* Raise an error naming a hyperparameter and the value it expects. */
 void
 pgml_hp_bad_value(const char *algorithm, const char *key, const char *expected)

@@ -247,8 +247,8 @@ static void
 linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 {
 	int			accepted = linear_kind_keys(opt->kind);
-	JsonbIterator *it;
-	JsonbIteratorToken tok;
+	PgmlHpPair *pairs;
+	int			n_pairs;
 	JsonbValue	v;
 
 	opt->fit_intercept = true;
@@ -260,25 +260,14 @@ linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 
 	if (jb == NULL)
 		return;
-	if (!JB_ROOT_IS_OBJECT(jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("hyperparameters of algorithm \"%s\" must be a JSON object",
-						opt->algorithm)));
-
-	it = JsonbIteratorInit(&jb->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	n_pairs = pgml_hp_pairs(jb, opt->algorithm, &pairs);
+	for (int i = 0; i < n_pairs; i++)
 	{
-		char	   *key;
+		char	   *key = pairs[i].key;
 		int			bit;
 		double		d;
 
-		if (tok != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		tok = JsonbIteratorNext(&it, &v, true);
-		if (tok != WJB_VALUE)
-			elog(ERROR, "unexpected jsonb token %d for key \"%s\"", (int) tok, key);
+		v = pairs[i].value;
 
 		bit = linear_key_bit(key);
 		if ((bit & accepted) == 0)
