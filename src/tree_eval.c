@@ -341,6 +341,32 @@ xgb_softmax(float *v, int32 n)
 		v[i] /= (float) wsum;
 }
 
+/* Rows up to this many features are preprocessed once into a stack buffer. */
+#define PREPARED_ROW_MAX 2048
+
+/*
+ * The row as the model sees it, for the linear, k-means and PCA kernels,
+ * which read every feature once per output: x itself without preprocessing,
+ * else the row transformed once into buf, or NULL for a row too wide for
+ * buf (the caller then transforms element by element with feature_value).
+ */
+static const float *
+prepared_row(const PgmlImage *img, const float *x, float *buf)
+{
+	int32		nf = img->pub.n_features;
+
+	if (!img->has_preprocess)
+		return x;
+	if (nf > PREPARED_ROW_MAX)
+		return NULL;
+	for (int32 j = 0; j < nf; j++)
+		buf[j] = feature_value(img, x, j);
+	return buf;
+}
+
+/* Feature j of a row that prepared_row gave (or NULL: transform it now). */
+#define PREPARED(xr, img, x, j) ((xr) ? (xr)[j] : feature_value(img, x, j))
+
 /* Margins of a linear model, in double: dot product, then the intercept. */
 static void
 linear_margins(const PgmlImage *img, const float *x, double *margin)
@@ -349,6 +375,8 @@ linear_margins(const PgmlImage *img, const float *x, double *margin)
 	const double *icpt = PGML_IMAGE_AT(img, img->intercept_off, double);
 	int32		nf = img->pub.n_features;
 	int32		g;
+	float		buf[PREPARED_ROW_MAX];
+	const float *xr = prepared_row(img, x, buf);
 
 	for (g = 0; g < img->pub.n_outputs; g++)
 	{
@@ -357,7 +385,7 @@ linear_margins(const PgmlImage *img, const float *x, double *margin)
 		int32		j;
 
 		for (j = 0; j < nf; j++)
-			s += c[j] * (double) feature_value(img, x, j);
+			s += c[j] * (double) PREPARED(xr, img, x, j);
 		margin[g] = icpt[g] + s;
 	}
 }
@@ -372,6 +400,8 @@ kmeans_distances(const PgmlImage *img, const float *x, double *d)
 	const double *c = PGML_IMAGE_AT(img, img->centroids_off, double);
 	int32		nf = img->pub.n_features;
 	int32		k;
+	float		buf[PREPARED_ROW_MAX];
+	const float *xr = prepared_row(img, x, buf);
 
 	for (k = 0; k < img->pub.n_outputs; k++)
 	{
@@ -381,7 +411,7 @@ kmeans_distances(const PgmlImage *img, const float *x, double *d)
 
 		for (j = 0; j < nf; j++)
 		{
-			double		diff = (double) feature_value(img, x, j) - ck[j];
+			double		diff = (double) PREPARED(xr, img, x, j) - ck[j];
 
 			s += diff * diff;
 		}
@@ -397,6 +427,8 @@ pca_components(const PgmlImage *img, const float *x, double *out)
 	const double *mean = PGML_IMAGE_AT(img, img->pca_mean_off, double);
 	int32		nf = img->pub.n_features;
 	int32		c;
+	float		buf[PREPARED_ROW_MAX];
+	const float *xr = prepared_row(img, x, buf);
 
 	for (c = 0; c < img->pub.n_outputs; c++)
 	{
@@ -405,7 +437,7 @@ pca_components(const PgmlImage *img, const float *x, double *out)
 		int32		j;
 
 		for (j = 0; j < nf; j++)
-			s += cc[j] * ((double) feature_value(img, x, j) - mean[j]);
+			s += cc[j] * ((double) PREPARED(xr, img, x, j) - mean[j]);
 		out[c] = s;
 	}
 }
