@@ -16,6 +16,7 @@ OBJS = \
 	src/deploy.o \
 	src/image.o \
 	src/tree_eval.o \
+	src/image_encode.o \
 	src/predict.o \
 	src/queue.o \
 	src/stat.o \
@@ -28,6 +29,7 @@ TRAIN_OBJS = \
 	src/train/job.o \
 	src/train/data.o \
 	src/train/preprocess.o \
+	src/train/encode.o \
 	src/train/hyperparams.o \
 	src/train/xgb.o \
 	src/train/native.o \

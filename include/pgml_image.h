@@ -23,7 +23,7 @@
 #include "postgres.h"
 
 #define PGML_IMAGE_MAGIC	0x504D4C49	/* "PMLI" */
-#define PGML_IMAGE_VERSION	1
+#define PGML_IMAGE_VERSION	2
 
 typedef struct PgmlImageHeader
 {
@@ -36,6 +36,8 @@ typedef struct PgmlImageHeader
 	int32		n_features;
 	int32		n_outputs;
 	int32		n_classes;
+	int32		n_inputs;		/* values a caller supplies (see PgmlEncoder) */
+	int32		n_encoders;		/* text inputs; 0: inputs are the features */
 	/* the rest is private to image.c / tree_eval.c */
 } PgmlImageHeader;
 
@@ -98,5 +100,22 @@ extern bool pgml_image_missing_ok(const PgmlImageHeader *image, int32 j);
  */
 extern void pgml_image_decompose(const PgmlImageHeader *image, const float *x,
 								 float *out);
+
+/*
+ * Text inputs (image_encode.c).  Encoder e (0 <= e < n_encoders, in input
+ * order) turns input *input into features [*feature, *feature + *width).
+ */
+extern void pgml_image_encoder(const PgmlImageHeader *image, int32 e,
+							   int32 *input, int32 *feature, int32 *width);
+
+/*
+ * Write encoder e's features for the text value s (len bytes, no NUL
+ * needed) into out[0..width), by the rules of PgmlEncoder.  Returns false
+ * when s is not one of the encoder's categories (out is written anyway:
+ * missing, zeros or the unknown value).  For a NULL value the caller writes
+ * NaN into every feature instead.
+ */
+extern bool pgml_image_encode(const PgmlImageHeader *image, int32 e,
+							  const char *s, int32 len, float *out);
 
 #endif							/* PGML_IMAGE_H */

@@ -29,7 +29,8 @@ typedef struct PgmlJob
 	Jsonb	   *search_params;	/* {"param": [candidate values], ...} */
 	Jsonb	   *search_args;	/* {"cv": k, "n_iter": n} */
 	bool		automatic_deploy;
-	Jsonb	   *preprocess;		/* {"column": {"impute": .., "scale": ..}} or NULL */
+	Jsonb	   *preprocess;		/* {"column": {"impute": .., "scale": ..,
+								 * "encode": ..}} or NULL */
 	Oid			role;			/* the relation is read as this role */
 } PgmlJob;
 
@@ -64,6 +65,15 @@ typedef struct PgmlDataset
 	int32		n_columns;		/* feature columns */
 	char	  **column_names;	/* [n_columns] */
 	int32	   *column_of;		/* [n_features]: the column of each feature */
+
+	/*
+	 * Text columns: as read, one feature holding the category index k
+	 * (NaN for NULL) of column_categories[c][k], the distinct values in
+	 * byte order.  Numeric columns have NULL and 0.  After
+	 * pgml_encode_fit() the features are the model's (encoded).
+	 */
+	char	 ***column_categories;	/* [n_columns] */
+	int32	   *column_n_categories;	/* [n_columns] */
 	double		read_seconds;	/* executor: fetching tuples */
 	double		convert_seconds;	/* turning tuples into the matrix */
 } PgmlDataset;

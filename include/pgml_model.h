@@ -38,6 +38,7 @@
 #define PGML_ARTIFACT_MAGIC		"pgml_worker"
 #define PGML_MAX_CLASSES		1024	/* the image loader's limit too */
 #define PGML_ARTIFACT_VERSION	1
+#define PGML_MAX_FEATURES		(1 << 24)	/* features per row */
 
 typedef enum PgmlTask
 {
@@ -87,6 +88,58 @@ static inline float
 pgml_preprocess_value(double x, double center, double scale)
 {
 	return (float) ((x - center) / scale);
+}
+
+/*
+ * Text feature columns.  A model's inputs are the values a caller supplies,
+ * in column order: one per numeric scalar column, one per element of a
+ * numeric array column, one per text column.  Its features are what the
+ * trees or the linear model see: each numeric input is one feature, and a
+ * text input becomes 1 (ordinal, target) or n_categories (one_hot) features
+ * through its encoder.  With no encoders, inputs and features coincide.
+ *
+ * categories are the distinct non-NULL values of the column in the whole
+ * relation (training and test rows), in byte order (memcmp over the common
+ * length, then the shorter first; COLLATE "C").  A value s is category k
+ * when it equals categories[k]; any other value is unknown.
+ *	 ordinal:  feature = k;                unknown -> missing (NaN)
+ *	 one_hot:  feature + k = 1, others 0;  unknown -> all 0
+ *	 target:   feature = (float) target_value[k], the mean label of the
+ *			   training rows in category k (for classification, of the class
+ *			   index); categories without training rows and unknown values
+ *			   -> (float) unknown_value, the mean over all training rows
+ *	 NULL:	   every feature of the encoder is missing (NaN)
+ * The encoded features then go through preprocessing (impute, scale) like
+ * any other feature.
+ */
+typedef enum PgmlEncode
+{
+	PGML_ENCODE_ORDINAL = 1,
+	PGML_ENCODE_ONE_HOT = 2,
+	PGML_ENCODE_TARGET = 3
+} PgmlEncode;
+
+/* Largest number of categories of one text column. */
+#define PGML_MAX_CATEGORIES		65536
+/* Longest category (and text label), bytes. */
+#define PGML_MAX_CATEGORY_BYTES	1024
+
+typedef struct PgmlEncoder
+{
+	int32		input;			/* input index of the text column */
+	int32		feature;		/* its first feature */
+	PgmlEncode	kind;
+	int32		n_categories;	/* >= 1 */
+	char	  **categories;		/* [n_categories], NUL-terminated, ascending */
+	double	   *target_value;	/* [n_categories], target only */
+	double		unknown_value;	/* target only */
+} PgmlEncoder;
+
+/* Features an encoder writes. */
+static inline int32
+pgml_encoder_width(PgmlEncode kind, int32 n_categories)
+{
+	return kind == PGML_ENCODE_ONE_HOT ? n_categories : 1;
 }
 
 typedef enum PgmlOutput
@@ -151,6 +204,14 @@ typedef struct PgmlModel
 
 	/* per-feature preprocessing, or NULL for none */
 	PgmlPreprocess *preprocess;
+
+	/*
+	 * Text inputs, in input order (see PgmlEncoder).  n_encoders == 0 means
+	 * n_inputs == n_features.
+	 */
+	int32		n_inputs;
+	int32		n_encoders;
+	PgmlEncoder *encoders;		/* [n_encoders] */
 
 	/* XGBoost's own serialized model (UBJSON), for export; may be NULL */
 	char	   *booster;

@@ -84,6 +84,12 @@ typedef enum FieldId
 	F_CENTER,
 	F_SCALE,
 	F_CLASS_NAMES,
+	F_N_INPUTS,
+	F_ENCODERS,
+	F_CATEGORY_LEN,
+	F_CATEGORY_BYTES,
+	F_TARGET_VALUE,
+	F_UNKNOWN_VALUE,
 	F_COUNT
 } FieldId;
 
@@ -94,7 +100,8 @@ static const char *const field_names[F_COUNT] = {
 	"right_child", "default_left", "coef", "intercept", "booster",
 	"hyperparams", "metrics", "n_clusters", "centroids", "n_components",
 	"pca_mean", "components", "impute", "impute_value", "center", "scale",
-	"class_names"
+	"class_names", "n_inputs", "encoders", "category_len", "category_bytes",
+	"target_value", "unknown_value"
 };
 
 /* Longest class name accepted, in bytes. */
@@ -850,6 +857,184 @@ check_class_names(const Fields *f, PgmlTask task, const char *task_name,
 	return total;
 }
 
+/* The validated text encoders of an artifact (see check_encoders). */
+typedef struct EncoderPlan
+{
+	int32		n_inputs;
+	int32		n_encoders;
+	int64		n_categories;	/* over all encoders */
+	Blob		head;			/* i32 x 4 per encoder */
+	Blob		lens;			/* i32 per category */
+	Blob		values;			/* f64 per category */
+	Blob		unknown;		/* f64 per encoder */
+	const uint8 *bytes;			/* category bytes, back to back */
+	int64		n_bytes;
+} EncoderPlan;
+
+/* Byte order of two category names (memcmp, then shorter first). */
+static int
+cmp_bytes(const uint8 *a, int32 alen, const uint8 *b, int32 blen)
+{
+	int			c = memcmp(a, b, Min(alen, blen));
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : (alen > blen ? 1 : 0);
+}
+
+/*
+ * Validate the optional text encoders (keys n_inputs, encoders,
+ * category_len, category_bytes, target_value, unknown_value; all or none)
+ * against n_features.  Without them the inputs are the features.
+ */
+static void
+check_encoders(const Fields *f, int32 n_features, EncoderPlan *ep)
+{
+	const msgpack_object *o;
+	int64		width_sum = 0;
+	int64		at = 0;
+	int64		k = 0;
+	int32		prev_input = -1;
+	bool		given = field_given(f, F_N_INPUTS);
+
+	memset(ep, 0, sizeof(*ep));
+	ep->n_inputs = n_features;
+	if (field_given(f, F_ENCODERS) != given ||
+		field_given(f, F_CATEGORY_LEN) != given ||
+		field_given(f, F_CATEGORY_BYTES) != given ||
+		field_given(f, F_TARGET_VALUE) != given ||
+		field_given(f, F_UNKNOWN_VALUE) != given)
+		CORRUPT("The encoder keys (n_inputs, encoders, category_len, category_bytes, target_value, unknown_value) are not all present.");
+	if (!given)
+		return;
+
+	ep->n_inputs = (int32) need_uint(f, F_N_INPUTS, 1, n_features);
+	o = need_field(f, F_ENCODERS, MSGPACK_OBJECT_BIN);
+	if (o->via.bin.size == 0 || o->via.bin.size % 16 != 0 ||
+		o->via.bin.size / 16 > (uint32) ep->n_inputs)
+		CORRUPT("Key \"encoders\" holds %u bytes, not 16 for each of 1 to n_inputs (%d) encoders.",
+				o->via.bin.size, ep->n_inputs);
+	ep->n_encoders = (int32) (o->via.bin.size / 16);
+	ep->head = need_blob(f, F_ENCODERS, 4 * (int64) ep->n_encoders, 4);
+	for (int32 e = 0; e < ep->n_encoders; e++)
+	{
+		int32		input = blob_i32(&ep->head, 4 * e);
+		int32		feature = blob_i32(&ep->head, 4 * e + 1);
+		int32		kind = blob_i32(&ep->head, 4 * e + 2);
+		int32		n_cat = blob_i32(&ep->head, 4 * e + 3);
+
+		if (input <= prev_input || input >= ep->n_inputs)
+			CORRUPT("Encoder %d has input %d; inputs must ascend within [0, %d).",
+					e, input, ep->n_inputs);
+		if (kind < PGML_ENCODE_ORDINAL || kind > PGML_ENCODE_TARGET)
+			CORRUPT("Encoder %d has kind %d, not 1, 2 or 3.", e, kind);
+		if (n_cat < 1 || n_cat > PGML_MAX_CATEGORIES)
+			CORRUPT("Encoder %d has %d categories, outside [1, %d].", e, n_cat,
+					PGML_MAX_CATEGORIES);
+		if ((int64) feature != input + width_sum)
+			CORRUPT("Encoder %d starts at feature %d, not %lld.", e, feature,
+					(long long) (input + width_sum));
+		width_sum += pgml_encoder_width((PgmlEncode) kind, n_cat) - 1;
+		ep->n_categories += n_cat;
+		prev_input = input;
+	}
+	if ((int64) ep->n_inputs + width_sum != n_features)
+		CORRUPT("n_inputs (%d) and the encoders give %lld features, not n_features (%d).",
+				ep->n_inputs, (long long) (ep->n_inputs + width_sum), n_features);
+
+	ep->lens = need_blob(f, F_CATEGORY_LEN, ep->n_categories, 4);
+	ep->values = need_blob(f, F_TARGET_VALUE, ep->n_categories, 8);
+	ep->unknown = need_blob(f, F_UNKNOWN_VALUE, ep->n_encoders, 8);
+	o = need_field(f, F_CATEGORY_BYTES, MSGPACK_OBJECT_BIN);
+	ep->bytes = (const uint8 *) o->via.bin.ptr;
+	ep->n_bytes = o->via.bin.size;
+	for (int32 e = 0; e < ep->n_encoders; e++)
+	{
+		int32		n_cat = blob_i32(&ep->head, 4 * e + 3);
+		bool		target = blob_i32(&ep->head, 4 * e + 2) == PGML_ENCODE_TARGET;
+		const uint8 *prev = NULL;
+		int32		prev_len = 0;
+
+		if (target && !isfinite(blob_f64(&ep->unknown, e)))
+			CORRUPT("unknown_value[%d] is not finite.", e);
+		for (int32 c = 0; c < n_cat; c++, k++)
+		{
+			int32		len = blob_i32(&ep->lens, k);
+			const uint8 *name = ep->bytes + at;
+
+			if (len < 0 || len > PGML_MAX_CATEGORY_BYTES || len > ep->n_bytes - at)
+				CORRUPT("Category %lld has length %d, outside [0, %d] or past the end of category_bytes.",
+						(long long) k, len, PGML_MAX_CATEGORY_BYTES);
+			if (len > 0 && memchr(name, '\0', len) != NULL)
+				CORRUPT("Category %lld contains a NUL byte.", (long long) k);
+			if (prev != NULL && cmp_bytes(prev, prev_len, name, len) >= 0)
+				CORRUPT("The categories of encoder %d are not strictly ascending in byte order at %d.",
+						e, c);
+			if (target && !isfinite(blob_f64(&ep->values, k)))
+				CORRUPT("target_value[%lld] is not finite.", (long long) k);
+			prev = name;
+			prev_len = len;
+			at += len;
+		}
+	}
+	if (at != ep->n_bytes)
+		CORRUPT("Key \"category_bytes\" holds %lld bytes; the lengths add up to %lld.",
+				(long long) ep->n_bytes, (long long) at);
+}
+
+/* Reserve the encoder sections of the image (see PgmlImageEncoder). */
+static void
+reserve_encoders(const EncoderPlan *ep, PgmlImage *hdr, uint64 *pos,
+				 uint64 *bytes_off)
+{
+	hdr->pub.n_inputs = ep->n_inputs;
+	hdr->pub.n_encoders = ep->n_encoders;
+	if (ep->n_encoders == 0)
+		return;
+	hdr->encoders_off = reserve(pos, (uint64) ep->n_encoders * sizeof(PgmlImageEncoder));
+	hdr->categories_off = reserve(pos, (uint64) ep->n_categories * sizeof(PgmlImageName));
+	hdr->target_off = reserve(pos, (uint64) ep->n_categories * sizeof(double));
+	*bytes_off = reserve(pos, (uint64) ep->n_bytes);
+}
+
+/* Write the encoder sections reserved by reserve_encoders. */
+static void
+write_encoders(const EncoderPlan *ep, char *base, const PgmlImage *hdr,
+			   uint64 bytes_off)
+{
+	PgmlImageEncoder *encs;
+	PgmlImageName *names;
+	double	   *values;
+	uint64		at = bytes_off;
+	int64		k = 0;
+
+	if (ep->n_encoders == 0)
+		return;
+	encs = (PgmlImageEncoder *) (base + hdr->encoders_off);
+	names = (PgmlImageName *) (base + hdr->categories_off);
+	values = (double *) (base + hdr->target_off);
+	if (ep->n_bytes > 0)
+		memcpy(base + bytes_off, ep->bytes, ep->n_bytes);
+	for (int32 e = 0; e < ep->n_encoders; e++)
+	{
+		PgmlImageEncoder *enc = &encs[e];
+
+		enc->input = blob_i32(&ep->head, 4 * e);
+		enc->feature = blob_i32(&ep->head, 4 * e + 1);
+		enc->kind = blob_i32(&ep->head, 4 * e + 2);
+		enc->n_categories = blob_i32(&ep->head, 4 * e + 3);
+		enc->first = (int32) k;
+		enc->unknown_value = blob_f64(&ep->unknown, e);
+		for (int32 c = 0; c < enc->n_categories; c++, k++)
+		{
+			names[k].off = at;
+			names[k].len = blob_i32(&ep->lens, k);
+			values[k] = blob_f64(&ep->values, k);
+			at += names[k].len;
+		}
+	}
+}
+
 /* Validate an artifact and compile it into an image (see pgml_image.h). */
 PgmlImageHeader *
 pgml_image_compile(const char *artifact, Size len, Size *size)
@@ -876,6 +1061,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	bool		has_prep;
 	int64		names_bytes;
 	uint64		names_data_off = 0;
+	EncoderPlan encoders;
+	uint64		category_bytes_off = 0;
 	uint64		pos;
 	PgmlImage	hdr;
 	PgmlImage  *img;
@@ -963,6 +1150,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	}
 	names_bytes = check_class_names(&f, task, task_names[task - 1],
 									n_classes);
+	check_encoders(&f, n_features, &encoders);
 
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.pub.magic = PGML_IMAGE_MAGIC;
@@ -981,6 +1169,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		hdr.names_off = reserve(&pos, (uint64) n_classes * sizeof(PgmlImageName));
 		names_data_off = reserve(&pos, (uint64) names_bytes);
 	}
+	reserve_encoders(&encoders, &hdr, &pos, &category_bytes_off);
 
 	/* per-feature preprocessing: all four arrays, or none */
 	has_prep = field_given(&f, F_IMPUTE);
@@ -1309,6 +1498,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		}
 	}
 	pfree(f.names);
+	write_encoders(&encoders, base, img, category_bytes_off);
 	if (has_prep)
 	{
 		memcpy(base + hdr.impute_off, impute.p, n_features);

@@ -1,8 +1,8 @@
 /*
  * image_layout.h
  *	  Private layout of the shared image, shared by image.c (which writes it)
- *	  and tree_eval.c (which reads it).  Nothing outside those two files may
- *	  include this header; see docs/image.md.
+ *	  and tree_eval.c and image_encode.c (which read it).  Nothing outside
+ *	  those files may include this header; see docs/image.md.
  *
  *	  Every section starts at an 8-byte aligned offset from the start of the
  *	  image; there are no pointers, so the image is valid at any address.
@@ -20,8 +20,6 @@
 #define PGML_BLOCK_LANES	16
 /* Trees deeper than this are walked node by node instead of padded. */
 #define PGML_MAX_PADDED_DEPTH	10
-/* Largest feature count. */
-#define PGML_MAX_FEATURES	(1 << 24)
 
 /* The full image header; its first member is the public header. */
 typedef struct PgmlImage
@@ -50,7 +48,26 @@ typedef struct PgmlImage
 	uint64		pca_mean_off;	/* double[n_features] (PCA) */
 	uint64		components_off; /* double[n_outputs * n_features] (PCA) */
 	uint64		names_off;		/* PgmlImageName[n_classes], 0 if no names */
+	uint64		encoders_off;	/* PgmlImageEncoder[pub.n_encoders] */
+	uint64		categories_off; /* PgmlImageName[all categories], by encoder */
+	uint64		target_off;		/* double[all categories] (target encoders) */
 } PgmlImage;
+
+/*
+ * A text input's encoder (see PgmlEncoder in pgml_model.h).  Its categories
+ * are entries [first, first + n_categories) of the categories and target
+ * arrays, names in ascending byte order; the name bytes follow the arrays.
+ */
+typedef struct PgmlImageEncoder
+{
+	int32		input;
+	int32		feature;
+	int32		kind;			/* PgmlEncode */
+	int32		n_categories;
+	int32		first;
+	int32		reserved;
+	double		unknown_value;	/* target encoders */
+} PgmlImageEncoder;
 
 /*
  * Class name k: len bytes (no NUL terminator, none inside) at offset off

@@ -42,6 +42,7 @@ typedef struct PredictCache
 	PgmlModelRef ref;
 	float	   *buf;			/* conversion buffer */
 	int			buflen;
+	bool		row;			/* argument 1 is a row, not an array */
 } PredictCache;
 
 /*
@@ -114,9 +115,20 @@ cache_get(FunctionCallInfo fcinfo)
 
 	if (c == NULL)
 	{
+		Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+
+		/* anyelement overloads take rows, and also catch odd arrays */
+		if (OidIsValid(argtype) && type_is_rowtype(argtype))
+			;
+		else if (OidIsValid(argtype) && !OidIsValid(get_element_type(argtype)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("features of type %s are not supported", format_type_be(argtype)),
+					 errhint("Pass an array of a numeric or boolean type, or a row of numeric, boolean and text fields.")));
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PredictCache));
 		c->project_len = -1;
 		c->ref.slot = -1;
+		c->row = OidIsValid(argtype) && type_is_rowtype(argtype);
 		fcinfo->flinfo->fn_extra = c;
 	}
 	return c;
@@ -212,9 +224,30 @@ missing_check(const PgmlImageHeader *image, int j, const char *field)
 			 errhint("Replace missing values, train with preprocess => '{\"column\": {\"impute\": \"mean\"}}', or use an xgboost model, which handles them.")));
 }
 
+static const float *features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
+									  const PgmlImageHeader *image);
+
+/* An array of n features does not fit the model: say why. */
+static void
+array_shape_error(const PredictCache *c, const PgmlImageHeader *image, int n)
+{
+	if (image->n_encoders > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s has text inputs, which an array cannot hold", model_name(c)),
+				 errdetail("It was trained on %d text column(s) among %d inputs.",
+						   image->n_encoders, image->n_inputs),
+				 errhint("Pass the features as a row, for example pgml.predict('project', ROW(1.5, 'red')) or pgml.predict('project', t) FROM t.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("wrong number of features for %s", model_name(c)),
+			 errdetail("The model expects %d features; got %d.", image->n_features, n)));
+}
+
 /*
- * Turn argument 1 (an array of a numeric type) into float features for the
- * image, checking count and NULLs.  Returns a pointer valid until next call.
+ * Turn argument 1 (an array of a numeric type, or a row) into float
+ * features for the image, checking count and NULLs.  Returns a pointer valid
+ * until next call.
  */
 static const float *
 features_for_call(FunctionCallInfo fcinfo, PredictCache *c,
@@ -229,6 +262,8 @@ features_for_call(FunctionCallInfo fcinfo, PredictCache *c,
 	bool		typbyval;
 	char		typalign;
 
+	if (c->row)
+		return features_from_row(fcinfo, c, image);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -238,11 +273,8 @@ features_for_call(FunctionCallInfo fcinfo, PredictCache *c,
 	arr = PG_GETARG_ARRAYTYPE_P(1);
 	elemtype = ARR_ELEMTYPE(arr);
 	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
-	if (n != image->n_features)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wrong number of features for %s", model_name(c)),
-				 errdetail("The model expects %d features; got %d.", image->n_features, n)));
+	if (n != image->n_features || image->n_encoders > 0)
+		array_shape_error(c, image, n);
 
 	/* fast path: real[] without NULLs is used in place */
 	if (elemtype == FLOAT4OID && !ARR_HASNULL(arr))
@@ -431,8 +463,117 @@ scalar_to_float(Datum d, Oid type, float *out)
 }
 
 /*
- * Features from a row value: numeric scalars and numeric arrays, in column
- * order, arrays flattened (as training reads a relation).
+ * Is this a type whose values a text input takes (as training reads it)?
+ * unknown: a quoted literal in ROW('red', ...).
+ */
+static bool
+text_field_type(Oid t)
+{
+	return t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID ||
+		t == UNKNOWNOID;
+}
+
+/* Where the inputs of a row go: the walk of features_from_row. */
+typedef struct RowWalk
+{
+	const PgmlImageHeader *image;
+	const PredictCache *c;
+	float	   *buf;			/* [n_features] */
+	int			ni;				/* next input */
+	int			nf;				/* its first feature */
+	int			e;				/* next encoder */
+	int32		enc_input;		/* input of encoder e, or -1 */
+	int32		enc_feature;
+	int32		enc_width;
+} RowWalk;
+
+/* Advance to encoder e of the image (or past the last one). */
+static void
+walk_encoder(RowWalk *w, int e)
+{
+	w->e = e;
+	w->enc_input = -1;
+	if (e < w->image->n_encoders)
+		pgml_image_encoder(w->image, e, &w->enc_input, &w->enc_feature,
+						   &w->enc_width);
+}
+
+/* One numeric input (v, NaN for NULL) of field att. */
+static void
+walk_number(RowWalk *w, float v, bool isnull, Form_pg_attribute att)
+{
+	if (w->ni == w->enc_input)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("field \"%s\" is a number, but input %d of %s is text",
+						NameStr(att->attname), w->ni + 1, model_name(w->c)),
+				 errhint("Pass the row's fields in the order and types of the columns the model was trained on.")));
+	if (w->nf < w->image->n_features)
+	{
+		if (isnull)
+			missing_check(w->image, w->nf, NameStr(att->attname));
+		w->buf[w->nf] = v;
+	}
+	w->ni++;
+	w->nf++;
+}
+
+/* One text input (d of type t, or NULL) of field att. */
+static void
+walk_text(RowWalk *w, Datum d, bool isnull, Oid t, Form_pg_attribute att)
+{
+	const char *s;
+	int			len;
+	float	   *out;
+
+	if (w->ni != w->enc_input)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("field \"%s\" is text, but input %d of %s is a number",
+						NameStr(att->attname), w->ni + 1, model_name(w->c)),
+				 errhint("Pass the row's fields in the order and types of the columns the model was trained on.")));
+	out = w->buf + w->enc_feature;
+	if (isnull)
+	{
+		for (int k = 0; k < w->enc_width; k++)
+		{
+			missing_check(w->image, w->enc_feature + k, NameStr(att->attname));
+			out[k] = NAN;
+		}
+	}
+	else
+	{
+		if (t == NAMEOID || t == UNKNOWNOID)
+		{
+			s = (t == NAMEOID) ? NameStr(*DatumGetName(d)) : DatumGetCString(d);
+			len = strlen(s);
+		}
+		else
+		{
+			text	   *txt = DatumGetTextPP(d);
+
+			s = VARDATA_ANY(txt);
+			len = VARSIZE_ANY_EXHDR(txt);
+		}
+		if (!pgml_image_encode(w->image, w->e, s, len, out) &&
+			isnan(out[0]) && !pgml_image_missing_ok(w->image, w->enc_feature))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("field \"%s\" has a value the model has not seen: \"%.*s\"",
+							NameStr(att->attname), Min(len, 64), s),
+					 errdetail("Input %d of %s is ordinal-encoded, and this model cannot take a missing value.",
+							   w->ni + 1, model_name(w->c)),
+					 errhint("Train with \"impute\" for the column, with \"encode\": \"one_hot\" or \"target\", or with an xgboost model.")));
+	}
+	w->nf += w->enc_width;
+	w->ni++;
+	walk_encoder(w, w->e + 1);
+}
+
+/*
+ * Features from a row value: numeric scalars, numeric arrays (flattened)
+ * and text, in column order, as training reads a relation.  Text fields go
+ * through the model's encoders.
  */
 static const float *
 features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
@@ -441,7 +582,7 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 	HeapTupleHeader rec;
 	TupleDesc	desc;
 	HeapTupleData tuple;
-	int			nf = 0;
+	RowWalk		w;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -461,6 +602,12 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 									sizeof(float) * Max(image->n_features, 1));
 		c->buflen = image->n_features;
 	}
+	w.image = image;
+	w.c = c;
+	w.buf = c->buf;
+	w.ni = 0;
+	w.nf = 0;
+	walk_encoder(&w, 0);
 
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -472,6 +619,16 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 		if (att->attisdropped)
 			continue;
 		d = heap_getattr(&tuple, i + 1, desc, &isnull);
+		if (w.ni >= image->n_inputs)
+		{
+			w.ni++;				/* too many: counted for the error below */
+			continue;
+		}
+		if (text_field_type(att->atttypid))
+		{
+			walk_text(&w, d, isnull, att->atttypid, att);
+			continue;
+		}
 		elemtype = get_element_type(att->atttypid);
 		if (!OidIsValid(elemtype))
 		{
@@ -482,11 +639,7 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("field \"%s\" has type %s, which cannot be a feature",
 								NameStr(att->attname), format_type_be(att->atttypid))));
-			if (isnull && nf < image->n_features)
-				missing_check(image, nf, NameStr(att->attname));
-			if (nf < image->n_features)
-				c->buf[nf] = v;
-			nf++;
+			walk_number(&w, v, isnull, att);
 		}
 		else
 		{
@@ -514,21 +667,20 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 							(errcode(ERRCODE_DATATYPE_MISMATCH),
 							 errmsg("field \"%s\" has type %s, which cannot be a feature",
 									NameStr(att->attname), format_type_be(att->atttypid))));
-				if (nulls[k] && nf < image->n_features)
-					missing_check(image, nf, NameStr(att->attname));
-				if (nf < image->n_features)
-					c->buf[nf] = v;
-				nf++;
+				if (w.ni >= image->n_inputs)
+					w.ni++;
+				else
+					walk_number(&w, v, nulls[k], att);
 			}
 		}
 	}
 	ReleaseTupleDesc(desc);
 
-	if (nf != image->n_features)
+	if (w.ni != image->n_inputs)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("wrong number of features for %s", model_name(c)),
-				 errdetail("The model expects %d features; the row has %d.", image->n_features, nf)));
+				 errdetail("The model expects %d features; the row has %d.", image->n_inputs, w.ni)));
 	return c->buf;
 }
 
@@ -549,7 +701,7 @@ pgml_predict_row(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("features of type %s are not supported", format_type_be(argtype)),
-				 errhint("Pass an array of a numeric or boolean type, or a row of such fields.")));
+				 errhint("Pass an array of a numeric or boolean type, or a row of numeric, boolean and text fields.")));
 	c = cache_get(fcinfo);
 	image = model_for_call(fcinfo, c, false);
 	not_decomposition(image, c);
@@ -586,6 +738,8 @@ pgml_predict_batch(PG_FUNCTION_ARGS)
 				 errmsg("features must not be NULL")));
 	arr = PG_GETARG_ARRAYTYPE_P(1);
 	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (image->n_encoders > 0)
+		array_shape_error(c, image, n);
 	if (image->n_features == 0 || n % image->n_features != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -95,7 +95,19 @@ COMMENT ON FUNCTION pgml.predict_proba(bigint, boolean[]) IS 'class probabilitie
 CREATE FUNCTION pgml.predict(project_name text, "row" anyelement) RETURNS real
     AS 'MODULE_PATHNAME', 'pgml_predict_row' LANGUAGE C STABLE PARALLEL SAFE COST 10;
 COMMENT ON FUNCTION pgml.predict(text, anyelement) IS
-    'prediction from a row value: its numeric fields and arrays, in order, are the features';
+    'prediction from a row value: its numeric and text fields and numeric arrays, in order, are the inputs';
+CREATE FUNCTION pgml.predict_proba(project_name text, "row" anyelement) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_proba' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_proba(text, anyelement) IS
+    'class probabilities from a row value (see pgml.predict(text, anyelement))';
+CREATE FUNCTION pgml.predict_label(project_name text, "row" anyelement) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_label(text, anyelement) IS
+    'the predicted class label, as text, from a row value (see pgml.predict(text, anyelement))';
+CREATE FUNCTION pgml.decompose(project_name text, "row" anyelement) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.decompose(text, anyelement) IS
+    'the principal components of a row value (see pgml.predict(text, anyelement))';
 
 CREATE FUNCTION pgml.predict_batch(project_name text, features real[]) RETURNS SETOF real
     AS 'MODULE_PATHNAME', 'pgml_predict_batch' LANGUAGE C STABLE PARALLEL SAFE COST 10 ROWS 100;

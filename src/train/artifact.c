@@ -175,6 +175,58 @@ pack_str_array_field(msgpack_packer *pk, const char *key, char *const *values,
 	}
 }
 
+/*
+ * Pack the text encoders (see docs/artifact.md, "Text inputs"): n_inputs,
+ * and five flat arrays over the encoders and their categories: six fields.
+ */
+static void
+pack_encoders(msgpack_packer *pk, StringInfo si, const PgmlModel *m)
+{
+	int64		total = 0;
+	int32	   *head = palloc(sizeof(int32) * 4 * m->n_encoders);
+	int32	   *lens;
+	double	   *target;
+	double	   *unknown = palloc(sizeof(double) * m->n_encoders);
+	StringInfoData bytes;
+	int64		k = 0;
+
+	for (int e = 0; e < m->n_encoders; e++)
+		total += m->encoders[e].n_categories;
+	lens = palloc(sizeof(int32) * Max(total, 1));
+	target = palloc0(sizeof(double) * Max(total, 1));
+	initStringInfo(&bytes);
+	for (int e = 0; e < m->n_encoders; e++)
+	{
+		const PgmlEncoder *enc = &m->encoders[e];
+
+		head[4 * e] = enc->input;
+		head[4 * e + 1] = enc->feature;
+		head[4 * e + 2] = (int32) enc->kind;
+		head[4 * e + 3] = enc->n_categories;
+		unknown[e] = enc->kind == PGML_ENCODE_TARGET ? enc->unknown_value : 0;
+		for (int c = 0; c < enc->n_categories; c++, k++)
+		{
+			lens[k] = strlen(enc->categories[c]);
+			appendBinaryStringInfo(&bytes, enc->categories[c], lens[k]);
+			if (enc->kind == PGML_ENCODE_TARGET)
+				target[k] = enc->target_value[c];
+		}
+	}
+	pack_uint_field(pk, "n_inputs", m->n_inputs);
+	pack_blob_field(pk, si, "encoders", BLOB_I32, head, 4 * (int64) m->n_encoders);
+	pack_blob_field(pk, si, "category_len", BLOB_I32, lens, total);
+	pack_key(pk, "category_bytes");
+	msgpack_pack_bin(pk, bytes.len);
+	msgpack_pack_bin_body(pk, bytes.data, bytes.len);
+	pack_blob_field(pk, si, "target_value", BLOB_F64, target, total);
+	pack_blob_field(pk, si, "unknown_value", BLOB_F64, unknown, m->n_encoders);
+	pfree(head);
+	pfree(lens);
+	pfree(target);
+	pfree(unknown);
+	pfree(bytes.data);
+}
+
 /* Name of a task, as stored in the artifact. */
 static const char *
 task_name(PgmlTask task)
@@ -266,6 +318,8 @@ pgml_artifact_pack(const PgmlModel *m)
 		n_fields++;
 	if (m->preprocess != NULL)
 		n_fields += 4;			/* impute, impute_value, center, scale */
+	if (m->n_encoders > 0)
+		n_fields += 6;			/* n_inputs and the five encoder arrays */
 	if (m->booster != NULL)
 		n_fields++;
 	if (m->hyperparams_json != NULL)
@@ -348,6 +402,9 @@ pgml_artifact_pack(const PgmlModel *m)
 		pack_blob_field(&pk, &si, "scale", BLOB_F64, pp->scale,
 						m->n_features);
 	}
+
+	if (m->n_encoders > 0)
+		pack_encoders(&pk, &si, m);
 
 	if (m->booster != NULL)
 	{

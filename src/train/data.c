@@ -27,6 +27,7 @@
 #include "utils/snapmgr.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "portability/instr_time.h"
 #include "utils/array.h"
@@ -43,14 +44,37 @@
 
 #define FETCH_BATCH 10000
 
+/*
+ * Distinct text values of a column (a text feature, or a text label), with
+ * ids in first-seen order; sorted at the end of the read.  The hash table is
+ * keyed by pointers to the strings, which live in the reader's out_ctx.
+ */
+typedef struct Dict
+{
+	HTAB	   *hash;			/* char * -> DictEntry */
+	char	  **name_of;		/* [max] id -> text */
+	int32		n;
+	int32		max;			/* PGML_MAX_CLASSES or PGML_MAX_CATEGORIES */
+	const char *column;
+	bool		label;
+} Dict;
+
+typedef struct DictEntry
+{
+	char	   *key;			/* hash key: the text */
+	int32		id;
+} DictEntry;
+
 typedef struct ColumnPlan
 {
 	int			attnum;			/* 1-based in the SPI tuple */
 	Oid			elemtype;		/* scalar type, or element type of an array */
 	bool		is_array;
+	bool		is_text;		/* a text column: one feature, its category */
 	int			width;			/* features it contributes */
 	int			offset;			/* first feature index */
 	char	   *name;
+	Dict	   *dict;			/* text columns */
 } ColumnPlan;
 
 /* Is this a type we can turn into float features? */
@@ -187,72 +211,121 @@ typedef struct Reader
 	float	   *x;
 	double	   *y;
 	bool		y_text;			/* the label is text: y holds name ids */
-	HTAB	   *names;			/* label text -> id, in first-seen order */
-	char	  **name_of;		/* [PGML_MAX_CLASSES] id -> text */
-	int32		n_names;
+	Dict	   *labels;			/* text labels */
 } Reader;
 
-#define LABEL_MAX_BYTES 1024
-
-typedef struct LabelEntry
-{
-	char		text[LABEL_MAX_BYTES + 1];	/* hash key */
-	int32		id;
-} LabelEntry;
-
-/* Is this a type whose values can be class labels as text? */
+/* Is this a type whose values can be text features or class labels? */
 static bool
 text_type(Oid t)
 {
 	return t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID;
 }
 
-/* The id of a text label, adding it on first sight. */
-static int32
-label_id(Reader *r, Datum d)
+/* Hash of a DictEntry key: the string it points to. */
+static uint32
+dict_hash(const void *key, Size keysize)
 {
-	char	   *s = TextDatumGetCString(d);
-	LabelEntry *e;
+	return string_hash(*(char *const *) key, PGML_MAX_CATEGORY_BYTES + 1);
+}
+
+/* Compare two DictEntry keys: the strings they point to. */
+static int
+dict_match(const void *a, const void *b, Size keysize)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* A new, empty dictionary in out_ctx. */
+static Dict *
+dict_create(MemoryContext out_ctx, const char *column, bool label)
+{
+	Dict	   *d = MemoryContextAllocZero(out_ctx, sizeof(Dict));
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = sizeof(DictEntry);
+	ctl.hash = dict_hash;
+	ctl.match = dict_match;
+	ctl.hcxt = out_ctx;
+	d->hash = hash_create(label ? "pgml labels" : "pgml categories", 64, &ctl,
+						  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	d->max = label ? PGML_MAX_CLASSES : PGML_MAX_CATEGORIES;
+	d->name_of = MemoryContextAlloc(out_ctx, sizeof(char *) * 64);
+	d->column = column;
+	d->label = label;
+	return d;
+}
+
+/* The id of a non-NULL text value of type t, adding it on first sight. */
+static int32
+dict_id(Dict *d, Datum v, Oid t, MemoryContext out_ctx)
+{
+	char	   *s = (t == NAMEOID) ? pstrdup(NameStr(*DatumGetName(v)))
+		: TextDatumGetCString(v);
+	DictEntry  *e;
 	bool		found;
 
-	if (r->y_type == NAMEOID)
-		s = pstrdup(NameStr(*DatumGetName(d)));
-	if (strlen(s) > LABEL_MAX_BYTES)
+	if (strlen(s) > PGML_MAX_CATEGORY_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("a label of column \"%s\" is longer than %d bytes", r->y_column,
-						LABEL_MAX_BYTES)));
-	if (r->names == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = LABEL_MAX_BYTES + 1;
-		ctl.entrysize = sizeof(LabelEntry);
-		ctl.hcxt = r->out_ctx;
-		r->names = hash_create("pgml labels", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-		r->name_of = MemoryContextAlloc(r->out_ctx, sizeof(char *) * PGML_MAX_CLASSES);
-	}
-	e = hash_search(r->names, s, HASH_ENTER, &found);
+				 d->label ? errmsg("a label of column \"%s\" is longer than %d bytes",
+								   d->column, PGML_MAX_CATEGORY_BYTES)
+				 : errmsg("a value of column \"%s\" is longer than %d bytes",
+						  d->column, PGML_MAX_CATEGORY_BYTES),
+				 d->label ? 0 : errdetail("Categories of a text feature are limited to %d bytes.",
+										  PGML_MAX_CATEGORY_BYTES)));
+	e = hash_search(d->hash, &s, HASH_ENTER, &found);
 	if (!found)
 	{
-		if (r->n_names >= PGML_MAX_CLASSES)
+		if (d->n >= d->max)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the label has more than %d distinct values", PGML_MAX_CLASSES)));
-		e->id = r->n_names;
-		r->name_of[r->n_names++] = MemoryContextStrdup(r->out_ctx, s);
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("column \"%s\" has more than %d distinct values", d->column,
+							d->max),
+					 d->label ? 0 : errhint("A text feature is encoded per category; group rare values, or drop the column from the view you train on.")));
+		e->key = MemoryContextStrdup(out_ctx, s);
+		e->id = d->n;
+		if ((d->n & (d->n - 1)) == 0 && d->n >= 64)
+			d->name_of = repalloc(d->name_of, sizeof(char *) * d->n * 2);
+		d->name_of[d->n++] = e->key;
 	}
 	pfree(s);
 	return e->id;
 }
 
-/* qsort comparator: label ids by their text. */
-static const Reader *sort_reader;
+/* qsort comparator: dictionary ids by their text (byte order). */
+static const Dict *sort_dict;
 static int
-cmp_label_ids(const void *a, const void *b)
+cmp_dict_ids(const void *a, const void *b)
 {
-	return strcmp(sort_reader->name_of[*(const int32 *) a],
-				  sort_reader->name_of[*(const int32 *) b]);
+	return strcmp(sort_dict->name_of[*(const int32 *) a],
+				  sort_dict->name_of[*(const int32 *) b]);
+}
+
+/*
+ * Sort a dictionary's names (byte order: strcmp, as COLLATE "C") into
+ * *names; rank[id] receives the sorted position of each id.  Returns rank,
+ * palloc'd.
+ */
+static int32 *
+dict_sort(const Dict *d, MemoryContext out_ctx, char ***names)
+{
+	int32	   *order = palloc(sizeof(int32) * Max(d->n, 1));
+	int32	   *rank = palloc(sizeof(int32) * Max(d->n, 1));
+
+	for (int i = 0; i < d->n; i++)
+		order[i] = i;
+	sort_dict = d;
+	qsort(order, d->n, sizeof(int32), cmp_dict_ids);
+	sort_dict = NULL;
+	*names = MemoryContextAlloc(out_ctx, sizeof(char *) * Max(d->n, 1));
+	for (int k = 0; k < d->n; k++)
+	{
+		rank[order[k]] = k;
+		(*names)[k] = d->name_of[order[k]];
+	}
+	pfree(order);
+	return rank;
 }
 
 /*
@@ -262,25 +335,47 @@ cmp_label_ids(const void *a, const void *b)
 static void
 reader_sort_labels(Reader *r, PgmlDataset *out)
 {
-	int32	   *order = palloc(sizeof(int32) * Max(r->n_names, 1));
-	int32	   *rank = palloc(sizeof(int32) * Max(r->n_names, 1));
+	int32	   *rank = dict_sort(r->labels, r->out_ctx, &out->label_names);
 
-	for (int i = 0; i < r->n_names; i++)
-		order[i] = i;
-	sort_reader = r;
-	qsort(order, r->n_names, sizeof(int32), cmp_label_ids);
-	sort_reader = NULL;
-	out->label_names = MemoryContextAlloc(r->out_ctx, sizeof(char *) * Max(r->n_names, 1));
-	for (int k = 0; k < r->n_names; k++)
-	{
-		rank[order[k]] = k;
-		out->label_names[k] = r->name_of[order[k]];
-	}
 	for (int64 i = 0; i < r->n_rows; i++)
 		r->y[i] = rank[(int32) r->y[i]];
-	out->n_label_names = r->n_names;
-	pfree(order);
+	out->n_label_names = r->labels->n;
 	pfree(rank);
+}
+
+/*
+ * Text features: sort each column's categories, and renumber its feature so
+ * that category k is the k-th value in ascending order.
+ */
+static void
+reader_sort_categories(Reader *r, PgmlDataset *out)
+{
+	out->column_categories = palloc0(sizeof(char **) * r->ncols);
+	out->column_n_categories = palloc0(sizeof(int32) * r->ncols);
+	for (int c = 0; c < r->ncols; c++)
+	{
+		const ColumnPlan *col = &r->cols[c];
+		int32	   *rank;
+
+		if (!col->is_text)
+			continue;
+		if (col->dict->n == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("text column \"%s\" has no values", col->name),
+					 errdetail("Every row of the relation has NULL in it, so it has no categories."),
+					 errhint("Leave the column out of the view you train on.")));
+		rank = dict_sort(col->dict, r->out_ctx, &out->column_categories[c]);
+		out->column_n_categories[c] = col->dict->n;
+		for (int64 i = 0; i < r->n_rows; i++)
+		{
+			float	   *v = &r->x[i * r->n_features + col->offset];
+
+			if (!isnan(*v))
+				*v = (float) rank[(int32) *v];
+		}
+		pfree(rank);
+	}
 }
 
 /* Plan the columns from a descriptor: which are features, which is y. */
@@ -317,15 +412,22 @@ reader_plan(Reader *r, TupleDesc desc)
 			c->elemtype = et;
 			c->is_array = true;
 		}
+		else if (text_type(t))
+		{
+			c->elemtype = t;
+			c->is_text = true;
+		}
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("column \"%s\" has type %s, which cannot be a feature",
 							NameStr(att->attname), format_type_be(t)),
-					 errdetail("Features must be numeric or boolean scalars or arrays."),
+					 errdetail("Features must be numeric or boolean scalars or arrays, or text."),
 					 errhint("Select the features you want through a view and train on the view.")));
 		c->attnum = i + 1;
 		c->name = pstrdup(NameStr(att->attname));
+		if (c->is_text)
+			c->dict = dict_create(r->out_ctx, c->name, false);
 		r->ncols++;
 	}
 	if (r->y_attnum == 0 && r->y_column != NULL)
@@ -334,6 +436,8 @@ reader_plan(Reader *r, TupleDesc desc)
 				 errmsg("column \"%s\" does not exist in relation \"%s\"",
 						r->y_column, r->relation_name)));
 	r->y_text = r->y_column != NULL && text_type(r->y_type);
+	if (r->y_text)
+		r->labels = dict_create(r->out_ctx, r->y_column, true);
 	if (r->y_column != NULL && !numeric_type(r->y_type) && !r->y_text)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -422,7 +526,8 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 					 errdetail("Row %lld has no label.", (long long) n + 1),
 					 errhint("Train on a view that filters out rows without a label.")));
 		if (r->y_text)
-			r->y[n] = label_id(r, values[r->y_attnum - 1]);
+			r->y[n] = dict_id(r->labels, values[r->y_attnum - 1], r->y_type,
+							  r->out_ctx);
 		else
 			r->y[n] = datum_to_double(values[r->y_attnum - 1], r->y_type);
 		if (!isfinite(r->y[n]))
@@ -448,6 +553,15 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 			MemoryContext old = MemoryContextSwitchTo(r->tmp_ctx);
 
 			put_array(row + col->offset, values[a], col, n);
+			MemoryContextSwitchTo(old);
+		}
+		else if (col->is_text)
+		{
+			MemoryContext old = MemoryContextSwitchTo(r->tmp_ctx);
+
+			/* the id in first-seen order; renumbered in name order at the end */
+			row[col->offset] = (float) dict_id(col->dict, values[a], col->elemtype,
+											   r->out_ctx);
 			MemoryContextSwitchTo(old);
 		}
 		else if (col->elemtype == FLOAT4OID)
@@ -619,6 +733,7 @@ pgml_data_read(const char *relation_name, const char *y_column,
 	out->label_names = NULL;
 	if (r.y_text)
 		reader_sort_labels(&r, out);
+	reader_sort_categories(&r, out);
 	out->n_columns = r.ncols;
 	out->column_names = palloc(sizeof(char *) * r.ncols);
 	out->column_of = palloc(sizeof(int32) * r.n_features);

@@ -1122,6 +1122,10 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	order = split_order(&ds, n_test, sampling, model.n_classes, PGML_SPLIT_SEED);
 	tsplit1 = GetCurrentTimestamp();
 
+	/* Text columns become the model's features (target means: training rows). */
+	pgml_encode_fit(job->preprocess, &ds, order + n_test, n_train, &model);
+	model.n_features = ds.n_features;
+
 	/* Preprocessing statistics from the training rows; then every row's NULLs. */
 	model.preprocess = pgml_preprocess_fit(job->preprocess, &ds, order + n_test, n_train,
 										   algorithm_is_xgboost(algorithm));

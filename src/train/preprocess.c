@@ -87,10 +87,12 @@ quantile(const double *v, int64 n, double q)
 	return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }
 
+static const char *const encode_names[] = {NULL, "ordinal", "one_hot", "target"};
+
 /* Read one column's spec: {"impute": .., "scale": .., "encode": ..}. */
 static void
 parse_column_spec(JsonbValue *spec, const char *column, ImputeKind *impute,
-				  ScaleKind *scale)
+				  ScaleKind *scale, PgmlEncode *encode)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
@@ -140,10 +142,16 @@ parse_column_spec(JsonbValue *spec, const char *column, ImputeKind *impute,
 			*scale = (ScaleKind) k;
 		}
 		else if (strcmp(key, "encode") == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("encode is not supported yet"),
-					 errdetail("Column \"%s\": text columns cannot be features yet, so there is nothing to encode.", column)));
+		{
+			int			k = lookup(val, encode_names, lengthof(encode_names));
+
+			if (k < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown encode \"%s\" for column \"%s\"", val, column),
+						 errhint("Supported values are ordinal, one_hot and target.")));
+			*encode = (PgmlEncode) k;
+		}
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -270,30 +278,30 @@ fit_feature(PgmlPreprocess *p, int j, const PgmlDataset *ds, const int64 *rows,
 	pfree(v);
 }
 
-/* Fit preprocessing from the spec over the training rows; NULL if none. */
-PgmlPreprocess *
-pgml_preprocess_fit(Jsonb *spec, const PgmlDataset *ds, const int64 *rows,
-					int64 n, bool missing_ok)
+/*
+ * Parse the whole spec into per-column settings (arrays of n_columns, zero
+ * where a column is not named).  Returns false when the spec is empty.
+ */
+static bool
+parse_spec(Jsonb *spec, const PgmlDataset *ds, ImputeKind *impute,
+		   ScaleKind *scale, PgmlEncode *encode)
 {
-	PgmlPreprocess *p;
-	ImputeKind *impute;
-	ScaleKind  *scale;
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
-	int			nf = ds->n_features;
 
+	memset(impute, 0, sizeof(ImputeKind) * ds->n_columns);
+	memset(scale, 0, sizeof(ScaleKind) * ds->n_columns);
+	memset(encode, 0, sizeof(PgmlEncode) * ds->n_columns);
 	if (spec == NULL || !JB_ROOT_IS_OBJECT(spec) || JB_ROOT_COUNT(spec) == 0)
 	{
 		if (spec != NULL && !JB_ROOT_IS_OBJECT(spec))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("preprocess must be a JSON object keyed by column name")));
-		return NULL;
+		return false;
 	}
 
-	impute = palloc0(sizeof(ImputeKind) * ds->n_columns);
-	scale = palloc0(sizeof(ScaleKind) * ds->n_columns);
 	it = JsonbIteratorInit(&spec->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -311,8 +319,49 @@ pgml_preprocess_fit(Jsonb *spec, const PgmlDataset *ds, const int64 *rows,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("preprocess names column \"%s\", which is not a feature column", column)));
 		tok = JsonbIteratorNext(&it, &v, true);
-		parse_column_spec(&v, column, &impute[c], &scale[c]);
+		parse_column_spec(&v, column, &impute[c], &scale[c], &encode[c]);
+		if (encode[c] != 0 && ds->column_categories[c] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("encode applies to text columns; column \"%s\" is numeric", column),
+					 errhint("Remove \"encode\" for this column.")));
 	}
+	return true;
+}
+
+/*
+ * The encoding of each column ([n_columns]): the spec's, ordinal for a text
+ * column the spec does not encode, 0 for numeric columns.
+ */
+PgmlEncode *
+pgml_preprocess_encodings(Jsonb *spec, const PgmlDataset *ds)
+{
+	ImputeKind *impute = palloc(sizeof(ImputeKind) * ds->n_columns);
+	ScaleKind  *scale = palloc(sizeof(ScaleKind) * ds->n_columns);
+	PgmlEncode *encode = palloc(sizeof(PgmlEncode) * ds->n_columns);
+
+	parse_spec(spec, ds, impute, scale, encode);
+	for (int c = 0; c < ds->n_columns; c++)
+		if (encode[c] == 0 && ds->column_categories[c] != NULL)
+			encode[c] = PGML_ENCODE_ORDINAL;
+	pfree(impute);
+	pfree(scale);
+	return encode;
+}
+
+/* Fit preprocessing from the spec over the training rows; NULL if none. */
+PgmlPreprocess *
+pgml_preprocess_fit(Jsonb *spec, const PgmlDataset *ds, const int64 *rows,
+					int64 n, bool missing_ok)
+{
+	PgmlPreprocess *p;
+	ImputeKind *impute = palloc(sizeof(ImputeKind) * ds->n_columns);
+	ScaleKind  *scale = palloc(sizeof(ScaleKind) * ds->n_columns);
+	PgmlEncode *encode = palloc(sizeof(PgmlEncode) * ds->n_columns);
+	int			nf = ds->n_features;
+
+	if (!parse_spec(spec, ds, impute, scale, encode))
+		return NULL;
 
 	p = palloc(sizeof(PgmlPreprocess));
 	p->impute = palloc(sizeof(uint8) * nf);

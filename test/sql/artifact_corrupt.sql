@@ -119,3 +119,41 @@ SELECT pgml.predict('corrupt', f) FROM feat;
 -- restoring the row serves the model again, unchanged
 SELECT set_artifact(artifact) FROM good;
 SELECT pgml.predict_proba('corrupt', f) = (SELECT p FROM expected) AS restored FROM feat;
+
+-- text inputs (docs/artifact.md, "Text inputs"): a model on one text column
+-- (categories blue, green, red, yellow; y = 2 * index + 1), and the bins
+-- "encoders" (i32 input, feature, kind, n_categories per encoder),
+-- "category_len" (i32 per category) and "category_bytes"
+CREATE TABLE colors AS
+    SELECT (ARRAY['red', 'green', 'blue', 'yellow'])[1 + g % 4] AS color,
+           (2 * (ARRAY[2, 1, 0, 3])[1 + g % 4] + 1)::real AS y
+      FROM generate_series(1, 40) g;
+SELECT deployed FROM pgml.train('colors', 'regression', 'colors', 'y', 'linear');
+CREATE TABLE good_text AS
+    SELECT m.id, m.artifact FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+     WHERE p.name = 'colors';
+CREATE FUNCTION set_text_artifact(a bytea) RETURNS void LANGUAGE sql AS $$
+    UPDATE pgml.models SET artifact = a WHERE id = (SELECT id FROM good_text)
+$$;
+SELECT substring(artifact FROM bin_start(artifact, 'category_bytes') + 1 FOR 18) AS category_bytes,
+       round(pgml.predict('colors', ROW('red'))::numeric, 4) AS red
+  FROM good_text;
+-- kind 7
+SELECT set_text_artifact(patch(artifact, bin_start(artifact, 'encoders') + 8, '\x07000000'))
+  FROM good_text;
+SELECT pgml.predict('colors', ROW('red'));
+-- no categories
+SELECT set_text_artifact(patch(artifact, bin_start(artifact, 'encoders') + 12, '\x00000000'))
+  FROM good_text;
+SELECT pgml.predict('colors', ROW('red'));
+-- "blue" becomes "zlue": no longer in byte order
+SELECT set_text_artifact(patch(artifact, bin_start(artifact, 'category_bytes'), '\x7a'))
+  FROM good_text;
+SELECT pgml.predict('colors', ROW('red'));
+-- a category longer than the bytes there are
+SELECT set_text_artifact(patch(artifact, bin_start(artifact, 'category_len'), '\xd0070000'))
+  FROM good_text;
+SELECT pgml.predict('colors', ROW('red'));
+-- restored: predicts again
+SELECT set_text_artifact(artifact) FROM good_text;
+SELECT round(pgml.predict('colors', ROW('red'))::numeric, 4) AS restored;
