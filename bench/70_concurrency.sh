@@ -88,13 +88,13 @@ SQL
 # Scripts.  Case i is either one file $dir/i.sql or the $NVEC files
 # $dir/i_K.sql (the one-parameter shape); args[i] holds pgbench's -f options.
 labels=("SELECT 1"
-	"pgml.predict, one real[] parameter"
-	"PL/Python (Booster per connection), one real[] parameter"
-	"features only, one real[] parameter"
-	"pgml.predict, PostgresML's query (first table row)"
-	"features only, PostgresML's query"
-	"pgml.predict, 11 scalar parameters"
-	"features only, 11 scalar parameters")
+	"pgml.predict (one real[] parameter)"
+	"PL/Python (Booster per connection; one real[] parameter)"
+	"features only (one real[] parameter)"
+	"pgml.predict (PostgresML's query: first table row)"
+	"features only (PostgresML's query)"
+	"pgml.predict (11 scalar parameters)"
+	"features only (11 scalar parameters)")
 args=()
 printf 'SELECT 1;\n' >"$dir/0.sql"
 args[0]="-f $dir/0.sql"
@@ -208,10 +208,10 @@ printf -- "- PostgresML's query / SELECT 1: TPS %s (features only %s); CPU backe
 	"$(tr1 4)" "$(tr1 5)" "$(cr1 4)" "$(cr2 4)"
 printf -- '- 11 scalar parameters / SELECT 1: TPS %s (features only %s); CPU backends %s, backends + pgbench %s\n' \
 	"$(tr1 6)" "$(tr1 7)" "$(cr1 6)" "$(cr2 6)"
-printf -- '- CPU per transaction, µs, backends + pgbench:'
+printf -- '- CPU per transaction, µs (backends + pgbench = total):\n'
 for ((i = 0; i < ncases; i++)); do
-	printf ' %s %s + %s;' "${labels[i]}" "$(cpu "$i")" "$(ccpu "$i")"
+	printf -- '  - %s: %s + %s = %s\n' "${labels[i]}" "$(cpu "$i")" "$(ccpu "$i")" \
+		"$(awk -v a="$(cpu "$i")" -v b="$(ccpu "$i")" 'BEGIN { printf "%.2f", a + b }')"
 done
-printf '\n'
 printf -- '- load average during the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 bench_sql -c 'DROP TABLE bench_conc_rows'

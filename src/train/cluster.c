@@ -5,7 +5,10 @@
  *	  (algorithm "lloyd"): the data are centered, each of n_init runs starts
  *	  from greedy k-means++ (or random rows) and iterates Lloyd's algorithm
  *	  until the labels stop changing or the centers move less than tol, and
- *	  the run with the lowest inertia is kept.
+ *	  the run with the lowest inertia is kept.  Each run then ends with
+ *	  Hartigan's single-point moves (kmeans_hartigan), which only lower the
+ *	  inertia: where a floating-point tie sends Lloyd's algorithm to another
+ *	  fixed point than scikit-learn's, this usually recovers the difference.
  *
  *	  The random choices use the same generator as numpy's legacy
  *	  RandomState (MT19937) drawn in the same order as scikit-learn, so
@@ -62,6 +65,7 @@ typedef struct KmeansOptions
 	int			max_iter;
 	double		tol;
 	bool		init_random;	/* init "random" rather than "k-means++" */
+	bool		refine;			/* end each run with Hartigan's moves */
 	uint32		random_state;
 } KmeansOptions;
 
@@ -162,6 +166,7 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 	opt->max_iter = 300;
 	opt->tol = 1e-4;
 	opt->init_random = false;
+	opt->refine = true;
 	opt->random_state = (uint32) (seed & 0xffffffffU);
 
 	if (jb == NULL)
@@ -176,12 +181,12 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 		if (strcmp(key, "n_clusters") != 0 && strcmp(key, "n_init") != 0 &&
 			strcmp(key, "max_iter") != 0 && strcmp(key, "tol") != 0 &&
 			strcmp(key, "init") != 0 && strcmp(key, "random_state") != 0 &&
-			strcmp(key, "seed") != 0)
+			strcmp(key, "seed") != 0 && strcmp(key, "refine") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
 							key, opt->algorithm),
-					 errhint("k-means accepts n_clusters, n_init, max_iter, tol, init and random_state (or seed).")));
+					 errhint("k-means accepts n_clusters, n_init, max_iter, tol, init, refine and random_state (or seed).")));
 
 		/* null means the default, as None does in scikit-learn */
 		if (v.type == jbvNull)
@@ -231,6 +236,12 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 				opt->init_random = true;
 			else
 				pgml_hp_bad_value(opt->algorithm, key, "\"k-means++\" or \"random\"");
+		}
+		else if (strcmp(key, "refine") == 0)
+		{
+			if (v.type != jbvBool)
+				pgml_hp_bad_value(opt->algorithm, key, "a boolean (true or false)");
+			opt->refine = v.val.boolean;
 		}
 		else
 		{
@@ -685,6 +696,95 @@ kmeans_lloyd(const KmeansData *d, const KmeansOptions *opt, double tol,
 }
 
 /*
+ * Hartigan's refinement of a Lloyd fixed point: move row x from its cluster
+ * A to cluster B whenever that lowers the inertia, that is when
+ *	 nB / (nB + 1) ||x - cB||^2 < nA / (nA - 1) ||x - cA||^2,
+ * updating both means at once, until a pass moves nothing (at most
+ * KMEANS_HARTIGAN_PASSES passes).  A Hartigan-stable partition is also
+ * Lloyd-stable (every row is nearest its own center), so predicting by the
+ * nearest centroid still gives the training labels.  The centers are then
+ * recomputed as plain means.  Returns the new inertia.
+ */
+#define KMEANS_HARTIGAN_PASSES 100
+static double
+kmeans_hartigan(const KmeansData *d, double *centers, int32 *labels,
+				double inertia)
+{
+	int			k = d->k;
+	int			p = d->p;
+	int64	   *count = pgml_train_alloc(k, sizeof(int64));
+	bool		moved_any = false;
+
+	for (int64 i = 0; i < d->n; i++)
+		count[labels[i]]++;
+	for (int pass = 0; pass < KMEANS_HARTIGAN_PASSES; pass++)
+	{
+		bool		moved = false;
+
+		pgml_train_check_cancel();
+		for (int64 i = 0; i < d->n; i++)
+		{
+			const double *x = d->x + i * p;
+			int			a = labels[i];
+			double		cost_a,
+						best = 0.0;
+			int			b = -1;
+
+			if (count[a] <= 1)
+				continue;
+			cost_a = kmeans_sqdist(x, centers + (Size) a * p, p) *
+				count[a] / (count[a] - 1);
+			for (int c = 0; c < k; c++)
+			{
+				double		gain;
+
+				if (c == a)
+					continue;
+				gain = cost_a - kmeans_sqdist(x, centers + (Size) c * p, p) *
+					count[c] / (count[c] + 1);
+				/* a clear gain only: rounding must not make rows cycle */
+				if (gain > best && gain > 1e-9 * cost_a)
+				{
+					best = gain;
+					b = c;
+				}
+			}
+			if (b < 0)
+				continue;
+			for (int j = 0; j < p; j++)
+			{
+				double	   *ca = centers + (Size) a * p;
+				double	   *cb = centers + (Size) b * p;
+
+				ca[j] = (ca[j] * count[a] - x[j]) / (count[a] - 1);
+				cb[j] = (cb[j] * count[b] + x[j]) / (count[b] + 1);
+			}
+			count[a]--;
+			count[b]++;
+			labels[i] = b;
+			moved = true;
+		}
+		if (!moved)
+			break;
+		moved_any = true;
+	}
+	if (moved_any)
+	{
+		/* exact means of the final partition, and its inertia */
+		memset(centers, 0, sizeof(double) * k * p);
+		for (int64 i = 0; i < d->n; i++)
+			for (int j = 0; j < p; j++)
+				centers[(Size) labels[i] * p + j] += d->x[i * p + j];
+		for (int c = 0; c < k; c++)
+			for (int j = 0; j < p; j++)
+				centers[(Size) c * p + j] /= count[c];
+		inertia = kmeans_inertia(d, centers, labels);
+	}
+	pfree(count);
+	return inertia;
+}
+
+/*
  * Whether two labelings are the same partition up to a renaming of the
  * clusters (scikit-learn's _is_same_clustering, mapping labels1 -> labels2).
  */
@@ -867,6 +967,8 @@ pgml_kmeans_train(const PgmlTrainInput *in, PgmlModel *m)
 		else
 			kmeans_plusplus(&d, &rng, centers);
 		inertia = kmeans_lloyd(&d, &opt, tol, centers, labels, &n_iter);
+		if (opt.refine)
+			inertia = kmeans_hartigan(&d, centers, labels, inertia);
 		elog(DEBUG1, "k-means run %d of %d: inertia %.17g after %d iterations",
 			 run + 1, opt.n_init, inertia, n_iter);
 		if (run == 0 ||
@@ -901,7 +1003,8 @@ pgml_kmeans_train(const PgmlTrainInput *in, PgmlModel *m)
 					 k, opt.init_random ? "random" : "k-means++", opt.n_init,
 					 opt.max_iter);
 	kmeans_append_double(&buf, "tol", opt.tol);
-	appendStringInfo(&buf, ", \"random_state\": %u}", opt.random_state);
+	appendStringInfo(&buf, ", \"refine\": %s, \"random_state\": %u}",
+					 opt.refine ? "true" : "false", opt.random_state);
 	m->hyperparams_json = buf.data;
 
 	initStringInfo(&buf);

@@ -23,6 +23,7 @@ SELECT * FROM pgml.train('r', 'classification', 'pgml.iris', 'target', 'ridge');
 SELECT * FROM pgml.train('k', 'clustering', 'two', NULL, 'kmeans', '{"n_clusters": 0}');
 SELECT * FROM pgml.train('k', 'clustering', 'two', NULL, 'kmeans', '{"init": "psychic"}');
 SELECT * FROM pgml.train('k', 'clustering', 'two', NULL, 'kmeans', '{"k": 3}');
+SELECT * FROM pgml.train('k', 'clustering', 'two', NULL, 'kmeans', '{"refine": "yes"}');
 SELECT * FROM pgml.train('p', 'decomposition', 'two', NULL, 'pca', '{"n_components": "x"}');
 SELECT * FROM pgml.train('x', 'classification', 'pgml.iris', 'target', 'xgboost', '{"max_depth": -1}');
 SELECT * FROM pgml.train('x', 'classification', 'pgml.iris', 'target', 'xgboost', '{"n_estimators": 5, "eta": 0.1, "learning_rate": 0.2}');
