@@ -31,6 +31,8 @@
 use strict;
 use warnings;
 use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use PgmlTest;
 use IPC::Run;
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
@@ -76,13 +78,7 @@ my @cases = (
 	[ 'wine_mixed', 'public.wine_mixed', 'target', 'classification', undef ],
 );
 
-my $node = PostgreSQL::Test::Cluster->new('parity');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'postgres'
-});
-$node->start;
+my $node = pgml_node('parity');
 
 $node->safe_psql('postgres', 'CREATE EXTENSION pgml_worker');
 for my $d (qw(diabetes breast_cancer iris wine digits))

@@ -18,21 +18,13 @@ use Test::More;
 use IPC::Run;
 use JSON::PP;
 use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use PgmlTest;
 
-my $python = '/usr/bin/python3';
-plan skip_all => "$python is not installed" unless -x $python;
-my ($imp_out, $imp_err);
-IPC::Run::run([ $python, '-c', 'import sklearn, numpy' ], '>', \$imp_out, '2>', \$imp_err)
-  or plan skip_all => "$python cannot import scikit-learn and numpy";
+my $python = oracle_python();
 
 my $oracle = dirname(__FILE__) . '/../oracle/cluster_parity.py';
-my $node = PostgreSQL::Test::Cluster->new('cluster_parity');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'postgres'
-});
-$node->start;
+my $node = pgml_node('cluster_parity');
 # feature-only copies of the toy datasets, in the same row order
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pgml_worker;
