@@ -51,6 +51,7 @@ typedef struct PgmlModelRef
 {
 	int			slot;			/* registry slot, -1 if none */
 	uint64		generation;		/* slot generation this mapping is for */
+	uint64		epoch;			/* the slot's key, for the predict counters */
 	int64		model_id;
 	const PgmlImageHeader *image;
 } PgmlModelRef;

@@ -107,6 +107,37 @@ recent_add(bool by_id, int64 model_id, const char *project, int len,
 	r->ref = *ref;
 }
 
+/*
+ * Is argument 1 of this type a row (true) or an array (false)?  Any other
+ * type, which an anyelement overload lets through, is an error.  The array
+ * types of the overloads are answered without a catalog lookup: a prepared
+ * statement gets a fresh cache at every execution.
+ */
+static bool
+features_are_row(Oid argtype)
+{
+	switch (argtype)
+	{
+		case InvalidOid:
+		case FLOAT4ARRAYOID:
+		case FLOAT8ARRAYOID:
+		case INT2ARRAYOID:
+		case INT4ARRAYOID:
+		case INT8ARRAYOID:
+		case NUMERICARRAYOID:
+		case BOOLARRAYOID:
+			return false;
+	}
+	if (type_is_rowtype(argtype))
+		return true;
+	if (!OidIsValid(get_element_type(argtype)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("features of type %s are not supported", format_type_be(argtype)),
+				 errhint("Pass an array of a numeric or boolean type, or a row of numeric, boolean and text fields.")));
+	return false;
+}
+
 /* The call site's cache, created on first use. */
 static PredictCache *
 cache_get(FunctionCallInfo fcinfo)
@@ -115,20 +146,12 @@ cache_get(FunctionCallInfo fcinfo)
 
 	if (c == NULL)
 	{
-		Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+		bool		row = features_are_row(get_fn_expr_argtype(fcinfo->flinfo, 1));
 
-		/* anyelement overloads take rows, and also catch odd arrays */
-		if (OidIsValid(argtype) && type_is_rowtype(argtype))
-			;
-		else if (OidIsValid(argtype) && !OidIsValid(get_element_type(argtype)))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("features of type %s are not supported", format_type_be(argtype)),
-					 errhint("Pass an array of a numeric or boolean type, or a row of numeric, boolean and text fields.")));
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PredictCache));
 		c->project_len = -1;
 		c->ref.slot = -1;
-		c->row = OidIsValid(argtype) && type_is_rowtype(argtype);
+		c->row = row;
 		fcinfo->flinfo->fn_extra = c;
 	}
 	return c;

@@ -68,10 +68,25 @@ typedef struct PgmlSlot
 	TimestampTz published_at;
 	pg_atomic_uint64 generation;
 	pg_atomic_uint64 loads;
-	pg_atomic_uint64 predict_calls;
-	pg_atomic_uint64 rows_predicted;
+	uint64		epoch;			/* changes with the slot's key: the predict
+								 * counters of an older key do not count */
 	pg_atomic_uint64 last_used; /* registry clock at last resolve, for LRU */
 } PgmlSlot;
+
+/*
+ * Predict counters of one backend for one slot.  Each backend counts in its
+ * own entries (indexed by BackendId), with plain reads and writes: no
+ * atomic read-modify-write and no cache line shared with other backends on
+ * the prediction path.  pgml.stat_models sums the entries whose epoch is
+ * the slot's.
+ */
+typedef struct PgmlCounter
+{
+	pg_atomic_uint64 epoch;
+	pg_atomic_uint64 calls;
+	pg_atomic_uint64 rows;
+	uint64		pad;
+} PgmlCounter;
 
 typedef struct PgmlRegistry
 {
@@ -80,6 +95,9 @@ typedef struct PgmlRegistry
 	int			nslots;
 	pg_atomic_uint64 next_generation;
 	pg_atomic_uint64 clock;
+	int			counter_backends;	/* rows of the counters array */
+	Size		counters_off;	/* from the registry's start: PgmlCounter
+								 * [counter_backends][nslots] */
 	PgmlSlot	slots[FLEXIBLE_ARRAY_MEMBER];
 } PgmlRegistry;
 
@@ -112,11 +130,34 @@ static bool callbacks_registered = false;
 
 #define REGISTRY_TRANCHE "pgml_worker"
 
+/* Bytes of the slot part of the registry, rounded up to a cache line. */
+static Size
+registry_slots_size(void)
+{
+	return CACHELINEALIGN(add_size(offsetof(PgmlRegistry, slots),
+								   mul_size(sizeof(PgmlSlot), pgml_max_models)));
+}
+
+/* Bytes of one backend's row of counters, a whole number of cache lines. */
+static Size
+counter_row_size(void)
+{
+	return CACHELINEALIGN(mul_size(sizeof(PgmlCounter), pgml_max_models));
+}
+
+/* The registry: slots, then per-backend counters (MaxBackends rows). */
 static Size
 registry_size(void)
 {
-	return add_size(offsetof(PgmlRegistry, slots),
-					mul_size(sizeof(PgmlSlot), pgml_max_models));
+	return add_size(registry_slots_size(), mul_size(counter_row_size(), MaxBackends));
+}
+
+/* Backend b's (0-based) counter for slot i. */
+static inline PgmlCounter *
+counter_at(int b, int i)
+{
+	return (PgmlCounter *) ((char *) registry + registry->counters_off +
+							(Size) b * counter_row_size()) + i;
 }
 
 /* shmem_request_hook part: reserve the slot array and two LWLocks. */
@@ -143,16 +184,25 @@ pgml_registry_shmem_startup(void)
 		registry->lock = &locks[0].lock;
 		registry->load_lock = &locks[1].lock;
 		registry->nslots = pgml_max_models;
+		registry->counter_backends = MaxBackends;
+		registry->counters_off = registry_slots_size();
 		pg_atomic_init_u64(&registry->next_generation, 1);
 		pg_atomic_init_u64(&registry->clock, 1);
+		for (int b = 0; b < registry->counter_backends; b++)
+			for (int i = 0; i < registry->nslots; i++)
+			{
+				PgmlCounter *c = counter_at(b, i);
+
+				pg_atomic_init_u64(&c->epoch, 0);
+				pg_atomic_init_u64(&c->calls, 0);
+				pg_atomic_init_u64(&c->rows, 0);
+			}
 		for (int i = 0; i < registry->nslots; i++)
 		{
 			PgmlSlot   *s = &registry->slots[i];
 
 			pg_atomic_init_u64(&s->generation, 0);
 			pg_atomic_init_u64(&s->loads, 0);
-			pg_atomic_init_u64(&s->predict_calls, 0);
-			pg_atomic_init_u64(&s->rows_predicted, 0);
 			pg_atomic_init_u64(&s->last_used, 0);
 		}
 	}
@@ -234,8 +284,7 @@ slot_set(int i, const PendingDeploy *d, bool by_id, bool count_load)
 	{
 		/* another model: its counters start over */
 		pg_atomic_write_u64(&s->loads, 0);
-		pg_atomic_write_u64(&s->predict_calls, 0);
-		pg_atomic_write_u64(&s->rows_predicted, 0);
+		s->epoch = pg_atomic_fetch_add_u64(&registry->next_generation, 1);
 	}
 	s->in_use = true;
 	s->by_id = by_id;
@@ -522,6 +571,7 @@ ref_from_slot(int i, bool by_id, const char *project, int64 model_id,
 	{
 		ref->slot = i;
 		ref->generation = pg_atomic_read_u64(&s->generation);
+		ref->epoch = s->epoch;
 		ref->model_id = s->model_id;
 		ref->image = slot_map(i);
 		pg_atomic_write_u64(&s->last_used,
@@ -758,10 +808,42 @@ pgml_registry_ref_valid(const PgmlModelRef *ref)
 void
 pgml_registry_count(const PgmlModelRef *ref, int64 nrows)
 {
-	PgmlSlot   *s = &registry->slots[ref->slot];
+	PgmlCounter *c;
 
-	pg_atomic_fetch_add_u64(&s->predict_calls, 1);
-	pg_atomic_fetch_add_u64(&s->rows_predicted, nrows);
+	if (MyBackendId == InvalidBackendId || MyBackendId > registry->counter_backends)
+		return;
+	c = counter_at(MyBackendId - 1, ref->slot);
+	if (pg_atomic_read_u64(&c->epoch) != ref->epoch)
+	{
+		/* first count for this key by this BackendId: start from zero */
+		pg_atomic_write_u64(&c->calls, 0);
+		pg_atomic_write_u64(&c->rows, 0);
+		pg_write_barrier();
+		pg_atomic_write_u64(&c->epoch, ref->epoch);
+	}
+	/* only this backend writes its entries: no read-modify-write needed */
+	pg_atomic_write_u64(&c->calls, pg_atomic_read_u64(&c->calls) + 1);
+	pg_atomic_write_u64(&c->rows, pg_atomic_read_u64(&c->rows) + nrows);
+}
+
+/* Sum of the backends' predict counters of slot i for its current key. */
+static void
+slot_counts(int i, uint64 *calls, uint64 *rows)
+{
+	uint64		epoch = registry->slots[i].epoch;
+
+	*calls = 0;
+	*rows = 0;
+	for (int b = 0; b < registry->counter_backends; b++)
+	{
+		PgmlCounter *c = counter_at(b, i);
+
+		if (pg_atomic_read_u64(&c->epoch) != epoch)
+			continue;
+		pg_read_barrier();
+		*calls += pg_atomic_read_u64(&c->calls);
+		*rows += pg_atomic_read_u64(&c->rows);
+	}
 }
 
 /* Copy the stats of every used slot. */
@@ -788,8 +870,7 @@ pgml_registry_stats(PgmlSlotStats **out)
 		st->bytes = s->bytes;
 		st->generation = pg_atomic_read_u64(&s->generation);
 		st->loads = pg_atomic_read_u64(&s->loads);
-		st->predict_calls = pg_atomic_read_u64(&s->predict_calls);
-		st->rows_predicted = pg_atomic_read_u64(&s->rows_predicted);
+		slot_counts(i, &st->predict_calls, &st->rows_predicted);
 		st->published_at = s->published_at;
 		n++;
 	}

@@ -129,3 +129,5 @@ SELECT * FROM pgml.train('e', 'regression', 'dates', 'y');
 CREATE TABLE long_text AS SELECT repeat('x', 1025) AS t, 1::real AS y;
 SELECT * FROM pgml.train('e', 'regression', 'long_text', 'y', 'xgboost');
 
+CREATE TABLE many AS SELECT g::text AS t, 1::real AS y FROM generate_series(1, 65537) g;
+SELECT * FROM pgml.train('e', 'regression', 'many', 'y', 'xgboost');

@@ -87,11 +87,12 @@ for my $i (1 .. 8)
 {
 	push @procs, $node->background_psql('postgres');
 }
-$_->query_safe("SELECT pgml.predict('Handwritten Digit Classifier', image) FROM pgml.digits LIMIT 1") for @procs;
-$_->quit for @procs;
+$_->query_safe("SELECT pgml.predict('Handwritten Digit Classifier', image) FROM pgml.digits LIMIT 5") for @procs;
+# each backend counts its own calls; the view sums them while they are open
 is($node->safe_psql('postgres',
-	"SELECT loads FROM pgml.stat_models WHERE project = 'Handwritten Digit Classifier'"),
-	'1', '8 sessions starting together still compile once');
+	"SELECT loads || '/' || predict_calls || '/' || rows_predicted FROM pgml.stat_models WHERE project = 'Handwritten Digit Classifier'"),
+	'1/40/40', '8 sessions starting together still compile once; their 8 x 5 calls are all counted');
+$_->quit for @procs;
 
 # a redeploy is seen by the next predict of an existing connection
 $node->safe_psql('postgres', q{
@@ -105,6 +106,10 @@ is($bg->query_safe("SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric
 $node->safe_psql('postgres', "SELECT * FROM pgml.train('lin', 'regression', 'lin2', 'y')");
 is($bg->query_safe("SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
 	'130.00', 'the same connection sees the redeploy at its next predict');
+# the new model's counters start over, also for a backend that counted the old one
+is($node->safe_psql('postgres', "SELECT model_id || ':' || predict_calls FROM pgml.stat_models WHERE project = 'lin'"),
+	$node->safe_psql('postgres', "SELECT max(id) FROM pgml.models") . ':1',
+	'the redeployed model counts from zero');
 $bg->quit;
 
 $node->stop;
