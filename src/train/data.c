@@ -8,6 +8,11 @@
  * that user (the caller switches to the job's role first).  Rows are fetched
  * through a cursor in batches and converted straight into the matrix.
  *
+ * A text column is one feature holding the index of its value among the
+ * column's distinct values, sorted in byte order at the end of the read
+ * (the same dictionary serves text labels); encode.c turns it into the
+ * model's features.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
