@@ -96,6 +96,22 @@ CREATE FUNCTION pgml.predict(project_name text, "row" anyelement) RETURNS real
     AS 'MODULE_PATHNAME', 'pgml_predict_row' LANGUAGE C STABLE PARALLEL SAFE COST 10;
 COMMENT ON FUNCTION pgml.predict(text, anyelement) IS
     'prediction from a row value: its numeric and text fields and numeric arrays, in order, are the inputs';
+CREATE FUNCTION pgml.predict(model_id bigint, "row" anyelement) RETURNS real
+    AS 'MODULE_PATHNAME', 'pgml_predict_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict(bigint, anyelement) IS
+    'prediction of a model by id from a row value (see pgml.predict(text, anyelement))';
+CREATE FUNCTION pgml.predict_proba(model_id bigint, "row" anyelement) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_proba_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_proba(bigint, anyelement) IS
+    'class probabilities of a model by id from a row value';
+CREATE FUNCTION pgml.predict_label(model_id bigint, "row" anyelement) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_predict_label_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_label(bigint, anyelement) IS
+    'the predicted class label of a model by id, as text, from a row value';
+CREATE FUNCTION pgml.decompose(model_id bigint, "row" anyelement) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_decompose_by_id' LANGUAGE C STABLE PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.decompose(bigint, anyelement) IS
+    'the principal components of a row value under a model by id';
 CREATE FUNCTION pgml.predict_proba(project_name text, "row" anyelement) RETURNS real[]
     AS 'MODULE_PATHNAME', 'pgml_predict_proba' LANGUAGE C STABLE PARALLEL SAFE COST 10;
 COMMENT ON FUNCTION pgml.predict_proba(text, anyelement) IS

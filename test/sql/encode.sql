@@ -30,6 +30,8 @@ SELECT c, round(pgml.predict('paint_1h', ROW(c, 2::real))::numeric, 4) AS predic
 SELECT color, size, y, round(pgml.predict('paint_1h', (color, size))::numeric, 4) AS prediction
   FROM paint ORDER BY color, size LIMIT 3;
 SELECT round(pgml.predict('paint_1h', ROW('green'::varchar(10), 4))::numeric, 4) AS from_varchar;
+-- by model id (model 1 is paint_1h's)
+SELECT round(pgml.predict(1, ROW('blue', 2))::numeric, 4) AS by_id;
 
 -- ordinal (the default for a text column): blue 0, green 1, red 2, yellow 3;
 -- y = 2 * code + 1; red is the most frequent color
@@ -93,6 +95,9 @@ SELECT (ARRAY['cat', 'dog', 'fish'])[1 + i % 3] AS kind,
 SELECT deployed FROM pgml.train('pets', 'classification', 'pets', 'home', 'xgboost',
     '{"n_estimators": 20}', preprocess => '{"kind": {"encode": "one_hot"}}');
 SELECT (metrics->>'accuracy')::float8 AS accuracy FROM pgml.models ORDER BY id DESC LIMIT 1;
+SELECT pgml.predict_label(m.id, ROW('fish', 'indoor')) AS label_by_id,
+       array_length(pgml.predict_proba(m.id, ROW('fish', 'indoor')), 1) AS n_proba_by_id
+  FROM (SELECT max(id) AS id FROM pgml.models) m;
 SELECT k, p, pgml.predict_label('pets', ROW(k, p)) AS label,
        pgml.predict('pets', ROW(k, p)) AS class_index,
        array_length(pgml.predict_proba('pets', ROW(k, p)), 1) AS n_proba
@@ -103,7 +108,9 @@ SELECT k, p, pgml.predict_label('pets', ROW(k, p)) AS label,
 CREATE TABLE onehot_only AS SELECT color FROM paint;
 SELECT deployed FROM pgml.train('pca_1h', 'decomposition', 'onehot_only', NULL, 'pca',
     '{"n_components": 2}', preprocess => '{"color": {"encode": "one_hot"}}');
-SELECT array_length(pgml.decompose('pca_1h', ROW('red')), 1) AS components;
+SELECT array_length(pgml.decompose('pca_1h', ROW('red')), 1) AS components,
+       pgml.decompose('pca_1h', ROW('red')) = pgml.decompose(m.id, ROW('red')) AS same_by_id
+  FROM (SELECT max(id) AS id FROM pgml.models) m;
 
 -- errors
 SELECT pgml.predict('paint_1h', ARRAY[1, 2]);                 -- text inputs need a row
