@@ -74,6 +74,14 @@ typedef struct PgmlDataset
 	 */
 	char	 ***column_categories;	/* [n_columns] */
 	int32	   *column_n_categories;	/* [n_columns] */
+
+	/*
+	 * After pgml_encode_fit(), for re-fitting target encoders on other
+	 * rows (cross-validation folds): the category index (NaN for NULL) of
+	 * every row's target-encoded inputs, n_rows * n_target_inputs.
+	 */
+	int32		n_target_inputs;
+	float	   *target_codes;
 	double		read_seconds;	/* executor: fetching tuples */
 	double		convert_seconds;	/* turning tuples into the matrix */
 } PgmlDataset;

@@ -40,6 +40,17 @@ extern PgmlEncode *pgml_preprocess_encodings(Jsonb *spec, const PgmlDataset *ds)
 extern void pgml_encode_fit(Jsonb *spec, PgmlDataset *ds, const int64 *rows,
 							int64 n, PgmlModel *model);
 
+/*
+ * Cross-validation folds: re-fit the target encoders of model on the rows
+ * rows[0..n) of ds.  Returns a copy of ds->x whose target-encoded features
+ * use the new means, and sets *encoders to a copy of model's encoders
+ * holding them; returns NULL (and leaves *encoders alone) when the model
+ * has no target encoder.
+ */
+extern float *pgml_encode_refit_target(const PgmlDataset *ds, const PgmlModel *model,
+									   const int64 *rows, int64 n,
+									   PgmlEncoder **encoders);
+
 /* Transform n rows (n * ds->n_features floats) in place. */
 extern void pgml_preprocess_apply(const PgmlPreprocess *p, const PgmlDataset *ds,
 								  float *x, int64 n);

@@ -32,10 +32,13 @@
 #include "pgml_preprocess.h"
 #include "pgml_train.h"
 
-/* Mean label per category over the training rows, for a target encoder. */
+/*
+ * Mean label per category over rows[0..n), for a target encoder: code(i) is
+ * row i's category index (NaN for NULL), read at codes[i * stride].
+ */
 static void
-fit_target(PgmlEncoder *enc, const PgmlDataset *ds, int j, const int64 *rows,
-		   int64 n)
+fit_target(PgmlEncoder *enc, const double *y, const float *codes, int64 stride,
+		   const int64 *rows, int64 n)
 {
 	double	   *sum = palloc0(sizeof(double) * enc->n_categories);
 	int64	   *count = palloc0(sizeof(int64) * enc->n_categories);
@@ -43,12 +46,12 @@ fit_target(PgmlEncoder *enc, const PgmlDataset *ds, int j, const int64 *rows,
 
 	for (int64 i = 0; i < n; i++)
 	{
-		float		k = ds->x[rows[i] * ds->n_features + j];
+		float		k = codes[rows[i] * stride];
 
-		total += ds->y[rows[i]];
+		total += y[rows[i]];
 		if (isnan(k))
 			continue;
-		sum[(int32) k] += ds->y[rows[i]];
+		sum[(int32) k] += y[rows[i]];
 		count[(int32) k]++;
 	}
 	enc->unknown_value = n > 0 ? total / n : 0;
@@ -57,6 +60,42 @@ fit_target(PgmlEncoder *enc, const PgmlDataset *ds, int j, const int64 *rows,
 		enc->target_value[k] = count[k] > 0 ? sum[k] / count[k] : enc->unknown_value;
 	pfree(sum);
 	pfree(count);
+}
+
+/* Re-fit the target encoders on other rows (see pgml_preprocess.h). */
+float *
+pgml_encode_refit_target(const PgmlDataset *ds, const PgmlModel *model,
+						 const int64 *rows, int64 n, PgmlEncoder **encoders)
+{
+	PgmlEncoder *encs;
+	float	   *x;
+	int			t = 0;
+
+	if (ds->n_target_inputs == 0)
+		return NULL;
+	encs = palloc(sizeof(PgmlEncoder) * model->n_encoders);
+	memcpy(encs, model->encoders, sizeof(PgmlEncoder) * model->n_encoders);
+	x = pgml_train_alloc((Size) ds->n_rows * ds->n_features, sizeof(float));
+	memcpy(x, ds->x, sizeof(float) * ds->n_rows * ds->n_features);
+	for (int e = 0; e < model->n_encoders; e++)
+	{
+		PgmlEncoder *enc = &encs[e];
+		const float *codes = ds->target_codes + t;
+
+		if (enc->kind != PGML_ENCODE_TARGET)
+			continue;
+		fit_target(enc, ds->y, codes, ds->n_target_inputs, rows, n);
+		for (int64 i = 0; i < ds->n_rows; i++)
+		{
+			float		k = codes[i * ds->n_target_inputs];
+
+			x[i * ds->n_features + enc->feature] =
+				isnan(k) ? NAN : (float) enc->target_value[(int32) k];
+		}
+		t++;
+	}
+	*encoders = encs;
+	return x;
 }
 
 /* Encode the text columns of ds into the model's features (see header). */
@@ -74,10 +113,13 @@ pgml_encode_fit(Jsonb *spec, PgmlDataset *ds, const int64 *rows, int64 n,
 	PgmlEncoder *encs;
 	float	   *x;
 	int32	   *column_of;
+	int32		n_target = 0;
 
 	model->n_inputs = n_inputs;
 	model->n_encoders = 0;
 	model->encoders = NULL;
+	ds->n_target_inputs = 0;
+	ds->target_codes = NULL;
 	for (int c = 0; c < ds->n_columns; c++)
 		if (kind[c] != 0)
 			n_encoders++;
@@ -113,7 +155,10 @@ pgml_encode_fit(Jsonb *spec, PgmlDataset *ds, const int64 *rows, int64 n,
 			enc->n_categories = ds->column_n_categories[c];
 			enc->categories = ds->column_categories[c];
 			if (enc->kind == PGML_ENCODE_TARGET)
-				fit_target(enc, ds, j, rows, n);
+			{
+				fit_target(enc, ds->y, ds->x + j, n_inputs, rows, n);
+				n_target++;
+			}
 			width[j] = pgml_encoder_width(enc->kind, enc->n_categories);
 			enc_of[j] = n_encoders++;
 		}
@@ -169,6 +214,22 @@ pgml_encode_fit(Jsonb *spec, PgmlDataset *ds, const int64 *rows, int64 n,
 		if ((i & 65535) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
+	/* the raw codes of the target-encoded inputs, for re-fits on folds */
+	ds->n_target_inputs = n_target;
+	ds->target_codes = NULL;
+	if (n_target > 0)
+	{
+		ds->target_codes = pgml_train_alloc((Size) ds->n_rows * n_target, sizeof(float));
+		for (int64 i = 0; i < ds->n_rows; i++)
+		{
+			int32		t = 0;
+
+			for (int e = 0; e < n_encoders; e++)
+				if (encs[e].kind == PGML_ENCODE_TARGET)
+					ds->target_codes[i * n_target + t++] = ds->x[i * n_inputs + encs[e].input];
+		}
+	}
+
 	column_of = palloc(sizeof(int32) * n_out);
 	for (int32 j = 0; j < n_inputs; j++)
 		for (int32 w = 0; w < width[j]; w++)

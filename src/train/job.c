@@ -923,13 +923,28 @@ run_search(const PgmlJob *job, const char *algorithm, const PgmlDataset *ds,
 			char	   *metrics;
 			double		score;
 
+			PgmlDataset fold_ds = *ds;
+			float	   *fold_x;
+
 			old = MemoryContextSwitchTo(fold_ctx);
 			train_idx = palloc(sizeof(int64) * (n - (hi - lo)));
 			for (int64 i = 0; i < n; i++)
 				if (i < lo || i >= hi)
 					train_idx[n_fit++] = idx[i];
-			train_rows(algorithm, ds, train_idx, n_fit, hp, &m);
-			metrics = evaluate_rows(&m, ds, idx + lo, hi - lo, NULL, NULL, NULL);
+
+			/*
+			 * What is learnt from the training rows is learnt from the
+			 * fold's: target means and preprocessing statistics, so that the
+			 * held-out fold does not leak into its own score.
+			 */
+			fold_x = pgml_encode_refit_target(ds, tmpl, train_idx, n_fit, &m.encoders);
+			if (fold_x != NULL)
+				fold_ds.x = fold_x;
+			if (tmpl->preprocess != NULL)
+				m.preprocess = pgml_preprocess_fit(job->preprocess, &fold_ds, train_idx,
+												   n_fit, algorithm_is_xgboost(algorithm));
+			train_rows(algorithm, &fold_ds, train_idx, n_fit, hp, &m);
+			metrics = evaluate_rows(&m, &fold_ds, idx + lo, hi - lo, NULL, NULL, NULL);
 			score = json_number(metrics, metric);
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(fold_ctx);

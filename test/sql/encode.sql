@@ -65,6 +65,21 @@ WITH train AS (SELECT color, y FROM paint LIMIT 150),
 SELECT c, abs(pgml.predict('paint_tgt', ROW(c)) - mean) < 1e-4 AS matches_training_mean
   FROM expected ORDER BY c;
 
+-- search: each cross-validation fold fits the target means on its own
+-- training rows.  A column that names every row (each row its own category)
+-- says nothing about a held-out row, so the fold scores are poor; means
+-- fitted on all training rows would hand every held-out row its own label
+-- (fold r2 = 1).
+CREATE TABLE unique_names AS SELECT 'row ' || g AS name, (g % 7)::real AS y
+  FROM generate_series(1, 200) g;
+SELECT deployed FROM pgml.train('unique_names', 'regression', 'unique_names', 'y', 'linear',
+    search => 'grid', search_params => '{"fit_intercept": [true, false]}',
+    preprocess => '{"name": {"encode": "target"}}');
+SELECT c->'hyperparams' AS hyperparams, jsonb_array_length(c->'fold_scores') AS folds,
+       (SELECT max(s::float8) FROM jsonb_array_elements_text(c->'fold_scores') s) < 0.1 AS no_leak
+  FROM pgml.models m, jsonb_array_elements(m.metrics->'search'->'candidates') c
+ WHERE m.id = (SELECT max(id) FROM pgml.models);
+
 -- XGBoost on encoded columns predicts exactly as XGBoost's own predictor
 -- (pgml.predict_native) given the encoded features by hand
 CREATE TABLE mixed AS
