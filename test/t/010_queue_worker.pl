@@ -164,5 +164,22 @@ like($node->safe_psql('postgres',
 	"SELECT error FROM pgml.train_queue WHERE project_name = 'bad'"),
 	qr/n_estimatorz/, 'the error names the hyperparameter');
 
+# Text columns through the queue: the job's preprocess encodes them, and a
+# row with text predicts from the shared image in another session.
+$node->safe_psql('postgres', q{
+CREATE TABLE paint AS
+SELECT (ARRAY['red', 'green', 'blue'])[1 + g % 3] AS color, (g % 5)::real AS size,
+       ((ARRAY[1, 3, -2])[1 + g % 3] + 0.5 * (g % 5))::real AS y
+  FROM generate_series(1, 90) g;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm, preprocess)
+VALUES ('paint', 'regression', 'paint', 'y', 'linear', '{"color": {"encode": "one_hot"}}');
+});
+ok($node->poll_query_until('postgres',
+	"SELECT status FROM pgml.train_queue WHERE project_name = 'paint'", 'succeeded'),
+	'a queued job with one-hot encoded text succeeds');
+is($node->safe_psql('postgres',
+	"SELECT round(pgml.predict('paint', ROW('green', 2))::numeric, 3)"),
+	'4.000', 'its model predicts from a row with text (3 + 0.5 * 2)');
+
 $node->stop;
 done_testing();
