@@ -492,8 +492,15 @@ scalar_to_float(Datum d, Oid type, float *out)
 static bool
 text_field_type(Oid t)
 {
-	return t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID ||
-		t == UNKNOWNOID;
+	char		category;
+	bool		preferred;
+
+	if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID ||
+		t == UNKNOWNOID)
+		return true;
+	/* other string types (citext, ...) and enums, as training takes them */
+	get_type_category_preferred(t, &category, &preferred);
+	return category == TYPCATEGORY_STRING || category == TYPCATEGORY_ENUM;
 }
 
 /* Where the inputs of a row go: the walk of features_from_row. */
@@ -566,17 +573,27 @@ walk_text(RowWalk *w, Datum d, bool isnull, Oid t, Form_pg_attribute att)
 	}
 	else
 	{
-		if (t == NAMEOID || t == UNKNOWNOID)
+		if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID)
+		{
+			text	   *txt = DatumGetTextPP(d);
+
+			s = VARDATA_ANY(txt);
+			len = VARSIZE_ANY_EXHDR(txt);
+		}
+		else if (t == NAMEOID || t == UNKNOWNOID)
 		{
 			s = (t == NAMEOID) ? NameStr(*DatumGetName(d)) : DatumGetCString(d);
 			len = strlen(s);
 		}
 		else
 		{
-			text	   *txt = DatumGetTextPP(d);
+			/* the text output, as training read the column */
+			Oid			typoutput;
+			bool		varlena;
 
-			s = VARDATA_ANY(txt);
-			len = VARSIZE_ANY_EXHDR(txt);
+			getTypeOutputInfo(t, &typoutput, &varlena);
+			s = OidOutputFunctionCall(typoutput, d);
+			len = strlen(s);
 		}
 		if (!pgml_image_encode(w->image, w->e, s, len, out) &&
 			isnan(out[0]) && !pgml_image_missing_ok(w->image, w->enc_feature))

@@ -219,11 +219,21 @@ typedef struct Reader
 	Dict	   *labels;			/* text labels */
 } Reader;
 
-/* Is this a type whose values can be text features or class labels? */
+/*
+ * Is this a type whose values can be text features or class labels?  The
+ * string types (text, varchar, char(n), name, and others of the string
+ * category such as citext) and enums; a value stands for its text output.
+ */
 static bool
 text_type(Oid t)
 {
-	return t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID;
+	char		category;
+	bool		preferred;
+
+	if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID)
+		return true;
+	get_type_category_preferred(t, &category, &preferred);
+	return category == TYPCATEGORY_STRING || category == TYPCATEGORY_ENUM;
 }
 
 /* Hash of a DictEntry key: the string it points to. */
@@ -265,10 +275,22 @@ dict_create(MemoryContext out_ctx, const char *column, bool label)
 static int32
 dict_id(Dict *d, Datum v, Oid t, MemoryContext out_ctx)
 {
-	char	   *s = (t == NAMEOID) ? pstrdup(NameStr(*DatumGetName(v)))
-		: TextDatumGetCString(v);
+	char	   *s;
 	DictEntry  *e;
 	bool		found;
+
+	if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID)
+		s = TextDatumGetCString(v);
+	else if (t == NAMEOID)
+		s = pstrdup(NameStr(*DatumGetName(v)));
+	else
+	{
+		Oid			typoutput;
+		bool		varlena;
+
+		getTypeOutputInfo(t, &typoutput, &varlena);
+		s = OidOutputFunctionCall(typoutput, v);
+	}
 
 	if (strlen(s) > PGML_MAX_CATEGORY_BYTES)
 		ereport(ERROR,

@@ -65,6 +65,23 @@ WITH train AS (SELECT color, y FROM paint LIMIT 150),
 SELECT c, abs(pgml.predict('paint_tgt', ROW(c)) - mean) < 1e-4 AS matches_training_mean
   FROM expected ORDER BY c;
 
+-- enums (and other string types) are text columns too: categories are the
+-- labels in byte order (happy 0, ok 1, sad 2), whatever the enum's own order
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TABLE moods AS
+SELECT (ARRAY['sad', 'ok', 'happy'])[1 + g % 3]::mood AS m,
+       (2 * (ARRAY[2, 1, 0])[1 + g % 3] + 1)::real AS y
+  FROM generate_series(1, 60) g;
+SELECT deployed FROM pgml.train('moods', 'regression', 'moods', 'y', 'linear');
+SELECT round(pgml.predict('moods', ROW('sad'::mood))::numeric, 4) AS sad,
+       round(pgml.predict('moods', ROW('happy'::mood))::numeric, 4) AS happy,
+       round(pgml.predict('moods', ROW('ok'))::numeric, 4) AS ok_as_text;
+-- an enum label: predict_label gives the enum's label
+CREATE TABLE mood_of AS SELECT (y * 10)::real AS score, m FROM moods;
+SELECT deployed FROM pgml.train('mood_of', 'classification', 'mood_of', 'm', 'xgboost',
+    '{"n_estimators": 5}');
+SELECT pgml.predict_label('mood_of', ARRAY[10]) AS score_10, pgml.predict_label('mood_of', ARRAY[50]) AS score_50;
+
 -- search: each cross-validation fold fits the target means on its own
 -- training rows.  A column that names every row (each row its own category)
 -- says nothing about a held-out row, so the fold scores are poor; means
