@@ -3,7 +3,9 @@
  * preprocess.c
  *	  pgml.train(preprocess => ...): per-column imputation and scaling.
  *
- * The spec is a jsonb object {"column": {"impute": .., "scale": ..}}.
+ * The spec is a jsonb object {"column": {"impute": .., "scale": ..,
+ * "encode": ..}}.  "encode" (text columns) is read here too, but applied
+ * first, by encode.c; impute and scale then apply to the encoded features.
  * Statistics come from the training rows only; they are stored in the model
  * (PgmlPreprocess, one entry per flattened feature) and applied by the image
  * at predict time with the same function, pgml_preprocess_value(), so that
