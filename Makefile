@@ -36,6 +36,7 @@ TRAIN_OBJS = \
 	src/train/linear.o \
 	src/train/metrics.o \
 	src/train/cluster.o \
+	src/train/matrix.o \
 	src/train/decompose.o \
 	src/train/cluster_metrics.o \
 	src/train/artifact.o

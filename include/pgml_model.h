@@ -135,6 +135,21 @@ typedef struct PgmlEncoder
 	double		unknown_value;	/* target only */
 } PgmlEncoder;
 
+/*
+ * Byte order of names (class names, categories): memcmp over the common
+ * length, then the shorter first (COLLATE "C").  The one comparison the
+ * writer's sort, the loader's checks and predict's lookups all use.
+ */
+static inline int
+pgml_name_cmp(const char *a, int32 alen, const char *b, int32 blen)
+{
+	int			c = memcmp(a, b, Min(alen, blen));
+
+	if (c != 0)
+		return c;
+	return (alen > blen) - (alen < blen);
+}
+
 /* Features an encoder writes. */
 static inline int32
 pgml_encoder_width(PgmlEncode kind, int32 n_categories)

@@ -55,6 +55,14 @@ extern void pgml_train_check_cancel(void);
 extern void *pgml_train_alloc(Size count, Size elsize);
 
 /*
+ * The training rows as doubles, x[n_rows * n_features], and the mean of
+ * each feature into mean[n_features]; a missing or infinite value is an
+ * error naming `what` (the algorithm, as users know it).  matrix.c.
+ */
+extern void pgml_train_doubles(const PgmlTrainInput *in, const char *what,
+							   double *x, double *mean);
+
+/*
  * hyperparams.c: checks of hyperparameter values, one error shape for all
  * trainers: ERRCODE_INVALID_PARAMETER_VALUE, naming the key, the algorithm
  * and what is expected.

@@ -35,6 +35,14 @@ extern bool pgml_preloaded;
 /* Raise an error with a hint unless pgml_worker was preloaded. */
 extern void pgml_require_preload(void);
 
+/*
+ * predict.c: which types are text (features, labels, row fields) and the
+ * text of a value; training (data.c) uses the same two, so that a value
+ * predicts as it was trained.
+ */
+extern bool pgml_text_type(Oid t);
+extern const char *pgml_text_value(Datum d, Oid t, int32 *len);
+
 /* ---- registry.c ---- */
 
 /* Size of a project name, including the terminating NUL. */

@@ -104,8 +104,8 @@ static const char *const field_names[F_COUNT] = {
 	"target_value", "unknown_value"
 };
 
-/* Longest class name accepted, in bytes. */
-#define MAX_CLASS_NAME		1024
+/* Longest class name accepted, in bytes (the reader's limit for labels). */
+#define MAX_CLASS_NAME		PGML_MAX_CATEGORY_BYTES
 
 /* One element of the class_names array: a str inside the artifact, or not. */
 typedef struct NameRef
@@ -801,20 +801,6 @@ fill_lane(PgmlImageSplit *splits, float *leaves, int D, int lane, int64 start,
 }
 
 /*
- * Compare two class names in byte order: memcmp over the common length,
- * then the shorter first.
- */
-static int
-cmp_names(const NameRef *a, const NameRef *b)
-{
-	int			c = memcmp(a->ptr, b->ptr, Min(a->len, b->len));
-
-	if (c != 0)
-		return c;
-	return a->len < b->len ? -1 : (a->len > b->len ? 1 : 0);
-}
-
-/*
  * Validate the optional class_names field: absent (or nil), or for a
  * classification model an array of exactly n_classes str, each at most
  * MAX_CLASS_NAME bytes without NUL bytes, strictly ascending in byte order.
@@ -849,7 +835,8 @@ check_class_names(const Fields *f, PgmlTask task, const char *task_name,
 					k, nr->len, MAX_CLASS_NAME);
 		if (nr->len > 0 && memchr(nr->ptr, '\0', nr->len) != NULL)
 			CORRUPT("Class name %d contains a NUL byte.", k);
-		if (k > 0 && cmp_names(&f->names[k - 1], nr) >= 0)
+		if (k > 0 && pgml_name_cmp(f->names[k - 1].ptr, f->names[k - 1].len,
+								   nr->ptr, nr->len) >= 0)
 			CORRUPT("Class names are not strictly ascending in byte order at %d.",
 					k);
 		total += nr->len;
@@ -870,17 +857,6 @@ typedef struct EncoderPlan
 	const uint8 *bytes;			/* category bytes, back to back */
 	int64		n_bytes;
 } EncoderPlan;
-
-/* Byte order of two category names (memcmp, then shorter first). */
-static int
-cmp_bytes(const uint8 *a, int32 alen, const uint8 *b, int32 blen)
-{
-	int			c = memcmp(a, b, Min(alen, blen));
-
-	if (c != 0)
-		return c;
-	return alen < blen ? -1 : (alen > blen ? 1 : 0);
-}
 
 /*
  * Validate the optional text encoders (keys n_inputs, encoders,
@@ -967,7 +943,8 @@ check_encoders(const Fields *f, int32 n_features, EncoderPlan *ep)
 						(long long) k, len, PGML_MAX_CATEGORY_BYTES);
 			if (len > 0 && memchr(name, '\0', len) != NULL)
 				CORRUPT("Category %lld contains a NUL byte.", (long long) k);
-			if (prev != NULL && cmp_bytes(prev, prev_len, name, len) >= 0)
+			if (prev != NULL && pgml_name_cmp((const char *) prev, prev_len,
+											  (const char *) name, len) >= 0)
 				CORRUPT("The categories of encoder %d are not strictly ascending in byte order at %d.",
 						e, c);
 			if (target && !isfinite(blob_f64(&ep->values, k)))

@@ -54,12 +54,9 @@ find_category(const PgmlImage *img, const PgmlImageEncoder *enc,
 	while (lo <= hi)
 	{
 		int32		mid = lo + (hi - lo) / 2;
-		const char *name = (const char *) img + names[mid].off;
-		int32		nlen = names[mid].len;
-		int			c = memcmp(s, name, Min(len, nlen));
+		int			c = pgml_name_cmp(s, len, (const char *) img + names[mid].off,
+									  names[mid].len);
 
-		if (c == 0)
-			c = (len > nlen) - (len < nlen);
 		if (c == 0)
 			return mid;
 		if (c < 0)

@@ -486,11 +486,13 @@ scalar_to_float(Datum d, Oid type, float *out)
 }
 
 /*
- * Is this a type whose values a text input takes (as training reads it)?
- * unknown: a quoted literal in ROW('red', ...).
+ * Is this a type whose values are text: text features and labels in
+ * training (data.c), text fields at predict time?  The string types (text,
+ * varchar, char(n), name, citext, ...), enums, and unknown (a quoted literal
+ * in ROW('red', ...)).
  */
-static bool
-text_field_type(Oid t)
+bool
+pgml_text_type(Oid t)
 {
 	char		category;
 	bool		preferred;
@@ -498,9 +500,42 @@ text_field_type(Oid t)
 	if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID ||
 		t == UNKNOWNOID)
 		return true;
-	/* other string types (citext, ...) and enums, as training takes them */
 	get_type_category_preferred(t, &category, &preferred);
 	return category == TYPCATEGORY_STRING || category == TYPCATEGORY_ENUM;
+}
+
+/*
+ * The text of a non-NULL value of a pgml_text_type() type: *len bytes at
+ * the result (not NUL-terminated for the varlena types), valid in the
+ * current memory context.  Other string types and enums stand for their
+ * text output.
+ */
+const char *
+pgml_text_value(Datum d, Oid t, int32 *len)
+{
+	const char *s;
+
+	if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID)
+	{
+		text	   *txt = DatumGetTextPP(d);
+
+		*len = VARSIZE_ANY_EXHDR(txt);
+		return VARDATA_ANY(txt);
+	}
+	if (t == NAMEOID)
+		s = NameStr(*DatumGetName(d));
+	else if (t == UNKNOWNOID)
+		s = DatumGetCString(d);
+	else
+	{
+		Oid			typoutput;
+		bool		varlena;
+
+		getTypeOutputInfo(t, &typoutput, &varlena);
+		s = OidOutputFunctionCall(typoutput, d);
+	}
+	*len = strlen(s);
+	return s;
 }
 
 /* Where the inputs of a row go: the walk of features_from_row. */
@@ -553,7 +588,7 @@ static void
 walk_text(RowWalk *w, Datum d, bool isnull, Oid t, Form_pg_attribute att)
 {
 	const char *s;
-	int			len;
+	int32		len;
 	float	   *out;
 
 	if (w->ni != w->enc_input)
@@ -573,28 +608,7 @@ walk_text(RowWalk *w, Datum d, bool isnull, Oid t, Form_pg_attribute att)
 	}
 	else
 	{
-		if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID)
-		{
-			text	   *txt = DatumGetTextPP(d);
-
-			s = VARDATA_ANY(txt);
-			len = VARSIZE_ANY_EXHDR(txt);
-		}
-		else if (t == NAMEOID || t == UNKNOWNOID)
-		{
-			s = (t == NAMEOID) ? NameStr(*DatumGetName(d)) : DatumGetCString(d);
-			len = strlen(s);
-		}
-		else
-		{
-			/* the text output, as training read the column */
-			Oid			typoutput;
-			bool		varlena;
-
-			getTypeOutputInfo(t, &typoutput, &varlena);
-			s = OidOutputFunctionCall(typoutput, d);
-			len = strlen(s);
-		}
+		s = pgml_text_value(d, t, &len);
 		if (!pgml_image_encode(w->image, w->e, s, len, out) &&
 			isnan(out[0]) && !pgml_image_missing_ok(w->image, w->enc_feature))
 			ereport(ERROR,
@@ -664,7 +678,7 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 			w.ni++;				/* too many: counted for the error below */
 			continue;
 		}
-		if (text_field_type(att->atttypid))
+		if (pgml_text_type(att->atttypid))
 		{
 			walk_text(&w, d, isnull, att->atttypid, att);
 			continue;

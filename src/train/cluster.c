@@ -902,24 +902,7 @@ pgml_kmeans_train(const PgmlTrainInput *in, PgmlModel *m)
 	x = pgml_train_alloc((Size) n * p, sizeof(double));
 	mean = pgml_train_alloc(p, sizeof(double));
 	xnorm = pgml_train_alloc(n, sizeof(double));
-	for (int64 i = 0; i < n; i++)
-		for (int j = 0; j < p; j++)
-		{
-			double		v = (double) in->x[i * p + j];
-
-			if (!isfinite(v))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_EXCEPTION),
-						 errmsg("k-means does not accept missing or infinite feature values"),
-						 errdetail("Row %lld, feature %d is %s.",
-								   (long long) i + 1, j + 1,
-								   isnan(v) ? "NaN" : "infinite"),
-						 errhint("Impute or drop missing values before training.")));
-			x[i * p + j] = v;
-			mean[j] += v;
-		}
-	for (int j = 0; j < p; j++)
-		mean[j] /= (double) n;
+	pgml_train_doubles(in, "k-means", x, mean);
 	tol = 0.0;
 	for (int64 i = 0; i < n; i++)
 	{

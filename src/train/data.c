@@ -46,6 +46,7 @@
 
 #include "pgml_job.h"
 #include "pgml_model.h"
+#include "pgml_worker.h"
 
 #define FETCH_BATCH 10000
 
@@ -219,23 +220,6 @@ typedef struct Reader
 	Dict	   *labels;			/* text labels */
 } Reader;
 
-/*
- * Is this a type whose values can be text features or class labels?  The
- * string types (text, varchar, char(n), name, and others of the string
- * category such as citext) and enums; a value stands for its text output.
- */
-static bool
-text_type(Oid t)
-{
-	char		category;
-	bool		preferred;
-
-	if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID)
-		return true;
-	get_type_category_preferred(t, &category, &preferred);
-	return category == TYPCATEGORY_STRING || category == TYPCATEGORY_ENUM;
-}
-
 /* Hash of a DictEntry key: the string it points to. */
 static uint32
 dict_hash(const void *key, Size keysize)
@@ -275,24 +259,13 @@ dict_create(MemoryContext out_ctx, const char *column, bool label)
 static int32
 dict_id(Dict *d, Datum v, Oid t, MemoryContext out_ctx)
 {
+	int32		len;
+	const char *text = pgml_text_value(v, t, &len);
 	char	   *s;
 	DictEntry  *e;
 	bool		found;
 
-	if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID)
-		s = TextDatumGetCString(v);
-	else if (t == NAMEOID)
-		s = pstrdup(NameStr(*DatumGetName(v)));
-	else
-	{
-		Oid			typoutput;
-		bool		varlena;
-
-		getTypeOutputInfo(t, &typoutput, &varlena);
-		s = OidOutputFunctionCall(typoutput, v);
-	}
-
-	if (strlen(s) > PGML_MAX_CATEGORY_BYTES)
+	if (len > PGML_MAX_CATEGORY_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 d->label ? errmsg("a label of column \"%s\" is longer than %d bytes",
@@ -301,6 +274,7 @@ dict_id(Dict *d, Datum v, Oid t, MemoryContext out_ctx)
 						  d->column, PGML_MAX_CATEGORY_BYTES),
 				 d->label ? 0 : errdetail("Categories of a text feature are limited to %d bytes.",
 										  PGML_MAX_CATEGORY_BYTES)));
+	s = pnstrdup(text, len);
 	e = hash_search(d->hash, &s, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -439,7 +413,7 @@ reader_plan(Reader *r, TupleDesc desc)
 			c->elemtype = et;
 			c->is_array = true;
 		}
-		else if (text_type(t))
+		else if (pgml_text_type(t))
 		{
 			c->elemtype = t;
 			c->is_text = true;
@@ -462,7 +436,7 @@ reader_plan(Reader *r, TupleDesc desc)
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" does not exist in relation \"%s\"",
 						r->y_column, r->relation_name)));
-	r->y_text = r->y_column != NULL && text_type(r->y_type);
+	r->y_text = r->y_column != NULL && pgml_text_type(r->y_type);
 	if (r->y_text)
 		r->labels = dict_create(r->out_ctx, r->y_column, true);
 	if (r->y_column != NULL && !numeric_type(r->y_type) && !r->y_text)
@@ -553,8 +527,13 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 					 errdetail("Row %lld has no label.", (long long) n + 1),
 					 errhint("Train on a view that filters out rows without a label.")));
 		if (r->y_text)
+		{
+			MemoryContext old = MemoryContextSwitchTo(r->tmp_ctx);
+
 			r->y[n] = dict_id(r->labels, values[r->y_attnum - 1], r->y_type,
 							  r->out_ctx);
+			MemoryContextSwitchTo(old);
+		}
 		else
 			r->y[n] = datum_to_double(values[r->y_attnum - 1], r->y_type);
 		if (!isfinite(r->y[n]))

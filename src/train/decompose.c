@@ -235,24 +235,7 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 	 */
 	a = pgml_train_alloc((Size) n * p, sizeof(double));
 	mean = MemoryContextAllocZero(callerctx, sizeof(double) * p);
-	for (int64 i = 0; i < n; i++)
-		for (int j = 0; j < p; j++)
-		{
-			double		v = (double) in->x[i * p + j];
-
-			if (!isfinite(v))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_EXCEPTION),
-						 errmsg("PCA does not accept missing or infinite feature values"),
-						 errdetail("Row %lld, feature %d is %s.",
-								   (long long) i + 1, j + 1,
-								   isnan(v) ? "NaN" : "infinite"),
-						 errhint("Impute or drop missing values before training.")));
-			a[i * p + j] = v;
-			mean[j] += v;
-		}
-	for (int j = 0; j < p; j++)
-		mean[j] /= (double) n;
+	pgml_train_doubles(in, "PCA", a, mean);
 	for (int64 i = 0; i < n; i++)
 		for (int j = 0; j < p; j++)
 			a[i * p + j] -= mean[j];

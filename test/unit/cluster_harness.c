@@ -26,6 +26,7 @@
 #include "../../src/train/decompose.c"
 #include "../../src/train/cluster_metrics.c"
 #include "../../src/train/hyperparams.c"
+#include "../../src/train/matrix.c"
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"

@@ -200,7 +200,7 @@ def main():
     pg = kmeans(data["iris"], {}, seed=(1 << 32) + 42)
     print("  defaults on iris: hyperparams", json.dumps(pg["hyperparams"]))
     check(pg["hyperparams"] == {"n_clusters": 8, "init": "k-means++", "n_init": 10, "max_iter": 300,
-                                "tol": 0.0001, "random_state": 42}, "kmeans defaults")
+                                "tol": 0.0001, "refine": True, "random_state": 42}, "kmeans defaults")
     sk = KMeans(n_clusters=8, n_init=10, random_state=42).fit(data["iris"])
     check(inertia_of(data["iris"], pg["C"])[0] <= sk.inertia_ * (1 + 1e-6), "kmeans defaults inertia")
     pg = kmeans(data["iris"], {"n_clusters": 3, "n_init": "auto", "seed": 9})
