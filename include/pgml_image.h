@@ -23,7 +23,7 @@
 #include "postgres.h"
 
 #define PGML_IMAGE_MAGIC	0x504D4C49	/* "PMLI" */
-#define PGML_IMAGE_VERSION	2
+#define PGML_IMAGE_VERSION	3
 
 typedef struct PgmlImageHeader
 {
@@ -50,6 +50,14 @@ extern PgmlImageHeader *pgml_image_compile(const char *artifact, Size len,
 
 /* Cheap sanity check of an image already in memory (magic, version, size). */
 extern bool pgml_image_check(const void *image, Size size);
+
+/*
+ * Hint that the next evaluation (only the next) will probably find the model
+ * outside the CPU caches: the first row of a call site.  A tree ensemble is
+ * then walked so that its cache misses overlap (prefetching); otherwise it is
+ * walked with fewer instructions.  Results are the same either way.
+ */
+extern void pgml_image_expect_cold(void);
 
 /*
  * Raw outputs for one row: n_outputs values.  For trees, float32 margins

@@ -12,8 +12,9 @@
  *	  violation is an ERRCODE_DATA_CORRUPTED error whose detail names it.
  *
  *	  Trees of depth <= PGML_MAX_PADDED_DEPTH are re-laid out as complete
- *	  binary trees (breadth-first, padded to the depth of their block) so the
- *	  evaluator walks them without branches, PGML_BLOCK_LANES trees at a
+ *	  binary trees (breadth-first, padded to the depth of their block;
+ *	  interleaved, or as a top and one-line records: see image_layout.h) so
+ *	  the evaluator walks them without branches, PGML_BLOCK_LANES trees at a
  *	  time; deeper trees keep a node-walk layout.  Child indexes are checked
  *	  to be greater than their parent's, so every walk terminates.
  */
@@ -22,6 +23,7 @@
 #include <math.h>
 #include <msgpack.h>
 
+#include "port/pg_bitutils.h"
 #include "port/pg_bswap.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
@@ -752,15 +754,52 @@ split_word(int32 n_features, int32 feature, float cond, bool default_left)
 }
 
 /*
- * Fill lane `lane` of a block of depth D with the tree starting at node
- * `start`, breadth-first, propagating a leaf reached early down to the last
- * level (the padding splits it leaves behind may go either way).
+ * Where breadth-first split p (p < 2^D - 1) of lane l of block b is stored,
+ * from the start of the image (see PgmlImageBlock).
+ */
+static uint64
+split_at(const PgmlImageBlock *b, int l, int32 p)
+{
+	int			T = pgml_top_levels(b->depth);
+	int			level = pg_leftmost_one_pos32((uint32) p + 1);
+	uint64		tree = b->tree_off + (uint64) l * b->tree_size;
+	uint32		pos;
+	int			sub;
+
+	if (!b->records)
+		return b->tree_off + ((uint64) p * PGML_BLOCK_LANES + l) * sizeof(PgmlImageSplit);
+	if (level < T)
+		return tree + (uint64) p * sizeof(PgmlImageSplit);
+	pos = (uint32) p + 1 - (1U << level);	/* index within its level */
+	sub = level - T;			/* level within its record */
+	return tree + pgml_top_bytes(T) + (uint64) (pos >> sub) * PGML_RECORD_BYTES +
+		(((1U << sub) - 1) + (pos & ((1U << sub) - 1))) * sizeof(PgmlImageSplit);
+}
+
+/* Where leaf k (k < 2^D) of lane l of block b is stored. */
+static uint64
+leaf_at(const PgmlImageBlock *b, int l, int32 k)
+{
+	int			T = pgml_top_levels(b->depth);
+
+	if (!b->records)
+		return b->leaf_off + ((uint64) k * PGML_BLOCK_LANES + l) * sizeof(float);
+	return b->tree_off + (uint64) l * b->tree_size + pgml_top_bytes(T) +
+		(uint64) (k >> PGML_RECORD_LEVELS) * PGML_RECORD_BYTES + PGML_RECORD_LEAVES_AT +
+		(uint64) (k & ((1 << PGML_RECORD_LEVELS) - 1)) * sizeof(float);
+}
+
+/*
+ * Fill lane l of block b with the tree starting at node `start`,
+ * breadth-first, propagating a leaf reached early down to the last level
+ * (the padding splits it leaves behind go left).
  */
 static void
-fill_lane(PgmlImageSplit *splits, float *leaves, int D, int lane, int64 start,
-		  int32 n_features, const Blob *split, const Blob *cnd, const Blob *left,
-		  const Blob *right, const Blob *dleft)
+fill_lane(char *base, const PgmlImageBlock *b, int lane, int64 start,
+		  int32 n_features, const Blob *split, const Blob *cnd,
+		  const Blob *left, const Blob *right, const Blob *dleft)
 {
+	int			D = b->depth;
 	int32		src[(2 << PGML_MAX_PADDED_DEPTH) - 1];
 	int32		n_internal = (1 << D) - 1;
 	int32		n_all = (2 << D) - 1;
@@ -774,7 +813,7 @@ fill_lane(PgmlImageSplit *splits, float *leaves, int D, int lane, int64 start,
 
 		if (p < n_internal)
 		{
-			PgmlImageSplit *s = &splits[p * PGML_BLOCK_LANES + lane];
+			PgmlImageSplit *s = (PgmlImageSplit *) (base + split_at(b, lane, p));
 
 			if (l == -1)
 			{
@@ -795,7 +834,7 @@ fill_lane(PgmlImageSplit *splits, float *leaves, int D, int lane, int64 start,
 		else
 		{
 			Assert(l == -1);
-			leaves[(p - n_internal) * PGML_BLOCK_LANES + lane] = blob_f32(cnd, n);
+			*(float *) (base + leaf_at(b, lane, p - n_internal)) = blob_f32(cnd, n);
 		}
 	}
 }
@@ -1366,10 +1405,21 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 					else
 						b->slot[l] = PGML_WINDOW_TREES;
 				}
-				b->split_off = reserve(&pos, (uint64) ((1 << D) - 1) *
-									   PGML_BLOCK_LANES * sizeof(PgmlImageSplit));
-				b->leaf_off = reserve(&pos, (uint64) (1 << D) *
-									  PGML_BLOCK_LANES * sizeof(float));
+				b->records = (D >= PGML_RECORD_MIN_DEPTH);
+				pos = (pos + 63) & ~(uint64) 63;
+				if (b->records)
+				{
+					b->tree_size = pgml_top_bytes(pgml_top_levels(D)) +
+						((uint64) 1 << pgml_top_levels(D)) * PGML_RECORD_BYTES;
+					b->tree_off = reserve(&pos, b->tree_size * lanes);
+				}
+				else
+				{
+					b->tree_off = reserve(&pos, (uint64) ((1 << D) - 1) *
+										  PGML_BLOCK_LANES * sizeof(PgmlImageSplit));
+					b->leaf_off = reserve(&pos, (uint64) (1 << D) *
+										  PGML_BLOCK_LANES * sizeof(float));
+				}
 				n_blocks++;
 			}
 			win->n_blocks = n_blocks - win->first_block;
@@ -1407,25 +1457,22 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 			for (b = 0; b < n_blocks; b++)
 			{
 				PgmlImageBlock *blk = &blocks[b];
-				PgmlImageSplit *spl = (PgmlImageSplit *) (base + blk->split_off);
-				float	   *lvs = (float *) (base + blk->leaf_off);
 				int			l;
 
-				for (l = 0; l < PGML_BLOCK_LANES; l++)
+				for (l = 0; l < blk->n_lanes; l++)
 				{
-					if (l >= blk->n_lanes)
-					{
-						/* unused lane: a tree whose leaves are all 0 */
-						int32		p;
-
-						for (p = 0; p < (1 << blk->depth) - 1; p++)
-							spl[p * PGML_BLOCK_LANES + l].cond = get_float4_nan();
-						continue;
-					}
 					t = lane_tree[b * PGML_BLOCK_LANES + l];
-					fill_lane(spl, lvs, blk->depth, l,
-							  blob_i32(&offset, t), n_features, &split, &cond, &left,
-							  &right, &dleft);
+					fill_lane(base, blk, l, blob_i32(&offset, t), n_features,
+							  &split, &cond, &left, &right, &dleft);
+				}
+				/* interleaved unused lanes: splits that always go left, leaves 0 */
+				for (l = blk->n_lanes; l < PGML_BLOCK_LANES && !blk->records; l++)
+				{
+					int32		p;
+
+					for (p = 0; p < (1 << blk->depth) - 1; p++)
+						((PgmlImageSplit *) (base + split_at(blk, l, p)))->cond =
+							get_float4_nan();
 				}
 			}
 			for (b = 0; b < n_deep; b++)

@@ -103,13 +103,38 @@ typedef struct PgmlImageWindow
 
 /*
  * A block: up to PGML_BLOCK_LANES trees padded to a complete binary tree of
- * the same depth D, breadth-first (children of node i are 2i+1 and 2i+2),
- * lanes interleaved: internal node i of lane l is split[i * LANES + l], leaf
- * j (node 2^D - 1 + j) of lane l is leaf[j * LANES + l].
- * Unused lanes (l >= n_lanes) hold a tree whose leaves are all 0 and whose
- * slot is PGML_WINDOW_TREES, a scratch slot;
- * padding splits (below a leaf reached early) have word 0 and cond NaN.
+ * the same depth D, breadth-first (the children of node i are 2i+1 and
+ * 2i+2).  Two layouts, chosen by depth:
+ *
+ * Interleaved (records = 0, D < PGML_RECORD_MIN_DEPTH): split i of lane l
+ * is at tree_off + (i * LANES + l) * 8, leaf j of lane l at leaf_off +
+ * (j * LANES + l) * 4.  The lanes share the lines of every level, which is
+ * dense for shallow trees; the splits are prefetched before the walk.
+ *
+ * Records (records = 1, D >= PGML_RECORD_MIN_DEPTH): each tree on its own,
+ * lane l's at tree_off + l * tree_size (64-byte multiples), as a top and
+ * one-line records:
+ *   b = PGML_RECORD_LEVELS record levels, T = D - b top levels;
+ *   top: the 2^T - 1 splits of levels 0..T-1, breadth-first, padded to a
+ *        multiple of 64 bytes;
+ *   then 2^T records of PGML_RECORD_BYTES (one cache line), record j for
+ *        the j-th node of level T: that subtree's 2^b - 1 splits,
+ *        breadth-first, at byte 0, and its 2^b leaf values (float) at byte
+ *        PGML_RECORD_LEAVES_AT.
+ * A depth-6 tree is two top lines, whose addresses do not depend on the row
+ * (they are prefetched), and one record line, found by the top walk and
+ * prefetched as soon as it is known: one dependent cache miss per tree
+ * instead of one per level.
+ *
+ * Unused lanes (l >= n_lanes) walk lane 0's tree and store their leaf in
+ * slot PGML_WINDOW_TREES, a scratch slot; padding splits (below a leaf
+ * reached early) have word 0 and cond NaN, so they always go left.
  */
+#define PGML_RECORD_MIN_DEPTH	5
+#define PGML_RECORD_LEVELS		2
+#define PGML_RECORD_BYTES		64
+#define PGML_RECORD_LEAVES_AT	32
+
 typedef struct PgmlImageSplit
 {
 	uint32		word;			/* region * n_features + feature index */
@@ -135,9 +160,26 @@ typedef struct PgmlImageBlock
 	int32		depth;
 	int32		n_lanes;
 	int16		slot[PGML_BLOCK_LANES];
-	uint64		split_off;		/* PgmlImageSplit[(2^D - 1) * LANES] */
-	uint64		leaf_off;		/* float[2^D * LANES] */
+	int32		records;		/* layout: 1 records, 0 interleaved */
+	int32		reserved;
+	uint64		tree_off;		/* records: lane 0's tree; else the splits */
+	uint64		tree_size;		/* records: bytes per lane */
+	uint64		leaf_off;		/* interleaved: the leaves */
 } PgmlImageBlock;
+
+/* Levels above the records of a padded tree of depth d (records layout). */
+static inline int
+pgml_top_levels(int d)
+{
+	return d - PGML_RECORD_LEVELS;
+}
+
+/* Bytes of the top of a padded tree with t top levels (64-byte multiple). */
+static inline uint64
+pgml_top_bytes(int t)
+{
+	return ((((uint64) 1 << t) - 1) * sizeof(PgmlImageSplit) + 63) & ~(uint64) 63;
+}
 
 /* A tree too deep to pad: walked node by node. */
 typedef struct PgmlImageDeep

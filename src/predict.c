@@ -153,6 +153,8 @@ cache_get(FunctionCallInfo fcinfo)
 		c->ref.slot = -1;
 		c->row = row;
 		fcinfo->flinfo->fn_extra = c;
+		/* a call site's first row finds the model out of the CPU caches */
+		pgml_image_expect_cold();
 	}
 	return c;
 }

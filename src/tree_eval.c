@@ -9,13 +9,17 @@
  *	  go left iff x < cond in float32 (NaN follows default_left), the margin
  *	  of each output group is base_margin plus the leaf values of its trees
  *	  added in float32 in tree order, then XGBoost's own sigmoid / softmax /
- *	  exp.  Trees are evaluated a window at a time: the padded trees of a
- *	  window, PGML_BLOCK_LANES per block, walk their levels without branches,
- *	  the lanes interleaved so their loads overlap; deep trees are walked
- *	  node by node; every leaf value lands in its tree's slot, and the slots
- *	  are then summed in tree order, which keeps the float sums exact.
- *	  (AVX2 gathers were tried for the block walk and were slower on the
- *	  development machine than the interleaved scalar walk.)
+ *	  exp.  Trees are evaluated a window at a time.  Padded trees,
+ *	  PGML_BLOCK_LANES per block, walk their levels without branches, the
+ *	  lanes interleaved so their loads overlap, in two halves so that the
+ *	  cache misses of many trees overlap too: the top lines of a group of
+ *	  blocks are prefetched, their top levels walked (each tree's record
+ *	  line prefetched as soon as it is found), then the records walked.
+ *	  Deep trees are walked node by node.  Every leaf value lands in its
+ *	  tree's slot, and the slots are then summed in tree order, which keeps
+ *	  the float sums exact.  (AVX2 gathers were tried for the block walk and
+ *	  were slower on the development machine than the interleaved scalar
+ *	  walk.)
  */
 #include "postgres.h"
 
@@ -53,93 +57,263 @@ feature_value(const PgmlImage *img, const float *x, int32 j)
 								 PGML_IMAGE_AT(img, img->scale_off, double)[j]);
 }
 
+/* Lane l's tree in a records block; unused lanes walk lane 0's. */
+static inline const char *
+lane_tree(const char *base, const PgmlImageBlock *b, int l)
+{
+	return base + b->tree_off + (l < b->n_lanes ? (uint64) l * b->tree_size : 0);
+}
+
 /*
- * Walk one block of padded trees level by level, all lanes interleaved (the
- * lanes are independent, so their loads overlap) and without branches: a
- * lane goes to child 2i+1, or 2i+2 when xx[word] >= cond.  xx is the
- * three-region feature vector (see image_layout.h).  Each tree's leaf value
- * is stored at leaf[its slot].
+ * Prefetch the lines of blocks [first, first + n) whose addresses do not
+ * depend on the row: all the splits of an interleaved block, the top lines
+ * (levels 0-3: two lines) of each used lane of a records block.
  */
 static void
-eval_block_fast(const char *base, const PgmlImageBlock *b, const float *xx,
-				float *leaf)
+prefetch_tops(const char *base, const PgmlImageBlock *blocks, int first, int n)
 {
-	const PgmlImageSplit *split = (const PgmlImageSplit *) (base + b->split_off);
-	const float *leaves = (const float *) (base + b->leaf_off);
-	size_t		pos[PGML_BLOCK_LANES];	/* node * LANES + lane */
-	size_t		first_leaf;
+	for (int i = first; i < first + n; i++)
+	{
+		const PgmlImageBlock *b = &blocks[i];
+
+		if (!b->records)
+		{
+			uint64		bytes = (((uint64) 1 << b->depth) - 1) *
+				PGML_BLOCK_LANES * sizeof(PgmlImageSplit);
+
+			for (uint64 o = 0; o < bytes; o += 64)
+				__builtin_prefetch(base + b->tree_off + o, 0, 3);
+			continue;
+		}
+		for (int l = 0; l < b->n_lanes; l++)
+		{
+			const char *t = base + b->tree_off + (uint64) l * b->tree_size;
+
+			__builtin_prefetch(t, 0, 3);
+			__builtin_prefetch(t + 64, 0, 3);
+		}
+	}
+}
+
+/*
+ * First half of a block's walk, with the three-region vector xx (see
+ * image_layout.h): all lanes advance one level at a time, interleaved (they
+ * are independent, so their loads overlap) and without branches (go to
+ * child 2i+2 instead of 2i+1 when xx[word] >= cond).  An interleaved block
+ * walks all its levels and finds each lane's leaf; a records block walks the
+ * top levels and finds each lane's record.  That address is stored in
+ * next[lane] and prefetched: block_finish reads it once the other blocks'
+ * walks have been issued.
+ */
+static inline void
+block_start(const char *base, const PgmlImageBlock *b, const float *xx,
+			const char **next, bool prefetch)
+{
 	int			d;
 	int			l;
 
-	if (b->depth == 0)
+	if (!b->records)
+	{
+		const PgmlImageSplit *split = (const PgmlImageSplit *) (base + b->tree_off);
+		const float *leaves = (const float *) (base + b->leaf_off);
+		size_t		pos[PGML_BLOCK_LANES];	/* node * LANES + lane */
+		size_t		first_leaf = (((size_t) 1 << b->depth) - 1) * PGML_BLOCK_LANES;
+
+#pragma GCC unroll 16
+		for (l = 0; l < PGML_BLOCK_LANES; l++)
+			pos[l] = l;
+		/* node i -> 2i+1+right, i.e. pos -> 2 pos - lane + LANES (1 + right) */
+		for (d = 0; d < b->depth; d++)
+		{
+#pragma GCC unroll 16
+			for (l = 0; l < PGML_BLOCK_LANES; l++)
+			{
+				const PgmlImageSplit *s = &split[pos[l]];
+
+				pos[l] = 2 * pos[l] - l + PGML_BLOCK_LANES +
+					PGML_BLOCK_LANES * (size_t) (xx[s->word] >= s->cond);
+			}
+		}
+#pragma GCC unroll 16
+		for (l = 0; l < PGML_BLOCK_LANES; l++)
+		{
+			next[l] = (const char *) &leaves[pos[l] - first_leaf];
+			if (prefetch)
+				__builtin_prefetch(next[l], 0, 3);
+		}
+	}
+	else
+	{
+		int			T = pgml_top_levels(b->depth);
+		uint64		top = pgml_top_bytes(T);
+		const char *tree[PGML_BLOCK_LANES];
+		size_t		idx[PGML_BLOCK_LANES];
+
+#pragma GCC unroll 16
+		for (l = 0; l < PGML_BLOCK_LANES; l++)
+		{
+			tree[l] = lane_tree(base, b, l);
+			idx[l] = 0;
+		}
+		for (d = 0; d < T; d++)
+		{
+#pragma GCC unroll 16
+			for (l = 0; l < PGML_BLOCK_LANES; l++)
+			{
+				const PgmlImageSplit *s = (const PgmlImageSplit *) tree[l] + idx[l];
+
+				idx[l] = 2 * idx[l] + 1 + (size_t) (xx[s->word] >= s->cond);
+			}
+		}
+		/* idx is now 2^T - 1 + j for record j */
+#pragma GCC unroll 16
+		for (l = 0; l < PGML_BLOCK_LANES; l++)
+		{
+			next[l] = tree[l] + top +
+				(idx[l] - (((size_t) 1 << T) - 1)) * PGML_RECORD_BYTES;
+			if (prefetch)
+				__builtin_prefetch(next[l], 0, 3);
+		}
+	}
+}
+
+/*
+ * Second half: an interleaved block reads its leaves; a records block walks
+ * the records found by block_start the same way.  Each tree's leaf value is
+ * stored at leaf[its slot].
+ */
+static inline void
+block_finish(const PgmlImageBlock *b, const float *xx, const char **next,
+			 float *leaf)
+{
+	size_t		q[PGML_BLOCK_LANES];
+	int			d;
+	int			l;
+
+	if (!b->records)
 	{
 #pragma GCC unroll 16
 		for (l = 0; l < PGML_BLOCK_LANES; l++)
-			leaf[b->slot[l]] = leaves[l];
+			leaf[b->slot[l]] = *(const float *) next[l];
 		return;
 	}
-
-	/* level 0: every lane at its root, node 0 */
 #pragma GCC unroll 16
 	for (l = 0; l < PGML_BLOCK_LANES; l++)
-	{
-		const PgmlImageSplit *s = &split[l];
-
-		pos[l] = PGML_BLOCK_LANES * (1 + (size_t) (xx[s->word] >= s->cond)) + l;
-	}
-	/* node i -> 2i+1+right, i.e. pos -> 2 pos - lane + LANES (1 + right) */
-	for (d = 1; d < b->depth; d++)
+		q[l] = 0;
+	for (d = 0; d < PGML_RECORD_LEVELS; d++)
 	{
 #pragma GCC unroll 16
 		for (l = 0; l < PGML_BLOCK_LANES; l++)
 		{
-			const PgmlImageSplit *s = &split[pos[l]];
+			const PgmlImageSplit *s = (const PgmlImageSplit *) next[l] + q[l];
 
-			pos[l] = 2 * pos[l] - l + PGML_BLOCK_LANES +
-				PGML_BLOCK_LANES * (size_t) (xx[s->word] >= s->cond);
+			q[l] = 2 * q[l] + 1 + (size_t) (xx[s->word] >= s->cond);
 		}
 	}
-	/* pos is now (2^D - 1 + leaf) * LANES + lane */
-	first_leaf = (((size_t) 1 << b->depth) - 1) * PGML_BLOCK_LANES;
 #pragma GCC unroll 16
 	for (l = 0; l < PGML_BLOCK_LANES; l++)
-		leaf[b->slot[l]] = leaves[pos[l] - first_leaf];
+		leaf[b->slot[l]] = ((const float *) (next[l] + PGML_RECORD_LEAVES_AT))
+			[q[l] - ((1 << PGML_RECORD_LEVELS) - 1)];
+}
+
+/* Blocks walked together: their prefetched lines fit in L1 at once. */
+#define PGML_BLOCKS_IN_FLIGHT	8
+
+/*
+ * Walk the blocks [first, first + n) of a window with the three-region
+ * vector.
+ *
+ * cold (the model is probably not in the CPU caches: the first row of a
+ * call site): PGML_BLOCKS_IN_FLIGHT blocks at a time, prefetch what does not
+ * depend on the row, start every block's walk (each lane's last line is
+ * prefetched as soon as it is known), then finish them, so that the cache
+ * misses of all these trees overlap instead of following one another level
+ * by level.  Otherwise block after block, without prefetches, which costs
+ * fewer instructions when the model is in cache.
+ */
+static void
+eval_blocks_fast(const char *base, const PgmlImageBlock *blocks, int first,
+				 int n, const float *xx, float *leaf, bool cold)
+{
+	const char *next[PGML_BLOCKS_IN_FLIGHT][PGML_BLOCK_LANES];
+
+	if (!cold)
+	{
+		for (int i = first; i < first + n; i++)
+		{
+			block_start(base, &blocks[i], xx, next[0], false);
+			block_finish(&blocks[i], xx, next[0], leaf);
+		}
+		return;
+	}
+	for (int g = first; g < first + n; g += PGML_BLOCKS_IN_FLIGHT)
+	{
+		int			m = Min(PGML_BLOCKS_IN_FLIGHT, first + n - g);
+
+		prefetch_tops(base, blocks, g, m);
+		for (int i = 0; i < m; i++)
+			block_start(base, &blocks[g + i], xx, next[i], true);
+		for (int i = 0; i < m; i++)
+			block_finish(&blocks[g + i], xx, next[i], leaf);
+	}
+}
+
+/* Which way split s sends row x, without the three-region vector. */
+static inline uint32
+split_right(const PgmlImage *img, const PgmlImageSplit *s, const float *x)
+{
+	uint32		nf = (uint32) img->pub.n_features;
+	uint32		region = s->word / nf;
+	float		v = feature_value(img, x, (int32) (s->word - region * nf));
+
+	if (isnan(v))
+		return (region == PGML_REGION_NAN_RIGHT);
+	return (v >= s->cond);
 }
 
 /*
  * The same walk for models with too many features for the three-region
- * vector: the region is decoded from the word and NaN tested per split.
+ * vector, tree by tree: the region is decoded from the word and NaN tested
+ * per split.
  */
 static void
 eval_block_slow(const PgmlImage *img, const PgmlImageBlock *b, const float *x,
 				float *leaf)
 {
 	const char *base = (const char *) img;
-	uint32		nf = (uint32) img->pub.n_features;
-	const PgmlImageSplit *split = (const PgmlImageSplit *) (base + b->split_off);
-	const float *leaves = (const float *) (base + b->leaf_off);
-	uint32		first_leaf = (1U << b->depth) - 1;
-	int			l;
 
-	for (l = 0; l < PGML_BLOCK_LANES; l++)
+	for (int l = 0; l < b->n_lanes; l++)
 	{
 		uint32		idx = 0;
-		int			d;
 
-		for (d = 0; d < b->depth; d++)
+		if (!b->records)
 		{
-			const PgmlImageSplit *s = &split[idx * PGML_BLOCK_LANES + l];
-			uint32		region = s->word / nf;
-			float		v = feature_value(img, x, (int32) (s->word - region * nf));
-			uint32		right;
+			const PgmlImageSplit *split = (const PgmlImageSplit *) (base + b->tree_off);
+			const float *leaves = (const float *) (base + b->leaf_off);
 
-			if (isnan(v))
-				right = (region == PGML_REGION_NAN_RIGHT);
-			else
-				right = (v >= s->cond);
-			idx = 2 * idx + 1 + right;
+			for (int d = 0; d < b->depth; d++)
+				idx = 2 * idx + 1 +
+					split_right(img, &split[idx * PGML_BLOCK_LANES + l], x);
+			leaf[b->slot[l]] =
+				leaves[(idx - ((1U << b->depth) - 1)) * PGML_BLOCK_LANES + l];
 		}
-		leaf[b->slot[l]] = leaves[(idx - first_leaf) * PGML_BLOCK_LANES + l];
+		else
+		{
+			int			T = pgml_top_levels(b->depth);
+			const char *tree = lane_tree(base, b, l);
+			const PgmlImageSplit *rec;
+
+			for (int d = 0; d < T; d++)
+				idx = 2 * idx + 1 +
+					split_right(img, (const PgmlImageSplit *) tree + idx, x);
+			rec = (const PgmlImageSplit *) (tree + pgml_top_bytes(T) +
+											(idx - ((1U << T) - 1)) * PGML_RECORD_BYTES);
+			idx = 0;
+			for (int d = 0; d < PGML_RECORD_LEVELS; d++)
+				idx = 2 * idx + 1 + split_right(img, &rec[idx], x);
+			leaf[b->slot[l]] = ((const float *) ((const char *) rec + PGML_RECORD_LEAVES_AT))
+				[idx - ((1U << PGML_RECORD_LEVELS) - 1)];
+		}
 	}
 }
 
@@ -235,6 +409,23 @@ sum_round_robin(float *leaf, int32 n, int32 G, float *margin)
 	memcpy(margin, buf, sizeof(float) * G);
 }
 
+/* Set by pgml_image_expect_cold, cleared by the next tree evaluation. */
+static bool pgml_tree_cold = false;
+
+void
+pgml_image_expect_cold(void)
+{
+	pgml_tree_cold = true;
+}
+
+/*
+ * The three-region vector lives on the stack up to PGML_STACK_FEATURES
+ * features, else in this buffer (a backend evaluates one row at a time), so
+ * that the usual small models do not spread their stack frame over pages.
+ */
+#define PGML_STACK_FEATURES		64
+static float wide_xbuf[3 * PGML_FAST_FEATURES];
+
 /* Margins of a tree ensemble: base_margin plus leaves, in tree order. */
 static void
 tree_margins(const PgmlImage *img, const float *x, float *margin)
@@ -253,9 +444,15 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 	int32		w,
 				g;
 
-	float		xbuf[3 * PGML_FAST_FEATURES];
+	float		small[3 * PGML_STACK_FEATURES];
+	float	   *xbuf = small;
 	const float *xx = NULL;
+	bool		cold = pgml_tree_cold;
 
+	pgml_tree_cold = false;
+
+	if (img->pub.n_features > PGML_STACK_FEATURES)
+		xbuf = wide_xbuf;
 	if (img->pub.n_features <= PGML_FAST_FEATURES)
 	{
 		int32		nf = img->pub.n_features;
@@ -283,8 +480,8 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 		int32		i;
 
 		if (xx != NULL)
-			for (i = 0; i < win->n_blocks; i++)
-				eval_block_fast(base, &blocks[win->first_block + i], xx, leaf);
+			eval_blocks_fast(base, blocks, win->first_block, win->n_blocks,
+							 xx, leaf, cold);
 		else
 			for (i = 0; i < win->n_blocks; i++)
 				eval_block_slow(img, &blocks[win->first_block + i], x, leaf);

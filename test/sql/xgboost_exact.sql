@@ -185,6 +185,34 @@ SELECT count(*) AS rows,
   FROM (SELECT :bc_features AS f FROM bc_nulls) s;
 
 --
+-- More than 2048 features: the evaluator's per-split path (no three-region
+-- vector), on trees of depth 1, 2 and 6, with missing values.
+--
+CREATE TABLE wide AS
+    SELECT ARRAY(SELECT CASE WHEN (i * 7 + k) % 13 = 0 THEN NULL
+                                ELSE ((i * 37 + k * 101) % 1000) / 1000.0 END
+                      FROM generate_series(1, 2100) k)::real[] AS f
+      FROM generate_series(1, 200) i;
+ALTER TABLE wide ADD COLUMN y real;
+UPDATE wide SET y = coalesce(f[3], 0.5) * 4 + coalesce(f[2070], 0.2) * 2 - coalesce(f[1500], 0);
+CREATE TABLE wide_variants (name text, hyperparams jsonb);
+INSERT INTO wide_variants VALUES
+    ('d1', '{"max_depth": 1, "n_estimators": 5}'),
+    ('d2', '{"max_depth": 2, "n_estimators": 5}'),
+    ('d6', '{"max_depth": 6, "n_estimators": 20}');
+SELECT v.name, t.deployed
+  FROM wide_variants v,
+       pgml.train('wide_' || v.name, 'regression', 'wide', 'y', 'xgboost', v.hyperparams) t
+ ORDER BY v.name;
+SELECT v.name,
+       (SELECT count(*) FROM wide WHERE array_position(f, NULL) IS NOT NULL) AS rows_with_nulls,
+       (SELECT max(abs(pgml.predict(mm.m, w.f) - (pgml.predict_native(mm.m, w.f))[1]))
+          FROM (SELECT model_of('wide_' || v.name) AS m) mm, wide w) AS max_diff,
+       (SELECT count(DISTINCT pgml.predict(mm.m, w.f))
+          FROM (SELECT model_of('wide_' || v.name) AS m) mm, wide w) > 2 AS varied
+  FROM wide_variants v ORDER BY v.name;
+
+--
 -- Hyperparameters are checked before training.
 --
 SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"n_estimator": 10}');
