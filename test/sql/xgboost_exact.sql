@@ -177,6 +177,24 @@ SELECT v.name,
           FROM (SELECT model_of('xgb_' || v.name) AS m) mm,
                (SELECT :diabetes_features AS f FROM diabetes_nulls) s) AS max_diff
   FROM variants v ORDER BY v.name;
+-- The same models with every row on the cold path: each EXECUTE plans the
+-- call afresh, so every row is the first row of its call site (the walk
+-- that prefetches; the rows of a scan above took the plain walk after their
+-- first).  Depth-6 trees are stored as records, shallower ones interleaved.
+CREATE FUNCTION cold_diff(m bigint, f real[]) RETURNS real
+    LANGUAGE plpgsql AS $$
+DECLARE
+    p real;
+BEGIN
+    EXECUTE 'SELECT pgml.predict($1, $2)' INTO p USING m, f;
+    RETURN abs(p - (pgml.predict_native(m, f))[1]);
+END
+$$;
+SELECT v.name,
+       (SELECT max(cold_diff(mm.m, s.f))
+          FROM (SELECT model_of('xgb_' || v.name) AS m) mm,
+               (SELECT :diabetes_features AS f FROM diabetes_nulls) s) AS max_diff_cold
+  FROM variants v ORDER BY v.name;
 SELECT * FROM pgml.train('xgb_bc_base', 'classification', 'bc_nulls', 'malignant', 'xgboost',
                          '{"base_score": 0.3, "scale_pos_weight": 2, "max_depth": 3, "n_estimators": 20}');
 SELECT count(*) AS rows,
