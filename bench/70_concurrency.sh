@@ -29,8 +29,9 @@
 #                          nothing is hidden; it mostly measures pgbench's
 #                          \set and the binding of 11 parameters.
 #
-# plus SELECT 1 (the reference) and PL/Python (xgboost.Booster per
-# connection, bench/predict/plpython.sql) with one real[] parameter.
+# plus SELECT 1 (the reference), PL/Python (xgboost.Booster per connection,
+# bench/predict/plpython.sql) with one real[] parameter, and pgml.predict of
+# a 1-tree model with one real[] parameter (the cost of the call itself).
 #
 # pgbench -n -M prepared -c 2 -j 2 -T BENCH_CONC_SECONDS (default 4) -P 1,
 # the cases interleaved over BENCH_CONC_ROUNDS rounds (default 8): a round
@@ -66,6 +67,10 @@ SELECT m.id FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
 SQL
 )
 bench_sql -c "SELECT bench_export_booster($model)" >/dev/null
+# the same call with a 1-tree model: what a prediction costs without the walk
+# of 100 trees (the call, the argument, the registry check, the result)
+bench_sql -c "SELECT count(*) FROM pgml.train('bench_conc1', 'regression', 'bench_reg11', 'y',
+    'xgboost', '{\"n_estimators\": 1, \"max_depth\": 6}')" >/dev/null
 
 # PostgresML's shape: 11 real columns; the query reads the first row.
 cols=$(for i in $(seq 1 11); do printf 'c%d, ' "$i"; done)
@@ -97,7 +102,8 @@ labels=("SELECT 1"
 	"pgml.predict (PostgresML's query: first table row)"
 	"features only (PostgresML's query)"
 	"pgml.predict (11 scalar parameters)"
-	"features only (11 scalar parameters)")
+	"features only (11 scalar parameters)"
+	"pgml.predict with a 1-tree model (one real[] parameter)")
 args=()
 printf 'SELECT 1;\n' >"$dir/0.sql"
 args[0]="-f $dir/0.sql"
@@ -123,6 +129,7 @@ args[4]="-f $dir/4.sql"
 args[5]="-f $dir/5.sql"
 args[6]="-f $dir/6.sql"
 args[7]="-f $dir/7.sql"
+onearg 8 "SELECT pgml.predict('bench_conc1', %s)"
 ncases=${#labels[@]}
 
 # Every case must run without error (pgbench would count nothing).
@@ -232,6 +239,8 @@ printf -- "- PostgresML's query / SELECT 1: TPS %s (features only %s); CPU backe
 	"$(tr1 4)" "$(tr1 5)" "$(cr1 4)" "$(cr2 4)"
 printf -- '- 11 scalar parameters / SELECT 1: TPS %s (features only %s); CPU backends %s, backends + pgbench %s\n' \
 	"$(tr1 6)" "$(tr1 7)" "$(cr1 6)" "$(cr2 6)"
+printf -- '- a 1-tree model / SELECT 1 (the call without the walk of 100 trees): TPS %s; CPU backends %s, backends + pgbench %s\n' \
+	"$(tr1 8)" "$(cr1 8)" "$(cr2 8)"
 printf -- '- CPU per transaction, µs (backends + pgbench = total):\n'
 for ((i = 0; i < ncases; i++)); do
 	printf -- '  - %s: %s + %s = %s\n' "${labels[i]}" "$(cpu "$i")" "$(ccpu "$i")" \
