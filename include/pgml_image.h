@@ -52,10 +52,11 @@ extern PgmlImageHeader *pgml_image_compile(const char *artifact, Size len,
 extern bool pgml_image_check(const void *image, Size size);
 
 /*
- * Hint that the next evaluation (only the next) will probably find the model
- * outside the CPU caches: the first row of a call site.  A tree ensemble is
- * then walked so that its cache misses overlap (prefetching); otherwise it is
- * walked with fewer instructions.  Results are the same either way.
+ * Hint that the next tree-ensemble walk (only the next; an evaluation of
+ * another kind of model leaves the hint for the next walk) will probably find
+ * the model outside the CPU caches: the first row of a call site.  The trees
+ * are then walked so that their cache misses overlap (prefetching);
+ * otherwise with fewer instructions.  Results are the same either way.
  */
 extern void pgml_image_expect_cold(void);
 

@@ -767,7 +767,8 @@ split_at(const PgmlImageBlock *b, int l, int32 p)
 	int			sub;
 
 	if (!b->records)
-		return b->tree_off + ((uint64) p * PGML_BLOCK_LANES + l) * sizeof(PgmlImageSplit);
+		return b->tree_off +
+			((uint64) p * PGML_BLOCK_LANES + l) * sizeof(PgmlImageSplit);
 	if (level < T)
 		return tree + (uint64) p * sizeof(PgmlImageSplit);
 	pos = (uint32) p + 1 - (1U << level);	/* index within its level */
@@ -785,7 +786,8 @@ leaf_at(const PgmlImageBlock *b, int l, int32 k)
 	if (!b->records)
 		return b->leaf_off + ((uint64) k * PGML_BLOCK_LANES + l) * sizeof(float);
 	return b->tree_off + (uint64) l * b->tree_size + pgml_top_bytes(T) +
-		(uint64) (k >> PGML_RECORD_LEVELS) * PGML_RECORD_BYTES + PGML_RECORD_LEAVES_AT +
+		(uint64) (k >> PGML_RECORD_LEVELS) * PGML_RECORD_BYTES +
+		PGML_RECORD_LEAVES_AT +
 		(uint64) (k & ((1 << PGML_RECORD_LEVELS) - 1)) * sizeof(float);
 }
 
@@ -1405,7 +1407,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 					else
 						b->slot[l] = PGML_WINDOW_TREES;
 				}
-				b->records = (D >= PGML_RECORD_MIN_DEPTH);
+				b->records = (D >= PGML_RECORD_MIN_DEPTH &&
+							  D <= PGML_RECORD_MAX_DEPTH);
 				pos = (pos + 63) & ~(uint64) 63;
 				if (b->records)
 				{
@@ -1465,7 +1468,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 					fill_lane(base, blk, l, blob_i32(&offset, t), n_features,
 							  &split, &cond, &left, &right, &dleft);
 				}
-				/* interleaved unused lanes: splits that always go left, leaves 0 */
+				/* interleaved: unused lanes' splits go left, leaves are 0 */
 				for (l = blk->n_lanes; l < PGML_BLOCK_LANES && !blk->records; l++)
 				{
 					int32		p;

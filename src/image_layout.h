@@ -81,13 +81,14 @@ typedef struct PgmlImageName
 	int32		reserved;
 } PgmlImageName;
 
-/* Largest n_outputs summed with vector adds when the groups are round-robin. */
+/* Largest n_outputs summed with vector adds (round-robin groups). */
 #define PGML_RR_MAX_GROUPS	16
 
 /*
  * A window: up to PGML_WINDOW_TREES consecutive trees (a whole number of
- * rounds when round_robin is set: every window then starts with group 0).  Its padded trees are
- * in blocks [first_block, first_block + n_blocks), its deep trees in
+ * rounds when round_robin is set: every window then starts with group 0).
+ * Its padded trees are in blocks [first_block, first_block + n_blocks), its
+ * deep trees in
  * [first_deep, first_deep + n_deep).  Each tree's leaf value is stored at
  * its slot (tree index - first_tree), then the slots are summed in order.
  */
@@ -106,14 +107,16 @@ typedef struct PgmlImageWindow
  * the same depth D, breadth-first (the children of node i are 2i+1 and
  * 2i+2).  Two layouts, chosen by depth:
  *
- * Interleaved (records = 0, D < PGML_RECORD_MIN_DEPTH): split i of lane l
- * is at tree_off + (i * LANES + l) * 8, leaf j of lane l at leaf_off +
- * (j * LANES + l) * 4.  The lanes share the lines of every level, which is
- * dense for shallow trees; the splits are prefetched before the walk.
+ * Interleaved (records = 0; D < PGML_RECORD_MIN_DEPTH or D >
+ * PGML_RECORD_MAX_DEPTH): split i of lane l is at tree_off + (i * LANES + l)
+ * * 8, leaf j of lane l at leaf_off + (j * LANES + l) * 4.  The lanes share
+ * the lines of every level, which is dense for shallow trees.  Unused lanes
+ * (l >= n_lanes) walk their own column: splits with cond NaN, leaves 0.
  *
- * Records (records = 1, D >= PGML_RECORD_MIN_DEPTH): each tree on its own,
- * lane l's at tree_off + l * tree_size (64-byte multiples), as a top and
- * one-line records:
+ * Records (records = 1; depths PGML_RECORD_MIN_DEPTH to
+ * PGML_RECORD_MAX_DEPTH): each used lane's tree on its own, lane l's at
+ * tree_off + l * tree_size (64-byte multiples from the start of the image),
+ * as a top and one-line records:
  *   b = PGML_RECORD_LEVELS record levels, T = D - b top levels;
  *   top: the 2^T - 1 splits of levels 0..T-1, breadth-first, padded to a
  *        multiple of 64 bytes;
@@ -121,16 +124,19 @@ typedef struct PgmlImageWindow
  *        the j-th node of level T: that subtree's 2^b - 1 splits,
  *        breadth-first, at byte 0, and its 2^b leaf values (float) at byte
  *        PGML_RECORD_LEAVES_AT.
- * A depth-6 tree is two top lines, whose addresses do not depend on the row
- * (they are prefetched), and one record line, found by the top walk and
- * prefetched as soon as it is known: one dependent cache miss per tree
- * instead of one per level.
+ * A depth-6 tree is two top lines, whose addresses do not depend on the row,
+ * and one record line, found by the top walk: on the cold path (see
+ * tree_eval.c) the first are prefetched before the walk and the second as
+ * soon as it is known, so a tree costs one dependent cache miss instead of
+ * one per level.  Unused lanes walk lane 0's tree.  Lines are aligned only
+ * if the image is (it is in a DSM segment, which is page-aligned).
  *
- * Unused lanes (l >= n_lanes) walk lane 0's tree and store their leaf in
- * slot PGML_WINDOW_TREES, a scratch slot; padding splits (below a leaf
- * reached early) have word 0 and cond NaN, so they always go left.
+ * Either way, unused lanes store their leaf in slot PGML_WINDOW_TREES, a
+ * scratch slot, and padding splits (below a leaf reached early) have word 0
+ * and cond NaN, so they always go left.
  */
 #define PGML_RECORD_MIN_DEPTH	5
+#define PGML_RECORD_MAX_DEPTH	8
 #define PGML_RECORD_LEVELS		2
 #define PGML_RECORD_BYTES		64
 #define PGML_RECORD_LEAVES_AT	32

@@ -64,10 +64,14 @@ lane_tree(const char *base, const PgmlImageBlock *b, int l)
 	return base + b->tree_off + (l < b->n_lanes ? (uint64) l * b->tree_size : 0);
 }
 
+/* Bytes prefetched per tree before the walk: levels 0-4 at most. */
+#define PGML_PREFETCH_TOP	256
+
 /*
  * Prefetch the lines of blocks [first, first + n) whose addresses do not
- * depend on the row: all the splits of an interleaved block, the top lines
- * (levels 0-3: two lines) of each used lane of a records block.
+ * depend on the row: the splits of levels 0-3 of an interleaved block (all
+ * of them up to depth 4), the top of each used lane of a records block (up
+ * to PGML_PREFETCH_TOP bytes: two lines at depth 6).
  */
 static void
 prefetch_tops(const char *base, const PgmlImageBlock *blocks, int first, int n)
@@ -75,22 +79,23 @@ prefetch_tops(const char *base, const PgmlImageBlock *blocks, int first, int n)
 	for (int i = first; i < first + n; i++)
 	{
 		const PgmlImageBlock *b = &blocks[i];
+		uint64		bytes;
 
 		if (!b->records)
 		{
-			uint64		bytes = (((uint64) 1 << b->depth) - 1) *
+			bytes = (((uint64) 1 << Min(b->depth, 4)) - 1) *
 				PGML_BLOCK_LANES * sizeof(PgmlImageSplit);
-
 			for (uint64 o = 0; o < bytes; o += 64)
 				__builtin_prefetch(base + b->tree_off + o, 0, 3);
 			continue;
 		}
+		bytes = Min(pgml_top_bytes(pgml_top_levels(b->depth)), PGML_PREFETCH_TOP);
 		for (int l = 0; l < b->n_lanes; l++)
 		{
 			const char *t = base + b->tree_off + (uint64) l * b->tree_size;
 
-			__builtin_prefetch(t, 0, 3);
-			__builtin_prefetch(t + 64, 0, 3);
+			for (uint64 o = 0; o < bytes; o += 64)
+				__builtin_prefetch(t + o, 0, 3);
 		}
 	}
 }
@@ -302,17 +307,19 @@ eval_block_slow(const PgmlImage *img, const PgmlImageBlock *b, const float *x,
 			int			T = pgml_top_levels(b->depth);
 			const char *tree = lane_tree(base, b, l);
 			const PgmlImageSplit *rec;
+			const float *leaves;
 
 			for (int d = 0; d < T; d++)
 				idx = 2 * idx + 1 +
 					split_right(img, (const PgmlImageSplit *) tree + idx, x);
-			rec = (const PgmlImageSplit *) (tree + pgml_top_bytes(T) +
-											(idx - ((1U << T) - 1)) * PGML_RECORD_BYTES);
+			rec = (const PgmlImageSplit *)
+				(tree + pgml_top_bytes(T) +
+				 (idx - ((1U << T) - 1)) * PGML_RECORD_BYTES);
 			idx = 0;
 			for (int d = 0; d < PGML_RECORD_LEVELS; d++)
 				idx = 2 * idx + 1 + split_right(img, &rec[idx], x);
-			leaf[b->slot[l]] = ((const float *) ((const char *) rec + PGML_RECORD_LEAVES_AT))
-				[idx - ((1U << PGML_RECORD_LEVELS) - 1)];
+			leaves = (const float *) ((const char *) rec + PGML_RECORD_LEAVES_AT);
+			leaf[b->slot[l]] = leaves[idx - ((1U << PGML_RECORD_LEVELS) - 1)];
 		}
 	}
 }

@@ -217,7 +217,8 @@ CREATE TABLE wide_variants (name text, hyperparams jsonb);
 INSERT INTO wide_variants VALUES
     ('d1', '{"max_depth": 1, "n_estimators": 5}'),
     ('d2', '{"max_depth": 2, "n_estimators": 5}'),
-    ('d6', '{"max_depth": 6, "n_estimators": 20}');
+    ('d6', '{"max_depth": 6, "n_estimators": 20}'),
+    ('stumps', '{"max_depth": 6, "gamma": 1000000, "n_estimators": 3}');
 SELECT v.name, t.deployed
   FROM wide_variants v,
        pgml.train('wide_' || v.name, 'regression', 'wide', 'y', 'xgboost', v.hyperparams) t
@@ -229,6 +230,35 @@ SELECT v.name,
        (SELECT count(DISTINCT pgml.predict(mm.m, w.f))
           FROM (SELECT model_of('wide_' || v.name) AS m) mm, wide w) > 2 AS varied
   FROM wide_variants v ORDER BY v.name;
+
+--
+-- 100 features (the three-region vector outside the stack frame) and depths
+-- 7 to 10 (records up to depth 8, interleaved deeper), noisy labels so the
+-- trees grow deep; every row on the plain walk (a scan) and on the cold walk.
+--
+CREATE TABLE mid AS
+    SELECT ARRAY(SELECT CASE WHEN (i * 3 + k) % 17 = 0 THEN NULL
+                             ELSE ((i * 37 + k * 101 + i * k) % 1000) / 1000.0 END
+                   FROM generate_series(1, 100) k)::real[] AS f
+      FROM generate_series(1, 600) i;
+ALTER TABLE mid ADD COLUMN y real;
+UPDATE mid SET y = ((coalesce(f[1], 0.5) * 1000)::int % 7) + coalesce(f[50], 0) * 3
+                   - ((coalesce(f[99], 0.1) * 1000)::int % 5) * coalesce(f[7], 1);
+CREATE TABLE mid_variants (name text, hyperparams jsonb);
+INSERT INTO mid_variants VALUES
+    ('d7', '{"max_depth": 7, "n_estimators": 15}'),
+    ('d8', '{"max_depth": 8, "n_estimators": 15}'),
+    ('d10', '{"max_depth": 10, "n_estimators": 15}');
+SELECT v.name, t.deployed
+  FROM mid_variants v,
+       pgml.train('mid_' || v.name, 'regression', 'mid', 'y', 'xgboost', v.hyperparams) t
+ ORDER BY v.name;
+SELECT v.name,
+       (SELECT max(abs(pgml.predict(mm.m, w.f) - (pgml.predict_native(mm.m, w.f))[1]))
+          FROM (SELECT model_of('mid_' || v.name) AS m) mm, mid w) AS max_diff,
+       (SELECT max(cold_diff(mm.m, w.f))
+          FROM (SELECT model_of('mid_' || v.name) AS m) mm, mid w) AS max_diff_cold
+  FROM mid_variants v ORDER BY v.name;
 
 --
 -- Hyperparameters are checked before training.
