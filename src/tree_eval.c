@@ -11,11 +11,13 @@
  *	  added in float32 in tree order, then XGBoost's own sigmoid / softmax /
  *	  exp.  Trees are evaluated a window at a time.  Padded trees,
  *	  PGML_BLOCK_LANES per block, walk their levels without branches, the
- *	  lanes interleaved so their loads overlap, in two halves so that the
- *	  cache misses of many trees overlap too: the top lines of a group of
- *	  blocks are prefetched, their top levels walked (each tree's record
- *	  line prefetched as soon as it is found), then the records walked.
- *	  Deep trees are walked node by node.  Every leaf value lands in its
+ *	  lanes interleaved so their loads overlap, in two halves (block_start,
+ *	  block_finish).  On the first row of a call site (pgml_image_expect_cold)
+ *	  the halves of 8 blocks are taken together so that the cache misses of
+ *	  many trees overlap too: the row-independent lines are prefetched, the
+ *	  top levels walked (each tree's record or leaf line prefetched as soon
+ *	  as it is found), then the records walked; later rows walk block after
+ *	  block without prefetching.  Deep trees are walked node by node.  Every leaf value lands in its
  *	  tree's slot, and the slots are then summed in tree order, which keeps
  *	  the float sums exact.  (AVX2 gathers were tried for the block walk and
  *	  were slower on the development machine than the interleaved scalar
@@ -92,7 +94,7 @@ prefetch_tops(const char *base, const PgmlImageBlock *blocks, int first, int n)
 		bytes = Min(pgml_top_bytes(pgml_top_levels(b->depth)), PGML_PREFETCH_TOP);
 		for (int l = 0; l < b->n_lanes; l++)
 		{
-			const char *t = base + b->tree_off + (uint64) l * b->tree_size;
+			const char *t = lane_tree(base, b, l);
 
 			for (uint64 o = 0; o < bytes; o += 64)
 				__builtin_prefetch(t + o, 0, 3);
