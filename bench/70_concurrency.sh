@@ -30,12 +30,18 @@
 #                          \set and the binding of 11 parameters.
 #
 # plus SELECT 1 (the reference), PL/Python (xgboost.Booster per connection,
-# bench/predict/plpython.sql) with one real[] parameter, and pgml.predict of
-# a 1-tree model with one real[] parameter (the cost of the call itself).
+# bench/predict/plpython.sql) with one real[] parameter, pgml.predict of
+# a 1-tree model with one real[] parameter (the cost of the call itself), and
+# the floor: a C function of pgml.predict's signature that reads its
+# arguments and predicts nothing (bench/predict/null_predict.c, built here and
+# installed as pgml_bench_null.so), which no implementation can beat.
 #
 # pgbench -n -M prepared -c 2 -j 2 -T BENCH_CONC_SECONDS (default 4) -P 1,
 # the cases interleaved over BENCH_CONC_ROUNDS rounds (default 8): a round
-# runs every case once, one after the other.  A run's figure is pgbench's
+# runs every case once, one after the other, in the order of run_order below
+# (the cases compared most closely side by side), reversed every other round
+# so that a drift of the machine's speed within a round biases no case.  A
+# run's figure is pgbench's
 # TPS without the connections' start; a case's figure is the median over the
 # rounds.  The ratios to SELECT 1 are paired: the median over the rounds of
 # (the case's TPS / SELECT 1's TPS in the same round), so that the machine's
@@ -72,6 +78,12 @@ bench_sql -c "SELECT bench_export_booster($model)" >/dev/null
 bench_sql -c "SELECT count(*) FROM pgml.train('bench_conc1', 'regression', 'bench_reg11', 'y',
     'xgboost', '{\"n_estimators\": 1, \"max_depth\": 6}')" >/dev/null
 
+# The floor: a C function with pgml.predict's signature and no model.
+gcc -std=gnu11 -O2 -Wall -Wextra -Wno-sign-compare -fPIC -shared -I"$(pg_config --includedir-server)" \
+	-o "$(pg_config --pkglibdir)/pgml_bench_null.so" "$BENCH_DIR/predict/null_predict.c"
+bench_sql -c "CREATE OR REPLACE FUNCTION bench_null_predict(text, real[]) RETURNS real
+    AS 'pgml_bench_null', 'bench_null_predict' LANGUAGE C STABLE PARALLEL SAFE COST 10" >/dev/null
+
 # PostgresML's shape: 11 real columns; the query reads the first row.
 cols=$(for i in $(seq 1 11); do printf 'c%d, ' "$i"; done)
 cols=${cols%, }
@@ -103,7 +115,8 @@ labels=("SELECT 1"
 	"features only (PostgresML's query)"
 	"pgml.predict (11 scalar parameters)"
 	"features only (11 scalar parameters)"
-	"pgml.predict with a 1-tree model (one real[] parameter)")
+	"pgml.predict with a 1-tree model (one real[] parameter)"
+	"C function of the same signature without a model (one real[] parameter)")
 args=()
 printf 'SELECT 1;\n' >"$dir/0.sql"
 args[0]="-f $dir/0.sql"
@@ -130,6 +143,7 @@ args[5]="-f $dir/5.sql"
 args[6]="-f $dir/6.sql"
 args[7]="-f $dir/7.sql"
 onearg 8 "SELECT pgml.predict('bench_conc1', %s)"
+onearg 9 "SELECT bench_null_predict('bench_conc', %s)"
 ncases=${#labels[@]}
 
 # Every case must run without error (pgbench would count nothing).
@@ -159,8 +173,15 @@ client_cpu() {
 	done
 	echo "$sum"
 }
+# SELECT 1, the floor, the 100-tree and 1-tree models, features only, ...
+run_order=(0 9 1 8 3 2 4 5 6 7)
+if [ "${#run_order[@]}" -ne "$ncases" ]; then
+	bench_log "   run_order does not list the $ncases cases"
+	exit 1
+fi
 for ((r = 0; r < ROUNDS; r++)); do
-	for ((i = 0; i < ncases; i++)); do
+	for ((k = 0; k < ncases; k++)); do
+		if ((r % 2 == 0)); then i=${run_order[k]}; else i=${run_order[ncases - 1 - k]}; fi
 		# progress lines: "progress: 2.0 s, 1234.5 tps, lat 1.6 ms stddev 0.3";
 		# the summary: "tps = 1234.5 (without initial connection time)"
 		# shellcheck disable=SC2086
@@ -195,13 +216,16 @@ done
 med() { bench_case_median concurrency "${labels[$1]}"; }
 cpu() { bench_case_cpu concurrency "${labels[$1]}"; }
 ccpu() { awk -v i="$1" '$1 == i { print $3 }' "$dir/cpu" | bench_median; }
-# ratio of case $1 to SELECT 1: the median over the rounds of the ratio of
-# their TPS in the same round (paired); trm: the ratio of the medians
-tr1() {
-	awk -v i="$1" '$1 == 0 { ref[$3] = $2 } $1 == i { v[$3] = $2 }
-		END { for (r in v) if (ref[r] > 0) print v[r] / ref[r] }' "$dir/tps" |
+# ratio of case $2 to case $1: the median over the rounds of the ratio of
+# their TPS in the same round (paired); tr1: to SELECT 1, trf: to the floor
+# (case 9); trm: the ratio of the medians
+paired() {
+	awk -v ref="$1" -v i="$2" '$1 == ref { r0[$3] = $2 } $1 == i { v[$3] = $2 }
+		END { for (r in v) if (r0[r] > 0) print v[r] / r0[r] }' "$dir/tps" |
 		sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f\n", m }'
 }
+tr1() { paired 0 "$1"; }
+trf() { paired 9 "$1"; }
 trm() { bench_ratio "$(med "$1")" "$(med 0)"; }
 # the lowest and highest paired ratio over the rounds
 trr() {
@@ -241,6 +265,12 @@ printf -- '- 11 scalar parameters / SELECT 1: TPS %s (features only %s); CPU bac
 	"$(tr1 6)" "$(tr1 7)" "$(cr1 6)" "$(cr2 6)"
 printf -- '- a 1-tree model / SELECT 1 (the call without the walk of 100 trees): TPS %s; CPU backends %s, backends + pgbench %s\n' \
 	"$(tr1 8)" "$(cr1 8)" "$(cr2 8)"
+printf -- '- the floor, a C function of the same signature that reads its arguments and has no model / SELECT 1: TPS %s; CPU backends %s, backends + pgbench %s\n' \
+	"$(tr1 9)" "$(cr1 9)" "$(cr2 9)"
+printf -- '- pgml.predict / the floor, paired: TPS %s (1-tree model %s)\n' "$(trf 1)" "$(trf 8)"
+awk -v f="$(tr1 9)" 'BEGIN { if (f + 0 < 0.75)
+	printf "- the floor itself is below the 0.75x target in this run: no implementation of the function could meet it here\n";
+	else printf "- the floor is at or above the 0.75x target in this run\n" }'
 printf -- '- CPU per transaction, µs (backends + pgbench = total):\n'
 for ((i = 0; i < ncases; i++)); do
 	printf -- '  - %s: %s + %s = %s\n' "${labels[i]}" "$(cpu "$i")" "$(ccpu "$i")" \
