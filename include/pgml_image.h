@@ -61,6 +61,13 @@ extern bool pgml_image_check(const void *image, Size size);
 extern void pgml_image_expect_cold(void);
 
 /*
+ * The evaluation functions below read the image and write only their
+ * outputs and per-thread scratch: they may run on several threads at once
+ * (training's held-out evaluation does), as long as those threads call
+ * nothing else of PostgreSQL's.
+ */
+
+/*
  * Raw outputs for one row: n_outputs values.  For trees, float32 margins
  * after the output transform (probabilities for SIGMOID/SOFTMAX, exp for EXP),
  * equal to XGBoost's own predict output bit for bit.  For linear models, the

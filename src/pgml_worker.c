@@ -73,7 +73,7 @@ _PG_init(void)
 							0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pgml_worker.nthread",
-							"Threads XGBoost uses to train (0: one per CPU).",
+							"Threads XGBoost uses to train and training uses to evaluate held-out rows (0: one per CPU).",
 							NULL,
 							&pgml_nthread,
 							0, 0, 1024,

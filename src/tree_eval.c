@@ -418,8 +418,12 @@ sum_round_robin(float *leaf, int32 n, int32 G, float *margin)
 	memcpy(margin, buf, sizeof(float) * G);
 }
 
-/* Set by pgml_image_expect_cold, cleared by the next tree evaluation. */
-static bool pgml_tree_cold = false;
+/*
+ * Set by pgml_image_expect_cold, cleared by the next tree evaluation.  Per
+ * thread, like wide_xbuf below: training evaluates its held-out rows on
+ * several threads (src/train/job.c), and nothing else here is written.
+ */
+static __thread bool pgml_tree_cold = false;
 
 void
 pgml_image_expect_cold(void)
@@ -429,11 +433,11 @@ pgml_image_expect_cold(void)
 
 /*
  * The three-region vector lives on the stack up to PGML_STACK_FEATURES
- * features, else in this buffer (a backend evaluates one row at a time), so
+ * features, else in this buffer (a thread evaluates one row at a time), so
  * that the usual small models do not spread their stack frame over pages.
  */
 #define PGML_STACK_FEATURES		64
-static float wide_xbuf[3 * PGML_FAST_FEATURES];
+static __thread float wide_xbuf[3 * PGML_FAST_FEATURES];
 
 /* Margins of a tree ensemble: base_margin plus leaves, in tree order. */
 static void

@@ -21,6 +21,9 @@
 #include "postgres.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "access/xact.h"
 #include "access/htup_details.h"
@@ -618,6 +621,115 @@ train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64
 }
 
 /*
+ * Held-out evaluation on several threads.  The image's evaluation functions
+ * are thread-safe (pgml_image.h); the helper threads call nothing else, and
+ * PostgreSQL's signals stay with the main thread.  Rows are shared out in
+ * rounds of at most PGML_EVAL_CHUNK rows per thread, with an interrupt check
+ * between rounds.
+ */
+#define PGML_EVAL_CHUNK		65536
+#define PGML_EVAL_MAX_THREADS	16
+
+/* One thread's share of a round: rows idx[lo, hi). */
+typedef struct EvalShare
+{
+	const PgmlImageHeader *image;
+	const PgmlModel *model;
+	const PgmlDataset *ds;
+	const int64 *idx;
+	int64		lo;
+	int64		hi;
+	double	   *y_true;
+	double	   *y_pred;
+	float	   *proba;			/* classification: n_classes per row */
+} EvalShare;
+
+/* Predict rows [lo, hi) of a share; pure computation, no PostgreSQL calls. */
+static void
+eval_share(const EvalShare *s)
+{
+	const PgmlModel *model = s->model;
+	const PgmlDataset *ds = s->ds;
+
+	for (int64 i = s->lo; i < s->hi; i++)
+	{
+		const float *x = ds->x + s->idx[i] * ds->n_features;
+		double		p = pgml_image_predict(s->image, x);
+
+		if (model->task == PGML_TASK_CLUSTERING)
+		{
+			s->y_pred[i] = p;
+			s->y_true[i] = p;
+			continue;
+		}
+		if (model->task == PGML_TASK_CLASSIFICATION)
+		{
+			double	   *hit = bsearch(&p, model->classes, model->n_classes,
+									  sizeof(double), cmp_double);
+
+			s->y_pred[i] = hit ? (double) (hit - model->classes) : -1;
+			pgml_image_predict_proba(s->image, x, s->proba + i * model->n_classes);
+		}
+		else
+			s->y_pred[i] = p;
+		s->y_true[i] = ds->y[s->idx[i]];
+	}
+}
+
+static void *
+eval_thread(void *arg)
+{
+	eval_share((const EvalShare *) arg);
+	return NULL;
+}
+
+/*
+ * Fill y_true, y_pred (and proba) for rows idx[0, n), on up to
+ * pgml_worker.nthread threads (0: one per CPU), fewer for small n.  A thread
+ * that cannot be started leaves its share to the main thread.
+ */
+static void
+eval_parallel(const EvalShare *all, int64 n)
+{
+	int			nthread = pgml_nthread > 0 ? pgml_nthread :
+		(int) Max(1, sysconf(_SC_NPROCESSORS_ONLN));
+
+	nthread = (int) Min(Min(nthread, PGML_EVAL_MAX_THREADS), Max(1, n / 4096));
+	for (int64 start = 0; start < n;)
+	{
+		EvalShare	share[PGML_EVAL_MAX_THREADS];
+		pthread_t	tid[PGML_EVAL_MAX_THREADS];
+		bool		started[PGML_EVAL_MAX_THREADS];
+		int64		round = Min(n - start, (int64) PGML_EVAL_CHUNK * nthread);
+		sigset_t	all_signals,
+					old_mask;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int t = 0; t < nthread; t++)
+		{
+			share[t] = *all;
+			share[t].lo = start + round * t / nthread;
+			share[t].hi = start + round * (t + 1) / nthread;
+			started[t] = false;
+		}
+		sigfillset(&all_signals);
+		pthread_sigmask(SIG_SETMASK, &all_signals, &old_mask);
+		for (int t = 1; t < nthread; t++)
+			started[t] = pthread_create(&tid[t], NULL, eval_thread, &share[t]) == 0;
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+		eval_share(&share[0]);
+		for (int t = 1; t < nthread; t++)
+		{
+			if (started[t])
+				pthread_join(tid[t], NULL);
+			else
+				eval_share(&share[t]);
+		}
+		start += round;
+	}
+}
+
+/*
  * Pack a trained model, compile its image and evaluate it on rows
  * idx[0..n) of ds.  Returns the metrics (JSON object text); the artifact and
  * image are returned for storing and publishing.
@@ -628,56 +740,45 @@ evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *idx, i
 {
 	bytea	   *artifact = pgml_artifact_pack(model);
 	PgmlImageHeader *image;
+	const PgmlImageHeader *eval_image;
+	char	   *aligned;
 	Size		size;
 	double	   *y_true = palloc(sizeof(double) * n);
 	double	   *y_pred = palloc(sizeof(double) * n);
 	char	   *metrics;
 
 	image = pgml_image_compile(VARDATA(artifact), VARSIZE(artifact) - VARHDRSZ, &size);
+	/*
+	 * Evaluate a copy at a 64-byte boundary, where the image lies in its DSM
+	 * segment: the layout's one-line records then each take one cache line.
+	 */
+	aligned = MemoryContextAllocHuge(CurrentMemoryContext, size + PG_CACHE_LINE_SIZE);
+	eval_image = (const PgmlImageHeader *) TYPEALIGN(PG_CACHE_LINE_SIZE, aligned);
+	memcpy((char *) eval_image, image, size);
 	if (model->task == PGML_TASK_DECOMPOSITION)
 	{
 		/* no labels to score: keep what the trainer measured (variance) */
 		metrics = model->metrics_json ? pstrdup(model->metrics_json) : pstrdup("{}");
 		goto done;
 	}
-	for (int64 i = 0; i < n; i++)
 	{
-		const float *x = ds->x + idx[i] * ds->n_features;
-		double		p = pgml_image_predict(image, x);
-
-		if (model->task == PGML_TASK_CLUSTERING)
-		{
-			y_pred[i] = p;
-			y_true[i] = p;
-			continue;
-		}
+		EvalShare	all = {eval_image, model, ds, idx, 0, n, y_true, y_pred, NULL};
 
 		if (model->task == PGML_TASK_CLASSIFICATION)
+			all.proba = MemoryContextAllocHuge(CurrentMemoryContext,
+											   sizeof(float) * n * model->n_classes);
+		eval_parallel(&all, n);
+		if (model->task == PGML_TASK_CLASSIFICATION)
 		{
-			double	   *hit = bsearch(&p, model->classes, model->n_classes,
-									  sizeof(double), cmp_double);
-
-			y_pred[i] = hit ? (double) (hit - model->classes) : -1;
+			metrics = pgml_metrics_classification(y_true, y_pred, n, model->n_classes);
+			metrics = json_merge(metrics,
+								 pgml_metrics_classification_proba(y_true, all.proba, n,
+																   model->n_classes));
+			pfree(all.proba);
+			goto done;
 		}
-		else
-			y_pred[i] = p;
-		y_true[i] = ds->y[idx[i]];
 	}
-	if (model->task == PGML_TASK_CLASSIFICATION)
-	{
-		float	   *proba = MemoryContextAllocHuge(CurrentMemoryContext,
-												   sizeof(float) * n * model->n_classes);
-
-		for (int64 i = 0; i < n; i++)
-			pgml_image_predict_proba(image, ds->x + idx[i] * ds->n_features,
-									 proba + i * model->n_classes);
-		metrics = pgml_metrics_classification(y_true, y_pred, n, model->n_classes);
-		metrics = json_merge(metrics,
-							 pgml_metrics_classification_proba(y_true, proba, n,
-															   model->n_classes));
-		pfree(proba);
-	}
-	else if (model->task == PGML_TASK_CLUSTERING)
+	if (model->task == PGML_TASK_CLUSTERING)
 	{
 		/* silhouette and inertia in the space the centroids live in */
 		float	   *xt = MemoryContextAllocHuge(CurrentMemoryContext,
@@ -709,6 +810,7 @@ evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *idx, i
 done:
 	pfree(y_true);
 	pfree(y_pred);
+	pfree(aligned);
 
 	if (artifact_out)
 	{
