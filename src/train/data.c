@@ -38,6 +38,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "storage/bufmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -214,6 +215,7 @@ typedef struct Reader
 	int32		n_features;
 	int64		n_rows;
 	int64		cap;
+	int64		expected_rows;	/* the planner's estimate; 0 if none */
 	float	   *x;
 	double	   *y;
 	bool		y_text;			/* the label is text: y holds name ids */
@@ -499,6 +501,15 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 	{
 		int64		newcap = Max(r->cap * 2, 1024);
 
+		/*
+		 * The first allocation takes the expected row count, so that a large
+		 * table is not copied at every doubling; an estimate too large to
+		 * allocate is ignored (the doubling then says what is too large).
+		 */
+		if (r->x == NULL && r->expected_rows > newcap &&
+			(double) r->expected_rows * r->n_features * sizeof(float) < (double) MaxAllocHugeSize)
+			newcap = r->expected_rows;
+
 		if ((Size) newcap * r->n_features * sizeof(float) >= MaxAllocHugeSize)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -602,9 +613,41 @@ lap(instr_time *start)
 }
 
 /*
+ * Rows a table holds now, as the planner would estimate them: its density at
+ * the last VACUUM or ANALYZE times its current size, plus 1/16 for rows
+ * added since; 0 if it was never analyzed.
+ */
+static int64
+expected_rows(Relation rel)
+{
+	BlockNumber pages = RelationGetNumberOfBlocks(rel);
+	double		density;
+
+	if (rel->rd_rel->relpages <= 0 || rel->rd_rel->reltuples < 0)
+		return 0;
+	density = rel->rd_rel->reltuples / rel->rd_rel->relpages;
+	return (int64) Min(density * pages * 1.0625 + 1024, (double) PG_INT64_MAX / 2);
+}
+
+/*
+ * Rows of the direct scan whose two parts are timed: about one in 16,
+ * spread pseudo-randomly (Fibonacci hashing of the row number) so that no
+ * period of the table's layout, such as rows per page, biases the sample.
+ * Timing every row would take two clock reads per row, about 0.08 s per
+ * million rows here: more than a quarter of the conversion itself.
+ */
+static inline bool
+timed_row(int64 n)
+{
+	return ((uint32) ((uint64) n * UINT64CONST(0x9E3779B97F4A7C15) >> 32) >> 28) == 0;
+}
+
+/*
  * Fast path: a plain table the user may SELECT as a whole, without row-level
  * security, is scanned directly: no query, no tuple copies.  Returns false
- * (having read nothing) when the relation needs the SQL path.
+ * (having read nothing) when the relation needs the SQL path.  The loop's
+ * time is split between reading and converting in the proportion the timed
+ * rows (timed_row) show.
  */
 static bool
 read_direct(Reader *r, Oid relid, double *read_s, double *convert_s)
@@ -612,8 +655,13 @@ read_direct(Reader *r, Oid relid, double *read_s, double *convert_s)
 	Relation	rel;
 	TableScanDesc scan;
 	TupleTableSlot *slot;
-	instr_time	t;
+	instr_time	start,
+				t;
 	int64		since_reset = 0;
+	int64		n = 0;
+	double		sampled_read = 0,
+				sampled_convert = 0,
+				total;
 
 	if (get_rel_relkind(relid) != RELKIND_RELATION ||
 		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
@@ -622,17 +670,24 @@ read_direct(Reader *r, Oid relid, double *read_s, double *convert_s)
 
 	rel = table_open(relid, AccessShareLock);
 	reader_plan(r, RelationGetDescr(rel));
+	r->expected_rows = expected_rows(rel);
 	slot = table_slot_create(rel, NULL);
 	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	INSTR_TIME_SET_CURRENT(t);
-	for (;;)
+	INSTR_TIME_SET_CURRENT(start);
+	for (;; n++)
 	{
+		bool		timed = timed_row(n);
+
+		if (timed)
+			INSTR_TIME_SET_CURRENT(t);
 		if (!table_scan_getnextslot(scan, ForwardScanDirection, slot))
 			break;
 		slot_getallattrs(slot);
-		*read_s += lap(&t);
+		if (timed)
+			sampled_read += lap(&t);
 		reader_row(r, slot->tts_values, slot->tts_isnull);
-		*convert_s += lap(&t);
+		if (timed)
+			sampled_convert += lap(&t);
 		if (++since_reset == 4096)
 		{
 			MemoryContextReset(r->tmp_ctx);
@@ -640,7 +695,14 @@ read_direct(Reader *r, Oid relid, double *read_s, double *convert_s)
 			CHECK_FOR_INTERRUPTS();
 		}
 	}
-	*read_s += lap(&t);
+	total = lap(&start);
+	if (sampled_read + sampled_convert > 0)
+	{
+		*read_s += total * sampled_read / (sampled_read + sampled_convert);
+		*convert_s += total * sampled_convert / (sampled_read + sampled_convert);
+	}
+	else
+		*read_s += total;
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);

@@ -136,3 +136,20 @@ VALUES ('q', 'regression', 'no_such_table', 'y');
 INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
 VALUES ('q', 'astrology', 'lin_data', 'y');
 SELECT pgml.cancel_job(987654);
+
+-- The direct scan sizes its matrix from the table's statistics
+-- (data.c, expected_rows).  A table that grew, or shrank, since its last
+-- ANALYZE is still read whole: the classes of its last rows are there.
+CREATE TABLE grown AS SELECT g::real AS x, 'a'::text AS y FROM generate_series(1, 3000) g;
+ANALYZE grown;
+INSERT INTO grown SELECT g, CASE WHEN g <= 9000 THEN 'b' ELSE 'c' END FROM generate_series(3001, 10000) g;
+SELECT project, deployed FROM pgml.train('grown', 'classification', 'grown', 'y', 'xgboost',
+    '{"n_estimators": 2}', test_size => 0.1, test_sampling => 'random');
+SELECT array_length(pgml.predict_proba('grown', ARRAY[9500]), 1) AS classes,
+       pgml.predict('grown', ARRAY[9500]) AS label_of_the_last_rows;
+DELETE FROM grown WHERE x BETWEEN 2001 AND 3000 OR x > 4000;
+SELECT project, deployed FROM pgml.train('grown', 'classification', 'grown', 'y', 'xgboost',
+    '{"n_estimators": 2}', test_size => 0.1, test_sampling => 'random');
+SELECT array_length(pgml.predict_proba(max(m.id), ARRAY[9500]), 1) AS classes_of_the_new_model
+  FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'grown';
+DROP TABLE grown;
