@@ -52,9 +52,10 @@ extern PgmlImageHeader *pgml_image_compile(const char *artifact, Size len,
 extern bool pgml_image_check(const void *image, Size size);
 
 /*
- * Hint that the next tree-ensemble walk (only the next; an evaluation of
- * another kind of model leaves the hint for the next walk) will probably find
- * the model outside the CPU caches: the first row of a call site.  The trees
+ * Hint, for the calling thread, that its next tree-ensemble walk (only the
+ * next; an evaluation of another kind of model leaves the hint for the next
+ * walk) will probably find the model outside the CPU caches: the first row
+ * of a call site.  The trees
  * are then walked so that their cache misses overlap (prefetching);
  * otherwise with fewer instructions.  Results are the same either way.
  */
@@ -62,9 +63,9 @@ extern void pgml_image_expect_cold(void);
 
 /*
  * The evaluation functions below read the image and write only their
- * outputs and per-thread scratch: they may run on several threads at once
- * (training's held-out evaluation does), as long as those threads call
- * nothing else of PostgreSQL's.
+ * outputs, their stack and the per-thread hint above: they may run on
+ * several threads at once (training's held-out evaluation does), as long as
+ * those threads call nothing else of PostgreSQL's.
  */
 
 /*

@@ -420,8 +420,8 @@ sum_round_robin(float *leaf, int32 n, int32 G, float *margin)
 
 /*
  * Set by pgml_image_expect_cold, cleared by the next tree evaluation.  Per
- * thread, like wide_xbuf below: training evaluates its held-out rows on
- * several threads (src/train/job.c), and nothing else here is written.
+ * thread: training evaluates its held-out rows on several threads
+ * (src/train/job.c), and nothing else here is written outside the stack.
  */
 static __thread bool pgml_tree_cold = false;
 
@@ -432,16 +432,19 @@ pgml_image_expect_cold(void)
 }
 
 /*
- * The three-region vector lives on the stack up to PGML_STACK_FEATURES
- * features, else in this buffer (a thread evaluates one row at a time), so
- * that the usual small models do not spread their stack frame over pages.
+ * The three-region vector (xbuf: 3 * n_features floats) is a small array in
+ * tree_margins' frame up to PGML_STACK_FEATURES features, so that the usual
+ * small models do not spread their stack frame over pages; wider models
+ * (up to PGML_FAST_FEATURES) get a 24 kB array in tree_margins_wide's frame.
+ * (A static buffer would not be thread-safe; a thread-local one would be
+ * zeroed in every backend that predicts, 24 kB of private memory each.)
  */
 #define PGML_STACK_FEATURES		64
-static __thread float wide_xbuf[3 * PGML_FAST_FEATURES];
 
 /* Margins of a tree ensemble: base_margin plus leaves, in tree order. */
-static void
-tree_margins(const PgmlImage *img, const float *x, float *margin)
+static pg_noinline void
+tree_margins_buf(const PgmlImage *img, const float *x, float *margin,
+				 float *xbuf)
 {
 	const char *base = (const char *) img;
 	const PgmlImageWindow *windows = PGML_IMAGE_AT(img, img->windows_off,
@@ -457,15 +460,11 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 	int32		w,
 				g;
 
-	float		small[3 * PGML_STACK_FEATURES];
-	float	   *xbuf = small;
 	const float *xx = NULL;
 	bool		cold = pgml_tree_cold;
 
 	pgml_tree_cold = false;
 
-	if (img->pub.n_features > PGML_STACK_FEATURES)
-		xbuf = wide_xbuf;
 	if (img->pub.n_features <= PGML_FAST_FEATURES)
 	{
 		int32		nf = img->pub.n_features;
@@ -521,6 +520,27 @@ tree_margins(const PgmlImage *img, const float *x, float *margin)
 				margin[grp[i]] += leaf[i];
 		}
 	}
+}
+
+/* tree_margins for models of more than PGML_STACK_FEATURES features. */
+static pg_noinline void
+tree_margins_wide(const PgmlImage *img, const float *x, float *margin)
+{
+	float		wide[3 * PGML_FAST_FEATURES];
+
+	tree_margins_buf(img, x, margin, wide);
+}
+
+/* Margins of a tree ensemble, with the three-region vector's buffer. */
+static void
+tree_margins(const PgmlImage *img, const float *x, float *margin)
+{
+	float		small[3 * PGML_STACK_FEATURES];
+
+	if (img->pub.n_features > PGML_STACK_FEATURES)
+		tree_margins_wide(img, x, margin);
+	else
+		tree_margins_buf(img, x, margin, small);
 }
 
 /* XGBoost's sigmoid (common/math.h), in float. */
