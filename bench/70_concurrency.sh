@@ -34,7 +34,7 @@
 # a 1-tree model with one real[] parameter (the cost of the call itself), and
 # the floor: a C function of pgml.predict's signature that reads its
 # arguments and predicts nothing (bench/predict/null_predict.c, built here and
-# installed as pgml_bench_null.so), which no implementation can beat.
+# installed as pgml_bench_null.so for the run), which no implementation can beat.
 #
 # pgbench -n -M prepared -c 2 -j 2 -T BENCH_CONC_SECONDS (default 4) -P 1,
 # the cases interleaved over BENCH_CONC_ROUNDS rounds (default 8): a round
@@ -59,7 +59,8 @@ T=${BENCH_CONC_SECONDS:-4}
 ROUNDS=${BENCH_CONC_ROUNDS:-8}
 NVEC=64
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+nulllib="$(pg_config --pkglibdir)/pgml_bench_null.so"
+trap 'rm -rf "$dir"; rm -f "$nulllib"' EXIT
 
 bench_sql -f "$BENCH_DIR/predict/plpython.sql" >/dev/null
 if [ -z "$(bench_sql -c "SELECT to_regclass('bench_reg11')")" ]; then
@@ -80,7 +81,7 @@ bench_sql -c "SELECT count(*) FROM pgml.train('bench_conc1', 'regression', 'benc
 
 # The floor: a C function with pgml.predict's signature and no model.
 gcc -std=gnu11 -O2 -Wall -Wextra -Wno-sign-compare -fPIC -shared -I"$(pg_config --includedir-server)" \
-	-o "$(pg_config --pkglibdir)/pgml_bench_null.so" "$BENCH_DIR/predict/null_predict.c"
+	-o "$nulllib" "$BENCH_DIR/predict/null_predict.c"
 bench_sql -c "CREATE OR REPLACE FUNCTION bench_null_predict(text, real[]) RETURNS real
     AS 'pgml_bench_null', 'bench_null_predict' LANGUAGE C STABLE PARALLEL SAFE COST 10" >/dev/null
 
@@ -175,8 +176,8 @@ client_cpu() {
 }
 # SELECT 1, the floor, the 100-tree and 1-tree models, features only, ...
 run_order=(0 9 1 8 3 2 4 5 6 7)
-if [ "${#run_order[@]}" -ne "$ncases" ]; then
-	bench_log "   run_order does not list the $ncases cases"
+if [ "$(printf '%s\n' "${run_order[@]}" | sort -n | tr '\n' ' ')" != "$(seq 0 $((ncases - 1)) | tr '\n' ' ')" ]; then
+	bench_log "   run_order must list each of the $ncases cases once"
 	exit 1
 fi
 for ((r = 0; r < ROUNDS; r++)); do

@@ -514,6 +514,25 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("relation \"%s\" is too large to train on", r->relation_name)));
+		if (r->x == NULL && newcap > 1024)
+		{
+			/* the estimate, if the memory is there; else start small */
+			r->x = MemoryContextAllocExtended(r->out_ctx,
+											  (Size) newcap * r->n_features * sizeof(float),
+											  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+			if (r->x != NULL && r->y_attnum)
+			{
+				r->y = MemoryContextAllocExtended(r->out_ctx, (Size) newcap * sizeof(double),
+												  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+				if (r->y == NULL)
+				{
+					pfree(r->x);
+					r->x = NULL;
+				}
+			}
+			if (r->x == NULL)
+				newcap = 1024;
+		}
 		if (r->x == NULL)
 		{
 			r->x = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * r->n_features * sizeof(float));
@@ -791,6 +810,15 @@ pgml_data_read(const char *relation_name, const char *y_column,
 		read_sql(&r, relid, &read_s, &convert_s);
 	reader_check_rows(&r);
 	MemoryContextDelete(r.tmp_ctx);
+
+	/* give back what a high estimate (or the last doubling) left unused */
+	if (r.cap > r.n_rows + r.n_rows / 4 + 1024)
+	{
+		r.x = repalloc_huge(r.x, (Size) r.n_rows * r.n_features * sizeof(float));
+		if (r.y)
+			r.y = repalloc_huge(r.y, (Size) r.n_rows * sizeof(double));
+		r.cap = r.n_rows;
+	}
 
 	out->x = r.x;
 	out->y = r.y;

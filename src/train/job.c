@@ -741,13 +741,19 @@ evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *idx, i
 	bytea	   *artifact = pgml_artifact_pack(model);
 	PgmlImageHeader *image;
 	const PgmlImageHeader *eval_image;
-	char	   *aligned;
+	char	   *aligned = NULL;
 	Size		size;
 	double	   *y_true = palloc(sizeof(double) * n);
 	double	   *y_pred = palloc(sizeof(double) * n);
 	char	   *metrics;
 
 	image = pgml_image_compile(VARDATA(artifact), VARSIZE(artifact) - VARHDRSZ, &size);
+	if (model->task == PGML_TASK_DECOMPOSITION)
+	{
+		/* no labels to score: keep what the trainer measured (variance) */
+		metrics = model->metrics_json ? pstrdup(model->metrics_json) : pstrdup("{}");
+		goto done;
+	}
 	/*
 	 * Evaluate a copy at a 64-byte boundary, where the image lies in its DSM
 	 * segment: the layout's one-line records then each take one cache line.
@@ -755,12 +761,6 @@ evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *idx, i
 	aligned = MemoryContextAllocHuge(CurrentMemoryContext, size + PG_CACHE_LINE_SIZE);
 	eval_image = (const PgmlImageHeader *) TYPEALIGN(PG_CACHE_LINE_SIZE, aligned);
 	memcpy((char *) eval_image, image, size);
-	if (model->task == PGML_TASK_DECOMPOSITION)
-	{
-		/* no labels to score: keep what the trainer measured (variance) */
-		metrics = model->metrics_json ? pstrdup(model->metrics_json) : pstrdup("{}");
-		goto done;
-	}
 	{
 		EvalShare	all = {eval_image, model, ds, idx, 0, n, y_true, y_pred, NULL};
 
@@ -810,7 +810,8 @@ evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *idx, i
 done:
 	pfree(y_true);
 	pfree(y_pred);
-	pfree(aligned);
+	if (aligned)
+		pfree(aligned);
 
 	if (artifact_out)
 	{

@@ -1,6 +1,6 @@
 -- The held-out evaluation of a training job (src/train/job.c, eval_parallel)
 -- shares the test rows among pgml_worker.nthread threads, at least 4,096
--- rows per thread.  Whatever the thread count, the stored metrics must be
+-- rows per thread, in rounds of at most 65,536 rows per thread.  Whatever the thread count, the stored metrics must be
 -- those of the served model on the test rows: they are computed again here,
 -- in SQL, from pgml.predict and pgml.predict_proba over the same rows
 -- (test_sampling 'last': the last 25% of the rows in scan order, which for
@@ -8,22 +8,23 @@
 -- the order in which the sums are taken.
 SET client_min_messages = warning;
 
--- 80,000 rows, so 20,000 test rows: 4 threads with nthread = 4.
+-- 280,000 rows, so 70,000 test rows: with nthread = 3, three unequal
+-- shares (23,333 or 23,334 rows) in one round.
 CREATE TABLE eval_reg AS
     SELECT ((i * 7919) % 1000) / 1000.0::real AS a,
            ((i * 104729) % 997) / 997.0::real AS b,
            ((i * 15485) % 991) / 991.0::real AS c,
            (((i * 7919) % 1000) / 500.0 + sin(((i * 104729) % 997) / 160.0)
             + ((i * 31) % 17) / 100.0)::real AS y
-      FROM generate_series(1::bigint, 80000) i;
+      FROM generate_series(1::bigint, 280000) i;
 
-SET pgml_worker.nthread = 4;
+SET pgml_worker.nthread = 3;
 SELECT project, task, algorithm, deployed FROM pgml.train('eval_reg', 'regression', 'eval_reg', 'y',
     'xgboost', '{"n_estimators": 20, "max_depth": 5}', test_size => 0.25, test_sampling => 'last');
 
 WITH test_rows AS (
     SELECT y::float8 AS y, pgml.predict('eval_reg', ARRAY[a, b, c])::float8 AS p
-      FROM eval_reg ORDER BY ctid OFFSET 60000
+      FROM eval_reg ORDER BY ctid OFFSET 210000
 ), recomputed AS (
     SELECT count(*) AS n, avg((y - p) ^ 2) AS mse, avg(abs(y - p)) AS mae,
            1 - sum((y - p) ^ 2) / sum((y - (SELECT avg(y) FROM test_rows)) ^ 2) AS r2
@@ -44,7 +45,9 @@ SELECT r.n,
 
 -- Three classes, the same rows: accuracy from pgml.predict, log loss (clipped
 -- to [FLT_EPSILON, 1 - FLT_EPSILON] and renormalised, as metrics.c does)
--- from pgml.predict_proba, on 20,000 test rows.
+-- from pgml.predict_proba, on 70,000 test rows evaluated by one thread in
+-- two rounds (65,536 and 4,464 rows).
+SET pgml_worker.nthread = 1;
 CREATE TABLE eval_cls AS
     SELECT a, b, c, (CASE WHEN y < 1.2 THEN 0 WHEN y < 2.0 THEN 1 ELSE 2 END) AS label
       FROM eval_reg;
@@ -54,7 +57,7 @@ SELECT project, task, algorithm, deployed FROM pgml.train('eval_cls', 'classific
 WITH test_rows AS (
     SELECT label, pgml.predict('eval_cls', ARRAY[a, b, c]) AS p,
            pgml.predict_proba('eval_cls', ARRAY[a, b, c]) AS proba
-      FROM eval_cls ORDER BY ctid OFFSET 60000
+      FROM eval_cls ORDER BY ctid OFFSET 210000
 ), clipped AS (
     SELECT label, p, ARRAY(SELECT least(greatest(v::float8, 1.1920928955078125e-07),
                                         1 - 1.1920928955078125e-07)
