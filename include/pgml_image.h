@@ -104,6 +104,13 @@ extern const char *pgml_image_class_name(const PgmlImageHeader *image, int32 k,
 extern int32 pgml_image_predict_class(const PgmlImageHeader *image, const float *x);
 
 /*
+ * Both at once: returns the class index and fills proba (n_classes values);
+ * for tree ensembles with one walk instead of two.
+ */
+extern int32 pgml_image_predict_class_proba(const PgmlImageHeader *image,
+											const float *x, float *proba);
+
+/*
  * May feature j be missing (NaN) in a row given to this image?  True for
  * tree models unless preprocessing says PGML_IMPUTE_ERROR for it, and for
  * any model whose preprocessing imputes it; false otherwise (linear models,

@@ -914,6 +914,25 @@ pgml_image_predict_proba(const PgmlImageHeader *image, const float *x,
 	}
 }
 
+/*
+ * Class index and probabilities of one row, as pgml_image_predict_class and
+ * pgml_image_predict_proba give them; a tree ensemble is walked once (its
+ * class is decided from the same float outputs classify() would compute).
+ */
+int32
+pgml_image_predict_class_proba(const PgmlImageHeader *image, const float *x,
+							   float *proba)
+{
+	if (image->task != PGML_TASK_CLASSIFICATION)
+		return -1;
+	pgml_image_predict_proba(image, x, proba);
+	if (image->algorithm != PGML_ALGO_XGBOOST)
+		return classify((const PgmlImage *) image, x);
+	if (image->output == PGML_OUTPUT_SIGMOID)
+		return proba[1] > 0.5f ? 1 : 0;
+	return argmax_float(proba, image->n_outputs);
+}
+
 /* Label value of class k. */
 double
 pgml_image_class_label(const PgmlImageHeader *image, int32 k)

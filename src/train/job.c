@@ -654,24 +654,18 @@ eval_share(const EvalShare *s)
 	for (int64 i = s->lo; i < s->hi; i++)
 	{
 		const float *x = ds->x + s->idx[i] * ds->n_features;
-		double		p = pgml_image_predict(s->image, x);
 
 		if (model->task == PGML_TASK_CLUSTERING)
 		{
-			s->y_pred[i] = p;
-			s->y_true[i] = p;
+			s->y_pred[i] = pgml_image_predict(s->image, x);
+			s->y_true[i] = s->y_pred[i];
 			continue;
 		}
 		if (model->task == PGML_TASK_CLASSIFICATION)
-		{
-			double	   *hit = bsearch(&p, model->classes, model->n_classes,
-									  sizeof(double), cmp_double);
-
-			s->y_pred[i] = hit ? (double) (hit - model->classes) : -1;
-			pgml_image_predict_proba(s->image, x, s->proba + i * model->n_classes);
-		}
+			s->y_pred[i] = pgml_image_predict_class_proba(s->image, x,
+														  s->proba + i * model->n_classes);
 		else
-			s->y_pred[i] = p;
+			s->y_pred[i] = pgml_image_predict(s->image, x);
 		s->y_true[i] = ds->y[s->idx[i]];
 	}
 }
