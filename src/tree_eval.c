@@ -103,6 +103,26 @@ prefetch_tops(const char *base, const PgmlImageBlock *blocks, int first, int n)
 }
 
 /*
+ * Walk `levels` levels of a breadth-first split array per lane, lane l's at
+ * at[l], from node idx[l], all lanes interleaved and without branches: the
+ * children of node i are 2i+1 and 2i+2 (right when xx[word] >= cond).
+ */
+static inline void
+walk_lanes(const char *const *at, size_t *idx, int levels, const float *xx)
+{
+	for (int d = 0; d < levels; d++)
+	{
+#pragma GCC unroll 16
+		for (int l = 0; l < PGML_BLOCK_LANES; l++)
+		{
+			const PgmlImageSplit *s = (const PgmlImageSplit *) at[l] + idx[l];
+
+			idx[l] = 2 * idx[l] + 1 + (size_t) (xx[s->word] >= s->cond);
+		}
+	}
+}
+
+/*
  * First half of a block's walk, with the three-region vector xx (see
  * image_layout.h): all lanes advance one level at a time, interleaved (they
  * are independent, so their loads overlap) and without branches (go to
@@ -162,16 +182,7 @@ block_start(const char *base, const PgmlImageBlock *b, const float *xx,
 			tree[l] = lane_tree(base, b, l);
 			idx[l] = 0;
 		}
-		for (d = 0; d < T; d++)
-		{
-#pragma GCC unroll 16
-			for (l = 0; l < PGML_BLOCK_LANES; l++)
-			{
-				const PgmlImageSplit *s = (const PgmlImageSplit *) tree[l] + idx[l];
-
-				idx[l] = 2 * idx[l] + 1 + (size_t) (xx[s->word] >= s->cond);
-			}
-		}
+		walk_lanes(tree, idx, T, xx);
 		/* idx is now 2^T - 1 + j for record j */
 #pragma GCC unroll 16
 		for (l = 0; l < PGML_BLOCK_LANES; l++)
@@ -194,7 +205,6 @@ block_finish(const PgmlImageBlock *b, const float *xx, const char **next,
 			 float *leaf)
 {
 	size_t		q[PGML_BLOCK_LANES];
-	int			d;
 	int			l;
 
 	if (!b->records)
@@ -207,16 +217,7 @@ block_finish(const PgmlImageBlock *b, const float *xx, const char **next,
 #pragma GCC unroll 16
 	for (l = 0; l < PGML_BLOCK_LANES; l++)
 		q[l] = 0;
-	for (d = 0; d < PGML_RECORD_LEVELS; d++)
-	{
-#pragma GCC unroll 16
-		for (l = 0; l < PGML_BLOCK_LANES; l++)
-		{
-			const PgmlImageSplit *s = (const PgmlImageSplit *) next[l] + q[l];
-
-			q[l] = 2 * q[l] + 1 + (size_t) (xx[s->word] >= s->cond);
-		}
-	}
+	walk_lanes(next, q, PGML_RECORD_LEVELS, xx);
 #pragma GCC unroll 16
 	for (l = 0; l < PGML_BLOCK_LANES; l++)
 		leaf[b->slot[l]] = ((const float *) (next[l] + PGML_RECORD_LEAVES_AT))
