@@ -55,6 +55,13 @@ extern void pgml_train_check_cancel(void);
 extern void *pgml_train_alloc(Size count, Size elsize);
 
 /*
+ * The CPUs this process may run on (its affinity mask, which taskset and
+ * cpuset cgroups narrow), at least 1: the thread count that
+ * pgml_worker.nthread = 0 means.  job.c.
+ */
+extern int	pgml_train_cpus(void);
+
+/*
  * The training rows as doubles, x[n_rows * n_features], and the mean of
  * each feature into mean[n_features]; a missing or infinite value is an
  * error naming `what` (the algorithm, as users know it).  matrix.c.

@@ -500,6 +500,7 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 	if (n == r->cap)
 	{
 		int64		newcap = Max(r->cap * 2, 1024);
+		bool		presized = false;
 
 		/*
 		 * The first allocation takes the expected row count, so that a large
@@ -532,8 +533,13 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 			}
 			if (r->x == NULL)
 				newcap = 1024;
+			presized = (r->x != NULL);
 		}
-		if (r->x == NULL)
+		if (presized)
+		{
+			/* allocated at the expected size above */
+		}
+		else if (r->x == NULL)
 		{
 			r->x = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * r->n_features * sizeof(float));
 			if (r->y_attnum)

@@ -22,6 +22,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -62,6 +63,18 @@ pgml_train_check_cancel(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),
 				 errmsg("training job %lld was cancelled", (long long) pgml_current_job_id)));
+}
+
+/* CPUs in this process's affinity mask; all online CPUs if unknown. */
+int
+pgml_train_cpus(void)
+{
+	cpu_set_t	set;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	return (int) Max(1, sysconf(_SC_NPROCESSORS_ONLN));
 }
 
 /* Zeroed, overflow-checked working memory for trainers. */
@@ -624,11 +637,12 @@ train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64
  * Held-out evaluation on several threads.  The image's evaluation functions
  * are thread-safe (pgml_image.h); the helper threads call nothing else, and
  * PostgreSQL's signals stay with the main thread.  Rows are shared out in
- * rounds of at most PGML_EVAL_CHUNK rows per thread, with an interrupt check
- * between rounds.
+ * rounds of at most PGML_EVAL_CHUNK rows per thread; between rounds, with no
+ * helper running, a query cancel or a job cancellation is honoured.
  */
 #define PGML_EVAL_CHUNK		65536
 #define PGML_EVAL_MAX_THREADS	16
+#define PGML_EVAL_STACK		(1024 * 1024)
 
 /* One thread's share of a round: rows idx[lo, hi). */
 typedef struct EvalShare
@@ -685,10 +699,23 @@ eval_thread(void *arg)
 static void
 eval_parallel(const EvalShare *all, int64 n)
 {
-	int			nthread = pgml_nthread > 0 ? pgml_nthread :
-		(int) Max(1, sysconf(_SC_NPROCESSORS_ONLN));
+	int			nthread = pgml_nthread > 0 ? pgml_nthread : pgml_train_cpus();
+	pthread_attr_t attr;
+	bool		have_attr;
 
 	nthread = (int) Min(Min(nthread, PGML_EVAL_MAX_THREADS), Max(1, n / 4096));
+
+	/*
+	 * The helpers need some tens of kB of stack (tree_eval.c's buffers);
+	 * the default, RLIMIT_STACK (often 8 MB), would be charged to the
+	 * server's commit limit under vm.overcommit_memory = 2.
+	 */
+	have_attr = pthread_attr_init(&attr) == 0;
+	if (have_attr && pthread_attr_setstacksize(&attr, PGML_EVAL_STACK) != 0)
+	{
+		pthread_attr_destroy(&attr);
+		have_attr = false;
+	}
 	for (int64 start = 0; start < n;)
 	{
 		EvalShare	share[PGML_EVAL_MAX_THREADS];
@@ -698,7 +725,8 @@ eval_parallel(const EvalShare *all, int64 n)
 		sigset_t	all_signals,
 					old_mask;
 
-		CHECK_FOR_INTERRUPTS();
+		/* no helper thread is running here: a cancel may raise an error */
+		pgml_train_check_cancel();
 		for (int t = 0; t < nthread; t++)
 		{
 			share[t] = *all;
@@ -709,7 +737,8 @@ eval_parallel(const EvalShare *all, int64 n)
 		sigfillset(&all_signals);
 		pthread_sigmask(SIG_SETMASK, &all_signals, &old_mask);
 		for (int t = 1; t < nthread; t++)
-			started[t] = pthread_create(&tid[t], NULL, eval_thread, &share[t]) == 0;
+			started[t] = pthread_create(&tid[t], have_attr ? &attr : NULL,
+										eval_thread, &share[t]) == 0;
 		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 		eval_share(&share[0]);
 		for (int t = 1; t < nthread; t++)
@@ -721,6 +750,8 @@ eval_parallel(const EvalShare *all, int64 n)
 		}
 		start += round;
 	}
+	if (have_attr)
+		pthread_attr_destroy(&attr);
 }
 
 /*

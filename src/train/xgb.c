@@ -1113,7 +1113,7 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 	const char *buf;
 
 	if (nthread <= 0)
-		nthread = (int) Max(1, sysconf(_SC_NPROCESSORS_ONLN));
+		nthread = pgml_train_cpus();
 
 	/* Labels as float, as XGBoost wants them. */
 	labels = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * in->n_rows);
