@@ -79,10 +79,21 @@ pgml_queue_wake_worker(void)
 		SetLatch(latch);
 }
 
-/* At commit: wake the worker and post cancellations.  At abort: forget. */
+/*
+ * At commit: wake the worker and post cancellations.  At abort: forget.  A
+ * prepared transaction commits in another session, so a cancellation cannot
+ * be prepared; a queued job of a prepared transaction is found by the
+ * worker's next poll (pgml_worker.naptime) once COMMIT PREPARED has run.
+ */
 static void
 queue_xact_callback(XactEvent event, void *arg)
 {
+	if (event == XACT_EVENT_PRE_PREPARE && n_cancel_ids > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot prepare a transaction that cancels a training job"),
+				 errdetail("A cancellation reaches the training worker when its transaction commits, which a prepared transaction does in another session."),
+				 errhint("Cancel the job in a transaction that is not prepared.")));
 	if (event == XACT_EVENT_COMMIT)
 	{
 		for (int i = 0; i < n_cancel_ids; i++)
@@ -92,7 +103,8 @@ queue_xact_callback(XactEvent event, void *arg)
 			pgml_queue_wake_worker();
 	}
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
-		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
 	{
 		wake_armed = false;
 		n_cancel_ids = 0;

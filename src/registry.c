@@ -354,6 +354,17 @@ registry_xact_callback(XactEvent event, void *arg)
 {
 	PendingDeploy *list;
 
+	/*
+	 * A prepared transaction commits in whichever session runs COMMIT
+	 * PREPARED, where these actions are unknown: refuse to prepare (the
+	 * transaction then aborts, and the abort below drops them).
+	 */
+	if (event == XACT_EVENT_PRE_PREPARE && pending != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot prepare a transaction that deploys a model or changes pgml.models"),
+				 errdetail("Models are published to shared memory when their transaction commits, which a prepared transaction does in another session."),
+				 errhint("Deploy, train or change models in a transaction that is not prepared.")));
 	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
 		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
 		return;

@@ -59,3 +59,27 @@ SELECT * FROM pgml.deploy(NULL::text);
 CREATE TABLE d4 AS SELECT * FROM d1;
 SELECT deployed FROM pgml.train('fresh', 'regression', 'd4', 'y');
 SELECT * FROM pgml.deploy('fresh', 'rollback');
+
+-- prepared transactions: a deploy (or a change of pgml.models) is published
+-- at commit, which COMMIT PREPARED runs in another session: refused
+SELECT model_id AS served_before FROM pgml.stat_models WHERE project = 'dep' \gset
+SELECT :served_before <> 1 AS another_model_serves;
+BEGIN;
+SELECT * FROM pgml.deploy(1);
+PREPARE TRANSACTION 'pgml_deploy';
+BEGIN;
+UPDATE pgml.models SET artifact = artifact WHERE id = 1;
+PREPARE TRANSACTION 'pgml_models';
+SELECT count(*) AS prepared FROM pg_prepared_xacts;
+-- nothing was published then, or at the next commit of this session
+SELECT 1 AS next_transaction;
+SELECT model_id = :served_before AS unchanged FROM pgml.stat_models WHERE project = 'dep';
+SELECT d.model_id = :served_before AS table_agrees FROM pgml.deployments d
+  JOIN pgml.projects p ON p.id = d.project_id WHERE p.name = 'dep' ORDER BY d.id DESC LIMIT 1;
+-- queueing a job can be prepared; rolled back, it leaves no job
+BEGIN;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('prepared job', 'regression', 'd1', 'y');
+PREPARE TRANSACTION 'pgml_queue';
+ROLLBACK PREPARED 'pgml_queue';
+SELECT count(*) AS jobs FROM pgml.train_queue WHERE project_name = 'prepared job';

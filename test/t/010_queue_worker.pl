@@ -14,6 +14,7 @@ shared_preload_libraries = 'pgml_worker'
 pgml_worker.database = 'postgres'
 pgml_worker.naptime = 3600
 pgml_worker.nthread = 2
+max_prepared_transactions = 2
 });
 $node->start;
 
@@ -109,6 +110,24 @@ VALUES ('long', 'classification', 'pgml.digits', 'target', 'xgboost', '{"n_estim
 ok($node->poll_query_until('postgres',
 	"SELECT state = 'training' AND rounds_done > 0 FROM pgml.stat_worker"),
 	'the long job is training');
+# a cancellation reaches the worker at commit: it cannot be prepared, and
+# the refused one is not posted by the session's next commit either
+my ($prep_rc, $prep_out, $prep_err) = $node->psql('postgres', q{
+BEGIN;
+SELECT pgml.cancel_job(id) FROM pgml.train_queue WHERE project_name = 'long';
+PREPARE TRANSACTION 'pgml_cancel';
+BEGIN;
+SELECT 1;
+COMMIT;
+});
+like($prep_err, qr/cannot prepare a transaction that cancels a training job/,
+	'cancel_job cannot be prepared');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_prepared_xacts'), '0',
+	'nothing was prepared');
+my $done = $node->safe_psql('postgres', 'SELECT rounds_done FROM pgml.stat_worker');
+ok($node->poll_query_until('postgres',
+	"SELECT state = 'training' AND rounds_done > $done FROM pgml.stat_worker"),
+	'the job goes on training');
 is($node->safe_psql('postgres', q{
 SELECT pgml.cancel_job(id) FROM pgml.train_queue WHERE project_name = 'long'}),
 	'cancelled', 'cancel_job marks it cancelled');
