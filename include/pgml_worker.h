@@ -95,10 +95,13 @@ extern void pgml_registry_count(const PgmlModelRef *ref, int64 nrows);
  * Publish an image as the deployed model of a project, transactionally:
  * the image is copied into a new pinned DSM segment now; the registry slot
  * swaps to it when the current transaction commits, and the segment is
- * destroyed if it aborts.
+ * destroyed if it aborts.  deployment_id is the id of the pgml.deployments
+ * row just inserted: of two deploys of a project whose transactions commit
+ * in the other order, the one with the higher id is served, as the table's
+ * newest row says.
  */
 extern void pgml_registry_deploy(const char *project, int64 model_id,
-								 const char *algorithm,
+								 int64 deployment_id, const char *algorithm,
 								 const PgmlImageHeader *image, Size size);
 
 /* One row per published slot, for pgml.stat_models. */

@@ -124,10 +124,13 @@ deploy_model(int64 model_id, int64 project_id, const char *project,
 	args[1] = Int64GetDatum(model_id);
 	args[2] = CStringGetTextDatum(strategy);
 	ret = SPI_execute_with_args("INSERT INTO pgml.deployments (project_id, model_id, strategy) "
-								"VALUES ($1, $2, $3)", 3, argtypes, args, NULL, false, 0);
-	if (ret != SPI_OK_INSERT)
+								"VALUES ($1, $2, $3) RETURNING id", 3, argtypes, args, NULL, false, 0);
+	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not record the deployment");
-	pgml_registry_deploy(project, model_id, algorithm, image, size);
+	pgml_registry_deploy(project, model_id,
+						 DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 1, &isnull)),
+						 algorithm, image, size);
 	pfree(image);
 	return true;
 }

@@ -1357,15 +1357,19 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 			{
 				Oid			dtypes[2] = {INT8OID, INT8OID};
 				Datum		dargs[2] = {Int64GetDatum(project_id), Int64GetDatum(result->model_id)};
+				bool		isnull;
+				int64		deployment_id;
 
 				ret = SPI_execute_with_args("INSERT INTO pgml.deployments (project_id, model_id, strategy) "
-											"VALUES ($1, $2, 'new_score')",
+											"VALUES ($1, $2, 'new_score') RETURNING id",
 											2, dtypes, dargs, NULL, false, 0);
-				if (ret != SPI_OK_INSERT)
+				if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 					elog(ERROR, "could not record the deployment");
+				deployment_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+															SPI_tuptable->tupdesc, 1, &isnull));
 				t4 = GetCurrentTimestamp();
-				pgml_registry_deploy(job->project_name, result->model_id, algorithm,
-									 image, image_size);
+				pgml_registry_deploy(job->project_name, result->model_id, deployment_id,
+									 algorithm, image, image_size);
 				t5 = GetCurrentTimestamp();
 				result->deployed = true;
 			}
