@@ -28,3 +28,5 @@ CREATE FUNCTION pgml._registry_reset_database() RETURNS void
     AS 'MODULE_PATHNAME', 'pgml_registry_reset_database' LANGUAGE C;
 -- a re-created extension must not serve images of the dropped one
 SELECT pgml._registry_reset_database();
+-- only for the install script: it drops every image of the database
+REVOKE EXECUTE ON FUNCTION pgml._registry_reset_database() FROM PUBLIC;

@@ -83,3 +83,10 @@ VALUES ('prepared job', 'regression', 'd1', 'y');
 PREPARE TRANSACTION 'pgml_queue';
 ROLLBACK PREPARED 'pgml_queue';
 SELECT count(*) AS jobs FROM pgml.train_queue WHERE project_name = 'prepared job';
+-- the registry reset is for the install script only
+CREATE ROLE regress_pgml_deploy;
+SET ROLE regress_pgml_deploy;
+SELECT pgml._registry_reset_database();
+RESET ROLE;
+DROP ROLE regress_pgml_deploy;
+SELECT count(*) > 0 AS still_served FROM pgml.stat_models WHERE project = 'dep';
