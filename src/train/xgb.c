@@ -963,6 +963,22 @@ xp_scalar(void *state, char *token, JsonTokenType type)
 }
 
 /*
+ * Is the token the JSON lexer stopped at one of the bare NaN / Infinity that
+ * XGBoost writes for non-finite floats (which JSON does not have)?
+ */
+static bool
+xgb_nonfinite_token(const JsonLexContext *lex)
+{
+	static const char *const words[] = {"NaN", "Infinity", "-Infinity", "inf", "-inf", "nan"};
+	size_t		len = lex->token_terminator - lex->token_start;
+
+	for (int i = 0; i < lengthof(words); i++)
+		if (len == strlen(words[i]) && strncmp(lex->token_start, words[i], len) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Parse XGBoost's JSON model (len bytes at json, not NUL terminated) into the
  * tree fields of m.  cfg and n_features say what the model should be.
  */
@@ -1006,6 +1022,13 @@ xgb_read_trees(const char *json, Size len, const XgbConfig *cfg,
 
 	lex = makeJsonLexContextCstringLen(unconstify(char *, json), (int) len, PG_UTF8, true);
 	rc = pg_parse_json(lex, &sem);
+	if (rc == JSON_INVALID_TOKEN && xgb_nonfinite_token(lex))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("xgboost training diverged: the model has non-finite values"),
+				 errdetail("The trained booster holds %.*s among its values (leaf values or base score).",
+						   (int) (lex->token_terminator - lex->token_start), lex->token_start),
+				 errhint("Lower learning_rate, check that the labels suit the objective, or choose another objective.")));
 	if (rc != JSON_SUCCESS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),

@@ -28,6 +28,12 @@ SELECT * FROM pgml.train('p', 'decomposition', 'two', NULL, 'pca', '{"n_componen
 SELECT * FROM pgml.train('x', 'classification', 'pgml.iris', 'target', 'xgboost', '{"max_depth": -1}');
 SELECT * FROM pgml.train('x', 'classification', 'pgml.iris', 'target', 'xgboost', '{"n_estimators": 5, "eta": 0.1, "learning_rate": 0.2}');
 SELECT * FROM pgml.train('x', 'classification', 'pgml.iris', 'target', 'xgboost_random_forest', '{"num_parallel_tree": 5}');
+-- training that diverges to NaN or infinite values is a clear error
+SELECT * FROM pgml.train('x', 'regression', 'pgml.iris', 'target', 'xgboost', '{"n_estimators": 3, "learning_rate": 1e38}');
+CREATE TABLE huge_y AS SELECT i::real AS x, (CASE WHEN i % 2 = 0 THEN 3e38 ELSE 1 END)::float8 AS y
+  FROM generate_series(1, 200) i;
+SELECT * FROM pgml.train('x', 'regression', 'huge_y', 'y', 'xgboost', '{"n_estimators": 5, "objective": "reg:gamma"}');
+DROP TABLE huge_y;
 -- nothing was stored by the failures
 SELECT count(*) AS models FROM pgml.models;
 -- null means the default (C = 1)
