@@ -377,11 +377,20 @@ linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
 	int			p = in->n_features;
 
 	for (int i = 0; i < n; i++)
+	{
 		if (!isfinite(in->y[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("linear regression target contains a non-finite value"),
 					 errdetail("Row %d has target %g.", i + 1, in->y[i])));
+		/* predictions are real: a target beyond it could only predict inf */
+		if (isinf((float) in->y[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("linear regression target is out of range for type real"),
+					 errdetail("Row %d has target %g; pgml.predict returns real.", i + 1, in->y[i]),
+					 errhint("Rescale the target.")));
+	}
 
 	rd->n = n;
 	rd->p = p;
