@@ -119,6 +119,14 @@ extern int32 pgml_image_predict_class_proba(const PgmlImageHeader *image,
 extern bool pgml_image_missing_ok(const PgmlImageHeader *image, int32 j);
 
 /*
+ * The first feature of row x (n_features values) that is NaN where this
+ * image cannot take a missing value, or -1.  A NaN is a missing value, as a
+ * NULL is; a tree model without preprocessing takes any, so it returns at
+ * once.
+ */
+extern int32 pgml_image_first_bad_nan(const PgmlImageHeader *image, const float *x);
+
+/*
  * PCA images: the n_outputs components of one row (after preprocessing).
  * k-means images: pgml_image_predict() gives the cluster index (as double).
  */

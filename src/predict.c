@@ -232,6 +232,15 @@ model_name(const PredictCache *c)
 	return psprintf("project \"%s\"", c->project);
 }
 
+/* What to do about a missing value this model cannot take. */
+static const char *
+missing_hint(const PgmlImageHeader *image)
+{
+	if (image->algorithm == PGML_ALGO_XGBOOST)
+		return "Replace missing values, or train without \"impute\": \"error\" for this column (xgboost handles missing values).";
+	return "Replace missing values, train with preprocess => '{\"column\": {\"impute\": \"mean\"}}', or use an xgboost model, which handles them.";
+}
+
 /*
  * A NULL (missing) feature j: fine for tree models and imputed features;
  * otherwise an error naming the feature (and the row field, if any).
@@ -246,7 +255,7 @@ missing_check(const PgmlImageHeader *image, int j, const char *field)
 			 errmsg("this model cannot predict with NULL features"),
 			 field ? errdetail("Feature %d (field \"%s\") is NULL.", j + 1, field)
 			 : errdetail("Feature %d is NULL.", j + 1),
-			 errhint("Replace missing values, train with preprocess => '{\"column\": {\"impute\": \"mean\"}}', or use an xgboost model, which handles them.")));
+			 errhint("%s", missing_hint(image))));
 }
 
 static const float *features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
@@ -270,13 +279,45 @@ array_shape_error(const PredictCache *c, const PgmlImageHeader *image, int n)
 }
 
 /*
- * Turn argument 1 (an array of a numeric type, or a row) into float
- * features for the image, checking count and NULLs.  Returns a pointer valid
- * until next call.
+ * A NaN feature is a missing value, as a NULL is: an error for a model that
+ * cannot take it there (it would predict garbage).
+ */
+static void
+nan_check(const PgmlImageHeader *image, const float *x)
+{
+	int32		j = pgml_image_first_bad_nan(image, x);
+
+	if (j >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this model cannot predict with NaN features"),
+				 errdetail("Feature %d is NaN, a missing value as NULL is.", j + 1),
+				 errhint("%s", missing_hint(image))));
+}
+
+static const float *features_for_call_raw(FunctionCallInfo fcinfo, PredictCache *c,
+										  const PgmlImageHeader *image);
+
+/*
+ * Argument 1 (an array of a numeric type, or a row) as float features for
+ * the image, checking count, NULLs and NaNs.  Returns a pointer valid until
+ * the next call.
  */
 static const float *
 features_for_call(FunctionCallInfo fcinfo, PredictCache *c,
 				  const PgmlImageHeader *image)
+{
+	const float *x = features_for_call_raw(fcinfo, c, image);
+
+	if (!c->row)				/* features_from_row checks its own */
+		nan_check(image, x);
+	return x;
+}
+
+/* features_for_call without the NaN check. */
+static const float *
+features_for_call_raw(FunctionCallInfo fcinfo, PredictCache *c,
+					  const PgmlImageHeader *image)
 {
 	ArrayType  *arr;
 	Oid			elemtype;
@@ -737,6 +778,7 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("wrong number of features for %s", model_name(c)),
 				 errdetail("The model expects %d features; the row has %d.", image->n_inputs, w.ni)));
+	nan_check(image, c->buf);
 	return c->buf;
 }
 
@@ -823,6 +865,9 @@ pgml_predict_batch(PG_FUNCTION_ARGS)
 		x = (float *) ARR_DATA_PTR(arr);
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	row = x;
+	for (int r = 0; r < rows; r++, row += image->n_features)
+		nan_check(image, row);
 	row = x;
 	for (int r = 0; r < rows; r++, row += image->n_features)
 	{

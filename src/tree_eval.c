@@ -987,6 +987,20 @@ pgml_image_missing_ok(const PgmlImageHeader *image, int32 j)
 	return image->algorithm == PGML_ALGO_XGBOOST;
 }
 
+/* First NaN feature of x that image cannot take as missing, or -1. */
+int32
+pgml_image_first_bad_nan(const PgmlImageHeader *image, const float *x)
+{
+	const PgmlImage *img = (const PgmlImage *) image;
+
+	if (image->algorithm == PGML_ALGO_XGBOOST && !img->has_preprocess)
+		return -1;
+	for (int32 j = 0; j < image->n_features; j++)
+		if (isnan(x[j]) && !pgml_image_missing_ok(image, j))
+			return j;
+	return -1;
+}
+
 /* PCA images: the n_outputs components of one row (see pgml_image.h). */
 void
 pgml_image_decompose(const PgmlImageHeader *image, const float *x, float *out)

@@ -54,13 +54,21 @@ SELECT pgml.predict('pp3', ARRAY[NULL, 10000]) = pgml.predict('pp3', ARRAY[0, 10
        pgml.predict('pp3', ARRAY[NULL, 10000]) <> pgml.predict('pp3', ARRAY[10, 10000]) AS not_just_any;
 -- without an impute rule, b may not be NULL
 SELECT pgml.predict('pp', ARRAY[10, NULL]);
+-- NaN is a missing value as NULL is: imputed where a rule says so, else an error
+SELECT pgml.predict('pp3', ARRAY['NaN', 10000]::real[]) = pgml.predict('pp3', ARRAY[0, 10000]) AS nan_imputed;
+SELECT pgml.predict('pp', ARRAY[10, 'NaN']::real[]);
+SELECT pgml.predict('pp', ARRAY[10, 'NaN']::float8[]);
+SELECT pgml.predict('pp', ROW(10::real, 'NaN'::real));
+SELECT * FROM pgml.predict_batch('pp', ARRAY[10, 10000, 10, 'NaN']::real[]);
 
 -- xgboost keeps missing values unless told otherwise
 CREATE TABLE pp2 AS SELECT g::real AS a, (g % 3)::real AS b, (g % 2)::int AS y FROM generate_series(1, 200) g;
 SELECT deployed FROM pgml.train('pp2', 'classification', 'pp2', 'y', 'xgboost', '{"n_estimators": 5}',
     preprocess => '{"a": {"impute": "error"}}');
 SELECT pgml.predict('pp2', ARRAY[1, NULL]) IS NOT NULL AS trees_take_missing;
+SELECT pgml.predict('pp2', ARRAY[1, 'NaN']::real[]) = pgml.predict('pp2', ARRAY[1, NULL]) AS nan_is_missing;
 SELECT pgml.predict('pp2', ARRAY[NULL, 1]);
+SELECT pgml.predict('pp2', ARRAY['NaN', 1]::real[]);
 
 -- errors
 SELECT * FROM pgml.train('e', 'clustering', 'iris_features', 'sepal_length', 'kmeans');
