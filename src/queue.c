@@ -10,7 +10,9 @@
  * callback sets the worker's latch at XACT_EVENT_COMMIT.  Cancellation works
  * the same way: the UPDATE to 'cancelled' is durable in the table, and at
  * commit the job id is posted to pgml_worker_state->cancel_job, which the
- * worker checks between boosting rounds.
+ * worker checks between boosting rounds, and the worker gets SIGUSR2, which
+ * interrupts the job at once if it is the one running (a read waiting for a
+ * lock, say).
  *
  * Locking: pgml_worker_state->mutex (spinlock) protects its plain fields;
  * cancel_job is an atomic.  The worker writes pid/latch at start and clears
@@ -19,6 +21,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <signal.h>
 
 #include "access/htup_details.h"
 #include "access/xact.h"
@@ -80,6 +84,22 @@ pgml_queue_wake_worker(void)
 }
 
 /*
+ * Tell the worker that a cancellation was posted (SIGUSR2): it interrupts
+ * the running job at once if that is the one cancelled (train/worker.c).
+ */
+static void
+queue_signal_cancel(void)
+{
+	pid_t		pid;
+
+	SpinLockAcquire(&pgml_worker_state->mutex);
+	pid = pgml_worker_state->pid;
+	SpinLockRelease(&pgml_worker_state->mutex);
+	if (pid != 0)
+		(void) kill(pid, SIGUSR2);
+}
+
+/*
  * At commit: wake the worker and post cancellations.  At abort: forget.  A
  * prepared transaction commits in another session, so a cancellation cannot
  * be prepared; a queued job of a prepared transaction is found by the
@@ -97,8 +117,11 @@ queue_xact_callback(XactEvent event, void *arg)
 	if (event == XACT_EVENT_COMMIT)
 	{
 		for (int i = 0; i < n_cancel_ids; i++)
+		{
 			pg_atomic_write_u64(&pgml_worker_state->cancel_job,
 								(uint64) cancel_ids[i]);
+			queue_signal_cancel();
+		}
 		if (wake_armed || n_cancel_ids > 0)
 			pgml_queue_wake_worker();
 	}

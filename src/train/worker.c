@@ -217,6 +217,29 @@ state_set_job(int64 job_id, bool finished, const char *outcome)
 	SpinLockRelease(&pgml_worker_state->mutex);
 }
 
+/*
+ * SIGUSR2, sent by a backend whose pgml.cancel_job() has committed
+ * (queue.c): if the cancelled job is the one running here, interrupt it as
+ * a query cancel would, so that a job waiting for a lock or in a slow read
+ * stops at once instead of at its next check between rounds.  A signal
+ * about any other job (one that has already ended) only sets the latch.
+ */
+static void
+worker_cancel_handler(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+	int64		job = pgml_current_job_id;
+
+	if (job != 0 &&
+		pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job)
+	{
+		QueryCancelPending = true;
+		InterruptPending = true;
+	}
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
 /* Run one claimed job to its end state. */
 static void
 run_job(PgmlJob *job)
@@ -273,8 +296,12 @@ run_job(PgmlJob *job)
 		AbortCurrentTransaction();
 
 		outcome = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? "cancelled" : "failed";
-		msg = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
-			: pstrdup(edata->message);
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+			pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job->job_id)
+			msg = psprintf("training job %lld was cancelled", (long long) job->job_id);
+		else
+			msg = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
+				: pstrdup(edata->message);
 		ereport(LOG,
 				(errmsg("pgml_worker: training job %lld %s: %s",
 						(long long) job->job_id, outcome, msg)));
@@ -284,6 +311,8 @@ run_job(PgmlJob *job)
 	MemoryContextSwitchTo(old);
 
 	pgml_current_job_id = 0;
+	/* a cancel signalled as the job ended has nothing left to cancel */
+	QueryCancelPending = false;
 	state_set_job(job->job_id, true, outcome);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
@@ -294,6 +323,7 @@ pgml_worker_main(Datum arg)
 {
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGUSR2, worker_cancel_handler);
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(pgml_database, NULL, 0);

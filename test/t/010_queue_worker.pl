@@ -143,6 +143,37 @@ is($node->safe_psql('postgres', q{
 SELECT count(*) FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'long'}),
 	'0', 'a cancelled job stores no model');
 
+# A job waiting for a lock on its table stops as soon as its cancel commits
+# (the worker is signalled), not when the lock is released.
+my $locker = $node->background_psql('postgres');
+$locker->query_safe('BEGIN; LOCK lin IN ACCESS EXCLUSIVE MODE');
+$node->safe_psql('postgres', q{
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('blocked', 'regression', 'lin', 'y');
+});
+ok($node->poll_query_until('postgres',
+	"SELECT count(*) = 1 FROM pg_locks WHERE relation = 'lin'::regclass AND NOT granted"),
+	'the job waits for the lock');
+is($node->safe_psql('postgres', q{
+SELECT pgml.cancel_job(id) FROM pgml.train_queue WHERE project_name = 'blocked'}),
+	'cancelled', 'cancel_job of the blocked job');
+ok($node->poll_query_until('postgres',
+	"SELECT state = 'idle' AND job_id IS NULL FROM pgml.stat_worker"),
+	'the worker gives up the job while the lock is still held');
+is($node->safe_psql('postgres',
+	"SELECT count(*) FROM pg_locks WHERE relation = 'lin'::regclass AND NOT granted"),
+	'0', 'nothing waits for the lock any more');
+is($node->safe_psql('postgres', q{
+SELECT status || ': ' || error FROM pgml.train_queue WHERE project_name = 'blocked'}),
+	'cancelled: cancelled by postgres', 'the job is recorded as cancelled');
+my $blocked = $node->safe_psql('postgres',
+	"SELECT id FROM pgml.train_queue WHERE project_name = 'blocked'");
+like(slurp_file($node->logfile),
+	qr/training job $blocked cancelled: training job $blocked was cancelled/,
+	'the worker logs the cancellation as such');
+$locker->query_safe('COMMIT');
+$locker->quit;
+
 # Cancelling by UPDATE works too, for a job still queued.
 $node->safe_psql('postgres', q{
 BEGIN;
