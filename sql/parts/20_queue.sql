@@ -33,9 +33,12 @@ BEGIN
             MESSAGE = format('unknown algorithm "%s"', NEW.algorithm),
             HINT = 'Supported algorithms are xgboost, xgboost_random_forest, linear, logistic_regression, ridge, lasso, elastic_net, kmeans and pca.';
     END IF;
-    IF NOT (NEW.test_size > 0) THEN
+    -- the worker's rule (job.c); NaN sorts above every number in SQL
+    IF NOT (NEW.test_size > 0) OR NEW.test_size IN ('NaN', 'Infinity')
+       OR (NEW.test_size >= 1 AND NEW.test_size <> floor(NEW.test_size)) THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('test_size must be positive, got %s', NEW.test_size);
+            MESSAGE = 'test_size must be a fraction between 0 and 1, or a whole number of rows',
+            DETAIL = format('Got %s.', NEW.test_size);
     END IF;
     rel := pg_catalog.to_regclass(NEW.relation_name);
     IF rel IS NULL THEN
@@ -98,6 +101,10 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     st text;
 BEGIN
+    IF job_id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'job_id must not be NULL';
+    END IF;
     UPDATE pgml.train_queue SET status = 'cancelled'
      WHERE id = job_id AND status IN ('queued', 'running')
     RETURNING status INTO st;
@@ -114,7 +121,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgml.cancel_job(bigint) IS
-    'cancel a queued or running training job; a running job stops at its next boosting round';
+    'cancel a queued or running training job; a running job stops at once';
 
 CREATE FUNCTION pgml.wait_job(job_id bigint, timeout interval DEFAULT '5 minutes')
 RETURNS text
@@ -123,6 +130,10 @@ DECLARE
     st text;
     deadline timestamptz := clock_timestamp() + timeout;
 BEGIN
+    IF job_id IS NULL OR timeout IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'job_id and timeout must not be NULL';
+    END IF;
     LOOP
         SELECT status INTO st FROM pgml.train_queue WHERE id = job_id;
         IF st IS NULL THEN

@@ -136,6 +136,12 @@ VALUES ('q', 'regression', 'no_such_table', 'y');
 INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
 VALUES ('q', 'astrology', 'lin_data', 'y');
 SELECT pgml.cancel_job(987654);
+SELECT pgml.cancel_job(NULL);
+SELECT pgml.wait_job(NULL);
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, test_size)
+VALUES ('q', 'regression', 'lin_data', 'y', 'NaN');
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, test_size)
+VALUES ('q', 'regression', 'lin_data', 'y', 2.5);
 
 -- The direct scan sizes its matrix from the table's statistics
 -- (data.c, expected_rows).  A table that grew, or shrank, since its last
