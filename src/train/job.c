@@ -1254,9 +1254,10 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	if (n_test < 1 || n_train < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("test_size %g leaves no rows to %s", job->test_size,
+				 errmsg("test_size %.7g leaves no rows to %s", job->test_size,
 						n_test < 1 ? "test on" : "train on"),
-				 errdetail("The relation has %lld rows.", (long long) ds.n_rows)));
+				 errdetail("The relation has %lld rows; the test set would have %lld.",
+						   (long long) ds.n_rows, (long long) n_test)));
 	if (strcmp(sampling, "stratified") == 0 && task != PGML_TASK_CLASSIFICATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

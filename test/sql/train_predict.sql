@@ -104,6 +104,7 @@ SELECT * FROM pgml.train('e', 'astrology', 'lin_data', 'y');
 SELECT * FROM pgml.train('e', 'regression', 'lin_data', 'y', test_size => 0);
 SELECT * FROM pgml.train('e', 'regression', 'lin_data', 'y', test_size => 1.5);
 SELECT * FROM pgml.train('e', 'regression', 'lin_data', 'y', test_size => 100);
+SELECT * FROM pgml.train('e', 'regression', 'lin_data', 'y', test_size => 0.9999999);
 SELECT * FROM pgml.train('e', 'regression', 'no_such_table', 'y');
 SELECT * FROM pgml.train('e', 'regression', 'lin_data', 'no_such_column');
 SELECT * FROM pgml.train('e', 'regression', 'lin_data', 'y', search => 'grid');
