@@ -881,6 +881,37 @@ jsonb_scalar_text(JsonbValue *v, const char *key)
 	return NULL;
 }
 
+/* search_args is NULL or an object of the keys search_arg reads. */
+static void
+search_args_check(Jsonb *args)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (args == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(args) || JB_ROOT_IS_SCALAR(args))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("search_args must be a JSON object"),
+				 errhint("For example '{\"cv\": 5, \"n_iter\": 20}'.")));
+	it = JsonbIteratorInit(&args->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok != WJB_KEY)
+			continue;
+		if ((v.val.string.len == 2 && strncmp(v.val.string.val, "cv", 2) == 0) ||
+			(v.val.string.len == 6 && strncmp(v.val.string.val, "n_iter", 6) == 0))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown search_args key \"%.*s\"",
+						Min(v.val.string.len, 64), v.val.string.val),
+				 errhint("search_args takes \"cv\" (folds) and \"n_iter\" (random search draws).")));
+	}
+}
+
 /* An integer argument of search_args, or def if absent. */
 static int
 search_arg(Jsonb *args, const char *key, int def, int min, int max)
@@ -924,8 +955,8 @@ run_search(const PgmlJob *job, const char *algorithm, const PgmlDataset *ds,
 		   char **report)
 {
 	const char *metric = key_metric(tmpl->task);
-	int			cv = search_arg(job->search_args, "cv", 3, 2, 100);
-	int			n_iter = search_arg(job->search_args, "n_iter", 10, 1, 100000);
+	int			cv;
+	int			n_iter;
 	int			n_keys = 0;
 	char	  **keys;
 	char	 ***values;
@@ -943,6 +974,9 @@ run_search(const PgmlJob *job, const char *algorithm, const PgmlDataset *ds,
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 
+	search_args_check(job->search_args);
+	cv = search_arg(job->search_args, "cv", 3, 2, 100);
+	n_iter = search_arg(job->search_args, "n_iter", 10, 1, 100000);
 	if (job->search_params == NULL || !JB_ROOT_IS_OBJECT(job->search_params) ||
 		JB_ROOT_COUNT(job->search_params) == 0)
 		ereport(ERROR,

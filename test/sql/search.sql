@@ -67,5 +67,9 @@ SELECT * FROM pgml.train('e', 'classification', 'pgml.iris', 'target', 'xgboost'
 SELECT * FROM pgml.train('e', 'classification', 'pgml.iris', 'target', 'xgboost', search => 'grid',
     search_params => '{"max_depth": [1]}', search_args => '{"cv": "three"}');
 SELECT * FROM pgml.train('e', 'classification', 'pgml.iris', 'target', 'xgboost', search => 'grid',
+    search_params => '{"max_depth": [1]}', search_args => '{"folds": 5}');
+SELECT * FROM pgml.train('e', 'classification', 'pgml.iris', 'target', 'xgboost', search => 'grid',
+    search_params => '{"max_depth": [1]}', search_args => '[1]');
+SELECT * FROM pgml.train('e', 'classification', 'pgml.iris', 'target', 'xgboost', search => 'grid',
     search_params => '{"max_dpeth": [1]}');
 SELECT * FROM pgml.train('e', 'regression', 'pgml.iris', 'target', test_sampling => 'stratified');
