@@ -43,6 +43,12 @@ typedef struct PredictCache
 	float	   *buf;			/* conversion buffer */
 	int			buflen;
 	bool		row;			/* argument 1 is a row, not an array */
+	/* row form: the fields of row type (row_type, row_typmod), resolved once */
+	Oid			row_type;
+	int32		row_typmod;
+	int			row_natts;
+	Oid		   *field_type;		/* the field's type, a domain's base type */
+	Oid		   *field_elem;		/* its element type (base), or InvalidOid */
 } PredictCache;
 
 /*
@@ -668,6 +674,39 @@ walk_text(RowWalk *w, Datum d, bool isnull, Oid t, Form_pg_attribute att)
 }
 
 /*
+ * Resolve the field types of a row type once per call site (and again if
+ * the row type changes): a domain stands for its base type, as in training.
+ */
+static void
+row_fields(FunctionCallInfo fcinfo, PredictCache *c, Oid type, int32 typmod,
+		   TupleDesc desc)
+{
+	if (c->field_type != NULL && c->row_type == type && c->row_typmod == typmod &&
+		c->row_natts == desc->natts)
+		return;
+	if (c->field_type != NULL)
+	{
+		pfree(c->field_type);
+		pfree(c->field_elem);
+	}
+	c->field_type = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+									   sizeof(Oid) * Max(desc->natts, 1));
+	c->field_elem = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+									   sizeof(Oid) * Max(desc->natts, 1));
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Oid			t = getBaseType(TupleDescAttr(desc, i)->atttypid);
+		Oid			e = get_element_type(t);
+
+		c->field_type[i] = t;
+		c->field_elem[i] = OidIsValid(e) ? getBaseType(e) : InvalidOid;
+	}
+	c->row_type = type;
+	c->row_typmod = typmod;
+	c->row_natts = desc->natts;
+}
+
+/*
  * Features from a row value: numeric scalars, numeric arrays (flattened)
  * and text, in column order, as training reads a relation.  Text fields go
  * through the model's encoders.
@@ -688,6 +727,7 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 	rec = PG_GETARG_HEAPTUPLEHEADER(1);
 	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(rec),
 								  HeapTupleHeaderGetTypMod(rec));
+	row_fields(fcinfo, c, HeapTupleHeaderGetTypeId(rec), HeapTupleHeaderGetTypMod(rec), desc);
 	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
 	ItemPointerSetInvalid(&(tuple.t_self));
 	tuple.t_tableOid = InvalidOid;
@@ -721,17 +761,17 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 			w.ni++;				/* too many: counted for the error below */
 			continue;
 		}
-		if (pgml_text_type(att->atttypid))
+		if (pgml_text_type(c->field_type[i]))
 		{
-			walk_text(&w, d, isnull, att->atttypid, att);
+			walk_text(&w, d, isnull, c->field_type[i], att);
 			continue;
 		}
-		elemtype = get_element_type(att->atttypid);
+		elemtype = c->field_elem[i];
 		if (!OidIsValid(elemtype))
 		{
 			float		v = NAN;
 
-			if (!isnull && !scalar_to_float(d, att->atttypid, &v))
+			if (!isnull && !scalar_to_float(d, c->field_type[i], &v))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("field \"%s\" has type %s, which cannot be a feature",

@@ -391,12 +391,14 @@ reader_plan(Reader *r, TupleDesc desc)
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
-		Oid			t = att->atttypid;
+		Oid			t;
 		Oid			et;
 		ColumnPlan *c;
 
 		if (att->attisdropped)
 			continue;
+		/* a domain is read as its base type */
+		t = getBaseType(att->atttypid);
 		if (r->y_column != NULL && strcmp(NameStr(att->attname), r->y_column) == 0)
 		{
 			r->y_attnum = i + 1;
@@ -405,6 +407,8 @@ reader_plan(Reader *r, TupleDesc desc)
 		}
 		c = &r->cols[r->ncols];
 		et = get_element_type(t);
+		if (OidIsValid(et))
+			et = getBaseType(et);
 		if (numeric_type(t))
 		{
 			c->elemtype = t;

@@ -22,6 +22,20 @@ SELECT a, b, round(pgml.predict('pf', (a, b))::numeric, 3) AS prediction
 -- arrays in a row are flattened in order
 SELECT round(pgml.predict('pf', ROW(ARRAY[10, 1]))::numeric, 3) AS array_field;
 
+-- domains are read as their base types, in training and in a row
+CREATE DOMAIN pf_measure AS real CHECK (VALUE >= 0);
+CREATE DOMAIN pf_colour AS text;
+CREATE DOMAIN pf_measures AS real[];
+CREATE TABLE pfd (a pf_measure, b pf_measure, c pf_colour, y pf_measure);
+INSERT INTO pfd SELECT g, g % 3, CASE WHEN g % 2 = 0 THEN 'red' ELSE 'blue' END, 2 * g + g % 3
+  FROM generate_series(1, 50) g;
+SELECT deployed FROM pgml.train('pfd', 'regression', 'pfd', 'y');
+SELECT round(pgml.predict('pfd', ROW(10::pf_measure, 1::pf_measure, 'red'::pf_colour))::numeric, 3) AS domain_fields,
+       round(pgml.predict('pfd', ROW(10::real, 1::real, 'red'::text))::numeric, 3) AS base_fields;
+SELECT count(*) AS rows_agree FROM pfd
+ WHERE pgml.predict('pfd', (a, b, c)) = pgml.predict('pfd', (a::real, b::real, c::text));
+SELECT round(pgml.predict('pf', ROW(ARRAY[10, 1]::pf_measures))::numeric, 3) AS domain_array;
+
 -- a batch: rows one after another, one prediction per row
 SELECT round(p::numeric, 3) AS batch FROM pgml.predict_batch('pf', ARRAY[1, 1, 2, 2, 10, 1]::real[]) p;
 SELECT count(*) AS empty_batch FROM pgml.predict_batch('pf', ARRAY[]::real[]);
