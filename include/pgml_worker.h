@@ -95,13 +95,20 @@ extern void pgml_registry_count(const PgmlModelRef *ref, int64 nrows);
  * Publish an image as the deployed model of a project, transactionally:
  * the image is copied into a new pinned DSM segment now; the registry slot
  * swaps to it when the current transaction commits, and the segment is
- * destroyed if it aborts.  deployment_id is the id of the pgml.deployments
- * row just inserted: of two deploys of a project whose transactions commit
- * in the other order, the one with the higher id is served, as the table's
- * newest row says.
+ * destroyed if it aborts.
  */
+/*
+ * Serialize the deploys of a project until the end of the transaction: a
+ * FOR NO KEY UPDATE lock on its pgml.projects row (inserting models, whose
+ * foreign key takes FOR KEY SHARE, does not wait for it).  Every deploy
+ * takes it before it reads the current deployment, so deploys of a project
+ * commit in the order of their pgml.deployments rows and the registry ends
+ * on the newest row.  Caller is connected to SPI.  deploy.c.
+ */
+extern void pgml_deploy_lock_project(int64 project_id);
+
 extern void pgml_registry_deploy(const char *project, int64 model_id,
-								 int64 deployment_id, const char *algorithm,
+								 const char *algorithm,
 								 const PgmlImageHeader *image, Size size);
 
 /* One row per published slot, for pgml.stat_models. */

@@ -84,6 +84,18 @@ models_owner(void)
 	return owner;
 }
 
+/* See pgml_worker.h. */
+void
+pgml_deploy_lock_project(int64 project_id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(project_id)};
+
+	if (SPI_execute_with_args("SELECT 1 FROM pgml.projects WHERE id = $1 FOR NO KEY UPDATE",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock project %lld", (long long) project_id);
+}
+
 /*
  * Deploy one model: record the deployment and publish its image at commit.
  * Caller is connected to SPI.  Returns false if it already was deployed.
@@ -124,13 +136,10 @@ deploy_model(int64 model_id, int64 project_id, const char *project,
 	args[1] = Int64GetDatum(model_id);
 	args[2] = CStringGetTextDatum(strategy);
 	ret = SPI_execute_with_args("INSERT INTO pgml.deployments (project_id, model_id, strategy) "
-								"VALUES ($1, $2, $3) RETURNING id", 3, argtypes, args, NULL, false, 0);
-	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+								"VALUES ($1, $2, $3)", 3, argtypes, args, NULL, false, 0);
+	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not record the deployment");
-	pgml_registry_deploy(project, model_id,
-						 DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-													 SPI_tuptable->tupdesc, 1, &isnull)),
-						 algorithm, image, size);
+	pgml_registry_deploy(project, model_id, algorithm, image, size);
 	pfree(image);
 	return true;
 }
@@ -189,6 +198,14 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 
 		model_id = PG_GETARG_INT64(0);
 		args[0] = Int64GetDatum(model_id);
+		ret = SPI_execute_with_args("SELECT m.project_id FROM pgml.models m WHERE m.id = $1",
+									1, argtypes, args, NULL, false, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model %lld does not exist", (long long) model_id)));
+		pgml_deploy_lock_project(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+															 SPI_tuptable->tupdesc, 1, &isnull)));
 		ret = SPI_execute_with_args("SELECT m.id, p.id, p.name, m.algorithm FROM pgml.models m "
 									"JOIN pgml.projects p ON p.id = m.project_id WHERE m.id = $1",
 									1, argtypes, args, NULL, false, 1);
@@ -211,6 +228,12 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 			nulls[1] = 'n';
 		else
 			args[1] = PG_GETARG_DATUM(2);
+		(void) strategy_query(strategy);	/* an unknown strategy: error first */
+		ret = SPI_execute_with_args("SELECT id FROM pgml.projects WHERE name = $1",
+									1, argtypes, args, NULL, false, 1);
+		if (ret == SPI_OK_SELECT && SPI_processed == 1)
+			pgml_deploy_lock_project(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+																 SPI_tuptable->tupdesc, 1, &isnull)));
 		ret = SPI_execute_with_args(strategy_query(strategy), 2, argtypes, args, nulls, false, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "could not choose a model");

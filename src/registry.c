@@ -62,7 +62,6 @@ typedef struct PgmlSlot
 	Oid			dboid;
 	char		project[PGML_PROJECT_LEN];
 	int64		model_id;
-	int64		deployment_id;	/* pgml.deployments.id served; 0 by id */
 	char		algorithm[32];
 	dsm_handle	handle;
 	uint64		bytes;
@@ -119,7 +118,6 @@ typedef struct PendingDeploy
 	Oid			dboid;
 	char		project[PGML_PROJECT_LEN];
 	int64		model_id;
-	int64		deployment_id;
 	char		algorithm[32];
 	dsm_handle	handle;
 	uint64		bytes;
@@ -293,7 +291,6 @@ slot_set(int i, const PendingDeploy *d, bool by_id, bool count_load)
 	s->dboid = d->dboid;
 	strlcpy(s->project, d->project, PGML_PROJECT_LEN);
 	s->model_id = d->model_id;
-	s->deployment_id = d->deployment_id;
 	strlcpy(s->algorithm, d->algorithm, sizeof(s->algorithm));
 	s->handle = d->handle;
 	s->bytes = d->bytes;
@@ -425,17 +422,12 @@ registry_xact_callback(XactEvent event, void *arg)
 			{
 				int			i = slot_find(d->dboid, false, d->project, 0);
 
-				if (i >= 0 && registry->slots[i].deployment_id > d->deployment_id)
-					release[0] = d->handle; /* a newer deploy committed first */
+				if (i < 0)
+					i = slot_choose();
+				if (i >= 0)
+					release[0] = slot_set(i, d, false, true);
 				else
-				{
-					if (i < 0)
-						i = slot_choose();
-					if (i >= 0)
-						release[0] = slot_set(i, d, false, true);
-					else
-						release[0] = d->handle; /* no slot at all: drop it */
-				}
+					release[0] = d->handle; /* no slot at all: drop it */
 			}
 			LWLockRelease(registry->lock);
 		}
@@ -499,7 +491,7 @@ pending_add(void)
 
 /* Publish an image as the deployed model of a project, at commit. */
 void
-pgml_registry_deploy(const char *project, int64 model_id, int64 deployment_id,
+pgml_registry_deploy(const char *project, int64 model_id,
 					 const char *algorithm,
 					 const PgmlImageHeader *image, Size size)
 {
@@ -517,7 +509,6 @@ pgml_registry_deploy(const char *project, int64 model_id, int64 deployment_id,
 	d = pending_add();
 	strlcpy(d->project, project, PGML_PROJECT_LEN);
 	d->model_id = model_id;
-	d->deployment_id = deployment_id;
 	strlcpy(d->algorithm, algorithm, sizeof(d->algorithm));
 	d->handle = h;
 	d->bytes = size;
@@ -624,7 +615,7 @@ registry_lookup(bool by_id, const char *project, int64 model_id,
  */
 static bytea *
 fetch_artifact(bool by_id, const char *project, int64 *model_id,
-			   int64 *deployment_id, char *algorithm)
+			   char *algorithm)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	bytea	   *artifact = NULL;
@@ -652,7 +643,7 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 		Oid			argtypes[1] = {TEXTOID};
 		Datum		args[1] = {CStringGetTextDatum(project)};
 
-		ret = SPI_execute_with_args("SELECT m.id, m.algorithm, m.artifact, d.id "
+		ret = SPI_execute_with_args("SELECT m.id, m.algorithm, m.artifact "
 									"FROM pgml.projects p "
 									"JOIN pgml.deployments d ON d.project_id = p.id "
 									"JOIN pgml.models m ON m.id = d.model_id "
@@ -678,9 +669,6 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 
 	*model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											SPI_tuptable->tupdesc, 1, &isnull));
-	*deployment_id = by_id ? 0 :
-		DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-									SPI_tuptable->tupdesc, 4, &isnull));
 	{
 		char	   *alg = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 
@@ -716,7 +704,6 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 	dsm_handle	release = DSM_HANDLE_INVALID;
 	char		algorithm[32];
 	int64		id = model_id;
-	int64		deployment_id;
 
 	registry_check();
 	if (!by_id && strlen(project) >= PGML_PROJECT_LEN)
@@ -730,7 +717,7 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 		return;
 
 	/* Miss: read the artifact without holding any LWLock (it may block). */
-	artifact = fetch_artifact(by_id, project, &id, &deployment_id, algorithm);
+	artifact = fetch_artifact(by_id, project, &id, algorithm);
 
 	LWLockAcquire(registry->load_lock, LW_EXCLUSIVE);
 	/* someone may have published it meanwhile */
@@ -749,7 +736,6 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 	if (!by_id)
 		strlcpy(d.project, project, PGML_PROJECT_LEN);
 	d.model_id = id;
-	d.deployment_id = deployment_id;
 	strlcpy(d.algorithm, algorithm, sizeof(d.algorithm));
 	d.handle = segment_create(image, size);
 	d.bytes = size;

@@ -1385,26 +1385,26 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		if (job->automatic_deploy)
 		{
 			const char *key = key_metric(task);
-			double		old = key ? deployed_score(project_id, key) : NAN;
-			double		new = key ? json_number(metrics, key) : NAN;
+			double		old;
+			double		new;
 
+			/* compare with the deployment as it is once ours is next */
+			pgml_deploy_lock_project(project_id);
+			old = key ? deployed_score(project_id, key) : NAN;
+			new = key ? json_number(metrics, key) : NAN;
 			if (isnan(old) || (!isnan(new) && new >= old))
 			{
 				Oid			dtypes[2] = {INT8OID, INT8OID};
 				Datum		dargs[2] = {Int64GetDatum(project_id), Int64GetDatum(result->model_id)};
-				bool		isnull;
-				int64		deployment_id;
 
 				ret = SPI_execute_with_args("INSERT INTO pgml.deployments (project_id, model_id, strategy) "
-											"VALUES ($1, $2, 'new_score') RETURNING id",
+											"VALUES ($1, $2, 'new_score')",
 											2, dtypes, dargs, NULL, false, 0);
-				if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+				if (ret != SPI_OK_INSERT)
 					elog(ERROR, "could not record the deployment");
-				deployment_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-															SPI_tuptable->tupdesc, 1, &isnull));
 				t4 = GetCurrentTimestamp();
-				pgml_registry_deploy(job->project_name, result->model_id, deployment_id,
-									 algorithm, image, image_size);
+				pgml_registry_deploy(job->project_name, result->model_id, algorithm,
+									 image, image_size);
 				t5 = GetCurrentTimestamp();
 				result->deployed = true;
 			}
