@@ -43,11 +43,10 @@ typedef struct PredictCache
 	float	   *buf;			/* conversion buffer */
 	int			buflen;
 	bool		row;			/* argument 1 is a row, not an array */
-	/* row form: the fields of row type (row_type, row_typmod), resolved once */
-	Oid			row_type;
-	int32		row_typmod;
+	/* row form: the field types of the last row's descriptor, resolved */
 	int			row_natts;
-	Oid		   *field_type;		/* the field's type, a domain's base type */
+	Oid		   *field_orig;		/* the field's declared type (cache key) */
+	Oid		   *field_type;		/* that type, or a domain's base type */
 	Oid		   *field_elem;		/* its element type (base), or InvalidOid */
 } PredictCache;
 
@@ -674,35 +673,42 @@ walk_text(RowWalk *w, Datum d, bool isnull, Oid t, Form_pg_attribute att)
 }
 
 /*
- * Resolve the field types of a row type once per call site (and again if
- * the row type changes): a domain stands for its base type, as in training.
+ * Resolve the field types of a row's descriptor once per call site: a
+ * domain stands for its base type, as in training.  The cache is keyed on
+ * the declared type of every field (checked at each row, without a catalog
+ * lookup), so a row type altered between calls is resolved again.
  */
 static void
-row_fields(FunctionCallInfo fcinfo, PredictCache *c, Oid type, int32 typmod,
-		   TupleDesc desc)
+row_fields(FunctionCallInfo fcinfo, PredictCache *c, TupleDesc desc)
 {
-	if (c->field_type != NULL && c->row_type == type && c->row_typmod == typmod &&
-		c->row_natts == desc->natts)
+	bool		same = (c->field_type != NULL && c->row_natts == desc->natts);
+
+	for (int i = 0; same && i < desc->natts; i++)
+		same = (c->field_orig[i] == TupleDescAttr(desc, i)->atttypid);
+	if (same)
 		return;
 	if (c->field_type != NULL)
 	{
+		pfree(c->field_orig);
 		pfree(c->field_type);
 		pfree(c->field_elem);
 	}
+	c->field_orig = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+									   sizeof(Oid) * Max(desc->natts, 1));
 	c->field_type = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
 									   sizeof(Oid) * Max(desc->natts, 1));
 	c->field_elem = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
 									   sizeof(Oid) * Max(desc->natts, 1));
 	for (int i = 0; i < desc->natts; i++)
 	{
-		Oid			t = getBaseType(TupleDescAttr(desc, i)->atttypid);
+		Oid			o = TupleDescAttr(desc, i)->atttypid;
+		Oid			t = getBaseType(o);
 		Oid			e = get_element_type(t);
 
+		c->field_orig[i] = o;
 		c->field_type[i] = t;
 		c->field_elem[i] = OidIsValid(e) ? getBaseType(e) : InvalidOid;
 	}
-	c->row_type = type;
-	c->row_typmod = typmod;
 	c->row_natts = desc->natts;
 }
 
@@ -727,7 +733,7 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 	rec = PG_GETARG_HEAPTUPLEHEADER(1);
 	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(rec),
 								  HeapTupleHeaderGetTypMod(rec));
-	row_fields(fcinfo, c, HeapTupleHeaderGetTypeId(rec), HeapTupleHeaderGetTypMod(rec), desc);
+	row_fields(fcinfo, c, desc);
 	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
 	ItemPointerSetInvalid(&(tuple.t_self));
 	tuple.t_tableOid = InvalidOid;
@@ -793,8 +799,10 @@ features_from_row(FunctionCallInfo fcinfo, PredictCache *c,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("array field \"%s\" is NULL", NameStr(att->attname))));
 			arr = DatumGetArrayTypeP(d);
+			/* the array's own element type: a domain's has the base's layout */
 			get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-			deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
+			deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
+							  &elems, &nulls, &n);
 			for (int k = 0; k < n; k++)
 			{
 				float		v = NAN;

@@ -40,6 +40,7 @@ PgmlWorkerState *pgml_worker_state = NULL;
 static bool wake_armed = false;
 static bool xact_callback_registered = false;
 static int64 *cancel_ids = NULL;
+static SubTransactionId *cancel_subids = NULL;	/* where each was posted */
 static int	n_cancel_ids = 0;
 static int	max_cancel_ids = 0;
 
@@ -134,13 +135,38 @@ queue_xact_callback(XactEvent event, void *arg)
 	}
 }
 
-/* Make sure the transaction callback is registered in this backend. */
+/* A rolled-back savepoint takes its cancellations with it. */
+static void
+queue_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	int			kept = 0;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
+		return;
+	for (int i = 0; i < n_cancel_ids; i++)
+	{
+		if (cancel_subids[i] == mySubid)
+		{
+			if (event == SUBXACT_EVENT_ABORT_SUB)
+				continue;
+			cancel_subids[i] = parentSubid;
+		}
+		cancel_ids[kept] = cancel_ids[i];
+		cancel_subids[kept] = cancel_subids[i];
+		kept++;
+	}
+	n_cancel_ids = kept;
+}
+
+/* Make sure the transaction callbacks are registered in this backend. */
 static void
 queue_register_callback(void)
 {
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(queue_xact_callback, NULL);
+		RegisterSubXactCallback(queue_subxact_callback, NULL);
 		xact_callback_registered = true;
 	}
 }
@@ -190,11 +216,19 @@ pgml_queue_cancelled(PG_FUNCTION_ARGS)
 		int			newmax = Max(8, max_cancel_ids * 2);
 
 		if (cancel_ids == NULL)
+		{
 			cancel_ids = MemoryContextAlloc(TopMemoryContext, sizeof(int64) * newmax);
+			cancel_subids = MemoryContextAlloc(TopMemoryContext,
+											   sizeof(SubTransactionId) * newmax);
+		}
 		else
+		{
 			cancel_ids = repalloc(cancel_ids, sizeof(int64) * newmax);
+			cancel_subids = repalloc(cancel_subids, sizeof(SubTransactionId) * newmax);
+		}
 		max_cancel_ids = newmax;
 	}
+	cancel_subids[n_cancel_ids] = GetCurrentSubTransactionId();
 	cancel_ids[n_cancel_ids++] = DatumGetInt64(id);
 	return PointerGetDatum(NULL);
 }

@@ -186,8 +186,9 @@ put_array(float *dst, Datum d, const ColumnPlan *c, int64 row)
 		return;
 	}
 
+	/* the array's own element type: a domain's, whose layout is the base's */
 	get_typlenbyvalalign(c->elemtype, &typlen, &typbyval, &typalign);
-	deconstruct_array(arr, c->elemtype, typlen, typbyval, typalign,
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
 					  &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
 	{

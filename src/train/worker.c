@@ -290,10 +290,14 @@ run_job(PgmlJob *job)
 		ErrorData  *edata;
 		char	   *msg;
 
+		/* the job is over: a cancel signal from now on must not interrupt */
+		pgml_current_job_id = 0;
+		pg_compiler_barrier();
 		MemoryContextSwitchTo(job_context);
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
+		QueryCancelPending = false;
 
 		outcome = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? "cancelled" : "failed";
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
@@ -311,6 +315,7 @@ run_job(PgmlJob *job)
 	MemoryContextSwitchTo(old);
 
 	pgml_current_job_id = 0;
+	pg_compiler_barrier();
 	/* a cancel signalled as the job ended has nothing left to cancel */
 	QueryCancelPending = false;
 	state_set_job(job->job_id, true, outcome);

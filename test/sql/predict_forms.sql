@@ -35,6 +35,10 @@ SELECT round(pgml.predict('pfd', ROW(10::pf_measure, 1::pf_measure, 'red'::pf_co
 SELECT count(*) AS rows_agree FROM pfd
  WHERE pgml.predict('pfd', (a, b, c)) = pgml.predict('pfd', (a::real, b::real, c::text));
 SELECT round(pgml.predict('pf', ROW(ARRAY[10, 1]::pf_measures))::numeric, 3) AS domain_array;
+-- an array of a domain's values, in training and in a row
+CREATE TABLE pfa AS SELECT ARRAY[a, b]::pf_measure[] AS x, y FROM pf;
+SELECT deployed FROM pgml.train('pfa', 'regression', 'pfa', 'y');
+SELECT round(pgml.predict('pfa', ROW(ARRAY[10, 1]::pf_measure[]))::numeric, 3) AS domain_elements;
 
 -- a batch: rows one after another, one prediction per row
 SELECT round(p::numeric, 3) AS batch FROM pgml.predict_batch('pf', ARRAY[1, 1, 2, 2, 10, 1]::real[]) p;

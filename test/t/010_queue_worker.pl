@@ -128,6 +128,21 @@ my $done = $node->safe_psql('postgres', 'SELECT rounds_done FROM pgml.stat_worke
 ok($node->poll_query_until('postgres',
 	"SELECT state = 'training' AND rounds_done > $done FROM pgml.stat_worker"),
 	'the job goes on training');
+# a cancellation rolled back with its savepoint is not posted at commit
+$node->safe_psql('postgres', q{
+BEGIN;
+SAVEPOINT s;
+SELECT pgml.cancel_job(id) FROM pgml.train_queue WHERE project_name = 'long';
+ROLLBACK TO s;
+COMMIT;
+});
+$done = $node->safe_psql('postgres', 'SELECT rounds_done FROM pgml.stat_worker');
+ok($node->poll_query_until('postgres',
+	"SELECT state = 'training' AND rounds_done > $done FROM pgml.stat_worker"),
+	'the job goes on training after a cancel rolled back to a savepoint');
+is($node->safe_psql('postgres', q{
+SELECT status FROM pgml.train_queue WHERE project_name = 'long'}), 'running',
+	'and it is still running');
 is($node->safe_psql('postgres', q{
 SELECT pgml.cancel_job(id) FROM pgml.train_queue WHERE project_name = 'long'}),
 	'cancelled', 'cancel_job marks it cancelled');
