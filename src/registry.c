@@ -892,21 +892,39 @@ pgml_registry_stats(PgmlSlotStats **out)
 PG_FUNCTION_INFO_V1(pgml_models_changed);
 
 /*
- * Trigger on pgml.models (AFTER UPDATE OF artifact OR DELETE, per row): the
- * model's published images stop being served when the transaction commits.
+ * Trigger: published images stop being served when the transaction commits.
+ * Per row (AFTER UPDATE or DELETE) on pgml.models or pgml.deployments: the
+ * images of the model in column tgargs[0] of the old row (the deployment's
+ * model, or the model itself); the next predict reads the tables again.
+ * Per statement (AFTER TRUNCATE, which fires no row trigger) on pgml.models,
+ * pgml.deployments or pgml.projects: every image of the database.
  */
 Datum
 pgml_models_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Trigger    *trigger;
+	int			attnum;
 	bool		isnull;
 	Datum		id;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "pgml_models_changed: not called by trigger manager");
-	id = heap_getattr(trigdata->tg_trigtuple, 1,
+	if (!pgml_preloaded)
+		return PointerGetDatum(NULL);
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		registry_invalidate(0);
+		return PointerGetDatum(NULL);
+	}
+	trigger = trigdata->tg_trigger;
+	attnum = trigger->tgnargs > 0 ?
+		SPI_fnumber(trigdata->tg_relation->rd_att, trigger->tgargs[0]) : 1;
+	if (attnum <= 0)
+		elog(ERROR, "pgml_models_changed: no column \"%s\"", trigger->tgargs[0]);
+	id = heap_getattr(trigdata->tg_trigtuple, attnum,
 					  trigdata->tg_relation->rd_att, &isnull);
-	if (!isnull && pgml_preloaded)
+	if (!isnull)
 		registry_invalidate(DatumGetInt64(id));
 	return PointerGetDatum(NULL);
 }

@@ -22,7 +22,18 @@ COMMENT ON FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb,
 CREATE FUNCTION pgml._models_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'pgml_models_changed' LANGUAGE C;
 CREATE TRIGGER models_changed AFTER UPDATE OF artifact OR DELETE ON pgml.models
-    FOR EACH ROW EXECUTE FUNCTION pgml._models_changed();
+    FOR EACH ROW EXECUTE FUNCTION pgml._models_changed('id');
+-- a deployment changed or removed by hand: its model's images stop being
+-- served, and the next predict reads what the table now says
+CREATE TRIGGER deployments_changed AFTER UPDATE OR DELETE ON pgml.deployments
+    FOR EACH ROW EXECUTE FUNCTION pgml._models_changed('model_id');
+-- TRUNCATE fires no row trigger: forget every image of the database
+CREATE TRIGGER models_truncated AFTER TRUNCATE ON pgml.models
+    FOR EACH STATEMENT EXECUTE FUNCTION pgml._models_changed();
+CREATE TRIGGER deployments_truncated AFTER TRUNCATE ON pgml.deployments
+    FOR EACH STATEMENT EXECUTE FUNCTION pgml._models_changed();
+CREATE TRIGGER projects_truncated AFTER TRUNCATE ON pgml.projects
+    FOR EACH STATEMENT EXECUTE FUNCTION pgml._models_changed();
 
 CREATE FUNCTION pgml._registry_reset_database() RETURNS void
     AS 'MODULE_PATHNAME', 'pgml_registry_reset_database' LANGUAGE C;

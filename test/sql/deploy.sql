@@ -90,3 +90,17 @@ SELECT pgml._registry_reset_database();
 RESET ROLE;
 DROP ROLE regress_pgml_deploy;
 SELECT count(*) > 0 AS still_served FROM pgml.stat_models WHERE project = 'dep';
+
+-- the tables changed by hand: predict follows what they say
+SELECT model_id AS served FROM pgml.stat_models WHERE project = 'dep' \gset
+DELETE FROM pgml.deployments
+ WHERE id = (SELECT max(d.id) FROM pgml.deployments d JOIN pgml.projects p ON p.id = d.project_id
+              WHERE p.name = 'dep');
+SELECT count(*) AS dropped FROM pgml.stat_models WHERE project = 'dep';
+SELECT pgml.predict('dep', ARRAY[10]) IS NOT NULL AS predicts;
+SELECT s.model_id = d.id AS serves_the_newest_row, s.model_id <> :served AS another_model
+  FROM pgml.stat_models s, pgml.deployed_models d WHERE s.project = 'dep' AND d.name = 'dep';
+-- TRUNCATE fires no row trigger; every image of the database is dropped
+TRUNCATE pgml.deployments;
+SELECT count(*) AS served_after_truncate FROM pgml.stat_models WHERE datname = current_database();
+SELECT pgml.predict('dep', ARRAY[10]);
