@@ -1266,6 +1266,18 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				 errdetail("Column \"%s\" holds text.", job->y_column_name)));
 	if (task == PGML_TASK_CLASSIFICATION)
 	{
+		/*
+		 * Numeric class labels are kept as doubles: beyond 2^53 two bigint
+		 * labels could become one class without a word.
+		 */
+		for (int64 i = 0; ds.n_label_names == 0 && i < ds.n_rows; i++)
+			if (fabs(ds.y[i]) > 9007199254740992.0)
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("class label %.17g is too large to be kept exactly", ds.y[i]),
+						 errdetail("Numeric class labels must lie within plus or minus 2^53 (9007199254740992)."),
+						 errhint("Train on the label as text, for example through a view with %s::text.",
+								 quote_identifier(job->y_column_name))));
 		model.classes = encode_classes(ds.y, ds.n_rows, &model.n_classes);
 		if (ds.n_label_names > 0)
 		{

@@ -55,3 +55,10 @@ CREATE TABLE long_label AS SELECT g::real AS x, repeat('x', 1025 + g % 2) AS l F
 SELECT * FROM pgml.train('e', 'classification', 'long_label', 'l');
 CREATE TABLE jsonlabel AS SELECT g::real AS x, '{}'::jsonb AS l FROM generate_series(1, 10) g;
 SELECT * FROM pgml.train('e', 'classification', 'jsonlabel', 'l');
+-- bigint labels beyond 2^53 would merge as doubles: refused; as text they train
+CREATE TABLE big_label AS SELECT g::real AS x, (9007199254740992 + g % 3)::bigint AS l
+  FROM generate_series(1, 30) g;
+SELECT * FROM pgml.train('e', 'classification', 'big_label', 'l');
+CREATE VIEW big_label_text AS SELECT x, l::text AS l FROM big_label;
+SELECT deployed FROM pgml.train('big', 'classification', 'big_label_text', 'l');
+SELECT array_length(pgml.predict_proba('big', ARRAY[1]), 1) AS three_classes;
