@@ -107,6 +107,14 @@ claim_job(PgmlJob *job)
 {
 	bool		found = false;
 
+	/*
+	 * Forget the last posted cancellation: it was for a job that has ended,
+	 * and job ids can come round again (TRUNCATE ... RESTART IDENTITY, a
+	 * re-created extension).  A cancellation of the job claimed below can
+	 * only be posted once its claim has committed, so none is lost here.
+	 */
+	pg_atomic_write_u64(&pgml_worker_state->cancel_job, 0);
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();

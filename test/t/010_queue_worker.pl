@@ -189,6 +189,20 @@ like(slurp_file($node->logfile),
 $locker->query_safe('COMMIT');
 $locker->quit;
 
+# Job ids can come round again: the cancellation posted for job $blocked
+# does not cancel a later job with the same id.
+$node->safe_psql('postgres', 'TRUNCATE pgml.train_queue RESTART IDENTITY');
+$node->safe_psql('postgres', qq{
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+SELECT 'again', 'regression', 'lin', 'y' FROM generate_series(1, $blocked);
+});
+ok($node->poll_query_until('postgres',
+	"SELECT count(*) = $blocked FROM pgml.train_queue WHERE status IN ('succeeded', 'failed', 'cancelled')"),
+	'the jobs with the same ids ran');
+is($node->safe_psql('postgres',
+	"SELECT string_agg(DISTINCT status, ',') FROM pgml.train_queue"),
+	'succeeded', "job $blocked, whose id was cancelled before, succeeds too");
+
 # Cancelling by UPDATE works too, for a job still queued.
 $node->safe_psql('postgres', q{
 BEGIN;
