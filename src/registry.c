@@ -51,6 +51,7 @@
 #include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "pgml_worker.h"
@@ -94,6 +95,8 @@ typedef struct PgmlRegistry
 	LWLock	   *load_lock;
 	int			nslots;
 	pg_atomic_uint64 next_generation;
+	pg_atomic_uint64 change_epoch;	/* bumped by every committed deploy or
+									 * invalidation, under lock exclusive */
 	pg_atomic_uint64 clock;
 	int			counter_backends;	/* rows of the counters array */
 	Size		counters_off;	/* from the registry's start: PgmlCounter
@@ -187,6 +190,7 @@ pgml_registry_shmem_startup(void)
 		registry->counter_backends = MaxBackends;
 		registry->counters_off = registry_slots_size();
 		pg_atomic_init_u64(&registry->next_generation, 1);
+		pg_atomic_init_u64(&registry->change_epoch, 0);
 		pg_atomic_init_u64(&registry->clock, 1);
 		for (int b = 0; b < registry->counter_backends; b++)
 			for (int i = 0; i < registry->nslots; i++)
@@ -391,6 +395,8 @@ registry_xact_callback(XactEvent event, void *arg)
 		if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
 		{
 			LWLockAcquire(registry->lock, LW_EXCLUSIVE);
+			/* a load that read the tables before this commit must not publish */
+			pg_atomic_fetch_add_u64(&registry->change_epoch, 1);
 			if (d->invalidate_only)
 			{
 				int			n = 0;
@@ -623,6 +629,14 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 	int			ret;
 
 	SPI_connect();
+
+	/*
+	 * The latest committed state, whatever the caller's snapshot: what is
+	 * published serves every session (a REPEATABLE READ snapshot could still
+	 * see a deployment deleted since).  Read-only queries use this snapshot.
+	 * A parallel query cannot take a new snapshot; it reads with its own.
+	 */
+	PushActiveSnapshot(IsInParallelMode() ? GetActiveSnapshot() : GetLatestSnapshot());
 	if (by_id)
 	{
 		Oid			argtypes[1] = {INT8OID};
@@ -687,6 +701,7 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 		artifact = DatumGetByteaPCopy(d);
 		MemoryContextSwitchTo(old);
 	}
+	PopActiveSnapshot();
 	SPI_finish();
 	return artifact;
 }
@@ -716,47 +731,71 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 		(stale_id == 0 || ref->model_id != stale_id))
 		return;
 
-	/* Miss: read the artifact without holding any LWLock (it may block). */
-	artifact = fetch_artifact(by_id, project, &id, algorithm);
-
-	LWLockAcquire(registry->load_lock, LW_EXCLUSIVE);
-	/* someone may have published it meanwhile */
-	if (registry_lookup(by_id, project, model_id, ref) &&
-		(stale_id == 0 || ref->model_id != stale_id))
+	/*
+	 * Miss: read the artifact without holding any LWLock (it may block).  If
+	 * a deploy or an invalidation commits between that read and the
+	 * publication, what was read may be stale: read again (the epoch is
+	 * bumped under the lock that publication takes).
+	 */
+	for (int attempt = 1;; attempt++)
 	{
+		uint64		epoch = pg_atomic_read_u64(&registry->change_epoch);
+		bool		changed;
+
+		id = model_id;
+		artifact = fetch_artifact(by_id, project, &id, algorithm);
+
+		LWLockAcquire(registry->load_lock, LW_EXCLUSIVE);
+		/* someone may have published it meanwhile */
+		if (registry_lookup(by_id, project, model_id, ref) &&
+			(stale_id == 0 || ref->model_id != stale_id))
+		{
+			LWLockRelease(registry->load_lock);
+			pfree(artifact);
+			return;
+		}
+
+		image = pgml_image_compile(VARDATA_ANY(artifact), VARSIZE_ANY_EXHDR(artifact),
+								   &size);
+		memset(&d, 0, sizeof(d));
+		d.dboid = MyDatabaseId;
+		if (!by_id)
+			strlcpy(d.project, project, PGML_PROJECT_LEN);
+		d.model_id = id;
+		strlcpy(d.algorithm, algorithm, sizeof(d.algorithm));
+		d.handle = segment_create(image, size);
+		d.bytes = size;
+
+		LWLockAcquire(registry->lock, LW_EXCLUSIVE);
+		changed = pg_atomic_read_u64(&registry->change_epoch) != epoch;
+		i = slot_find(MyDatabaseId, by_id, project, model_id);
+		if (changed)
+			release = d.handle; /* read again */
+		else if (i < 0)
+		{
+			i = slot_choose();
+			release = slot_set(i, &d, by_id, true);
+		}
+		else if (stale_id != 0 && registry->slots[i].model_id == stale_id)
+			release = slot_set(i, &d, by_id, true); /* replace the stale image */
+		else
+			release = d.handle; /* a deploy won the race: keep its image */
+		LWLockRelease(registry->lock);
 		LWLockRelease(registry->load_lock);
+
+		segment_release(release);
+		pfree(image);
 		pfree(artifact);
-		return;
+		if (!changed)
+			break;
+		if (attempt == 3)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not load the model of %s: models kept changing while it was read",
+							by_id ? psprintf("model %lld", (long long) model_id) :
+							psprintf("project \"%s\"", project)),
+					 errhint("Retry the query.")));
 	}
-
-	image = pgml_image_compile(VARDATA_ANY(artifact), VARSIZE_ANY_EXHDR(artifact),
-							   &size);
-	memset(&d, 0, sizeof(d));
-	d.dboid = MyDatabaseId;
-	if (!by_id)
-		strlcpy(d.project, project, PGML_PROJECT_LEN);
-	d.model_id = id;
-	strlcpy(d.algorithm, algorithm, sizeof(d.algorithm));
-	d.handle = segment_create(image, size);
-	d.bytes = size;
-
-	LWLockAcquire(registry->lock, LW_EXCLUSIVE);
-	i = slot_find(MyDatabaseId, by_id, project, model_id);
-	if (i < 0)
-	{
-		i = slot_choose();
-		release = slot_set(i, &d, by_id, true);
-	}
-	else if (stale_id != 0 && registry->slots[i].model_id == stale_id)
-		release = slot_set(i, &d, by_id, true); /* replace the stale image */
-	else
-		release = d.handle;		/* a deploy won the race: keep its image */
-	LWLockRelease(registry->lock);
-	LWLockRelease(registry->load_lock);
-
-	segment_release(release);
-	pfree(image);
-	pfree(artifact);
 
 	if (!ref_from_slot(i, by_id, project, model_id, ref))
 		registry_resolve(by_id, project, model_id, ref, stale_id);	/* evicted: again */
