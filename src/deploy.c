@@ -249,10 +249,14 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("project \"%s\" has no earlier deployment to roll back to", project)));
+			if (PG_ARGISNULL(2))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("project \"%s\" has no model", project)));
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("project \"%s\" has no model trained with algorithm \"%s\"",
-							project, PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2)))));
+							project, text_to_cstring(PG_GETARG_TEXT_PP(2)))));
 		}
 	}
 

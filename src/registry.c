@@ -935,8 +935,9 @@ PG_FUNCTION_INFO_V1(pgml_models_changed);
  * Per row (AFTER UPDATE or DELETE) on pgml.models or pgml.deployments: the
  * images of the model in column tgargs[0] of the old row (the deployment's
  * model, or the model itself); the next predict reads the tables again.
- * Per statement (AFTER TRUNCATE, which fires no row trigger) on pgml.models,
- * pgml.deployments or pgml.projects: every image of the database.
+ * Per statement (AFTER TRUNCATE, which fires no row trigger, on pgml.models,
+ * pgml.deployments or pgml.projects; AFTER UPDATE OF name on pgml.projects,
+ * since images are found by project name): every image of the database.
  */
 Datum
 pgml_models_changed(PG_FUNCTION_ARGS)
@@ -951,7 +952,8 @@ pgml_models_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "pgml_models_changed: not called by trigger manager");
 	if (!pgml_preloaded)
 		return PointerGetDatum(NULL);
-	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) ||
+		TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
 	{
 		registry_invalidate(0);
 		return PointerGetDatum(NULL);

@@ -34,6 +34,9 @@ CREATE TRIGGER deployments_truncated AFTER TRUNCATE ON pgml.deployments
     FOR EACH STATEMENT EXECUTE FUNCTION pgml._models_changed();
 CREATE TRIGGER projects_truncated AFTER TRUNCATE ON pgml.projects
     FOR EACH STATEMENT EXECUTE FUNCTION pgml._models_changed();
+-- images are found by project name: a renamed project is read again
+CREATE TRIGGER projects_renamed AFTER UPDATE OF name ON pgml.projects
+    FOR EACH STATEMENT EXECUTE FUNCTION pgml._models_changed();
 
 CREATE FUNCTION pgml._registry_reset_database() RETURNS void
     AS 'MODULE_PATHNAME', 'pgml_registry_reset_database' LANGUAGE C;

@@ -563,7 +563,7 @@ check_missing(const PgmlDataset *ds, const PgmlModel *model, const char *algorit
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("%s models cannot train on NULL features", algorithm),
-					 errdetail("Row %lld of the relation has a NULL in column \"%s\".",
+					 errdetail("Row %lld of the relation has a NULL (or NaN, a missing value too) in column \"%s\".",
 							   (long long) (i / ds->n_features) + 1,
 							   ds->column_names[ds->column_of[j]]),
 					 errhint("Impute it with preprocess, use algorithm => 'xgboost', which handles missing values, or filter the rows.")));
@@ -602,7 +602,7 @@ train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("%s models cannot train on NULL features", algorithm),
-						 errdetail("Row %lld of the relation has a NULL in column \"%s\".",
+						 errdetail("Row %lld of the relation has a NULL (or NaN, a missing value too) in column \"%s\".",
 								   (long long) idx[i / ds->n_features] + 1,
 								   ds->column_names[ds->column_of[i % ds->n_features]]),
 						 errhint("Impute it with preprocess, use algorithm => 'xgboost', which handles missing values, or filter the rows.")));

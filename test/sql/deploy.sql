@@ -104,3 +104,12 @@ SELECT s.model_id = d.id AS serves_the_newest_row, s.model_id <> :served AS anot
 TRUNCATE pgml.deployments;
 SELECT count(*) AS served_after_truncate FROM pgml.stat_models WHERE datname = current_database();
 SELECT pgml.predict('dep', ARRAY[10]);
+-- a renamed project is served under its new name only
+SELECT deployed FROM pgml.train('ren', 'regression', 'd1', 'y');
+SELECT pgml.predict('ren', ARRAY[10]) IS NOT NULL AS served;
+UPDATE pgml.projects SET name = 'ren2' WHERE name = 'ren';
+SELECT pgml.predict('ren', ARRAY[10]);
+SELECT pgml.predict('ren2', ARRAY[10]) IS NOT NULL AS served_as_ren2;
+SELECT * FROM pgml.deploy('ren2', 'best_score', NULL);
+DELETE FROM pgml.models WHERE project_id = (SELECT id FROM pgml.projects WHERE name = 'ren2');
+SELECT * FROM pgml.deploy('ren2');
