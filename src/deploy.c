@@ -220,6 +220,7 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 		Oid			argtypes[2] = {TEXTOID, TEXTOID};
 		Datum		args[2];
 		char		nulls[2] = {' ', ' '};
+		const char *choose;
 
 		project = text_to_cstring(PG_GETARG_TEXT_PP(0));
 		strategy = PG_ARGISNULL(1) ? "best_score" : text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -228,13 +229,13 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 			nulls[1] = 'n';
 		else
 			args[1] = PG_GETARG_DATUM(2);
-		(void) strategy_query(strategy);	/* an unknown strategy: error first */
+		choose = strategy_query(strategy);	/* an unknown strategy errors */
 		ret = SPI_execute_with_args("SELECT id FROM pgml.projects WHERE name = $1",
 									1, argtypes, args, NULL, false, 1);
 		if (ret == SPI_OK_SELECT && SPI_processed == 1)
 			pgml_deploy_lock_project(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 																 SPI_tuptable->tupdesc, 1, &isnull)));
-		ret = SPI_execute_with_args(strategy_query(strategy), 2, argtypes, args, nulls, false, 1);
+		ret = SPI_execute_with_args(choose, 2, argtypes, args, nulls, false, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "could not choose a model");
 		if (SPI_processed == 0)

@@ -952,17 +952,17 @@ pgml_models_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "pgml_models_changed: not called by trigger manager");
 	if (!pgml_preloaded)
 		return PointerGetDatum(NULL);
-	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) ||
-		TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+	/* TRUNCATE triggers are statement triggers too */
+	if (TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
 	{
 		registry_invalidate(0);
 		return PointerGetDatum(NULL);
 	}
 	trigger = trigdata->tg_trigger;
-	attnum = trigger->tgnargs > 0 ?
-		SPI_fnumber(trigdata->tg_relation->rd_att, trigger->tgargs[0]) : 1;
+	attnum = trigger->tgnargs == 1 ?
+		SPI_fnumber(trigdata->tg_relation->rd_att, trigger->tgargs[0]) : 0;
 	if (attnum <= 0)
-		elog(ERROR, "pgml_models_changed: no column \"%s\"", trigger->tgargs[0]);
+		elog(ERROR, "pgml_models_changed: a row trigger needs the model id column as its argument");
 	id = heap_getattr(trigdata->tg_trigtuple, attnum,
 					  trigdata->tg_relation->rd_att, &isnull);
 	if (!isnull)
