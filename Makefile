@@ -7,11 +7,12 @@
 #                   call pgml.train(): XGBoost, OpenBLAS/LAPACK, msgpack pack.
 
 EXTENSION = pgml_worker
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = pgml_worker
 OBJS = \
 	src/pgml_worker.o \
+	src/acl.o \
 	src/registry.o \
 	src/deploy.o \
 	src/image.o \
@@ -43,6 +44,9 @@ TRAIN_OBJS = \
 
 SQL_PARTS = $(sort $(wildcard sql/parts/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+# Released install scripts (frozen) and the upgrade path between versions:
+# docs/upgrading.md.
+DATA = $(wildcard sql/versions/*.sql)
 DATASETS = $(wildcard data/*.csv)
 
 SHLIB_LINK = $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)

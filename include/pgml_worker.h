@@ -16,6 +16,8 @@
 #define PGML_WORKER_H
 
 #include "postgres.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
 #include "storage/latch.h"
 #include "port/atomics.h"
 #include "storage/spin.h"
@@ -28,6 +30,18 @@ extern char *pgml_database;
 extern int	pgml_max_models;
 extern int	pgml_nthread;
 extern int	pgml_naptime;
+extern int	pgml_max_pending_images;
+
+/*
+ * acl.c: error unless a C trigger function fires as its install script
+ * declares it: on one of the pgml tables named (NULL-terminated list), per
+ * row or per statement, before or after, for one of the events (a mask of
+ * PGML_TRIGGER_EVENT bits).  As PostgreSQL's own trigger functions check.
+ */
+#define PGML_TRIGGER_EVENT(e) (1 << TRIGGER_EVENT_##e)
+extern void pgml_trigger_check(FunctionCallInfo fcinfo, const char *funcname,
+							   const char *const *tables, bool row, bool before,
+							   int events);
 
 /* true when loaded through shared_preload_libraries */
 extern bool pgml_preloaded;
@@ -85,6 +99,13 @@ extern int64 pgml_registry_deployed_id(const char *project);
 extern void pgml_registry_refresh(const char *project, int64 stale_id,
 								  PgmlModelRef *ref);
 
+/*
+ * The ACL epoch: changes when a transaction that changed a project's
+ * privileges commits (acl.c caches use checks against it).
+ */
+extern uint64 pgml_registry_acl_epoch(void);
+extern void pgml_registry_acl_bump(void);
+
 /* Is ref still current?  One atomic read. */
 extern bool pgml_registry_ref_valid(const PgmlModelRef *ref);
 
@@ -103,9 +124,11 @@ extern void pgml_registry_count(const PgmlModelRef *ref, int64 nrows);
  * foreign key takes FOR KEY SHARE, does not wait for it).  Every deploy
  * takes it before it reads the current deployment, so deploys of a project
  * commit in the order of their pgml.deployments rows and the registry ends
- * on the newest row.  Caller is connected to SPI.  deploy.c.
+ * on the newest row.  Under the lock, errors unless role (the deploying
+ * user) has the privileges of the project's owner.  Caller is connected to
+ * SPI as the catalog identity.  deploy.c.
  */
-extern void pgml_deploy_lock_project(int64 project_id);
+extern void pgml_deploy_lock_project(int64 project_id, Oid role);
 
 extern void pgml_registry_deploy(const char *project, int64 model_id,
 								 const char *algorithm,
@@ -138,6 +161,7 @@ typedef struct PgmlWorkerState
 	Latch	   *latch;			/* the worker's procLatch, or NULL */
 	pg_atomic_uint64 cancel_job;	/* job id whose cancel was committed */
 	int64		current_job;	/* job being trained, 0 if idle */
+	Oid			current_role;	/* the role that queued it */
 	int32		rounds_done;
 	int32		rounds_total;
 	uint64		jobs_succeeded;

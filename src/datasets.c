@@ -9,8 +9,10 @@
  * and the column types' input functions do all the parsing, and the header
  * line is checked against the table's column names.
  *
- * A load runs in the caller's transaction, with the caller's privileges
- * (CREATE on schema pgml, and ownership of the table it replaces): DROP
+ * A load runs in the caller's transaction, as the extension's owner (the
+ * catalog identity of acl.c): only the extension's owner and the roles it
+ * grants EXECUTE on pgml.load_dataset may call it, and the table belongs to
+ * the extension's owner, readable by PUBLIC (the data is public): DROP
  * TABLE when the table exists, CREATE TABLE, then one prepared INSERT per
  * row through SPI.  An error anywhere rolls all of it back, and the old
  * table with its rows is back.  Only the data file is read without a
@@ -34,6 +36,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "pgml_acl.h"
 #include "pgml_worker.h"
 
 /* Directory under SHAREDIR where the Makefile installs the data files. */
@@ -266,6 +269,7 @@ pgml_load_dataset(PG_FUNCTION_ARGS)
 	Oid			namespace;
 	Oid			relid;
 	Relation	rel;
+	PgmlCatalogSwitch cs;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 
@@ -289,17 +293,15 @@ pgml_load_dataset(PG_FUNCTION_ARGS)
 	qualname = psprintf("pgml.%s", quote_identifier(def->name));
 
 	namespace = get_namespace_oid("pgml", false);
-	if (pg_namespace_aclcheck(namespace, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to load dataset \"%s\"", def->name),
-				 errdetail("Loading a dataset creates table %s, which needs the CREATE privilege on schema pgml.",
-						   qualname),
-				 errhint("The owner of schema pgml can grant it: GRANT CREATE ON SCHEMA pgml TO %s;",
-						 quote_identifier(GetUserNameFromId(GetUserId(), false)))));
 
 	InitMaterializedSRF(fcinfo, 0);
 
+	/*
+	 * The table belongs to the extension's owner, whoever calls: EXECUTE on
+	 * this function is what the DBA grants (docs/security.md), never CREATE
+	 * on schema pgml, which would let the grantee plant functions there.
+	 */
+	pgml_catalog_push(&cs);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -307,6 +309,7 @@ pgml_load_dataset(PG_FUNCTION_ARGS)
 	if (OidIsValid(get_relname_relid(def->name, namespace)))
 		ExecUtility(psprintf("DROP TABLE %s", qualname));
 	ExecUtility(psprintf("CREATE TABLE %s (%s)", qualname, def->columns));
+	ExecUtility(psprintf("GRANT SELECT ON %s TO PUBLIC", qualname));
 
 	/* CREATE TABLE already holds AccessExclusiveLock on the new table. */
 	relid = get_relname_relid(def->name, namespace);
@@ -317,6 +320,7 @@ pgml_load_dataset(PG_FUNCTION_ARGS)
 	table_close(rel, NoLock);
 
 	SPI_finish();
+	pgml_catalog_pop(&cs);
 
 	values[0] = CStringGetTextDatum(qualname);
 	values[1] = Int64GetDatum(nrows);

@@ -10,8 +10,10 @@
  * pgml.deployments and publishes the model's image when the transaction
  * commits (registry.c), so a rolled-back deploy changes nothing.
  *
- * Rows are written as the owner of pgml.models with a safe search_path,
- * as the training job does.
+ * Deploying needs the privileges of the project's owner, checked on an
+ * unlocked read before the project's row is locked, so nobody can stall
+ * another role's deploys.  Rows are written as the catalog identity
+ * (acl.c), as the training job does.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,11 +27,13 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "pgml_acl.h"
 #include "pgml_worker.h"
 
 /* The model a strategy picks: SQL returning (model_id, project_id, project, algorithm). */
@@ -66,34 +70,32 @@ strategy_query(const char *strategy)
 	return NULL;
 }
 
-/* Owner of pgml.models. */
-static Oid
-models_owner(void)
-{
-	Oid			rel = get_relname_relid("models", get_namespace_oid("pgml", false));
-	HeapTuple	tup;
-	Oid			owner;
-
-	if (!OidIsValid(rel))
-		elog(ERROR, "table pgml.models does not exist");
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", rel);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /* See pgml_worker.h. */
 void
-pgml_deploy_lock_project(int64 project_id)
+pgml_deploy_lock_project(int64 project_id, Oid role)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1] = {Int64GetDatum(project_id)};
+	bool		isnull;
+	Oid			owner;
 
-	if (SPI_execute_with_args("SELECT 1 FROM pgml.projects WHERE id = $1 FOR NO KEY UPDATE",
-							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not lock project %lld", (long long) project_id);
+	if (SPI_execute_with_args("SELECT owner::oid, name FROM pgml.projects WHERE id = $1 "
+							  "FOR NO KEY UPDATE",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("project %lld does not exist", (long long) project_id)));
+	/* the owner may have changed while we waited for the lock */
+	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (!has_privs_of_role(role, owner))
+	{
+		PgmlProject p;
+
+		p.name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		p.owner = owner;
+		pgml_acl_check_owner(&p, role);
+	}
 }
 
 /*
@@ -165,9 +167,8 @@ deploy_result(FunctionCallInfo fcinfo, const char *project, const char *strategy
 static Datum
 deploy_common(FunctionCallInfo fcinfo, bool by_id)
 {
-	Oid			save_userid;
-	int			save_sec;
-	int			nestlevel;
+	PgmlCatalogSwitch cs;
+	PgmlProject p;
 	char	   *project;
 	char	   *strategy;
 	char	   *algorithm;
@@ -184,11 +185,28 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", by_id ? "model_id" : "project_name")));
 
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(models_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	pgml_acl_require_schema();
+
+	/* ownership first, on an unlocked read: no lock for a role that may not deploy */
+	if (by_id)
+	{
+		model_id = PG_GETARG_INT64(0);
+		if (!pgml_project_read(NULL, model_id, false, &p))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model %lld does not exist", (long long) model_id)));
+	}
+	else
+	{
+		project = text_to_cstring(PG_GETARG_TEXT_PP(0));
+		if (!pgml_project_read(project, 0, false, &p))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("project \"%s\" does not exist", project)));
+	}
+	pgml_acl_check_owner(&p, GetUserId());
+
+	pgml_catalog_push(&cs);
 	SPI_connect();
 
 	if (by_id)
@@ -196,7 +214,6 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 		Oid			argtypes[1] = {INT8OID};
 		Datum		args[1];
 
-		model_id = PG_GETARG_INT64(0);
 		args[0] = Int64GetDatum(model_id);
 		ret = SPI_execute_with_args("SELECT m.project_id FROM pgml.models m WHERE m.id = $1",
 									1, argtypes, args, NULL, false, 1);
@@ -205,7 +222,8 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("model %lld does not exist", (long long) model_id)));
 		pgml_deploy_lock_project(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-															 SPI_tuptable->tupdesc, 1, &isnull)));
+															 SPI_tuptable->tupdesc, 1, &isnull)),
+								 cs.save_userid);
 		ret = SPI_execute_with_args("SELECT m.id, p.id, p.name, m.algorithm FROM pgml.models m "
 									"JOIN pgml.projects p ON p.id = m.project_id WHERE m.id = $1",
 									1, argtypes, args, NULL, false, 1);
@@ -222,7 +240,6 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 		char		nulls[2] = {' ', ' '};
 		const char *choose;
 
-		project = text_to_cstring(PG_GETARG_TEXT_PP(0));
 		strategy = PG_ARGISNULL(1) ? "best_score" : text_to_cstring(PG_GETARG_TEXT_PP(1));
 		args[0] = CStringGetTextDatum(project);
 		if (PG_ARGISNULL(2))
@@ -234,7 +251,8 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 									1, argtypes, args, NULL, false, 1);
 		if (ret == SPI_OK_SELECT && SPI_processed == 1)
 			pgml_deploy_lock_project(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-																 SPI_tuptable->tupdesc, 1, &isnull)));
+																 SPI_tuptable->tupdesc, 1, &isnull)),
+									 cs.save_userid);
 		ret = SPI_execute_with_args(choose, 2, argtypes, args, nulls, false, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "could not choose a model");
@@ -276,8 +294,7 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 	algorithm = MemoryContextStrdup(caller, algorithm);
 	strategy = MemoryContextStrdup(caller, strategy);
 	SPI_finish();
-	AtEOXact_GUC(false, nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	pgml_catalog_pop(&cs);
 
 	result = deploy_result(fcinfo, project, strategy, algorithm);
 	PG_RETURN_DATUM(result);

@@ -32,6 +32,7 @@ char	   *pgml_database = NULL;
 int			pgml_max_models = 64;
 int			pgml_nthread = 0;
 int			pgml_naptime = 10;
+int			pgml_max_pending_images = 16;
 bool		pgml_preloaded = false;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -78,6 +79,14 @@ _PG_init(void)
 							&pgml_nthread,
 							0, 0, 1024,
 							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgml_worker.max_pending_images",
+							"Most model images one transaction may hold for publication at its commit.",
+							"Each deploy or training with a deploy holds a shared memory segment until its transaction ends.",
+							&pgml_max_pending_images,
+							16, 1, 10000,
+							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pgml_worker.naptime",

@@ -9,6 +9,9 @@
  *				   per row on the hot path; compile once per server on a miss)
  *	  tree_eval.c  evaluation of the image in place (image.c compiles it)
  *
+ * A call site checks that the user may use the project when it resolves
+ * its model (acl.c, cached per backend), never per row.
+ *
  * Each call site caches its mapping in fn_extra.  A row costs: compare the
  * project name with the cached one, one atomic read of the slot's
  * generation, convert the features (none for real[] without NULLs), and the
@@ -30,6 +33,7 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
+#include "pgml_acl.h"
 #include "pgml_model.h"
 #include "pgml_worker.h"
 
@@ -181,6 +185,7 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 			pgml_registry_ref_valid(&c->ref))
 			return c->ref.image;
 		c->project_len = -1;
+		pgml_acl_check_use(NULL, id);
 		if (!recent_find(true, id, NULL, 0, &c->ref))
 		{
 			pgml_registry_get_by_id(id, &c->ref);
@@ -206,6 +211,7 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 					 errmsg("project \"%s\" does not exist", text_to_cstring(t))));
 		memcpy(c->project, VARDATA_ANY(t), len);
 		c->project[len] = '\0';
+		pgml_acl_check_use(c->project, 0);
 		if (!recent_find(false, 0, c->project, len, &c->ref))
 		{
 			pgml_registry_get(c->project, &c->ref);

@@ -14,6 +14,12 @@
  * interrupts the job at once if it is the one running (a read waiting for a
  * lock, say).
  *
+ * The queue's row triggers are C functions too (pgml_queue_before_insert,
+ * pgml_queue_before_update): they call no SQL function or operator, so
+ * nothing a user creates on the inserting session's search_path can run
+ * inside them, and the relation name is resolved exactly once, under that
+ * search_path, and stored qualified.
+ *
  * Locking: pgml_worker_state->mutex (spinlock) protects its plain fields;
  * cancel_job is an atomic.  The worker writes pid/latch at start and clears
  * them in its exit callback.
@@ -24,15 +30,27 @@
 
 #include <signal.h>
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
 
+#include "pgml_acl.h"
 #include "pgml_worker.h"
 
 PgmlWorkerState *pgml_worker_state = NULL;
@@ -177,8 +195,10 @@ PG_FUNCTION_INFO_V1(pgml_queue_notify);
 Datum
 pgml_queue_notify(PG_FUNCTION_ARGS)
 {
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "pgml_queue_notify: not called by trigger manager");
+	static const char *const tables[] = {"train_queue", NULL};
+
+	pgml_trigger_check(fcinfo, "pgml_queue_notify", tables, false, false,
+					   PGML_TRIGGER_EVENT(INSERT));
 	if (pgml_preloaded)
 	{
 		queue_register_callback();
@@ -196,12 +216,13 @@ PG_FUNCTION_INFO_V1(pgml_queue_cancelled);
 Datum
 pgml_queue_cancelled(PG_FUNCTION_ARGS)
 {
+	static const char *const tables[] = {"train_queue", NULL};
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	bool		isnull;
 	Datum		id;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "pgml_queue_cancelled: not called by trigger manager");
+	pgml_trigger_check(fcinfo, "pgml_queue_cancelled", tables, true, false,
+					   PGML_TRIGGER_EVENT(UPDATE));
 	if (!pgml_preloaded)
 		return PointerGetDatum(NULL);
 
@@ -233,11 +254,9 @@ pgml_queue_cancelled(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-PG_FUNCTION_INFO_V1(pgml_in_worker);
-
-/* SQL: is this session the training worker?  Used by the queue's triggers. */
-Datum
-pgml_in_worker(PG_FUNCTION_ARGS)
+/* Is this session the training worker? */
+static bool
+in_worker(void)
 {
 	bool		result = false;
 
@@ -247,5 +266,219 @@ pgml_in_worker(PG_FUNCTION_ARGS)
 		result = (pgml_worker_state->pid == MyProcPid);
 		SpinLockRelease(&pgml_worker_state->mutex);
 	}
-	PG_RETURN_BOOL(result);
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(pgml_in_worker);
+
+/* SQL (0.1.0 only): is this session the training worker? */
+Datum
+pgml_in_worker(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(in_worker());
+}
+
+/* Tasks and algorithms a job may name (the worker checks the pair). */
+static const char *const queue_tasks[] = {
+	"regression", "classification", "clustering", "decomposition", NULL
+};
+static const char *const queue_algorithms[] = {
+	"xgboost", "xgboost_random_forest", "linear", "logistic_regression", "ridge",
+	"lasso", "elastic_net", "kmeans", "pca", NULL
+};
+
+static bool
+name_in(const char *name, const char *const *list)
+{
+	for (int i = 0; list[i] != NULL; i++)
+		if (strcmp(name, list[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Column number of a train_queue column, by name. */
+static int
+queue_attnum(TupleDesc desc, const char *name)
+{
+	int			attnum = SPI_fnumber(desc, name);
+
+	if (attnum <= 0)
+		elog(ERROR, "pgml.train_queue has no column \"%s\"", name);
+	return attnum;
+}
+
+/* A text column of the row, or NULL. */
+static char *
+queue_text(HeapTuple tup, TupleDesc desc, const char *name)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, queue_attnum(desc, name), desc, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* Columns a trigger sets, collected for heap_modify_tuple_by_cols. */
+typedef struct QueueSet
+{
+	int			n;
+	int			cols[16];
+	Datum		values[16];
+	bool		nulls[16];
+} QueueSet;
+
+static void
+queue_set(QueueSet *qs, TupleDesc desc, const char *name, Datum value, bool isnull)
+{
+	Assert(qs->n < lengthof(qs->cols));
+	qs->cols[qs->n] = queue_attnum(desc, name);
+	qs->values[qs->n] = value;
+	qs->nulls[qs->n] = isnull;
+	qs->n++;
+}
+
+PG_FUNCTION_INFO_V1(pgml_queue_before_insert);
+
+/*
+ * Trigger (BEFORE INSERT, per row, on pgml.train_queue): check the job and
+ * fill in what the user may not choose.  The job runs with the privileges
+ * of the inserting role, so queued_by is forced to it, and the status and
+ * result columns to a new job's.  Training into an existing project needs
+ * the privileges of its owner, as pgml.train does.
+ */
+Datum
+pgml_queue_before_insert(PG_FUNCTION_ARGS)
+{
+	static const char *const tables[] = {"train_queue", NULL};
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tup;
+	QueueSet	qs;
+	char	   *task;
+	char	   *algorithm;
+	char	   *project;
+	char	   *relname;
+	bool		isnull;
+	Datum		d;
+	Oid			relid;
+	TimestampTz now = GetCurrentTimestamp();
+
+	pgml_trigger_check(fcinfo, "pgml_queue_before_insert", tables, true, true,
+					   PGML_TRIGGER_EVENT(INSERT));
+	desc = td->tg_relation->rd_att;
+	tup = td->tg_trigtuple;
+
+	task = queue_text(tup, desc, "task");
+	if (task != NULL && !name_in(task, queue_tasks))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown task \"%s\"", task),
+				 errhint("Supported tasks are regression, classification, clustering and decomposition.")));
+	algorithm = queue_text(tup, desc, "algorithm");
+	if (algorithm != NULL && !name_in(algorithm, queue_algorithms))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown algorithm \"%s\"", algorithm),
+				 errhint("Supported algorithms are xgboost, xgboost_random_forest, linear, logistic_regression, ridge, lasso, elastic_net, kmeans and pca.")));
+
+	/* the worker's rule (job.c) */
+	d = heap_getattr(tup, queue_attnum(desc, "test_size"), desc, &isnull);
+	if (!isnull)
+	{
+		float4		ts = DatumGetFloat4(d);
+
+		if (!(ts > 0) || isinf(ts) || (ts >= 1 && ts != floorf(ts)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("test_size must be a fraction between 0 and 1, or a whole number of rows"),
+					 errdetail("Got %s.", DatumGetCString(DirectFunctionCall1(float4out, d)))));
+	}
+
+	/* the relation, resolved once as the user sees it, stored qualified */
+	relname = queue_text(tup, desc, "relation_name");
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("relation_name must not be NULL")));
+	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(relname)),
+							 NoLock, true);
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s\" does not exist", relname)));
+
+	/* a job into another role's project would fail: refuse it now */
+	project = queue_text(tup, desc, "project_name");
+	if (project != NULL && pgml_acl_schema_ready())
+	{
+		PgmlProject p;
+
+		if (pgml_project_read(project, 0, false, &p))
+			pgml_acl_check_owner(&p, GetUserId());
+	}
+
+	memset(&qs, 0, sizeof(qs));
+	queue_set(&qs, desc, "relation_name",
+			  CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+															 get_rel_name(relid))), false);
+	queue_set(&qs, desc, "queued_by", ObjectIdGetDatum(GetUserId()), false);
+	queue_set(&qs, desc, "status", CStringGetTextDatum("queued"), false);
+	queue_set(&qs, desc, "error", (Datum) 0, true);
+	queue_set(&qs, desc, "model_id", (Datum) 0, true);
+	queue_set(&qs, desc, "deployed", (Datum) 0, true);
+	queue_set(&qs, desc, "progress", (Datum) 0, true);
+	queue_set(&qs, desc, "queued_at", TimestampTzGetDatum(now), false);
+	queue_set(&qs, desc, "started_at", (Datum) 0, true);
+	queue_set(&qs, desc, "finished_at", (Datum) 0, true);
+	tup = heap_modify_tuple_by_cols(tup, desc, qs.n, qs.cols, qs.values, qs.nulls);
+	return PointerGetDatum(tup);
+}
+
+PG_FUNCTION_INFO_V1(pgml_queue_before_update);
+
+/*
+ * Trigger (BEFORE UPDATE, per row, on pgml.train_queue): users may only
+ * cancel a queued or running job (column privileges let them change
+ * nothing but status); the worker may do anything.
+ */
+Datum
+pgml_queue_before_update(PG_FUNCTION_ARGS)
+{
+	static const char *const tables[] = {"train_queue", NULL};
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	newtup;
+	char	   *old_status;
+	char	   *new_status;
+	QueueSet	qs;
+
+	pgml_trigger_check(fcinfo, "pgml_queue_before_update", tables, true, true,
+					   PGML_TRIGGER_EVENT(UPDATE));
+	desc = td->tg_relation->rd_att;
+	newtup = td->tg_newtuple;
+	if (in_worker())
+		return PointerGetDatum(newtup);
+
+	old_status = queue_text(td->tg_trigtuple, desc, "status");
+	new_status = queue_text(newtup, desc, "status");
+	if (old_status == NULL || new_status == NULL || strcmp(old_status, new_status) == 0)
+		return PointerGetDatum(newtup);
+	if (strcmp(new_status, "cancelled") != 0 ||
+		(strcmp(old_status, "queued") != 0 && strcmp(old_status, "running") != 0))
+	{
+		bool		isnull;
+		Datum		id = heap_getattr(td->tg_trigtuple, queue_attnum(desc, "id"), desc, &isnull);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot change the status of job %lld from %s to %s",
+						(long long) DatumGetInt64(id), old_status, new_status),
+				 errhint("Only a queued or running job can be cancelled, by setting its status to 'cancelled'.")));
+	}
+	memset(&qs, 0, sizeof(qs));
+	queue_set(&qs, desc, "finished_at", TimestampTzGetDatum(GetCurrentTimestamp()), false);
+	queue_set(&qs, desc, "error",
+			  CStringGetTextDatum(psprintf("cancelled by %s",
+										   GetUserNameFromId(GetUserId(), false))), false);
+	newtup = heap_modify_tuple_by_cols(newtup, desc, qs.n, qs.cols, qs.values, qs.nulls);
+	return PointerGetDatum(newtup);
 }

@@ -54,6 +54,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "pgml_acl.h"
 #include "pgml_worker.h"
 
 typedef struct PgmlSlot
@@ -98,6 +99,7 @@ typedef struct PgmlRegistry
 	pg_atomic_uint64 change_epoch;	/* bumped by every committed deploy or
 									 * invalidation, under lock exclusive */
 	pg_atomic_uint64 clock;
+	pg_atomic_uint64 acl_epoch;	/* see pgml_registry_acl_epoch() */
 	int			counter_backends;	/* rows of the counters array */
 	Size		counters_off;	/* from the registry's start: PgmlCounter
 								 * [counter_backends][nslots] */
@@ -192,6 +194,7 @@ pgml_registry_shmem_startup(void)
 		pg_atomic_init_u64(&registry->next_generation, 1);
 		pg_atomic_init_u64(&registry->change_epoch, 0);
 		pg_atomic_init_u64(&registry->clock, 1);
+		pg_atomic_init_u64(&registry->acl_epoch, 1);
 		for (int b = 0; b < registry->counter_backends; b++)
 			for (int i = 0; i < registry->nslots; i++)
 			{
@@ -511,6 +514,18 @@ pgml_registry_deploy(const char *project, int64 model_id,
 				 errmsg("project name is too long"),
 				 errdetail("Project names are limited to %d bytes.", PGML_PROJECT_LEN - 1)));
 
+	{
+		int			n = 0;
+
+		for (PendingDeploy *p = pending; p; p = p->next)
+			n += !p->invalidate_only;
+		if (n >= pgml_max_pending_images)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many model images pending in this transaction"),
+					 errdetail("Each deploy holds a shared memory segment until its transaction ends; this one holds %d.", n),
+					 errhint("Commit more often, or raise pgml_worker.max_pending_images.")));
+	}
 	h = segment_create(image, size);
 	d = pending_add();
 	strlcpy(d->project, project, PGML_PROJECT_LEN);
@@ -627,7 +642,10 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 	bytea	   *artifact = NULL;
 	bool		isnull;
 	int			ret;
+	PgmlCatalogSwitch cs;
 
+	/* the caller's search_path and row security must not shape what is published */
+	pgml_catalog_push(&cs);
 	SPI_connect();
 
 	/*
@@ -703,6 +721,7 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 	}
 	PopActiveSnapshot();
 	SPI_finish();
+	pgml_catalog_pop(&cs);
 	return artifact;
 }
 
@@ -812,7 +831,9 @@ pgml_registry_deployed_id(const char *project)
 	Datum		args[1] = {CStringGetTextDatum(project)};
 	int64		id = 0;
 	bool		isnull;
+	PgmlCatalogSwitch cs;
 
+	pgml_catalog_push(&cs);
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT d.model_id FROM pgml.projects p "
 							  "JOIN pgml.deployments d ON d.project_id = p.id "
@@ -822,6 +843,7 @@ pgml_registry_deployed_id(const char *project)
 		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 										 1, &isnull));
 	SPI_finish();
+	pgml_catalog_pop(&cs);
 	return id;
 }
 
@@ -844,6 +866,22 @@ void
 pgml_registry_get_by_id(int64 model_id, PgmlModelRef *ref)
 {
 	registry_resolve(true, NULL, model_id, ref, 0);
+}
+
+/* See pgml_worker.h. */
+uint64
+pgml_registry_acl_epoch(void)
+{
+	registry_check();
+	return pg_atomic_read_u64(&registry->acl_epoch);
+}
+
+/* See pgml_worker.h. */
+void
+pgml_registry_acl_bump(void)
+{
+	if (registry != NULL)
+		pg_atomic_fetch_add_u64(&registry->acl_epoch, 1);
 }
 
 /* Is ref still the slot's current image?  One atomic read. */
@@ -948,8 +986,15 @@ pgml_models_changed(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Datum		id;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "pgml_models_changed: not called by trigger manager");
+	static const char *const row_tables[] = {"models", "deployments", NULL};
+	static const char *const stmt_tables[] = {"models", "deployments", "projects", NULL};
+
+	if (CALLED_AS_TRIGGER(fcinfo) && TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		pgml_trigger_check(fcinfo, "pgml_models_changed", stmt_tables, false, false,
+						   PGML_TRIGGER_EVENT(UPDATE) | PGML_TRIGGER_EVENT(TRUNCATE));
+	else
+		pgml_trigger_check(fcinfo, "pgml_models_changed", row_tables, true, false,
+						   PGML_TRIGGER_EVENT(UPDATE) | PGML_TRIGGER_EVENT(DELETE));
 	if (!pgml_preloaded)
 		return PointerGetDatum(NULL);
 	/* TRUNCATE triggers are statement triggers too */

@@ -8,23 +8,47 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_authid.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "pgml_acl.h"
 #include "pgml_worker.h"
 
 PG_FUNCTION_INFO_V1(pgml_stat_models);
 
-/* SQL: one row per published model image. */
+/*
+ * May the current user see this image?  Roles with pg_read_all_stats see
+ * every image of the database; others those of projects they may use.
+ */
+static bool
+slot_visible(const PgmlSlotStats *s, bool all_stats, bool schema_ready)
+{
+	PgmlProject p;
+
+	if (s->dboid != MyDatabaseId)
+		return false;
+	if (all_stats || !schema_ready)
+		return true;
+	if (!pgml_project_read(s->project[0] != '\0' ? s->project : NULL, s->model_id,
+						   false, &p))
+		return false;
+	return pgml_acl_may_use(&p, GetUserId());
+}
+
+/* SQL: one row per published model image of this database that the user may see. */
 Datum
 pgml_stat_models(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PgmlSlotStats *stats;
 	int			n;
+	bool		all_stats = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	bool		schema_ready = pgml_acl_schema_ready();
 
 	pgml_require_preload();
 	InitMaterializedSRF(fcinfo, 0);
@@ -35,6 +59,8 @@ pgml_stat_models(PG_FUNCTION_ARGS)
 		Datum		values[10];
 		bool		nulls[10];
 
+		if (!slot_visible(s, all_stats, schema_ready))
+			continue;
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = ObjectIdGetDatum(s->dboid);
 		if (s->project[0] != '\0')
@@ -56,7 +82,7 @@ pgml_stat_models(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(pgml_stat_worker);
 
-/* SQL: the training worker's state, one row. */
+/* SQL: the training worker's state, one row; the job only to whom it belongs. */
 Datum
 pgml_stat_worker(PG_FUNCTION_ARGS)
 {
@@ -71,6 +97,7 @@ pgml_stat_worker(PG_FUNCTION_ARGS)
 	SpinLockAcquire(&pgml_worker_state->mutex);
 	copy.pid = pgml_worker_state->pid;
 	copy.current_job = pgml_worker_state->current_job;
+	copy.current_role = pgml_worker_state->current_role;
 	copy.rounds_done = pgml_worker_state->rounds_done;
 	copy.rounds_total = pgml_worker_state->rounds_total;
 	copy.jobs_succeeded = pgml_worker_state->jobs_succeeded;
@@ -88,7 +115,10 @@ pgml_stat_worker(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(pgml_database);
 	values[2] = CStringGetTextDatum(copy.pid == 0 ? "stopped" :
 									copy.current_job != 0 ? "training" : "idle");
-	if (copy.current_job != 0)
+	/* whose job it is, and how far along, only to that role's members */
+	if (copy.current_job != 0 &&
+		(has_privs_of_role(GetUserId(), copy.current_role) ||
+		 has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS)))
 	{
 		values[3] = Int64GetDatum(copy.current_job);
 		values[4] = Int32GetDatum(copy.rounds_done);

@@ -6,6 +6,7 @@
 CREATE FUNCTION pgml._assert_preloaded() RETURNS void
     AS 'MODULE_PATHNAME', 'pgml_assert_preloaded' LANGUAGE C;
 SELECT pgml._assert_preloaded();
+REVOKE EXECUTE ON FUNCTION pgml._assert_preloaded() FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA pgml TO PUBLIC;
 
@@ -14,9 +15,13 @@ CREATE TABLE pgml.projects (
     name        text NOT NULL UNIQUE,
     task        text NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
-    updated_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+    updated_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    owner       regrole NOT NULL,
+    acl         aclitem[]
 );
-COMMENT ON TABLE pgml.projects IS 'one row per project: a name, and the task its models solve';
+COMMENT ON TABLE pgml.projects IS 'one row per project: a name, the task its models solve, its owner and who else may use it (docs/security.md)';
+COMMENT ON COLUMN pgml.projects.owner IS 'the role whose members may train into, deploy, rename, drop and grant the project';
+COMMENT ON COLUMN pgml.projects.acl IS 'USAGE grants (predict, export, read the models): pgml.grant_project() and pgml.revoke_project()';
 
 CREATE TABLE pgml.models (
     id               bigserial PRIMARY KEY,
@@ -53,6 +58,22 @@ CREATE TABLE pgml.deployments (
 CREATE INDEX ON pgml.deployments (project_id, id DESC);
 COMMENT ON TABLE pgml.deployments IS 'deploy history; the newest row of a project is what predict serves';
 
+-- Each role sees the projects it may use (owner's privileges or a USAGE
+-- grant), and their models and deployments.  The extension's own C code
+-- reads as the tables' owner, which row security does not restrict.
+ALTER TABLE pgml.projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pgml.models ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pgml.deployments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY projects_usable ON pgml.projects FOR SELECT
+    USING (pg_catalog.pg_has_role(owner::oid, 'USAGE')
+           OR EXISTS (SELECT FROM pg_catalog.aclexplode(acl) a
+                       WHERE a.privilege_type OPERATOR(pg_catalog.=) 'USAGE'
+                         AND (a.grantee OPERATOR(pg_catalog.=) 0::oid
+                              OR pg_catalog.pg_has_role(a.grantee, 'USAGE'))));
+CREATE POLICY models_usable ON pgml.models FOR SELECT
+    USING (project_id IN (SELECT p.id FROM pgml.projects p));
+CREATE POLICY deployments_usable ON pgml.deployments FOR SELECT
+    USING (project_id IN (SELECT p.id FROM pgml.projects p));
 GRANT SELECT ON pgml.projects, pgml.models, pgml.deployments TO PUBLIC;
 
 CREATE TABLE pgml.train_queue (

@@ -6,3 +6,6 @@ CREATE FUNCTION pgml.load_dataset(source text, "limit" bigint DEFAULT NULL)
     LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgml.load_dataset(text, bigint) IS
     'drop, recreate and fill pgml.<source> with a scikit-learn toy dataset (breast_cancer, diabetes, digits, iris, wine); at most "limit" rows';
+-- Loading replaces a table of schema pgml, owned by the extension's owner:
+-- the DBA grants EXECUTE to the roles that may (docs/security.md).
+REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, bigint) FROM PUBLIC;

@@ -38,9 +38,16 @@ CREATE TRIGGER projects_truncated AFTER TRUNCATE ON pgml.projects
 CREATE TRIGGER projects_renamed AFTER UPDATE OF name ON pgml.projects
     FOR EACH STATEMENT EXECUTE FUNCTION pgml._models_changed();
 
+-- cached privilege checks of every session are dropped when a project's
+-- name, owner or grants change, or a project or model goes (acl.c)
+CREATE FUNCTION pgml._projects_acl_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pgml_projects_acl_changed' LANGUAGE C;
+CREATE TRIGGER projects_acl_changed AFTER UPDATE OF name, owner, acl OR DELETE OR TRUNCATE
+    ON pgml.projects FOR EACH STATEMENT EXECUTE FUNCTION pgml._projects_acl_changed();
+CREATE TRIGGER models_acl_changed AFTER UPDATE OF project_id OR DELETE OR TRUNCATE
+    ON pgml.models FOR EACH STATEMENT EXECUTE FUNCTION pgml._projects_acl_changed();
+
 CREATE FUNCTION pgml._registry_reset_database() RETURNS void
     AS 'MODULE_PATHNAME', 'pgml_registry_reset_database' LANGUAGE C;
 -- a re-created extension must not serve images of the dropped one
 SELECT pgml._registry_reset_database();
--- only for the install script: it drops every image of the database
-REVOKE EXECUTE ON FUNCTION pgml._registry_reset_database() FROM PUBLIC;

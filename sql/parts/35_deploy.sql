@@ -13,7 +13,7 @@ RETURNS TABLE (project text, strategy text, algorithm text)
 COMMENT ON FUNCTION pgml.deploy(bigint) IS
     'deploy a model by id for its project; published when the transaction commits';
 
-CREATE VIEW pgml.deployed_models AS
+CREATE VIEW pgml.deployed_models WITH (security_invoker = true) AS
     SELECT m.id, p.name, p.task, m.algorithm, d.created_at AS deployed_at
       FROM pgml.projects p
       JOIN (SELECT DISTINCT ON (project_id) project_id, model_id, created_at
@@ -22,7 +22,7 @@ CREATE VIEW pgml.deployed_models AS
      ORDER BY p.name;
 COMMENT ON VIEW pgml.deployed_models IS 'the model each project serves';
 
-CREATE VIEW pgml.trained_models AS
+CREATE VIEW pgml.trained_models WITH (security_invoker = true) AS
     SELECT m.id, p.name, p.task, m.algorithm, m.created_at, m.test_sampling, m.test_size,
            d.model_id IS NOT NULL AS deployed
       FROM pgml.projects p
@@ -32,7 +32,7 @@ CREATE VIEW pgml.trained_models AS
      ORDER BY m.created_at DESC, m.id DESC;
 COMMENT ON VIEW pgml.trained_models IS 'every model, and whether its project serves it';
 
-CREATE VIEW pgml.overview AS
+CREATE VIEW pgml.overview WITH (security_invoker = true) AS
     SELECT p.name, d.created_at AS deployed_at, p.task, m.algorithm, m.relation_name,
            m.y_column_name, m.test_sampling, m.test_size
       FROM pgml.projects p
@@ -42,4 +42,5 @@ CREATE VIEW pgml.overview AS
      ORDER BY d.created_at DESC;
 COMMENT ON VIEW pgml.overview IS 'each project with its deployed model and what it was trained on';
 
+-- security_invoker: each role sees the projects it may use (row security)
 GRANT SELECT ON pgml.deployed_models, pgml.trained_models, pgml.overview TO PUBLIC;

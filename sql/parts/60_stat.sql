@@ -1,23 +1,23 @@
 -- part 60: pgml.stat_* views, in the style of pg_stat_*.
 
-CREATE FUNCTION pgml._stat_models(
+CREATE FUNCTION pgml.stat_get_models(
     OUT dbid oid, OUT project text, OUT model_id bigint, OUT algorithm text,
     OUT bytes bigint, OUT generation bigint, OUT loads bigint,
     OUT predict_calls bigint, OUT rows_predicted bigint,
     OUT published_at timestamptz)
 RETURNS SETOF record
-    AS 'MODULE_PATHNAME', 'pgml_stat_models' LANGUAGE C VOLATILE PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'pgml_stat_models' LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 CREATE VIEW pgml.stat_models AS
     SELECT s.dbid, d.datname, s.project, s.model_id, s.algorithm, s.bytes,
            s.generation, s.loads, s.predict_calls, s.rows_predicted,
            s.published_at
-      FROM pgml._stat_models() s
+      FROM pgml.stat_get_models() s
       LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid;
 COMMENT ON VIEW pgml.stat_models IS
-    'one row per model image published in shared memory (project is NULL for images published by model id); loads counts compilations from pgml.models';
+    'one row per model image of this database published in shared memory (project is NULL for images published by model id); loads counts compilations from pgml.models; roles without pg_read_all_stats see the projects they may use';
 
-CREATE FUNCTION pgml._stat_worker(
+CREATE FUNCTION pgml.stat_get_worker(
     OUT pid integer, OUT database text, OUT state text, OUT job_id bigint,
     OUT rounds_done integer, OUT rounds_total integer,
     OUT jobs_succeeded bigint, OUT jobs_failed bigint, OUT jobs_cancelled bigint,
@@ -25,9 +25,9 @@ CREATE FUNCTION pgml._stat_worker(
 RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'pgml_stat_worker' LANGUAGE C VOLATILE PARALLEL SAFE;
 
-CREATE VIEW pgml.stat_worker AS SELECT * FROM pgml._stat_worker();
+CREATE VIEW pgml.stat_worker AS SELECT * FROM pgml.stat_get_worker();
 COMMENT ON VIEW pgml.stat_worker IS
-    'the training worker: state (stopped, idle, training), the job and round it is on, and job counts since it started';
+    'the training worker: state (stopped, idle, training), the job and round it is on (to members of the role that queued it and pg_read_all_stats), and job counts since it started';
 
 CREATE VIEW pgml.stat_queue WITH (security_invoker = true) AS
     SELECT s.status, count(q.id) AS jobs,

@@ -12,9 +12,11 @@
  * at least as good as the deployed one.  Publication to shared memory
  * happens when the surrounding transaction commits (registry.c).
  *
- * Writes to pgml.* are made as the owner of pgml.models with a safe
- * search_path, so an unprivileged caller can train without being able to
- * write those tables directly.
+ * Writes to pgml.* are made as the catalog identity (the owner of
+ * pgml.models, with a safe search_path: acl.c), so an unprivileged caller
+ * can train without being able to write those tables directly.  Training
+ * into an existing project needs the privileges of its owner; a new project
+ * belongs to the job's role.
  *
  *-------------------------------------------------------------------------
  */
@@ -43,6 +45,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "pgml_acl.h"
 #include "pgml_job.h"
 #include "pgml_preprocess.h"
 #include "pgml_train.h"
@@ -205,7 +208,7 @@ split_order(const PgmlDataset *ds, int64 n_test, const char *sampling,
 	return order;
 }
 
-/* Saved state of a switch to another role with a safe search_path. */
+/* Saved state of a switch to the job's role. */
 typedef struct RoleSwitch
 {
 	Oid			save_userid;
@@ -214,22 +217,17 @@ typedef struct RoleSwitch
 } RoleSwitch;
 
 /*
- * Become another role.  For writes as the pgml owner (restricted false), the
- * search_path is also reduced to one that trusts nothing; reads as the job's
- * role keep the session's search_path, so relation names resolve as the user
- * wrote them, under a restricted security context.
+ * Become the job's role to read its relation, under a restricted security
+ * context; the session's search_path is kept, so the relation name resolves
+ * as the user wrote it (writes to pgml.* use pgml_catalog_push instead).
  */
 static void
-role_push(Oid role, RoleSwitch *rs, bool restricted)
+role_push(Oid role, RoleSwitch *rs)
 {
 	GetUserIdAndSecContext(&rs->save_userid, &rs->save_sec_context);
 	SetUserIdAndSecContext(role, rs->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   (restricted ? SECURITY_RESTRICTED_OPERATION : 0));
+						   SECURITY_RESTRICTED_OPERATION);
 	rs->save_nestlevel = NewGUCNestLevel();
-	if (!restricted)
-		(void) set_config_option("search_path", "pg_catalog, pg_temp",
-								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-								 true, 0, false);
 }
 
 /* Undo role_push. */
@@ -238,28 +236,6 @@ role_pop(const RoleSwitch *rs)
 {
 	AtEOXact_GUC(false, rs->save_nestlevel);
 	SetUserIdAndSecContext(rs->save_userid, rs->save_sec_context);
-}
-
-/* Owner of pgml.models: the identity used to write the pgml tables. */
-static Oid
-pgml_owner(void)
-{
-	Oid			nsp = get_namespace_oid("pgml", false);
-	Oid			rel = get_relname_relid("models", nsp);
-	HeapTuple	tup;
-	Oid			owner;
-
-	if (!OidIsValid(rel))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table pgml.models does not exist"),
-				 errhint("Run CREATE EXTENSION pgml_worker in this database.")));
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", rel);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
 }
 
 /*
@@ -413,53 +389,53 @@ key_metric(PgmlTask task)
 	}
 }
 
-/* Find or create the project; returns its id.  Runs as the pgml owner. */
+/*
+ * Find or create the project; returns its id.  Runs as the catalog
+ * identity.  Training into an existing project needs the privileges of its
+ * owner (role is the job's); a new project belongs to role.
+ */
 static int64
-project_get(const char *name, const char *task_in, char **task_out)
+project_get(const char *name, const char *task_in, Oid role, char **task_out)
 {
-	Oid			argtypes[2] = {TEXTOID, TEXTOID};
-	Datum		args[2];
-	char		nulls[2] = {' ', ' '};
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, OIDOID};
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
 	bool		isnull;
-	int64		id;
 	int			ret;
+	PgmlProject p;
 
-	args[0] = CStringGetTextDatum(name);
-	ret = SPI_execute_with_args("SELECT id, task FROM pgml.projects WHERE name = $1",
-								1, argtypes, args, NULL, false, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read pgml.projects");
-	if (SPI_processed > 0)
+	if (pgml_project_read(name, 0, false, &p))
 	{
-		char	   *task = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-
-		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
-		if (task_in != NULL && strcmp(task_in, task) != 0)
+		pgml_acl_check_owner(&p, role);
+		if (task_in != NULL && strcmp(task_in, p.task) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("project \"%s\" is a %s project, not %s", name, task, task_in),
+					 errmsg("project \"%s\" is a %s project, not %s", name, p.task, task_in),
 					 errhint("Use another project name for a different task.")));
-		*task_out = task;
-		return id;
+		*task_out = p.task;
+		return p.id;
 	}
 	if (task_in == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("project \"%s\" does not exist", name),
 				 errhint("Pass a task to create it.")));
+
 	/*
 	 * A concurrent first training of the same project waits on the unique
 	 * index here; then the project exists and we look again.
 	 */
+	args[0] = CStringGetTextDatum(name);
 	args[1] = CStringGetTextDatum(task_in);
-	ret = SPI_execute_with_args("INSERT INTO pgml.projects (name, task) VALUES ($1, $2) "
+	args[2] = ObjectIdGetDatum(role);
+	ret = SPI_execute_with_args("INSERT INTO pgml.projects (name, task, owner) "
+								"VALUES ($1, $2, $3::regrole) "
 								"ON CONFLICT (name) DO NOTHING RETURNING id",
-								2, argtypes, args, nulls, false, 1);
+								3, argtypes, args, nulls, false, 1);
 	if (ret != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not create project \"%s\"", name);
 	if (SPI_processed == 0)
-		return project_get(name, task_in, task_out);
+		return project_get(name, task_in, role, task_out);
 	*task_out = pstrdup(task_in);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));
@@ -1167,7 +1143,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	PgmlImageHeader *image;
 	Size		image_size;
 	char	   *metrics;
-	Oid			owner = pgml_owner();
+	PgmlCatalogSwitch cs;
 	TimestampTz t0,
 				t1,
 				t2,
@@ -1229,10 +1205,11 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	/* Project: created as the pgml owner. */
-	role_push(owner, &rs, false);
-	project_id = project_get(job->project_name, job->task, &task_name);
-	role_pop(&rs);
+	/* Project: created, or checked to be the job role's, as the catalog identity. */
+	pgml_acl_require_schema();
+	pgml_catalog_push(&cs);
+	project_id = project_get(job->project_name, job->task, job->role, &task_name);
+	pgml_catalog_pop(&cs);
 	task = parse_task(task_name);
 	if (!algorithm_fits_task(algorithm, task))
 		ereport(ERROR,
@@ -1253,7 +1230,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				 errmsg("search is not supported for %s", task_name)));
 
 	/* Data: read with the privileges of the job's role. */
-	role_push(job->role, &rs, true);
+	role_push(job->role, &rs);
 	pgml_data_read(job->relation_name, job->y_column_name, &ds);
 	role_pop(&rs);
 
@@ -1339,8 +1316,8 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	if (search_report)
 		metrics = json_merge(metrics, search_report);
 
-	/* Store, as the pgml owner. */
-	role_push(owner, &rs, false);
+	/* Store, as the catalog identity. */
+	pgml_catalog_push(&cs);
 	{
 		Oid			argtypes[14] = {INT8OID, INT4OID, TEXTOID, JSONBOID, JSONBOID,
 			BYTEAOID, TEXTOID, TEXTOID, FLOAT4OID, INT8OID, TEXTOID, TEXTOID, JSONBOID,
@@ -1401,7 +1378,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 			double		new;
 
 			/* compare with the deployment as it is once ours is next */
-			pgml_deploy_lock_project(project_id);
+			pgml_deploy_lock_project(project_id, job->role);
 			old = key ? deployed_score(project_id, key) : NAN;
 			new = key ? json_number(metrics, key) : NAN;
 			if (isnan(old) || (!isnan(new) && new >= old))
@@ -1441,7 +1418,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				elog(ERROR, "could not record the timings of the model");
 		}
 	}
-	role_pop(&rs);
+	pgml_catalog_pop(&cs);
 
 	/* out of SPI's memory, which SPI_finish frees */
 	result->task = MemoryContextStrdup(caller, task_name);

@@ -33,6 +33,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "pgml_acl.h"
 #include "pgml_model.h"
 #include "pgml_train.h"
 
@@ -113,8 +114,11 @@ native_read_booster(int64 model_id, Size *len)
 	size_t		booster_len = 0;
 	bool		magic_ok = false;
 	char	   *copy;
+	PgmlCatalogSwitch cs;
 
+	pgml_acl_check_use(NULL, model_id);
 	args[0] = Int64GetDatum(model_id);
+	pgml_catalog_push(&cs);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_with_args("SELECT artifact, algorithm FROM pgml.models WHERE id = $1",
@@ -172,6 +176,7 @@ native_read_booster(int64 model_id, Size *len)
 	memcpy(copy, booster_ptr, booster_len);
 	*len = (Size) booster_len;
 	SPI_finish();
+	pgml_catalog_pop(&cs);
 	return copy;
 }
 
@@ -249,6 +254,7 @@ pgml_predict_native(PG_FUNCTION_ARGS)
 				 errmsg("features must be a one-dimensional array")));
 
 	models_relid = native_models_oid();
+	pgml_acl_check_use(NULL, model_id);
 	if (native_booster == NULL || native_model_id != model_id ||
 		native_models_relid != models_relid)
 		native_load(model_id, models_relid);
@@ -314,8 +320,11 @@ native_deployed_model(const char *project)
 	Datum		datum;
 	bool		isnull;
 	int64		model_id;
+	PgmlCatalogSwitch cs;
 
+	pgml_acl_check_use(project, 0);
 	args[0] = CStringGetTextDatum(project);
+	pgml_catalog_push(&cs);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_with_args("SELECT (SELECT d.model_id FROM pgml.deployments d"
@@ -335,6 +344,7 @@ native_deployed_model(const char *project)
 				 errhint("Train a model with pgml.train() or deploy one with pgml.deploy(), or export a model by id.")));
 	model_id = DatumGetInt64(datum);
 	SPI_finish();
+	pgml_catalog_pop(&cs);
 	return model_id;
 }
 

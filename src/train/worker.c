@@ -21,7 +21,10 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "commands/sequence.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -30,11 +33,14 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -206,10 +212,11 @@ finish_failed(int64 job_id, const char *status, const char *error)
 
 /* Set what pgml.stat_worker shows about the current job. */
 static void
-state_set_job(int64 job_id, bool finished, const char *outcome)
+state_set_job(int64 job_id, Oid role, bool finished, const char *outcome)
 {
 	SpinLockAcquire(&pgml_worker_state->mutex);
 	pgml_worker_state->current_job = finished ? 0 : job_id;
+	pgml_worker_state->current_role = finished ? InvalidOid : role;
 	pgml_worker_state->rounds_done = 0;
 	pgml_worker_state->rounds_total = 0;
 	if (finished)
@@ -248,6 +255,38 @@ worker_cancel_handler(SIGNAL_ARGS)
 	errno = save_errno;
 }
 
+/*
+ * The worker's session settings: nothing it runs on its own account
+ * resolves a name through a schema a user can create objects in (relation
+ * names in the queue are stored qualified).
+ */
+static void
+session_settings(void)
+{
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
+}
+
+/*
+ * After each job, the session is as clean as a new one, whatever the job's
+ * code did (a function of a view it read runs as the queueing role): its
+ * session advisory locks are released, settings reset, temporary objects
+ * dropped, LISTENs and cached plans forgotten, as DISCARD ALL does.
+ */
+static void
+session_reset(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	ResetAllOptions();
+	session_settings();
+	Async_UnlistenAll();
+	LockReleaseAll(USER_LOCKMETHOD, true);
+	ResetPlanCache();
+	ResetTempTableNamespace();
+	ResetSequenceCaches();
+	CommitTransactionCommand();
+}
+
 /* Run one claimed job to its end state. */
 static void
 run_job(PgmlJob *job)
@@ -255,7 +294,7 @@ run_job(PgmlJob *job)
 	MemoryContext old;
 	const char *volatile outcome = "succeeded";
 
-	state_set_job(job->job_id, false, NULL);
+	state_set_job(job->job_id, job->role, false, NULL);
 	pgml_current_job_id = job->job_id;
 
 	SetCurrentStatementStartTimestamp();
@@ -326,7 +365,7 @@ run_job(PgmlJob *job)
 	pg_compiler_barrier();
 	/* a cancel signalled as the job ended has nothing left to cancel */
 	QueryCancelPending = false;
-	state_set_job(job->job_id, true, outcome);
+	state_set_job(job->job_id, InvalidOid, true, outcome);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
@@ -340,6 +379,7 @@ pgml_worker_main(Datum arg)
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(pgml_database, NULL, 0);
+	session_settings();
 
 	SpinLockAcquire(&pgml_worker_state->mutex);
 	pgml_worker_state->pid = MyProcPid;
@@ -373,6 +413,7 @@ pgml_worker_main(Datum arg)
 		while (claim_job(&job))
 		{
 			run_job(&job);
+			session_reset();
 			MemoryContextReset(job_context);
 			CHECK_FOR_INTERRUPTS();
 		}

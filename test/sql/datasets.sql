@@ -7,16 +7,20 @@ SET client_min_messages = warning;
 DROP TABLE IF EXISTS pgml.breast_cancer, pgml.diabetes, pgml.digits, pgml.iris, pgml.wine;
 RESET client_min_messages;
 
--- A role needs CREATE on schema pgml: the function runs with its privileges.
+-- Only roles granted EXECUTE may load; the table belongs to the extension's
+-- owner (never to the caller), and everyone may read it.
 CREATE ROLE regress_pgml_datasets;
 SET ROLE regress_pgml_datasets;
 SELECT * FROM pgml.load_dataset('iris');
 RESET ROLE;
-GRANT CREATE ON SCHEMA pgml TO regress_pgml_datasets;
+GRANT EXECUTE ON FUNCTION pgml.load_dataset(text, bigint) TO regress_pgml_datasets;
 SET ROLE regress_pgml_datasets;
 SELECT * FROM pgml.load_dataset('iris');
-SELECT tableowner FROM pg_tables WHERE schemaname = 'pgml' AND tablename = 'iris';
+SELECT count(*) FROM pgml.iris;
 RESET ROLE;
+SELECT t.tableowner = e.extowner::regrole::name AS owned_by_extension_owner
+  FROM pg_tables t, pg_extension e
+ WHERE t.schemaname = 'pgml' AND t.tablename = 'iris' AND e.extname = 'pgml_worker';
 
 -- Every dataset: table name and row count.
 SELECT * FROM pgml.load_dataset('breast_cancer');
@@ -25,7 +29,7 @@ SELECT * FROM pgml.load_dataset('digits');
 SELECT * FROM pgml.load_dataset('iris');
 SELECT * FROM pgml.load_dataset('wine');
 SELECT tableowner FROM pg_tables WHERE schemaname = 'pgml' AND tablename = 'iris';
-REVOKE CREATE ON SCHEMA pgml FROM regress_pgml_datasets;
+REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, bigint) FROM regress_pgml_datasets;
 DROP ROLE regress_pgml_datasets;
 
 -- Schemas (PostgresML's names and types).

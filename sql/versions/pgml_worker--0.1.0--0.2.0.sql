@@ -1,0 +1,103 @@
+-- pgml_worker 0.1.0 -> 0.2.0: project owners and grants, row security on
+-- the model tables, C queue triggers, internal functions revoked from
+-- PUBLIC (docs/security.md, docs/upgrading.md).  Models, deployments and
+-- the queue are kept as they are: every model predicts as before.
+
+\echo Use "ALTER EXTENSION pgml_worker UPDATE" to load this file. \quit
+
+-- Owners: existing projects belong to the extension's owner.
+ALTER TABLE pgml.projects ADD COLUMN owner regrole, ADD COLUMN acl aclitem[];
+UPDATE pgml.projects SET owner = (SELECT e.extowner FROM pg_catalog.pg_extension e
+                                   WHERE e.extname OPERATOR(pg_catalog.=) 'pgml_worker')::regrole;
+ALTER TABLE pgml.projects ALTER COLUMN owner SET NOT NULL;
+COMMENT ON TABLE pgml.projects IS 'one row per project: a name, the task its models solve, its owner and who else may use it (docs/security.md)';
+COMMENT ON COLUMN pgml.projects.owner IS 'the role whose members may train into, deploy, rename, drop and grant the project';
+COMMENT ON COLUMN pgml.projects.acl IS 'USAGE grants (predict, export, read the models): pgml.grant_project() and pgml.revoke_project()';
+
+ALTER TABLE pgml.projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pgml.models ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pgml.deployments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY projects_usable ON pgml.projects FOR SELECT
+    USING (pg_catalog.pg_has_role(owner::oid, 'USAGE')
+           OR EXISTS (SELECT FROM pg_catalog.aclexplode(acl) a
+                       WHERE a.privilege_type OPERATOR(pg_catalog.=) 'USAGE'
+                         AND (a.grantee OPERATOR(pg_catalog.=) 0::oid
+                              OR pg_catalog.pg_has_role(a.grantee, 'USAGE'))));
+CREATE POLICY models_usable ON pgml.models FOR SELECT
+    USING (project_id IN (SELECT p.id FROM pgml.projects p));
+CREATE POLICY deployments_usable ON pgml.deployments FOR SELECT
+    USING (project_id IN (SELECT p.id FROM pgml.projects p));
+
+-- The queue's row triggers become C functions; _in_worker goes.
+CREATE OR REPLACE FUNCTION pgml._train_queue_before_insert() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pgml_queue_before_insert' LANGUAGE C;
+CREATE OR REPLACE FUNCTION pgml._train_queue_before_update() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pgml_queue_before_update' LANGUAGE C;
+ALTER FUNCTION pgml._train_queue_before_update() RESET ALL;
+DROP FUNCTION pgml._in_worker();
+REVOKE INSERT ON pgml.train_queue FROM PUBLIC;
+GRANT INSERT (project_name, task, relation_name, y_column_name, algorithm, hyperparams,
+              test_size, test_sampling, search, search_params, search_args,
+              automatic_deploy, preprocess) ON pgml.train_queue TO PUBLIC;
+
+-- Cached privilege checks follow changes of projects and models.
+CREATE FUNCTION pgml._projects_acl_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pgml_projects_acl_changed' LANGUAGE C;
+CREATE TRIGGER projects_acl_changed AFTER UPDATE OF name, owner, acl OR DELETE OR TRUNCATE
+    ON pgml.projects FOR EACH STATEMENT EXECUTE FUNCTION pgml._projects_acl_changed();
+CREATE TRIGGER models_acl_changed AFTER UPDATE OF project_id OR DELETE OR TRUNCATE
+    ON pgml.models FOR EACH STATEMENT EXECUTE FUNCTION pgml._projects_acl_changed();
+
+-- The views show each role the projects it may use.
+ALTER VIEW pgml.deployed_models SET (security_invoker = true);
+ALTER VIEW pgml.trained_models SET (security_invoker = true);
+ALTER VIEW pgml.overview SET (security_invoker = true);
+
+-- Project management.
+CREATE FUNCTION pgml.grant_project(project_name text, role text) RETURNS void
+    AS 'MODULE_PATHNAME', 'pgml_grant_project' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.grant_project(text, text) IS
+    'let a role (or PUBLIC) use a project: predict, export, read its models; needs the privileges of the project''s owner';
+CREATE FUNCTION pgml.revoke_project(project_name text, role text) RETURNS void
+    AS 'MODULE_PATHNAME', 'pgml_revoke_project' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.revoke_project(text, text) IS
+    'take back a grant of pgml.grant_project(); every session sees it from its next statement';
+CREATE FUNCTION pgml.alter_project_owner(project_name text, new_owner text) RETURNS void
+    AS 'MODULE_PATHNAME', 'pgml_alter_project_owner' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.alter_project_owner(text, text) IS
+    'transfer a project, as ALTER TABLE OWNER: the caller needs the current owner''s privileges and membership in the new owner';
+CREATE FUNCTION pgml.rename_project(project_name text, new_name text) RETURNS void
+    AS 'MODULE_PATHNAME', 'pgml_rename_project' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.rename_project(text, text) IS
+    'rename a project; predictions follow the new name';
+CREATE FUNCTION pgml.drop_project(project_name text) RETURNS void
+    AS 'MODULE_PATHNAME', 'pgml_drop_project' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.drop_project(text) IS
+    'drop a project with its models and deployments';
+
+-- Datasets: EXECUTE is the DBA's to grant.
+REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, bigint) FROM PUBLIC;
+
+-- Stat functions are public under pg_stat_get_* style names.
+ALTER FUNCTION pgml._stat_models() RENAME TO stat_get_models;
+ALTER FUNCTION pgml.stat_get_models() PARALLEL RESTRICTED;
+ALTER FUNCTION pgml._stat_worker() RENAME TO stat_get_worker;
+CREATE OR REPLACE VIEW pgml.stat_worker AS SELECT * FROM pgml.stat_get_worker();
+COMMENT ON VIEW pgml.stat_models IS
+    'one row per model image of this database published in shared memory (project is NULL for images published by model id); loads counts compilations from pgml.models; roles without pg_read_all_stats see the projects they may use';
+COMMENT ON VIEW pgml.stat_worker IS
+    'the training worker: state (stopped, idle, training), the job and round it is on (to members of the role that queued it and pg_read_all_stats), and job counts since it started';
+
+-- Internal functions are nobody's but the extension's.
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace OPERATOR(pg_catalog.=) 'pgml'::regnamespace
+                AND p.proname OPERATOR(pg_catalog.~~) '\_%'
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
+END
+$$;
