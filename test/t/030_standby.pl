@@ -64,6 +64,26 @@ my ($ret, $out, $err) = $standby->psql('postgres',
 isnt($ret, 0, 'pgml.train fails on a standby');
 like($err, qr/read-only transaction/, 'because the standby is read-only');
 
+# privileges replicate too: a grant or revoke on the primary reaches an
+# open standby session at its next statement (no cache on a standby)
+$primary->safe_psql('postgres', 'CREATE ROLE reader LOGIN');
+$primary->wait_for_catchup($standby);
+my $reader = $standby->background_psql('postgres', on_error_stop => 0,
+	extra_params => [ '-U', 'reader' ]);
+$reader->query("SELECT pgml.predict('lin', ARRAY[10]::real[])");
+like($reader->{stderr}, qr/permission denied for project "lin"/,
+	'on the standby, a role without a grant cannot predict');
+$reader->{stderr} = '';
+$primary->safe_psql('postgres', "SELECT pgml.grant_project('lin', 'reader')");
+$primary->wait_for_catchup($standby);
+is($reader->query_safe("SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
+	'130.00', 'the grant reaches the open standby session');
+$primary->safe_psql('postgres', "SELECT pgml.revoke_project('lin', 'reader')");
+$primary->wait_for_catchup($standby);
+$reader->query("SELECT pgml.predict('lin', ARRAY[10]::real[])");
+like($reader->{stderr}, qr/permission denied for project "lin"/, 'and so does the revoke');
+$reader->quit;
+
 $standby->stop;
 $primary->stop;
 done_testing();
