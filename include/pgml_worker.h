@@ -75,8 +75,16 @@ typedef struct PgmlModelRef
 	uint64		generation;		/* slot generation this mapping is for */
 	uint64		epoch;			/* the slot's key, for the predict counters */
 	int64		model_id;
+	TransactionId model_xmin;	/* version of the model row compiled */
 	const PgmlImageHeader *image;
 } PgmlModelRef;
+
+/* A version of a model: its id and the xmin of its pgml.models row. */
+typedef struct PgmlModelVersion
+{
+	int64		model_id;		/* 0: none */
+	TransactionId xmin;
+} PgmlModelVersion;
 
 /*
  * Find the deployed model of a project in the current database and map it:
@@ -90,14 +98,16 @@ extern void pgml_registry_get(const char *project, PgmlModelRef *ref);
 extern void pgml_registry_get_by_id(int64 model_id, PgmlModelRef *ref);
 
 /*
- * Standbys: deploys arrive through WAL, with no commit callback to swap the
- * registry.  pgml_registry_deployed_id() reads the project's deployed model
- * from the replicated tables (0: none); pgml_registry_refresh() replaces an
- * image serving stale_id with the deployed model's, compiled once.
+ * Standbys: deploys and changed model rows arrive through WAL, with no
+ * commit callback or trigger to swap the registry.  pgml_registry_current()
+ * reads the version a project deploys (or of model model_id when by_id)
+ * from the replicated tables; pgml_registry_refresh() replaces an image
+ * serving the stale version with the current one, compiled once.
  */
-extern int64 pgml_registry_deployed_id(const char *project);
-extern void pgml_registry_refresh(const char *project, int64 stale_id,
-								  PgmlModelRef *ref);
+extern PgmlModelVersion pgml_registry_current(bool by_id, const char *project,
+											  int64 model_id);
+extern void pgml_registry_refresh(bool by_id, const char *project, int64 model_id,
+								  const PgmlModelVersion *stale, PgmlModelRef *ref);
 
 /*
  * The ACL epoch: changes when a transaction that changed a project's
@@ -131,7 +141,7 @@ extern void pgml_registry_count(const PgmlModelRef *ref, int64 nrows);
 extern void pgml_deploy_lock_project(int64 project_id, Oid role);
 
 extern void pgml_registry_deploy(const char *project, int64 model_id,
-								 const char *algorithm,
+								 TransactionId model_xmin, const char *algorithm,
 								 const PgmlImageHeader *image, Size size);
 
 /* One row per published slot, for pgml.stat_models. */

@@ -112,6 +112,7 @@ deploy_model(int64 model_id, int64 project_id, const char *project,
 	bytea	   *artifact;
 	PgmlImageHeader *image;
 	Size		size;
+	TransactionId xmin;
 	int			ret;
 
 	args[0] = Int64GetDatum(project_id);
@@ -122,10 +123,11 @@ deploy_model(int64 model_id, int64 project_id, const char *project,
 		return false;
 
 	args[0] = Int64GetDatum(model_id);
-	ret = SPI_execute_with_args("SELECT artifact FROM pgml.models WHERE id = $1",
+	ret = SPI_execute_with_args("SELECT artifact, xmin FROM pgml.models WHERE id = $1",
 								1, argtypes, args, NULL, false, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read model %lld", (long long) model_id);
+	xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	artifact = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (isnull)
 		ereport(ERROR,
@@ -141,7 +143,7 @@ deploy_model(int64 model_id, int64 project_id, const char *project,
 								"VALUES ($1, $2, $3)", 3, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not record the deployment");
-	pgml_registry_deploy(project, model_id, algorithm, image, size);
+	pgml_registry_deploy(project, model_id, xmin, algorithm, image, size);
 	pfree(image);
 	return true;
 }

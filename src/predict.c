@@ -12,10 +12,11 @@
  * A call site checks that the user may use the project when it resolves
  * its model (acl.c, cached per backend), never per row.
  *
- * Each call site caches its mapping in fn_extra.  A row costs: compare the
- * project name with the cached one, one atomic read of the slot's
- * generation, convert the features (none for real[] without NULLs), and the
- * evaluation itself.
+ * Each call site caches its mapping in fn_extra for its statement.  A row
+ * costs: compare the project name with the cached one and the statement
+ * with the cached one, convert the features (none for real[] without
+ * NULLs), and the evaluation itself.  A new statement checks the slot's
+ * generation (one atomic read, in recent_find).
  *
  *-------------------------------------------------------------------------
  */
@@ -23,10 +24,12 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -44,6 +47,9 @@ typedef struct PredictCache
 	int			project_len;	/* key otherwise (-1: none cached yet) */
 	char		project[PGML_PROJECT_LEN];
 	PgmlModelRef ref;
+	/* the statement ref was resolved for: it serves the whole statement */
+	LocalTransactionId stmt_lxid;
+	TimestampTz stmt_start;
 	float	   *buf;			/* conversion buffer */
 	int			buflen;
 	bool		row;			/* argument 1 is a row, not an array */
@@ -69,12 +75,24 @@ typedef struct RecentModel
 	int			project_len;
 	char		project[PGML_PROJECT_LEN];
 	PgmlModelRef ref;
+	LocalTransactionId stmt_lxid;	/* the statement it was resolved in */
+	TimestampTz stmt_start;
 } RecentModel;
 
 static RecentModel recent[RECENT_MODELS];
 static int	recent_next = 0;
 
-/* Look a key up among the recent resolutions; true and *ref if still valid. */
+/* Is this the statement that (lxid, start) names?  See same_statement(). */
+static inline bool
+is_current_statement(LocalTransactionId lxid, TimestampTz start)
+{
+	return lxid == MyProc->lxid && start == GetCurrentStatementStartTimestamp();
+}
+
+/*
+ * Look a key up among the recent resolutions; true and *ref if still valid,
+ * or resolved in this statement (whose model it stays).
+ */
 static bool
 recent_find(bool by_id, int64 model_id, const char *project, int len,
 			PgmlModelRef *ref)
@@ -88,7 +106,8 @@ recent_find(bool by_id, int64 model_id, const char *project, int len,
 		if (by_id ? r->model_id != model_id
 			: (r->project_len != len || memcmp(r->project, project, len) != 0))
 			continue;
-		if (!pgml_registry_ref_valid(&r->ref))
+		if (!is_current_statement(r->stmt_lxid, r->stmt_start) &&
+			!pgml_registry_ref_valid(&r->ref))
 		{
 			r->used = false;
 			return false;
@@ -109,6 +128,8 @@ recent_add(bool by_id, int64 model_id, const char *project, int len,
 	recent_next = (recent_next + 1) % RECENT_MODELS;
 	r->used = true;
 	r->by_id = by_id;
+	r->stmt_lxid = MyProc->lxid;
+	r->stmt_start = GetCurrentStatementStartTimestamp();
 	r->model_id = model_id;
 	r->project_len = len;
 	if (!by_id)
@@ -168,6 +189,39 @@ cache_get(FunctionCallInfo fcinfo)
 	return c;
 }
 
+/*
+ * Is this still the statement the call site resolved its model for?  A
+ * statement is served by one version of a model, the one deployed when it
+ * first needed it: a redeploy reaches the next statement, never the middle
+ * of a scan (the old image stays mapped until the transaction ends,
+ * registry.c).  PL/pgSQL keeps a call site across the statements of a
+ * transaction; the top-level statement's start tells them apart.
+ */
+static inline bool
+same_statement(const PredictCache *c)
+{
+	return is_current_statement(c->stmt_lxid, c->stmt_start);
+}
+
+/*
+ * A standby learns of deploys and changed model rows from the replicated
+ * tables, once per statement: replace the image if it is not the version
+ * the tables name.
+ */
+static void
+standby_refresh(PredictCache *c, bool by_id)
+{
+	PgmlModelVersion want = pgml_registry_current(by_id, c->project, c->model_id);
+	PgmlModelVersion have = {c->ref.model_id, c->ref.model_xmin};
+
+	if (want.model_id != 0 &&
+		(want.model_id != have.model_id || want.xmin != have.xmin))
+	{
+		pgml_registry_refresh(by_id, c->project, c->model_id, &have, &c->ref);
+		recent_add(by_id, c->model_id, c->project, by_id ? 0 : strlen(c->project), &c->ref);
+	}
+}
+
 /* Map the model named by argument 0 (project text or model id bigint). */
 static const PgmlImageHeader *
 model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
@@ -181,10 +235,10 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 	{
 		int64		id = PG_GETARG_INT64(0);
 
-		if (c->by_id && c->model_id == id && c->project_len == 0 &&
-			pgml_registry_ref_valid(&c->ref))
+		if (c->by_id && c->model_id == id && c->project_len == 0 && same_statement(c))
 			return c->ref.image;
 		c->project_len = -1;
+		c->project[0] = '\0';
 		pgml_acl_check_use(NULL, id);
 		if (!recent_find(true, id, NULL, 0, &c->ref))
 		{
@@ -193,6 +247,8 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 		}
 		c->by_id = true;
 		c->model_id = id;
+		if (RecoveryInProgress())
+			standby_refresh(c, true);
 		c->project_len = 0;
 	}
 	else
@@ -201,8 +257,7 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 		int			len = VARSIZE_ANY_EXHDR(t);
 
 		if (!c->by_id && c->project_len == len &&
-			memcmp(c->project, VARDATA_ANY(t), len) == 0 &&
-			pgml_registry_ref_valid(&c->ref))
+			memcmp(c->project, VARDATA_ANY(t), len) == 0 && same_statement(c))
 			return c->ref.image;
 		c->project_len = -1;
 		if (len >= PGML_PROJECT_LEN)
@@ -217,20 +272,14 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 			pgml_registry_get(c->project, &c->ref);
 			recent_add(false, 0, c->project, len, &c->ref);
 		}
-		if (RecoveryInProgress())
-		{
-			/* a standby learns of deploys from the tables, once per query */
-			int64		want = pgml_registry_deployed_id(c->project);
-
-			if (want != 0 && want != c->ref.model_id)
-			{
-				pgml_registry_refresh(c->project, c->ref.model_id, &c->ref);
-				recent_add(false, 0, c->project, len, &c->ref);
-			}
-		}
 		c->by_id = false;
+		c->model_id = 0;
+		if (RecoveryInProgress())
+			standby_refresh(c, false);
 		c->project_len = len;
 	}
+	c->stmt_lxid = MyProc->lxid;
+	c->stmt_start = GetCurrentStatementStartTimestamp();
 	return c->ref.image;
 }
 

@@ -64,6 +64,7 @@ typedef struct PgmlSlot
 	Oid			dboid;
 	char		project[PGML_PROJECT_LEN];
 	int64		model_id;
+	TransactionId model_xmin;	/* xmin of the pgml.models row compiled */
 	char		algorithm[32];
 	dsm_handle	handle;
 	uint64		bytes;
@@ -123,6 +124,7 @@ typedef struct PendingDeploy
 	Oid			dboid;
 	char		project[PGML_PROJECT_LEN];
 	int64		model_id;
+	TransactionId model_xmin;
 	char		algorithm[32];
 	dsm_handle	handle;
 	uint64		bytes;
@@ -130,6 +132,16 @@ typedef struct PendingDeploy
 
 static PgmlRegistry *registry = NULL;
 static LocalMap *local_maps = NULL;
+
+/*
+ * Mappings of segments a slot no longer points at.  A call site keeps the
+ * image it resolved for the rest of its statement (one statement, one
+ * model), so the old segment stays mapped until the transaction ends.
+ */
+static dsm_segment **retired = NULL;
+static int	n_retired = 0;
+static int	max_retired = 0;
+static bool retired_callback_registered = false;
 static PendingDeploy *pending = NULL;
 static bool callbacks_registered = false;
 
@@ -216,6 +228,35 @@ pgml_registry_shmem_startup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
+/* At the end of a transaction, unmap the segments retired during it. */
+static void
+retired_xact_callback(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	for (int i = 0; i < n_retired; i++)
+		dsm_detach(retired[i]);
+	n_retired = 0;
+}
+
+/* Keep a mapping until the end of the transaction (see retired). */
+static void
+retire_mapping(dsm_segment *seg)
+{
+	if (n_retired == max_retired)
+	{
+		int			newmax = Max(8, max_retired * 2);
+
+		retired = retired == NULL ?
+			MemoryContextAlloc(TopMemoryContext, sizeof(dsm_segment *) * newmax) :
+			repalloc(retired, sizeof(dsm_segment *) * newmax);
+		max_retired = newmax;
+	}
+	retired[n_retired++] = seg;
+}
+
 /* Error out unless the registry exists (library preloaded). */
 static void
 registry_check(void)
@@ -226,6 +267,11 @@ registry_check(void)
 	if (local_maps == NULL)
 		local_maps = MemoryContextAllocZero(TopMemoryContext,
 											sizeof(LocalMap) * registry->nslots);
+	if (!retired_callback_registered)
+	{
+		RegisterXactCallback(retired_xact_callback, NULL);
+		retired_callback_registered = true;
+	}
 }
 
 /* Find the slot of a key; caller holds registry->lock. -1 if none. */
@@ -298,6 +344,7 @@ slot_set(int i, const PendingDeploy *d, bool by_id, bool count_load)
 	s->dboid = d->dboid;
 	strlcpy(s->project, d->project, PGML_PROJECT_LEN);
 	s->model_id = d->model_id;
+	s->model_xmin = d->model_xmin;
 	strlcpy(s->algorithm, d->algorithm, sizeof(s->algorithm));
 	s->handle = d->handle;
 	s->bytes = d->bytes;
@@ -500,7 +547,7 @@ pending_add(void)
 
 /* Publish an image as the deployed model of a project, at commit. */
 void
-pgml_registry_deploy(const char *project, int64 model_id,
+pgml_registry_deploy(const char *project, int64 model_id, TransactionId model_xmin,
 					 const char *algorithm,
 					 const PgmlImageHeader *image, Size size)
 {
@@ -530,6 +577,7 @@ pgml_registry_deploy(const char *project, int64 model_id,
 	d = pending_add();
 	strlcpy(d->project, project, PGML_PROJECT_LEN);
 	d->model_id = model_id;
+	d->model_xmin = model_xmin;
 	strlcpy(d->algorithm, algorithm, sizeof(d->algorithm));
 	d->handle = h;
 	d->bytes = size;
@@ -560,7 +608,8 @@ slot_map(int i)
 
 	if (lm->seg != NULL && lm->handle != s->handle)
 	{
-		dsm_detach(lm->seg);
+		/* a call site of this statement may still evaluate the old image */
+		retire_mapping(lm->seg);
 		lm->seg = NULL;
 	}
 	if (lm->seg == NULL)
@@ -605,6 +654,7 @@ ref_from_slot(int i, bool by_id, const char *project, int64 model_id,
 		ref->generation = pg_atomic_read_u64(&s->generation);
 		ref->epoch = s->epoch;
 		ref->model_id = s->model_id;
+		ref->model_xmin = s->model_xmin;
 		ref->image = slot_map(i);
 		pg_atomic_write_u64(&s->last_used,
 							pg_atomic_fetch_add_u64(&registry->clock, 1));
@@ -636,7 +686,7 @@ registry_lookup(bool by_id, const char *project, int64 model_id,
  */
 static bytea *
 fetch_artifact(bool by_id, const char *project, int64 *model_id,
-			   char *algorithm)
+			   TransactionId *xmin, char *algorithm)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	bytea	   *artifact = NULL;
@@ -660,7 +710,7 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 		Oid			argtypes[1] = {INT8OID};
 		Datum		args[1] = {Int64GetDatum(*model_id)};
 
-		ret = SPI_execute_with_args("SELECT m.id, m.algorithm, m.artifact "
+		ret = SPI_execute_with_args("SELECT m.id, m.algorithm, m.artifact, m.xmin "
 									"FROM pgml.models m WHERE m.id = $1",
 									1, argtypes, args, NULL, true, 1);
 		if (ret != SPI_OK_SELECT)
@@ -675,7 +725,7 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 		Oid			argtypes[1] = {TEXTOID};
 		Datum		args[1] = {CStringGetTextDatum(project)};
 
-		ret = SPI_execute_with_args("SELECT m.id, m.algorithm, m.artifact "
+		ret = SPI_execute_with_args("SELECT m.id, m.algorithm, m.artifact, m.xmin "
 									"FROM pgml.projects p "
 									"JOIN pgml.deployments d ON d.project_id = p.id "
 									"JOIN pgml.models m ON m.id = d.model_id "
@@ -701,6 +751,8 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 
 	*model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 											SPI_tuptable->tupdesc, 1, &isnull));
+	*xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 4, &isnull));
 	{
 		char	   *alg = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 
@@ -725,10 +777,21 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 	return artifact;
 }
 
+/*
+ * Does a slot serve exactly this version of a model?  stale is the version
+ * a standby found outdated (NULL: none), which counts as a miss.
+ */
+static bool
+serves_stale(const PgmlModelRef *ref, const PgmlModelVersion *stale)
+{
+	return stale != NULL && ref->model_id == stale->model_id &&
+		ref->model_xmin == stale->xmin;
+}
+
 /* Resolve a key to a mapped image, compiling it once per server on a miss. */
 static void
 registry_resolve(bool by_id, const char *project, int64 model_id,
-				 PgmlModelRef *ref, int64 stale_id)
+				 PgmlModelRef *ref, const PgmlModelVersion *stale)
 {
 	bytea	   *artifact;
 	PgmlImageHeader *image;
@@ -738,6 +801,7 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 	dsm_handle	release = DSM_HANDLE_INVALID;
 	char		algorithm[32];
 	int64		id = model_id;
+	TransactionId xmin;
 
 	registry_check();
 	if (!by_id && strlen(project) >= PGML_PROJECT_LEN)
@@ -745,9 +809,7 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("project \"%s\" does not exist", project)));
 
-	/* stale_id: a slot serving that model counts as a miss, to be replaced */
-	if (registry_lookup(by_id, project, model_id, ref) &&
-		(stale_id == 0 || ref->model_id != stale_id))
+	if (registry_lookup(by_id, project, model_id, ref) && !serves_stale(ref, stale))
 		return;
 
 	/*
@@ -762,12 +824,11 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 		bool		changed;
 
 		id = model_id;
-		artifact = fetch_artifact(by_id, project, &id, algorithm);
+		artifact = fetch_artifact(by_id, project, &id, &xmin, algorithm);
 
 		LWLockAcquire(registry->load_lock, LW_EXCLUSIVE);
 		/* someone may have published it meanwhile */
-		if (registry_lookup(by_id, project, model_id, ref) &&
-			(stale_id == 0 || ref->model_id != stale_id))
+		if (registry_lookup(by_id, project, model_id, ref) && !serves_stale(ref, stale))
 		{
 			LWLockRelease(registry->load_lock);
 			pfree(artifact);
@@ -781,6 +842,7 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 		if (!by_id)
 			strlcpy(d.project, project, PGML_PROJECT_LEN);
 		d.model_id = id;
+		d.model_xmin = xmin;
 		strlcpy(d.algorithm, algorithm, sizeof(d.algorithm));
 		d.handle = segment_create(image, size);
 		d.bytes = size;
@@ -795,7 +857,8 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 			i = slot_choose();
 			release = slot_set(i, &d, by_id, true);
 		}
-		else if (stale_id != 0 && registry->slots[i].model_id == stale_id)
+		else if (stale != NULL && registry->slots[i].model_id == stale->model_id &&
+				 registry->slots[i].model_xmin == stale->xmin)
 			release = slot_set(i, &d, by_id, true); /* replace the stale image */
 		else
 			release = d.handle; /* a deploy won the race: keep its image */
@@ -817,55 +880,76 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 	}
 
 	if (!ref_from_slot(i, by_id, project, model_id, ref))
-		registry_resolve(by_id, project, model_id, ref, stale_id);	/* evicted: again */
+		registry_resolve(by_id, project, model_id, ref, stale); /* evicted: again */
 }
 
 /*
- * The model a project's newest pgml.deployments row names, or 0.  Used on a
- * standby, where deploys arrive through WAL and no commit callback runs.
+ * The version of the model a project deploys now (by_id false: its newest
+ * pgml.deployments row), or of model model_id, as the replicated tables
+ * say; model_id 0 when there is none.  Used on a standby, where deploys and
+ * changed rows arrive through WAL and no commit callback or trigger runs.
  */
-int64
-pgml_registry_deployed_id(const char *project)
+PgmlModelVersion
+pgml_registry_current(bool by_id, const char *project, int64 model_id)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(project)};
-	int64		id = 0;
+	Oid			argtypes[1];
+	Datum		args[1];
+	PgmlModelVersion v = {0, InvalidTransactionId};
 	bool		isnull;
 	PgmlCatalogSwitch cs;
+	int			ret;
 
 	pgml_catalog_push(&cs);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT d.model_id FROM pgml.projects p "
-							  "JOIN pgml.deployments d ON d.project_id = p.id "
-							  "WHERE p.name = $1 ORDER BY d.id DESC LIMIT 1",
-							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
-		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-										 1, &isnull));
+	if (by_id)
+	{
+		argtypes[0] = INT8OID;
+		args[0] = Int64GetDatum(model_id);
+		ret = SPI_execute_with_args("SELECT m.id, m.xmin FROM pgml.models m WHERE m.id = $1",
+									1, argtypes, args, NULL, true, 1);
+	}
+	else
+	{
+		argtypes[0] = TEXTOID;
+		args[0] = CStringGetTextDatum(project);
+		ret = SPI_execute_with_args("SELECT m.id, m.xmin FROM pgml.projects p "
+									"JOIN pgml.deployments d ON d.project_id = p.id "
+									"JOIN pgml.models m ON m.id = d.model_id "
+									"WHERE p.name = $1 ORDER BY d.id DESC LIMIT 1",
+									1, argtypes, args, NULL, true, 1);
+	}
+	if (ret == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		v.model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 1, &isnull));
+		v.xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 2, &isnull));
+	}
 	SPI_finish();
 	pgml_catalog_pop(&cs);
-	return id;
+	return v;
 }
 
-/* Replace a project's image that serves stale_id with the deployed model's. */
+/* See pgml_worker.h. */
 void
-pgml_registry_refresh(const char *project, int64 stale_id, PgmlModelRef *ref)
+pgml_registry_refresh(bool by_id, const char *project, int64 model_id,
+					  const PgmlModelVersion *stale, PgmlModelRef *ref)
 {
-	registry_resolve(false, project, 0, ref, stale_id);
+	registry_resolve(by_id, project, model_id, ref, stale);
 }
 
 /* Find and map the deployed model of a project. */
 void
 pgml_registry_get(const char *project, PgmlModelRef *ref)
 {
-	registry_resolve(false, project, 0, ref, 0);
+	registry_resolve(false, project, 0, ref, NULL);
 }
 
 /* Find and map a model by id. */
 void
 pgml_registry_get_by_id(int64 model_id, PgmlModelRef *ref)
 {
-	registry_resolve(true, NULL, model_id, ref, 0);
+	registry_resolve(true, NULL, model_id, ref, NULL);
 }
 
 /* See pgml_worker.h. */

@@ -1326,6 +1326,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		char		nulls[14];
 		bool		isnull;
 		int			ret;
+		TransactionId model_xmin;
 
 		memset(nulls, ' ', sizeof(nulls));
 		args[0] = Int64GetDatum(project_id);
@@ -1360,12 +1361,14 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 									"y_column_name, test_size, seed, test_sampling, search, "
 									"search_params, search_args) "
 									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-									"$13, $14) RETURNING id",
+									"$13, $14) RETURNING id, xmin",
 									14, argtypes, args, nulls, false, 1);
 		if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "could not store the model");
 		result->model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 													   SPI_tuptable->tupdesc, 1, &isnull));
+		model_xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
+														 SPI_tuptable->tupdesc, 2, &isnull));
 		t3 = GetCurrentTimestamp();
 		t4 = t5 = t3;
 
@@ -1392,7 +1395,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				if (ret != SPI_OK_INSERT)
 					elog(ERROR, "could not record the deployment");
 				t4 = GetCurrentTimestamp();
-				pgml_registry_deploy(job->project_name, result->model_id, algorithm,
+				pgml_registry_deploy(job->project_name, result->model_id, model_xmin, algorithm,
 									 image, image_size);
 				t5 = GetCurrentTimestamp();
 				result->deployed = true;

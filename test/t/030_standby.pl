@@ -64,9 +64,50 @@ my ($ret, $out, $err) = $standby->psql('postgres',
 isnt($ret, 0, 'pgml.train fails on a standby');
 like($err, qr/read-only transaction/, 'because the standby is read-only');
 
+# a model row that changes but keeps its id (its artifact replaced by hand)
+# is noticed, in an open session and in new ones
+my $open = $standby->background_psql('postgres');
+is($open->query_safe("SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
+	'130.00', 'an open standby session serves the deployed model');
+$primary->safe_psql('postgres', q{
+UPDATE pgml.models SET artifact = (SELECT artifact FROM pgml.models m
+                                    JOIN pgml.projects p ON p.id = m.project_id
+                                   WHERE p.name = 'lin' ORDER BY m.id LIMIT 1)
+ WHERE id = (SELECT id FROM pgml.deployed_models WHERE name = 'lin');
+});
+$primary->wait_for_catchup($standby);
+is($primary->safe_psql('postgres', "SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
+	'30.00', 'the primary serves the replaced artifact');
+is($open->query_safe("SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
+	'30.00', 'so does the open standby session, at its next statement');
+is($standby->safe_psql('postgres', "SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
+	'30.00', 'and a new standby session');
+my $lin_id = $primary->safe_psql('postgres', "SELECT id FROM pgml.deployed_models WHERE name = 'lin'");
+is($open->query_safe("SELECT round(pgml.predict($lin_id, ARRAY[10]::real[])::numeric, 2)"),
+	'30.00', 'by model id too');
+
+# the extension dropped and created again: the same ids name new models
+$primary->safe_psql('postgres', q{
+DROP EXTENSION pgml_worker CASCADE;
+CREATE EXTENSION pgml_worker;
+CREATE TABLE lin3 AS SELECT a, y + 1000 AS y FROM lin;
+SELECT * FROM pgml.train('digits', 'regression', 'lin3', 'y');
+SELECT * FROM pgml.train('other', 'regression', 'lin', 'y');
+SELECT * FROM pgml.train('lin', 'regression', 'lin3', 'y');
+});
+$primary->wait_for_catchup($standby);
+is($open->query_safe("SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
+	'1030.00', 'after the extension is re-created, the open standby session serves the new model');
+is($open->query_safe("SELECT round(pgml.predict($lin_id, ARRAY[10]::real[])::numeric, 2)"),
+	$primary->safe_psql('postgres', "SELECT round(pgml.predict($lin_id, ARRAY[10]::real[])::numeric, 2)"),
+	'and the model now holding the same id, as the primary does');
+is($primary->safe_psql('postgres', "SELECT id FROM pgml.deployed_models WHERE name = 'lin'"), $lin_id,
+	'(which is the new lin model)');
+$open->quit;
+
 # privileges replicate too: a grant or revoke on the primary reaches an
 # open standby session at its next statement (no cache on a standby)
-$primary->safe_psql('postgres', 'CREATE ROLE reader LOGIN');
+$primary->safe_psql('postgres', 'CREATE ROLE reader LOGIN; GRANT SELECT ON lin TO reader');
 $primary->wait_for_catchup($standby);
 my $reader = $standby->background_psql('postgres', on_error_stop => 0,
 	extra_params => [ '-U', 'reader' ]);
@@ -77,7 +118,7 @@ $reader->{stderr} = '';
 $primary->safe_psql('postgres', "SELECT pgml.grant_project('lin', 'reader')");
 $primary->wait_for_catchup($standby);
 is($reader->query_safe("SELECT round(pgml.predict('lin', ARRAY[10]::real[])::numeric, 2)"),
-	'130.00', 'the grant reaches the open standby session');
+	'1030.00', 'the grant reaches the open standby session');
 $primary->safe_psql('postgres', "SELECT pgml.revoke_project('lin', 'reader')");
 $primary->wait_for_catchup($standby);
 $reader->query("SELECT pgml.predict('lin', ARRAY[10]::real[])");
