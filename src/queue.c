@@ -43,6 +43,7 @@
 #include "nodes/makefuncs.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -339,9 +340,10 @@ queue_set(QueueSet *qs, TupleDesc desc, const char *name, Datum value, bool isnu
 PG_FUNCTION_INFO_V1(pgml_queue_before_insert);
 
 /*
- * Trigger (BEFORE INSERT, per row, on pgml.train_queue): check the job and
+ * Trigger (BEFORE INSERT, per row, on pgml.train_queue): check a new job and
  * fill in what the user may not choose.  The job runs with the privileges
- * of the inserting role, so queued_by is forced to it, and the status and
+ * of the inserting role, so queued_by is forced to it (unless the inserter
+ * owns the table, which only a restore or a DBA does), and the status and
  * result columns to a new job's.  Training into an existing project needs
  * the privileges of its owner, as pgml.train does.
  */
@@ -360,12 +362,40 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Datum		d;
 	Oid			relid;
+	Oid			role = GetUserId();
+	bool		trusted;
 	TimestampTz now = GetCurrentTimestamp();
 
 	pgml_trigger_check(fcinfo, "pgml_queue_before_insert", tables, true, true,
 					   PGML_TRIGGER_EVENT(INSERT));
 	desc = td->tg_relation->rd_att;
 	tup = td->tg_trigtuple;
+
+	/*
+	 * History restored from a dump (pg_restore, or a copy by the table's
+	 * owner): only the owner and superusers may set the status, so a row
+	 * that is not 'queued' is kept as it was, unchecked: it never runs.  A
+	 * job that was running when the dump was taken did not finish.
+	 */
+	trusted = pg_class_ownercheck(RelationGetRelid(td->tg_relation), GetUserId());
+	if (trusted)
+	{
+		char	   *status = queue_text(tup, desc, "status");
+
+		if (status != NULL && strcmp(status, "queued") != 0)
+		{
+			if (strcmp(status, "running") != 0)
+				return PointerGetDatum(tup);
+			memset(&qs, 0, sizeof(qs));
+			queue_set(&qs, desc, "status", CStringGetTextDatum("failed"), false);
+			queue_set(&qs, desc, "error",
+					  CStringGetTextDatum("the job was running when the database was dumped; queue it again"),
+					  false);
+			queue_set(&qs, desc, "finished_at", TimestampTzGetDatum(now), false);
+			return PointerGetDatum(heap_modify_tuple_by_cols(tup, desc, qs.n, qs.cols,
+															 qs.values, qs.nulls));
+		}
+	}
 
 	task = queue_text(tup, desc, "task");
 	if (task != NULL && !name_in(task, queue_tasks))
@@ -406,6 +436,17 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s\" does not exist", relname)));
 
+	/*
+	 * The job runs as the inserting role.  The table's owner (a restore)
+	 * may queue a job for another role, as it names it.
+	 */
+	if (trusted)
+	{
+		d = heap_getattr(tup, queue_attnum(desc, "queued_by"), desc, &isnull);
+		if (!isnull)
+			role = DatumGetObjectId(d);
+	}
+
 	/* a job into another role's project would fail: refuse it now */
 	project = queue_text(tup, desc, "project_name");
 	if (project != NULL && pgml_acl_schema_ready())
@@ -413,20 +454,21 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 		PgmlProject p;
 
 		if (pgml_project_read(project, 0, false, &p))
-			pgml_acl_check_owner(&p, GetUserId());
+			pgml_acl_check_owner(&p, role);
 	}
 
 	memset(&qs, 0, sizeof(qs));
 	queue_set(&qs, desc, "relation_name",
 			  CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 															 get_rel_name(relid))), false);
-	queue_set(&qs, desc, "queued_by", ObjectIdGetDatum(GetUserId()), false);
+	queue_set(&qs, desc, "queued_by", ObjectIdGetDatum(role), false);
 	queue_set(&qs, desc, "status", CStringGetTextDatum("queued"), false);
 	queue_set(&qs, desc, "error", (Datum) 0, true);
 	queue_set(&qs, desc, "model_id", (Datum) 0, true);
 	queue_set(&qs, desc, "deployed", (Datum) 0, true);
 	queue_set(&qs, desc, "progress", (Datum) 0, true);
-	queue_set(&qs, desc, "queued_at", TimestampTzGetDatum(now), false);
+	if (!trusted)
+		queue_set(&qs, desc, "queued_at", TimestampTzGetDatum(now), false);
 	queue_set(&qs, desc, "started_at", (Datum) 0, true);
 	queue_set(&qs, desc, "finished_at", (Datum) 0, true);
 	tup = heap_modify_tuple_by_cols(tup, desc, qs.n, qs.cols, qs.values, qs.nulls);

@@ -104,3 +104,15 @@ CREATE TABLE pgml.train_queue (
 );
 CREATE INDEX train_queue_queued ON pgml.train_queue (id) WHERE status = 'queued';
 COMMENT ON TABLE pgml.train_queue IS 'training jobs; the pgml_worker background worker claims queued rows';
+
+-- pg_dump keeps the models, their history and the sequence positions
+-- (docs/operations.md).  Restored queue rows that are not 'queued' are kept
+-- as history and never run (the queue's insert trigger).
+SELECT pg_catalog.pg_extension_config_dump('pgml.projects', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.projects_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.models', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.models_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.deployments', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.deployments_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.train_queue', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.train_queue_id_seq', '');

@@ -88,6 +88,18 @@ COMMENT ON VIEW pgml.stat_models IS
 COMMENT ON VIEW pgml.stat_worker IS
     'the training worker: state (stopped, idle, training), the job and round it is on (to members of the role that queued it and pg_read_all_stats), and job counts since it started';
 
+-- pg_dump keeps the models, their history and the sequence positions
+-- (docs/operations.md).  Restored queue rows that are not 'queued' are kept
+-- as history and never run (the queue's insert trigger).
+SELECT pg_catalog.pg_extension_config_dump('pgml.projects', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.projects_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.models', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.models_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.deployments', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.deployments_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.train_queue', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.train_queue_id_seq', '');
+
 -- Internal functions are nobody's but the extension's.
 DO $$
 DECLARE

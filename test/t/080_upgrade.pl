@@ -130,6 +130,10 @@ SELECT 'policy', tablename || '.' || policyname,
        concat_ws(' | ', permissive, roles::text, cmd, qual, with_check)
   FROM pg_policies WHERE schemaname = 'pgml'
 UNION ALL
+SELECT 'dumped', c::regclass::text, coalesce(w, '')
+  FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(c, w)
+ WHERE e.extname = 'pgml_worker'
+UNION ALL
 SELECT 'aggregate', aggfnoid::regprocedure::text,
        concat_ws(' | ', aggtransfn::regproc, aggfinalfn::regproc, aggtranstype::regtype, agginitval)
   FROM pg_aggregate WHERE aggfnoid IN (SELECT oid FROM pg_proc WHERE pronamespace = 'pgml'::regnamespace)
