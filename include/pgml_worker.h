@@ -76,8 +76,18 @@ typedef struct PgmlModelRef
 	uint64		epoch;			/* the slot's key, for the predict counters */
 	int64		model_id;
 	TransactionId model_xmin;	/* version of the model row compiled */
+	uint32		handle;			/* the DSM segment image is in */
 	const PgmlImageHeader *image;
 } PgmlModelRef;
+
+/*
+ * A holder of a ref that may be used after the slot moves on (for the rest
+ * of the statement) holds its mapping, and releases it when it lets go of
+ * the ref.  Holds last at most until the end of the transaction; a mapping
+ * no ref holds is unmapped as soon as its slot moves on.
+ */
+extern void pgml_registry_hold(const PgmlModelRef *ref);
+extern void pgml_registry_release(const PgmlModelRef *ref);
 
 /* A version of a model: its id and the xmin of its pgml.models row. */
 typedef struct PgmlModelVersion
@@ -153,11 +163,31 @@ typedef struct PgmlSlotStats
 	char		algorithm[32];
 	uint64		bytes;
 	uint64		generation;
-	uint64		loads;
-	uint64		predict_calls;
+	uint64		loads;			/* compilations, across evictions */
+	uint64		hits;			/* resolutions served by the published image */
+	uint64		evictions;
+	double		compile_ms;
+	uint64		predict_calls;	/* across evictions too */
 	uint64		rows_predicted;
 	TimestampTz published_at;
 } PgmlSlotStats;
+
+/* The registry as a whole, for pgml.stat_registry. */
+typedef struct PgmlRegistrySummary
+{
+	int			slots;			/* images kept at once */
+	int			max_models;		/* the setting (slots is less if the DSM
+								 * segment limit is) */
+	int			max_segments;	/* the server's DSM segment limit */
+	int			slots_used;
+	uint64		hits;			/* resolutions served from a published image */
+	uint64		loads;			/* compilations and publications */
+	uint64		evictions;		/* images evicted for others */
+	uint64		unpublished;	/* deploys left to load on demand for want
+								 * of a segment */
+} PgmlRegistrySummary;
+
+extern void pgml_registry_summary(PgmlRegistrySummary *out);
 
 /* Copies the stats of every used slot; returns the count (palloc'd array). */
 extern int	pgml_registry_stats(PgmlSlotStats **out);

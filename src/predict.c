@@ -50,6 +50,7 @@ typedef struct PredictCache
 	/* the statement ref was resolved for: it serves the whole statement */
 	LocalTransactionId stmt_lxid;
 	TimestampTz stmt_start;
+	LocalTransactionId held_lxid;	/* transaction whose hold ref has */
 	float	   *buf;			/* conversion buffer */
 	int			buflen;
 	bool		row;			/* argument 1 is a row, not an array */
@@ -77,6 +78,7 @@ typedef struct RecentModel
 	PgmlModelRef ref;
 	LocalTransactionId stmt_lxid;	/* the statement it was resolved in */
 	TimestampTz stmt_start;
+	LocalTransactionId held_lxid;	/* transaction whose hold ref has */
 } RecentModel;
 
 static RecentModel recent[RECENT_MODELS];
@@ -109,6 +111,8 @@ recent_find(bool by_id, int64 model_id, const char *project, int len,
 		if (!is_current_statement(r->stmt_lxid, r->stmt_start) &&
 			!pgml_registry_ref_valid(&r->ref))
 		{
+			if (r->held_lxid == MyProc->lxid)
+				pgml_registry_release(&r->ref);
 			r->used = false;
 			return false;
 		}
@@ -126,6 +130,10 @@ recent_add(bool by_id, int64 model_id, const char *project, int len,
 	RecentModel *r = &recent[recent_next];
 
 	recent_next = (recent_next + 1) % RECENT_MODELS;
+	if (r->used && r->held_lxid == MyProc->lxid)
+		pgml_registry_release(&r->ref);
+	pgml_registry_hold(ref);
+	r->held_lxid = MyProc->lxid;
 	r->used = true;
 	r->by_id = by_id;
 	r->stmt_lxid = MyProc->lxid;
@@ -203,6 +211,16 @@ same_statement(const PredictCache *c)
 	return is_current_statement(c->stmt_lxid, c->stmt_start);
 }
 
+/* The call site lets go of the model it resolved (see pgml_registry_hold). */
+static void
+cache_release(PredictCache *c)
+{
+	if (c->ref.slot >= 0 && c->held_lxid == MyProc->lxid)
+		pgml_registry_release(&c->ref);
+	c->ref.slot = -1;
+	c->ref.image = NULL;
+}
+
 /*
  * A standby learns of deploys and changed model rows from the replicated
  * tables, once per statement: replace the image if it is not the version
@@ -237,6 +255,7 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 
 		if (c->by_id && c->model_id == id && c->project_len == 0 && same_statement(c))
 			return c->ref.image;
+		cache_release(c);
 		c->project_len = -1;
 		c->project[0] = '\0';
 		pgml_acl_check_use(NULL, id);
@@ -259,6 +278,7 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 		if (!c->by_id && c->project_len == len &&
 			memcmp(c->project, VARDATA_ANY(t), len) == 0 && same_statement(c))
 			return c->ref.image;
+		cache_release(c);
 		c->project_len = -1;
 		if (len >= PGML_PROJECT_LEN)
 			ereport(ERROR,
@@ -280,6 +300,8 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 	}
 	c->stmt_lxid = MyProc->lxid;
 	c->stmt_start = GetCurrentStatementStartTimestamp();
+	pgml_registry_hold(&c->ref);
+	c->held_lxid = MyProc->lxid;
 	return c->ref.image;
 }
 

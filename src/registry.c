@@ -70,11 +70,37 @@ typedef struct PgmlSlot
 	uint64		bytes;
 	TimestampTz published_at;
 	pg_atomic_uint64 generation;
-	pg_atomic_uint64 loads;
+	int			stats;			/* index of its PgmlModelStats, -1 if none */
 	uint64		epoch;			/* changes with the slot's key: the predict
 								 * counters of an older key do not count */
 	pg_atomic_uint64 last_used; /* registry clock at last resolve, for LRU */
 } PgmlSlot;
+
+/*
+ * What pgml.stat_models shows of a model under one key (database, project
+ * or model id, model id), kept across evictions: an evicted model that is
+ * loaded again goes on counting.  nstats = 4 x nslots entries; when they are
+ * all taken, the least recently used one that no slot points at is reused.
+ * Plain fields change under registry->lock exclusive; hits is an atomic
+ * bumped under the shared lock.
+ */
+typedef struct PgmlModelStats
+{
+	bool		used;
+	bool		by_id;
+	Oid			dboid;
+	int64		model_id;
+	TransactionId model_xmin;	/* a reused id, or a changed row, is another model */
+	char		project[PGML_PROJECT_LEN];
+	int			refs;			/* slots pointing here */
+	uint64		loads;			/* compilations from pgml.models */
+	uint64		evictions;
+	uint64		compile_us;		/* time spent compiling, microseconds */
+	uint64		calls_base;		/* predict counters of earlier slots */
+	uint64		rows_base;
+	uint64		last_used;
+	pg_atomic_uint64 hits;		/* resolutions served by a published image */
+} PgmlModelStats;
 
 /*
  * Predict counters of one backend for one slot.  Each backend counts in its
@@ -101,6 +127,13 @@ typedef struct PgmlRegistry
 									 * invalidation, under lock exclusive */
 	pg_atomic_uint64 clock;
 	pg_atomic_uint64 acl_epoch;	/* see pgml_registry_acl_epoch() */
+	pg_atomic_uint64 hits;		/* registry-wide: see PgmlRegistrySummary */
+	pg_atomic_uint64 loads;
+	pg_atomic_uint64 evictions;
+	pg_atomic_uint64 unpublished;
+	int			max_segments;	/* the server's DSM segment limit */
+	int			nstats;
+	Size		stats_off;		/* from the registry's start */
 	int			counter_backends;	/* rows of the counters array */
 	Size		counters_off;	/* from the registry's start: PgmlCounter
 								 * [counter_backends][nslots] */
@@ -112,6 +145,8 @@ typedef struct LocalMap
 {
 	dsm_handle	handle;
 	dsm_segment *seg;
+	uint64		generation;		/* the slot's generation when mapped */
+	int			holds;			/* refs held on it in this transaction */
 } LocalMap;
 
 /* A deploy waiting for the end of its (sub)transaction. */
@@ -121,6 +156,7 @@ typedef struct PendingDeploy
 	SubTransactionId subid;
 	bool		invalidate_only;	/* drop slots of model_id / database */
 	bool		whole_database;
+	bool		by_project;		/* invalidate_only: the slot of project */
 	Oid			dboid;
 	char		project[PGML_PROJECT_LEN];
 	int64		model_id;
@@ -128,17 +164,25 @@ typedef struct PendingDeploy
 	char		algorithm[32];
 	dsm_handle	handle;
 	uint64		bytes;
+	uint64		compile_us;		/* loads: time spent compiling */
 } PendingDeploy;
 
 static PgmlRegistry *registry = NULL;
 static LocalMap *local_maps = NULL;
 
+/* the slots this backend maps (indexes into local_maps), for cleanup */
+static int *mapped_slots = NULL;
+static int	n_mapped = 0;
+
 /*
  * Mappings of segments a slot no longer points at.  A call site keeps the
  * image it resolved for the rest of its statement (one statement, one
- * model), so the old segment stays mapped until the transaction ends.
+ * model), so an old segment that a ref of this transaction still holds
+ * stays mapped until the last hold is released or the transaction ends.
+ * Holds are counted by the holders of refs (predict.c's call sites and
+ * recent resolutions) with pgml_registry_hold() and pgml_registry_release().
  */
-static dsm_segment **retired = NULL;
+static LocalMap *retired = NULL;
 static int	n_retired = 0;
 static int	max_retired = 0;
 static bool retired_callback_registered = false;
@@ -147,26 +191,58 @@ static bool callbacks_registered = false;
 
 #define REGISTRY_TRANCHE "pgml_worker"
 
+/*
+ * The server's limit on DSM segments, as dsm.c computes it (64 fixed slots
+ * and 5 per backend in PostgreSQL 15), and the model images the registry
+ * keeps within it: one segment per backend is left for parallel queries and
+ * the like, and the fixed slots for everything else.
+ */
+#define PGML_DSM_FIXED_SLOTS 64
+#define PGML_DSM_SLOTS_PER_BACKEND 5
+
+static int
+dsm_segment_limit(void)
+{
+	return PGML_DSM_FIXED_SLOTS + PGML_DSM_SLOTS_PER_BACKEND * MaxBackends;
+}
+
+static int
+registry_capacity(void)
+{
+	int			usable = dsm_segment_limit() - PGML_DSM_FIXED_SLOTS - MaxBackends;
+
+	return Max(1, Min(pgml_max_models, usable));
+}
+
 /* Bytes of the slot part of the registry, rounded up to a cache line. */
 static Size
 registry_slots_size(void)
 {
 	return CACHELINEALIGN(add_size(offsetof(PgmlRegistry, slots),
-								   mul_size(sizeof(PgmlSlot), pgml_max_models)));
+								   mul_size(sizeof(PgmlSlot), registry_capacity())));
+}
+
+/* Bytes of the per-model statistics. */
+static Size
+registry_stats_size(void)
+{
+	return CACHELINEALIGN(mul_size(sizeof(PgmlModelStats),
+								   mul_size(registry_capacity(), 4)));
 }
 
 /* Bytes of one backend's row of counters, a whole number of cache lines. */
 static Size
 counter_row_size(void)
 {
-	return CACHELINEALIGN(mul_size(sizeof(PgmlCounter), pgml_max_models));
+	return CACHELINEALIGN(mul_size(sizeof(PgmlCounter), registry_capacity()));
 }
 
-/* The registry: slots, then per-backend counters (MaxBackends rows). */
+/* The registry: slots, model statistics, then per-backend counters. */
 static Size
 registry_size(void)
 {
-	return add_size(registry_slots_size(), mul_size(counter_row_size(), MaxBackends));
+	return add_size(add_size(registry_slots_size(), registry_stats_size()),
+					mul_size(counter_row_size(), MaxBackends));
 }
 
 /* Backend b's (0-based) counter for slot i. */
@@ -177,10 +253,28 @@ counter_at(int b, int i)
 							(Size) b * counter_row_size()) + i;
 }
 
-/* shmem_request_hook part: reserve the slot array and two LWLocks. */
+/* Statistics entry k. */
+static inline PgmlModelStats *
+stats_at(int k)
+{
+	return (PgmlModelStats *) ((char *) registry + registry->stats_off) + k;
+}
+
+/*
+ * shmem_request_hook part: reserve the slot array and two LWLocks, and say
+ * so if pgml_worker.max_models is more than the server's DSM segments allow.
+ */
 void
 pgml_registry_shmem_request(void)
 {
+	if (registry_capacity() < pgml_max_models)
+		ereport(WARNING,
+				(errmsg("pgml_worker.max_models is %d, but this server's dynamic shared memory segments allow %d model images",
+						pgml_max_models, registry_capacity()),
+				 errdetail("The server has %d segments (64 and 5 per backend, with %d backends); pgml_worker leaves one per backend and 64 for other uses.",
+						   dsm_segment_limit(), MaxBackends),
+				 errhint("Raise max_connections or lower pgml_worker.max_models; until then at most %d images are kept, the least recently used evicted.",
+						 registry_capacity())));
 	RequestAddinShmemSpace(registry_size());
 	RequestNamedLWLockTranche(REGISTRY_TRANCHE, 2);
 }
@@ -200,13 +294,20 @@ pgml_registry_shmem_startup(void)
 		memset(registry, 0, registry_size());
 		registry->lock = &locks[0].lock;
 		registry->load_lock = &locks[1].lock;
-		registry->nslots = pgml_max_models;
+		registry->nslots = registry_capacity();
+		registry->max_segments = dsm_segment_limit();
+		registry->nstats = registry->nslots * 4;
+		registry->stats_off = registry_slots_size();
 		registry->counter_backends = MaxBackends;
-		registry->counters_off = registry_slots_size();
+		registry->counters_off = registry_slots_size() + registry_stats_size();
 		pg_atomic_init_u64(&registry->next_generation, 1);
 		pg_atomic_init_u64(&registry->change_epoch, 0);
 		pg_atomic_init_u64(&registry->clock, 1);
 		pg_atomic_init_u64(&registry->acl_epoch, 1);
+		pg_atomic_init_u64(&registry->hits, 0);
+		pg_atomic_init_u64(&registry->loads, 0);
+		pg_atomic_init_u64(&registry->evictions, 0);
+		pg_atomic_init_u64(&registry->unpublished, 0);
 		for (int b = 0; b < registry->counter_backends; b++)
 			for (int i = 0; i < registry->nslots; i++)
 			{
@@ -221,9 +322,11 @@ pgml_registry_shmem_startup(void)
 			PgmlSlot   *s = &registry->slots[i];
 
 			pg_atomic_init_u64(&s->generation, 0);
-			pg_atomic_init_u64(&s->loads, 0);
 			pg_atomic_init_u64(&s->last_used, 0);
+			s->stats = -1;
 		}
+		for (int k = 0; k < registry->nstats; k++)
+			pg_atomic_init_u64(&stats_at(k)->hits, 0);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -237,24 +340,100 @@ retired_xact_callback(XactEvent event, void *arg)
 		event != XACT_EVENT_PREPARE)
 		return;
 	for (int i = 0; i < n_retired; i++)
-		dsm_detach(retired[i]);
+		dsm_detach(retired[i].seg);
 	n_retired = 0;
+	/* holds are per transaction */
+	for (int j = 0; j < n_mapped; j++)
+		local_maps[mapped_slots[j]].holds = 0;
+
+	/*
+	 * Unmap images whose slot has moved on (redeployed, invalidated or
+	 * evicted): a segment is destroyed only when no backend maps it, so a
+	 * backend must not keep one it will never use again.  One atomic read
+	 * per mapped slot; no lock.
+	 */
+	for (int j = 0; j < n_mapped;)
+	{
+		int			i = mapped_slots[j];
+		LocalMap   *lm = &local_maps[i];
+
+		if (lm->seg != NULL &&
+			pg_atomic_read_u64(&registry->slots[i].generation) != lm->generation)
+		{
+			dsm_detach(lm->seg);
+			lm->seg = NULL;
+		}
+		if (lm->seg == NULL)
+			mapped_slots[j] = mapped_slots[--n_mapped];
+		else
+			j++;
+	}
 }
 
-/* Keep a mapping until the end of the transaction (see retired). */
+/* An old mapping: keep it while a ref of this transaction holds it. */
 static void
-retire_mapping(dsm_segment *seg)
+retire_mapping(const LocalMap *lm)
 {
+	if (lm->holds <= 0)
+	{
+		dsm_detach(lm->seg);
+		return;
+	}
 	if (n_retired == max_retired)
 	{
 		int			newmax = Max(8, max_retired * 2);
 
 		retired = retired == NULL ?
-			MemoryContextAlloc(TopMemoryContext, sizeof(dsm_segment *) * newmax) :
-			repalloc(retired, sizeof(dsm_segment *) * newmax);
+			MemoryContextAlloc(TopMemoryContext, sizeof(LocalMap) * newmax) :
+			repalloc(retired, sizeof(LocalMap) * newmax);
 		max_retired = newmax;
 	}
-	retired[n_retired++] = seg;
+	retired[n_retired++] = *lm;
+}
+
+/* The mapping a ref points into: current (local_maps) or retired; NULL if gone. */
+static LocalMap *
+ref_mapping(const PgmlModelRef *ref, int *retired_index)
+{
+	*retired_index = -1;
+	if (local_maps == NULL || ref->slot < 0 || ref->image == NULL)
+		return NULL;
+	if (local_maps[ref->slot].seg != NULL && local_maps[ref->slot].handle == ref->handle)
+		return &local_maps[ref->slot];
+	for (int i = 0; i < n_retired; i++)
+		if (retired[i].handle == ref->handle)
+		{
+			*retired_index = i;
+			return &retired[i];
+		}
+	return NULL;
+}
+
+/* See pgml_worker.h. */
+void
+pgml_registry_hold(const PgmlModelRef *ref)
+{
+	int			r;
+	LocalMap   *lm = ref_mapping(ref, &r);
+
+	if (lm != NULL)
+		lm->holds++;
+}
+
+/* See pgml_worker.h. */
+void
+pgml_registry_release(const PgmlModelRef *ref)
+{
+	int			r;
+	LocalMap   *lm = ref_mapping(ref, &r);
+
+	if (lm == NULL || lm->holds <= 0)
+		return;
+	if (--lm->holds == 0 && r >= 0)
+	{
+		dsm_detach(lm->seg);
+		retired[r] = retired[--n_retired];
+	}
 }
 
 /* Error out unless the registry exists (library preloaded). */
@@ -265,8 +444,11 @@ registry_check(void)
 	if (registry == NULL)
 		elog(ERROR, "pgml_worker registry is not initialized");
 	if (local_maps == NULL)
+	{
 		local_maps = MemoryContextAllocZero(TopMemoryContext,
 											sizeof(LocalMap) * registry->nslots);
+		mapped_slots = MemoryContextAlloc(TopMemoryContext, sizeof(int) * registry->nslots);
+	}
 	if (!retired_callback_registered)
 	{
 		RegisterXactCallback(retired_xact_callback, NULL);
@@ -290,9 +472,86 @@ slot_find(Oid dboid, bool by_id, const char *project, int64 model_id)
 	return -1;
 }
 
+static void slot_counts(int i, uint64 *calls, uint64 *rows);
+
 /*
- * Pick a slot for a new key: a free one, else the least recently used one
- * (its segment is unpinned by the caller).  Caller holds the lock exclusive.
+ * The statistics entry of a key, found or made; -1 if every entry is held
+ * by a slot.  Caller holds registry->lock exclusive.
+ */
+static int
+stats_for(Oid dboid, bool by_id, const char *project, int64 model_id,
+		  TransactionId model_xmin)
+{
+	int			free_k = -1;
+	int			lru_k = -1;
+	uint64		oldest = PG_UINT64_MAX;
+
+	for (int k = 0; k < registry->nstats; k++)
+	{
+		PgmlModelStats *e = stats_at(k);
+
+		if (!e->used)
+		{
+			if (free_k < 0)
+				free_k = k;
+			continue;
+		}
+		if (e->dboid == dboid && e->by_id == by_id && e->model_id == model_id &&
+			e->model_xmin == model_xmin && (by_id || strcmp(e->project, project) == 0))
+			return k;
+		if (e->refs == 0 && e->last_used < oldest)
+		{
+			oldest = e->last_used;
+			lru_k = k;
+		}
+	}
+	if (free_k < 0)
+		free_k = lru_k;
+	if (free_k >= 0)
+	{
+		PgmlModelStats *e = stats_at(free_k);
+
+		e->used = true;
+		e->by_id = by_id;
+		e->dboid = dboid;
+		e->model_id = model_id;
+		e->model_xmin = model_xmin;
+		strlcpy(e->project, by_id ? "" : project, PGML_PROJECT_LEN);
+		e->refs = 0;
+		e->loads = e->evictions = e->compile_us = 0;
+		e->calls_base = e->rows_base = 0;
+		pg_atomic_write_u64(&e->hits, 0);
+	}
+	return free_k;
+}
+
+/*
+ * Slot i lets go of its statistics entry, which keeps the predict counts
+ * counted so far.  Caller holds registry->lock exclusive.
+ */
+static void
+stats_release(int i)
+{
+	PgmlSlot   *s = &registry->slots[i];
+	PgmlModelStats *e;
+	uint64		calls;
+	uint64		rows;
+
+	if (s->stats < 0)
+		return;
+	e = stats_at(s->stats);
+	slot_counts(i, &calls, &rows);
+	e->calls_base += calls;
+	e->rows_base += rows;
+	e->refs--;
+	e->last_used = pg_atomic_read_u64(&registry->clock);
+	s->stats = -1;
+}
+
+/*
+ * Pick a slot for a new key: a free one, else the least recently used one,
+ * which is evicted (its segment is unpinned by the caller).  Caller holds
+ * the lock exclusive.
  */
 static int
 slot_choose(void)
@@ -314,13 +573,18 @@ slot_choose(void)
 			victim = i;
 		}
 	}
+	if (victim >= 0)
+	{
+		if (registry->slots[victim].stats >= 0)
+			stats_at(registry->slots[victim].stats)->evictions++;
+		pg_atomic_fetch_add_u64(&registry->evictions, 1);
+	}
 	return victim;
 }
 
 /*
- * Point slot i at a new segment (or clear it when handle is
- * DSM_HANDLE_INVALID).  Caller holds the lock exclusive.  Returns the
- * segment to unpin once the lock is released, or DSM_HANDLE_INVALID.
+ * Point slot i at a new segment.  Caller holds the lock exclusive.  Returns
+ * the segment to unpin once the lock is released, or DSM_HANDLE_INVALID.
  */
 static dsm_handle
 slot_set(int i, const PendingDeploy *d, bool by_id, bool count_load)
@@ -330,14 +594,17 @@ slot_set(int i, const PendingDeploy *d, bool by_id, bool count_load)
 	bool		same_key;
 
 	same_key = s->in_use && s->dboid == d->dboid && s->by_id == by_id &&
-		s->model_id == d->model_id &&
+		s->model_id == d->model_id && s->model_xmin == d->model_xmin &&
 		(by_id || strcmp(s->project, d->project) == 0);
 
 	if (!same_key)
 	{
-		/* another model: its counters start over */
-		pg_atomic_write_u64(&s->loads, 0);
+		/* another model: its counters are its own */
+		stats_release(i);
 		s->epoch = pg_atomic_fetch_add_u64(&registry->next_generation, 1);
+		s->stats = stats_for(d->dboid, by_id, d->project, d->model_id, d->model_xmin);
+		if (s->stats >= 0)
+			stats_at(s->stats)->refs++;
 	}
 	s->in_use = true;
 	s->by_id = by_id;
@@ -350,7 +617,14 @@ slot_set(int i, const PendingDeploy *d, bool by_id, bool count_load)
 	s->bytes = d->bytes;
 	s->published_at = GetCurrentTimestamp();
 	if (count_load)
-		pg_atomic_fetch_add_u64(&s->loads, 1);
+	{
+		if (s->stats >= 0)
+		{
+			stats_at(s->stats)->loads++;
+			stats_at(s->stats)->compile_us += d->compile_us;
+		}
+		pg_atomic_fetch_add_u64(&registry->loads, 1);
+	}
 	pg_atomic_write_u64(&s->last_used, pg_atomic_fetch_add_u64(&registry->clock, 1));
 	pg_atomic_write_u64(&s->generation,
 						pg_atomic_fetch_add_u64(&registry->next_generation, 1));
@@ -364,6 +638,7 @@ slot_clear(int i)
 	PgmlSlot   *s = &registry->slots[i];
 	dsm_handle	old = s->handle;
 
+	stats_release(i);
 	s->in_use = false;
 	s->handle = DSM_HANDLE_INVALID;
 	pg_atomic_write_u64(&s->generation,
@@ -380,8 +655,47 @@ segment_release(dsm_handle h)
 }
 
 /*
+ * Evict the least recently used image to free a DSM segment; false if no
+ * slot is in use.  Its segment goes once no backend maps it any more (each
+ * backend lets go of stale images at the end of its transaction).
+ */
+static bool
+evict_one(void)
+{
+	int			victim = -1;
+	uint64		oldest = PG_UINT64_MAX;
+	dsm_handle	h = DSM_HANDLE_INVALID;
+
+	LWLockAcquire(registry->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < registry->nslots; i++)
+	{
+		PgmlSlot   *s = &registry->slots[i];
+
+		if (s->in_use && pg_atomic_read_u64(&s->last_used) < oldest)
+		{
+			oldest = pg_atomic_read_u64(&s->last_used);
+			victim = i;
+		}
+	}
+	if (victim >= 0)
+	{
+		if (registry->slots[victim].stats >= 0)
+			stats_at(registry->slots[victim].stats)->evictions++;
+		pg_atomic_fetch_add_u64(&registry->evictions, 1);
+		h = slot_clear(victim);
+		/* a load that read the tables before this must not publish */
+		pg_atomic_fetch_add_u64(&registry->change_epoch, 1);
+	}
+	LWLockRelease(registry->lock);
+	segment_release(h);
+	return h != DSM_HANDLE_INVALID;
+}
+
+/*
  * Copy an image into a new pinned DSM segment and return its handle.  The
- * creating backend detaches at once; the pin keeps the segment alive.
+ * creating backend detaches at once; the pin keeps the segment alive.  When
+ * the server has no segment left, the least recently used images are
+ * evicted, a few at most; DSM_HANDLE_INVALID if that did not free one.
  */
 static dsm_handle
 segment_create(const PgmlImageHeader *image, Size size)
@@ -389,12 +703,14 @@ segment_create(const PgmlImageHeader *image, Size size)
 	dsm_segment *seg;
 	dsm_handle	h;
 
-	seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
-	if (seg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				 errmsg("too many dynamic shared memory segments to publish a model"),
-				 errhint("Lower pgml_worker.max_models or raise max_connections.")));
+	for (int tries = 0;; tries++)
+	{
+		seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+		if (seg != NULL)
+			break;
+		if (tries == 8 || !evict_one())
+			return DSM_HANDLE_INVALID;
+	}
 	memcpy(dsm_segment_address(seg), image, size);
 	dsm_pin_segment(seg);
 	h = dsm_segment_handle(seg);
@@ -457,7 +773,9 @@ registry_xact_callback(XactEvent event, void *arg)
 
 					if (!s->in_use || s->dboid != d->dboid)
 						continue;
-					if (!d->whole_database && s->model_id != d->model_id)
+					if (d->by_project ?
+						(s->by_id || strcmp(s->project, d->project) != 0) :
+						(!d->whole_database && s->model_id != d->model_id))
 						continue;
 					/* unpin outside the lock, a few at a time */
 					if (n == 2)
@@ -574,6 +892,27 @@ pgml_registry_deploy(const char *project, int64 model_id, TransactionId model_xm
 					 errhint("Commit more often, or raise pgml_worker.max_pending_images.")));
 	}
 	h = segment_create(image, size);
+	if (h == DSM_HANDLE_INVALID)
+	{
+		/*
+		 * No segment to be had: the deploy still commits, and the project's
+		 * image is dropped then, so its next predict loads the new model
+		 * from the table (or says why it cannot).  A training job does not
+		 * fail for want of shared memory.
+		 */
+		pg_atomic_fetch_add_u64(&registry->unpublished, 1);
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("model %lld of project \"%s\" is deployed but not published in shared memory",
+						(long long) model_id, project),
+				 errdetail("The server has no dynamic shared memory segment left, even after evicting the least recently used models."),
+				 errhint("Its first prediction loads it.  Raise max_connections or lower pgml_worker.max_models.")));
+		d = pending_add();
+		d->invalidate_only = true;
+		d->by_project = true;
+		strlcpy(d->project, project, PGML_PROJECT_LEN);
+		return;
+	}
 	d = pending_add();
 	strlcpy(d->project, project, PGML_PROJECT_LEN);
 	d->model_id = model_id;
@@ -609,12 +948,15 @@ slot_map(int i)
 	if (lm->seg != NULL && lm->handle != s->handle)
 	{
 		/* a call site of this statement may still evaluate the old image */
-		retire_mapping(lm->seg);
+		retire_mapping(lm);
 		lm->seg = NULL;
+		lm->holds = 0;
 	}
+	lm->generation = pg_atomic_read_u64(&s->generation);
 	if (lm->seg == NULL)
 	{
 		dsm_segment *seg = dsm_find_mapping(s->handle);
+		bool		listed = false;
 
 		if (seg == NULL)
 		{
@@ -628,6 +970,10 @@ slot_map(int i)
 		}
 		lm->seg = seg;
 		lm->handle = s->handle;
+		for (int j = 0; j < n_mapped && !listed; j++)
+			listed = (mapped_slots[j] == i);
+		if (!listed)
+			mapped_slots[n_mapped++] = i;
 	}
 	if (!pgml_image_check(dsm_segment_address(lm->seg), s->bytes))
 		ereport(ERROR,
@@ -656,8 +1002,12 @@ ref_from_slot(int i, bool by_id, const char *project, int64 model_id,
 		ref->model_id = s->model_id;
 		ref->model_xmin = s->model_xmin;
 		ref->image = slot_map(i);
+		ref->handle = s->handle;
 		pg_atomic_write_u64(&s->last_used,
 							pg_atomic_fetch_add_u64(&registry->clock, 1));
+		if (s->stats >= 0)
+			pg_atomic_fetch_add_u64(&stats_at(s->stats)->hits, 1);
+		pg_atomic_fetch_add_u64(&registry->hits, 1);
 		ok = true;
 	}
 	LWLockRelease(registry->lock);
@@ -802,6 +1152,7 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 	char		algorithm[32];
 	int64		id = model_id;
 	TransactionId xmin;
+	TimestampTz t0;
 
 	registry_check();
 	if (!by_id && strlen(project) >= PGML_PROJECT_LEN)
@@ -835,9 +1186,11 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 			return;
 		}
 
+		t0 = GetCurrentTimestamp();
 		image = pgml_image_compile(VARDATA_ANY(artifact), VARSIZE_ANY_EXHDR(artifact),
 								   &size);
 		memset(&d, 0, sizeof(d));
+		d.compile_us = (uint64) Max(0, GetCurrentTimestamp() - t0);
 		d.dboid = MyDatabaseId;
 		if (!by_id)
 			strlcpy(d.project, project, PGML_PROJECT_LEN);
@@ -845,6 +1198,14 @@ registry_resolve(bool by_id, const char *project, int64 model_id,
 		d.model_xmin = xmin;
 		strlcpy(d.algorithm, algorithm, sizeof(d.algorithm));
 		d.handle = segment_create(image, size);
+		if (d.handle == DSM_HANDLE_INVALID)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("no dynamic shared memory segment is free to load %s",
+							by_id ? psprintf("model %lld", (long long) id) :
+							psprintf("the model of project \"%s\"", project)),
+					 errdetail("Evicting the least recently used models did not free one: other sessions still map them, or other uses hold the server's segments."),
+					 errhint("Retry, raise max_connections, or lower pgml_worker.max_models.")));
 		d.bytes = size;
 
 		LWLockAcquire(registry->lock, LW_EXCLUSIVE);
@@ -1041,13 +1402,42 @@ pgml_registry_stats(PgmlSlotStats **out)
 		strlcpy(st->algorithm, s->algorithm, sizeof(st->algorithm));
 		st->bytes = s->bytes;
 		st->generation = pg_atomic_read_u64(&s->generation);
-		st->loads = pg_atomic_read_u64(&s->loads);
 		slot_counts(i, &st->predict_calls, &st->rows_predicted);
+		if (s->stats >= 0)
+		{
+			PgmlModelStats *e = stats_at(s->stats);
+
+			st->loads = e->loads;
+			st->evictions = e->evictions;
+			st->hits = pg_atomic_read_u64(&e->hits);
+			st->compile_ms = e->compile_us / 1000.0;
+			st->predict_calls += e->calls_base;
+			st->rows_predicted += e->rows_base;
+		}
 		st->published_at = s->published_at;
 		n++;
 	}
 	LWLockRelease(registry->lock);
 	return n;
+}
+
+/* See pgml_worker.h. */
+void
+pgml_registry_summary(PgmlRegistrySummary *out)
+{
+	registry_check();
+	memset(out, 0, sizeof(*out));
+	out->slots = registry->nslots;
+	out->max_models = pgml_max_models;
+	out->max_segments = registry->max_segments;
+	LWLockAcquire(registry->lock, LW_SHARED);
+	for (int i = 0; i < registry->nslots; i++)
+		out->slots_used += registry->slots[i].in_use;
+	LWLockRelease(registry->lock);
+	out->hits = pg_atomic_read_u64(&registry->hits);
+	out->loads = pg_atomic_read_u64(&registry->loads);
+	out->evictions = pg_atomic_read_u64(&registry->evictions);
+	out->unpublished = pg_atomic_read_u64(&registry->unpublished);
 }
 
 PG_FUNCTION_INFO_V1(pgml_models_changed);

@@ -56,8 +56,8 @@ pgml_stat_models(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		PgmlSlotStats *s = &stats[i];
-		Datum		values[10];
-		bool		nulls[10];
+		Datum		values[13];
+		bool		nulls[13];
 
 		if (!slot_visible(s, all_stats, schema_ready))
 			continue;
@@ -72,11 +72,47 @@ pgml_stat_models(PG_FUNCTION_ARGS)
 		values[4] = Int64GetDatum((int64) s->bytes);
 		values[5] = Int64GetDatum((int64) s->generation);
 		values[6] = Int64GetDatum((int64) s->loads);
-		values[7] = Int64GetDatum((int64) s->predict_calls);
-		values[8] = Int64GetDatum((int64) s->rows_predicted);
-		values[9] = TimestampTzGetDatum(s->published_at);
+		values[7] = Int64GetDatum((int64) s->hits);
+		values[8] = Int64GetDatum((int64) s->evictions);
+		values[9] = Float8GetDatum(s->compile_ms);
+		values[10] = Int64GetDatum((int64) s->predict_calls);
+		values[11] = Int64GetDatum((int64) s->rows_predicted);
+		values[12] = TimestampTzGetDatum(s->published_at);
+		if (rsinfo->setDesc->natts == 10)
+		{
+			/* the 0.1.0 schema's pgml._stat_models(), until it is updated */
+			values[7] = values[10];
+			values[8] = values[11];
+			values[9] = values[12];
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(pgml_stat_registry);
+
+/* SQL: the registry as a whole, one row (server-wide numbers, no names). */
+Datum
+pgml_stat_registry(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PgmlRegistrySummary r;
+	Datum		values[8];
+	bool		nulls[8] = {0};
+
+	pgml_require_preload();
+	InitMaterializedSRF(fcinfo, 0);
+	pgml_registry_summary(&r);
+	values[0] = Int32GetDatum(r.slots);
+	values[1] = Int32GetDatum(r.slots_used);
+	values[2] = Int32GetDatum(r.max_models);
+	values[3] = Int32GetDatum(r.max_segments);
+	values[4] = Int64GetDatum((int64) r.hits);
+	values[5] = Int64GetDatum((int64) r.loads);
+	values[6] = Int64GetDatum((int64) r.evictions);
+	values[7] = Int64GetDatum((int64) r.unpublished);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }
 

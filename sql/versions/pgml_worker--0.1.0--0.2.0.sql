@@ -79,12 +79,39 @@ COMMENT ON FUNCTION pgml.drop_project(text) IS
 REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, bigint) FROM PUBLIC;
 
 -- Stat functions are public under pg_stat_get_* style names.
-ALTER FUNCTION pgml._stat_models() RENAME TO stat_get_models;
-ALTER FUNCTION pgml.stat_get_models() PARALLEL RESTRICTED;
+DROP VIEW pgml.stat_models;
+DROP FUNCTION pgml._stat_models();
+CREATE FUNCTION pgml.stat_get_models(
+    OUT dbid oid, OUT project text, OUT model_id bigint, OUT algorithm text,
+    OUT bytes bigint, OUT generation bigint, OUT loads bigint, OUT hits bigint,
+    OUT evictions bigint, OUT compile_time double precision,
+    OUT predict_calls bigint, OUT rows_predicted bigint,
+    OUT published_at timestamptz)
+RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'pgml_stat_models' LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+CREATE VIEW pgml.stat_models AS
+    SELECT s.dbid, d.datname, s.project, s.model_id, s.algorithm, s.bytes,
+           s.generation, s.loads, s.hits, s.evictions, s.compile_time,
+           s.predict_calls, s.rows_predicted, s.published_at
+      FROM pgml.stat_get_models() s
+      LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid;
+COMMENT ON VIEW pgml.stat_models IS
+    'one row per model image of this database published in shared memory (project is NULL for images published by model id); loads (compilations), hits, evictions, compile_time (ms) and the predict counters are kept across evictions; roles without pg_read_all_stats see the projects they may use';
+
+CREATE FUNCTION pgml.stat_get_registry(
+    OUT slots integer, OUT slots_used integer, OUT max_models integer,
+    OUT max_segments integer, OUT hits bigint, OUT loads bigint,
+    OUT evictions bigint, OUT unpublished bigint)
+RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'pgml_stat_registry' LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE VIEW pgml.stat_registry AS SELECT * FROM pgml.stat_get_registry();
+COMMENT ON VIEW pgml.stat_registry IS
+    'the server''s model registry: image slots (max_models, fewer if the DSM segment limit allows fewer), slots in use, resolutions served from shared memory (hits), compilations (loads), evictions, and deploys left to load on demand for want of a segment (unpublished)';
+GRANT SELECT ON pgml.stat_models, pgml.stat_registry TO PUBLIC;
 ALTER FUNCTION pgml._stat_worker() RENAME TO stat_get_worker;
 CREATE OR REPLACE VIEW pgml.stat_worker AS SELECT * FROM pgml.stat_get_worker();
-COMMENT ON VIEW pgml.stat_models IS
-    'one row per model image of this database published in shared memory (project is NULL for images published by model id); loads counts compilations from pgml.models; roles without pg_read_all_stats see the projects they may use';
 COMMENT ON VIEW pgml.stat_worker IS
     'the training worker: state (stopped, idle, training), the job and round it is on (to members of the role that queued it and pg_read_all_stats), and job counts since it started';
 

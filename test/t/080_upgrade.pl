@@ -83,6 +83,8 @@ for my $t (
 }
 is($node->safe_psql('old', $predictions), $expected,
 	'on the 0.1.0 schema, the new library predicts every model as before');
+is($node->safe_psql('old', "SELECT count(*), min(loads), sum(predict_calls) > 0 FROM pgml.stat_models"),
+	'21|1|t', "and the 0.1.0 schema's stat_models reads the new library's counters");
 
 # Update.
 $node->safe_psql('old', 'ALTER EXTENSION pgml_worker UPDATE');
