@@ -13,6 +13,7 @@ MODULE_big = pgml_worker
 OBJS = \
 	src/pgml_worker.o \
 	src/acl.o \
+	src/roles.o \
 	src/registry.o \
 	src/deploy.o \
 	src/image.o \

@@ -43,6 +43,9 @@ extern void pgml_trigger_check(FunctionCallInfo fcinfo, const char *funcname,
 							   const char *const *tables, bool row, bool before,
 							   int events);
 
+/* roles.c: projects follow DROP ROLE, REASSIGN OWNED and DROP OWNED. */
+extern void pgml_roles_init(void);
+
 /* true when loaded through shared_preload_libraries */
 extern bool pgml_preloaded;
 

@@ -117,6 +117,7 @@ _PG_init(void)
 	shmem_request_hook = pgml_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = pgml_shmem_startup;
+	pgml_roles_init();
 
 	/* The worker's code lives in pgml_train.so; the postmaster never loads it. */
 	memset(&worker, 0, sizeof(worker));

@@ -472,6 +472,35 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_locks l JOIN pg_stat_a
 	'the worker holds no advisory lock after the job');
 is($node->safe_psql('postgres', 'SELECT pg_try_advisory_lock(4242)'), 't', 'another session can take it');
 
+# ---- 9. projects follow DROP ROLE, REASSIGN OWNED and DROP OWNED ----
+$node->safe_psql('postgres', 'CREATE ROLE dave LOGIN; GRANT CREATE ON SCHEMA public TO dave');
+ok_as('dave', q{SELECT * FROM pgml.train('dave_p', 'regression', 'public.lin', 'y', 'linear');
+SELECT pgml.grant_project('dave_p', 'carol');});
+ok_as('alice', "SELECT pgml.grant_project('alice_p', 'dave')");
+my ($drop_rc, $drop_out, $drop_err) = $node->psql('postgres', "\\set VERBOSITY verbose\nDROP ROLE dave");
+like($drop_err, qr/ERROR:  2BP01: role "dave" cannot be dropped because some objects depend on it/,
+	'DROP ROLE of a project owner fails, as for a table owner');
+like($drop_err, qr/owner of 1 pgml_worker project\(s\) and grantee on 1/, 'saying what depends on it');
+$node->safe_psql('postgres', 'REASSIGN OWNED BY dave TO bob');
+is($node->safe_psql('postgres', "SELECT owner FROM pgml.projects WHERE name = 'dave_p'"), 'bob',
+	'REASSIGN OWNED gives the project to the new owner');
+is($node->safe_psql('postgres', "SELECT acl::text FROM pgml.projects WHERE name = 'dave_p'"), '{carol=U/bob}',
+	'with its grants, now made by the new owner');
+is(ok_as('bob', "SELECT round(pgml.predict('dave_p', ARRAY[10, 1]::real[])::numeric, 3)"), $expected,
+	'the new owner uses it');
+$node->safe_psql('postgres', 'REVOKE CREATE ON SCHEMA public FROM dave; DROP OWNED BY dave');
+is($node->safe_psql('postgres', "SELECT acl::text FROM pgml.projects WHERE name = 'alice_p'"), '',
+	'DROP OWNED takes back the grants made to the role');
+$node->safe_psql('postgres', 'DROP ROLE dave');
+is($node->safe_psql('postgres', "SELECT count(*) FROM pg_roles WHERE rolname = 'dave'"), '0',
+	'then the role can be dropped');
+ok_as('carol', q{SELECT * FROM pgml.train('carol_p', 'regression', 'public.lin', 'y', 'linear')});
+$node->safe_psql('postgres', 'DROP OWNED BY carol');
+is($node->safe_psql('postgres', "SELECT count(*) FROM pgml.projects WHERE name = 'carol_p'"), '0',
+	"DROP OWNED drops the role's projects");
+refused('carol', "SELECT pgml.predict('dave_p', ARRAY[10, 1]::real[])", '42501',
+	'and its grants (carol on dave_p)');
+
 # ---- the server never restarted ----
 owner_intact('everything');
 is($watch->query_safe('SELECT 1'), '1', 'a session opened at the start is still connected');
