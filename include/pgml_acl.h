@@ -28,6 +28,7 @@
 
 #include "postgres.h"
 #include "utils/acl.h"
+#include "utils/snapshot.h"
 
 /* Saved state of a switch to the catalog identity. */
 typedef struct PgmlCatalogSwitch
@@ -49,6 +50,16 @@ extern void pgml_catalog_pop(const PgmlCatalogSwitch *cs);
  * remaining life (the training worker's session).
  */
 extern void pgml_pin_search_path(void);
+
+/*
+ * A snapshot of the latest committed state, for reading pgml.* as PostgreSQL
+ * reads its catalogs, whatever the caller's snapshot: push it with
+ * PushActiveSnapshot.  Also in parallel mode, where GetLatestSnapshot() is
+ * refused: what a read decides (a privilege, the image published for every
+ * session) must never come from an old REPEATABLE READ or statement
+ * snapshot.
+ */
+extern Snapshot pgml_latest_snapshot(void);
 
 /* A project's identity and privileges, as pgml.projects stores them. */
 typedef struct PgmlProject

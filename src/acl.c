@@ -73,6 +73,20 @@ pgml_pin_search_path(void)
 							 true, 0, false);
 }
 
+/*
+ * See pgml_acl.h.  In parallel mode a catalog snapshot is the one fresh
+ * snapshot a process may take (catalog lookups of parallel workers take
+ * them); asked for a relation that is not a catalog, it is taken anew.
+ */
+Snapshot
+pgml_latest_snapshot(void)
+{
+	if (!IsInParallelMode())
+		return GetLatestSnapshot();
+	InvalidateCatalogSnapshot();
+	return GetCatalogSnapshot(InvalidOid);
+}
+
 /* See pgml_acl.h. */
 void
 pgml_catalog_push(PgmlCatalogSwitch *cs)
@@ -165,12 +179,12 @@ pgml_project_read(const char *name, int64 model_id, bool lock_row, PgmlProject *
 
 	/*
 	 * Privileges are read as PostgreSQL reads its catalogs: the latest
-	 * committed state, not the caller's (maybe REPEATABLE READ) snapshot.  A
-	 * parallel query cannot take a snapshot; it uses its own.
+	 * committed state, not the caller's (maybe REPEATABLE READ) snapshot,
+	 * in a parallel worker too.
 	 */
 	snap = !lock_row;
 	if (snap)
-		PushActiveSnapshot(IsInParallelMode() ? GetActiveSnapshot() : GetLatestSnapshot());
+		PushActiveSnapshot(pgml_latest_snapshot());
 	ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, !lock_row, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read pgml.projects: %s", SPI_result_code_string(ret));

@@ -649,12 +649,13 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 	SPI_connect();
 
 	/*
-	 * The latest committed state, whatever the caller's snapshot: what is
-	 * published serves every session (a REPEATABLE READ snapshot could still
-	 * see a deployment deleted since).  Read-only queries use this snapshot.
-	 * A parallel query cannot take a new snapshot; it reads with its own.
+	 * The latest committed state, whatever the caller's snapshot, in a
+	 * parallel worker too: what is published serves every session (a
+	 * REPEATABLE READ or a long statement's snapshot could still see a
+	 * deployment replaced since, and publish the old model for everyone).
+	 * Read-only queries use this snapshot.
 	 */
-	PushActiveSnapshot(IsInParallelMode() ? GetActiveSnapshot() : GetLatestSnapshot());
+	PushActiveSnapshot(pgml_latest_snapshot());
 	if (by_id)
 	{
 		Oid			argtypes[1] = {INT8OID};
@@ -835,6 +836,8 @@ pgml_registry_deployed_id(const char *project)
 
 	pgml_catalog_push(&cs);
 	SPI_connect();
+	/* what the standby has replayed, not the caller's snapshot (as fetch_artifact) */
+	PushActiveSnapshot(pgml_latest_snapshot());
 	if (SPI_execute_with_args("SELECT d.model_id FROM pgml.projects p "
 							  "JOIN pgml.deployments d ON d.project_id = p.id "
 							  "WHERE p.name = $1 ORDER BY d.id DESC LIMIT 1",
@@ -842,6 +845,7 @@ pgml_registry_deployed_id(const char *project)
 		SPI_processed == 1)
 		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 										 1, &isnull));
+	PopActiveSnapshot();
 	SPI_finish();
 	pgml_catalog_pop(&cs);
 	return id;

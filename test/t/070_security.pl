@@ -472,6 +472,42 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_locks l JOIN pg_stat_a
 	'the worker holds no advisory lock after the job');
 is($node->safe_psql('postgres', 'SELECT pg_try_advisory_lock(4242)'), 't', 'another session can take it');
 
+# ---- 9. snapshots: what decides a privilege or a published image is the latest state ----
+# A reader's old snapshot (REPEATABLE READ, or a long statement's) in a
+# parallel worker must not publish a model the owner has replaced since:
+# the image serves every session.
+my $ridge_pred = ok_as('alice', "SELECT round(pgml.predict($alice_ridge, ARRAY[10, 1]::real[])::numeric, 3)");
+isnt($ridge_pred, $expected, 'the ridge model predicts differently');
+ok_as('alice', "SELECT pgml.grant_project('alice_p', 'public')");
+my $old_snap = $node->background_psql('postgres', on_error_stop => 0,
+	extra_params => [ '-U', 'mallory' ]);
+$old_snap->query_safe('\\set VERBOSITY verbose');
+$old_snap->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+is($old_snap->query_safe($alice_pred), $expected, 'mallory predicts in a REPEATABLE READ transaction');
+ok_as('alice', "SELECT * FROM pgml.deploy($alice_ridge)");
+is(ok_as('alice', $alice_pred), $ridge_pred, 'alice deploys her ridge model');
+# the image is dropped (any later miss does as much: eviction, a restart)
+$node->safe_psql('postgres', 'SELECT pgml._registry_reset_database()');
+like($old_snap->query_safe("SET force_parallel_mode = on;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $alice_pred"),
+	qr/Workers Launched: 1/, "mallory's old snapshot loads the image in a parallel worker");
+$old_snap->query_safe('COMMIT');
+is(ok_as('alice', $alice_pred), $ridge_pred, 'alice is still served the model she deployed');
+is(ok_as('bob', "SELECT id FROM pgml.deployed_models WHERE name = 'alice_p'"), $alice_ridge,
+	'which is the deployed one');
+
+# nor pass a privilege check with a grant revoked since
+$old_snap->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+$old_snap->query_safe($alice_pred);
+ok_as('alice', "SELECT pgml.revoke_project('alice_p', 'public')");
+$old_snap->query("SET force_parallel_mode = on; $alice_pred");
+like($old_snap->{stderr}, qr/42501: permission denied for project "alice_p"/,
+	'a revoke reaches a parallel worker of an old snapshot');
+$old_snap->{stderr} = '';
+$old_snap->query_safe('ROLLBACK');
+ok_as('alice', "SELECT * FROM pgml.deploy($alice_model)");
+$old_snap->quit;
+
 # ---- the server never restarted ----
 owner_intact('everything');
 is($watch->query_safe('SELECT 1'), '1', 'a session opened at the start is still connected');
