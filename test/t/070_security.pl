@@ -506,6 +506,25 @@ like($old_snap->{stderr}, qr/42501: permission denied for project "alice_p"/,
 $old_snap->{stderr} = '';
 $old_snap->query_safe('ROLLBACK');
 ok_as('alice', "SELECT * FROM pgml.deploy($alice_model)");
+
+# a project dropped since an old snapshot was taken: its models are gone,
+# not readable by anyone who never had a grant
+for my $form ('export_model($id)', 'predict_native($id, ARRAY[5.1, 3.5, 1.4, 0.2]::real[])')
+{
+	my $read = $form;
+	ok_as('alice', q{SELECT * FROM pgml.train('alice_gone', 'classification', 'pgml.iris', 'target', 'xgboost',
+                                              hyperparams => '{"n_estimators": 2}')});
+	my $id = ok_as('alice', "SELECT id FROM pgml.deployed_models WHERE name = 'alice_gone'");
+	$read =~ s/\$id/$id/;
+	$old_snap->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+	$old_snap->query_safe('SELECT 1');
+	ok_as('alice', "SELECT pgml.drop_project('alice_gone')");
+	$old_snap->query("SELECT pgml.$read IS NOT NULL");
+	like($old_snap->{stderr}, qr/42704: model $id does not exist/,
+		"a dropped project's model cannot be read from an old snapshot: $read");
+	$old_snap->{stderr} = '';
+	$old_snap->query_safe('ROLLBACK');
+}
 $old_snap->quit;
 
 # ---- the server never restarted ----
