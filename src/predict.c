@@ -10,7 +10,8 @@
  *	  tree_eval.c  evaluation of the image in place (image.c compiles it)
  *
  * A call site checks that the user may use the project when it resolves
- * its model (acl.c, cached per backend), never per row.
+ * its model and again in each new statement (acl.c, cached per backend),
+ * never per row.
  *
  * Each call site caches its mapping in fn_extra.  A row costs: compare the
  * project name with the cached one, one atomic read of the slot's
@@ -23,10 +24,12 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -44,6 +47,8 @@ typedef struct PredictCache
 	int			project_len;	/* key otherwise (-1: none cached yet) */
 	char		project[PGML_PROJECT_LEN];
 	PgmlModelRef ref;
+	Oid			checked_user;	/* the use check passed for this user ... */
+	TimestampTz checked_stmt;	/* ... in the statement that began then */
 	float	   *buf;			/* conversion buffer */
 	int			buflen;
 	bool		row;			/* argument 1 is a row, not an array */
@@ -168,6 +173,19 @@ cache_get(FunctionCallInfo fcinfo)
 	return c;
 }
 
+/*
+ * Was the call site's use check made for the current user in the current
+ * statement?  A call site can outlive its statement (a simple expression
+ * of PL/pgSQL keeps its state for the whole transaction): a revoke must
+ * reach it at the next statement, as it reaches every other check.
+ */
+static inline bool
+check_current(const PredictCache *c)
+{
+	return c->checked_user == GetUserId() &&
+		c->checked_stmt == GetCurrentStatementStartTimestamp();
+}
+
 /* Map the model named by argument 0 (project text or model id bigint). */
 static const PgmlImageHeader *
 model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
@@ -182,7 +200,7 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 		int64		id = PG_GETARG_INT64(0);
 
 		if (c->by_id && c->model_id == id && c->project_len == 0 &&
-			pgml_registry_ref_valid(&c->ref))
+			pgml_registry_ref_valid(&c->ref) && check_current(c))
 			return c->ref.image;
 		c->project_len = -1;
 		pgml_acl_check_use(NULL, id);
@@ -202,7 +220,7 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 
 		if (!c->by_id && c->project_len == len &&
 			memcmp(c->project, VARDATA_ANY(t), len) == 0 &&
-			pgml_registry_ref_valid(&c->ref))
+			pgml_registry_ref_valid(&c->ref) && check_current(c))
 			return c->ref.image;
 		c->project_len = -1;
 		if (len >= PGML_PROJECT_LEN)
@@ -231,6 +249,8 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 		c->by_id = false;
 		c->project_len = len;
 	}
+	c->checked_user = GetUserId();
+	c->checked_stmt = GetCurrentStatementStartTimestamp();
 	return c->ref.image;
 }
 

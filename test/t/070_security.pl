@@ -527,6 +527,22 @@ for my $form ('export_model($id)', 'predict_native($id, ARRAY[5.1, 3.5, 1.4, 0.2
 }
 $old_snap->quit;
 
+# a call site that outlives its statement (a PL/pgSQL simple expression keeps
+# its state for the transaction) is checked again at the next statement
+ok_as('alice', "SELECT pgml.grant_project('alice_p', 'public')");
+ok_as('mallory', "CREATE FUNCTION evil.keep() RETURNS numeric LANGUAGE plpgsql AS \$\$
+BEGIN RETURN round(pgml.predict('alice_p', ARRAY[10, 1]::real[])::numeric, 3); END \$\$");
+my $keeper = $node->background_psql('postgres', on_error_stop => 0,
+	extra_params => [ '-U', 'mallory' ]);
+$keeper->query_safe('\\set VERBOSITY verbose');
+$keeper->query_safe('BEGIN');
+is($keeper->query_safe('SELECT evil.keep()'), $expected, 'a PL/pgSQL function predicts while granted');
+ok_as('alice', "SELECT pgml.revoke_project('alice_p', 'public')");
+$keeper->query('SELECT evil.keep()');
+like($keeper->{stderr}, qr/42501: permission denied for project "alice_p"/,
+	'the revoke reaches its cached call site at the next statement of the transaction');
+$keeper->quit;
+
 # ---- the server never restarted ----
 owner_intact('everything');
 is($watch->query_safe('SELECT 1'), '1', 'a session opened at the start is still connected');
