@@ -118,8 +118,10 @@ typedef struct PendingDeploy
 {
 	struct PendingDeploy *next;
 	SubTransactionId subid;
-	bool		invalidate_only;	/* drop slots of model_id / database */
+	bool		invalidate_only;	/* drop slots of model_id, project or
+									 * database */
 	bool		whole_database;
+	bool		by_project;		/* invalidate_only: the slot of project */
 	Oid			dboid;
 	char		project[PGML_PROJECT_LEN];
 	int64		model_id;
@@ -410,7 +412,11 @@ registry_xact_callback(XactEvent event, void *arg)
 
 					if (!s->in_use || s->dboid != d->dboid)
 						continue;
-					if (!d->whole_database && s->model_id != d->model_id)
+					if (d->by_project &&
+						(s->by_id || strcmp(s->project, d->project) != 0))
+						continue;
+					if (!d->whole_database && !d->by_project &&
+						s->model_id != d->model_id)
 						continue;
 					/* unpin outside the lock, a few at a time */
 					if (n == 2)
@@ -549,6 +555,22 @@ registry_invalidate(int64 model_id)
 	d->invalidate_only = true;
 	d->whole_database = (model_id == 0);
 	d->model_id = model_id;
+}
+
+/*
+ * At commit, drop the slot that serves project by name (images by model id
+ * stay): after a rename the old name must serve nothing.
+ */
+static void
+registry_invalidate_project(const char *project)
+{
+	PendingDeploy *d;
+
+	registry_check();
+	d = pending_add();
+	d->invalidate_only = true;
+	d->by_project = true;
+	strlcpy(d->project, project, PGML_PROJECT_LEN);
 }
 
 /* Map the segment of slot i into this backend (lock held shared). */
@@ -977,9 +999,12 @@ PG_FUNCTION_INFO_V1(pgml_models_changed);
  * Per row (AFTER UPDATE or DELETE) on pgml.models or pgml.deployments: the
  * images of the model in column tgargs[0] of the old row (the deployment's
  * model, or the model itself); the next predict reads the tables again.
- * Per statement (AFTER TRUNCATE, which fires no row trigger, on pgml.models,
- * pgml.deployments or pgml.projects; AFTER UPDATE OF name on pgml.projects,
- * since images are found by project name): every image of the database.
+ * Per row AFTER UPDATE OF name on pgml.projects (tgargs[0] is the name):
+ * the image found by the old name.  Per statement (AFTER TRUNCATE, which
+ * fires no row trigger, on pgml.models, pgml.deployments or pgml.projects;
+ * AFTER UPDATE OF name on pgml.projects under a 0.1.0 schema): every image
+ * of the database.  A role renaming its own project must not make every
+ * other role's model be compiled again.
  */
 Datum
 pgml_models_changed(PG_FUNCTION_ARGS)
@@ -990,7 +1015,7 @@ pgml_models_changed(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Datum		id;
 
-	static const char *const row_tables[] = {"models", "deployments", NULL};
+	static const char *const row_tables[] = {"models", "deployments", "projects", NULL};
 	static const char *const stmt_tables[] = {"models", "deployments", "projects", NULL};
 
 	if (CALLED_AS_TRIGGER(fcinfo) && TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
@@ -1014,7 +1039,15 @@ pgml_models_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "pgml_models_changed: a row trigger needs the model id column as its argument");
 	id = heap_getattr(trigdata->tg_trigtuple, attnum,
 					  trigdata->tg_relation->rd_att, &isnull);
-	if (!isnull)
+	if (isnull)
+		return PointerGetDatum(NULL);
+	if (strcmp(RelationGetRelationName(trigdata->tg_relation), "projects") == 0)
+	{
+		if (TupleDescAttr(trigdata->tg_relation->rd_att, attnum - 1)->atttypid != TEXTOID)
+			elog(ERROR, "pgml_models_changed: on pgml.projects the argument must be the name column");
+		registry_invalidate_project(TextDatumGetCString(id));
+	}
+	else
 		registry_invalidate(DatumGetInt64(id));
 	return PointerGetDatum(NULL);
 }

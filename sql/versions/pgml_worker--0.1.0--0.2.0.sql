@@ -48,6 +48,13 @@ CREATE TRIGGER projects_acl_changed AFTER UPDATE OF name, owner, acl OR DELETE O
 CREATE TRIGGER models_acl_changed AFTER UPDATE OF project_id OR DELETE OR TRUNCATE
     ON pgml.models FOR EACH STATEMENT EXECUTE FUNCTION pgml._projects_acl_changed();
 
+-- A rename drops the image of the old name only, not every image of the
+-- database (any owner renames now).
+DROP TRIGGER projects_renamed ON pgml.projects;
+-- images are found by project name: a renamed project's old name serves nothing
+CREATE TRIGGER projects_renamed AFTER UPDATE OF name ON pgml.projects
+    FOR EACH ROW EXECUTE FUNCTION pgml._models_changed('name');
+
 -- The views show each role the projects it may use.
 ALTER VIEW pgml.deployed_models SET (security_invoker = true);
 ALTER VIEW pgml.trained_models SET (security_invoker = true);

@@ -543,6 +543,22 @@ like($keeper->{stderr}, qr/42501: permission denied for project "alice_p"/,
 	'the revoke reaches its cached call site at the next statement of the transaction');
 $keeper->quit;
 
+# ---- 10. a rename drops the renamed project's image only ----
+is(ok_as('alice', $alice_pred), $expected, "alice's image is published");
+my $gen = ok_as('alice', "SELECT generation FROM pgml.stat_models WHERE project = 'alice_p'");
+ok_as('mallory', q{SELECT * FROM pgml.train('mallory_p', 'regression', 'public.lin', 'y', 'linear');
+SELECT pgml.predict('mallory_p', ARRAY[10, 1]::real[]);
+SELECT pgml.rename_project('mallory_p', 'mallory_p2');
+SELECT pgml.rename_project('mallory_p2', 'mallory_p3');});
+is(ok_as('alice', "SELECT generation FROM pgml.stat_models WHERE project = 'alice_p'"), $gen,
+	"another role's renames leave alice's image in place");
+is(ok_as('mallory', "SELECT count(*) FROM pgml.stat_models WHERE project LIKE 'mallory%'"), '0',
+	"while the renamed project's image is gone");
+is(ok_as('mallory', "SELECT round(pgml.predict('mallory_p3', ARRAY[10, 1]::real[])::numeric, 3)"),
+	$expected, 'and is served under the new name');
+refused('mallory', "SELECT pgml.predict('mallory_p', ARRAY[10, 1]::real[])", '42704',
+	'not under the old one');
+
 # ---- the server never restarted ----
 owner_intact('everything');
 is($watch->query_safe('SELECT 1'), '1', 'a session opened at the start is still connected');
