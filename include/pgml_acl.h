@@ -95,9 +95,11 @@ extern void pgml_acl_check_owner(const PgmlProject *p, Oid role);
 /*
  * Error 42501 unless the current user may use the project named (or the
  * project of model_id, when project is NULL).  Cached: see above.  A
- * project that does not exist passes (the caller reports that).
+ * project that does not exist passes, and false is returned: the caller
+ * reports that, and must not serve anything under that key (a standby's
+ * image of a project dropped or renamed on the primary, say).
  */
-extern void pgml_acl_check_use(const char *project, int64 model_id);
+extern bool pgml_acl_check_use(const char *project, int64 model_id);
 
 /* Error 55000 unless the schema has been updated (pgml_acl_schema_ready). */
 extern void pgml_acl_require_schema(void);

@@ -271,7 +271,7 @@ use_cache_reset(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /* See pgml_acl.h. */
-void
+bool
 pgml_acl_check_use(const char *project, int64 model_id)
 {
 	bool		by_id = (project == NULL);
@@ -288,14 +288,14 @@ pgml_acl_check_use(const char *project, int64 model_id)
 
 			if (e->used && e->by_id == by_id && e->userid == user && e->epoch == epoch &&
 				(by_id ? e->model_id == model_id : strcmp(e->project, project) == 0))
-				return;
+				return true;
 		}
 	}
 
 	if (!pgml_acl_schema_ready())
-		return;					/* 0.1.0 schema: as before the update */
+		return true;			/* 0.1.0 schema: as before the update */
 	if (!pgml_project_read(project, model_id, false, &p))
-		return;					/* the caller says it does not exist */
+		return false;			/* the caller says it does not exist */
 	if (!pgml_acl_may_use(&p, user))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -322,6 +322,7 @@ pgml_acl_check_use(const char *project, int64 model_id)
 		if (!by_id)
 			strlcpy(e->project, project, PGML_PROJECT_LEN);
 	}
+	return true;
 }
 
 /* ---- commit-time epoch bump ---- */

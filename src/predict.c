@@ -203,7 +203,10 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 			pgml_registry_ref_valid(&c->ref) && check_current(c))
 			return c->ref.image;
 		c->project_len = -1;
-		pgml_acl_check_use(NULL, id);
+		if (!pgml_acl_check_use(NULL, id))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model %lld does not exist", (long long) id)));
 		if (!recent_find(true, id, NULL, 0, &c->ref))
 		{
 			pgml_registry_get_by_id(id, &c->ref);
@@ -229,7 +232,16 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 					 errmsg("project \"%s\" does not exist", text_to_cstring(t))));
 		memcpy(c->project, VARDATA_ANY(t), len);
 		c->project[len] = '\0';
-		pgml_acl_check_use(c->project, 0);
+		/*
+		 * A project that does not exist is not served, whatever a slot
+		 * still holds under its name: on a standby, no commit of the
+		 * primary drops the image of a project renamed or dropped there.
+		 */
+		if (!pgml_acl_check_use(c->project, 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("project \"%s\" does not exist", c->project),
+					 errhint("Train a model first: SELECT pgml.train('%s', ...).", c->project)));
 		if (!recent_find(false, 0, c->project, len, &c->ref))
 		{
 			pgml_registry_get(c->project, &c->ref);
