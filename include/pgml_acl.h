@@ -28,6 +28,7 @@
 
 #include "postgres.h"
 #include "utils/acl.h"
+#include "utils/snapshot.h"
 
 /* Saved state of a switch to the catalog identity. */
 typedef struct PgmlCatalogSwitch
@@ -49,6 +50,16 @@ extern void pgml_catalog_pop(const PgmlCatalogSwitch *cs);
  * remaining life (the training worker's session).
  */
 extern void pgml_pin_search_path(void);
+
+/*
+ * A snapshot of the latest committed state, for reading pgml.* as PostgreSQL
+ * reads its catalogs, whatever the caller's snapshot: push it with
+ * PushActiveSnapshot.  Also in parallel mode, where GetLatestSnapshot() is
+ * refused: what a read decides (a privilege, the image published for every
+ * session) must never come from an old REPEATABLE READ or statement
+ * snapshot.
+ */
+extern Snapshot pgml_latest_snapshot(void);
 
 /* A project's identity and privileges, as pgml.projects stores them. */
 typedef struct PgmlProject
@@ -84,9 +95,11 @@ extern void pgml_acl_check_owner(const PgmlProject *p, Oid role);
 /*
  * Error 42501 unless the current user may use the project named (or the
  * project of model_id, when project is NULL).  Cached: see above.  A
- * project that does not exist passes (the caller reports that).
+ * project that does not exist passes, and false is returned: the caller
+ * reports that, and must not serve anything under that key (a standby's
+ * image of a project dropped or renamed on the primary, say).
  */
-extern void pgml_acl_check_use(const char *project, int64 model_id);
+extern bool pgml_acl_check_use(const char *project, int64 model_id);
 
 /* Error 55000 unless the schema has been updated (pgml_acl_schema_ready). */
 extern void pgml_acl_require_schema(void);

@@ -73,6 +73,20 @@ pgml_pin_search_path(void)
 							 true, 0, false);
 }
 
+/*
+ * See pgml_acl.h.  In parallel mode a catalog snapshot is the one fresh
+ * snapshot a process may take (catalog lookups of parallel workers take
+ * them); asked for a relation that is not a catalog, it is taken anew.
+ */
+Snapshot
+pgml_latest_snapshot(void)
+{
+	if (!IsInParallelMode())
+		return GetLatestSnapshot();
+	InvalidateCatalogSnapshot();
+	return GetCatalogSnapshot(InvalidOid);
+}
+
 /* See pgml_acl.h. */
 void
 pgml_catalog_push(PgmlCatalogSwitch *cs)
@@ -165,12 +179,12 @@ pgml_project_read(const char *name, int64 model_id, bool lock_row, PgmlProject *
 
 	/*
 	 * Privileges are read as PostgreSQL reads its catalogs: the latest
-	 * committed state, not the caller's (maybe REPEATABLE READ) snapshot.  A
-	 * parallel query cannot take a snapshot; it uses its own.
+	 * committed state, not the caller's (maybe REPEATABLE READ) snapshot,
+	 * in a parallel worker too.
 	 */
 	snap = !lock_row;
 	if (snap)
-		PushActiveSnapshot(IsInParallelMode() ? GetActiveSnapshot() : GetLatestSnapshot());
+		PushActiveSnapshot(pgml_latest_snapshot());
 	ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, !lock_row, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read pgml.projects: %s", SPI_result_code_string(ret));
@@ -257,7 +271,7 @@ use_cache_reset(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /* See pgml_acl.h. */
-void
+bool
 pgml_acl_check_use(const char *project, int64 model_id)
 {
 	bool		by_id = (project == NULL);
@@ -274,14 +288,14 @@ pgml_acl_check_use(const char *project, int64 model_id)
 
 			if (e->used && e->by_id == by_id && e->userid == user && e->epoch == epoch &&
 				(by_id ? e->model_id == model_id : strcmp(e->project, project) == 0))
-				return;
+				return true;
 		}
 	}
 
 	if (!pgml_acl_schema_ready())
-		return;					/* 0.1.0 schema: as before the update */
+		return true;			/* 0.1.0 schema: as before the update */
 	if (!pgml_project_read(project, model_id, false, &p))
-		return;					/* the caller says it does not exist */
+		return false;			/* the caller says it does not exist */
 	if (!pgml_acl_may_use(&p, user))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -308,6 +322,7 @@ pgml_acl_check_use(const char *project, int64 model_id)
 		if (!by_id)
 			strlcpy(e->project, project, PGML_PROJECT_LEN);
 	}
+	return true;
 }
 
 /* ---- commit-time epoch bump ---- */

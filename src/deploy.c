@@ -43,24 +43,24 @@ strategy_query(const char *strategy)
 	if (strcmp(strategy, "best_score") == 0)
 		return "SELECT m.id, p.id, p.name, m.algorithm FROM pgml.projects p "
 			"JOIN pgml.models m ON m.project_id = p.id "
-			"WHERE p.name = $1 AND ($2::text IS NULL OR m.algorithm = $2) "
+			"WHERE p.id = $1 AND ($2::text IS NULL OR m.algorithm = $2) "
 			"AND m.status = 'successful' "
 			"ORDER BY (m.metrics ->> CASE p.task WHEN 'regression' THEN 'r2' ELSE 'f1' END)::float8 "
 			"DESC NULLS LAST, m.id DESC LIMIT 1";
 	if (strcmp(strategy, "most_recent") == 0)
 		return "SELECT m.id, p.id, p.name, m.algorithm FROM pgml.projects p "
 			"JOIN pgml.models m ON m.project_id = p.id "
-			"WHERE p.name = $1 AND ($2::text IS NULL OR m.algorithm = $2) "
+			"WHERE p.id = $1 AND ($2::text IS NULL OR m.algorithm = $2) "
 			"AND m.status = 'successful' "
 			"ORDER BY m.created_at DESC, m.id DESC LIMIT 1";
 	if (strcmp(strategy, "rollback") == 0)
 		return "WITH cur AS (SELECT d.model_id, d.id FROM pgml.deployments d "
-			"  JOIN pgml.projects p ON p.id = d.project_id WHERE p.name = $1 "
+			"  JOIN pgml.projects p ON p.id = d.project_id WHERE p.id = $1 "
 			"  ORDER BY d.id DESC LIMIT 1) "
 			"SELECT m.id, p.id, p.name, m.algorithm FROM pgml.deployments d "
 			"JOIN pgml.projects p ON p.id = d.project_id "
 			"JOIN pgml.models m ON m.id = d.model_id, cur "
-			"WHERE p.name = $1 AND d.id < cur.id AND d.model_id <> cur.model_id "
+			"WHERE p.id = $1 AND d.id < cur.id AND d.model_id <> cur.model_id "
 			"AND ($2::text IS NULL OR m.algorithm = $2) "
 			"ORDER BY d.id DESC LIMIT 1";
 	ereport(ERROR,
@@ -237,35 +237,30 @@ deploy_common(FunctionCallInfo fcinfo, bool by_id)
 	}
 	else
 	{
-		Oid			argtypes[2] = {TEXTOID, TEXTOID};
+		Oid			argtypes[2] = {INT8OID, TEXTOID};
 		Datum		args[2];
 		char		nulls[2] = {' ', ' '};
 		const char *choose;
 
 		strategy = PG_ARGISNULL(1) ? "best_score" : text_to_cstring(PG_GETARG_TEXT_PP(1));
-		args[0] = CStringGetTextDatum(project);
+		choose = strategy_query(strategy);	/* an unknown strategy errors */
+
+		/*
+		 * The project the ownership check read, by id: locked (and checked
+		 * again) before its models are chosen, so that no project created
+		 * or renamed into this name meanwhile is deployed instead.
+		 */
+		pgml_deploy_lock_project(p.id, cs.save_userid);
+		args[0] = Int64GetDatum(p.id);
 		if (PG_ARGISNULL(2))
 			nulls[1] = 'n';
 		else
 			args[1] = PG_GETARG_DATUM(2);
-		choose = strategy_query(strategy);	/* an unknown strategy errors */
-		ret = SPI_execute_with_args("SELECT id FROM pgml.projects WHERE name = $1",
-									1, argtypes, args, NULL, false, 1);
-		if (ret == SPI_OK_SELECT && SPI_processed == 1)
-			pgml_deploy_lock_project(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-																 SPI_tuptable->tupdesc, 1, &isnull)),
-									 cs.save_userid);
 		ret = SPI_execute_with_args(choose, 2, argtypes, args, nulls, false, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "could not choose a model");
 		if (SPI_processed == 0)
 		{
-			ret = SPI_execute_with_args("SELECT 1 FROM pgml.projects WHERE name = $1",
-										1, argtypes, args, NULL, false, 1);
-			if (SPI_processed == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("project \"%s\" does not exist", project)));
 			if (strcmp(strategy, "rollback") == 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -10,7 +10,8 @@
  *	  tree_eval.c  evaluation of the image in place (image.c compiles it)
  *
  * A call site checks that the user may use the project when it resolves
- * its model (acl.c, cached per backend), never per row.
+ * its model and again in each new statement (acl.c, cached per backend),
+ * never per row.
  *
  * Each call site caches its mapping in fn_extra for its statement.  A row
  * costs: compare the project name with the cached one and the statement
@@ -29,6 +30,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -47,9 +49,10 @@ typedef struct PredictCache
 	int			project_len;	/* key otherwise (-1: none cached yet) */
 	char		project[PGML_PROJECT_LEN];
 	PgmlModelRef ref;
-	/* the statement ref was resolved for: it serves the whole statement */
+	/* the statement ref was resolved (and checked) for, and the user */
 	LocalTransactionId stmt_lxid;
 	TimestampTz stmt_start;
+	Oid			stmt_user;
 	LocalTransactionId held_lxid;	/* transaction whose hold ref has */
 	float	   *buf;			/* conversion buffer */
 	int			buflen;
@@ -208,7 +211,7 @@ cache_get(FunctionCallInfo fcinfo)
 static inline bool
 same_statement(const PredictCache *c)
 {
-	return is_current_statement(c->stmt_lxid, c->stmt_start);
+	return is_current_statement(c->stmt_lxid, c->stmt_start) && c->stmt_user == GetUserId();
 }
 
 /* The call site lets go of the model it resolved (see pgml_registry_hold). */
@@ -258,7 +261,10 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 		cache_release(c);
 		c->project_len = -1;
 		c->project[0] = '\0';
-		pgml_acl_check_use(NULL, id);
+		if (!pgml_acl_check_use(NULL, id))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model %lld does not exist", (long long) id)));
 		if (!recent_find(true, id, NULL, 0, &c->ref))
 		{
 			pgml_registry_get_by_id(id, &c->ref);
@@ -286,7 +292,17 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 					 errmsg("project \"%s\" does not exist", text_to_cstring(t))));
 		memcpy(c->project, VARDATA_ANY(t), len);
 		c->project[len] = '\0';
-		pgml_acl_check_use(c->project, 0);
+
+		/*
+		 * A project that does not exist is not served, whatever a slot
+		 * still holds under its name: on a standby, no commit of the
+		 * primary drops the image of a project renamed or dropped there.
+		 */
+		if (!pgml_acl_check_use(c->project, 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("project \"%s\" does not exist", c->project),
+					 errhint("Train a model first: SELECT pgml.train('%s', ...).", c->project)));
 		if (!recent_find(false, 0, c->project, len, &c->ref))
 		{
 			pgml_registry_get(c->project, &c->ref);
@@ -300,6 +316,7 @@ model_for_call(FunctionCallInfo fcinfo, PredictCache *c, bool by_id)
 	}
 	c->stmt_lxid = MyProc->lxid;
 	c->stmt_start = GetCurrentStatementStartTimestamp();
+	c->stmt_user = GetUserId();
 	pgml_registry_hold(&c->ref);
 	c->held_lxid = MyProc->lxid;
 	return c->ref.image;

@@ -36,6 +36,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -458,6 +459,17 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 	}
 
 	memset(&qs, 0, sizeof(qs));
+	/* the id: the queue's sequence, which no user may read or advance */
+	(void) heap_getattr(tup, queue_attnum(desc, "id"), desc, &isnull);
+	if (isnull || !trusted)
+	{
+		Oid			seq = get_relname_relid("train_queue_id_seq",
+											RelationGetNamespace(td->tg_relation));
+
+		if (!OidIsValid(seq))
+			elog(ERROR, "sequence pgml.train_queue_id_seq does not exist");
+		queue_set(&qs, desc, "id", Int64GetDatum(nextval_internal(seq, false)), false);
+	}
 	queue_set(&qs, desc, "relation_name",
 			  CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 															 get_rel_name(relid))), false);
@@ -497,7 +509,8 @@ pgml_queue_before_update(PG_FUNCTION_ARGS)
 					   PGML_TRIGGER_EVENT(UPDATE));
 	desc = td->tg_relation->rd_att;
 	newtup = td->tg_newtuple;
-	if (in_worker())
+	/* the worker's own bookkeeping, not code of a job it runs as a user */
+	if (in_worker() && !InSecurityRestrictedOperation())
 		return PointerGetDatum(newtup);
 
 	old_status = queue_text(td->tg_trigtuple, desc, "status");

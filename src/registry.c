@@ -154,7 +154,8 @@ typedef struct PendingDeploy
 {
 	struct PendingDeploy *next;
 	SubTransactionId subid;
-	bool		invalidate_only;	/* drop slots of model_id / database */
+	bool		invalidate_only;	/* drop slots of model_id, project or
+									 * database */
 	bool		whole_database;
 	bool		by_project;		/* invalidate_only: the slot of project */
 	Oid			dboid;
@@ -938,6 +939,22 @@ registry_invalidate(int64 model_id)
 	d->model_id = model_id;
 }
 
+/*
+ * At commit, drop the slot that serves project by name (images by model id
+ * stay): after a rename the old name must serve nothing.
+ */
+static void
+registry_invalidate_project(const char *project)
+{
+	PendingDeploy *d;
+
+	registry_check();
+	d = pending_add();
+	d->invalidate_only = true;
+	d->by_project = true;
+	strlcpy(d->project, project, PGML_PROJECT_LEN);
+}
+
 /* Map the segment of slot i into this backend (lock held shared). */
 static const PgmlImageHeader *
 slot_map(int i)
@@ -1049,12 +1066,13 @@ fetch_artifact(bool by_id, const char *project, int64 *model_id,
 	SPI_connect();
 
 	/*
-	 * The latest committed state, whatever the caller's snapshot: what is
-	 * published serves every session (a REPEATABLE READ snapshot could still
-	 * see a deployment deleted since).  Read-only queries use this snapshot.
-	 * A parallel query cannot take a new snapshot; it reads with its own.
+	 * The latest committed state, whatever the caller's snapshot, in a
+	 * parallel worker too: what is published serves every session (a
+	 * REPEATABLE READ or a long statement's snapshot could still see a
+	 * deployment replaced since, and publish the old model for everyone).
+	 * Read-only queries use this snapshot.
 	 */
-	PushActiveSnapshot(IsInParallelMode() ? GetActiveSnapshot() : GetLatestSnapshot());
+	PushActiveSnapshot(pgml_latest_snapshot());
 	if (by_id)
 	{
 		Oid			argtypes[1] = {INT8OID};
@@ -1262,6 +1280,8 @@ pgml_registry_current(bool by_id, const char *project, int64 model_id)
 
 	pgml_catalog_push(&cs);
 	SPI_connect();
+	/* what the standby has replayed, not the caller's snapshot (as fetch_artifact) */
+	PushActiveSnapshot(pgml_latest_snapshot());
 	if (by_id)
 	{
 		argtypes[0] = INT8OID;
@@ -1286,6 +1306,7 @@ pgml_registry_current(bool by_id, const char *project, int64 model_id)
 		v.xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
 													 SPI_tuptable->tupdesc, 2, &isnull));
 	}
+	PopActiveSnapshot();
 	SPI_finish();
 	pgml_catalog_pop(&cs);
 	return v;
@@ -1447,9 +1468,12 @@ PG_FUNCTION_INFO_V1(pgml_models_changed);
  * Per row (AFTER UPDATE or DELETE) on pgml.models or pgml.deployments: the
  * images of the model in column tgargs[0] of the old row (the deployment's
  * model, or the model itself); the next predict reads the tables again.
- * Per statement (AFTER TRUNCATE, which fires no row trigger, on pgml.models,
- * pgml.deployments or pgml.projects; AFTER UPDATE OF name on pgml.projects,
- * since images are found by project name): every image of the database.
+ * Per row AFTER UPDATE OF name on pgml.projects (tgargs[0] is the name):
+ * the image found by the old name.  Per statement (AFTER TRUNCATE, which
+ * fires no row trigger, on pgml.models, pgml.deployments or pgml.projects;
+ * AFTER UPDATE OF name on pgml.projects under a 0.1.0 schema): every image
+ * of the database.  A role renaming its own project must not make every
+ * other role's model be compiled again.
  */
 Datum
 pgml_models_changed(PG_FUNCTION_ARGS)
@@ -1460,7 +1484,7 @@ pgml_models_changed(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Datum		id;
 
-	static const char *const row_tables[] = {"models", "deployments", NULL};
+	static const char *const row_tables[] = {"models", "deployments", "projects", NULL};
 	static const char *const stmt_tables[] = {"models", "deployments", "projects", NULL};
 
 	if (CALLED_AS_TRIGGER(fcinfo) && TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
@@ -1484,7 +1508,15 @@ pgml_models_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "pgml_models_changed: a row trigger needs the model id column as its argument");
 	id = heap_getattr(trigdata->tg_trigtuple, attnum,
 					  trigdata->tg_relation->rd_att, &isnull);
-	if (!isnull)
+	if (isnull)
+		return PointerGetDatum(NULL);
+	if (strcmp(RelationGetRelationName(trigdata->tg_relation), "projects") == 0)
+	{
+		if (TupleDescAttr(trigdata->tg_relation->rd_att, attnum - 1)->atttypid != TEXTOID)
+			elog(ERROR, "pgml_models_changed: on pgml.projects the argument must be the name column");
+		registry_invalidate_project(TextDatumGetCString(id));
+	}
+	else
 		registry_invalidate(DatumGetInt64(id));
 	return PointerGetDatum(NULL);
 }

@@ -36,7 +36,10 @@ GRANT INSERT (project_name, task, relation_name, y_column_name, algorithm, hyper
               test_size, test_sampling, search, search_params, search_args,
               automatic_deploy, preprocess) ON pgml.train_queue TO PUBLIC;
 GRANT UPDATE (status) ON pgml.train_queue TO PUBLIC;
-GRANT USAGE ON SEQUENCE pgml.train_queue_id_seq TO PUBLIC;
+-- Job ids come from the insert trigger (with no privilege on the sequence,
+-- whose position would tell how many jobs every role has queued).
+ALTER TABLE pgml.train_queue ALTER COLUMN id DROP DEFAULT;
+REVOKE USAGE ON SEQUENCE pgml.train_queue_id_seq FROM PUBLIC;
 
 CREATE FUNCTION pgml.cancel_job(job_id bigint) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$

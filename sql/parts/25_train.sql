@@ -34,9 +34,9 @@ CREATE TRIGGER deployments_truncated AFTER TRUNCATE ON pgml.deployments
     FOR EACH STATEMENT EXECUTE FUNCTION pgml._models_changed();
 CREATE TRIGGER projects_truncated AFTER TRUNCATE ON pgml.projects
     FOR EACH STATEMENT EXECUTE FUNCTION pgml._models_changed();
--- images are found by project name: a renamed project is read again
+-- images are found by project name: a renamed project's old name serves nothing
 CREATE TRIGGER projects_renamed AFTER UPDATE OF name ON pgml.projects
-    FOR EACH STATEMENT EXECUTE FUNCTION pgml._models_changed();
+    FOR EACH ROW EXECUTE FUNCTION pgml._models_changed('name');
 
 -- cached privilege checks of every session are dropped when a project's
 -- name, owner or grants change, or a project or model goes (acl.c)

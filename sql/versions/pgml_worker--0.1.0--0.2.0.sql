@@ -36,6 +36,10 @@ CREATE OR REPLACE FUNCTION pgml._train_queue_before_update() RETURNS trigger
 ALTER FUNCTION pgml._train_queue_before_update() RESET ALL;
 DROP FUNCTION pgml._in_worker();
 REVOKE INSERT ON pgml.train_queue FROM PUBLIC;
+-- Job ids come from the insert trigger (with no privilege on the sequence,
+-- whose position would tell how many jobs every role has queued).
+ALTER TABLE pgml.train_queue ALTER COLUMN id DROP DEFAULT;
+REVOKE USAGE ON SEQUENCE pgml.train_queue_id_seq FROM PUBLIC;
 GRANT INSERT (project_name, task, relation_name, y_column_name, algorithm, hyperparams,
               test_size, test_sampling, search, search_params, search_args,
               automatic_deploy, preprocess) ON pgml.train_queue TO PUBLIC;
@@ -47,6 +51,13 @@ CREATE TRIGGER projects_acl_changed AFTER UPDATE OF name, owner, acl OR DELETE O
     ON pgml.projects FOR EACH STATEMENT EXECUTE FUNCTION pgml._projects_acl_changed();
 CREATE TRIGGER models_acl_changed AFTER UPDATE OF project_id OR DELETE OR TRUNCATE
     ON pgml.models FOR EACH STATEMENT EXECUTE FUNCTION pgml._projects_acl_changed();
+
+-- A rename drops the image of the old name only, not every image of the
+-- database (any owner renames now).
+DROP TRIGGER projects_renamed ON pgml.projects;
+-- images are found by project name: a renamed project's old name serves nothing
+CREATE TRIGGER projects_renamed AFTER UPDATE OF name ON pgml.projects
+    FOR EACH ROW EXECUTE FUNCTION pgml._models_changed('name');
 
 -- The views show each role the projects it may use.
 ALTER VIEW pgml.deployed_models SET (security_invoker = true);

@@ -32,6 +32,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "pgml_acl.h"
 #include "pgml_model.h"
@@ -121,6 +122,13 @@ native_read_booster(int64 model_id, Size *len)
 	pgml_catalog_push(&cs);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+
+	/*
+	 * The latest committed state, as the check above read: with the caller's
+	 * (maybe REPEATABLE READ) snapshot, a model whose project was dropped
+	 * since would pass the check (no such model) and still be read.
+	 */
+	PushActiveSnapshot(pgml_latest_snapshot());
 	if (SPI_execute_with_args("SELECT artifact, algorithm FROM pgml.models WHERE id = $1",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "cannot read pgml.models");
@@ -175,8 +183,16 @@ native_read_booster(int64 model_id, Size *len)
 	copy = SPI_palloc(booster_len);
 	memcpy(copy, booster_ptr, booster_len);
 	*len = (Size) booster_len;
+	PopActiveSnapshot();
 	SPI_finish();
 	pgml_catalog_pop(&cs);
+
+	/*
+	 * Checked again now that the model was found: the first check passes a
+	 * model that did not exist yet, and it may have been created between
+	 * that check and the read.
+	 */
+	pgml_acl_check_use(NULL, model_id);
 	return copy;
 }
 
@@ -327,6 +343,8 @@ native_deployed_model(const char *project)
 	pgml_catalog_push(&cs);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* the project the check read, not the caller's snapshot's (see above) */
+	PushActiveSnapshot(pgml_latest_snapshot());
 	if (SPI_execute_with_args("SELECT (SELECT d.model_id FROM pgml.deployments d"
 							  " WHERE d.project_id = p.id ORDER BY d.id DESC LIMIT 1)"
 							  " FROM pgml.projects p WHERE p.name = $1",
@@ -343,6 +361,7 @@ native_deployed_model(const char *project)
 				 errmsg("project \"%s\" has no deployed model", project),
 				 errhint("Train a model with pgml.train() or deploy one with pgml.deploy(), or export a model by id.")));
 	model_id = DatumGetInt64(datum);
+	PopActiveSnapshot();
 	SPI_finish();
 	pgml_catalog_pop(&cs);
 	return model_id;

@@ -123,6 +123,25 @@ $primary->safe_psql('postgres', "SELECT pgml.revoke_project('lin', 'reader')");
 $primary->wait_for_catchup($standby);
 $reader->query("SELECT pgml.predict('lin', ARRAY[10]::real[])");
 like($reader->{stderr}, qr/permission denied for project "lin"/, 'and so does the revoke');
+$reader->{stderr} = '';
+
+# a project renamed or dropped on the primary: no commit callback drops the
+# standby's images, and a project that does not exist is nobody's to refuse,
+# so the images of the old name and of the dropped models must not be served
+$reader->query_safe('\\set VERBOSITY verbose');
+my $lin_model = $primary->safe_psql('postgres', "SELECT id FROM pgml.deployed_models WHERE name = 'lin'");
+$standby->safe_psql('postgres', "SELECT pgml.predict('lin', ARRAY[10]::real[]), pgml.predict($lin_model, ARRAY[10]::real[])");
+$primary->safe_psql('postgres', "SELECT pgml.rename_project('lin', 'lin_renamed')");
+$primary->wait_for_catchup($standby);
+$reader->query("SELECT pgml.predict('lin', ARRAY[10]::real[])");
+like($reader->{stderr}, qr/42704: project "lin" does not exist/,
+	"the standby's image of a renamed project is not served under its old name");
+$reader->{stderr} = '';
+$primary->safe_psql('postgres', "SELECT pgml.drop_project('lin_renamed')");
+$primary->wait_for_catchup($standby);
+$reader->query("SELECT pgml.predict($lin_model, ARRAY[10]::real[])");
+like($reader->{stderr}, qr/42704: model $lin_model does not exist/,
+	"nor the standby's image of a dropped model");
 $reader->quit;
 
 $standby->stop;

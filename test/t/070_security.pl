@@ -394,6 +394,35 @@ for my $col ('id', 'status', 'queued_by', 'model_id', 'queued_at', 'error')
 		  . "VALUES ('bob_q', 'regression', 'public.lin', 'y', $value)", '42501', "bob sets $col");
 }
 
+# the queue's sequence is not the users': its position would tell how many
+# jobs every role has queued
+refused('bob', "SELECT nextval('pgml.train_queue_id_seq')", '42501', 'bob reads the queue\'s sequence');
+like(ok_as('bob', q{INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('bob_seq', 'regression', 'public.lin', 'y') RETURNING id}), qr/^\d+$/, 'yet his job gets an id');
+
+# a job's own code (a function of the view it reads) is not the worker: it
+# cannot rewrite the queue's history
+ok_as('alice', q{INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('alice_bad', 'regression', 'pgml.iris', 'no_such_column')});
+ok($node->poll_query_until('postgres',
+	"SELECT status FROM pgml.train_queue WHERE project_name = 'alice_bad'", 'failed'), 'a job of alice failed');
+ok_as('alice', q{
+CREATE FUNCTION alice.requeue(x real) RETURNS real LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE pgml.train_queue SET status = 'queued' WHERE project_name = 'alice_bad';
+    RETURN x;
+END $$;
+CREATE VIEW alice.rq AS SELECT alice.requeue(a) AS a, b, y FROM alice.data;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('alice_rq', 'regression', 'alice.rq', 'y');});
+ok($node->poll_query_until('postgres',
+	"SELECT status FROM pgml.train_queue WHERE project_name = 'alice_rq'", 'failed'),
+	'a job whose view rewrites the queue fails');
+like($node->safe_psql('postgres', "SELECT error FROM pgml.train_queue WHERE project_name = 'alice_rq'"),
+	qr/cannot change the status of job \d+ from failed to queued/, 'with the queue\'s own error');
+is($node->safe_psql('postgres', "SELECT status FROM pgml.train_queue WHERE project_name = 'alice_bad'"),
+	'failed', 'and the failed job stays failed');
+
 # images pending in one transaction are bounded
 my $pending_err = refused('alice', qq{
 BEGIN;
@@ -442,7 +471,8 @@ is(ok_as('watcher', 'SELECT job_id FROM pgml.stat_worker'), $held_job, 'and pg_r
 $lock->query_safe('COMMIT');
 ok($node->poll_query_until('postgres', "SELECT status FROM pgml.train_queue WHERE id = $held_job", 'succeeded'),
 	'the job then runs');
-is(ok_as('bob', 'SELECT sum(jobs) FROM pgml.stat_queue'), '1', 'stat_queue counts only his own jobs');
+is(ok_as('bob', 'SELECT sum(jobs) FROM pgml.stat_queue'), ok_as('bob', 'SELECT count(*) FROM pgml.train_queue'), 'stat_queue counts only his own jobs');
+is(ok_as('bob', "SELECT count(*) FROM pgml.train_queue WHERE queued_by::text <> 'bob'"), '0', 'which are all he sees');
 
 # ---- 7. datasets ----
 $err = refused('bob', "SELECT * FROM pgml.load_dataset('iris')", '42501', 'bob loads a dataset');
@@ -500,6 +530,93 @@ is($node->safe_psql('postgres', "SELECT count(*) FROM pgml.projects WHERE name =
 	"DROP OWNED drops the role's projects");
 refused('carol', "SELECT pgml.predict('dave_p', ARRAY[10, 1]::real[])", '42501',
 	'and its grants (carol on dave_p)');
+
+# ---- 9. snapshots: what decides a privilege or a published image is the latest state ----
+# A reader's old snapshot (REPEATABLE READ, or a long statement's) in a
+# parallel worker must not publish a model the owner has replaced since:
+# the image serves every session.
+my $ridge_pred = ok_as('alice', "SELECT round(pgml.predict($alice_ridge, ARRAY[10, 1]::real[])::numeric, 3)");
+isnt($ridge_pred, $expected, 'the ridge model predicts differently');
+ok_as('alice', "SELECT pgml.grant_project('alice_p', 'public')");
+my $old_snap = $node->background_psql('postgres', on_error_stop => 0,
+	extra_params => [ '-U', 'mallory' ]);
+$old_snap->query_safe('\\set VERBOSITY verbose');
+$old_snap->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+is($old_snap->query_safe($alice_pred), $expected, 'mallory predicts in a REPEATABLE READ transaction');
+ok_as('alice', "SELECT * FROM pgml.deploy($alice_ridge)");
+is(ok_as('alice', $alice_pred), $ridge_pred, 'alice deploys her ridge model');
+# the image is dropped (any later miss does as much: eviction, a restart)
+$node->safe_psql('postgres', 'SELECT pgml._registry_reset_database()');
+like($old_snap->query_safe("SET force_parallel_mode = on;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $alice_pred"),
+	qr/Workers Launched: 1/, "mallory's old snapshot loads the image in a parallel worker");
+$old_snap->query_safe('COMMIT');
+is(ok_as('alice', $alice_pred), $ridge_pred, 'alice is still served the model she deployed');
+is(ok_as('bob', "SELECT id FROM pgml.deployed_models WHERE name = 'alice_p'"), $alice_ridge,
+	'which is the deployed one');
+
+# nor pass a privilege check with a grant revoked since
+$old_snap->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+$old_snap->query_safe($alice_pred);
+ok_as('alice', "SELECT pgml.revoke_project('alice_p', 'public')");
+$old_snap->query("SET force_parallel_mode = on; $alice_pred");
+like($old_snap->{stderr}, qr/42501: permission denied for project "alice_p"/,
+	'a revoke reaches a parallel worker of an old snapshot');
+$old_snap->{stderr} = '';
+$old_snap->query_safe('ROLLBACK');
+ok_as('alice', "SELECT * FROM pgml.deploy($alice_model)");
+
+# a project dropped since an old snapshot was taken: its models are gone,
+# not readable by anyone who never had a grant
+for my $form ('export_model($id)', 'predict_native($id, ARRAY[5.1, 3.5, 1.4, 0.2]::real[])')
+{
+	my $read = $form;
+	ok_as('alice', q{SELECT * FROM pgml.train('alice_gone', 'classification', 'pgml.iris', 'target', 'xgboost',
+                                              hyperparams => '{"n_estimators": 2}')});
+	my $id = ok_as('alice', "SELECT id FROM pgml.deployed_models WHERE name = 'alice_gone'");
+	$read =~ s/\$id/$id/;
+	$old_snap->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+	$old_snap->query_safe('SELECT 1');
+	ok_as('alice', "SELECT pgml.drop_project('alice_gone')");
+	$old_snap->query("SELECT pgml.$read IS NOT NULL");
+	like($old_snap->{stderr}, qr/42704: model $id does not exist/,
+		"a dropped project's model cannot be read from an old snapshot: $read");
+	$old_snap->{stderr} = '';
+	$old_snap->query_safe('ROLLBACK');
+}
+$old_snap->quit;
+
+# a call site that outlives its statement (a PL/pgSQL simple expression keeps
+# its state for the transaction) is checked again at the next statement
+ok_as('alice', "SELECT pgml.grant_project('alice_p', 'public')");
+ok_as('mallory', "CREATE FUNCTION evil.keep() RETURNS numeric LANGUAGE plpgsql AS \$\$
+BEGIN RETURN round(pgml.predict('alice_p', ARRAY[10, 1]::real[])::numeric, 3); END \$\$");
+my $keeper = $node->background_psql('postgres', on_error_stop => 0,
+	extra_params => [ '-U', 'mallory' ]);
+$keeper->query_safe('\\set VERBOSITY verbose');
+$keeper->query_safe('BEGIN');
+is($keeper->query_safe('SELECT evil.keep()'), $expected, 'a PL/pgSQL function predicts while granted');
+ok_as('alice', "SELECT pgml.revoke_project('alice_p', 'public')");
+$keeper->query('SELECT evil.keep()');
+like($keeper->{stderr}, qr/42501: permission denied for project "alice_p"/,
+	'the revoke reaches its cached call site at the next statement of the transaction');
+$keeper->quit;
+
+# ---- 10. a rename drops the renamed project's image only ----
+is(ok_as('alice', $alice_pred), $expected, "alice's image is published");
+my $gen = ok_as('alice', "SELECT generation FROM pgml.stat_models WHERE project = 'alice_p'");
+ok_as('mallory', q{SELECT * FROM pgml.train('mallory_p', 'regression', 'public.lin', 'y', 'linear');
+SELECT pgml.predict('mallory_p', ARRAY[10, 1]::real[]);
+SELECT pgml.rename_project('mallory_p', 'mallory_p2');
+SELECT pgml.rename_project('mallory_p2', 'mallory_p3');});
+is(ok_as('alice', "SELECT generation FROM pgml.stat_models WHERE project = 'alice_p'"), $gen,
+	"another role's renames leave alice's image in place");
+is(ok_as('mallory', "SELECT count(*) FROM pgml.stat_models WHERE project LIKE 'mallory%'"), '0',
+	"while the renamed project's image is gone");
+is(ok_as('mallory', "SELECT round(pgml.predict('mallory_p3', ARRAY[10, 1]::real[])::numeric, 3)"),
+	$expected, 'and is served under the new name');
+refused('mallory', "SELECT pgml.predict('mallory_p', ARRAY[10, 1]::real[])", '42704',
+	'not under the old one');
 
 # ---- the server never restarted ----
 owner_intact('everything');

@@ -143,7 +143,17 @@ ORDER BY 1, 2, 3};
 my $fresh_schema = $node->safe_psql('fresh', $schema);
 my $updated_schema = $node->safe_psql('old', $schema);
 cmp_ok(scalar(split /\n/, $fresh_schema), '>', 200, 'the schema description is not empty');
-is($updated_schema, $fresh_schema, 'the updated schema is exactly a fresh install of the new version');
+{
+	# report only the lines that differ
+	my %fresh = map { $_ => 1 } split /\n/, $fresh_schema;
+	my %updated = map { $_ => 1 } split /\n/, $updated_schema;
+	my @missing = grep { !$updated{$_} } sort keys %fresh;
+	my @extra = grep { !$fresh{$_} } sort keys %updated;
+	ok(!@missing && !@extra && $updated_schema eq $fresh_schema,
+		'the updated schema is exactly a fresh install of the new version')
+	  or diag(join("\n", (map { "only in a fresh install: $_" } @missing),
+			(map { "only after the update: $_" } @extra)));
+}
 
 # New features work on the updated schema.
 $node->safe_psql('old', q{
