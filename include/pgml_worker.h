@@ -31,6 +31,8 @@ extern int	pgml_max_models;
 extern int	pgml_nthread;
 extern int	pgml_naptime;
 extern int	pgml_max_pending_images;
+extern int	pgml_job_timeout;
+extern int	pgml_lock_timeout;
 
 /*
  * acl.c: error unless a C trigger function fires as its install script
@@ -201,6 +203,7 @@ extern int	pgml_registry_stats(PgmlSlotStats **out);
 typedef struct PgmlWorkerState
 {
 	pid_t		pid;			/* 0 when not running */
+	Oid			dboid;			/* the database it serves */
 	Latch	   *latch;			/* the worker's procLatch, or NULL */
 	pg_atomic_uint64 cancel_job;	/* job id whose cancel was committed */
 	int64		current_job;	/* job being trained, 0 if idle */

@@ -33,6 +33,8 @@ int			pgml_max_models = 64;
 int			pgml_nthread = 0;
 int			pgml_naptime = 10;
 int			pgml_max_pending_images = 16;
+int			pgml_job_timeout = 0;
+int			pgml_lock_timeout = 0;
 bool		pgml_preloaded = false;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -88,6 +90,22 @@ _PG_init(void)
 							16, 1, 10000,
 							PGC_SUSET,
 							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgml_worker.job_timeout",
+							"Longest time a queued job may run, for roles without a statement_timeout of their own (0: no limit).",
+							"A job obeys the statement_timeout of the role that queued it (its role, database and role-in-database settings); this is the default when that is 0.",
+							&pgml_job_timeout,
+							0, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgml_worker.lock_timeout",
+							"Longest time a queued job may wait for a lock, for roles without a lock_timeout of their own (0: no limit).",
+							NULL,
+							&pgml_lock_timeout,
+							0, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pgml_worker.naptime",
 							"Longest time the training worker sleeps before looking at the queue unprompted.",

@@ -137,7 +137,13 @@ queue_xact_callback(XactEvent event, void *arg)
 				 errhint("Cancel the job in a transaction that is not prepared.")));
 	if (event == XACT_EVENT_COMMIT)
 	{
-		for (int i = 0; i < n_cancel_ids; i++)
+		Oid			worker_db;
+
+		SpinLockAcquire(&pgml_worker_state->mutex);
+		worker_db = pgml_worker_state->dboid;
+		SpinLockRelease(&pgml_worker_state->mutex);
+		/* job ids are per database: only the worker of this one hears of it */
+		for (int i = 0; i < n_cancel_ids && worker_db == MyDatabaseId; i++)
 		{
 			pg_atomic_write_u64(&pgml_worker_state->cancel_job,
 								(uint64) cancel_ids[i]);

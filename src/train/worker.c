@@ -42,6 +42,7 @@
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "pgml_job.h"
@@ -287,6 +288,93 @@ session_reset(void)
 	CommitTransactionCommand();
 }
 
+/* ---- a job's limits: the statement_timeout and lock_timeout of its role ---- */
+
+static TimeoutId job_timeout_id = MAX_TIMEOUTS;
+static volatile sig_atomic_t job_timed_out = false;
+static int	job_limit_ms = 0;
+static char job_role_name[NAMEDATALEN];
+
+/* Timeout handler: the job ran out of time; interrupt it as a cancel would. */
+static void
+job_timeout_handler(void)
+{
+	job_timed_out = true;
+	QueryCancelPending = true;
+	InterruptPending = true;
+	SetLatch(MyLatch);
+}
+
+/*
+ * In the job's transaction: take the statement_timeout and lock_timeout the
+ * queueing role would have in its own session here (its settings for this
+ * database, for every database, this database's, then the server's, in
+ * PostgreSQL's order of precedence), else pgml_worker.job_timeout and
+ * pgml_worker.lock_timeout; set lock_timeout for the transaction, and arm
+ * the job's own timer for the time limit (a background worker has no
+ * statement timer).
+ */
+static void
+job_limits_begin(const PgmlJob *job)
+{
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		args[2] = {ObjectIdGetDatum(job->role), ObjectIdGetDatum(MyDatabaseId)};
+	char	   *statement = NULL;
+	char	   *lock = NULL;
+	char	   *name = GetUserNameFromId(job->role, true);
+
+	/* for the error message, which is made outside any transaction */
+	strlcpy(job_role_name, name ? name : "?", NAMEDATALEN);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT c FROM pg_catalog.pg_db_role_setting s, "
+							  "LATERAL pg_catalog.unnest(s.setconfig) c "
+							  "WHERE s.setrole IN (0, $1) AND s.setdatabase IN (0, $2) "
+							  "ORDER BY CASE WHEN s.setrole = 0 AND s.setdatabase = 0 THEN 0 "
+							  "WHEN s.setrole = 0 THEN 1 WHEN s.setdatabase = 0 THEN 2 ELSE 3 END",
+							  2, argtypes, args, NULL, true, 0) == SPI_OK_SELECT)
+	{
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			char	   *c = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+			if (strncmp(c, "statement_timeout=", 18) == 0)
+				statement = pstrdup(c + 18);
+			else if (strncmp(c, "lock_timeout=", 13) == 0)
+				lock = pstrdup(c + 13);
+		}
+	}
+	SPI_finish();
+
+	/* GUC_ACTION_LOCAL: gone when the job's transaction ends */
+	if (statement != NULL)
+		(void) set_config_option("statement_timeout", statement, PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+	if (lock != NULL)
+		(void) set_config_option("lock_timeout", lock, PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+	else if (LockTimeout == 0 && pgml_lock_timeout > 0)
+		(void) set_config_option("lock_timeout", psprintf("%d", pgml_lock_timeout),
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+
+	job_limit_ms = StatementTimeout > 0 ? StatementTimeout : pgml_job_timeout;
+	/* the job's own timer stands for the statement timer, never both */
+	(void) set_config_option("statement_timeout", "0", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	job_timed_out = false;
+	if (job_timeout_id == MAX_TIMEOUTS)
+		job_timeout_id = RegisterTimeout(USER_TIMEOUT, job_timeout_handler);
+	if (job_limit_ms > 0)
+		enable_timeout_after(job_timeout_id, job_limit_ms);
+}
+
+/* Disarm the job's timer. */
+static void
+job_limits_end(void)
+{
+	if (job_timeout_id != MAX_TIMEOUTS)
+		disable_timeout(job_timeout_id, false);
+}
+
 /* Run one claimed job to its end state. */
 static void
 run_job(PgmlJob *job)
@@ -311,6 +399,7 @@ run_job(PgmlJob *job)
 		Datum		args[3];
 		int			ret;
 
+		job_limits_begin(job);
 		pgml_job_run(job, &res);
 
 		args[0] = Int64GetDatum(job->job_id);
@@ -330,6 +419,7 @@ run_job(PgmlJob *job)
 					 errmsg("training job %lld was cancelled", (long long) job->job_id)));
 		SPI_finish();
 		PopActiveSnapshot();
+		job_limits_end();
 		CommitTransactionCommand();
 	}
 	PG_CATCH();
@@ -338,6 +428,7 @@ run_job(PgmlJob *job)
 		char	   *msg;
 
 		/* the job is over: a cancel signal from now on must not interrupt */
+		job_limits_end();
 		pgml_current_job_id = 0;
 		pg_compiler_barrier();
 		MemoryContextSwitchTo(job_context);
@@ -347,8 +438,15 @@ run_job(PgmlJob *job)
 		QueryCancelPending = false;
 
 		outcome = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? "cancelled" : "failed";
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
-			pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job->job_id)
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && job_timed_out)
+		{
+			outcome = "failed";
+			msg = psprintf("training job %lld ran longer than its time limit of %d ms "
+						   "(the statement_timeout of role %s, else pgml_worker.job_timeout)",
+						   (long long) job->job_id, job_limit_ms, job_role_name);
+		}
+		else if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+				 pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job->job_id)
 			msg = psprintf("training job %lld was cancelled", (long long) job->job_id);
 		else
 			msg = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
@@ -383,6 +481,7 @@ pgml_worker_main(Datum arg)
 
 	SpinLockAcquire(&pgml_worker_state->mutex);
 	pgml_worker_state->pid = MyProcPid;
+	pgml_worker_state->dboid = MyDatabaseId;
 	pgml_worker_state->latch = MyLatch;
 	pgml_worker_state->current_job = 0;
 	pgml_worker_state->started_at = GetCurrentTimestamp();
