@@ -27,3 +27,9 @@ CREATE FUNCTION pgml.drop_project(project_name text) RETURNS void
     AS 'MODULE_PATHNAME', 'pgml_drop_project' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgml.drop_project(text) IS
     'drop a project with its models and deployments';
+
+CREATE FUNCTION pgml.version() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'pgml_worker'
+$$;
+COMMENT ON FUNCTION pgml.version() IS 'the installed version of pgml_worker, as PostgresML''s pgml.version()';

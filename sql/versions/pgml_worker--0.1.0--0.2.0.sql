@@ -86,6 +86,15 @@ CREATE FUNCTION pgml.drop_project(project_name text) RETURNS void
 COMMENT ON FUNCTION pgml.drop_project(text) IS
     'drop a project with its models and deployments';
 
+-- PostgresML's pgml.version(); deploy's best_score ranks clustering by silhouette.
+CREATE FUNCTION pgml.version() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'pgml_worker'
+$$;
+COMMENT ON FUNCTION pgml.version() IS 'the installed version of pgml_worker, as PostgresML''s pgml.version()';
+COMMENT ON FUNCTION pgml.deploy(text, text, text) IS
+    'deploy a model of a project: best_score (r2, f1 or silhouette by task, as numbers; the newest for decomposition), most_recent or rollback, optionally of one algorithm; published when the transaction commits';
+
 -- Datasets: EXECUTE is the DBA's to grant.
 REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, bigint) FROM PUBLIC;
 

@@ -1211,6 +1211,11 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	project_id = project_get(job->project_name, job->task, job->role, &task_name);
 	pgml_catalog_pop(&cs);
 	task = parse_task(task_name);
+	/* as PostgresML: the default algorithm, linear, means k-means or PCA there */
+	if (strcmp(algorithm, "linear") == 0 && task == PGML_TASK_CLUSTERING)
+		algorithm = "kmeans";
+	else if (strcmp(algorithm, "linear") == 0 && task == PGML_TASK_DECOMPOSITION)
+		algorithm = "pca";
 	if (!algorithm_fits_task(algorithm, task))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
