@@ -430,18 +430,22 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 					 errdetail("Got %s.", DatumGetCString(DirectFunctionCall1(float4out, d)))));
 	}
 
-	/* the relation, resolved once as the user sees it, stored qualified */
+	/*
+	 * The relation, resolved once as the user sees it, stored qualified.
+	 * Without one, the job trains the project again on its last snapshot
+	 * (the worker reads it), so the project must exist.
+	 */
 	relname = queue_text(tup, desc, "relation_name");
-	if (relname == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("relation_name must not be NULL")));
-	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(relname)),
-							 NoLock, true);
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" does not exist", relname)));
+	relid = InvalidOid;
+	if (relname != NULL)
+	{
+		relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(relname)),
+								 NoLock, true);
+		if (!OidIsValid(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("relation \"%s\" does not exist", relname)));
+	}
 
 	/*
 	 * The job runs as the inserting role.  The table's owner (a restore)
@@ -462,6 +466,11 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 
 		if (pgml_project_read(project, 0, false, &p))
 			pgml_acl_check_owner(&p, role);
+		else if (relname == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("relation_name is required to create project \"%s\"", project),
+					 errhint("Without relation_name, a job trains an existing project again on its last snapshot.")));
 	}
 
 	memset(&qs, 0, sizeof(qs));
@@ -476,9 +485,10 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 			elog(ERROR, "sequence pgml.train_queue_id_seq does not exist");
 		queue_set(&qs, desc, "id", Int64GetDatum(nextval_internal(seq, false)), false);
 	}
-	queue_set(&qs, desc, "relation_name",
-			  CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-															 get_rel_name(relid))), false);
+	if (OidIsValid(relid))
+		queue_set(&qs, desc, "relation_name",
+				  CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																 get_rel_name(relid))), false);
 	queue_set(&qs, desc, "queued_by", ObjectIdGetDatum(role), false);
 	queue_set(&qs, desc, "status", CStringGetTextDatum("queued"), false);
 	queue_set(&qs, desc, "error", (Datum) 0, true);

@@ -23,6 +23,23 @@ COMMENT ON TABLE pgml.projects IS 'one row per project: a name, the task its mod
 COMMENT ON COLUMN pgml.projects.owner IS 'the role whose members may train into, deploy, rename, drop and grant the project';
 COMMENT ON COLUMN pgml.projects.acl IS 'USAGE grants (predict, export, read the models): pgml.grant_project() and pgml.revoke_project()';
 
+CREATE TABLE pgml.snapshots (
+    id              bigserial PRIMARY KEY,
+    relation_name   text NOT NULL,
+    y_column_name   text[],
+    test_size       real,
+    test_sampling   text,
+    status          text NOT NULL DEFAULT 'successful',
+    columns         jsonb,
+    analysis        jsonb,
+    created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    materialized    boolean NOT NULL DEFAULT false,
+    preprocess      jsonb,
+    seed            bigint
+);
+COMMENT ON TABLE pgml.snapshots IS 'what each model was trained on: the relation, label, split and preprocessing; pgml.train without a relation trains again on the project''s last snapshot';
+
 CREATE TABLE pgml.models (
     id               bigserial PRIMARY KEY,
     project_id       bigint NOT NULL REFERENCES pgml.projects (id) ON DELETE CASCADE,
@@ -43,7 +60,8 @@ CREATE TABLE pgml.models (
     artifact         bytea NOT NULL,
     timings          jsonb,
     created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
-    updated_at       timestamptz NOT NULL DEFAULT clock_timestamp()
+    updated_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    snapshot_id      bigint REFERENCES pgml.snapshots (id) ON DELETE SET NULL
 );
 CREATE INDEX ON pgml.models (project_id);
 COMMENT ON TABLE pgml.models IS 'trained models; artifact is the durable msgpack model (docs/artifact.md)';
@@ -74,13 +92,16 @@ CREATE POLICY models_usable ON pgml.models FOR SELECT
     USING (project_id IN (SELECT p.id FROM pgml.projects p));
 CREATE POLICY deployments_usable ON pgml.deployments FOR SELECT
     USING (project_id IN (SELECT p.id FROM pgml.projects p));
-GRANT SELECT ON pgml.projects, pgml.models, pgml.deployments TO PUBLIC;
+ALTER TABLE pgml.snapshots ENABLE ROW LEVEL SECURITY;
+CREATE POLICY snapshots_usable ON pgml.snapshots FOR SELECT
+    USING (id IN (SELECT m.snapshot_id FROM pgml.models m));
+GRANT SELECT ON pgml.projects, pgml.models, pgml.deployments, pgml.snapshots TO PUBLIC;
 
 CREATE TABLE pgml.train_queue (
     id             bigserial PRIMARY KEY,
     project_name   text NOT NULL,
     task           text,
-    relation_name  text NOT NULL,
+    relation_name  text,
     y_column_name  text,
     algorithm      text NOT NULL DEFAULT 'linear',
     hyperparams    jsonb NOT NULL DEFAULT '{}',
@@ -108,6 +129,8 @@ COMMENT ON TABLE pgml.train_queue IS 'training jobs; the pgml_worker background 
 -- pg_dump keeps the models, their history and the sequence positions
 -- (docs/operations.md).  Restored queue rows that are not 'queued' are kept
 -- as history and never run (the queue's insert trigger).
+SELECT pg_catalog.pg_extension_config_dump('pgml.snapshots', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.snapshots_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pgml.projects', '');
 SELECT pg_catalog.pg_extension_config_dump('pgml.projects_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pgml.models', '');

@@ -1,23 +1,27 @@
 -- part 25: synchronous training, the same code path as the worker's.
 
+-- PostgresML's parameters, in its order: runtime is accepted (every model
+-- here runs in C), materialize_snapshot is not supported yet.
 CREATE FUNCTION pgml.train(
-    project_name     text,
-    task             text    DEFAULT NULL,
-    relation_name    text    DEFAULT NULL,
-    y_column_name    text    DEFAULT NULL,
-    algorithm        text    DEFAULT 'linear',
-    hyperparams      jsonb   DEFAULT '{}',
-    search           text    DEFAULT NULL,
-    search_params    jsonb   DEFAULT '{}',
-    search_args      jsonb   DEFAULT '{}',
-    test_size        real    DEFAULT 0.25,
-    test_sampling    text    DEFAULT 'random',
-    automatic_deploy boolean DEFAULT true,
-    preprocess       jsonb   DEFAULT '{}'
+    project_name         text,
+    task                 text    DEFAULT NULL,
+    relation_name        text    DEFAULT NULL,
+    y_column_name        text    DEFAULT NULL,
+    algorithm            text    DEFAULT 'linear',
+    hyperparams          jsonb   DEFAULT '{}',
+    search               text    DEFAULT NULL,
+    search_params        jsonb   DEFAULT '{}',
+    search_args          jsonb   DEFAULT '{}',
+    test_size            real    DEFAULT 0.25,
+    test_sampling        text    DEFAULT 'random',
+    runtime              text    DEFAULT NULL,
+    automatic_deploy     boolean DEFAULT true,
+    materialize_snapshot boolean DEFAULT false,
+    preprocess           jsonb   DEFAULT '{}'
 ) RETURNS TABLE (project text, task text, algorithm text, deployed boolean)
     AS '$libdir/pgml_train', 'pgml_train_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb, jsonb, real, text, boolean, jsonb) IS
-    'train a model in this session (inside the caller''s transaction), store it and deploy it when it is at least as good as the deployed one';
+COMMENT ON FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb, jsonb, real, text, text, boolean, boolean, jsonb) IS
+    'train a model in this session (inside the caller''s transaction), store it and deploy it when it is at least as good as the deployed one; without relation_name, train again on the project''s last snapshot';
 
 CREATE FUNCTION pgml._models_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'pgml_models_changed' LANGUAGE C;

@@ -147,6 +147,57 @@ SELECT pg_catalog.pg_extension_config_dump('pgml.deployments_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pgml.train_queue', '');
 SELECT pg_catalog.pg_extension_config_dump('pgml.train_queue_id_seq', '');
 
+-- Snapshots: what each model was trained on; training again without a
+-- relation uses the project's last one.  The queue accepts that omission.
+CREATE TABLE pgml.snapshots (
+    id              bigserial PRIMARY KEY,
+    relation_name   text NOT NULL,
+    y_column_name   text[],
+    test_size       real,
+    test_sampling   text,
+    status          text NOT NULL DEFAULT 'successful',
+    columns         jsonb,
+    analysis        jsonb,
+    created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    materialized    boolean NOT NULL DEFAULT false,
+    preprocess      jsonb,
+    seed            bigint
+);
+COMMENT ON TABLE pgml.snapshots IS 'what each model was trained on: the relation, label, split and preprocessing; pgml.train without a relation trains again on the project''s last snapshot';
+ALTER TABLE pgml.models ADD COLUMN snapshot_id bigint REFERENCES pgml.snapshots (id) ON DELETE SET NULL;
+ALTER TABLE pgml.snapshots ENABLE ROW LEVEL SECURITY;
+CREATE POLICY snapshots_usable ON pgml.snapshots FOR SELECT
+    USING (id IN (SELECT m.snapshot_id FROM pgml.models m));
+GRANT SELECT ON pgml.snapshots TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('pgml.snapshots', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.snapshots_id_seq', '');
+ALTER TABLE pgml.train_queue ALTER COLUMN relation_name DROP NOT NULL;
+
+DROP FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb, jsonb, real, text, boolean, jsonb);
+-- PostgresML's parameters, in its order: runtime is accepted (every model
+-- here runs in C), materialize_snapshot is not supported yet.
+CREATE FUNCTION pgml.train(
+    project_name         text,
+    task                 text    DEFAULT NULL,
+    relation_name        text    DEFAULT NULL,
+    y_column_name        text    DEFAULT NULL,
+    algorithm            text    DEFAULT 'linear',
+    hyperparams          jsonb   DEFAULT '{}',
+    search               text    DEFAULT NULL,
+    search_params        jsonb   DEFAULT '{}',
+    search_args          jsonb   DEFAULT '{}',
+    test_size            real    DEFAULT 0.25,
+    test_sampling        text    DEFAULT 'random',
+    runtime              text    DEFAULT NULL,
+    automatic_deploy     boolean DEFAULT true,
+    materialize_snapshot boolean DEFAULT false,
+    preprocess           jsonb   DEFAULT '{}'
+) RETURNS TABLE (project text, task text, algorithm text, deployed boolean)
+    AS '$libdir/pgml_train', 'pgml_train_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb, jsonb, real, text, text, boolean, boolean, jsonb) IS
+    'train a model in this session (inside the caller''s transaction), store it and deploy it when it is at least as good as the deployed one; without relation_name, train again on the project''s last snapshot';
+
 -- Internal functions are nobody's but the extension's.
 DO $$
 DECLARE

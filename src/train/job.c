@@ -37,6 +37,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
@@ -44,6 +45,8 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/regproc.h"
+#include "utils/varlena.h"
 
 #include "pgml_acl.h"
 #include "pgml_job.h"
@@ -1124,6 +1127,119 @@ run_search(const PgmlJob *job, const char *algorithm, const PgmlDataset *ds,
 	}
 }
 
+/*
+ * Training again without a relation (as PostgresML): the project's last
+ * snapshot gives the relation, label, split and preprocessing; models from
+ * before snapshots existed give what their row recorded.  Fills *out from
+ * job; returns the snapshot's id, or 0 if the job names its relation (a new
+ * snapshot is recorded then).  Read as the catalog identity, latest state.
+ */
+static int64
+snapshot_resolve(const PgmlJob *job, PgmlJob *out)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	PgmlCatalogSwitch cs;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	int64		snapshot_id = 0;
+	bool		isnull;
+	int			ret;
+
+	*out = *job;
+	if (job->relation_name != NULL)
+		return 0;
+	args[0] = CStringGetTextDatum(job->project_name);
+	pgml_catalog_push(&cs);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT coalesce(s.relation_name, m.relation_name), "
+								"coalesce(s.y_column_name[1], m.y_column_name), "
+								"coalesce(s.test_size, m.test_size), "
+								"coalesce(s.test_sampling, m.test_sampling), s.preprocess, s.id "
+								"FROM pgml.projects p JOIN pgml.models m ON m.project_id = p.id "
+								"LEFT JOIN pgml.snapshots s ON s.id = m.snapshot_id "
+								"WHERE p.name = $1 ORDER BY m.id DESC LIMIT 1",
+								1, argtypes, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read pgml.snapshots");
+	if (SPI_processed == 0 || SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("project \"%s\" has no snapshot to train on again", job->project_name),
+				 errhint("Pass relation_name (and y_column_name) to train it on a relation.")));
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(caller);
+		Datum		d;
+
+		out->relation_name = SPI_getvalue(tup, desc, 1);
+		out->y_column_name = SPI_getvalue(tup, desc, 2);
+		d = SPI_getbinval(tup, desc, 3, &isnull);
+		if (!isnull)
+			out->test_size = DatumGetFloat4(d);
+		out->test_sampling = SPI_getvalue(tup, desc, 4);
+		d = SPI_getbinval(tup, desc, 5, &isnull);
+		if (!isnull)
+			out->preprocess = DatumGetJsonbPCopy(d);
+		d = SPI_getbinval(tup, desc, 6, &isnull);
+		snapshot_id = isnull ? 0 : DatumGetInt64(d);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	pgml_catalog_pop(&cs);
+	return snapshot_id;
+}
+
+/*
+ * Record the snapshot a job trained on (relation: its qualified name);
+ * returns its id.  Caller is in SPI as the catalog identity.
+ */
+static int64
+snapshot_record(const PgmlJob *job, const char *relation, const PgmlDataset *ds)
+{
+	Oid			argtypes[7] = {TEXTOID, TEXTARRAYOID, FLOAT4OID, TEXTOID, JSONBOID, JSONBOID, INT8OID};
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	StringInfoData cols;
+	bool		isnull;
+
+	initStringInfo(&cols);
+	appendStringInfoChar(&cols, '[');
+	for (int i = 0; i < ds->n_columns; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&cols, ", ");
+		escape_json(&cols, ds->column_names[i]);
+	}
+	appendStringInfoChar(&cols, ']');
+
+	args[0] = CStringGetTextDatum(relation ? relation : job->relation_name);
+	if (job->y_column_name)
+	{
+		Datum		e = CStringGetTextDatum(job->y_column_name);
+
+		args[1] = PointerGetDatum(construct_array(&e, 1, TEXTOID, -1, false, TYPALIGN_INT));
+	}
+	else
+		nulls[1] = 'n';
+	args[2] = Float4GetDatum((float4) job->test_size);
+	args[3] = CStringGetTextDatum(job->test_sampling ? job->test_sampling : "random");
+	args[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(cols.data));
+	if (job->preprocess)
+		args[5] = JsonbPGetDatum(job->preprocess);
+	else
+		nulls[5] = 'n';
+	args[6] = Int64GetDatum((int64) PGML_SPLIT_SEED);
+	if (SPI_execute_with_args("INSERT INTO pgml.snapshots (relation_name, y_column_name, test_size, "
+							  "test_sampling, columns, preprocess, seed) "
+							  "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+							  7, argtypes, args, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
+		SPI_processed != 1)
+		elog(ERROR, "could not record the snapshot");
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
 /* Run one training job in the current transaction. */
 void
 pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
@@ -1152,12 +1268,27 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				t5,
 				tsplit0,
 				tsplit1;
-	const char *algorithm = job->algorithm ? job->algorithm : "linear";
-	const char *sampling = job->test_sampling ? job->test_sampling : "random";
+	PgmlJob		resolved;
+	int64		snapshot_id;
+	const char *qualified_relation = NULL;
+	const char *algorithm;
+	const char *sampling;
 	MemoryContext caller = CurrentMemoryContext;
 
 	memset(&model, 0, sizeof(model));
 	memset(&ds, 0, sizeof(ds));
+
+	/* without a relation: the project's last snapshot */
+	if (job->project_name != NULL && job->project_name[0] != '\0' &&
+		strlen(job->project_name) < PGML_PROJECT_LEN)
+	{
+		snapshot_id = snapshot_resolve(job, &resolved);
+		job = &resolved;
+	}
+	else
+		snapshot_id = 0;
+	algorithm = job->algorithm ? job->algorithm : "linear";
+	sampling = job->test_sampling ? job->test_sampling : "random";
 
 	if (job->project_name == NULL || job->project_name[0] == '\0')
 		ereport(ERROR,
@@ -1197,11 +1328,6 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("test_size must be a fraction between 0 and 1, or a whole number of rows"),
 				 errdetail("Got %g.", job->test_size)));
-	if (job->relation_name == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("relation_name is required")));
-
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -1234,8 +1360,21 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("search is not supported for %s", task_name)));
 
-	/* Data: read with the privileges of the job's role. */
+	/*
+	 * Data: read with the privileges of the job's role.  The relation's
+	 * qualified name, as the role's search_path resolves it, is what a
+	 * snapshot records (the worker reads it with a path of its own).
+	 */
 	role_push(job->role, &rs);
+	{
+		Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(job->relation_name)),
+											 NoLock, true);
+
+		if (OidIsValid(relid))
+			qualified_relation =
+				quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										   get_rel_name(relid));
+	}
 	pgml_data_read(job->relation_name, job->y_column_name, &ds);
 	role_pop(&rs);
 
@@ -1324,11 +1463,11 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	/* Store, as the catalog identity. */
 	pgml_catalog_push(&cs);
 	{
-		Oid			argtypes[14] = {INT8OID, INT4OID, TEXTOID, JSONBOID, JSONBOID,
+		Oid			argtypes[15] = {INT8OID, INT4OID, TEXTOID, JSONBOID, JSONBOID,
 			BYTEAOID, TEXTOID, TEXTOID, FLOAT4OID, INT8OID, TEXTOID, TEXTOID, JSONBOID,
-		JSONBOID};
-		Datum		args[14];
-		char		nulls[14];
+		JSONBOID, INT8OID};
+		Datum		args[15];
+		char		nulls[15];
 		bool		isnull;
 		int			ret;
 		TransactionId model_xmin;
@@ -1361,13 +1500,16 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 			: DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
 		args[13] = job->search_args ? JsonbPGetDatum(job->search_args)
 			: DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
+		if (snapshot_id == 0)
+			snapshot_id = snapshot_record(job, qualified_relation, &ds);
+		args[14] = Int64GetDatum(snapshot_id);
 		ret = SPI_execute_with_args("INSERT INTO pgml.models (project_id, num_features, "
 									"algorithm, hyperparams, metrics, artifact, relation_name, "
 									"y_column_name, test_size, seed, test_sampling, search, "
-									"search_params, search_args) "
+									"search_params, search_args, snapshot_id) "
 									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-									"$13, $14) RETURNING id, xmin",
-									14, argtypes, args, nulls, false, 1);
+									"$13, $14, $15) RETURNING id, xmin",
+									15, argtypes, args, nulls, false, 1);
 		if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "could not store the model");
 		result->model_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -1439,7 +1581,7 @@ PG_FUNCTION_INFO_V1(pgml_train_sql);
 /*
  * SQL: pgml.train(project_name, task, relation_name, y_column_name,
  * algorithm, hyperparams, search, search_params, search_args, test_size,
- * test_sampling, automatic_deploy, preprocess)
+ * test_sampling, runtime, automatic_deploy, materialize_snapshot, preprocess)
  * RETURNS TABLE(project, task, algorithm, deployed).
  */
 Datum
@@ -1453,6 +1595,8 @@ pgml_train_sql(PG_FUNCTION_ARGS)
 	HeapTuple	tuple;
 
 	pgml_require_preload();
+	if (PG_NARGS() != 15)
+		pgml_acl_require_schema();	/* 0.1.0's pgml.train: its arguments differ */
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
@@ -1472,13 +1616,25 @@ pgml_train_sql(PG_FUNCTION_ARGS)
 	job.search_args = PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8);
 	job.test_size = PG_ARGISNULL(9) ? 0.25 : PG_GETARG_FLOAT4(9);
 	job.test_sampling = PG_ARGISNULL(10) ? "random" : text_to_cstring(PG_GETARG_TEXT_PP(10));
-	job.automatic_deploy = PG_ARGISNULL(11) ? true : PG_GETARG_BOOL(11);
-	job.preprocess = PG_ARGISNULL(12) ? NULL : PG_GETARG_JSONB_P(12);
-	if (job.relation_name == NULL)
+	if (!PG_ARGISNULL(11))
+	{
+		/* PostgresML's runtimes: every model here runs in C */
+		char	   *runtime = text_to_cstring(PG_GETARG_TEXT_PP(11));
+
+		if (strcmp(runtime, "python") != 0 && strcmp(runtime, "rust") != 0 &&
+			strcmp(runtime, "c") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown runtime \"%s\"", runtime),
+					 errhint("Supported runtimes are python and rust (PostgresML's names) and c; every model runs in C here.")));
+	}
+	job.automatic_deploy = PG_ARGISNULL(12) ? true : PG_GETARG_BOOL(12);
+	if (!PG_ARGISNULL(13) && PG_GETARG_BOOL(13))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("retraining a project without relation_name is not supported yet"),
-				 errhint("Pass relation_name and y_column_name.")));
+				 errmsg("materialize_snapshot is not supported yet"),
+				 errhint("Train without it: the snapshot records the relation, and training again reads it anew.")));
+	job.preprocess = PG_ARGISNULL(14) ? NULL : PG_GETARG_JSONB_P(14);
 	job.role = GetUserId();
 	job.job_id = 0;
 

@@ -33,3 +33,36 @@ SELECT m.hyperparams ->> 'n_clusters' AS k_best,
 
 SELECT pgml.drop_project('pd_clusters'), pgml.drop_project('pd_components');
 DROP TABLE pd_blobs;
+
+-- Training again without a relation uses the project's last snapshot: the
+-- same relation, label, split and preprocessing (PostgresML's way to try
+-- another algorithm).
+CREATE TABLE pd_lin AS SELECT g::real AS a, (g % 4)::real AS b, (2 * g + 1)::real AS y
+  FROM generate_series(1, 100) g;
+SELECT project, algorithm FROM pgml.train('pd_lin', 'regression', 'pd_lin', 'y', test_size => 0.2,
+                                         test_sampling => 'last', preprocess => '{"a": {"scale": "standard"}}');
+SELECT project, task, algorithm FROM pgml.train('pd_lin', algorithm => 'ridge');
+SELECT m.algorithm, m.relation_name, m.y_column_name, m.test_size, m.test_sampling
+  FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'pd_lin' ORDER BY m.id;
+SELECT count(*) AS models, count(DISTINCT m.snapshot_id) AS snapshots
+  FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'pd_lin';
+SELECT s.relation_name, s.y_column_name, s.test_size, s.test_sampling, s.preprocess, s.columns, s.seed
+  FROM pgml.snapshots s WHERE s.id = (SELECT max(snapshot_id) FROM pgml.models);
+-- the queue accepts the same omission
+INSERT INTO pgml.train_queue (project_name, algorithm) VALUES ('pd_lin', 'elastic_net') RETURNING id \gset
+SELECT pgml.wait_job(:id);
+SELECT relation_name IS NULL AS queued_without_relation, error FROM pgml.train_queue WHERE id = :id;
+SELECT m.algorithm, m.relation_name FROM pgml.models m WHERE m.id = (SELECT model_id FROM pgml.train_queue WHERE id = :id);
+-- a project to create needs its relation
+SELECT * FROM pgml.train('pd_none', algorithm => 'ridge');
+INSERT INTO pgml.train_queue (project_name, algorithm) VALUES ('pd_none', 'ridge');
+
+-- PostgresML's runtime and materialize_snapshot parameters, by name and by position
+SELECT project, algorithm FROM pgml.train('pd_lin', algorithm => 'lasso', runtime => 'python');
+SELECT project, algorithm FROM pgml.train('pd_lin', 'regression', 'pd_lin', 'y', 'linear', '{}', NULL, '{}', '{}',
+                                          0.25, 'random', 'rust', false, false, '{}');
+SELECT * FROM pgml.train('pd_lin', algorithm => 'lasso', runtime => 'java');
+SELECT * FROM pgml.train('pd_lin', algorithm => 'lasso', materialize_snapshot => true);
+
+SELECT pgml.drop_project('pd_lin');
+DROP TABLE pd_lin;

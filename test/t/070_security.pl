@@ -192,7 +192,7 @@ is(ok_as('alice', "SELECT count(*) FROM pgml.trained_models WHERE name = 'late_p
 	"late_p has only alice's model");
 
 # ---- 3. leaks: what bob may not use, he cannot read or predict with ----
-for my $t ('pgml.projects', 'pgml.models', 'pgml.deployments', 'pgml.deployed_models',
+for my $t ('pgml.projects', 'pgml.models', 'pgml.deployments', 'pgml.snapshots', 'pgml.deployed_models',
 	'pgml.trained_models', 'pgml.overview')
 {
 	is(ok_as('bob', "SELECT count(*) FROM $t"), '0', "bob sees no rows of $t");
