@@ -198,6 +198,21 @@ CREATE FUNCTION pgml.train(
 COMMENT ON FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb, jsonb, real, text, text, boolean, boolean, jsonb) IS
     'train a model in this session (inside the caller''s transaction), store it and deploy it when it is at least as good as the deployed one; without relation_name, train again on the project''s last snapshot';
 
+-- Predict functions are STRICT, as PostgresML's: a NULL argument gives NULL.
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace OPERATOR(pg_catalog.=) 'pgml'::regnamespace
+                AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['predict', 'predict_proba',
+                        'predict_label', 'decompose', 'predict_batch'])
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s STRICT', f);
+    END LOOP;
+END
+$$;
+
 -- Internal functions are nobody's but the extension's.
 DO $$
 DECLARE
