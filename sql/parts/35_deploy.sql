@@ -13,8 +13,10 @@ RETURNS TABLE (project text, strategy text, algorithm text)
 COMMENT ON FUNCTION pgml.deploy(bigint) IS
     'deploy a model by id for its project; published when the transaction commits';
 
+-- PostgresML's views, with its columns in its order (runtime: every model
+-- runs in C here; y_column_name of overview as text[], from the snapshot).
 CREATE VIEW pgml.deployed_models WITH (security_invoker = true) AS
-    SELECT m.id, p.name, p.task, m.algorithm, d.created_at AS deployed_at
+    SELECT m.id, p.name, p.task, m.algorithm, m.runtime, d.created_at AS deployed_at
       FROM pgml.projects p
       JOIN (SELECT DISTINCT ON (project_id) project_id, model_id, created_at
               FROM pgml.deployments ORDER BY project_id, id DESC) d ON d.project_id = p.id
@@ -23,7 +25,7 @@ CREATE VIEW pgml.deployed_models WITH (security_invoker = true) AS
 COMMENT ON VIEW pgml.deployed_models IS 'the model each project serves';
 
 CREATE VIEW pgml.trained_models WITH (security_invoker = true) AS
-    SELECT m.id, p.name, p.task, m.algorithm, m.created_at, m.test_sampling, m.test_size,
+    SELECT m.id, p.name, p.task, m.algorithm, m.runtime, m.created_at, m.test_sampling, m.test_size,
            d.model_id IS NOT NULL AS deployed
       FROM pgml.projects p
       JOIN pgml.models m ON m.project_id = p.id
@@ -33,12 +35,14 @@ CREATE VIEW pgml.trained_models WITH (security_invoker = true) AS
 COMMENT ON VIEW pgml.trained_models IS 'every model, and whether its project serves it';
 
 CREATE VIEW pgml.overview WITH (security_invoker = true) AS
-    SELECT p.name, d.created_at AS deployed_at, p.task, m.algorithm, m.relation_name,
-           m.y_column_name, m.test_sampling, m.test_size
+    SELECT p.name, d.created_at AS deployed_at, p.task, m.algorithm, m.runtime, m.relation_name,
+           coalesce(s.y_column_name, ARRAY[m.y_column_name]) AS y_column_name,
+           m.test_sampling, m.test_size
       FROM pgml.projects p
       JOIN (SELECT DISTINCT ON (project_id) project_id, model_id, created_at
               FROM pgml.deployments ORDER BY project_id, id DESC) d ON d.project_id = p.id
       JOIN pgml.models m ON m.id = d.model_id
+      LEFT JOIN pgml.snapshots s ON s.id = m.snapshot_id
      ORDER BY d.created_at DESC;
 COMMENT ON VIEW pgml.overview IS 'each project with its deployed model and what it was trained on';
 

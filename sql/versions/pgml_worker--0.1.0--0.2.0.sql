@@ -59,10 +59,6 @@ DROP TRIGGER projects_renamed ON pgml.projects;
 CREATE TRIGGER projects_renamed AFTER UPDATE OF name ON pgml.projects
     FOR EACH ROW EXECUTE FUNCTION pgml._models_changed('name');
 
--- The views show each role the projects it may use.
-ALTER VIEW pgml.deployed_models SET (security_invoker = true);
-ALTER VIEW pgml.trained_models SET (security_invoker = true);
-ALTER VIEW pgml.overview SET (security_invoker = true);
 
 -- Project management.
 CREATE FUNCTION pgml.grant_project(project_name text, role text) RETURNS void
@@ -212,6 +208,44 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- The views show each role the projects it may use (security_invoker), with
+-- PostgresML's columns.
+DROP VIEW pgml.deployed_models, pgml.trained_models, pgml.overview;
+-- PostgresML's views, with its columns in its order (runtime: every model
+-- runs in C here; y_column_name of overview as text[], from the snapshot).
+CREATE VIEW pgml.deployed_models WITH (security_invoker = true) AS
+    SELECT m.id, p.name, p.task, m.algorithm, m.runtime, d.created_at AS deployed_at
+      FROM pgml.projects p
+      JOIN (SELECT DISTINCT ON (project_id) project_id, model_id, created_at
+              FROM pgml.deployments ORDER BY project_id, id DESC) d ON d.project_id = p.id
+      JOIN pgml.models m ON m.id = d.model_id
+     ORDER BY p.name;
+COMMENT ON VIEW pgml.deployed_models IS 'the model each project serves';
+
+CREATE VIEW pgml.trained_models WITH (security_invoker = true) AS
+    SELECT m.id, p.name, p.task, m.algorithm, m.runtime, m.created_at, m.test_sampling, m.test_size,
+           d.model_id IS NOT NULL AS deployed
+      FROM pgml.projects p
+      JOIN pgml.models m ON m.project_id = p.id
+      LEFT JOIN (SELECT DISTINCT ON (project_id) project_id, model_id
+                   FROM pgml.deployments ORDER BY project_id, id DESC) d ON d.model_id = m.id
+     ORDER BY m.created_at DESC, m.id DESC;
+COMMENT ON VIEW pgml.trained_models IS 'every model, and whether its project serves it';
+
+CREATE VIEW pgml.overview WITH (security_invoker = true) AS
+    SELECT p.name, d.created_at AS deployed_at, p.task, m.algorithm, m.runtime, m.relation_name,
+           coalesce(s.y_column_name, ARRAY[m.y_column_name]) AS y_column_name,
+           m.test_sampling, m.test_size
+      FROM pgml.projects p
+      JOIN (SELECT DISTINCT ON (project_id) project_id, model_id, created_at
+              FROM pgml.deployments ORDER BY project_id, id DESC) d ON d.project_id = p.id
+      JOIN pgml.models m ON m.id = d.model_id
+      LEFT JOIN pgml.snapshots s ON s.id = m.snapshot_id
+     ORDER BY d.created_at DESC;
+COMMENT ON VIEW pgml.overview IS 'each project with its deployed model and what it was trained on';
+
+GRANT SELECT ON pgml.deployed_models, pgml.trained_models, pgml.overview TO PUBLIC;
 
 -- Internal functions are nobody's but the extension's.
 DO $$
