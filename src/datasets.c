@@ -32,6 +32,7 @@
 #include "nodes/makefuncs.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -273,13 +274,28 @@ pgml_load_dataset(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 
+	/* PostgresML's signature (source, subset, limit, kwargs); 0.1.0's (source, limit) */
+	int			limit_arg = PG_NARGS() == 4 ? 2 : 1;
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("dataset name must not be null")));
-	if (!PG_ARGISNULL(1))
+	if (PG_NARGS() == 4 && !PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dataset \"%s\" has no subset \"%s\"",
+						text_to_cstring(PG_GETARG_TEXT_PP(0)), text_to_cstring(PG_GETARG_TEXT_PP(1))),
+				 errhint("The toy datasets have no subsets: pass subset => NULL.")));
+	if (PG_NARGS() == 4 && !PG_ARGISNULL(3) &&
+		JsonContainerSize(&PG_GETARG_JSONB_P(3)->root) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the toy datasets take no kwargs"),
+				 errhint("Pass kwargs => '{}'.")));
+	if (!PG_ARGISNULL(limit_arg))
 	{
-		limit = PG_GETARG_INT64(1);
+		limit = PG_GETARG_INT64(limit_arg);
 		if (limit < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -305,13 +321,19 @@ pgml_load_dataset(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	/* A re-load replaces the table; no NOTICE when there is none yet. */
+	/*
+	 * A re-load empties the table and fills it again, so that views on it
+	 * stay; the first load creates it.
+	 */
 	if (OidIsValid(get_relname_relid(def->name, namespace)))
-		ExecUtility(psprintf("DROP TABLE %s", qualname));
-	ExecUtility(psprintf("CREATE TABLE %s (%s)", qualname, def->columns));
-	ExecUtility(psprintf("GRANT SELECT ON %s TO PUBLIC", qualname));
+		ExecUtility(psprintf("TRUNCATE %s", qualname));
+	else
+	{
+		ExecUtility(psprintf("CREATE TABLE %s (%s)", qualname, def->columns));
+		ExecUtility(psprintf("GRANT SELECT ON %s TO PUBLIC", qualname));
+	}
 
-	/* CREATE TABLE already holds AccessExclusiveLock on the new table. */
+	/* CREATE TABLE and TRUNCATE hold AccessExclusiveLock on the table. */
 	relid = get_relname_relid(def->name, namespace);
 	if (!OidIsValid(relid))
 		elog(ERROR, "table %s vanished after its creation", qualname);

@@ -91,8 +91,16 @@ COMMENT ON FUNCTION pgml.version() IS 'the installed version of pgml_worker, as 
 COMMENT ON FUNCTION pgml.deploy(text, text, text) IS
     'deploy a model of a project: best_score (r2, f1 or silhouette by task, as numbers; the newest for decomposition), most_recent or rollback, optionally of one algorithm; published when the transaction commits';
 
--- Datasets: EXECUTE is the DBA's to grant.
-REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, bigint) FROM PUBLIC;
+-- Datasets: PostgresML's signature; EXECUTE is the DBA's to grant.
+DROP FUNCTION pgml.load_dataset(text, bigint);
+CREATE FUNCTION pgml.load_dataset(source text, subset text DEFAULT NULL, "limit" bigint DEFAULT NULL,
+                                  kwargs jsonb DEFAULT '{}')
+    RETURNS TABLE (table_name text, rows bigint)
+    AS 'MODULE_PATHNAME', 'pgml_load_dataset'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.load_dataset(text, text, bigint, jsonb) IS
+    'fill pgml.<source> (created on the first load, emptied on the next, so views on it stay) with a scikit-learn toy dataset (breast_cancer, diabetes, digits, iris, wine); at most "limit" rows';
+REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, text, bigint, jsonb) FROM PUBLIC;
 
 -- Stat functions are public under pg_stat_get_* style names.
 DROP VIEW pgml.stat_models;

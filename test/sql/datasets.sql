@@ -13,7 +13,7 @@ CREATE ROLE regress_pgml_datasets;
 SET ROLE regress_pgml_datasets;
 SELECT * FROM pgml.load_dataset('iris');
 RESET ROLE;
-GRANT EXECUTE ON FUNCTION pgml.load_dataset(text, bigint) TO regress_pgml_datasets;
+GRANT EXECUTE ON FUNCTION pgml.load_dataset(text, text, bigint, jsonb) TO regress_pgml_datasets;
 SET ROLE regress_pgml_datasets;
 SELECT * FROM pgml.load_dataset('iris');
 SELECT count(*) FROM pgml.iris;
@@ -29,7 +29,7 @@ SELECT * FROM pgml.load_dataset('digits');
 SELECT * FROM pgml.load_dataset('iris');
 SELECT * FROM pgml.load_dataset('wine');
 SELECT tableowner FROM pg_tables WHERE schemaname = 'pgml' AND tablename = 'iris';
-REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, bigint) FROM regress_pgml_datasets;
+REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, text, bigint, jsonb) FROM regress_pgml_datasets;
 DROP ROLE regress_pgml_datasets;
 
 -- Schemas (PostgresML's names and types).
@@ -89,16 +89,24 @@ SELECT count(*), sum(target),
 FROM pgml.wine;
 SELECT target, count(*) FROM pgml.wine GROUP BY target ORDER BY target;
 
--- Re-load replaces the table; limit keeps the first rows; named arguments.
+-- Re-load refills the table; limit keeps the first rows; named arguments
+-- and PostgresML's positions (source, subset, limit, kwargs).
 SELECT * FROM pgml.load_dataset(source => 'iris', "limit" => 10);
 SELECT count(*), max(sepal_length) FROM pgml.iris;
-SELECT * FROM pgml.load_dataset('iris', 0);
+SELECT * FROM pgml.load_dataset('iris', NULL, 0);
 SELECT count(*) FROM pgml.iris;
-SELECT * FROM pgml.load_dataset('iris', 1000);
+SELECT * FROM pgml.load_dataset('iris', "limit" => 1000, kwargs => '{}');
+-- a view on a dataset survives its reload
+CREATE VIEW iris_setosa AS SELECT * FROM pgml.iris WHERE target = 0;
+SELECT * FROM pgml.load_dataset('iris', NULL, 60);
+SELECT count(*) AS setosa_in_60_rows FROM iris_setosa;
+SELECT * FROM pgml.load_dataset('iris');
+SELECT count(*) AS setosa FROM iris_setosa;
+DROP VIEW iris_setosa;
 
 -- A load is transactional: rolling back keeps the previous table.
 BEGIN;
-SELECT * FROM pgml.load_dataset('iris', 3);
+SELECT * FROM pgml.load_dataset('iris', NULL, 3);
 SELECT count(*) FROM pgml.iris;
 ROLLBACK;
 SELECT count(*) FROM pgml.iris;
@@ -107,7 +115,9 @@ SELECT count(*) FROM pgml.iris;
 SELECT * FROM pgml.load_dataset('mnist');
 SELECT * FROM pgml.load_dataset('Iris');
 SELECT * FROM pgml.load_dataset(NULL);
-SELECT * FROM pgml.load_dataset('iris', -1);
+SELECT * FROM pgml.load_dataset('iris', NULL, -1);
+SELECT * FROM pgml.load_dataset('iris', 'small');
+SELECT * FROM pgml.load_dataset('iris', kwargs => '{"as_frame": true}');
 DROP TABLE pgml.wine;
 CREATE VIEW pgml.wine AS SELECT 1 AS x;
 SELECT * FROM pgml.load_dataset('wine');

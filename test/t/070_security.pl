@@ -477,7 +477,7 @@ is(ok_as('bob', "SELECT count(*) FROM pgml.train_queue WHERE queued_by::text <> 
 # ---- 7. datasets ----
 $err = refused('bob', "SELECT * FROM pgml.load_dataset('iris')", '42501', 'bob loads a dataset');
 unlike($err, qr/GRANT CREATE/, 'no hint to grant CREATE on schema pgml');
-$node->safe_psql('postgres', 'GRANT EXECUTE ON FUNCTION pgml.load_dataset(text, bigint) TO bob');
+$node->safe_psql('postgres', 'GRANT EXECUTE ON FUNCTION pgml.load_dataset(text, text, bigint, jsonb) TO bob');
 ok_as('bob', "SELECT * FROM pgml.load_dataset('wine')");
 is($node->safe_psql('postgres', "SELECT tableowner FROM pg_tables WHERE schemaname = 'pgml' AND tablename = 'wine'"),
 	'postgres', "a granted role's dataset belongs to the extension's owner");
