@@ -4,8 +4,9 @@
  *	  pgml.deploy(): choose which model of a project predict serves.
  *
  * Strategies (as PostgresML's): best_score (the highest key metric, r2 for
- * regression, f1 for classification, silhouette for clustering, compared as
- * numbers; a decomposition has none, so its newest model), most_recent,
+ * regression, f1 for classification, silhouette for clustering,
+ * cumulative_explained_variance for decomposition, compared as numbers),
+ * most_recent,
  * rollback (the model deployed before the current one), optionally limited
  * to one algorithm; or a model by id.  A deploy records a row in
  * pgml.deployments and publishes the model's image when the transaction
@@ -47,7 +48,8 @@ strategy_query(const char *strategy)
 			"WHERE p.id = $1 AND ($2::text IS NULL OR m.algorithm = $2) "
 			"AND m.status = 'successful' "
 			"ORDER BY (m.metrics ->> CASE p.task WHEN 'regression' THEN 'r2' "
-			"WHEN 'classification' THEN 'f1' WHEN 'clustering' THEN 'silhouette' END)::float8 "
+			"WHEN 'classification' THEN 'f1' WHEN 'clustering' THEN 'silhouette' "
+			"ELSE 'cumulative_explained_variance' END)::float8 "
 			"DESC NULLS LAST, m.id DESC LIMIT 1";
 	if (strcmp(strategy, "most_recent") == 0)
 		return "SELECT m.id, p.id, p.name, m.algorithm FROM pgml.projects p "

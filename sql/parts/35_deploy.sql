@@ -5,7 +5,7 @@ CREATE FUNCTION pgml.deploy(project_name text, strategy text DEFAULT 'best_score
 RETURNS TABLE (project text, strategy text, algorithm text)
     AS 'MODULE_PATHNAME', 'pgml_deploy' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgml.deploy(text, text, text) IS
-    'deploy a model of a project: best_score (r2, f1 or silhouette by task, as numbers; the newest for decomposition), most_recent or rollback, optionally of one algorithm; published when the transaction commits';
+    'deploy a model of a project: best_score (r2, f1, silhouette or cumulative_explained_variance by task, as numbers), most_recent or rollback, optionally of one algorithm; published when the transaction commits';
 
 CREATE FUNCTION pgml.deploy(model_id bigint)
 RETURNS TABLE (project text, strategy text, algorithm text)

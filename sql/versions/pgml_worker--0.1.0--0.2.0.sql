@@ -89,7 +89,7 @@ LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION pgml.version() IS 'the installed version of pgml_worker, as PostgresML''s pgml.version()';
 COMMENT ON FUNCTION pgml.deploy(text, text, text) IS
-    'deploy a model of a project: best_score (r2, f1 or silhouette by task, as numbers; the newest for decomposition), most_recent or rollback, optionally of one algorithm; published when the transaction commits';
+    'deploy a model of a project: best_score (r2, f1, silhouette or cumulative_explained_variance by task, as numbers), most_recent or rollback, optionally of one algorithm; published when the transaction commits';
 
 -- Datasets: PostgresML's signature; EXECUTE is the DBA's to grant.
 DROP FUNCTION pgml.load_dataset(text, bigint);

@@ -380,6 +380,14 @@ pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m)
 	pca_append_array(&buf, "explained_variance", ev, k);
 	pca_append_array(&buf, "singular_values", s, k);
 	pca_append_double(&buf, "noise_variance", noise);
+	{
+		/* PostgresML's key metric of a decomposition */
+		double		cumulative = 0;
+
+		for (int i = 0; i < k; i++)
+			cumulative += ratio[i];
+		pca_append_double(&buf, "cumulative_explained_variance", cumulative);
+	}
 	appendStringInfoChar(&buf, '}');
 	m->metrics_json = buf.data;
 

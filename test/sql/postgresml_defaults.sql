@@ -31,6 +31,18 @@ SELECT m.hyperparams ->> 'n_clusters' AS k_best,
          = (m.metrics ->> 'silhouette')::float8 AS has_the_best_silhouette
   FROM pgml.models m WHERE m.id = (SELECT id FROM pgml.deployed_models WHERE name = 'pd_clusters');
 
+-- a decomposition stores PostgresML's cumulative_explained_variance, and
+-- best_score ranks by it: two components explain more than one
+SELECT deployed FROM pgml.train('pd_components', relation_name => 'pd_blobs',
+                                hyperparams => '{"n_components": 1}');
+SELECT abs((metrics ->> 'cumulative_explained_variance')::float8
+           - (SELECT sum(r::float8) FROM jsonb_array_elements_text(metrics -> 'explained_variance_ratio') r)) < 1e-12
+         AS cumulative_is_the_sum_of_ratios
+  FROM pgml.models WHERE id = (SELECT id FROM pgml.deployed_models WHERE name = 'pd_components');
+SELECT * FROM pgml.deploy('pd_components', 'best_score');
+SELECT hyperparams ->> 'n_components' AS components_deployed
+  FROM pgml.models WHERE id = (SELECT id FROM pgml.deployed_models WHERE name = 'pd_components');
+
 SELECT pgml.drop_project('pd_clusters'), pgml.drop_project('pd_components');
 DROP TABLE pd_blobs;
 
