@@ -11,6 +11,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use lib dirname(__FILE__);
 use PgmlTest;
+use PgmlUpgrade;
 
 my $node = pgml_node('upgrade', "pgml_worker.nthread = 2\n");
 my $current = $node->safe_psql('postgres',
@@ -19,42 +20,12 @@ isnt($current, '0.1.0', "the new version is $current");
 
 # Models of every algorithm, trained in a database on the current version.
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
-$node->safe_psql('fresh', q{
-CREATE EXTENSION pgml_worker;
-SELECT * FROM pgml.load_dataset('iris');
-CREATE TABLE lin AS SELECT g::real AS a, (g % 7)::real AS b, (3 * g + (g % 7) * 2 - 5)::real AS y
-  FROM generate_series(1, 300) g;
-CREATE VIEW iris_x AS SELECT sepal_length, sepal_width, petal_length, petal_width FROM pgml.iris;
-SELECT * FROM pgml.train('c_xgb', 'classification', 'pgml.iris', 'target', 'xgboost', '{"n_estimators": 10}');
-SELECT * FROM pgml.train('c_rf', 'classification', 'pgml.iris', 'target', 'xgboost_random_forest', '{"n_estimators": 5}');
-SELECT * FROM pgml.train('c_log', 'classification', 'pgml.iris', 'target', 'logistic_regression');
-SELECT * FROM pgml.train('r_xgb', 'regression', 'lin', 'y', 'xgboost', '{"n_estimators": 10}');
-SELECT * FROM pgml.train('r_lin', 'regression', 'lin', 'y', 'linear');
-SELECT * FROM pgml.train('r_ridge', 'regression', 'lin', 'y', 'ridge', '{"alpha": 10}');
-SELECT * FROM pgml.train('r_lasso', 'regression', 'lin', 'y', 'lasso', '{"alpha": 0.5}');
-SELECT * FROM pgml.train('r_en', 'regression', 'lin', 'y', 'elastic_net', '{"alpha": 0.5}');
-SELECT * FROM pgml.train('r_pre', 'regression', 'lin', 'y', 'ridge',
-                         preprocess => '{"a": {"scale": "standard"}, "b": {"scale": "min_max"}}');
-SELECT * FROM pgml.train('k_means', 'clustering', 'iris_x', NULL, 'kmeans', '{"n_clusters": 3}');
-SELECT * FROM pgml.train('d_pca', 'decomposition', 'iris_x', NULL, 'pca', '{"n_components": 2}');
-});
+$node->safe_psql('fresh', 'CREATE EXTENSION pgml_worker;' . every_algorithm_sql());
 my $n_algorithms = $node->safe_psql('fresh', 'SELECT count(DISTINCT algorithm) FROM pgml.models');
 is($n_algorithms, '9', 'models of all nine algorithms');
 
 # What every model predicts, by name and by id, on fixed inputs.
-my $predictions = q{
-SELECT p.name, m.id,
-       CASE p.task
-       WHEN 'decomposition' THEN pgml.decompose(p.name, ARRAY[5.1, 3.5, 1.4, 0.2])::text
-       WHEN 'clustering' THEN pgml.predict(p.name, ARRAY[5.1, 3.5, 1.4, 0.2])::text || ' ' ||
-                              pgml.predict(m.id, ARRAY[6.7, 3.0, 5.2, 2.3])::text
-       WHEN 'classification' THEN pgml.predict(p.name, ARRAY[5.1, 3.5, 1.4, 0.2])::text || ' ' ||
-                                  pgml.predict(m.id, ARRAY[6.7, 3.0, 5.2, 2.3])::text || ' ' ||
-                                  pgml.predict_proba(p.name, ARRAY[5.9, 3.0, 4.2, 1.5])::text
-       ELSE pgml.predict(p.name, ARRAY[10, 3])::text || ' ' || pgml.predict(m.id, ARRAY[123.5, 6])::text
-       END
-  FROM pgml.projects p JOIN pgml.deployed_models m ON m.name = p.name
- ORDER BY p.name};
+my $predictions = predictions_sql();
 my $expected = $node->safe_psql('fresh', $predictions);
 is(scalar(split /\n/, $expected), 11, 'eleven deployed models predict');
 

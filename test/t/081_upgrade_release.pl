@@ -12,6 +12,8 @@ use File::Basename;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use lib dirname(__FILE__);
+use PgmlUpgrade;
 
 # the commit 0.1.0 was released from (its install script is
 # sql/versions/pgml_worker--0.1.0.sql)
@@ -52,22 +54,7 @@ pgml_worker.database = 'postgres'
 pgml_worker.nthread = 2
 });
 $node->start;
-$node->safe_psql('postgres', q{
-CREATE EXTENSION pgml_worker;
-SELECT * FROM pgml.load_dataset('iris');
-CREATE TABLE lin AS SELECT g::real AS a, (g % 7)::real AS b, (3 * g + (g % 7) * 2 - 5)::real AS y
-  FROM generate_series(1, 300) g;
-CREATE VIEW iris_x AS SELECT sepal_length, sepal_width, petal_length, petal_width FROM pgml.iris;
-SELECT * FROM pgml.train('c_xgb', 'classification', 'pgml.iris', 'target', 'xgboost', '{"n_estimators": 10}');
-SELECT * FROM pgml.train('c_rf', 'classification', 'pgml.iris', 'target', 'xgboost_random_forest', '{"n_estimators": 5}');
-SELECT * FROM pgml.train('c_log', 'classification', 'pgml.iris', 'target', 'logistic_regression');
-SELECT * FROM pgml.train('r_xgb', 'regression', 'lin', 'y', 'xgboost', '{"n_estimators": 10}');
-SELECT * FROM pgml.train('r_lin', 'regression', 'lin', 'y', 'linear');
-SELECT * FROM pgml.train('r_ridge', 'regression', 'lin', 'y', 'ridge', '{"alpha": 10}');
-SELECT * FROM pgml.train('r_lasso', 'regression', 'lin', 'y', 'lasso', '{"alpha": 0.5}');
-SELECT * FROM pgml.train('r_en', 'regression', 'lin', 'y', 'elastic_net', '{"alpha": 0.5}');
-SELECT * FROM pgml.train('k_means', 'clustering', 'iris_x', NULL, 'kmeans', '{"n_clusters": 3}');
-SELECT * FROM pgml.train('d_pca', 'decomposition', 'iris_x', NULL, 'pca', '{"n_components": 2}');
+$node->safe_psql('postgres', 'CREATE EXTENSION pgml_worker;' . every_algorithm_sql() . q{
 INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm)
 VALUES ('q_ridge', 'regression', 'lin', 'y', 'ridge');
 });
@@ -78,19 +65,7 @@ ok($node->poll_query_until('postgres', "SELECT status FROM pgml.train_queue", 's
 is($node->safe_psql('postgres', 'SELECT count(DISTINCT algorithm) FROM pgml.models'), '9',
 	'models of all nine algorithms, trained by 0.1.0');
 
-my $predictions = q{
-SELECT p.name, m.id,
-       CASE p.task
-       WHEN 'decomposition' THEN pgml.decompose(p.name, ARRAY[5.1, 3.5, 1.4, 0.2])::text
-       WHEN 'clustering' THEN pgml.predict(p.name, ARRAY[5.1, 3.5, 1.4, 0.2])::text || ' ' ||
-                              pgml.predict(m.id, ARRAY[6.7, 3.0, 5.2, 2.3])::text
-       WHEN 'classification' THEN pgml.predict(p.name, ARRAY[5.1, 3.5, 1.4, 0.2])::text || ' ' ||
-                                  pgml.predict(m.id, ARRAY[6.7, 3.0, 5.2, 2.3])::text || ' ' ||
-                                  pgml.predict_proba(p.name, ARRAY[5.9, 3.0, 4.2, 1.5])::text
-       ELSE pgml.predict(p.name, ARRAY[10, 3])::text || ' ' || pgml.predict(m.id, ARRAY[123.5, 6])::text
-       END
-  FROM pgml.projects p JOIN pgml.deployed_models m ON m.name = p.name
- ORDER BY p.name};
+my $predictions = predictions_sql();
 my $expected = $node->safe_psql('postgres', $predictions);
 is(scalar(split /\n/, $expected), 11, 'eleven deployed models predict on 0.1.0');
 $node->stop;
