@@ -67,7 +67,7 @@ is($node->safe_psql('postgres', 'SELECT count(DISTINCT algorithm) FROM pgml.mode
 
 my $predictions = predictions_sql();
 my $expected = $node->safe_psql('postgres', $predictions);
-is(scalar(split /\n/, $expected), 11, 'eleven deployed models predict on 0.1.0');
+is(scalar(split /\n/, $expected), 12, 'twelve deployed models predict on 0.1.0');
 $node->stop;
 
 # install the current build over it and restart: the documented procedure
