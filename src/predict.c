@@ -70,7 +70,7 @@ typedef struct PredictCache
  * only while its slot's generation is unchanged, which also guarantees the
  * mapping it points at is still this backend's (registry.c).
  */
-#define RECENT_MODELS 8
+#define RECENT_MODELS 32
 typedef struct RecentModel
 {
 	bool		used;
@@ -130,9 +130,26 @@ static void
 recent_add(bool by_id, int64 model_id, const char *project, int len,
 		   const PgmlModelRef *ref)
 {
-	RecentModel *r = &recent[recent_next];
+	RecentModel *r = NULL;
 
-	recent_next = (recent_next + 1) % RECENT_MODELS;
+	/*
+	 * A free entry, else one of an earlier statement: the entries of this
+	 * statement are its models (one statement, one model), and only a
+	 * statement of more than RECENT_MODELS models loses some of them.
+	 */
+	for (int i = 0; i < RECENT_MODELS && r == NULL; i++)
+		if (!recent[i].used)
+			r = &recent[i];
+	for (int i = 0; i < RECENT_MODELS && r == NULL; i++)
+	{
+		RecentModel *c = &recent[(recent_next + i) % RECENT_MODELS];
+
+		if (!is_current_statement(c->stmt_lxid, c->stmt_start))
+			r = c;
+	}
+	if (r == NULL)
+		r = &recent[recent_next];
+	recent_next = (r - recent + 1) % RECENT_MODELS;
 	if (r->used && r->held_lxid == MyProc->lxid)
 		pgml_registry_release(&r->ref);
 	pgml_registry_hold(ref);
@@ -220,6 +237,7 @@ cache_release(PredictCache *c)
 {
 	if (c->ref.slot >= 0 && c->held_lxid == MyProc->lxid)
 		pgml_registry_release(&c->ref);
+	c->held_lxid = InvalidLocalTransactionId;
 	c->ref.slot = -1;
 	c->ref.image = NULL;
 }

@@ -719,6 +719,17 @@ segment_create(const PgmlImageHeader *image, Size size)
 	return h;
 }
 
+/* Does invalidation d drop slot s?  Caller holds registry->lock. */
+static bool
+invalidation_matches(const PendingDeploy *d, const PgmlSlot *s)
+{
+	if (!s->in_use || s->dboid != d->dboid)
+		return false;
+	if (d->by_project)
+		return !s->by_id && strcmp(s->project, d->project) == 0;
+	return d->whole_database || s->model_id == d->model_id;
+}
+
 /* Transaction callback: apply pending deploys at commit, drop them at abort. */
 static void
 registry_xact_callback(XactEvent event, void *arg)
@@ -770,13 +781,7 @@ registry_xact_callback(XactEvent event, void *arg)
 
 				for (int i = 0; i < registry->nslots; i++)
 				{
-					PgmlSlot   *s = &registry->slots[i];
-
-					if (!s->in_use || s->dboid != d->dboid)
-						continue;
-					if (d->by_project ?
-						(s->by_id || strcmp(s->project, d->project) != 0) :
-						(!d->whole_database && s->model_id != d->model_id))
+					if (!invalidation_matches(d, &registry->slots[i]))
 						continue;
 					/* unpin outside the lock, a few at a time */
 					if (n == 2)
@@ -787,7 +792,8 @@ registry_xact_callback(XactEvent event, void *arg)
 						release[0] = release[1] = DSM_HANDLE_INVALID;
 						n = 0;
 						LWLockAcquire(registry->lock, LW_EXCLUSIVE);
-						if (!s->in_use)
+						/* the slot may have been reused meanwhile */
+						if (!invalidation_matches(d, &registry->slots[i]))
 							continue;
 					}
 					release[n++] = slot_clear(i);
