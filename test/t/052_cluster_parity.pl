@@ -6,7 +6,9 @@
 #
 # k-means (iris, wine, digits; random_state 0, n_init 10, and the default
 # random_state): the inertia of pgml's partition of the training rows is at
-# most scikit-learn's * (1 + 1e-6); the stored silhouette equals
+# most scikit-learn's * (1 + 1e-6); the stored inertia equals the oracle's
+# inertia of the test rows around the artifact's centroids (1e-9 relative);
+# the served cluster is the nearest centroid; the stored silhouette equals
 # silhouette_score of the test rows under the served labels (1e-10).
 # PCA (iris, wine, digits): pgml.decompose equals transform() to 1e-9 of the
 # largest projection (1e-6 if pgml.decompose returns real[], float32).
@@ -23,6 +25,9 @@ use PgmlTest;
 use PgmlOracle;
 
 my $python = require_oracle([ 'sklearn', 'numpy' ]);
+
+# stored inertia against the oracle's, relative
+my $INERTIA_REL_TOL = 1e-9;
 
 my $oracle = dirname(__FILE__) . '/../oracle/cluster_parity.py';
 my $node = pgml_node('cluster_parity');
@@ -93,6 +98,8 @@ SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum)
 COPY (SELECT $features, $serve FROM $table ORDER BY ctid) TO STDOUT});
 	my $n = $node->safe_psql('postgres', "SELECT count(*) FROM $table");
 	append_to_file("$dir/$name.tsv", "$rows\n");
+	append_to_file("$dir/$name.artifact",
+		$node->safe_psql('postgres', "SELECT encode(artifact, 'hex') FROM pgml.models WHERE id = $id"));
 	append_to_file("$dir/$name.json",
 		encode_json({ kind => $alg, params => $params, train_rows => $n - int($n * 0.25 + 0.999999) }));
 }
@@ -123,7 +130,16 @@ for my $c (@cases)
 		{
 			ok(!defined $p, "$name: silhouette undefined on the test rows, stored as null");
 		}
-		ok(defined $metrics{$name}{inertia} && $metrics{$name}{inertia} >= 0, "$name: inertia stored");
+		# the stored inertia is that of the held-out rows around the model's
+		# centroids (read by the oracle from the artifact), each row with the
+		# cluster pgml.predict serves for it: within $INERTIA_REL_TOL relative
+		my $stored = $metrics{$name}{inertia};
+		ok(defined $stored && defined $r->{test_inertia}
+			  && abs($stored - $r->{test_inertia}) <= $INERTIA_REL_TOL * $r->{test_inertia},
+			"$name: stored inertia equals the oracle's inertia of the test rows")
+		  or diag(sprintf("stored %s, oracle %s, tolerance %g relative",
+				$stored // 'null', $r->{test_inertia} // 'null', $INERTIA_REL_TOL));
+		is($r->{nearest_mismatches}, 0, "$name: every served cluster is the nearest centroid");
 	}
 	else
 	{
