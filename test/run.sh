@@ -67,6 +67,19 @@ suite "TAP (test/t)" REGRESS= ISOLATION= PROVE_FLAGS="--timer"
 # prove reports a skipped file as "file.pl .. skipped: why"
 skipped=$(grep -E '\.pl \.+ skipped' "$out" || true)
 
+# every errmsg site of src/ reached by a test or listed with a reason in
+# test/errmsg_unreached.txt (a full run only: skipped tests reach less)
+echo "== errmsg coverage (scripts/errmsg_coverage.py)"
+py=/usr/bin/python3; [ -x "$py" ] || py=python3
+if [ -z "$skipped" ] && [ "$status" = 0 ]; then
+    if ! "$py" "$top/scripts/errmsg_coverage.py" --check "$work"; then
+        status=1
+        failed+=("errmsg coverage")
+    fi
+else
+    "$py" "$top/scripts/errmsg_coverage.py" "$work" | tail -n 1 || true
+fi
+
 if [ "$status" != 0 ]; then
     for f in "$work"/test/results_dir/regression.diffs "$work"/test/isolation_output/regression.diffs; do
         [ -f "$f" ] && { echo "---- $f"; cat "$f"; }

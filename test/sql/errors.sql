@@ -74,11 +74,26 @@ SELECT * FROM er_error(format('SELECT pgml.predict_native(%s, ARRAY[[1, 2]]::rea
                        (SELECT id FROM pgml.deployed_models WHERE name = 'er_xgb')));
 SELECT * FROM er_error(format('SELECT pgml.predict_native(%s, ARRAY[1, 2, 3]::real[])',
                        (SELECT id FROM pgml.deployed_models WHERE name = 'er_xgb')));
+-- predict_native reads only "magic" and "booster" of the artifact
+SELECT project, algorithm FROM pgml.train('er_nat', 'regression', 'er_aby', 'y', 'xgboost', '{"n_estimators": 2}');
+CREATE TABLE er_nat AS SELECT id FROM pgml.deployed_models WHERE name = 'er_nat';
+UPDATE pgml.models SET artifact = '\x80' WHERE id = (SELECT id FROM er_nat);
+SELECT message FROM er_error(format('SELECT pgml.predict_native(%s, ARRAY[1, 2]::real[])',
+                                    (SELECT id FROM er_nat)));
+-- {"magic": "pgml_worker", "booster": bin "abc"}
+UPDATE pgml.models SET artifact = '\x82a56d61676963ab70676d6c5f776f726b6572a7626f6f73746572c403616263'
+ WHERE id = (SELECT id FROM er_nat);
+SELECT message FROM er_error(format('SELECT pgml.predict_native(%s, ARRAY[1, 2]::real[])',
+                                    (SELECT id FROM er_nat)));
+-- a label that is not finite
+CREATE TABLE er_inf_y AS SELECT a, CASE WHEN id = 9 THEN 'Infinity' ELSE y END::float8 AS y FROM er ORDER BY id;
+SELECT * FROM pgml.train('er_p', 'regression', 'er_inf_y', 'y');
 -- a row field that cannot be a feature
 SELECT pgml.predict('er_lin', ROW(1::real, ARRAY['a']::text[]));
 SELECT pgml.predict('er_lin', ROW(1::real, ARRAY[now()]));
 
 DELETE FROM pgml.projects WHERE name LIKE 'er\_%';
 DROP VIEW er_ab, er_aby;
+DROP TABLE er_nat, er_inf_y;
 DROP TABLE er, er_only_y, er_empty_arr, er_null_arr, er_many, er_nulls, er_two, er_const;
 DROP FUNCTION er_error(text);

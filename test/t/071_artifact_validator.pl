@@ -69,18 +69,20 @@ SELECT count(*) FROM pgml.train('logit', 'classification', 'v_logit', 'label', '
 SELECT count(*) FROM pgml.train('km', 'clustering', 'v_num', NULL, 'kmeans', '{"n_clusters": 2}');
 SELECT count(*) FROM pgml.train('pca', 'decomposition', 'v_num', NULL, 'pca', '{"n_components": 2}');
 
--- the predict call of a model: its SQLSTATE and detail, or 'ok'
+-- the predict call of a model: its SQLSTATE and detail (then a tab and
+-- the message), or 'ok'
 CREATE FUNCTION try_model(id bigint, call text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     st text;
+    msg text;
     det text;
     r text;
 BEGIN
     EXECUTE format(call, id) INTO r;
     RETURN 'ok';
 EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, det = PG_EXCEPTION_DETAIL;
-    RETURN st || ' ' || coalesce(det, '');
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+    RETURN st || ' ' || coalesce(det, '') || E'\t' || msg;
 END $$;
 CREATE TABLE cases (name text PRIMARY KEY, base text, sqlstate text, detail text, artifact bytea);
 });
@@ -142,7 +144,9 @@ my @details;
 for my $c (@cases)
 {
 	my ($name, $base, $sqlstate, $detail) = @$c;
-	my $g = $got{$name} // '(no result)';
+	my ($g, $msg) = split /\t/, $got{$name} // '(no result)';
+	# the message, for scripts/errmsg_coverage.py (caught errors are not logged)
+	note("$name: ERROR:  $msg") if defined $msg;
 	if ($sqlstate eq 'ok')
 	{
 		is($g, 'ok', "$name: predicts");

@@ -48,6 +48,7 @@ sub train_error
 {
 	my ($sql) = @_;
 	my ($ret, $out, $err) = $node->psql('postgres', "\\set VERBOSITY verbose\n$sql");
+	note($err);
 	return $err;
 }
 
