@@ -25,8 +25,10 @@ bash "$top/test/install-deps.sh"
 
 echo "== build (-Wall -Wextra -Werror) and install"
 make -s clean >/dev/null 2>&1 || true
-make -s PGML_WERROR=1
-as_root make -s install
+# PGML_COVERAGE=1 (test/coverage.sh): instrumented build; the servers
+# write their .gcda files under $work/gcov, copied back next to the objects
+make -s PGML_WERROR=1 ${PGML_COVERAGE:+PGML_COVERAGE=1}
+as_root make -s install ${PGML_COVERAGE:+PGML_COVERAGE=1}
 
 # initdb refuses root: run the suites as the postgres user, in a copy of the
 # tree that user owns.
@@ -48,6 +50,11 @@ if [ "$ci" = true ] && [ -n "${PGML_SKIP_ORACLES:-}" ]; then
     unset PGML_SKIP_ORACLES
 fi
 
+if [ -n "${PGML_COVERAGE:-}" ]; then
+    export GCOV_PREFIX="$work/gcov" GCOV_PREFIX_STRIP=0
+    run mkdir -p "$GCOV_PREFIX"
+fi
+
 status=0
 failed=()
 out=$(mktemp /tmp/pgml_suite.XXXXXX)
@@ -66,6 +73,10 @@ suite "isolation (test/isolation)" REGRESS= TAP_TESTS=
 suite "TAP (test/t)" REGRESS= ISOLATION= PROVE_FLAGS="--timer"
 # prove reports a skipped file as "file.pl .. skipped: why"
 skipped=$(grep -E '\.pl \.+ skipped' "$out" || true)
+
+if [ -n "${PGML_COVERAGE:-}" ] && [ -d "$work/gcov$top" ]; then
+    (cd "$work/gcov$top" && find . -name '*.gcda' -exec cp --parents {} "$top/" \;)
+fi
 
 # every errmsg site of src/ reached by a test or listed with a reason in
 # test/errmsg_unreached.txt (a full run only: skipped tests reach less)
