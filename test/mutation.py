@@ -86,6 +86,9 @@ def run_tests(work, tests, runner):
 
 def main():
     only = set(sys.argv[1:])
+    # a mutant that stops a job or a wait from finishing fails the TAP test
+    # at its poll timeout: a shorter one than the default 180 s
+    os.environ.setdefault("PG_TEST_TIMEOUT_DEFAULT", "60")
     mutants = [m for m in parse() if not only or m["id"] in only]
     runner = "postgres" if os.geteuid() == 0 else None
     work = tempfile.mkdtemp(prefix="pgml_mutation.")

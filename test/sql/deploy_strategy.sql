@@ -70,5 +70,20 @@ SELECT project, strategy FROM pgml.deploy('ds_cls', 'best_score');
 SELECT c.n AS deployed_model_number
   FROM pgml.deployed_models dm JOIN ds_cls_models c ON c.id = dm.id WHERE dm.name = 'ds_cls';
 
-DELETE FROM pgml.projects WHERE name IN ('ds_reg', 'ds_cls');
+-- most_recent: of models created at the same time, the one with the
+-- higher id (the later one) is the most recent
+SELECT project, algorithm FROM pgml.train('ds_recent', 'regression', 'ds_2', 'y');
+SELECT project, algorithm FROM pgml.train('ds_recent', 'regression', 'ds_3', 'y');
+UPDATE pgml.models m SET created_at = '2026-01-01 00:00:00+00'
+  FROM pgml.projects p WHERE p.id = m.project_id AND p.name = 'ds_recent';
+SELECT project, strategy FROM pgml.deploy('ds_recent', 'most_recent');
+SELECT round(pgml.predict('ds_recent', ARRAY[10]::real[])::numeric) AS served_most_recent;
+-- and the older model wins when it is the newer by created_at
+UPDATE pgml.models m SET created_at = '2026-01-02 00:00:00+00'
+  FROM pgml.projects p WHERE p.id = m.project_id AND p.name = 'ds_recent'
+   AND m.id = (SELECT min(m2.id) FROM pgml.models m2 WHERE m2.project_id = p.id);
+SELECT project, strategy FROM pgml.deploy('ds_recent', 'most_recent');
+SELECT round(pgml.predict('ds_recent', ARRAY[10]::real[])::numeric) AS served_most_recent;
+
+DELETE FROM pgml.projects WHERE name IN ('ds_reg', 'ds_cls', 'ds_recent');
 DROP TABLE ds_2, ds_3, ds_4, ds_models, ds_cls, ds_cls_models;

@@ -60,6 +60,7 @@ SELECT * FROM pgml.train('er_p', 'classification', 'er', 'c', 'xgboost',
                          '{"base_score": 1.5, "n_estimators": 1}');
 SELECT * FROM pgml.train('er_p', 'regression', 'er_aby', 'y', 'xgboost',
                          '{"objective": "count:poisson", "base_score": -1, "n_estimators": 1}');
+SELECT * FROM pgml.train('er_p', 'regression', 'er_aby', 'y', 'xgboost', '{"n_estimators": 0}');
 -- PCA and k-means
 CREATE TABLE er_two AS SELECT a, b FROM er ORDER BY id LIMIT 2;
 SELECT * FROM pgml.train('er_p', 'decomposition', 'er_two', NULL, 'pca', test_size => 1);
