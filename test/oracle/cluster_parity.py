@@ -106,6 +106,7 @@ def main():
                 case["max_abs_diff"] = float(np.max(np.abs(pg - Z)))
             case["max_abs_projection"] = float(np.max(np.abs(Z)))
             case["explained_variance_ratio"] = [float(v) for v in sk.explained_variance_ratio_]
+            case["explained_variance"] = [float(v) for v in sk.explained_variance_]
         out["cases"][name] = case
     json.dump(out, sys.stdout, indent=1)
     print()

@@ -11,7 +11,8 @@
 # the served cluster is the nearest centroid; the stored silhouette equals
 # silhouette_score of the test rows under the served labels (1e-10).
 # PCA (iris, wine, digits): pgml.decompose equals transform() to 1e-9 of the
-# largest projection (1e-6 if pgml.decompose returns real[], float32).
+# largest projection (1e-6 if pgml.decompose returns real[], float32); the
+# stored explained variances (and ratios) equal scikit-learn's (1e-9 relative).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -28,6 +29,8 @@ my $python = require_oracle([ 'sklearn', 'numpy' ]);
 
 # stored inertia against the oracle's, relative
 my $INERTIA_REL_TOL = 1e-9;
+# stored PCA explained variances against PCA.explained_variance(_ratio)_
+my $EV_REL_TOL = 1e-9;
 
 my $oracle = dirname(__FILE__) . '/../oracle/cluster_parity.py';
 my $node = pgml_node('cluster_parity');
@@ -149,6 +152,16 @@ for my $c (@cases)
 		my $tol = ($decompose_float8 ? 1e-9 : 1e-6) * ($r->{max_abs_projection} > 1 ? $r->{max_abs_projection} : 1);
 		ok(defined $r->{max_abs_diff} && $r->{max_abs_diff} <= $tol, "$name: pgml.decompose equals PCA.transform")
 		  or diag("max |difference| " . ($r->{max_abs_diff} // 'n/a') . ", tolerance $tol");
+		# the stored metrics of a PCA model are its explained variances
+		for my $k ('explained_variance', 'explained_variance_ratio')
+		{
+			my ($p, $o) = ($metrics{$name}{$k}, $r->{$k});
+			my @bad = defined $p && ref $p eq 'ARRAY' && @$p == @$o
+			  ? grep { abs($p->[$_] - $o->[$_]) > $EV_REL_TOL * abs($o->[$_]) } 0 .. $#$o
+			  : ('shape');
+			ok(!@bad, "$name: stored $k equals PCA.${k}_ within $EV_REL_TOL relative")
+			  or diag('pgml ' . encode_json($p // []) . ', scikit-learn ' . encode_json($o));
+		}
 	}
 }
 
