@@ -58,6 +58,13 @@ PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare \
 	$(if $(PGML_WERROR),-Werror)
 
+# make coverage (test/coverage.sh) builds with gcov instrumentation
+ifdef PGML_COVERAGE
+PG_CFLAGS += --coverage -O0
+SHLIB_LINK += --coverage
+TRAIN_LINK += --coverage
+endif
+
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --outputdir=test/results_dir \
 	--temp-instance=test/tmp_check --temp-config=test/regress.conf \
@@ -70,7 +77,8 @@ TAP_TESTS = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 
 EXTRA_CLEAN = $(TRAIN_LIB)$(DLSUFFIX) $(TRAIN_OBJS) test/results_dir test/tmp_check \
-	test/isolation_output test/tmp_check_iso output_iso
+	test/isolation_output test/tmp_check_iso output_iso \
+	src/*.gcno src/*.gcda src/train/*.gcno src/train/*.gcda
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -102,6 +110,16 @@ uninstall-pgml-extra:
 	rm -f '$(DESTDIR)$(pkglibdir)/$(TRAIN_LIB)$(DLSUFFIX)'
 	rm -rf '$(DESTDIR)$(datadir)/$(EXTENSION)'
 
-.PHONY: install-pgml-extra uninstall-pgml-extra bench
+.PHONY: install-pgml-extra uninstall-pgml-extra bench coverage mutation errmsg-coverage
 bench:
 	bash bench/run.sh
+
+# line and branch coverage of src/ by every suite (gcov + Debian's lcov);
+# as root, like test/run.sh.  Report: coverage/summary.txt, coverage/html.
+coverage:
+	bash test/coverage.sh
+
+# one-line mutants of test/mutants.txt, each run against the tests of its
+# module; reports the mutation score (not part of CI: it takes long)
+mutation:
+	bash test/mutation.sh $(MUTANTS)

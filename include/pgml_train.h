@@ -38,7 +38,22 @@ typedef struct PgmlTrainInput
 	Jsonb	   *hyperparams;	/* validated by the trainer; may be NULL */
 	int			nthread;		/* explicit thread count for XGBoost/BLAS */
 	uint64		seed;
+
+	/*
+	 * row_of[i]: the 0-based row of the relation (in the order it was read)
+	 * that training row i came from, so that an error about a row names the
+	 * table's row, not its place in the shuffled training set.  NULL when
+	 * the training rows are the relation's rows in order.
+	 */
+	const int64 *row_of;		/* [n_rows] or NULL */
 } PgmlTrainInput;
+
+/* The 1-based row of the relation that training row i came from. */
+static inline int64
+pgml_train_row_number(const PgmlTrainInput *in, int64 i)
+{
+	return (in->row_of != NULL ? in->row_of[i] : i) + 1;
+}
 
 /*
  * Called by trainers between iterations (boosting rounds, solver steps).

@@ -1535,6 +1535,10 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	}
 
 	*size = (Size) hdr.pub.total_size;
+	/* tests count compilations with this (test/t/020_crash_restart.pl) */
+	elog(DEBUG1, "pgml_worker: compiled a %s %s model image of %llu bytes",
+		 task_names[task - 1], algo_names[algorithm - 1],
+		 (unsigned long long) hdr.pub.total_size);
 	return &img->pub;
 }
 

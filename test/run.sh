@@ -2,11 +2,19 @@
 # Run every test of pgml_worker: build with -Werror, install, then as an
 # unprivileged user run pg_regress (expected outputs), the isolation tests
 # and the TAP tests (worker, crash, restart, permissions, connections,
-# oracle comparisons with Debian's scikit-learn and xgboost).
+# oracle comparisons with Debian's scikit-learn and xgboost, and the unit
+# harnesses of test/unit through test/t/070_unit_harnesses.pl).  This is
+# the CI command; docs/testing.md describes every suite.
 #
 # Usage (as root on a fresh Debian 12 machine, or as a user with sudo):
 #   bash test/run.sh
 # Installs what is missing, so it can run on a fresh machine.
+#
+# Oracles (Python with scikit-learn, numpy, scipy, xgboost): a missing oracle
+# fails its test.  Locally, PGML_SKIP_ORACLES=1 skips the oracle tests on
+# purpose; the run then ends "passed, oracles SKIPPED".  With CI=true no test
+# may be skipped: PGML_SKIP_ORACLES is ignored and any skipped TAP file is a
+# failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -17,8 +25,10 @@ bash "$top/test/install-deps.sh"
 
 echo "== build (-Wall -Wextra -Werror) and install"
 make -s clean >/dev/null 2>&1 || true
-make -s PGML_WERROR=1
-as_root make -s install
+# PGML_COVERAGE=1 (test/coverage.sh): instrumented build; the servers
+# write their .gcda files under $work/gcov, copied back next to the objects
+make -s PGML_WERROR=1 ${PGML_COVERAGE:+PGML_COVERAGE=1}
+as_root make -s install ${PGML_COVERAGE:+PGML_COVERAGE=1}
 
 # initdb refuses root: run the suites as the postgres user, in a copy of the
 # tree that user owns.
@@ -33,12 +43,27 @@ else
     run() { env -C "$work" "$@"; }
 fi
 
+ci=false
+case "${CI:-}" in 1|true|TRUE|True|yes) ci=true ;; esac
+if [ "$ci" = true ] && [ -n "${PGML_SKIP_ORACLES:-}" ]; then
+    echo "== CI=true: PGML_SKIP_ORACLES=${PGML_SKIP_ORACLES} is ignored, every oracle test runs"
+    unset PGML_SKIP_ORACLES
+fi
+
+if [ -n "${PGML_COVERAGE:-}" ]; then
+    export GCOV_PREFIX="$work/gcov" GCOV_PREFIX_STRIP=0
+    run mkdir -p "$GCOV_PREFIX"
+fi
+
 status=0
 failed=()
+out=$(mktemp /tmp/pgml_suite.XXXXXX)
+trap 'rm -f "$out"' EXIT
+chmod 644 "$out"
 suite() {
     local name=$1; shift
     echo "== $name"
-    if ! run make -s installcheck PGML_WERROR=1 "$@"; then
+    if ! run make -s installcheck PGML_WERROR=1 "$@" 2>&1 | tee "$out"; then
         status=1
         failed+=("$name")
     fi
@@ -46,6 +71,25 @@ suite() {
 suite "pg_regress (test/sql, test/expected)" ISOLATION= TAP_TESTS=
 suite "isolation (test/isolation)" REGRESS= TAP_TESTS=
 suite "TAP (test/t)" REGRESS= ISOLATION= PROVE_FLAGS="--timer"
+# prove reports a skipped file as "file.pl .. skipped: why"
+skipped=$(grep -E '\.pl \.+ skipped' "$out" || true)
+
+if [ -n "${PGML_COVERAGE:-}" ] && [ -d "$work/gcov$top" ]; then
+    (cd "$work/gcov$top" && find . -name '*.gcda' -exec cp --parents {} "$top/" \;)
+fi
+
+# every errmsg site of src/ reached by a test or listed with a reason in
+# test/errmsg_unreached.txt (a full run only: skipped tests reach less)
+echo "== errmsg coverage (scripts/errmsg_coverage.py)"
+py=/usr/bin/python3; [ -x "$py" ] || py=python3
+if [ -z "$skipped" ] && [ "$status" = 0 ]; then
+    if ! "$py" "$top/scripts/errmsg_coverage.py" --check "$work"; then
+        status=1
+        failed+=("errmsg coverage")
+    fi
+else
+    "$py" "$top/scripts/errmsg_coverage.py" "$work" | tail -n 1 || true
+fi
 
 if [ "$status" != 0 ]; then
     for f in "$work"/test/results_dir/regression.diffs "$work"/test/isolation_output/regression.diffs; do
@@ -56,7 +100,17 @@ if [ "$status" != 0 ]; then
     done
     echo "failed suites: ${failed[*]}"
 fi
-if [ "$status" = 0 ]; then
+if [ -n "$skipped" ]; then
+    echo "skipped TAP files:"
+    echo "$skipped"
+    if [ "$ci" = true ]; then
+        echo "CI=true: a skipped test is a failure"
+        status=1
+    fi
+fi
+if [ "$status" = 0 ] && [ -n "$skipped" ]; then
+    echo "passed, oracles SKIPPED: this is not a full test run"
+elif [ "$status" = 0 ]; then
     echo "all test suites passed"
 else
     echo "some tests failed"

@@ -336,7 +336,12 @@ linear_check_finite(const PgmlTrainInput *in)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("linear models do not accept missing or infinite feature values"),
-					 errdetail("Row %lld, feature %d is %s.",
+					 in->row_of ?
+					 errdetail("Row %lld of the relation, feature %d, is %s.",
+							   (long long) pgml_train_row_number(in, i / in->n_features),
+							   (int) (i % in->n_features) + 1,
+							   isnan(in->x[i]) ? "NaN" : "infinite") :
+					 errdetail("Training row %lld, feature %d, is %s.",
 							   (long long) (i / in->n_features) + 1,
 							   (int) (i % in->n_features) + 1,
 							   isnan(in->x[i]) ? "NaN" : "infinite"),
@@ -382,13 +387,20 @@ linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("linear regression target contains a non-finite value"),
-					 errdetail("Row %d has target %g.", i + 1, in->y[i])));
+					 in->row_of ?
+					 errdetail("Row %lld of the relation has target %g.",
+							   (long long) pgml_train_row_number(in, i), in->y[i]) :
+					 errdetail("Training row %d has target %g.", i + 1, in->y[i])));
 		/* predictions are real: a target beyond it could only predict inf */
 		if (isinf((float) in->y[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("linear regression target is out of range for type real"),
-					 errdetail("Row %d has target %g; pgml.predict returns real.", i + 1, in->y[i]),
+					 in->row_of ?
+					 errdetail("Row %lld of the relation has target %g; pgml.predict returns real.",
+							   (long long) pgml_train_row_number(in, i), in->y[i]) :
+					 errdetail("Training row %d has target %g; pgml.predict returns real.",
+							   i + 1, in->y[i]),
 					 errhint("Rescale the target.")));
 	}
 
@@ -1340,7 +1352,10 @@ linear_fit_logistic(const PgmlTrainInput *in, LinearOptions *opt,
 		if (!(yi >= 0 && yi < ncls && yi == floor(yi)))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("class index %g of row %d is out of range", yi, i + 1),
+					 in->row_of ?
+					 errmsg("class index %g of row %lld of the relation is out of range",
+							yi, (long long) pgml_train_row_number(in, i)) :
+					 errmsg("class index %g of training row %d is out of range", yi, i + 1),
 					 errdetail("Class indexes must be integers from 0 to %d.",
 							   ncls - 1)));
 	}

@@ -30,7 +30,11 @@ pgml_train_doubles(const PgmlTrainInput *in, const char *what, double *x,
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_EXCEPTION),
 						 errmsg("%s does not accept missing or infinite feature values", what),
-						 errdetail("Row %lld, feature %d is %s.",
+						 in->row_of ?
+						 errdetail("Row %lld of the relation, feature %d, is %s.",
+								   (long long) pgml_train_row_number(in, i), j + 1,
+								   isnan(v) ? "NaN" : "infinite") :
+						 errdetail("Training row %lld, feature %d, is %s.",
 								   (long long) i + 1, j + 1,
 								   isnan(v) ? "NaN" : "infinite"),
 						 errhint("Impute or drop missing values before training.")));

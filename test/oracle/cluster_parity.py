@@ -23,6 +23,9 @@ import sys
 import warnings
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import msgpack_min  # noqa: E402
 import sklearn
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
@@ -81,6 +84,15 @@ def main():
             case["sklearn_inertia"] = partition_inertia(X[tr], sk.labels_)
             case["sklearn_inertia_"] = float(sk.inertia_)
             case["label_agreement"] = agreement(labels[tr], sk.labels_)
+            # the model's centroids, from its artifact: the inertia of the
+            # test rows (what pgml stores as metrics.inertia) with the
+            # served clusters, and whether each served cluster is nearest
+            with open(f"{d}/{name}.artifact") as f:
+                art = msgpack_min.unpack(bytes.fromhex(f.read().strip()))
+            C = np.array(msgpack_min.f64s(art.get("centroids"))).reshape(art.get("n_clusters"), -1)
+            dist = ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
+            case["test_inertia"] = float(dist[np.arange(len(X)), labels][te].sum())
+            case["nearest_mismatches"] = int((dist.argmin(axis=1) != labels).sum())
             test_labels = labels[te]
             n_lab = len(np.unique(test_labels))
             case["test_silhouette"] = (float(silhouette_score(X[te], test_labels))
@@ -94,6 +106,7 @@ def main():
                 case["max_abs_diff"] = float(np.max(np.abs(pg - Z)))
             case["max_abs_projection"] = float(np.max(np.abs(Z)))
             case["explained_variance_ratio"] = [float(v) for v in sk.explained_variance_ratio_]
+            case["explained_variance"] = [float(v) for v in sk.explained_variance_]
         out["cases"][name] = case
     json.dump(out, sys.stdout, indent=1)
     print()

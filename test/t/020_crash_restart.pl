@@ -80,19 +80,46 @@ is($node->safe_psql('postgres',
 	"SELECT loads || '/' || predict_calls FROM pgml.stat_models WHERE project = 'Handwritten Digit Classifier'"),
 	'1/20', '20 connections predicted through a single load');
 
-# concurrent first predicts still compile once
+# concurrent first predicts still compile once.  The 8 sessions really are
+# in the load path at the same time: a ninth session holds an ACCESS
+# EXCLUSIVE lock on pgml.models, so each first predict, which misses the
+# empty registry and reads the deployed artifact, waits on that lock; once
+# all 8 wait (pg_locks says so), the lock is released and they go on
+# together, each having missed.  Only one of them may compile and publish.
 $node->restart;
+my $log_start = -s $node->logfile;
+my $barrier = $node->background_psql('postgres');
+$barrier->query_safe('BEGIN; LOCK TABLE pgml.models IN ACCESS EXCLUSIVE MODE;');
 my @procs;
 for my $i (1 .. 8)
 {
-	push @procs, $node->background_psql('postgres');
+	my $p = $node->background_psql('postgres');
+	# each compilation is logged at DEBUG1 (src/image.c)
+	$p->query_safe('SET log_min_messages = debug1');
+	# send the predict without waiting for it: it blocks on the lock
+	$p->query_until(qr/sent $i/, "\\echo sent $i\n"
+		  . "SELECT 'done:' || count(pgml.predict('Handwritten Digit Classifier', image))"
+		  . " FROM (SELECT image FROM pgml.digits LIMIT 5) s;\n");
+	push @procs, $p;
 }
-$_->query_safe("SELECT pgml.predict('Handwritten Digit Classifier', image) FROM pgml.digits LIMIT 5") for @procs;
+ok($node->poll_query_until('postgres', q{
+SELECT count(*) FROM pg_locks
+ WHERE NOT granted AND locktype = 'relation' AND relation = 'pgml.models'::regclass}, '8'),
+	'8 first predicts wait together inside the load of the model');
+$barrier->query_safe('COMMIT');
+my $done = 0;
+for my $p (@procs)
+{
+	$done++ if $p->query_until(qr/done:\d+/, '') =~ /done:5/;
+}
+is($done, 8, 'each of the 8 sessions predicted its 5 rows once released');
 # each backend counts its own calls; the view sums them while they are open
 is($node->safe_psql('postgres',
 	"SELECT loads || '/' || predict_calls || '/' || rows_predicted FROM pgml.stat_models WHERE project = 'Handwritten Digit Classifier'"),
-	'1/40/40', '8 sessions starting together still compile once; their 8 x 5 calls are all counted');
-$_->quit for @procs;
+	'1/40/40', '8 sessions loading at the same time compile once; their 8 x 5 calls are all counted');
+$_->quit for @procs, $barrier;
+my $compiled = () = slurp_file($node->logfile, $log_start) =~ /compiled a classification xgboost model image/g;
+is($compiled, 1, 'the model was compiled once, not once per waiting session');
 
 # a redeploy is seen by the next predict of an existing connection
 $node->safe_psql('postgres', q{

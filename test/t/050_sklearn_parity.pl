@@ -33,6 +33,7 @@ use warnings;
 use File::Basename qw(dirname);
 use lib dirname(__FILE__);
 use PgmlTest;
+use PgmlOracle;
 use IPC::Run;
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
@@ -49,20 +50,8 @@ my $SELF_REL_TOL = 1e-9;
 # sklearn's default fit "stopped early" when its objective is above pgml's by this
 my $EARLY_STOP_REL = 1e-6;
 
-my $python = '/usr/bin/python3';
+my $python = require_oracle([ 'sklearn', 'numpy', 'scipy' ]);
 my $oracle = dirname(__FILE__) . '/../oracle/parity.py';
-
-plan skip_all => "$python is missing: it runs the scikit-learn oracle"
-  unless -x $python;
-{
-	my ($out, $err) = ('', '');
-	my $imports = IPC::Run::run([ $python, '-c', 'import sklearn, numpy, scipy' ],
-		'>', \$out, '2>', \$err);
-	my ($why) = ($err =~ /([^\n]+)\n*\z/);
-	plan skip_all => "$python cannot import scikit-learn, numpy and scipy ("
-	  . ($why // 'no message') . ')'
-	  unless $imports;
-}
 
 # name => [table, y column, task, sklearn source (undef: derived table)]
 my @cases = (

@@ -13,8 +13,9 @@ use JSON::PP;
 use File::Basename qw(dirname);
 use lib dirname(__FILE__);
 use PgmlTest;
+use PgmlOracle;
 
-my $python = oracle_python();
+my $python = require_oracle([ 'sklearn', 'numpy' ]);
 
 my $oracle = dirname(__FILE__) . '/../oracle/regularized.py';
 my $node = pgml_node('regularized');

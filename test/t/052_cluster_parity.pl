@@ -6,10 +6,13 @@
 #
 # k-means (iris, wine, digits; random_state 0, n_init 10, and the default
 # random_state): the inertia of pgml's partition of the training rows is at
-# most scikit-learn's * (1 + 1e-6); the stored silhouette equals
+# most scikit-learn's * (1 + 1e-6); the stored inertia equals the oracle's
+# inertia of the test rows around the artifact's centroids (1e-9 relative);
+# the served cluster is the nearest centroid; the stored silhouette equals
 # silhouette_score of the test rows under the served labels (1e-10).
 # PCA (iris, wine, digits): pgml.decompose equals transform() to 1e-9 of the
-# largest projection (1e-6 if pgml.decompose returns real[], float32).
+# largest projection (1e-6 if pgml.decompose returns real[], float32); the
+# stored explained variances (and ratios) equal scikit-learn's (1e-9 relative).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -20,8 +23,14 @@ use JSON::PP;
 use File::Basename qw(dirname);
 use lib dirname(__FILE__);
 use PgmlTest;
+use PgmlOracle;
 
-my $python = oracle_python();
+my $python = require_oracle([ 'sklearn', 'numpy' ]);
+
+# stored inertia against the oracle's, relative
+my $INERTIA_REL_TOL = 1e-9;
+# stored PCA explained variances against PCA.explained_variance(_ratio)_
+my $EV_REL_TOL = 1e-9;
 
 my $oracle = dirname(__FILE__) . '/../oracle/cluster_parity.py';
 my $node = pgml_node('cluster_parity');
@@ -92,6 +101,8 @@ SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum)
 COPY (SELECT $features, $serve FROM $table ORDER BY ctid) TO STDOUT});
 	my $n = $node->safe_psql('postgres', "SELECT count(*) FROM $table");
 	append_to_file("$dir/$name.tsv", "$rows\n");
+	append_to_file("$dir/$name.artifact",
+		$node->safe_psql('postgres', "SELECT encode(artifact, 'hex') FROM pgml.models WHERE id = $id"));
 	append_to_file("$dir/$name.json",
 		encode_json({ kind => $alg, params => $params, train_rows => $n - int($n * 0.25 + 0.999999) }));
 }
@@ -122,7 +133,16 @@ for my $c (@cases)
 		{
 			ok(!defined $p, "$name: silhouette undefined on the test rows, stored as null");
 		}
-		ok(defined $metrics{$name}{inertia} && $metrics{$name}{inertia} >= 0, "$name: inertia stored");
+		# the stored inertia is that of the held-out rows around the model's
+		# centroids (read by the oracle from the artifact), each row with the
+		# cluster pgml.predict serves for it: within $INERTIA_REL_TOL relative
+		my $stored = $metrics{$name}{inertia};
+		ok(defined $stored && defined $r->{test_inertia}
+			  && abs($stored - $r->{test_inertia}) <= $INERTIA_REL_TOL * $r->{test_inertia},
+			"$name: stored inertia equals the oracle's inertia of the test rows")
+		  or diag(sprintf("stored %s, oracle %s, tolerance %g relative",
+				$stored // 'null', $r->{test_inertia} // 'null', $INERTIA_REL_TOL));
+		is($r->{nearest_mismatches}, 0, "$name: every served cluster is the nearest centroid");
 	}
 	else
 	{
@@ -132,6 +152,16 @@ for my $c (@cases)
 		my $tol = ($decompose_float8 ? 1e-9 : 1e-6) * ($r->{max_abs_projection} > 1 ? $r->{max_abs_projection} : 1);
 		ok(defined $r->{max_abs_diff} && $r->{max_abs_diff} <= $tol, "$name: pgml.decompose equals PCA.transform")
 		  or diag("max |difference| " . ($r->{max_abs_diff} // 'n/a') . ", tolerance $tol");
+		# the stored metrics of a PCA model are its explained variances
+		for my $k ('explained_variance', 'explained_variance_ratio')
+		{
+			my ($p, $o) = ($metrics{$name}{$k}, $r->{$k});
+			my @bad = defined $p && ref $p eq 'ARRAY' && @$p == @$o
+			  ? grep { abs($p->[$_] - $o->[$_]) > $EV_REL_TOL * abs($o->[$_]) } 0 .. $#$o
+			  : ('shape');
+			ok(!@bad, "$name: stored $k equals PCA.${k}_ within $EV_REL_TOL relative")
+			  or diag('pgml ' . encode_json($p // []) . ', scikit-learn ' . encode_json($o));
+		}
 	}
 }
 

@@ -25,26 +25,13 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use File::Basename qw(dirname);
+use lib dirname(__FILE__);
+use PgmlOracle;
 
-my $python = '/usr/bin/python3';
-
-plan skip_all => "$python is missing: it runs the XGBoost oracle"
-  unless -x $python;
-{
-	my ($out, $err) = ('', '');
-	my $imports = IPC::Run::run(
-		[ $python, '-c', 'import numpy, xgboost; print(xgboost.__version__)' ],
-		'>', \$out, '2>', \$err);
-	my ($why) = ($err =~ /([^\n]+)\n*\z/);
-	plan skip_all => "$python cannot import xgboost and numpy ("
-	  . ($why // 'no message') . ')'
-	  unless $imports;
-	chomp $out;
-	my ($major, $minor) = split /\./, $out;
-	plan skip_all => "$python has xgboost $out; loading UBJSON needs 1.6 or later"
-	  unless $major > 1 || ($major == 1 && $minor >= 6);
-	diag("oracle: xgboost $out");
-}
+my $python = require_oracle([ 'numpy', 'xgboost' ],
+	"v = tuple(int(x) for x in xgboost.__version__.split('.')[:2])\n"
+	  . "assert v >= (1, 6), 'xgboost ' + xgboost.__version__ + ': loading UBJSON needs 1.6 or later'\n");
 
 # The oracle.  argv[1]: a JSON object with the file names and the case.
 # Data file: one row per line, COPY text format: features (float8[], NULL

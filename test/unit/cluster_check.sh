@@ -14,7 +14,7 @@ port=${1:?usage: cluster_check.sh PORT [DBNAME]}
 db=${2:-pgml}
 work=$(mktemp -d)
 chmod 755 "$work"
-psql=(psql -X -q -v ON_ERROR_STOP=1 -h /tmp -p "$port" -U postgres "$db")
+psql=("$("${PG_CONFIG:-pg_config}" --bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "${PGHOST:-/tmp}" -p "$port" -U "${PGUSER:-postgres}" "$db")
 cleanup() {
 	"${psql[@]}" -c 'drop schema if exists cluster_harness cascade' >/dev/null 2>&1 || true
 	rm -rf "$work"
@@ -23,7 +23,7 @@ trap cleanup EXIT
 
 gcc -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers -Werror -O2 -fPIC -shared \
-	-I include -I "$(pg_config --includedir-server)" \
+	-I include -I "$("${PG_CONFIG:-pg_config}" --includedir-server)" \
 	test/unit/cluster_harness.c -o "$work/cluster_harness.so" \
 	-lopenblas -llapacke -lm
 
@@ -41,4 +41,4 @@ select pgml.load_dataset(d) from unnest(array['iris', 'wine', 'digits']) d
  where to_regclass('pgml.' || d) is null;
 SQL
 
-/usr/bin/python3 test/unit/cluster_parity.py "$port" "$db"
+PSQL="${psql[0]}" /usr/bin/python3 test/unit/cluster_parity.py "$port" "$db"

@@ -8,6 +8,7 @@ line per case and exits with status 1 if any check fails.
 Usage: /usr/bin/python3 test/unit/cluster_parity.py PORT [DBNAME]
 """
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -21,8 +22,11 @@ from sklearn.metrics import silhouette_score
 warnings.simplefilter("ignore")
 PORT = sys.argv[1] if len(sys.argv) > 1 else "55433"
 DB = sys.argv[2] if len(sys.argv) > 2 else "pgml"
-PSQL = ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "/tmp", "-p", PORT,
-        "-U", "postgres", DB]
+# psql, socket directory and user: from the environment when a test runs
+# this (test/t/070_unit_harnesses.pl), else a test/devcluster.sh cluster.
+PSQL = [os.environ.get("PSQL", "psql"), "-X", "-At", "-v", "ON_ERROR_STOP=1",
+        "-h", os.environ.get("PGHOST", "/tmp"), "-p", PORT,
+        "-U", os.environ.get("PGUSER", "postgres"), DB]
 failures = []
 
 

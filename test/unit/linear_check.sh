@@ -14,7 +14,7 @@ port=${1:?usage: linear_check.sh PORT [DBNAME]}
 db=${2:-pgml}
 work=$(mktemp -d)
 chmod 755 "$work"
-psql=(psql -X -q -v ON_ERROR_STOP=1 -h /tmp -p "$port" -U postgres "$db")
+psql=("$("${PG_CONFIG:-pg_config}" --bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "${PGHOST:-/tmp}" -p "$port" -U "${PGUSER:-postgres}" "$db")
 cleanup() {
 	"${psql[@]}" -c 'drop schema if exists linear_harness cascade' >/dev/null 2>&1 || true
 	rm -rf "$work"
@@ -26,7 +26,7 @@ for variant in newton lbfgs; do
 	[ "$variant" = lbfgs ] && extra=(-DPGML_LINEAR_NEWTON_MAX_DIM=0)
 	gcc -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 		-Wno-missing-field-initializers -Werror -O2 -fPIC -shared "${extra[@]}" \
-		-I include -I "$(pg_config --includedir-server)" \
+		-I include -I "$("${PG_CONFIG:-pg_config}" --includedir-server)" \
 		test/unit/linear_harness.c -o "$work/linear_harness_$variant.so" \
 		-lopenblas -llapacke -lm
 done
@@ -41,4 +41,4 @@ create function linear_harness.fit_lbfgs(float8[], float8[], int, jsonb, int, te
 	returns float8[] language c as '$work/linear_harness_lbfgs.so', 'linear_harness_fit';
 SQL
 
-/usr/bin/python3 test/unit/linear_parity.py "$port" "$db"
+PSQL="${psql[0]}" /usr/bin/python3 test/unit/linear_parity.py "$port" "$db"

@@ -5,6 +5,7 @@ case and exits with status 1 if any check fails.
 Usage: /usr/bin/python3 test/unit/linear_parity.py PORT [DBNAME]
 """
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -18,8 +19,11 @@ from sklearn.model_selection import train_test_split
 warnings.simplefilter("ignore")
 PORT = sys.argv[1] if len(sys.argv) > 1 else "55433"
 DB = sys.argv[2] if len(sys.argv) > 2 else "pgml"
-PSQL = ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", "/tmp", "-p", PORT,
-        "-U", "postgres", DB]
+# psql, socket directory and user: from the environment when a test runs
+# this (test/t/070_unit_harnesses.pl), else a test/devcluster.sh cluster.
+PSQL = [os.environ.get("PSQL", "psql"), "-X", "-At", "-v", "ON_ERROR_STOP=1",
+        "-h", os.environ.get("PGHOST", "/tmp"), "-p", PORT,
+        "-U", os.environ.get("PGUSER", "postgres"), DB]
 failures = []
 
 
@@ -179,14 +183,14 @@ def run_errors():
         ("'{1,2,3,4}', '{0,1}', 2, null", "ridge", 'algorithm "ridge" supports regression only'),
         ("'{1,2,3,4}', '{0,1}', 0, null", LR, 'algorithm "logistic_regression" needs a classification task'),
         ("'{1,2,3,4}', '{0,1}', 0, null", "svm", 'unknown linear algorithm "svm"'),
-        ("'{1,NaN,3,4}', '{0,1}', 2, null", LR, 'Row 1, feature 2 is NaN'),
-        ("'{1,2,Infinity,4}', '{0,1}', 0, null", L, 'Row 2, feature 1 is infinite'),
+        ("'{1,NaN,3,4}', '{0,1}', 2, null", LR, 'Training row 1, feature 2, is NaN'),
+        ("'{1,2,Infinity,4}', '{0,1}', 0, null", L, 'Training row 2, feature 1, is infinite'),
         ("'{1,2,3,4}', '{0,NaN}', 0, null", L, 'target contains a non-finite value'),
         ("'{1,2,3,4}', '{0,NaN}', 0, null", "lasso", 'target contains a non-finite value'),
         ("'{}', '{}', 0, null", L, 'cannot train a linear model on zero rows'),
         ("'{}', '{1,2}', 0, null", L, 'cannot train a linear model without features'),
         ("'{1,2,3,4}', '{0,0}', 1, null", LR, 'needs at least two classes'),
-        ("'{1,2,3,4}', '{0,2}', 2, null", LR, 'class index 2 of row 2 is out of range'),
+        ("'{1,2,3,4}', '{0,2}', 2, null", LR, 'class index 2 of training row 2 is out of range'),
         ("'{1,2,3,4}', '{0,0,1,1}', 2, '{\"max_iter\": 1}'", LR, 'WARNING:  logistic regression did not converge in 1 iteration'),
         ("'{1,2,2,3.9,3,6.1,4,8}', '{1,2,3,4.5}', 0, '{\"max_iter\": 1, \"alpha\": 0.001}'", "lasso", 'WARNING:  lasso did not converge in 1 iteration'),
         # effective hyperparameters, null meaning the default

@@ -15,9 +15,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 gcc -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror -O2 \
-	-I include -I "$(pg_config --includedir-server)" \
+	-I include -I "$("${PG_CONFIG:-pg_config}" --includedir-server)" \
 	test/unit/metrics_test.c src/train/metrics.c -o "$work/metrics_test" \
-	-L "$(pg_config --pkglibdir)" -lpgcommon -lpgport -lm
+	-L "$("${PG_CONFIG:-pg_config}" --pkglibdir)" -lpgcommon -lpgport -lm
 
 /usr/bin/python3 - "$work" "$seed" <<'PY'
 import json, math, subprocess, sys, warnings
