@@ -598,6 +598,7 @@ train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64
 	in.hyperparams = hyperparams;
 	in.nthread = pgml_nthread;
 	in.seed = PGML_SPLIT_SEED;
+	in.row_of = idx;
 
 	if (trees)
 		pgml_xgb_train(&in, model);
