@@ -7,11 +7,8 @@
 # training row; the test checks it did reach training.)
 #
 # The trainers (src/train/linear.c, xgb.c, matrix.c) name
-# pgml_train_row_number(in, i), which maps through PgmlTrainInput.row_of;
-# the job (src/train/job.c, train_rows) must set in.row_of = idx.  Until it
-# does, the checks of the trainers' messages run as TODO (they report the
-# training position); they become hard checks by themselves once job.c
-# sets row_of.
+# pgml_train_row_number(in, i), which maps through PgmlTrainInput.row_of,
+# the map the job (src/train/job.c, train_rows) gives them.
 use strict;
 use warnings;
 use File::Basename qw(dirname);
@@ -20,10 +17,6 @@ use PgmlTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-
-our $TODO;
-my $top = dirname(__FILE__) . '/../..';
-my $job_maps_rows = slurp_file("$top/src/train/job.c") =~ /\brow_of\s*=/;
 
 my $node = pgml_node('rows');
 $node->safe_psql('postgres', q{
@@ -62,14 +55,10 @@ my $xgb = train_error(q{
 SELECT * FROM pgml.train('rn_xgb', 'regression', 'big_y', 'y', 'xgboost',
                          '{"n_estimators": 2}', test_size => 1)});
 like($xgb, qr/is not a finite real/, 'xgboost: a label beyond real is an error');
-{
-	local $TODO = 'src/train/job.c does not set PgmlTrainInput.row_of yet'
-	  unless $job_maps_rows;
-	like($linear, qr/DETAIL:  Row 50 of the relation has target 1e\+39; pgml\.predict returns real\./,
-		'linear: the detail names table row 50');
-	like($xgb, qr/ERROR:  \w+: label 1e\+39 of row 50 of the relation is not a finite real/,
-		'xgboost: the message names table row 50');
-}
+like($linear, qr/DETAIL:  Row 50 of the relation has target 1e\+39; pgml\.predict returns real\./,
+	'linear: the detail names table row 50');
+like($xgb, qr/ERROR:  \w+: label 1e\+39 of row 50 of the relation is not a finite real/,
+	'xgboost: the message names table row 50');
 
 # the missing-value check of the job names the table's row
 my $nan = train_error(q{
