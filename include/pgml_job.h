@@ -29,6 +29,7 @@ typedef struct PgmlJob
 	Jsonb	   *search_params;	/* {"param": [candidate values], ...} */
 	Jsonb	   *search_args;	/* {"cv": k, "n_iter": n} */
 	bool		automatic_deploy;
+	bool		materialize_snapshot;	/* copy the rows into pgml.snapshot_<id> */
 	Jsonb	   *preprocess;		/* {"column": {"impute": .., "scale": ..,
 								 * "encode": ..}} or NULL */
 	Oid			role;			/* the relation is read as this role */

@@ -43,6 +43,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/regproc.h"
@@ -1153,7 +1154,8 @@ snapshot_resolve(const PgmlJob *job, PgmlJob *out)
 	pgml_catalog_push(&cs);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("SELECT coalesce(s.relation_name, m.relation_name), "
+	ret = SPI_execute_with_args("SELECT CASE WHEN s.materialized THEN 'pgml.snapshot_' || s.id "
+								"ELSE coalesce(s.relation_name, m.relation_name) END, "
 								"coalesce(s.y_column_name[1], m.y_column_name), "
 								"coalesce(s.test_size, m.test_size), "
 								"coalesce(s.test_sampling, m.test_sampling), s.preprocess, s.id "
@@ -1192,18 +1194,11 @@ snapshot_resolve(const PgmlJob *job, PgmlJob *out)
 	return snapshot_id;
 }
 
-/*
- * Record the snapshot a job trained on (relation: its qualified name);
- * returns its id.  Caller is in SPI as the catalog identity.
- */
-static int64
-snapshot_record(const PgmlJob *job, const char *relation, const PgmlDataset *ds)
+/* The feature columns of a dataset, as a JSON array for pgml.snapshots.columns. */
+static Datum
+snapshot_columns_json(const PgmlDataset *ds)
 {
-	Oid			argtypes[7] = {TEXTOID, TEXTARRAYOID, FLOAT4OID, TEXTOID, JSONBOID, JSONBOID, INT8OID};
-	Datum		args[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	StringInfoData cols;
-	bool		isnull;
 
 	initStringInfo(&cols);
 	appendStringInfoChar(&cols, '[');
@@ -1214,6 +1209,20 @@ snapshot_record(const PgmlJob *job, const char *relation, const PgmlDataset *ds)
 		escape_json(&cols, ds->column_names[i]);
 	}
 	appendStringInfoChar(&cols, ']');
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(cols.data));
+}
+
+/*
+ * Record the snapshot a job trained on (relation: its qualified name);
+ * returns its id.  Caller is in SPI as the catalog identity.
+ */
+static int64
+snapshot_record(const PgmlJob *job, const char *relation, const PgmlDataset *ds)
+{
+	Oid			argtypes[7] = {TEXTOID, TEXTARRAYOID, FLOAT4OID, TEXTOID, JSONBOID, JSONBOID, INT8OID};
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
 
 	args[0] = CStringGetTextDatum(relation ? relation : job->relation_name);
 	if (job->y_column_name)
@@ -1226,7 +1235,7 @@ snapshot_record(const PgmlJob *job, const char *relation, const PgmlDataset *ds)
 		nulls[1] = 'n';
 	args[2] = Float4GetDatum((float4) job->test_size);
 	args[3] = CStringGetTextDatum(job->test_sampling ? job->test_sampling : "random");
-	args[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(cols.data));
+	args[4] = snapshot_columns_json(ds);
 	if (job->preprocess)
 		args[5] = JsonbPGetDatum(job->preprocess);
 	else
@@ -1239,6 +1248,76 @@ snapshot_record(const PgmlJob *job, const char *relation, const PgmlDataset *ds)
 		SPI_processed != 1)
 		elog(ERROR, "could not record the snapshot");
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* Run one statement as the catalog identity (in SPI). */
+static void
+catalog_exec(const char *sql)
+{
+	int			ret = SPI_execute(sql, false, 0);
+
+	if (ret < 0)
+		elog(ERROR, "could not run \"%s\": %s", sql, SPI_result_code_string(ret));
+}
+
+/*
+ * materialize_snapshot: copy the relation's rows into pgml.snapshot_<id>,
+ * which training then reads, and training again later reads too.  The
+ * table belongs to the catalog identity; the rows are copied as the job's
+ * role (its privileges and row security apply, as to its own SELECT), and
+ * the project's owner may read them.  Returns the snapshot's id and sets
+ * *table.  Caller is connected to SPI.
+ */
+static int64
+snapshot_materialize(const PgmlJob *job, const char *relation, Oid owner, char **table)
+{
+	PgmlCatalogSwitch cs;
+	RoleSwitch	rs;
+	Oid			argtypes[5] = {TEXTOID, TEXTARRAYOID, FLOAT4OID, TEXTOID, INT8OID};
+	Datum		args[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	int64		id;
+	char	   *qualname;
+	const char *role = quote_identifier(GetUserNameFromId(job->role, false));
+
+	args[0] = CStringGetTextDatum(relation);
+	if (job->y_column_name)
+	{
+		Datum		e = CStringGetTextDatum(job->y_column_name);
+
+		args[1] = PointerGetDatum(construct_array(&e, 1, TEXTOID, -1, false, TYPALIGN_INT));
+	}
+	else
+		nulls[1] = 'n';
+	args[2] = Float4GetDatum((float4) job->test_size);
+	args[3] = CStringGetTextDatum(job->test_sampling ? job->test_sampling : "random");
+	args[4] = Int64GetDatum((int64) PGML_SPLIT_SEED);
+
+	pgml_catalog_push(&cs);
+	if (SPI_execute_with_args("INSERT INTO pgml.snapshots (relation_name, y_column_name, test_size, "
+							  "test_sampling, seed, materialized) "
+							  "VALUES ($1, $2, $3, $4, $5, true) RETURNING id",
+							  5, argtypes, args, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not record the snapshot");
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	qualname = psprintf("pgml.snapshot_%lld", (long long) id);
+	catalog_exec(psprintf("CREATE TABLE %s (LIKE %s)", qualname, relation));
+	catalog_exec(psprintf("GRANT SELECT, INSERT ON %s TO %s", qualname, role));
+	pgml_catalog_pop(&cs);
+
+	role_push(job->role, &rs);
+	catalog_exec(psprintf("INSERT INTO %s SELECT * FROM %s", qualname, relation));
+	role_pop(&rs);
+
+	pgml_catalog_push(&cs);
+	catalog_exec(psprintf("REVOKE INSERT ON %s FROM %s", qualname, role));
+	if (owner != job->role)
+		catalog_exec(psprintf("GRANT SELECT ON %s TO %s", qualname,
+							  quote_identifier(GetUserNameFromId(owner, false))));
+	pgml_catalog_pop(&cs);
+	*table = qualname;
+	return id;
 }
 
 /* Run one training job in the current transaction. */
@@ -1337,6 +1416,33 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	pgml_catalog_push(&cs);
 	project_id = project_get(job->project_name, job->task, job->role, &task_name);
 	pgml_catalog_pop(&cs);
+	if (job->materialize_snapshot && snapshot_id == 0)
+	{
+		PgmlProject proj;
+		char	   *table;
+
+		/* the relation as the role names it, qualified */
+		role_push(job->role, &rs);
+		{
+			Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(job->relation_name)),
+												 NoLock, false);
+
+			qualified_relation =
+				quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										   get_rel_name(relid));
+		}
+		role_pop(&rs);
+		/* the project (made just now, or the role's) gives its owner the rows */
+		if (!pgml_project_read(job->project_name, 0, false, &proj))
+			proj.owner = job->role;
+		snapshot_id = snapshot_materialize(job, qualified_relation, proj.owner, &table);
+		if (job != &resolved)
+		{
+			resolved = *job;
+			job = &resolved;
+		}
+		resolved.relation_name = table;
+	}
 	task = parse_task(task_name);
 	/* as PostgresML: the default algorithm, linear, means k-means or PCA there */
 	if (strcmp(algorithm, "linear") == 0 && task == PGML_TASK_CLUSTERING)
@@ -1376,7 +1482,16 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 										   get_rel_name(relid));
 	}
-	pgml_data_read(job->relation_name, job->y_column_name, &ds);
+	if (job->materialize_snapshot)
+	{
+		/* the rows this transaction just copied: the active snapshot, seeing its own commands */
+		PushCopiedSnapshot(GetActiveSnapshot());
+		UpdateActiveSnapshotCommandId();
+		pgml_data_read(job->relation_name, job->y_column_name, &ds);
+		PopActiveSnapshot();
+	}
+	else
+		pgml_data_read(job->relation_name, job->y_column_name, &ds);
 	role_pop(&rs);
 
 	model.task = task;
@@ -1503,6 +1618,17 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 			: DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
 		if (snapshot_id == 0)
 			snapshot_id = snapshot_record(job, qualified_relation, &ds);
+		else if (job->materialize_snapshot)
+		{
+			/* the columns of a snapshot just materialized, now that they are read */
+			Oid			ctypes[2] = {INT8OID, JSONBOID};
+			Datum		cargs[2] = {Int64GetDatum(snapshot_id),
+			snapshot_columns_json(&ds)};
+
+			if (SPI_execute_with_args("UPDATE pgml.snapshots SET columns = $2 WHERE id = $1",
+									  2, ctypes, cargs, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not record the snapshot's columns");
+		}
 		args[14] = Int64GetDatum(snapshot_id);
 		ret = SPI_execute_with_args("INSERT INTO pgml.models (project_id, num_features, "
 									"algorithm, hyperparams, metrics, artifact, relation_name, "
@@ -1630,11 +1756,7 @@ pgml_train_sql(PG_FUNCTION_ARGS)
 					 errhint("Supported runtimes are python and rust (PostgresML's names) and c; every model runs in C here.")));
 	}
 	job.automatic_deploy = PG_ARGISNULL(12) ? true : PG_GETARG_BOOL(12);
-	if (!PG_ARGISNULL(13) && PG_GETARG_BOOL(13))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("materialize_snapshot is not supported yet"),
-				 errhint("Train without it: the snapshot records the relation, and training again reads it anew.")));
+	job.materialize_snapshot = !PG_ARGISNULL(13) && PG_GETARG_BOOL(13);
 	job.preprocess = PG_ARGISNULL(14) ? NULL : PG_GETARG_JSONB_P(14);
 	job.role = GetUserId();
 	job.job_id = 0;

@@ -74,7 +74,26 @@ SELECT project, algorithm FROM pgml.train('pd_lin', algorithm => 'lasso', runtim
 SELECT project, algorithm FROM pgml.train('pd_lin', 'regression', 'pd_lin', 'y', 'linear', '{}', NULL, '{}', '{}',
                                           0.25, 'random', 'rust', false, false, '{}');
 SELECT * FROM pgml.train('pd_lin', algorithm => 'lasso', runtime => 'java');
-SELECT * FROM pgml.train('pd_lin', algorithm => 'lasso', materialize_snapshot => true);
+
+-- materialize_snapshot copies the rows into pgml.snapshot_<id>; training
+-- reads the copy, and training again too, whatever becomes of the original
+CREATE TABLE pd_mat AS SELECT g::real AS a, (3 * g)::real AS y FROM generate_series(1, 50) g;
+SELECT project, algorithm FROM pgml.train('pd_mat', 'regression', 'pd_mat', 'y', materialize_snapshot => true);
+SELECT s.id AS snap, s.relation_name, s.y_column_name, s.materialized, s.columns
+  FROM pgml.snapshots s WHERE s.id = (SELECT max(snapshot_id) FROM pgml.models) \gset
+SELECT :'relation_name' AS relation_name, :'y_column_name' AS y_column_name, :'materialized' AS materialized,
+       :'columns' AS columns;
+SELECT count(*) AS copied_rows, sum(y) AS sum_y FROM pgml.snapshot_:snap;
+SELECT tableowner = (SELECT extowner::regrole::name FROM pg_extension WHERE extname = 'pgml_worker') AS owned_by_extension
+  FROM pg_tables WHERE schemaname = 'pgml' AND tablename = 'snapshot_' || :snap;
+UPDATE pd_mat SET y = 0;
+SELECT project, algorithm FROM pgml.train('pd_mat', algorithm => 'ridge');
+SELECT m.algorithm, m.relation_name = 'pgml.snapshot_' || :snap AS read_the_copy,
+       round(pgml.predict(m.id, ARRAY[10]::real[])) AS predicts_3x
+  FROM pgml.models m WHERE m.id = (SELECT max(id) FROM pgml.models);
+SELECT pgml.drop_project('pd_mat');
+DROP TABLE pd_mat;
+DROP TABLE pgml.snapshot_:snap;
 
 SELECT pgml.drop_project('pd_lin');
 DROP TABLE pd_lin;
