@@ -94,7 +94,9 @@ CREATE POLICY deployments_usable ON pgml.deployments FOR SELECT
     USING (project_id IN (SELECT p.id FROM pgml.projects p));
 ALTER TABLE pgml.snapshots ENABLE ROW LEVEL SECURITY;
 CREATE POLICY snapshots_usable ON pgml.snapshots FOR SELECT
-    USING (id IN (SELECT m.snapshot_id FROM pgml.models m));
+    USING (id IN (SELECT m.snapshot_id FROM pgml.models m)
+           OR (materialized AND pg_catalog.has_table_privilege(
+                   pg_catalog.to_regclass('pgml.snapshot_' OPERATOR(pg_catalog.||) id), 'SELECT')));
 GRANT SELECT ON pgml.projects, pgml.models, pgml.deployments, pgml.snapshots TO PUBLIC;
 
 CREATE TABLE pgml.train_queue (

@@ -23,6 +23,14 @@ CREATE FUNCTION pgml.train(
 COMMENT ON FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb, jsonb, real, text, text, boolean, boolean, jsonb) IS
     'train a model in this session (inside the caller''s transaction), store it and deploy it when it is at least as good as the deployed one; without relation_name, train again on the project''s last snapshot';
 
+CREATE FUNCTION pgml.snapshot(relation_name text, y_column_name text DEFAULT NULL,
+                              test_size real DEFAULT 0.25, test_sampling text DEFAULT 'random',
+                              preprocess jsonb DEFAULT '{}')
+RETURNS TABLE (relation text, y_column_name text)
+    AS '$libdir/pgml_train', 'pgml_snapshot_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.snapshot(text, text, real, text, jsonb) IS
+    'as PostgresML''s: copy a relation''s rows (read as the caller) into pgml.snapshot_<id>, which the caller may read, and record the snapshot';
+
 CREATE FUNCTION pgml._models_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'pgml_models_changed' LANGUAGE C;
 CREATE TRIGGER models_changed AFTER UPDATE OF artifact OR DELETE ON pgml.models

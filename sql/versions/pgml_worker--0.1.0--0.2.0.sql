@@ -172,7 +172,9 @@ COMMENT ON TABLE pgml.snapshots IS 'what each model was trained on: the relation
 ALTER TABLE pgml.models ADD COLUMN snapshot_id bigint REFERENCES pgml.snapshots (id) ON DELETE SET NULL;
 ALTER TABLE pgml.snapshots ENABLE ROW LEVEL SECURITY;
 CREATE POLICY snapshots_usable ON pgml.snapshots FOR SELECT
-    USING (id IN (SELECT m.snapshot_id FROM pgml.models m));
+    USING (id IN (SELECT m.snapshot_id FROM pgml.models m)
+           OR (materialized AND pg_catalog.has_table_privilege(
+                   pg_catalog.to_regclass('pgml.snapshot_' OPERATOR(pg_catalog.||) id), 'SELECT')));
 GRANT SELECT ON pgml.snapshots TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('pgml.snapshots', '');
 SELECT pg_catalog.pg_extension_config_dump('pgml.snapshots_id_seq', '');
@@ -254,6 +256,14 @@ CREATE VIEW pgml.overview WITH (security_invoker = true) AS
 COMMENT ON VIEW pgml.overview IS 'each project with its deployed model and what it was trained on';
 
 GRANT SELECT ON pgml.deployed_models, pgml.trained_models, pgml.overview TO PUBLIC;
+
+CREATE FUNCTION pgml.snapshot(relation_name text, y_column_name text DEFAULT NULL,
+                              test_size real DEFAULT 0.25, test_sampling text DEFAULT 'random',
+                              preprocess jsonb DEFAULT '{}')
+RETURNS TABLE (relation text, y_column_name text)
+    AS '$libdir/pgml_train', 'pgml_snapshot_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.snapshot(text, text, real, text, jsonb) IS
+    'as PostgresML''s: copy a relation''s rows (read as the caller) into pgml.snapshot_<id>, which the caller may read, and record the snapshot';
 
 -- Internal functions are nobody's but the extension's.
 DO $$

@@ -1703,6 +1703,60 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	SPI_finish();
 }
 
+PG_FUNCTION_INFO_V1(pgml_snapshot_sql);
+
+/*
+ * SQL: pgml.snapshot(relation_name, y_column_name, test_size, test_sampling,
+ * preprocess) RETURNS TABLE (relation text, y_column_name text), as
+ * PostgresML's: a materialized snapshot of a relation, for no project yet.
+ */
+Datum
+pgml_snapshot_sql(PG_FUNCTION_ARGS)
+{
+	PgmlJob		job;
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	char	   *table;
+	Oid			relid;
+	RoleSwitch	rs;
+	const char *qualified;
+
+	pgml_require_preload();
+	pgml_acl_require_schema();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("relation_name must not be NULL")));
+	memset(&job, 0, sizeof(job));
+	job.relation_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	job.y_column_name = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	job.test_size = PG_ARGISNULL(2) ? 0.25 : PG_GETARG_FLOAT4(2);
+	job.test_sampling = PG_ARGISNULL(3) ? "random" : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	job.role = GetUserId();
+
+	/* the relation as the caller's search_path names it */
+	role_push(job.role, &rs);
+	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(job.relation_name)),
+							 NoLock, false);
+	qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										   get_rel_name(relid));
+	role_pop(&rs);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	(void) snapshot_materialize(&job, qualified, job.role, &table);
+	values[0] = CStringGetTextDatum(table);
+	if (job.y_column_name)
+		values[1] = CStringGetTextDatum(job.y_column_name);
+	else
+		nulls[1] = true;
+	SPI_finish();
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
 PG_FUNCTION_INFO_V1(pgml_train_sql);
 
 /*

@@ -97,3 +97,24 @@ DROP TABLE pgml.snapshot_:snap;
 
 SELECT pgml.drop_project('pd_lin');
 DROP TABLE pd_lin;
+
+-- pgml.snapshot(): a materialized snapshot for no project yet, read as the
+-- caller, whom the copy and its row in pgml.snapshots are visible to
+CREATE TABLE pd_src AS SELECT g::real AS a, (g % 2)::int AS y FROM generate_series(1, 40) g;
+CREATE ROLE regress_pd_snapper;
+GRANT SELECT ON pd_src TO regress_pd_snapper;
+SET ROLE regress_pd_snapper;
+SELECT relation AS snap_table, y_column_name FROM pgml.snapshot('pd_src', 'y', 0.5) \gset
+SELECT :'snap_table' LIKE 'pgml.snapshot\_%' AS named_by_id, :'y_column_name' AS y_column_name;
+SELECT count(*) AS rows, sum(y) AS sum_y FROM :snap_table;
+SELECT relation_name, y_column_name, test_size, materialized FROM pgml.snapshots;
+RESET ROLE;
+CREATE ROLE regress_pd_other;
+SET ROLE regress_pd_other;
+SELECT count(*) AS others_see FROM pgml.snapshots;
+SELECT has_table_privilege(:'snap_table', 'SELECT') AS others_may_read;
+RESET ROLE;
+SELECT * FROM pgml.snapshot('pd_src_missing', 'y');
+DROP TABLE :snap_table;
+DROP TABLE pd_src;
+DROP ROLE regress_pd_snapper, regress_pd_other;
