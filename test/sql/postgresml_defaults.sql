@@ -115,6 +115,7 @@ SELECT count(*) AS others_see FROM pgml.snapshots;
 SELECT has_table_privilege(:'snap_table', 'SELECT') AS others_may_read;
 RESET ROLE;
 SELECT * FROM pgml.snapshot('pd_src_missing', 'y');
+SELECT * FROM pgml.snapshot(NULL, 'y');
 DROP TABLE :snap_table;
 DROP TABLE pd_src;
 DROP ROLE regress_pd_snapper, regress_pd_other;
