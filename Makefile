@@ -14,6 +14,7 @@ OBJS = \
 	src/pgml_worker.o \
 	src/acl.o \
 	src/roles.o \
+	src/algorithms.o \
 	src/registry.o \
 	src/deploy.o \
 	src/image.o \

@@ -53,6 +53,7 @@
 #include "utils/varlena.h"
 
 #include "pgml_acl.h"
+#include "pgml_algorithms.h"
 #include "pgml_worker.h"
 
 PgmlWorkerState *pgml_worker_state = NULL;
@@ -286,13 +287,9 @@ pgml_in_worker(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(in_worker());
 }
 
-/* Tasks and algorithms a job may name (the worker checks the pair). */
+/* Tasks a job may name; algorithms are pgml_algorithms.h's (the worker checks the pair). */
 static const char *const queue_tasks[] = {
 	"regression", "classification", "clustering", "decomposition", NULL
-};
-static const char *const queue_algorithms[] = {
-	"xgboost", "xgboost_random_forest", "linear", "logistic_regression", "ridge",
-	"lasso", "elastic_net", "kmeans", "pca", NULL
 };
 
 static bool
@@ -411,11 +408,11 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 				 errmsg("unknown task \"%s\"", task),
 				 errhint("Supported tasks are regression, classification, clustering and decomposition.")));
 	algorithm = queue_text(tup, desc, "algorithm");
-	if (algorithm != NULL && !name_in(algorithm, queue_algorithms))
+	if (algorithm != NULL && pgml_algorithm_find(algorithm) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown algorithm \"%s\"", algorithm),
-				 errhint("Supported algorithms are xgboost, xgboost_random_forest, linear, logistic_regression, ridge, lasso, elastic_net, kmeans and pca.")));
+				 errhint("Supported algorithms are %s.", pgml_algorithm_names())));
 
 	/* the worker's rule (job.c) */
 	d = heap_getattr(tup, queue_attnum(desc, "test_size"), desc, &isnull);

@@ -50,6 +50,7 @@
 #include "utils/varlena.h"
 
 #include "pgml_acl.h"
+#include "pgml_algorithms.h"
 #include "pgml_job.h"
 #include "pgml_preprocess.h"
 #include "pgml_train.h"
@@ -242,28 +243,13 @@ role_pop(const RoleSwitch *rs)
 	SetUserIdAndSecContext(rs->save_userid, rs->save_sec_context);
 }
 
-/*
- * Algorithms pgml.train accepts: trees go to xgb.c, kmeans to cluster.c,
- * pca to decompose.c, the rest to linear.c.
- */
-#define PGML_ALGORITHMS "xgboost, xgboost_random_forest, linear, logistic_regression, ridge, lasso, elastic_net, kmeans and pca"
-static const char *const tree_algorithms[] = {"xgboost", "xgboost_random_forest"};
-static const char *const linear_algorithms[] = {"linear", "logistic_regression", "ridge",
-"lasso", "elastic_net"};
-
-/* The tasks an algorithm solves. */
+/* The tasks an algorithm solves (include/pgml_algorithms.h). */
 static bool
 algorithm_fits_task(const char *algorithm, PgmlTask task)
 {
-	if (strcmp(algorithm, "kmeans") == 0)
-		return task == PGML_TASK_CLUSTERING;
-	if (strcmp(algorithm, "pca") == 0)
-		return task == PGML_TASK_DECOMPOSITION;
-	if (task == PGML_TASK_CLUSTERING || task == PGML_TASK_DECOMPOSITION)
-		return false;
-	if (strcmp(algorithm, "logistic_regression") == 0)
-		return task == PGML_TASK_CLASSIFICATION;
-	return true;
+	const PgmlAlgorithmDef *a = pgml_algorithm_find(algorithm);
+
+	return a != NULL && pgml_algorithm_solves(a, task);
 }
 
 /* Does the task learn from a label? */
@@ -277,33 +263,9 @@ task_supervised(PgmlTask task)
 static bool
 algorithm_is_xgboost(const char *algorithm)
 {
-	for (int i = 0; i < lengthof(tree_algorithms); i++)
-		if (strcmp(algorithm, tree_algorithms[i]) == 0)
-			return true;
-	return false;
-}
+	const PgmlAlgorithmDef *a = pgml_algorithm_find(algorithm);
 
-/* Is this an algorithm pgml.train accepts? */
-static bool
-algorithm_known(const char *algorithm)
-{
-	if (algorithm_is_xgboost(algorithm))
-		return true;
-	for (int i = 0; i < lengthof(linear_algorithms); i++)
-		if (strcmp(algorithm, linear_algorithms[i]) == 0)
-			return true;
-	return strcmp(algorithm, "kmeans") == 0 || strcmp(algorithm, "pca") == 0;
-}
-
-/*
- * Names accepted above whose trainers are written.  (While a trainer is being
- * written its name is refused here, so that nothing silently trains another
- * model under its name; today every known name is implemented.)
- */
-static bool
-algorithm_implemented(const char *algorithm)
-{
-	return algorithm_known(algorithm);
+	return a != NULL && a->family == PGML_FAMILY_TREES;
 }
 
 /* Parse the task name. */
@@ -1381,15 +1343,11 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				 errdetail("Project names are limited to %d bytes.", PGML_PROJECT_LEN - 1)));
 	if (job->task != NULL)
 		(void) parse_task(job->task);
-	if (!algorithm_known(algorithm))
+	if (pgml_algorithm_find(algorithm) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown algorithm \"%s\"", algorithm),
-				 errhint("Supported algorithms are %s.", PGML_ALGORITHMS)));
-	if (!algorithm_implemented(algorithm))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("algorithm \"%s\" is not implemented yet", algorithm)));
+				 errhint("Supported algorithms are %s.", pgml_algorithm_names())));
 	if (strcmp(sampling, "random") != 0 && strcmp(sampling, "last") != 0 &&
 		strcmp(sampling, "stratified") != 0)
 		ereport(ERROR,
@@ -1453,7 +1411,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("algorithm \"%s\" does not solve task \"%s\"", algorithm, task_name),
-				 errhint("kmeans is for clustering, pca for decomposition, logistic_regression for classification; the others for regression or classification.")));
+				 errhint("SELECT * FROM pgml.algorithms() lists the tasks each algorithm solves.")));
 	if (task_supervised(task) && job->y_column_name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

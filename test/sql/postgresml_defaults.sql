@@ -1,6 +1,9 @@
 -- PostgresML's defaults and catalog functions (docs/sql-reference.md).
 SET client_min_messages = warning;
 
+-- pgml.algorithms(): the one list of algorithms (include/pgml_algorithms.h).
+SELECT * FROM pgml.algorithms() ORDER BY name;
+
 -- pgml.version() is the installed version.
 SELECT pgml.version() = (SELECT extversion FROM pg_extension WHERE extname = 'pgml_worker') AS version_ok;
 

@@ -1,0 +1,62 @@
+/*
+ * pgml_algorithms.h
+ *	  The one list of the algorithms pgml_worker trains: each one's name,
+ *	  the tasks it solves, its trainer family, and whether it takes missing
+ *	  values as they are.  The list is expanded into the table of
+ *	  src/algorithms.c, which pgml.algorithms(), the queue's insert trigger,
+ *	  the job's checks and every error that lists the choices read.  Adding
+ *	  an algorithm of an existing family is one line here and its trainer.
+ *
+ *	  PGML_ALGORITHM(name, tasks, family, missing_values)
+ *	  tasks: a mask of PGML_TASK_BIT(...)
+ */
+#ifndef PGML_ALGORITHMS_H
+#define PGML_ALGORITHMS_H
+
+#include "pgml_model.h"
+
+#define PGML_TASK_BIT(t) (1u << (PGML_TASK_##t))
+#define PGML_SUPERVISED (PGML_TASK_BIT(REGRESSION) | PGML_TASK_BIT(CLASSIFICATION))
+
+/* the trainer that fits an algorithm (src/train/xgb.c, linear.c, cluster.c, decompose.c) */
+typedef enum PgmlFamily
+{
+	PGML_FAMILY_TREES,
+	PGML_FAMILY_LINEAR,
+	PGML_FAMILY_CENTROIDS,
+	PGML_FAMILY_PROJECTION
+} PgmlFamily;
+
+#define PGML_ALGORITHM_LIST(X) \
+	X("xgboost", PGML_SUPERVISED, PGML_FAMILY_TREES, true) \
+	X("xgboost_random_forest", PGML_SUPERVISED, PGML_FAMILY_TREES, true) \
+	X("linear", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false) \
+	X("logistic_regression", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false) \
+	X("ridge", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false) \
+	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false) \
+	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false) \
+	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false) \
+	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false)
+
+typedef struct PgmlAlgorithmDef
+{
+	const char *name;
+	uint32		tasks;			/* PGML_TASK_BIT mask */
+	PgmlFamily	family;
+	bool		missing_values; /* NaN/NULL features train and predict as missing */
+} PgmlAlgorithmDef;
+
+/* The algorithm of that name, or NULL. */
+extern const PgmlAlgorithmDef *pgml_algorithm_find(const char *name);
+
+/* Does the algorithm solve the task? */
+static inline bool
+pgml_algorithm_solves(const PgmlAlgorithmDef *a, PgmlTask task)
+{
+	return (a->tasks & (1u << task)) != 0;
+}
+
+/* "xgboost, ..., kmeans and pca": for hints that list the choices. */
+extern const char *pgml_algorithm_names(void);
+
+#endif							/* PGML_ALGORITHMS_H */
