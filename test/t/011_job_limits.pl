@@ -83,6 +83,11 @@ my $run = $node->safe_psql('postgres', q{INSERT INTO pgml.train_queue (project_n
 VALUES ('long', 'classification', 'pgml.digits', 'target', 'xgboost', '{"n_estimators": 100000}') RETURNING id});
 ok($node->poll_query_until('postgres', "SELECT job_id = $run AND rounds_done > 0 FROM pgml.stat_worker"),
 	"job $run is training in postgres");
+# pg_stat_activity shows the worker and its job
+like($node->safe_psql('postgres',
+	q{SELECT backend_type || ': ' || query FROM pg_stat_activity WHERE backend_type = 'pgml_worker'}),
+	qr/^pgml_worker: pgml_worker: training job $run \(project "long"\)$/,
+	'pg_stat_activity shows the worker with its job');
 $node->safe_psql('postgres', 'CREATE DATABASE app');
 $node->safe_psql('app', qq{CREATE EXTENSION pgml_worker;
 CREATE TABLE lin AS SELECT g::real AS a, (3 * g)::real AS y FROM generate_series(1, 20) g;
