@@ -32,7 +32,7 @@ typedef enum PgmlFamily
 	X("xgboost_random_forest", PGML_SUPERVISED, PGML_FAMILY_TREES, true) \
 	X("linear", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false) \
 	X("logistic_regression", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false) \
-	X("ridge", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false) \
+	X("ridge", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false) \
 	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false) \
 	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false) \
 	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false) \

@@ -224,8 +224,8 @@ linear_resolve_kind(const char *algorithm, PgmlTask task)
 		return LINEAR_LOGISTIC;
 	}
 	if (strcmp(algorithm, "ridge") == 0)
-		kind = LINEAR_RIDGE;
-	else if (strcmp(algorithm, "lasso") == 0)
+		return LINEAR_RIDGE;	/* classification: scikit-learn's RidgeClassifier */
+	if (strcmp(algorithm, "lasso") == 0)
 		kind = LINEAR_LASSO;
 	else if (strcmp(algorithm, "elastic_net") == 0)
 		kind = LINEAR_ELASTIC_NET;
@@ -588,6 +588,31 @@ linear_fit_ridge(const PgmlTrainInput *in, const LinearOptions *opt,
 	elog(DEBUG1, "ridge regression: %d rows, %d features, alpha %g, %s form",
 		 n, p, opt->alpha, p <= n ? "primal" : "kernel");
 }
+
+/*
+ * scikit-learn's RidgeClassifier: ridge regression of targets +1 for the
+ * class and -1 for the others, one output per class (one, for the second
+ * class, when there are two); the class is the largest output (or output >
+ * 0), as for logistic regression.
+ */
+static void
+linear_fit_ridge_classifier(const PgmlTrainInput *in, const LinearOptions *opt,
+							int n_outputs, double *coef, double *intercept)
+{
+	PgmlTrainInput sub = *in;
+	double	   *y = pgml_train_alloc(in->n_rows, sizeof(double));
+
+	for (int o = 0; o < n_outputs; o++)
+	{
+		int			cls = n_outputs == 1 ? 1 : o;
+
+		for (int64 i = 0; i < in->n_rows; i++)
+			y[i] = (int) in->y[i] == cls ? 1.0 : -1.0;
+		sub.y = y;
+		linear_fit_ridge(&sub, opt, coef + (Size) o * in->n_features, intercept + o);
+	}
+}
+
 
 /*
  * Duality gap of the elastic-net problem (scaled by n as below) at w, with
@@ -1519,7 +1544,9 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 	memset(&opt, 0, sizeof(opt));
 	opt.algorithm = in->algorithm ? in->algorithm : "linear";
 	opt.kind = linear_resolve_kind(opt.algorithm, in->task);
-	logistic = (opt.kind == LINEAR_LOGISTIC);
+	/* a classifier: logistic regression, or ridge on +-1 targets */
+	logistic = (opt.kind == LINEAR_LOGISTIC ||
+				(opt.kind == LINEAR_RIDGE && in->task == PGML_TASK_CLASSIFICATION));
 	linear_parse_hyperparams(in->hyperparams, &opt);
 
 	if (in->n_rows <= 0)
@@ -1555,7 +1582,10 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 			linear_fit_ols(in, &opt, coef, intercept);
 			break;
 		case LINEAR_RIDGE:
-			linear_fit_ridge(in, &opt, coef, intercept);
+			if (logistic)
+				linear_fit_ridge_classifier(in, &opt, n_outputs, coef, intercept);
+			else
+				linear_fit_ridge(in, &opt, coef, intercept);
 			break;
 		case LINEAR_LASSO:
 		case LINEAR_ELASTIC_NET:

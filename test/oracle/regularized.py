@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Oracle for test/t/051_regularized_parity.pl: fit scikit-learn's Ridge,
-Lasso, ElasticNet and LogisticRegression on exactly the rows pgml trained
+Lasso, ElasticNet, LogisticRegression and RidgeClassifier on exactly the rows pgml trained
 on, and print their test metrics and predictions as JSON.
 
 Input (argv[1]): a directory with NAME.tsv files: one row per line,
@@ -42,7 +42,7 @@ def main():
         est.fit(X[tr], y[tr])
         sk = est.predict(X[te])
         case = {"estimator": f'{meta["estimator"]}({meta["params"]})'}
-        if meta["estimator"] == "LogisticRegression":
+        if meta["estimator"] in ("LogisticRegression", "RidgeClassifier"):
             case["sklearn"] = {
                 "accuracy": metrics.accuracy_score(y[te], sk),
                 "f1": metrics.f1_score(y[te], sk, average="macro")}

@@ -19,7 +19,7 @@ SELECT * FROM pgml.train('h', 'classification', 'pgml.iris', 'target', 'linear',
 SELECT * FROM pgml.train('r', 'regression', 'reg', 'y', 'ridge', '{"alpha": "lots"}');
 SELECT * FROM pgml.train('r', 'regression', 'reg', 'y', 'lasso', '{"l1_ratio": 0.5}');
 SELECT * FROM pgml.train('r', 'regression', 'reg', 'y', 'elastic_net', '{"l1_ratio": 2}');
-SELECT * FROM pgml.train('r', 'classification', 'pgml.iris', 'target', 'ridge');
+SELECT * FROM pgml.train('r', 'classification', 'pgml.iris', 'target', 'lasso');
 SELECT * FROM pgml.train('k', 'clustering', 'two', NULL, 'kmeans', '{"n_clusters": 0}');
 SELECT * FROM pgml.train('k', 'clustering', 'two', NULL, 'kmeans', '{"init": "psychic"}');
 SELECT * FROM pgml.train('k', 'clustering', 'two', NULL, 'kmeans', '{"k": 3}');

@@ -1,4 +1,4 @@
-# Quality parity of ridge, lasso, elastic_net and logistic_regression with
+# Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net and logistic_regression with
 # scikit-learn's estimators with the same settings, on the same train/test
 # rows (test_sampling => 'last').  Tolerance: every test metric within 1%
 # relative of scikit-learn's; regression predictions within 1e-3 relative
@@ -23,6 +23,7 @@ $node->safe_psql('postgres', q{
 CREATE EXTENSION pgml_worker;
 SELECT * FROM pgml.load_dataset('diabetes');
 SELECT * FROM pgml.load_dataset('breast_cancer');
+SELECT * FROM pgml.load_dataset('iris');
 });
 
 # name => [algorithm, hyperparams, table, label, sklearn estimator, its params]
@@ -35,6 +36,9 @@ my @cases = (
 		'ElasticNet', { alpha => 0.01, l1_ratio => 0.5 } ],
 	[ 'logreg_c05', 'logistic_regression', '{"C": 0.5, "max_iter": 10000}', 'pgml.breast_cancer',
 		'malignant', 'LogisticRegression', { C => 0.5, max_iter => 100000, solver => 'newton-cg', tol => 1e-10 } ],
+	# ridge for classification is scikit-learn's RidgeClassifier (+-1 targets, one per class)
+	[ 'ridge_clf', 'ridge', '{}', 'pgml.breast_cancer', 'malignant', 'RidgeClassifier', {} ],
+	[ 'ridge_clf_multi', 'ridge', '{"alpha": 0.5}', 'pgml.iris', 'target', 'RidgeClassifier', { alpha => 0.5 } ],
 );
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
@@ -42,7 +46,7 @@ my %pgml;
 for my $c (@cases)
 {
 	my ($name, $alg, $hp, $table, $y, $est, $params) = @$c;
-	my $task = $alg eq 'logistic_regression' ? 'classification' : 'regression';
+	my $task = ($alg eq 'logistic_regression' || $est =~ /Classifier/) ? 'classification' : 'regression';
 	is($node->safe_psql('postgres', qq{
 SELECT algorithm FROM pgml.train('p_$name', '$task', '$table', '$y', '$alg', '$hp',
                                  test_size => 0.25, test_sampling => 'last')}),
@@ -83,7 +87,7 @@ for my $c (@cases)
 		ok($rel <= 0.01, "$name: $m within 1% of $sk->{estimator}")
 		  or diag("pgml $p, scikit-learn $s, relative difference $rel");
 	}
-	if ($c->[1] eq 'logistic_regression')
+	if ($c->[1] eq 'logistic_regression' || $c->[5] =~ /Classifier/)
 	{
 		cmp_ok($sk->{label_agreement}, '>=', 0.99, "$name: predicted labels agree on >= 99% of test rows");
 	}

@@ -180,7 +180,7 @@ def run_errors():
         ("'{1,2,3,4}', '{1,2}', 0, '{\"l1_ratio\": 0.5}'", "lasso", 'HINT:  Lasso accepts fit_intercept, alpha, max_iter and tol.'),
         ("'{1,2,3,4}', '{1,2}', 0, '{\"l1_ratio\": 1.5}'", "elastic_net", '"l1_ratio" must be a number from 0 to 1'),
         ("'{1,2,3,4}', '{1,2}', 0, '{\"C\": 1}'", "elastic_net", 'HINT:  Elastic net accepts fit_intercept, alpha, l1_ratio, max_iter and tol.'),
-        ("'{1,2,3,4}', '{0,1}', 2, null", "ridge", 'algorithm "ridge" supports regression only'),
+        ("'{1,2,3,4}', '{0,1}', 2, null", "lasso", 'algorithm "lasso" supports regression only'),
         ("'{1,2,3,4}', '{0,1}', 0, null", LR, 'algorithm "logistic_regression" needs a classification task'),
         ("'{1,2,3,4}', '{0,1}', 0, null", "svm", 'unknown linear algorithm "svm"'),
         ("'{1,NaN,3,4}', '{0,1}', 2, null", LR, 'Training row 1, feature 2, is NaN'),
