@@ -101,6 +101,23 @@ extern void pgml_acl_check_owner(const PgmlProject *p, Oid role);
  */
 extern bool pgml_acl_check_use(const char *project, int64 model_id);
 
+/*
+ * Run one statement on pgml.* as the catalog identity (its own SPI
+ * connection); nulls as SPI_execute_with_args takes them, or NULL.
+ */
+extern void pgml_catalog_exec(const char *sql, int nargs, Oid *argtypes, Datum *args,
+							  const char *nulls);
+
+/* Give project id (owned by owner, with acl, maybe NULL) to newowner; grants move with it. */
+extern void pgml_project_set_owner(int64 id, Oid owner, Acl *acl, Oid newowner);
+
+/*
+ * The qualified name of the relation name designates under the current
+ * search_path (the one place a user's name is resolved); NULL if there is
+ * none and missing_ok.
+ */
+extern char *pgml_qualified_relation(const char *name, bool missing_ok);
+
 /* Error 55000 unless the schema has been updated (pgml_acl_schema_ready). */
 extern void pgml_acl_require_schema(void);
 

@@ -28,12 +28,14 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -448,24 +450,48 @@ project_for_change(text *name, PgmlProject *p)
 	}
 }
 
-/* Run one statement on pgml.projects as the catalog identity. */
-static uint64
-project_write(const char *sql, int nargs, Oid *argtypes, Datum *args)
+/* See pgml_acl.h. */
+void
+pgml_catalog_exec(const char *sql, int nargs, Oid *argtypes, Datum *args, const char *nulls)
 {
 	PgmlCatalogSwitch cs;
 	int			ret;
-	uint64		n;
 
 	pgml_catalog_push(&cs);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, false, 0);
+	ret = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
 	if (ret < 0)
-		elog(ERROR, "could not update pgml.projects: %s", SPI_result_code_string(ret));
-	n = SPI_processed;
+		elog(ERROR, "could not run \"%s\": %s", sql, SPI_result_code_string(ret));
 	SPI_finish();
 	pgml_catalog_pop(&cs);
-	return n;
+}
+
+/* See pgml_acl.h. */
+void
+pgml_project_set_owner(int64 id, Oid owner, Acl *acl, Oid newowner)
+{
+	Oid			argtypes[3] = {INT8OID, OIDOID, ACLITEMARRAYOID};
+	Datum		args[3];
+
+	args[0] = Int64GetDatum(id);
+	args[1] = ObjectIdGetDatum(newowner);
+	args[2] = PointerGetDatum(acl ? aclnewowner(acl, owner, newowner) : make_empty_acl());
+	pgml_catalog_exec("UPDATE pgml.projects SET owner = $2::regrole, acl = $3, "
+					  "updated_at = clock_timestamp() WHERE id = $1", 3, argtypes, args, NULL);
+}
+
+/* See pgml_acl.h. */
+char *
+pgml_qualified_relation(const char *name, bool missing_ok)
+{
+	Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(name)),
+										 NoLock, missing_ok);
+
+	if (!OidIsValid(relid))
+		return NULL;
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
 }
 
 /* Store a new ACL for project p. */
@@ -475,7 +501,7 @@ project_set_acl(const PgmlProject *p, Acl *acl)
 	Oid			argtypes[2] = {INT8OID, ACLITEMARRAYOID};
 	Datum		args[2] = {Int64GetDatum(p->id), PointerGetDatum(acl)};
 
-	project_write("UPDATE pgml.projects SET acl = $2 WHERE id = $1", 2, argtypes, args);
+	pgml_catalog_exec("UPDATE pgml.projects SET acl = $2 WHERE id = $1", 2, argtypes, args, NULL);
 }
 
 /* GRANT or REVOKE USAGE on a project. */
@@ -534,8 +560,6 @@ pgml_alter_project_owner(PG_FUNCTION_ARGS)
 {
 	PgmlProject p;
 	Oid			newowner;
-	Oid			argtypes[3] = {INT8OID, OIDOID, ACLITEMARRAYOID};
-	Datum		args[3];
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -546,11 +570,7 @@ pgml_alter_project_owner(PG_FUNCTION_ARGS)
 	if (!superuser())
 		check_is_member_of_role(GetUserId(), newowner);
 
-	args[0] = Int64GetDatum(p.id);
-	args[1] = ObjectIdGetDatum(newowner);
-	args[2] = PointerGetDatum(p.acl ? aclnewowner(p.acl, p.owner, newowner) : make_empty_acl());
-	project_write("UPDATE pgml.projects SET owner = $2::regrole, acl = $3, "
-				  "updated_at = clock_timestamp() WHERE id = $1", 3, argtypes, args);
+	pgml_project_set_owner(p.id, p.owner, p.acl, newowner);
 	PG_RETURN_VOID();
 }
 
@@ -583,8 +603,8 @@ pgml_rename_project(PG_FUNCTION_ARGS)
 				 errmsg("project \"%s\" already exists", newname)));
 	args[0] = Int64GetDatum(p.id);
 	args[1] = CStringGetTextDatum(newname);
-	project_write("UPDATE pgml.projects SET name = $2, updated_at = clock_timestamp() "
-				  "WHERE id = $1", 2, argtypes, args);
+	pgml_catalog_exec("UPDATE pgml.projects SET name = $2, updated_at = clock_timestamp() "
+					  "WHERE id = $1", 2, argtypes, args, NULL);
 	PG_RETURN_VOID();
 }
 
@@ -604,6 +624,6 @@ pgml_drop_project(PG_FUNCTION_ARGS)
 				 errmsg("project_name must not be NULL")));
 	project_for_change(PG_GETARG_TEXT_PP(0), &p);
 	args[0] = Int64GetDatum(p.id);
-	project_write("DELETE FROM pgml.projects WHERE id = $1", 1, argtypes, args);
+	pgml_catalog_exec("DELETE FROM pgml.projects WHERE id = $1", 1, argtypes, args, NULL);
 	PG_RETURN_VOID();
 }

@@ -34,21 +34,18 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/regproc.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
@@ -365,7 +362,7 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 	char	   *relname;
 	bool		isnull;
 	Datum		d;
-	Oid			relid;
+	char	   *qualified;
 	Oid			role = GetUserId();
 	bool		trusted;
 	TimestampTz now = GetCurrentTimestamp();
@@ -433,12 +430,11 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 	 * (the worker reads it), so the project must exist.
 	 */
 	relname = queue_text(tup, desc, "relation_name");
-	relid = InvalidOid;
+	qualified = NULL;
 	if (relname != NULL)
 	{
-		relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(relname)),
-								 NoLock, true);
-		if (!OidIsValid(relid))
+		qualified = pgml_qualified_relation(relname, true);
+		if (qualified == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("relation \"%s\" does not exist", relname)));
@@ -482,10 +478,8 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 			elog(ERROR, "sequence pgml.train_queue_id_seq does not exist");
 		queue_set(&qs, desc, "id", Int64GetDatum(nextval_internal(seq, false)), false);
 	}
-	if (OidIsValid(relid))
-		queue_set(&qs, desc, "relation_name",
-				  CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-																 get_rel_name(relid))), false);
+	if (qualified != NULL)
+		queue_set(&qs, desc, "relation_name", CStringGetTextDatum(qualified), false);
 	queue_set(&qs, desc, "queued_by", ObjectIdGetDatum(role), false);
 	queue_set(&qs, desc, "status", CStringGetTextDatum("queued"), false);
 	queue_set(&qs, desc, "error", (Datum) 0, true);

@@ -108,21 +108,6 @@ for_each_project(project_fn fn, void *arg)
 		fn(ids[i], owners[i], acls[i], arg);
 }
 
-/* Run a statement on pgml.projects as the catalog identity. */
-static void
-project_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
-{
-	PgmlCatalogSwitch cs;
-
-	pgml_catalog_push(&cs);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0) < 0)
-		elog(ERROR, "could not update pgml.projects");
-	SPI_finish();
-	pgml_catalog_pop(&cs);
-}
-
 /* An ACL without the items granted to, or by, any of roles (NULL if empty). */
 static Acl *
 acl_without(const Acl *acl, const Oid *roles, int n, bool *changed)
@@ -212,16 +197,10 @@ static void
 reassign_one(int64 id, Oid owner, Acl *acl, void *arg)
 {
 	Reassign   *ra = arg;
-	Oid			types[3] = {INT8OID, OIDOID, ACLITEMARRAYOID};
-	Datum		values[3];
 
 	if (!role_in(owner, ra->roles, ra->n) || owner == ra->newowner)
 		return;
-	values[0] = Int64GetDatum(id);
-	values[1] = ObjectIdGetDatum(ra->newowner);
-	values[2] = PointerGetDatum(acl ? aclnewowner(acl, owner, ra->newowner) : make_empty_acl());
-	project_exec("UPDATE pgml.projects SET owner = $2::regrole, acl = $3, "
-				 "updated_at = clock_timestamp() WHERE id = $1", 3, types, values, NULL);
+	pgml_project_set_owner(id, owner, acl, ra->newowner);
 }
 
 /* ---- DROP OWNED ---- */
@@ -238,7 +217,7 @@ drop_owned_one(int64 id, Oid owner, Acl *acl, void *arg)
 	values[0] = Int64GetDatum(id);
 	if (role_in(owner, ra->roles, ra->n))
 	{
-		project_exec("DELETE FROM pgml.projects WHERE id = $1", 1, types, values, NULL);
+		pgml_catalog_exec("DELETE FROM pgml.projects WHERE id = $1", 1, types, values, NULL);
 		return;
 	}
 	if (acl == NULL)
@@ -247,8 +226,8 @@ drop_owned_one(int64 id, Oid owner, Acl *acl, void *arg)
 	if (!changed)
 		return;
 	values[1] = PointerGetDatum(kept);
-	project_exec("UPDATE pgml.projects SET acl = $2 WHERE id = $1", 2, types, values,
-				 kept ? "  " : " n");
+	pgml_catalog_exec("UPDATE pgml.projects SET acl = $2 WHERE id = $1", 2, types, values,
+					  kept ? "  " : " n");
 }
 
 /* ---- the hook ---- */

@@ -30,14 +30,12 @@
 
 #include "access/xact.h"
 #include "access/htup_details.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
@@ -46,7 +44,6 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
-#include "utils/regproc.h"
 #include "utils/varlena.h"
 
 #include "pgml_acl.h"
@@ -1175,18 +1172,20 @@ snapshot_columns_json(const PgmlDataset *ds)
 }
 
 /*
- * Record the snapshot a job trained on (relation: its qualified name);
- * returns its id.  Caller is in SPI as the catalog identity.
+ * Insert the snapshot of a job's relation (its qualified name) into
+ * pgml.snapshots; columns (a JSON array) may be 0, to be filled once read.
+ * Returns its id.  Caller is in SPI as the catalog identity.
  */
 static int64
-snapshot_record(const PgmlJob *job, const char *relation, const PgmlDataset *ds)
+snapshot_insert(const PgmlJob *job, const char *relation, bool materialized, Datum columns)
 {
-	Oid			argtypes[7] = {TEXTOID, TEXTARRAYOID, FLOAT4OID, TEXTOID, JSONBOID, JSONBOID, INT8OID};
-	Datum		args[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			argtypes[8] = {TEXTOID, TEXTARRAYOID, FLOAT4OID, TEXTOID, JSONBOID, JSONBOID,
+							   INT8OID, BOOLOID};
+	Datum		args[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
 
-	args[0] = CStringGetTextDatum(relation ? relation : job->relation_name);
+	args[0] = CStringGetTextDatum(relation);
 	if (job->y_column_name)
 	{
 		Datum		e = CStringGetTextDatum(job->y_column_name);
@@ -1197,16 +1196,19 @@ snapshot_record(const PgmlJob *job, const char *relation, const PgmlDataset *ds)
 		nulls[1] = 'n';
 	args[2] = Float4GetDatum((float4) job->test_size);
 	args[3] = CStringGetTextDatum(job->test_sampling ? job->test_sampling : "random");
-	args[4] = snapshot_columns_json(ds);
+	args[4] = columns;
+	if (columns == (Datum) 0)
+		nulls[4] = 'n';
 	if (job->preprocess)
 		args[5] = JsonbPGetDatum(job->preprocess);
 	else
 		nulls[5] = 'n';
 	args[6] = Int64GetDatum((int64) PGML_SPLIT_SEED);
+	args[7] = BoolGetDatum(materialized);
 	if (SPI_execute_with_args("INSERT INTO pgml.snapshots (relation_name, y_column_name, test_size, "
-							  "test_sampling, columns, preprocess, seed) "
-							  "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-							  7, argtypes, args, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
+							  "test_sampling, columns, preprocess, seed, materialized) "
+							  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+							  8, argtypes, args, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "could not record the snapshot");
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -1235,34 +1237,12 @@ snapshot_materialize(const PgmlJob *job, const char *relation, Oid owner, char *
 {
 	PgmlCatalogSwitch cs;
 	RoleSwitch	rs;
-	Oid			argtypes[5] = {TEXTOID, TEXTARRAYOID, FLOAT4OID, TEXTOID, INT8OID};
-	Datum		args[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	bool		isnull;
 	int64		id;
 	char	   *qualname;
 	const char *role = quote_identifier(GetUserNameFromId(job->role, false));
 
-	args[0] = CStringGetTextDatum(relation);
-	if (job->y_column_name)
-	{
-		Datum		e = CStringGetTextDatum(job->y_column_name);
-
-		args[1] = PointerGetDatum(construct_array(&e, 1, TEXTOID, -1, false, TYPALIGN_INT));
-	}
-	else
-		nulls[1] = 'n';
-	args[2] = Float4GetDatum((float4) job->test_size);
-	args[3] = CStringGetTextDatum(job->test_sampling ? job->test_sampling : "random");
-	args[4] = Int64GetDatum((int64) PGML_SPLIT_SEED);
-
 	pgml_catalog_push(&cs);
-	if (SPI_execute_with_args("INSERT INTO pgml.snapshots (relation_name, y_column_name, test_size, "
-							  "test_sampling, seed, materialized) "
-							  "VALUES ($1, $2, $3, $4, $5, true) RETURNING id",
-							  5, argtypes, args, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not record the snapshot");
-	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	id = snapshot_insert(job, relation, true, (Datum) 0);
 	qualname = psprintf("pgml.snapshot_%lld", (long long) id);
 	catalog_exec(psprintf("CREATE TABLE %s (LIKE %s)", qualname, relation));
 	catalog_exec(psprintf("GRANT SELECT, INSERT ON %s TO %s", qualname, role));
@@ -1381,14 +1361,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 
 		/* the relation as the role names it, qualified */
 		role_push(job->role, &rs);
-		{
-			Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(job->relation_name)),
-												 NoLock, false);
-
-			qualified_relation =
-				quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-										   get_rel_name(relid));
-		}
+		qualified_relation = pgml_qualified_relation(job->relation_name, false);
 		role_pop(&rs);
 		/* the project (made just now, or the role's) gives its owner the rows */
 		if (!pgml_project_read(job->project_name, 0, false, &proj))
@@ -1431,15 +1404,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	 * snapshot records (the worker reads it with a path of its own).
 	 */
 	role_push(job->role, &rs);
-	{
-		Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(job->relation_name)),
-											 NoLock, true);
-
-		if (OidIsValid(relid))
-			qualified_relation =
-				quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-										   get_rel_name(relid));
-	}
+	qualified_relation = pgml_qualified_relation(job->relation_name, true);
 	if (job->materialize_snapshot)
 	{
 		/* the rows this transaction just copied: the active snapshot, seeing its own commands */
@@ -1575,7 +1540,8 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		args[13] = job->search_args ? JsonbPGetDatum(job->search_args)
 			: DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
 		if (snapshot_id == 0)
-			snapshot_id = snapshot_record(job, qualified_relation, &ds);
+			snapshot_id = snapshot_insert(job, qualified_relation ? qualified_relation :
+										  job->relation_name, false, snapshot_columns_json(&ds));
 		else if (job->materialize_snapshot)
 		{
 			/* the columns of a snapshot just materialized, now that they are read */
@@ -1676,7 +1642,6 @@ pgml_snapshot_sql(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 	char	   *table;
-	Oid			relid;
 	RoleSwitch	rs;
 	const char *qualified;
 
@@ -1697,10 +1662,7 @@ pgml_snapshot_sql(PG_FUNCTION_ARGS)
 
 	/* the relation as the caller's search_path names it */
 	role_push(job.role, &rs);
-	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(job.relation_name)),
-							 NoLock, false);
-	qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-										   get_rel_name(relid));
+	qualified = pgml_qualified_relation(job.relation_name, false);
 	role_pop(&rs);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
