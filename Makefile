@@ -33,16 +33,30 @@ TRAIN_OBJS = \
 	src/train/data.o \
 	src/train/preprocess.o \
 	src/train/encode.o \
-	src/train/hyperparams.o \
-	src/train/xgb.o \
 	src/train/native.o \
-	src/train/linear.o \
 	src/train/metrics.o \
-	src/train/cluster.o \
-	src/train/matrix.o \
-	src/train/decompose.o \
 	src/train/cluster_metrics.o \
-	src/train/artifact.o
+	src/train/artifact.o \
+	src/train/resources.o \
+	src/train/trainer_wire.o \
+	src/train/trainer_client.o
+
+# The trainer process (include/pgml_trainer.h): the only program that links
+# XGBoost, OpenMP and OpenBLAS/LAPACK.  Its fit modules use PostgreSQL's C
+# API, provided by src/trainer/runtime.c and the frontend libpgcommon.
+TRAINER = pgml_trainer
+TRAINER_OBJS = \
+	src/trainer/main.o \
+	src/trainer/runtime.o \
+	src/trainer/booster.o \
+	src/trainer/hyperparams.o \
+	src/trainer/xgb.o \
+	src/trainer/linear.o \
+	src/trainer/cluster.o \
+	src/trainer/matrix.o \
+	src/trainer/decompose.o \
+	src/train/resources.o \
+	src/train/trainer_wire.o
 
 SQL_PARTS = $(sort $(wildcard sql/parts/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
@@ -52,7 +66,8 @@ DATA = $(wildcard sql/versions/*.sql)
 DATASETS = $(wildcard data/*.csv)
 
 SHLIB_LINK = $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
-TRAIN_LINK = -lxgboost -lopenblas -llapacke $(SHLIB_LINK) -lm
+TRAIN_LINK = $(SHLIB_LINK) -lm
+TRAINER_LINK = -lxgboost -lopenblas -llapacke -lm
 
 PG_CPPFLAGS = -I$(srcdir)/include
 PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
@@ -77,9 +92,11 @@ ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation_output \
 TAP_TESTS = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 
-EXTRA_CLEAN = $(TRAIN_LIB)$(DLSUFFIX) $(TRAIN_OBJS) test/results_dir test/tmp_check \
+EXTRA_CLEAN = $(TRAIN_LIB)$(DLSUFFIX) $(TRAIN_OBJS) $(TRAINER) $(TRAINER_OBJS) \
+	test/results_dir test/tmp_check \
 	test/isolation_output test/tmp_check_iso output_iso \
-	src/*.gcno src/*.gcda src/train/*.gcno src/train/*.gcda
+	src/*.gcno src/*.gcda src/train/*.gcno src/train/*.gcda \
+	src/trainer/*.gcno src/trainer/*.gcda
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -90,25 +107,31 @@ include $(PGXS)
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
-all: $(TRAIN_LIB)$(DLSUFFIX)
+all: $(TRAIN_LIB)$(DLSUFFIX) $(TRAINER)
 
-$(TRAIN_OBJS): CFLAGS += $(CFLAGS_SL)
+$(TRAIN_OBJS) $(TRAINER_OBJS): CFLAGS += $(CFLAGS_SL)
 
 # Every object depends on the contracts: a changed struct must rebuild all.
-$(OBJS) $(TRAIN_OBJS): $(wildcard include/*.h) src/image_layout.h
+$(OBJS) $(TRAIN_OBJS) $(TRAINER_OBJS): $(wildcard include/*.h) src/image_layout.h
+$(TRAINER_OBJS): $(wildcard src/trainer/*.h)
 
 $(TRAIN_LIB)$(DLSUFFIX): $(TRAIN_OBJS)
 	$(CC) $(CFLAGS) -shared -o $@ $(TRAIN_OBJS) $(LDFLAGS) $(LDFLAGS_SL) $(TRAIN_LINK)
 
+# libpgcommon/libpgport: the frontend builds, from PostgreSQL's libdir
+$(TRAINER): $(TRAINER_OBJS)
+	$(CC) $(CFLAGS) -o $@ $(TRAINER_OBJS) $(LDFLAGS) -L$(pkglibdir) -lpgcommon -lpgport $(TRAINER_LINK)
+
 install: install-pgml-extra
-install-pgml-extra: $(TRAIN_LIB)$(DLSUFFIX)
+install-pgml-extra: $(TRAIN_LIB)$(DLSUFFIX) $(TRAINER)
 	$(INSTALL_SHLIB) $(TRAIN_LIB)$(DLSUFFIX) '$(DESTDIR)$(pkglibdir)/'
+	$(INSTALL_PROGRAM) $(TRAINER) '$(DESTDIR)$(pkglibdir)/'
 	$(MKDIR_P) '$(DESTDIR)$(datadir)/$(EXTENSION)'
 	$(if $(DATASETS),$(INSTALL_DATA) $(DATASETS) '$(DESTDIR)$(datadir)/$(EXTENSION)/')
 
 uninstall: uninstall-pgml-extra
 uninstall-pgml-extra:
-	rm -f '$(DESTDIR)$(pkglibdir)/$(TRAIN_LIB)$(DLSUFFIX)'
+	rm -f '$(DESTDIR)$(pkglibdir)/$(TRAIN_LIB)$(DLSUFFIX)' '$(DESTDIR)$(pkglibdir)/$(TRAINER)'
 	rm -rf '$(DESTDIR)$(datadir)/$(EXTENSION)'
 
 .PHONY: install-pgml-extra uninstall-pgml-extra bench coverage mutation errmsg-coverage

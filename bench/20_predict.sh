@@ -4,7 +4,9 @@
 # prediction per row over the whole digits table (1,797 rows of 64 real
 # features), aggregated so that nothing is shipped to the client:
 #   pgml.predict              the image in shared memory (src/predict.c)
-#   pgml.predict_native       XGBoost's own per-row predictor, a C function
+#   pgml.predict_native       XGBoost's own per-row predictor: since 0.2.0 a request
+#                             per row to the backend's trainer process (no
+#                             PostgreSQL process loads XGBoost); formerly a C function
 #                             calling XGBoosterPredictFromDense per row
 #   PL/Python                 an xgboost.Booster kept per connection (GD),
 #                             inplace_predict per row (bench/predict/plpython.sql)
@@ -50,18 +52,18 @@ fi
 bench_begin predict "digits: $rows rows x 64 features, 1,000 trees (10 classes x 100 rounds, depth 6); µs per row"
 scan() { printf 'SELECT %s FROM bench_digits' "$1"; }
 bench_add "pgml.predict (shared memory)" "$(scan "count(pgml.predict('bench_digits', image))")"
-bench_add "pgml.predict_native (XGBoost C API per row)" "$(scan "count(pgml.predict_native($model, image))")"
+bench_add "pgml.predict_native (XGBoost per row, in a trainer process)" "$(scan "count(pgml.predict_native($model, image))")"
 bench_add "PL/Python (xgboost Booster per connection)" "$(scan "count(bench_py_predict($model, image))")"
 bench_add "floor: the scan without predicting" "$(scan "sum(array_length(image, 1))")"
 bench_run predict
 bench_per_row predict "$rows"
 
 pgml=$(bench_case_median predict "pgml.predict (shared memory)")
-native=$(bench_case_median predict "pgml.predict_native (XGBoost C API per row)")
+native=$(bench_case_median predict "pgml.predict_native (XGBoost per row, in a trainer process)")
 py=$(bench_case_median predict "PL/Python (xgboost Booster per connection)")
 floor=$(bench_case_median predict "floor: the scan without predicting")
 pgml_cpu=$(bench_case_cpu predict "pgml.predict (shared memory)")
-native_cpu=$(bench_case_cpu predict "pgml.predict_native (XGBoost C API per row)")
+native_cpu=$(bench_case_cpu predict "pgml.predict_native (XGBoost per row, in a trainer process)")
 py_cpu=$(bench_case_cpu predict "PL/Python (xgboost Booster per connection)")
 bench_report predict "pgml.predict (shared memory)" "µs/row"
 printf '\n'

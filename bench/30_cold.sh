@@ -42,7 +42,7 @@ PGCONN_PAIRED="$BENCH_RESULTS/cold.paired.csv" "$bin" cold "$N" \
 	"array_length of the same row (no model)" "SELECT array_length('$row'::real[], 1)" \
 	"pgml.predict (maps the shared image)" "SELECT pgml.predict('bench_digits', '$row'::real[])" \
 	"pgml.predict by model id" "SELECT pgml.predict(${model}::bigint, '$row'::real[])" \
-	"pgml.predict_native (loads XGBoost and the booster)" "SELECT pgml.predict_native($model, '$row'::real[])" \
+	"pgml.predict_native (starts a trainer, loads the booster)" "SELECT pgml.predict_native($model, '$row'::real[])" \
 	"PL/Python (imports xgboost and loads)" "SELECT bench_py_predict($model, '$row'::real[])" \
 	>"$BENCH_RESULTS/cold.raw.csv"
 

@@ -49,14 +49,14 @@ bench_begin memory "PSS per backend, kB: $N connections each predicting once wit
 	printf 'case,runs,median_kB,min_kB,p90_kB,mean_kB,rss_kB,pss_anon_kB,pss_shmem_kB\n'
 	"$bin" memory "$N" "SELECT 1 (baseline backend)" "SELECT 1"
 	"$bin" memory "$N" "pgml.predict (shared image)" "SELECT pgml.predict('bench_memory', '$row'::real[])"
-	"$bin" memory "$N" "pgml.predict_native (booster per backend)" "SELECT pgml.predict_native($model, '$row'::real[])"
+	"$bin" memory "$N" "pgml.predict_native (booster in each backend's trainer; backend side only)" "SELECT pgml.predict_native($model, '$row'::real[])"
 	"$bin" memory "$N" "PL/Python (Booster per backend)" "SELECT bench_py_predict($model, '$row'::real[])"
 } >"$BENCH_RESULTS/memory.raw.csv"
 cp "$BENCH_RESULTS/memory.raw.csv" "$BENCH_RESULTS/memory.detail.csv"
 
 base=$(bench_case_median memory "SELECT 1 (baseline backend)")
 pgml=$(bench_case_median memory "pgml.predict (shared image)")
-native=$(bench_case_median memory "pgml.predict_native (booster per backend)")
+native=$(bench_case_median memory "pgml.predict_native (booster in each backend's trainer; backend side only)")
 py=$(bench_case_median memory "PL/Python (Booster per backend)")
 bench_report memory "SELECT 1 (baseline backend)" kB
 printf '\nPSS split (medians, kB) and RSS:\n\n| case | PSS | of which anonymous | of which shared memory | RSS |\n|---|---:|---:|---:|---:|\n'

@@ -47,15 +47,21 @@ SQL
 gen_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 bench_log "   generated $ROWS rows in $gen_s s"
 
-# CPU seconds a process has used, all its threads (/proc/PID/stat).
-proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+# CPU seconds a process has used, all its threads, plus those of the children
+# it reaped: the worker and its trainer processes (/proc/PID/stat).
+proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15 + $16 + $17) / hz }' "/proc/$1/stat"; }
+# peak resident set of a process since the last reset (kB), and the reset
+proc_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+proc_hwm_reset() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || true; }
 
 # --- the queue end to end, and bare XGBoost, interleaved -----------------------
 wpid=$(bench_sql -c "SELECT pid FROM pgml.stat_worker")
 q_e2e=() q_out=() q_cpu=() q_read=() q_conv=() q_train=() q_eval=() q_store=() q_pub=()
+q_hand=() q_wrss=() q_trss=()
 b_total=() b_cpu=() b_load=()
 for ((r = 0; r < RUNS; r++)); do
 	c0=$(proc_cpu "$wpid")
+	proc_hwm_reset "$wpid"
 	job=$(bench_sql -v hp="$HP" <<'SQL'
 INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm, hyperparams)
 VALUES ('bench_train', 'regression', 'bench_train', 'y', 'xgboost', :'hp') RETURNING id \g
@@ -63,20 +69,23 @@ SQL
 	)
 	status=$(bench_sql -c "SELECT pgml.wait_job($job, '30 minutes')")
 	c1=$(proc_cpu "$wpid")
+	wrss=$(proc_hwm "$wpid")
 	if [ "$status" != succeeded ]; then
 		bench_log "   job $job ended $status: $(bench_sql -c "SELECT error FROM pgml.train_queue WHERE id = $job")"
 		exit 1
 	fi
-	read -r e2e pread pconv ptrain peval pstore ppub < <(bench_sql -F ' ' -c "
+	read -r e2e pread pconv ptrain peval pstore ppub phand trss < <(bench_sql -F ' ' -c "
 	    SELECT extract(epoch FROM q.finished_at - q.queued_at),
 	           m.timings->>'read', m.timings->>'convert', m.timings->>'train',
-	           m.timings->>'evaluate', m.timings->>'store', m.timings->>'publish'
+	           m.timings->>'evaluate', m.timings->>'store', m.timings->>'publish',
+	           m.timings->>'handoff', m.timings->>'trainer_peak_rss_kb'
 	      FROM pgml.train_queue q JOIN pgml.models m ON m.id = q.model_id WHERE q.id = $job")
 	q_e2e+=("$e2e") q_read+=("$pread") q_conv+=("$pconv") q_train+=("$ptrain")
 	q_eval+=("$peval") q_store+=("$pstore") q_pub+=("$ppub")
+	q_hand+=("$phand") q_wrss+=("$wrss") q_trss+=("$trss")
 	q_out+=("$(awk -v e="$e2e" -v t="$ptrain" 'BEGIN { printf "%.3f", e - t }')")
 	q_cpu+=("$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')")
-	bench_log "   queue: $e2e s end to end (train phase $ptrain s, worker CPU ${q_cpu[r]} s)"
+	bench_log "   queue: $e2e s end to end (hand-off $phand s, train phase $ptrain s, worker+trainer CPU ${q_cpu[r]} s, peak RSS worker $wrss kB, trainer $trss kB)"
 
 	IFS=, read -r _ _ bload bdm btrain btotal bcpu < <("$bin" "SELECT $feats, y FROM bench_train LIMIT $NTRAIN" "$NCPU" 100 6)
 	b_total+=("$btotal") b_cpu+=("$bcpu") b_load+=("$bload")
@@ -169,7 +178,8 @@ printf '\nPhases, seconds, medians (queue: pgml.models.timings; the rest of end 
 printf '| phase | queue (worker) | bare XGBoost | PL/Python |\n|---|---:|---:|---:|\n'
 printf '| read | %.3f | (untimed: %s) | %s |\n' "$(med "${q_read[@]}")" "$(med "${b_load[@]}")" "$pyread"
 printf '| convert | %.3f | | %s |\n' "$(med "${q_conv[@]}")" "$pyconv"
-printf '| train (DMatrix + rounds%s) | %.3f | %s | %s |\n' "; queue: + model export" "$ptrain" "$btotal" "$pytrain"
+printf '| hand-off to the trainer (memfd fill + request) | %.3f | | |\n' "$(med "${q_hand[@]}")"
+printf '| train (DMatrix + rounds%s) | %.3f | %s | %s |\n' "; queue: trainer start, hand-off, fit, model transfer" "$ptrain" "$btotal" "$pytrain"
 printf '| evaluate | %.3f | | |\n' "$(med "${q_eval[@]}")"
 printf '| store | %.3f | | |\n' "$(med "${q_store[@]}")"
 printf '| publish | %.3f | | |\n' "$(med "${q_pub[@]}")"
@@ -177,6 +187,18 @@ printf '| end to end | %.3f | %s | %s |\n\n' "$e2e" "$btotal" "$pytotal"
 printf -- '- rows: table %s, trained on %s (queue: random 75%%; bare and PL/Python: the first %s); table generated in %s s\n' \
 	"$nrows" "$NTRAIN" "$NTRAIN" "$gen_s"
 bench_target "end to end / bare XGBoost, wall time" "$(bench_ratio "$e2e" "$btotal")" "<=" 1.25
+bench_target "hand-off / train phase" "$(bench_ratio "$(med "${q_hand[@]}")" "$ptrain")" "<=" 0.05
+# raw data: the table's features and label as float32, rows x 21 x 4 bytes
+raw_kb=$((nrows * 21 * 4 / 1024))
+wrss=$(med "${q_wrss[@]}")
+trss=$(med "${q_trss[@]}")
+# the shared training matrix (75% of the rows, x float32 + y and row number
+# 8 bytes each) is resident in both: counted once
+shared_kb=$((NTRAIN * (20 * 4 + 16) / 1024))
+printf -- '- peak resident memory: worker %s kB, trainer %s kB, shared data %s kB counted in both; raw data %s kB\n' \
+	"$wrss" "$trss" "$shared_kb" "$raw_kb"
+bench_target "peak RSS (worker + trainer - shared) / raw data" \
+	"$(bench_ratio "$((wrss + trss - shared_kb))" "$raw_kb")" "<=" 2
 printf -- '- fastest runs: end to end %s s, bare %s s: ratio %s\n' "$(stats "${q_e2e[@]}" | cut -d, -f2)" \
 	"$(stats "${b_total[@]}" | cut -d, -f2)" \
 	"$(bench_ratio "$(stats "${q_e2e[@]}" | cut -d, -f2)" "$(stats "${b_total[@]}" | cut -d, -f2)")"

@@ -33,6 +33,10 @@ extern int	pgml_naptime;
 extern int	pgml_max_pending_images;
 extern int	pgml_job_timeout;
 extern int	pgml_lock_timeout;
+/* the trainer process (trainer_client.c): MB (-1 automatic, 0 none), nice, fault */
+extern int	pgml_trainer_memory_limit;
+extern int	pgml_trainer_nice;
+extern int	pgml_trainer_fault;
 
 /*
  * acl.c: error unless a C trigger function fires as its install script

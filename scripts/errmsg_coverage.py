@@ -12,7 +12,7 @@ and calls this with it).  The messages the tests produced are read from:
     and tmp_check/log/regress_log_* (notices are not in server logs).
 
 Every errmsg/errmsg_internal/errmsg_plural call in src/*.c and
-src/train/*.c is a site; its format string becomes a pattern (%s: any
+src/train/*.c and src/trainer/*.c is a site; its format string becomes a pattern (%s: any
 text, %d/%g/...: a number) that must match a whole message line "ERROR:
 ...", "NOTICE: ...", etc.  A site is reached when some line matches.
 
@@ -62,7 +62,7 @@ def c_string_literals(text, i):
 
 def sites():
     found = []
-    for d in ("src", "src/train"):
+    for d in ("src", "src/train", "src/trainer"):
         for fn in sorted(os.listdir(os.path.join(TOP, d))):
             if not fn.endswith(".c"):
                 continue

@@ -35,7 +35,22 @@ int			pgml_naptime = 10;
 int			pgml_max_pending_images = 16;
 int			pgml_job_timeout = 0;
 int			pgml_lock_timeout = 0;
+int			pgml_trainer_memory_limit = -1;
+int			pgml_trainer_nice = 10;
+int			pgml_trainer_fault = 0;
 bool		pgml_preloaded = false;
+
+/* pgml_worker.trainer_fault: PgmlTrainerFault (pgml_trainer.h), for tests */
+static const struct config_enum_entry trainer_fault_options[] = {
+	{"none", 0, false},
+	{"segfault", 1, false},
+	{"abort", 2, false},
+	{"exception", 3, false},
+	{"memory", 4, false},
+	{"oom_kill", 5, false},
+	{"hang", 6, false},
+	{NULL, 0, false}
+};
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -115,6 +130,31 @@ _PG_init(void)
 							PGC_SIGHUP,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pgml_worker.trainer_memory_limit",
+							"Address space limit of a trainer process (-1: half of the machine's memory; 0: no limit).",
+							"Training that needs more fails with an out-of-memory error naming this setting; the server is not affected.",
+							&pgml_trainer_memory_limit,
+							-1, -1, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgml_worker.trainer_nice",
+							"How much a trainer process lowers its CPU priority below its parent's (nice increment).",
+							NULL,
+							&pgml_trainer_nice,
+							10, 0, 19,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomEnumVariable("pgml_worker.trainer_fault",
+							 "Makes trainer processes fail on purpose at the start of each fit (tests only).",
+							 NULL,
+							 &pgml_trainer_fault,
+							 0, trainer_fault_options,
+							 PGC_SUSET,
+							 GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pgml_worker");
 

@@ -7,7 +7,8 @@
  *	  coefficient, Euclidean distances); inertia is passed through.
  *
  *	  The silhouette needs every pairwise distance: they are computed by
- *	  blocks of rows with cblas_dgemm, as scikit-learn's euclidean_distances
+ *	  blocks of rows from dot products (plain C: this runs in a PostgreSQL
+ *	  process, which never loads OpenBLAS), as scikit-learn's euclidean_distances
  *	  does (sqrt(max(||a||^2 - 2 a.b + ||b||^2, 0)), 0 on the diagonal), and
  *	  summed per cluster without keeping the n x n matrix.  Above
  *	  CLUSTER_SILHOUETTE_MAX_ROWS rows the silhouette is computed on a fixed
@@ -32,8 +33,6 @@
 #include "utils/memutils.h"
 
 #include "pgml_train.h"
-
-#include <cblas.h>
 
 /* Largest row count whose silhouette is computed on every row. */
 #define CLUSTER_SILHOUETTE_MAX_ROWS	20000
@@ -107,8 +106,21 @@ cluster_silhouette(const double *x, int64 n, int p, const int32 *lab,
 		int			b = (int) Min(rows_per_block, n - r0);
 
 		CHECK_FOR_INTERRUPTS();
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, (int) n, p,
-					1.0, x + r0 * p, p, x, p, 0.0, block, (int) n);
+		for (int i = 0; i < b; i++)
+		{
+			const double *xi = x + (r0 + i) * p;
+			double	   *out = block + (Size) i * n;
+
+			for (int64 j = 0; j < n; j++)
+			{
+				const double *xj = x + j * p;
+				double		dot = 0.0;
+
+				for (int c = 0; c < p; c++)
+					dot += xi[c] * xj[c];
+				out[j] = dot;
+			}
+		}
 		memset(sums, 0, sizeof(double) * b * k);
 		for (int i = 0; i < b; i++)
 		{

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "access/xact.h"
+#include "portability/instr_time.h"
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -51,6 +52,7 @@
 #include "pgml_job.h"
 #include "pgml_preprocess.h"
 #include "pgml_train.h"
+#include "pgml_trainer.h"
 #include "pgml_worker.h"
 
 int64		pgml_current_job_id = 0;
@@ -68,33 +70,6 @@ pgml_train_check_cancel(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),
 				 errmsg("training job %lld was cancelled", (long long) pgml_current_job_id)));
-}
-
-/* CPUs in this process's affinity mask; all online CPUs if unknown. */
-int
-pgml_train_cpus(void)
-{
-	cpu_set_t	set;
-
-	CPU_ZERO(&set);
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-		return CPU_COUNT(&set);
-	return (int) Max(1, sysconf(_SC_NPROCESSORS_ONLN));
-}
-
-/* Zeroed, overflow-checked working memory for trainers. */
-void *
-pgml_train_alloc(Size count, Size elsize)
-{
-	if (count != 0 && elsize > MaxAllocHugeSize / count)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("training data is too large"),
-				 errdetail("The model needs more than %zu bytes of working memory.",
-						   (size_t) MaxAllocHugeSize)));
-	return MemoryContextAllocExtended(CurrentMemoryContext,
-									  Max(count * elsize, 1),
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
 /* Report boosting progress for pgml.stat_worker. */
@@ -510,34 +485,38 @@ check_missing(const PgmlDataset *ds, const PgmlModel *model, const char *algorit
 }
 
 /*
- * Train algorithm on rows idx[0..n) of ds.  model arrives with task,
- * n_features, n_classes and classes set; the trainer fills the rest.
+ * Train algorithm on rows idx[0..n) of ds, in the trainer process.  model
+ * arrives with task, n_features, n_classes and classes set; the trainer
+ * fills the rest.  The rows are written once, preprocessed, into the
+ * shared mapping the trainer reads (pgml_trainer.h): no other copy.
  */
 static void
 train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64 n,
 		   Jsonb *hyperparams, PgmlModel *model)
 {
 	PgmlTrainInput in;
-	float	   *x = MemoryContextAllocHuge(CurrentMemoryContext,
-										   sizeof(float) * n * ds->n_features);
-	double	   *y = NULL;
+	PgmlTrainerData *data;
 	bool		trees = algorithm_is_xgboost(algorithm);
+	instr_time	start,
+				filled;
 
+	INSTR_TIME_SET_CURRENT(start);
+	data = pgml_trainer_data_create(n, ds->n_features, ds->y != NULL, true);
 	for (int64 i = 0; i < n; i++)
-		memcpy(x + i * ds->n_features, ds->x + idx[i] * ds->n_features,
+		memcpy(data->x + i * ds->n_features, ds->x + idx[i] * ds->n_features,
 			   sizeof(float) * ds->n_features);
 	if (ds->y != NULL)
 	{
-		y = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * n);
 		for (int64 i = 0; i < n; i++)
-			y[i] = ds->y[idx[i]];
+			data->y[i] = ds->y[idx[i]];
 	}
+	memcpy(data->row_of, idx, sizeof(int64) * n);
 	if (model->preprocess)
-		pgml_preprocess_apply(model->preprocess, ds, x, n);
+		pgml_preprocess_apply(model->preprocess, ds, data->x, n);
 	if (!trees)
 	{
 		for (int64 i = 0; i < n * ds->n_features; i++)
-			if (isnan(x[i]))
+			if (isnan(data->x[i]))
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("%s models cannot train on NULL features", algorithm),
@@ -546,10 +525,13 @@ train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64
 								   ds->column_names[ds->column_of[i % ds->n_features]]),
 						 errhint("Impute it with preprocess, use algorithm => 'xgboost', which handles missing values, or filter the rows.")));
 	}
+	INSTR_TIME_SET_CURRENT(filled);
+	INSTR_TIME_SUBTRACT(filled, start);
+	pgml_trainer_handoff_seconds += INSTR_TIME_GET_DOUBLE(filled);
 
 	memset(&in, 0, sizeof(in));
-	in.x = x;
-	in.y = y;
+	in.x = data->x;
+	in.y = data->y;
 	in.n_rows = n;
 	in.n_features = ds->n_features;
 	in.n_classes = model->n_classes;
@@ -558,19 +540,10 @@ train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64
 	in.hyperparams = hyperparams;
 	in.nthread = pgml_nthread;
 	in.seed = PGML_SPLIT_SEED;
-	in.row_of = idx;
+	in.row_of = data->row_of;
 
-	if (trees)
-		pgml_xgb_train(&in, model);
-	else if (strcmp(algorithm, "kmeans") == 0)
-		pgml_kmeans_train(&in, model);
-	else if (strcmp(algorithm, "pca") == 0)
-		pgml_pca_train(&in, model);
-	else
-		pgml_linear_train(&in, model);
-	pfree(x);
-	if (y)
-		pfree(y);
+	pgml_trainer_fit(&in, data, model);
+	pgml_trainer_data_free(data);
 }
 
 /*
@@ -1487,10 +1460,13 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		hyperparams = run_search(job, algorithm, &ds, &model, order + n_test, n_train,
 								 hyperparams, &search_report);
 
-	/* Train. */
+	/* Train (timings.handoff: this fit's, not the search folds'). */
+	pgml_trainer_handoff_seconds = 0;
+	pgml_trainer_peak_rss_kb = 0;
 	t0 = GetCurrentTimestamp();
 	train_rows(algorithm, &ds, order + n_test, n_train, hyperparams, &model);
 	t1 = GetCurrentTimestamp();
+	pgml_trainer_end_job();
 
 	/* Evaluate with the very image predict will serve. */
 	metrics = evaluate_rows(&model, &ds, order, n_test, &artifact, &image, &image_size);
@@ -1606,11 +1582,14 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 			Datum		targs[2];
 			char	   *timings;
 
-			timings = psprintf("{\"read\": %.6f, \"convert\": %.6f, \"train\": %.6f, "
-							   "\"evaluate\": %.6f, \"store\": %.6f, \"publish\": %.6f}",
+			timings = psprintf("{\"read\": %.6f, \"convert\": %.6f, \"handoff\": %.6f, "
+							   "\"train\": %.6f, \"evaluate\": %.6f, \"store\": %.6f, "
+							   "\"publish\": %.6f, \"trainer_peak_rss_kb\": %ld}",
 							   ds.read_seconds, ds.convert_seconds + seconds_between(tsplit0, tsplit1),
+							   pgml_trainer_handoff_seconds,
 							   seconds_between(t0, t1), seconds_between(t1, t2),
-							   seconds_between(t2, t3), seconds_between(t4, t5));
+							   seconds_between(t2, t3), seconds_between(t4, t5),
+							   pgml_trainer_peak_rss_kb);
 			targs[0] = Int64GetDatum(result->model_id);
 			targs[1] = DirectFunctionCall1(jsonb_in, CStringGetDatum(timings));
 			ret = SPI_execute_with_args("UPDATE pgml.models SET timings = $2 WHERE id = $1",

@@ -13,8 +13,10 @@
  *	  pgml.export_model(project or model id, format): the same booster
  *	  bytes, for stock XGBoost to load (UBJSON as stored, or JSON).
  *
- *	  It lives in pgml_train.so because it calls XGBoost; pgml_worker.so
- *	  (loaded into the postmaster) must not.
+ *	  XGBoost itself runs in a trainer process (pgml_trainer.h) that this
+ *	  backend starts at its first call and keeps: it holds the loaded
+ *	  booster, and each row is one request to it.  No PostgreSQL process
+ *	  loads XGBoost.
  */
 #include "postgres.h"
 
@@ -22,7 +24,6 @@
 #include <math.h>
 
 #include <msgpack.h>
-#include <xgboost/c_api.h>
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -37,13 +38,14 @@
 #include "pgml_acl.h"
 #include "pgml_model.h"
 #include "pgml_train.h"
+#include "pgml_trainer.h"
 
 PG_FUNCTION_INFO_V1(pgml_predict_native);
 PG_FUNCTION_INFO_V1(pgml_export_model);
 PG_FUNCTION_INFO_V1(pgml_export_model_by_id);
 
-/* The booster this backend has loaded, if any. */
-static BoosterHandle native_booster = NULL;
+/* The trainer holding this backend's booster, and which booster it is. */
+static PgmlTrainer *native_trainer = NULL;
 static int64 native_model_id = 0;
 static Oid	native_models_relid = InvalidOid;	/* pgml.models it came from */
 static int32 native_n_features = 0;
@@ -53,15 +55,44 @@ static float *native_row = NULL;	/* [native_n_features], TopMemoryContext */
 static void
 native_forget(void)
 {
-	if (native_booster != NULL)
-		(void) XGBoosterFree(native_booster);
-	native_booster = NULL;
 	native_model_id = 0;
 	native_models_relid = InvalidOid;
 	native_n_features = 0;
 	if (native_row != NULL)
 		pfree(native_row);
 	native_row = NULL;
+}
+
+/* The trainer, started if it is not running (it exits after an error). */
+static PgmlTrainer *
+native_get_trainer(void)
+{
+	if (!pgml_trainer_alive(native_trainer))
+	{
+		native_forget();
+		if (native_trainer != NULL)
+			pgml_trainer_stop(native_trainer);
+		native_trainer = NULL;
+		native_trainer = pgml_trainer_start();
+	}
+	return native_trainer;
+}
+
+/* Ask the trainer; model id and booster bytes are the payload of both uses. */
+static char *
+native_booster_call(PgmlTrainerMsgType type, int64 model_id, const char *bytes,
+					Size len, PgmlTrainerMsgType expect, Size *reply_len)
+{
+	StringInfoData req;
+	char	   *reply;
+
+	initStringInfo(&req);
+	pgml_wire_put_int64(&req, model_id);
+	pgml_wire_put_bytes(&req, bytes, (int64) len);
+	reply = pgml_trainer_call(native_get_trainer(), type, req.data, req.len,
+							  expect, reply_len);
+	pfree(req.data);
+	return reply;
 }
 
 /* Find a str key in a msgpack map; NULL if absent. */
@@ -205,40 +236,26 @@ native_load(int64 model_id, Oid models_relid)
 {
 	char	   *bytes;
 	Size		len;
-	BoosterHandle h = NULL;
-	bst_ulong	n_features;
+	char	   *reply;
+	Size		reply_len;
+	PgmlWireReader r;
+	int32		n_features;
 
 	native_forget();
-
 	bytes = native_read_booster(model_id, &len);
-
-	if (XGBoosterCreate(NULL, 0, &h) != 0 ||
-		XGBoosterLoadModelFromBuffer(h, bytes, (bst_ulong) len) != 0 ||
-		XGBoosterSetParam(h, "nthread", "1") != 0 ||
-		XGBoosterGetNumFeature(h, &n_features) != 0)
-	{
-		char	   *detail = pgml_xgb_last_error();
-
-		if (h != NULL)
-			(void) XGBoosterFree(h);
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("cannot load the xgboost booster of model %lld", (long long) model_id),
-				 errdetail("XGBoost said: %s", detail)));
-	}
+	reply = native_booster_call(PGML_TMSG_BOOSTER_LOAD, model_id, bytes, len,
+								PGML_TMSG_OK, &reply_len);
 	pfree(bytes);
+	r.data = reply;
+	r.len = reply_len;
+	r.pos = 0;
+	n_features = pgml_wire_get_int32(&r);
+	pfree(reply);
 	if (n_features < 1 || n_features > MaxAllocSize / sizeof(float))
-	{
-		(void) XGBoosterFree(h);
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("xgboost booster of model %lld has %llu features",
-						(long long) model_id, (unsigned long long) n_features)));
-	}
+		elog(ERROR, "the trainer reports %d features", n_features);
 
 	native_row = MemoryContextAlloc(TopMemoryContext, sizeof(float) * n_features);
-	native_booster = h;
-	native_n_features = (int32) n_features;
+	native_n_features = n_features;
 	native_model_id = model_id;
 	native_models_relid = models_relid;
 }
@@ -253,11 +270,12 @@ pgml_predict_native(PG_FUNCTION_ARGS)
 	int64		model_id = PG_GETARG_INT64(0);
 	ArrayType  *features = PG_GETARG_ARRAYTYPE_P(1);
 	int			n;
-	char		iface[128];
-	bst_ulong const *shape;
-	bst_ulong	dim;
-	const float *result;
-	Size		n_out = 1;
+	char	   *reply;
+	Size		reply_len;
+	PgmlWireReader r;
+	float	   *result;
+	int64		result_len;
+	Size		n_out;
 	Datum	   *elems;
 	ArrayType  *out;
 	Oid			models_relid;
@@ -271,7 +289,7 @@ pgml_predict_native(PG_FUNCTION_ARGS)
 
 	models_relid = native_models_oid();
 	pgml_acl_check_use(NULL, model_id);
-	if (native_booster == NULL || native_model_id != model_id ||
+	if (!pgml_trainer_alive(native_trainer) || native_model_id != model_id ||
 		native_models_relid != models_relid)
 		native_load(model_id, models_relid);
 
@@ -299,26 +317,22 @@ pgml_predict_native(PG_FUNCTION_ARGS)
 	else
 		memcpy(native_row, ARR_DATA_PTR(features), sizeof(float) * n);
 
-	snprintf(iface, sizeof(iface),
-			 "{\"data\": [%zu, true], \"shape\": [1, %d], \"typestr\": \"<f4\", \"version\": 3}",
-			 (size_t) native_row, n);
-	if (XGBoosterPredictFromDense(native_booster, iface,
-								  "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
-								  "\"iteration_end\": 0, \"strict_shape\": false, "
-								  "\"cache_id\": 0, \"missing\": NaN}",
-								  NULL, &shape, &dim, &result) != 0)
 	{
-		char	   *detail = pgml_xgb_last_error();
+		StringInfoData req;
 
-		ereport(ERROR,
-				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-				 errmsg("xgboost prediction failed"),
-				 errdetail("XGBoost said: %s", detail)));
+		initStringInfo(&req);
+		pgml_wire_put_bytes(&req, native_row, (int64) sizeof(float) * n);
+		reply = pgml_trainer_call(native_trainer, PGML_TMSG_BOOSTER_PREDICT,
+								  req.data, req.len, PGML_TMSG_FLOATS, &reply_len);
+		pfree(req.data);
 	}
-
-	/* Copy at once: the next XGBoost call reuses the result buffer. */
-	for (bst_ulong d = 0; d < dim; d++)
-		n_out *= shape[d];
+	r.data = reply;
+	r.len = reply_len;
+	r.pos = 0;
+	result = (float *) pgml_wire_get_bytes(&r, &result_len);
+	if (result == NULL || result_len % sizeof(float) != 0 || result_len == 0)
+		elog(ERROR, "the trainer sent a prediction of %lld bytes", (long long) result_len);
+	n_out = (Size) result_len / sizeof(float);
 	elems = palloc(sizeof(Datum) * n_out);
 	for (Size i = 0; i < n_out; i++)
 		elems[i] = Float4GetDatum(result[i]);
@@ -367,62 +381,30 @@ native_deployed_model(const char *project)
 	return model_id;
 }
 
-/* Convert with the booster *h (freed by the caller); see native_booster_json. */
-static bytea *
-native_booster_json_body(int64 model_id, const char *ubj, Size ubj_len,
-						 BoosterHandle *h)
-{
-	bst_ulong	len;
-	const char *buf;
-	bytea	   *result;
-
-	if (XGBoosterCreate(NULL, 0, h) != 0 ||
-		XGBoosterLoadModelFromBuffer(*h, ubj, (bst_ulong) ubj_len) != 0 ||
-		XGBoosterSaveModelToBuffer(*h, "{\"format\": \"json\"}", &len, &buf) != 0)
-	{
-		char	   *detail = pgml_xgb_last_error();
-
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("cannot convert the xgboost booster of model %lld to json",
-						(long long) model_id),
-				 errdetail("XGBoost said: %s", detail)));
-	}
-	if (len > MaxAllocSize - VARHDRSZ)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("json form of model %lld is too large (%llu bytes)",
-						(long long) model_id, (unsigned long long) len),
-				 errhint("Export it with format 'ubj'.")));
-	/* copy at once: buf belongs to the booster */
-	result = palloc(VARHDRSZ + len);
-	SET_VARSIZE(result, VARHDRSZ + len);
-	memcpy(VARDATA(result), buf, len);
-	return result;
-}
-
-/*
- * Booster bytes in XGBoost's JSON form, as a palloc'd bytea; the temporary
- * booster is freed on every path.
- */
+/* Booster bytes in XGBoost's JSON form, as a palloc'd bytea. */
 static bytea *
 native_booster_json(int64 model_id, const char *ubj, Size ubj_len)
 {
-	BoosterHandle *h = palloc0(sizeof(BoosterHandle));
-	bytea	   *volatile result = NULL;
+	char	   *reply;
+	Size		reply_len;
+	PgmlWireReader r;
+	char	   *json;
+	int64		json_len;
+	bytea	   *result;
 
-	PG_TRY();
-	{
-		result = native_booster_json_body(model_id, ubj, ubj_len, h);
-	}
-	PG_FINALLY();
-	{
-		if (*h != NULL)
-			(void) XGBoosterFree(*h);
-		*h = NULL;
-	}
-	PG_END_TRY();
-	pfree(h);
+	reply = native_booster_call(PGML_TMSG_BOOSTER_JSON, model_id, ubj, ubj_len,
+								PGML_TMSG_BYTES, &reply_len);
+	r.data = reply;
+	r.len = reply_len;
+	r.pos = 0;
+	json = pgml_wire_get_bytes(&r, &json_len);
+	if (json == NULL || json_len > (int64) (MaxAllocSize - VARHDRSZ))
+		elog(ERROR, "the trainer sent a json form of %lld bytes", (long long) json_len);
+	result = palloc(VARHDRSZ + json_len);
+	SET_VARSIZE(result, VARHDRSZ + json_len);
+	memcpy(VARDATA(result), json, json_len);
+	pfree(json);
+	pfree(reply);
 	return result;
 }
 

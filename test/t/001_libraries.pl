@@ -1,5 +1,5 @@
-# The fork and thread rules: the preloaded library links no thread pool, the
-# postmaster stays single-threaded, and CREATE EXTENSION without preloading
+# The fork and thread rules: neither library links a thread pool (only the
+# pgml_trainer program does), the postmaster stays single-threaded, and CREATE EXTENSION without preloading
 # fails with a hint that says what to set.
 use strict;
 use warnings;
@@ -16,9 +16,16 @@ unlike($ldd_worker, qr/xgboost|gomp|openblas|lapack|blas/i,
 	'pgml_worker.so links none of XGBoost, libgomp, OpenBLAS, LAPACK');
 like($ldd_worker, qr/msgpackc/, 'pgml_worker.so links msgpack-c');
 
+# the job code, loaded by workers and by backends calling pgml.train()
 my $ldd_train = `ldd $pkglibdir/pgml_train.so`;
-like($ldd_train, qr/libxgboost/, 'pgml_train.so links XGBoost');
-like($ldd_train, qr/openblas|blas/i, 'pgml_train.so links OpenBLAS');
+is($?, 0, 'ldd runs on pgml_train.so');
+unlike($ldd_train, qr/xgboost|gomp|openblas|lapack|blas/i,
+	'pgml_train.so links none of XGBoost, libgomp, OpenBLAS, LAPACK');
+
+# the trainer process is the one place they run (015_trainer.pl)
+my $ldd_trainer = `ldd $pkglibdir/pgml_trainer`;
+like($ldd_trainer, qr/libxgboost/, 'the pgml_trainer program links XGBoost');
+like($ldd_trainer, qr/openblas/i, 'the pgml_trainer program links OpenBLAS');
 
 # A preloaded server: the postmaster must stay single-threaded.
 my $node = PostgreSQL::Test::Cluster->new('preloaded');

@@ -4,10 +4,10 @@
 #                                metrics on 438 random cases, 1e-12 relative
 #                                (ROC AUC ties count 1/2, log loss clipping,
 #                                macro averages, undefined -> null)
-#   test/unit/linear_check.sh    src/train/linear.c against LinearRegression,
+#   test/unit/linear_check.sh    src/trainer/linear.c against LinearRegression,
 #                                Ridge, Lasso, ElasticNet, LogisticRegression
 #                                (both solvers), inside a backend
-#   test/unit/cluster_check.sh   src/train/cluster.c, decompose.c and
+#   test/unit/cluster_check.sh   src/trainer/cluster.c, decompose.c and
 #                                cluster_metrics.c against KMeans, PCA and
 #                                silhouette_score, inside a backend
 #

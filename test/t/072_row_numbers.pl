@@ -6,7 +6,7 @@
 # something else.  (With a single test row, test_size => 1, row 50 is a
 # training row; the test checks it did reach training.)
 #
-# The trainers (src/train/linear.c, xgb.c, matrix.c) name
+# The trainers (src/trainer/linear.c, xgb.c, matrix.c) name
 # pgml_train_row_number(in, i), which maps through PgmlTrainInput.row_of,
 # the map the job (src/train/job.c, train_rows) gives them.
 use strict;

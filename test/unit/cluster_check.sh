@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compare src/train/cluster.c (k-means), src/train/decompose.c (PCA) and
+# Compare src/trainer/cluster.c (k-means), src/trainer/decompose.c (PCA) and
 # src/train/cluster_metrics.c (silhouette) with scikit-learn 1.2 inside a real
 # backend.  Builds test/unit/cluster_harness.c, creates its wrapper functions
 # in a scratch schema of a running cluster, loads the iris, wine and digits

@@ -1,7 +1,7 @@
 /*
  * cluster_harness.c
- *	  Test-only wrapper that exposes pgml_kmeans_train() (src/train/cluster.c),
- *	  pgml_pca_train() (src/train/decompose.c) and pgml_metrics_clustering()
+ *	  Test-only wrapper that exposes pgml_kmeans_train() (src/trainer/cluster.c),
+ *	  pgml_pca_train() (src/trainer/decompose.c) and pgml_metrics_clustering()
  *	  (src/train/cluster_metrics.c), compiled into this module, as SQL
  *	  functions, so that test/unit/cluster_check.sh can compare them with
  *	  scikit-learn inside a real backend (real palloc, ereport and jsonb).
@@ -22,11 +22,11 @@
  *	  x is the n x p matrix flattened row-major, converted to float32 like
  *	  the training reader does.
  */
-#include "../../src/train/cluster.c"
-#include "../../src/train/decompose.c"
+#include "../../src/trainer/cluster.c"
+#include "../../src/trainer/decompose.c"
 #include "../../src/train/cluster_metrics.c"
-#include "../../src/train/hyperparams.c"
-#include "../../src/train/matrix.c"
+#include "../../src/trainer/hyperparams.c"
+#include "../../src/trainer/matrix.c"
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"

@@ -1,4 +1,4 @@
-"""Parity of src/train/cluster.c (k-means), src/train/decompose.c (PCA) and
+"""Parity of src/trainer/cluster.c (k-means), src/trainer/decompose.c (PCA) and
 src/train/cluster_metrics.c (silhouette) with scikit-learn 1.2, through the
 SQL wrappers of test/unit/cluster_harness.c (see cluster_check.sh).  The
 features are read from the pgml.iris, pgml.wine and pgml.digits tables in

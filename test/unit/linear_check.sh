@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compare src/train/linear.c with scikit-learn 1.2 (LinearRegression,
+# Compare src/trainer/linear.c with scikit-learn 1.2 (LinearRegression,
 # LogisticRegression) inside a real backend.  Builds test/unit/linear_harness.c
 # twice (the default solver choice, and with Newton disabled so that every
 # logistic problem goes through L-BFGS), creates the wrapper functions in a

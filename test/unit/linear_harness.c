@@ -1,6 +1,6 @@
 /*
  * linear_harness.c
- *	  Test-only wrapper that exposes pgml_linear_train() (src/train/linear.c,
+ *	  Test-only wrapper that exposes pgml_linear_train() (src/trainer/linear.c,
  *	  compiled into this module) as a SQL function, so that
  *	  test/unit/linear_check.sh can compare it with scikit-learn inside a
  *	  real backend (real palloc, ereport and jsonb).  Never installed.
@@ -17,8 +17,8 @@
  *	  coef[n_outputs * n_features]}.  Solver statistics, the effective
  *	  hyperparameters and the solve time are reported at DEBUG1.
  */
-#include "../../src/train/linear.c"
-#include "../../src/train/hyperparams.c"
+#include "../../src/trainer/linear.c"
+#include "../../src/trainer/hyperparams.c"
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"

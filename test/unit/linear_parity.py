@@ -1,4 +1,4 @@
-"""Parity of src/train/linear.c with scikit-learn 1.2, through the SQL wrapper
+"""Parity of src/trainer/linear.c with scikit-learn 1.2, through the SQL wrapper
 of test/unit/linear_harness.c (see linear_check.sh).  Prints one line per
 case and exits with status 1 if any check fails.
 

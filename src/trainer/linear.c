@@ -17,7 +17,7 @@
  *	  Ridge, Lasso, ElasticNet and LogisticRegression; docs/linear.md states
  *	  the math, the convergence criteria and the measured parity.
  *
- * src/train/linear.c
+ * src/trainer/linear.c
  *
  *-------------------------------------------------------------------------
  */

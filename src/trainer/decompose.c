@@ -13,7 +13,7 @@
  *	  LAPACKE is called through its _work variant on palloc'd buffers, so an
  *	  error cannot leak library memory.
  *
- * src/train/decompose.c
+ * src/trainer/decompose.c
  *
  *-------------------------------------------------------------------------
  */

@@ -18,7 +18,7 @@
  *	  Distances go through OpenBLAS (cblas_dgemm: ||x||^2 - 2 x.c + ||c||^2)
  *	  on palloc'd buffers, so an error cannot leak library memory.
  *
- * src/train/cluster.c
+ * src/trainer/cluster.c
  *
  *-------------------------------------------------------------------------
  */
