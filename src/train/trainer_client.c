@@ -311,6 +311,7 @@ pgml_trainer_start(void)
 				(errcode_for_socket_access(),
 				 errmsg("could not set up the socket of the trainer process: %m")));
 	}
+	elog(DEBUG1, "started trainer process %d", (int) pid);
 	t->events = CreateWaitEventSet(TopMemoryContext, 3);
 	AddWaitEventToSet(t->events, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 	AddWaitEventToSet(t->events, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);

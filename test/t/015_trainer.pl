@@ -114,6 +114,16 @@ SELECT count(*) FROM dflat
        (SELECT id FROM pgml.deployed_models WHERE name = 'queued_maps'), image)}),
 	'0', 'predict_proba equals XGBoost\'s own prediction on every row');
 
+# a search's folds and the final fit share one trainer: 3 folds x 2
+# candidates + 1 fits, one process started
+my (undef, undef, $debug) = $node->psql('postgres', q{
+SET client_min_messages = debug1;
+SELECT * FROM pgml.train('search', 'regression', 'lin', 'y', 'ridge',
+    search => 'grid', search_params => '{"alpha": [0.1, 1.0]}', search_args => '{"cv": 3}');
+});
+is(scalar(() = $debug =~ /DEBUG:  started trainer process \d+/g), 1,
+	'a search job starts one trainer for its seven fits');
+
 # --- faults through pgml.train(): the session gets an ERROR and goes on ---
 my $other = $node->background_psql('other');
 is($other->query_safe('SELECT 1'), '1', 'a session in another database is open');
