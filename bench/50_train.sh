@@ -195,10 +195,10 @@ trss=$(med "${q_trss[@]}")
 # the shared training matrix (75% of the rows, x float32 + y and row number
 # 8 bytes each) is resident in both: counted once
 shared_kb=$((NTRAIN * (20 * 4 + 16) / 1024))
-printf -- '- peak resident memory: worker %s kB, trainer %s kB, shared data %s kB counted in both; raw data %s kB\n' \
+printf -- '- peak resident memory: worker %.0f kB, trainer %.0f kB, shared data %s kB counted in both; raw data %s kB\n' \
 	"$wrss" "$trss" "$shared_kb" "$raw_kb"
 bench_target "peak RSS (worker + trainer - shared) / raw data" \
-	"$(bench_ratio "$((wrss + trss - shared_kb))" "$raw_kb")" "<=" 2
+	"$(bench_ratio "$(awk -v w="$wrss" -v t="$trss" -v s="$shared_kb" 'BEGIN { printf "%.0f", w + t - s }')" "$raw_kb")" "<=" 2
 printf -- '- fastest runs: end to end %s s, bare %s s: ratio %s\n' "$(stats "${q_e2e[@]}" | cut -d, -f2)" \
 	"$(stats "${b_total[@]}" | cut -d, -f2)" \
 	"$(bench_ratio "$(stats "${q_e2e[@]}" | cut -d, -f2)" "$(stats "${b_total[@]}" | cut -d, -f2)")"
