@@ -202,14 +202,24 @@ trainer_child(int sock, const char *path, pid_t parent, rlim_t memory,
 	char	   *argv[4];
 	sigset_t	none;
 
-	if (dup2(sock, PGML_TRAINER_SOCKET_FD) != PGML_TRAINER_SOCKET_FD)
+	/* dup2 onto itself would keep FD_CLOEXEC: clear it instead */
+	if (sock == PGML_TRAINER_SOCKET_FD)
+	{
+		if (fcntl(sock, F_SETFD, 0) != 0)
+			_exit(127);
+	}
+	else if (dup2(sock, PGML_TRAINER_SOCKET_FD) != PGML_TRAINER_SOCKET_FD)
 		_exit(127);
 	/* nothing of the server: client socket, postmaster pipe, files */
-	for (int fd = PGML_TRAINER_SOCKET_FD + 1; fd < 65536; fd++)
+	if (close_range(PGML_TRAINER_SOCKET_FD + 1, ~0U, 0) != 0)
 	{
-		if (close(fd) != 0 && errno == EBADF && fd > 1024)
-			break;
+		for (int fd = PGML_TRAINER_SOCKET_FD + 1; fd < 65536; fd++)
+		{
+			if (close(fd) != 0 && errno == EBADF && fd > 1024)
+				break;
+		}
 	}
+	/* the parent blocked every signal around fork: restore the defaults */
 	for (int sig = 1; sig < NSIG; sig++)
 		(void) signal(sig, SIG_DFL);
 	sigemptyset(&none);
@@ -284,11 +294,21 @@ pgml_trainer_start(void)
 		rlim_t		memory = trainer_memory_bytes();
 		int			niceness = pgml_trainer_nice;
 		pid_t		parent = getpid();
+		sigset_t	all,
+					old;
 
+		/*
+		 * No handler of this process may run in the child before exec (it
+		 * would act on the parent's shared state): block everything across
+		 * fork; the child resets the handlers, then unblocks.
+		 */
 		fflush(NULL);
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, &old);
 		pid = fork();
 		if (pid == 0)
 			trainer_child(sv[1], path, parent, memory, niceness);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 	close(sv[1]);
 	if (pid < 0)
