@@ -49,6 +49,13 @@ typedef struct PgmlAlgorithmDef
 /* The algorithm of that name, or NULL. */
 extern const PgmlAlgorithmDef *pgml_algorithm_find(const char *name);
 
+/*
+ * The algorithm of that name, or an error: "unknown algorithm" listing the
+ * choices, or, for one PostgresML has that Debian lacks the library of
+ * (lightgbm, catboost), "not available" with what to use instead.
+ */
+extern const PgmlAlgorithmDef *pgml_algorithm_lookup(const char *name);
+
 /* Does the algorithm solve the task? */
 static inline bool
 pgml_algorithm_solves(const PgmlAlgorithmDef *a, PgmlTask task)

@@ -32,6 +32,48 @@ pgml_algorithm_find(const char *name)
 	return NULL;
 }
 
+/*
+ * Algorithms PostgresML offers whose library Debian does not ship: what to
+ * use here instead, with the hyperparameters that carry over.
+ */
+static const struct
+{
+	const char *name;
+	const char *hint;
+}			unavailable[] = {
+	{"lightgbm",
+		"Use algorithm \"xgboost\" with tree_method \"hist\", the histogram method LightGBM uses: "
+		"n_estimators, learning_rate, max_depth, subsample, colsample_bytree, reg_alpha and reg_lambda "
+		"mean the same there; num_leaves is max_leaves with grow_policy \"lossguide\"; "
+		"min_child_samples is closest to min_child_weight."},
+	{"catboost",
+		"Use algorithm \"xgboost\": iterations is n_estimators, depth is max_depth, l2_leaf_reg is "
+		"reg_lambda, learning_rate is the same; for text columns CatBoost encodes by target "
+		"statistics, as preprocess => '{\"column\": {\"encode\": \"target\"}}' does."},
+};
+
+/* See pgml_algorithms.h. */
+const PgmlAlgorithmDef *
+pgml_algorithm_lookup(const char *name)
+{
+	const PgmlAlgorithmDef *a = pgml_algorithm_find(name);
+
+	if (a != NULL)
+		return a;
+	for (int i = 0; i < lengthof(unavailable); i++)
+		if (strcmp(unavailable[i].name, name) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("algorithm \"%s\" is not available", name),
+					 errdetail("Its library is not packaged by Debian, which pgml_worker builds on."),
+					 errhint("%s", unavailable[i].hint)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown algorithm \"%s\"", name),
+			 errhint("Supported algorithms are %s.", pgml_algorithm_names())));
+	return NULL;				/* keep the compiler quiet */
+}
+
 /* See pgml_algorithms.h. */
 const char *
 pgml_algorithm_names(void)

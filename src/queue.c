@@ -405,11 +405,8 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 				 errmsg("unknown task \"%s\"", task),
 				 errhint("Supported tasks are regression, classification, clustering and decomposition.")));
 	algorithm = queue_text(tup, desc, "algorithm");
-	if (algorithm != NULL && pgml_algorithm_find(algorithm) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown algorithm \"%s\"", algorithm),
-				 errhint("Supported algorithms are %s.", pgml_algorithm_names())));
+	if (algorithm != NULL)
+		(void) pgml_algorithm_lookup(algorithm);
 
 	/* the worker's rule (job.c) */
 	d = heap_getattr(tup, queue_attnum(desc, "test_size"), desc, &isnull);

@@ -1296,11 +1296,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				 errdetail("Project names are limited to %d bytes.", PGML_PROJECT_LEN - 1)));
 	if (job->task != NULL)
 		(void) parse_task(job->task);
-	if (pgml_algorithm_find(algorithm) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown algorithm \"%s\"", algorithm),
-				 errhint("Supported algorithms are %s.", pgml_algorithm_names())));
+	(void) pgml_algorithm_lookup(algorithm);
 	if (strcmp(sampling, "random") != 0 && strcmp(sampling, "last") != 0 &&
 		strcmp(sampling, "stratified") != 0)
 		ereport(ERROR,

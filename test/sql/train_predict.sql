@@ -100,6 +100,9 @@ SELECT pgml.predict('lin', ARRAY['a', 'b']);
 
 -- Errors of train
 SELECT * FROM pgml.train('e', 'regression', 'lin_data', 'y', algorithm => 'deep_magic');
+-- PostgresML's lightgbm and catboost: Debian has no library for them; the
+-- hint names what to use here and how their hyperparameters carry over
+SELECT * FROM pgml.train('e', 'regression', 'lin_data', 'y', algorithm => 'lightgbm');
 SELECT * FROM pgml.train('e', 'astrology', 'lin_data', 'y');
 SELECT * FROM pgml.train('e', 'regression', 'lin_data', 'y', test_size => 0);
 SELECT * FROM pgml.train('e', 'regression', 'lin_data', 'y', test_size => 1.5);
@@ -132,6 +135,8 @@ SELECT count(*) AS projects_named_e FROM pgml.projects WHERE name = 'e';
 -- Errors of the queue
 INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm)
 VALUES ('q', 'regression', 'lin_data', 'y', 'deep_magic');
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm)
+VALUES ('q', 'classification', 'lin_data', 'y', 'catboost');
 INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
 VALUES ('q', 'regression', 'no_such_table', 'y');
 INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
