@@ -72,6 +72,7 @@ typedef struct XgbParamSpec
 #define XGB_P_SUBSAMPLE		10
 #define XGB_P_COLSAMPLE_BYNODE	13
 #define XGB_P_REG_LAMBDA	16
+#define XGB_P_MAX_BIN		17
 #define XGB_P_NUM_PARALLEL_TREE	18
 
 #define INF		INFINITY
@@ -398,6 +399,7 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 		   strcmp(XgbParams[XGB_P_SUBSAMPLE].name, "subsample") == 0 &&
 		   strcmp(XgbParams[XGB_P_COLSAMPLE_BYNODE].name, "colsample_bynode") == 0 &&
 		   strcmp(XgbParams[XGB_P_REG_LAMBDA].name, "reg_lambda") == 0 &&
+		   strcmp(XgbParams[XGB_P_MAX_BIN].name, "max_bin") == 0 &&
 		   strcmp(XgbParams[XGB_P_NUM_PARALLEL_TREE].name, "num_parallel_tree") == 0);
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -1107,8 +1109,47 @@ xgb_read_trees(const char *json, Size len, const XgbConfig *cfg,
 typedef struct XgbHandles
 {
 	DMatrixHandle dtrain;
+	DMatrixHandle proxy;		/* QuantileDMatrix input, hist only */
 	BoosterHandle booster;
 } XgbHandles;
+
+/*
+ * The one batch a QuantileDMatrix is built from: the training matrix as it
+ * lies in memory (no copy), and its labels.  Called from inside XGBoost:
+ * no ereport here; a failure is remembered and raised after the call.
+ */
+typedef struct XgbBatch
+{
+	DMatrixHandle proxy;
+	const float *labels;
+	bst_ulong	n_rows;
+	char		iface[192];
+	bool		given;
+	bool		failed;
+} XgbBatch;
+
+static void
+xgb_batch_reset(DataIterHandle handle)
+{
+	((XgbBatch *) handle)->given = false;
+}
+
+static int
+xgb_batch_next(DataIterHandle handle)
+{
+	XgbBatch   *b = (XgbBatch *) handle;
+
+	if (b->given)
+		return 0;
+	b->given = true;
+	if (XGProxyDMatrixSetDataDense(b->proxy, b->iface) != 0 ||
+		XGDMatrixSetFloatInfo(b->proxy, "label", b->labels, b->n_rows) != 0)
+	{
+		b->failed = true;
+		return 0;
+	}
+	return 1;
+}
 
 /* Set one booster parameter. */
 static void
@@ -1154,10 +1195,42 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 					 errdetail("XGBoost trains on float4 labels.")));
 	}
 
-	XGB_CHECK(XGDMatrixCreateFromMat_omp, (in->x, (bst_ulong) in->n_rows,
-										 (bst_ulong) in->n_features, NAN,
-										 &h->dtrain, nthread));
-	XGB_CHECK(XGDMatrixSetFloatInfo, (h->dtrain, "label", labels, (bst_ulong) in->n_rows));
+	if (strcmp(cfg->value[XGB_P_TREE_METHOD], "hist") == 0)
+	{
+		/*
+		 * hist: build the histogram index straight from the shared matrix
+		 * (XGBoost's QuantileDMatrix, as its Python wrappers do for hist),
+		 * one byte or two per value, instead of a copy of the matrix in
+		 * XGBoost's sparse format (eight bytes per value) that the
+		 * index is then built from.  The trees are the same.
+		 */
+		XgbBatch   *b = palloc0(sizeof(XgbBatch));
+		char	   *config;
+
+		XGB_CHECK(XGProxyDMatrixCreate, (&h->proxy));
+		b->proxy = h->proxy;
+		b->labels = labels;
+		b->n_rows = (bst_ulong) in->n_rows;
+		snprintf(b->iface, sizeof(b->iface),
+				 "{\"data\": [%zu, true], \"shape\": [%lld, %d], \"typestr\": \"<f4\", \"version\": 3}",
+				 (size_t) in->x, (long long) in->n_rows, in->n_features);
+		config = psprintf("{\"missing\": NaN, \"nthread\": %d, \"max_bin\": %s}",
+						  nthread, cfg->value[XGB_P_MAX_BIN] ? cfg->value[XGB_P_MAX_BIN] : "256");
+		XGB_CHECK(XGQuantileDMatrixCreateFromCallback,
+				  ((DataIterHandle) b, h->proxy, NULL, xgb_batch_reset, xgb_batch_next,
+				   config, &h->dtrain));
+		if (b->failed)
+			xgb_fail("XGProxyDMatrixSetDataDense");
+		(void) XGDMatrixFree(h->proxy);
+		h->proxy = NULL;
+	}
+	else
+	{
+		XGB_CHECK(XGDMatrixCreateFromMat_omp, (in->x, (bst_ulong) in->n_rows,
+											 (bst_ulong) in->n_features, NAN,
+											 &h->dtrain, nthread));
+		XGB_CHECK(XGDMatrixSetFloatInfo, (h->dtrain, "label", labels, (bst_ulong) in->n_rows));
+	}
 	pfree(labels);
 
 	XGB_CHECK(XGBoosterCreate, (&h->dtrain, 1, &h->booster));
@@ -1231,8 +1304,11 @@ pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m)
 			(void) XGBoosterFree(h->booster);
 		if (h->dtrain)
 			(void) XGDMatrixFree(h->dtrain);
+		if (h->proxy)
+			(void) XGDMatrixFree(h->proxy);
 		h->booster = NULL;
 		h->dtrain = NULL;
+		h->proxy = NULL;
 	}
 	PG_END_TRY();
 
