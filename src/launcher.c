@@ -357,8 +357,10 @@ launcher_schedule(void)
 			}
 			if (!launcher_start_worker(slot, dboid))
 			{
+				/* no bgworker slot: an idle worker may give its own back */
 				launcher_release_slot(slot);
 				launcher_start_failed(dboid);
+				launcher_reclaim_idle(dboid);
 				return LAUNCHER_RETRY_MS;
 			}
 			SpinLockAcquire(&q->mutex);
