@@ -706,10 +706,6 @@ pgml_worker_main(Datum arg)
 		prepared_check();
 		proc_exit(0);
 	}
-	ereport(DEBUG1,
-			(errmsg_internal("pgml_worker database worker started in database %u",
-							 MyDatabaseId)));
-
 	for (;;)
 	{
 		PgmlJob		job;
