@@ -285,6 +285,15 @@ extern void pgml_queue_shmem_startup(void);
 extern void pgml_queue_request(Oid dboid);
 
 /*
+ * A worker of dboid gives its slot up for other databases: dboid waits
+ * behind them if it asked for a worker, or if more (jobs are left there).
+ */
+extern void pgml_queue_give_way(Oid dboid, bool more);
+
+/* The launcher started or woke a worker for dboid: off the pending list. */
+extern void pgml_queue_served(Oid dboid);
+
+/*
  * A job was queued in this database and committed: wake a live worker of
  * the database, else ask the launcher for one.
  */

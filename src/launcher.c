@@ -12,9 +12,11 @@
  * sets the launcher's latch (unless an idle worker of that database takes
  * the job), and a worker that claims a job while more are queued appends its
  * own database, asking for a second worker.  The list is first come, first
- * served, with each database at most once in it, so databases take turns:
- * a worker that ends a job while another database waits and no worker slot
- * is free exits, and an idle worker gives its slot to a waiting database.
+ * served, with each database at most once in it, and a database waiting
+ * for its first worker goes before one asking for another, so databases
+ * take turns: a worker that ends a job while another database waits and no
+ * worker slot is free exits (asking again for its own database if jobs are
+ * left there), and an idle worker gives its slot to a waiting database.
  *
  * At start, the launcher cannot tell which databases have queued or
  * stranded ('running') jobs without SQL, so it asks for a worker in every
@@ -326,6 +328,59 @@ launcher_start_failed(Oid dboid)
 				 errhint("Raise max_worker_processes, or lower pgml_worker.max_workers.")));
 }
 
+/* Has dboid a worker that is not on its way out? */
+static bool
+launcher_has_worker(Oid dboid)
+{
+	bool		found = false;
+
+	for (int i = 0; i < pgml_queue_shared->nslots && !found; i++)
+	{
+		PgmlWorkerState *w = &pgml_queue_shared->slots[i];
+
+		SpinLockAcquire(&w->mutex);
+		found = (w->dboid == dboid && w->phase != PGML_PHASE_FREE &&
+				 w->phase != PGML_PHASE_EXITING);
+		SpinLockRelease(&w->mutex);
+	}
+	return found;
+}
+
+/* A copy of one of the shared state's lists of databases; returns its length. */
+static int
+launcher_copy_list(const Oid *list, const int *count, Oid *out)
+{
+	int			n;
+
+	SpinLockAcquire(&pgml_queue_shared->mutex);
+	n = *count;
+	memcpy(out, list, sizeof(Oid) * n);
+	SpinLockRelease(&pgml_queue_shared->mutex);
+	return n;
+}
+
+/*
+ * The next database to serve: the first of the pending list that has no
+ * worker yet, else the first.  So a database that waits for its
+ * first worker goes before one asking for another (round robin).
+ */
+static Oid
+launcher_next_pending(void)
+{
+	PgmlQueueShared *q = pgml_queue_shared;
+	Oid			pending[PGML_PENDING_MAX];
+	int			n = launcher_copy_list(q->pending, &q->npending, pending);
+
+	if (n == 0)
+		return InvalidOid;
+	for (int k = 0; k < n; k++)
+	{
+		if (!launcher_has_worker(pending[k]))
+			return pending[k];
+	}
+	return pending[0];
+}
+
 /*
  * Start workers for the databases of the pending list, in turn, while
  * max_workers allows.  Returns how long to sleep.
@@ -340,9 +395,7 @@ launcher_schedule(void)
 		Oid			dboid;
 		int			slot;
 
-		SpinLockAcquire(&q->mutex);
-		dboid = q->npending > 0 ? q->pending[0] : InvalidOid;
-		SpinLockRelease(&q->mutex);
+		dboid = launcher_next_pending();
 		if (!OidIsValid(dboid))
 			break;
 
@@ -368,12 +421,7 @@ launcher_schedule(void)
 			SpinLockRelease(&q->mutex);
 		}
 
-		/* served: only the launcher removes entries, so it is still first */
-		SpinLockAcquire(&q->mutex);
-		Assert(q->npending > 0 && q->pending[0] == dboid);
-		q->npending--;
-		memmove(&q->pending[0], &q->pending[1], sizeof(Oid) * q->npending);
-		SpinLockRelease(&q->mutex);
+		pgml_queue_served(dboid);
 	}
 	return pgml_naptime * 1000L;
 }
@@ -384,12 +432,8 @@ launcher_poll_prepared(void)
 {
 	PgmlQueueShared *q = pgml_queue_shared;
 	Oid			dbs[PGML_PENDING_MAX];
-	int			n;
+	int			n = launcher_copy_list(q->prepared, &q->nprepared, dbs);
 
-	SpinLockAcquire(&q->mutex);
-	n = q->nprepared;
-	memcpy(dbs, q->prepared, sizeof(Oid) * n);
-	SpinLockRelease(&q->mutex);
 	for (int i = 0; i < n; i++)
 		pgml_queue_request(dbs[i]);
 }

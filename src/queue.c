@@ -97,9 +97,26 @@ pgml_queue_shmem_startup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
-/* Ask the launcher for a worker in database dboid. */
-void
-pgml_queue_request(Oid dboid)
+/* Take dboid off the pending list; caller holds the state's mutex. */
+static void
+pending_remove_locked(PgmlQueueShared *q, Oid dboid)
+{
+	int			kept = 0;
+
+	for (int i = 0; i < q->npending; i++)
+		if (q->pending[i] != dboid)
+			q->pending[kept++] = q->pending[i];
+	q->npending = kept;
+}
+
+/*
+ * Ask the launcher for a worker in database dboid: appended to the pending
+ * list unless it is there already.  give_way: a worker of dboid gives its
+ * slot up for other databases, so dboid goes behind them: moved to the end
+ * if it is listed, appended only if append (jobs are left there).
+ */
+static void
+queue_request(Oid dboid, bool give_way, bool append)
 {
 	PgmlQueueShared *q = pgml_queue_shared;
 	Latch	   *latch;
@@ -110,7 +127,13 @@ pgml_queue_request(Oid dboid)
 	SpinLockAcquire(&q->mutex);
 	for (int i = 0; i < q->npending && !listed; i++)
 		listed = (q->pending[i] == dboid);
-	if (!listed)
+	if (give_way && listed)
+	{
+		pending_remove_locked(q, dboid);
+		listed = false;
+		append = true;
+	}
+	if (!listed && append)
 	{
 		if (q->npending < PGML_PENDING_MAX)
 			q->pending[q->npending++] = dboid;
@@ -121,6 +144,27 @@ pgml_queue_request(Oid dboid)
 	SpinLockRelease(&q->mutex);
 	if (latch)
 		SetLatch(latch);
+}
+
+void
+pgml_queue_request(Oid dboid)
+{
+	queue_request(dboid, false, true);
+}
+
+void
+pgml_queue_give_way(Oid dboid, bool more)
+{
+	queue_request(dboid, true, more);
+}
+
+/* The launcher served dboid: off the pending list. */
+void
+pgml_queue_served(Oid dboid)
+{
+	SpinLockAcquire(&pgml_queue_shared->mutex);
+	pending_remove_locked(pgml_queue_shared, dboid);
+	SpinLockRelease(&pgml_queue_shared->mutex);
 }
 
 /*

@@ -477,6 +477,13 @@ run_job(PgmlJob *job)
 
 	state_set_job(job->job_id, job->role, false, NULL);
 	pgml_current_job_id = job->job_id;
+	pg_compiler_barrier();
+	/* a cancel posted between the claim's commit and now interrupts at once */
+	if (pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job->job_id)
+	{
+		QueryCancelPending = true;
+		InterruptPending = true;
+	}
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -621,25 +628,35 @@ take_slot(int slot, const PgmlWorkerArgs *args)
  * Between jobs: should this worker give its slot up?  Yes when the launcher
  * asked for it back, when max_workers was lowered below the workers
  * running, or when another database waits and no slot is free (databases
- * take turns).  A worker a committed INSERT has just chosen stays.
+ * take turns; more: jobs were left queued here at the last claim).
  */
 static bool
-should_leave(bool after_job)
+should_leave(bool after_job, bool more)
 {
 	PgmlWorkerState *w = pgml_worker_state;
 	bool		leave;
+	bool		poked;
 	int			in_use = pgml_queue_workers_in_use();
 	int			allowed = pgml_queue_workers_allowed();
 
 	leave = in_use > allowed ||
 		(after_job && in_use >= allowed && pgml_queue_others_waiting(MyDatabaseId));
 	SpinLockAcquire(&w->mutex);
-	leave = (leave || w->exit_requested) && !w->poked;
+	leave = leave || w->exit_requested;
+	poked = w->poked;
 	if (leave)
 		w->phase = PGML_PHASE_EXITING;
 	w->poked = false;
 	w->exit_requested = false;
 	SpinLockRelease(&w->mutex);
+
+	/*
+	 * Jobs may be left here (more at the last claim, an INSERT committed
+	 * since, or too many workers): this database waits its turn for a
+	 * worker again, behind the databases waiting now.
+	 */
+	if (leave)
+		pgml_queue_give_way(MyDatabaseId, more || poked || in_use > allowed);
 	return leave;
 }
 
@@ -718,7 +735,7 @@ pgml_worker_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		if (should_leave(false))
+		if (should_leave(false, false))
 			break;
 
 		set_phase(PGML_PHASE_CLAIMING);
@@ -732,7 +749,7 @@ pgml_worker_main(Datum arg)
 			MemoryContextReset(job_context);
 			had_job = true;
 			CHECK_FOR_INTERRUPTS();
-			if (should_leave(true))
+			if (should_leave(true, more))
 				break;
 			continue;
 		}

@@ -1,9 +1,11 @@
 # The job service: with no configuration, a job queued in any database where
 # the extension is installed runs there; pgml_worker.max_workers jobs run at
 # once across databases (their running intervals overlap with 2, never with
-# 1); a role's many jobs do not hold back another role's job; a cancel names
+# 1); databases take turns; a role's many jobs do not hold back another
+# role's job; a cancel names
 # its database; stranded jobs of every database are failed at restart; an
-# idle worker exits, so DROP DATABASE needs no FORCE; a job on a locked table
+# idle worker exits, so DROP DATABASE needs no FORCE; a job queued by a
+# prepared transaction runs after COMMIT PREPARED; a job on a locked table
 # fails at its lock timeout while another runs; a role's statement_timeout
 # stops its job; a worker start refused for want of a bgworker slot is
 # logged, shown and retried, and the job still runs.
@@ -22,7 +24,8 @@ use PgmlTest;
 
 # pgml_worker.database is accepted and ignored
 my $node = pgml_node('service',
-	"pgml_worker.naptime = 1\npgml_worker.nthread = 1\npgml_worker.database = 'postgres'\n");
+	"pgml_worker.naptime = 1\npgml_worker.nthread = 1\npgml_worker.database = 'postgres'\n"
+	  . "max_prepared_transactions = 2\n");
 
 for my $db ('db1', 'db2')
 {
@@ -116,6 +119,16 @@ is($node->safe_psql('db2', "SELECT round(pgml.predict('p2', ARRAY[10]::real[])::
 	'30', "db2's model serves predictions in db2");
 like(slurp_file($node->logfile), qr/WARNING:  pgml_worker.database is ignored/,
 	'pgml_worker.database is ignored with a warning');
+
+# A job queued by a prepared transaction: no commit callback sees COMMIT
+# PREPARED, the launcher looks at the database every naptime until then.
+$node->safe_psql('db1', q{BEGIN;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
+VALUES ('prep', 'regression', 'lin', 'y');
+PREPARE TRANSACTION 'queue_prep';});
+$node->safe_psql('db1', "COMMIT PREPARED 'queue_prep'");
+ok($node->poll_query_until('db1', "SELECT status FROM pgml.train_queue WHERE project_name = 'prep'", 'succeeded'),
+	'a job queued by a prepared transaction runs after COMMIT PREPARED');
 
 # --- max_workers = 2: two jobs run at once ---
 my $l1 = lock_tables('db1', 'lin');
@@ -223,6 +236,20 @@ release($l4);
 like(wait_end('db1', $s1), qr/^succeeded/, 'the job of db1 succeeds');
 like(wait_end('db2', $s2), qr/^succeeded/, 'then the job of db2');
 is(overlap('db1', $s1, 'db2', $s2), 'f', 'with max_workers = 1 their running intervals do not overlap');
+
+# databases take turns: db2's job, queued after four of db1's, runs second
+my $l6 = lock_tables('db1', 'a_t1');
+my @d1 = (queue('db1', 'alice', 'r1', 'a_t1'));
+push @d1, queue('db1', 'alice', "r$_", 'lin') for 2 .. 4;
+ok($node->poll_query_until('db1', "SELECT status FROM pgml.train_queue WHERE id = $d1[0]", 'running'),
+	"db1's first job runs");
+my $r2 = queue('db2', 'bob', 'r', 'lin');
+release($l6);
+like(wait_end('db1', $_), qr/^succeeded/, "db1's job $_ succeeds") for @d1;
+like(wait_end('db2', $r2), qr/^succeeded/, "db2's job succeeds");
+my $r2_start = $node->safe_psql('db2', "SELECT started_at FROM pgml.train_queue WHERE id = $r2");
+is($node->safe_psql('db1', "SELECT count(*) FROM pgml.train_queue WHERE id IN ($d1[1], $d1[2], $d1[3]) AND started_at < '$r2_start'"),
+	'0', "db2's job started before db1's other three: the worker of db1 gave its slot up after one job");
 
 # --- no bgworker slot for a second worker: logged, shown, retried ---
 # max_worker_processes 3: the launcher, the logical replication launcher,
