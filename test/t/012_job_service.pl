@@ -3,7 +3,8 @@
 # once across databases (their running intervals overlap with 2, never with
 # 1); databases take turns; a role's many jobs do not hold back another
 # role's job; a cancel names
-# its database; stranded jobs of every database are failed at restart; an
+# its database; a worker that dies mid-job has its job failed, not its
+# neighbour's; stranded jobs of every database are failed at restart; an
 # idle worker exits, so DROP DATABASE needs no FORCE; a job queued by a
 # prepared transaction runs after COMMIT PREPARED; a job on a locked table
 # fails at its lock timeout while another runs; a role's statement_timeout
@@ -200,6 +201,22 @@ like(wait_end('db2', $c2), qr/^cancelled/, 'until it is cancelled in its own dat
 my $long = queue('db2', 'slow', 'slow', 'pgml.digits', 'xgboost', '{"n_estimators": 100000}');
 like(wait_end('db2', $long), qr/^failed: training job $long ran longer than its time limit of 1000 ms/,
 	"slow's job stops at his statement_timeout in db2");
+
+# --- a worker that dies mid-job: its job is failed, its neighbour's is not ---
+my $k1 = queue('db1', 'alice', 'k1', 'pgml.digits', 'xgboost', '{"n_estimators": 100000}');
+my $k2 = queue('db1', 'alice', 'k2', 'pgml.digits', 'xgboost', '{"n_estimators": 100000}');
+ok($node->poll_query_until('db1',
+	"SELECT count(*) FROM pgml.stat_worker WHERE job_id IN ($k1, $k2) AND rounds_done > 0", '2'),
+	'two jobs of db1 are training');
+$node->safe_psql('db1', "SELECT pg_terminate_backend(pid) FROM pgml.stat_worker WHERE job_id = $k1");
+like(wait_end('db1', $k1), qr/^failed: the training worker stopped while this job was running/,
+	'the job of a terminated worker is failed by the next worker of its database');
+$done = $node->safe_psql('db1', "SELECT rounds_done FROM pgml.stat_worker WHERE job_id = $k2");
+ok($node->poll_query_until('db1', "SELECT rounds_done > $done + 5 FROM pgml.stat_worker WHERE job_id = $k2"),
+	'the job a live worker of the same database runs goes on training');
+is(status('db1', $k2), 'running', 'and is not marked');
+$node->safe_psql('db1', "SELECT pgml.cancel_job($k2)");
+like(wait_end('db1', $k2), qr/^cancelled/, 'until it is cancelled');
 
 # --- an idle worker exits: DROP DATABASE needs no FORCE ---
 $node->safe_psql('postgres', 'CREATE DATABASE db3');
