@@ -237,6 +237,8 @@ launcher_reclaim_idle(Oid dboid)
 static int
 launcher_reserve_slot(Oid dboid)
 {
+	TimestampTz now = GetCurrentTimestamp();
+
 	for (int i = 0; i < pgml_queue_shared->nslots; i++)
 	{
 		PgmlWorkerState *w = &pgml_queue_shared->slots[i];
@@ -258,7 +260,7 @@ launcher_reserve_slot(Oid dboid)
 			w->current_role = InvalidOid;
 			w->rounds_done = w->rounds_total = 0;
 			w->jobs_succeeded = w->jobs_failed = w->jobs_cancelled = 0;
-			w->started_at = GetCurrentTimestamp();
+			w->started_at = now;
 			w->job_started_at = w->last_job_at = 0;
 			handle_generation[i] = w->generation;
 			reserved = true;
@@ -313,12 +315,13 @@ launcher_start_failed(Oid dboid)
 {
 	PgmlQueueShared *q = pgml_queue_shared;
 	bool		first;
+	TimestampTz now = GetCurrentTimestamp();
 
 	SpinLockAcquire(&q->mutex);
 	first = !q->start_failing;
 	q->start_failing = true;
 	q->start_failures++;
-	q->last_start_failure = GetCurrentTimestamp();
+	q->last_start_failure = now;
 	SpinLockRelease(&q->mutex);
 	if (first)
 		ereport(LOG,

@@ -195,6 +195,7 @@ claim_job(PgmlJob *job, bool *more)
 	if (OidIsValid(extoid))
 	{
 		int			ret;
+		TimestampTz now;
 
 		lock_claims(extoid, RowExclusiveLock);
 		ret = SPI_execute("WITH running AS ("
@@ -252,12 +253,13 @@ claim_job(PgmlJob *job, bool *more)
 			MemoryContextSwitchTo(old);
 			found = true;
 
+			now = GetCurrentTimestamp();
 			SpinLockAcquire(&pgml_worker_state->mutex);
 			pgml_worker_state->current_job = job->job_id;
 			pgml_worker_state->current_role = job->role;
 			pgml_worker_state->rounds_done = 0;
 			pgml_worker_state->rounds_total = 0;
-			pgml_worker_state->job_started_at = GetCurrentTimestamp();
+			pgml_worker_state->job_started_at = now;
 			SpinLockRelease(&pgml_worker_state->mutex);
 		}
 	}
@@ -302,6 +304,7 @@ state_set_job(int64 job_id, Oid role, bool finished, const char *outcome)
 	PgmlWorkerState *w = pgml_worker_state;
 	uint64	   *count;
 	uint64	   *total;
+	TimestampTz now = GetCurrentTimestamp();
 
 	SpinLockAcquire(&w->mutex);
 	w->phase = finished ? PGML_PHASE_CLAIMING : PGML_PHASE_TRAINING;
@@ -311,7 +314,7 @@ state_set_job(int64 job_id, Oid role, bool finished, const char *outcome)
 	w->rounds_total = 0;
 	if (finished)
 	{
-		w->last_job_at = GetCurrentTimestamp();
+		w->last_job_at = now;
 		count = strcmp(outcome, "succeeded") == 0 ? &w->jobs_succeeded :
 			strcmp(outcome, "cancelled") == 0 ? &w->jobs_cancelled : &w->jobs_failed;
 		(*count)++;
@@ -328,9 +331,9 @@ state_set_job(int64 job_id, Oid role, bool finished, const char *outcome)
 
 /*
  * SIGUSR2, sent by a backend of this database whose pgml.cancel_job() has
- * committed (queue.c): if the cancelled job is the one running here, interrupt it as
- * a query cancel would, so that a job waiting for a lock or in a slow read
- * stops at once instead of at its next check between rounds.  A signal
+ * committed (queue.c): if the cancelled job is the one running here,
+ * interrupt it as a query cancel would, so that a job waiting for a lock or
+ * in a slow read stops at once instead of at its next check between rounds.  A signal
  * about any other job (one that has already ended) only sets the latch.
  */
 static void
