@@ -476,6 +476,21 @@ pgml_launcher_main(Datum arg)
 	ereport(LOG,
 			(errmsg("pgml_worker launcher started (max_workers = %d)", pgml_max_workers)));
 
+	/*
+	 * Slots a previous launcher reserved for workers that have not started:
+	 * nobody would reap them.  Their workers, if they start yet, find the
+	 * slot gone and exit; the scan below asks for their databases again.
+	 */
+	for (int i = 0; i < q->nslots; i++)
+	{
+		PgmlWorkerState *w = &q->slots[i];
+
+		SpinLockAcquire(&w->mutex);
+		if (w->phase == PGML_PHASE_STARTING && w->pid == 0)
+			w->phase = PGML_PHASE_FREE;
+		SpinLockRelease(&w->mutex);
+	}
+
 	/* queued and stranded jobs of every database: a worker looks in each */
 	launcher_scan_databases();
 	next_poll = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), pgml_naptime * 1000L);
