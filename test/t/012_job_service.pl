@@ -218,6 +218,14 @@ is(status('db1', $k2), 'running', 'and is not marked');
 $node->safe_psql('db1', "SELECT pgml.cancel_job($k2)");
 like(wait_end('db1', $k2), qr/^cancelled/, 'until it is cancelled');
 
+# --- the launcher is restarted if it exits; a job queued meanwhile runs ---
+my $launcher = $node->safe_psql('db1', "SELECT pid FROM pgml.stat_worker WHERE kind = 'launcher'");
+$node->safe_psql('db1', "SELECT pg_terminate_backend($launcher)");
+my $orphan = queue('db2', 'alice', 'while_down', 'lin');
+like(wait_end('db2', $orphan), qr/^succeeded/, 'a job queued while the launcher was down runs');
+isnt($node->safe_psql('db1', "SELECT pid FROM pgml.stat_worker WHERE kind = 'launcher'"), $launcher,
+	'under a new launcher');
+
 # --- an idle worker exits: DROP DATABASE needs no FORCE ---
 $node->safe_psql('postgres', 'CREATE DATABASE db3');
 $node->safe_psql('db3', q{CREATE EXTENSION pgml_worker;
