@@ -20,7 +20,10 @@
 #    pgml_worker.nthread = 1) queued in one transaction, with
 #    pgml_worker.max_workers = 1 and then 2: the time from the INSERT's
 #    commit to the last job's finished_at, and the ratio.
-#    Target: max_workers 2 drains >= 1.7x faster than 1 on two CPUs.
+#    Target: max_workers 2 drains >= 1.7x faster than 1 on two CPUs.  Also
+#    printed: how many jobs ran at once (at most, and on average: busy
+#    worker time over the drain time), which tells the scheduling apart
+#    from CPUs taken by other work.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -151,7 +154,18 @@ ratio=$(awk -v a="$ms1" -v b="$ms2" 'BEGIN { printf "%.2f", a / b }')
 printf '\n| drain of %d small jobs (linear, %d rows x 4) | ms | jobs/s |\n|---|---:|---:|\n' "$DRAIN" "$DRAIN_ROWS"
 printf '| max_workers = 1 | %s | %.1f |\n' "$ms1" "$(awk -v n="$DRAIN" -v t="$ms1" 'BEGIN { print n / t * 1000 }')"
 printf '| max_workers = 2 | %s | %.1f |\n' "$ms2" "$(awk -v n="$DRAIN" -v t="$ms2" 'BEGIN { print n / t * 1000 }')"
+# the most jobs running at the same moment, and the mean (busy worker time / drain time)
+concurrency() {
+	bench_sql -c "WITH j AS (SELECT q.started_at AS s, q.finished_at AS f FROM pgml.train_queue q
+	                JOIN bench_drain d ON d.job = q.id WHERE d.workers = $1)
+	  SELECT (SELECT max((SELECT count(*) FROM j j2 WHERE j2.s <= j1.s AND j1.s < j2.f)) FROM j j1)
+	         || ' at most, ' ||
+	         round((SELECT sum(extract(epoch FROM f - s)) / extract(epoch FROM max(f) - min(s)) FROM j)::numeric, 2)
+	         || ' on average'"
+}
 printf '\n- jobs that did not succeed: %s\n' "$failed"
+printf -- '- jobs running at once, max_workers 1: %s\n' "$(concurrency 1)"
+printf -- '- jobs running at once, max_workers 2: %s\n' "$(concurrency 2)"
 bench_target "drain speed-up, max_workers 2 over 1 (x)" "$ratio" ">=" 1.7
 printf -- '- load average after the drain: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 bench_sql -c 'DROP TABLE bench_queue_jobs, bench_drain' >/dev/null
