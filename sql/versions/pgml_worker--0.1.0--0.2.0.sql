@@ -134,7 +134,9 @@ CREATE VIEW pgml.stat_registry AS SELECT * FROM pgml.stat_get_registry();
 COMMENT ON VIEW pgml.stat_registry IS
     'the server''s model registry: image slots (max_models, fewer if the DSM segment limit allows fewer), slots in use, resolutions served from shared memory (hits), compilations (loads), evictions, and deploys left to load on demand for want of a segment (unpublished)';
 GRANT SELECT ON pgml.stat_models, pgml.stat_registry TO PUBLIC;
--- The job service (launcher, database workers): one row per worker.
+-- The job service (launcher, database workers): running jobs per role for
+-- the fair claim, and one row per worker in pgml.stat_worker.
+CREATE INDEX train_queue_running ON pgml.train_queue (queued_by) WHERE status = 'running';
 DROP VIEW pgml.stat_worker;
 DROP FUNCTION pgml._stat_worker();
 CREATE FUNCTION pgml.stat_get_worker(

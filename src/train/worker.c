@@ -573,12 +573,14 @@ run_job(PgmlJob *job)
 /*
  * A database in the launcher's list of prepared queue INSERTs (queue.c) is
  * looked at every naptime until none of its prepared transactions is left:
- * then take it off the list.
+ * then take it off the list, and return true: the caller claims once more,
+ * since the last of them may have committed a job since its last claim.
  */
-static void
+static bool
 prepared_check(void)
 {
 	bool		listed = false;
+	bool		done = false;
 	int			ret;
 
 	SpinLockAcquire(&pgml_queue_shared->mutex);
@@ -586,7 +588,7 @@ prepared_check(void)
 		listed = (pgml_queue_shared->prepared[i] == MyDatabaseId);
 	SpinLockRelease(&pgml_queue_shared->mutex);
 	if (!listed)
-		return;
+		return false;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
@@ -594,10 +596,14 @@ prepared_check(void)
 	ret = SPI_execute("SELECT 1 FROM pg_catalog.pg_prepared_xacts "
 					  "WHERE database = pg_catalog.current_database()", true, 1);
 	if (ret == SPI_OK_SELECT && SPI_processed == 0)
+	{
 		pgml_queue_prepared_done(MyDatabaseId);
+		done = true;
+	}
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	return done;
 }
 
 /*
@@ -686,9 +692,9 @@ wait_for_job(bool had_job)
 		if (rc & WL_LATCH_SET)
 			return true;
 	}
-	prepared_check();
+	stay = prepared_check();
 	SpinLockAcquire(&w->mutex);
-	stay = w->poked;
+	stay |= w->poked;
 	if (!stay)
 		w->phase = PGML_PHASE_EXITING;
 	SpinLockRelease(&w->mutex);
@@ -723,7 +729,7 @@ pgml_worker_main(Datum arg)
 	{
 		/* the extension is not installed in this database */
 		set_phase(PGML_PHASE_EXITING);
-		prepared_check();
+		(void) prepared_check();
 		proc_exit(0);
 	}
 	for (;;)
