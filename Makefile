@@ -22,6 +22,7 @@ OBJS = \
 	src/image_encode.o \
 	src/predict.o \
 	src/queue.o \
+	src/launcher.o \
 	src/stat.o \
 	src/vector.o \
 	src/datasets.o

@@ -75,7 +75,30 @@ sample_mem() {
 }
 
 # --- the queue end to end, and bare XGBoost, interleaved -----------------------
-wpid=$(bench_sql -c "SELECT pid FROM pgml.stat_worker")
+# A database worker exits when idle: keep one for the whole run (naptime of an
+# hour), started by a tiny job, so that its CPU time can be read around each
+# job (the commit of each INSERT wakes that idle worker).
+bench_sql >/dev/null <<'SQL'
+ALTER SYSTEM SET pgml_worker.naptime = '1h';
+SELECT pg_reload_conf();
+SQL
+sleep 1
+warm=$(bench_sql <<'SQL'
+DROP TABLE IF EXISTS bench_train_small;
+CREATE TABLE bench_train_small AS SELECT * FROM bench_train LIMIT 1000;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm)
+VALUES ('bench_train_warmup', 'regression', 'bench_train_small', 'y', 'linear') RETURNING id;
+SQL
+)
+bench_sql -c "SELECT pgml.wait_job($warm, '5 minutes')" >/dev/null
+wpid=$(bench_sql -c "SELECT pid FROM pgml.stat_worker WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())")
+reset_naptime() {
+	bench_sql >/dev/null <<'SQL'
+ALTER SYSTEM RESET pgml_worker.naptime;
+SELECT pg_reload_conf();
+SQL
+}
+trap 'rm -f "$bin"; reset_naptime' EXIT
 q_e2e=() q_out=() q_cpu=() q_read=() q_conv=() q_train=() q_eval=() q_store=() q_pub=()
 q_hand=() q_wrss=() q_trss=() q_anon=()
 memstop=$(mktemp -u)

@@ -8,6 +8,8 @@
 #    only): PL/Python, NumPy, matplotlib, Debian's xgboost and scikit-learn
 #    for the PL/Python baselines, OpenBLAS, XGBoost and libpq headers;
 # 2. builds and installs the extension (BENCH_SKIP_BUILD=1 skips this);
+#    PG_CONFIG (default pg_config on PATH) names the PostgreSQL installation
+#    to build against and to run the cluster from;
 # 3. starts a throwaway cluster as user postgres (initdb refuses root) on a
 #    free port (from BENCH_PORT, default 55500) with pgml_worker preloaded,
 #    and a database pgml_bench with the extension;
@@ -44,14 +46,15 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- 2. build and install --------------------------------------------------
+pg_config=${PG_CONFIG:-pg_config}
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
 	log "building and installing pgml_worker"
-	make -s -C "$REPO" >/dev/null
-	make -s -C "$REPO" install >/dev/null
+	make -s -C "$REPO" PG_CONFIG="$pg_config" >/dev/null
+	make -s -C "$REPO" PG_CONFIG="$pg_config" install >/dev/null
 fi
 
 # --- 3. throwaway cluster --------------------------------------------------
-bindir=$(pg_config --bindir)
+bindir=$("$pg_config" --bindir)
 port=${BENCH_PORT:-55500}
 while [ -e "/tmp/.s.PGSQL.$port" ] || [ -e "/tmp/pgml_bench_$port" ]; do
 	port=$((port + 1))
@@ -75,7 +78,6 @@ port = $port
 listen_addresses = ''
 unix_socket_directories = '/tmp'
 shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'pgml_bench'
 shared_buffers = 256MB
 jit = off
 max_parallel_workers_per_gather = 0
@@ -97,6 +99,7 @@ as_postgres env ${OMP_WAIT_POLICY:+OMP_WAIT_POLICY=$OMP_WAIT_POLICY} \
 	"$bindir/pg_ctl" -D "$datadir" -l "$datadir/log" -w start >/dev/null
 export PGHOST=/tmp PGPORT=$port PGUSER=postgres PGDATABASE=pgml_bench
 "$bindir/createdb" pgml_bench
+export PATH="$bindir:$PATH"	# psql, pgbench and pg_config of that installation
 psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pgml_worker' >/dev/null
 log "cluster on port $port ($datadir)"
 

@@ -4,9 +4,10 @@
  *	  the model registry in shared memory, the queue's wake-up and cancel
  *	  signals, and the per-module init functions _PG_init calls.
  *
- *	  pgml_worker.c	_PG_init, GUCs, worker registration
+ *	  pgml_worker.c	_PG_init, GUCs
  *	  registry.c	shared registry of published models (DSM segments)
- *	  queue.c		commit-time wake-up of the worker, job cancellation
+ *	  queue.c		the job service's shared state: wake-ups, job cancellation
+ *	  launcher.c	the launcher: starts database workers where jobs are queued
  *	  predict.c		SQL predict functions (registry -> image -> tree_eval)
  *	  stat.c		pgml.stat_* views
  *	  vector.c		vector functions
@@ -201,16 +202,38 @@ extern void pgml_registry_summary(PgmlRegistrySummary *out);
 /* Copies the stats of every used slot; returns the count (palloc'd array). */
 extern int	pgml_registry_stats(PgmlSlotStats **out);
 
-/* ---- queue.c ---- */
+/* ---- queue.c: the job service's shared state ---- */
 
-/* Shared state of the training worker, for wake-up and pgml.stat_worker. */
+/*
+ * What a database worker is doing, for pgml.stat_worker and the scheduling
+ * in launcher.c: a reserved slot is STARTING until its worker has connected.
+ */
+typedef enum PgmlWorkerPhase
+{
+	PGML_PHASE_FREE = 0,		/* slot unused */
+	PGML_PHASE_STARTING,		/* reserved by the launcher, not yet connected */
+	PGML_PHASE_RECOVERING,		/* failing jobs whose worker died */
+	PGML_PHASE_CLAIMING,		/* looking for a job */
+	PGML_PHASE_TRAINING,		/* running a job */
+	PGML_PHASE_IDLE,			/* waiting for a job, exits after naptime */
+	PGML_PHASE_EXITING			/* will take no more jobs */
+} PgmlWorkerPhase;
+
+/*
+ * One database worker (a slot of PgmlQueueShared).  In a database worker,
+ * pgml_worker_state points to its own slot; elsewhere it is NULL.
+ */
 typedef struct PgmlWorkerState
 {
-	pid_t		pid;			/* 0 when not running */
+	PgmlWorkerPhase phase;
+	uint32		generation;		/* bumped at each reservation */
+	pid_t		pid;			/* 0 until the worker runs */
 	Oid			dboid;			/* the database it serves */
 	Latch	   *latch;			/* the worker's procLatch, or NULL */
+	bool		poked;			/* a committed INSERT chose this worker */
+	bool		exit_requested; /* the launcher wants the slot back */
 	pg_atomic_uint64 cancel_job;	/* job id whose cancel was committed */
-	int64		current_job;	/* job being trained, 0 if idle */
+	int64		current_job;	/* job claimed or being trained, 0 if none */
 	Oid			current_role;	/* the role that queued it */
 	int32		rounds_done;
 	int32		rounds_total;
@@ -218,16 +241,97 @@ typedef struct PgmlWorkerState
 	uint64		jobs_failed;
 	uint64		jobs_cancelled;
 	TimestampTz started_at;
+	TimestampTz job_started_at;
 	TimestampTz last_job_at;
 	slock_t		mutex;			/* protects the plain fields above */
 } PgmlWorkerState;
 
+/* Databases waiting for a worker, in the order they asked (no repeats). */
+#define PGML_PENDING_MAX	128
+
+typedef struct PgmlQueueShared
+{
+	slock_t		mutex;			/* protects every field but the slots' */
+	pid_t		launcher_pid;	/* 0 when not running */
+	Latch	   *launcher_latch;
+	TimestampTz launcher_started_at;
+	int			npending;
+	Oid			pending[PGML_PENDING_MAX];
+	bool		pending_overflow;	/* some request did not fit: rescan */
+	int			nprepared;
+	Oid			prepared[PGML_PENDING_MAX]; /* databases with a prepared
+											 * INSERT into the queue */
+	uint64		start_failures; /* registrations refused (no bgworker slot) */
+	TimestampTz last_start_failure;
+	bool		start_failing;	/* the last registration was refused */
+	uint64		jobs_succeeded; /* server-wide, since start */
+	uint64		jobs_failed;
+	uint64		jobs_cancelled;
+	int			nslots;			/* max_worker_processes */
+	PgmlWorkerState slots[FLEXIBLE_ARRAY_MEMBER];
+} PgmlQueueShared;
+
+extern PgmlQueueShared *pgml_queue_shared;
+
+/* This process's slot if it is a database worker, else NULL. */
 extern PgmlWorkerState *pgml_worker_state;
+
+/* GUC pgml_worker.max_workers */
+extern int	pgml_max_workers;
 
 extern Size pgml_queue_shmem_size(void);
 extern void pgml_queue_shmem_startup(void);
 
-/* Ask the worker to look at the queue now (sets its latch). */
+/*
+ * Ask for a worker in database dboid: appended to the pending list (once)
+ * and the launcher's latch set.  Safe in a commit callback.
+ */
+extern void pgml_queue_request(Oid dboid);
+
+/*
+ * A worker of dboid gives its slot up for other databases: dboid waits
+ * behind them if it asked for a worker, or if more (jobs are left there).
+ */
+extern void pgml_queue_give_way(Oid dboid, bool more);
+
+/* The launcher started or woke a worker for dboid: off the pending list. */
+extern void pgml_queue_served(Oid dboid);
+
+/*
+ * A job was queued in this database and committed: wake a live worker of
+ * the database, else ask the launcher for one.
+ */
 extern void pgml_queue_wake_worker(void);
+
+/*
+ * A transaction that queued a job was prepared in dboid: its job becomes
+ * visible at COMMIT PREPARED, which no callback sees, so the launcher asks
+ * for a worker there every naptime until a worker of the database finds no
+ * prepared transaction left in it (pgml_queue_prepared_done).
+ */
+extern void pgml_queue_prepared(Oid dboid);
+extern void pgml_queue_prepared_done(Oid dboid);
+
+/* Free a worker's slot (if still of that generation); see queue.c. */
+extern void pgml_queue_release_slot(PgmlWorkerState *w, uint32 generation);
+
+/* Workers in use (reserved slots) and how many may be: launcher.c, worker.c. */
+extern int	pgml_queue_workers_in_use(void);
+extern int	pgml_queue_workers_allowed(void);
+
+/* Is a database other than dboid waiting for a worker? */
+extern bool pgml_queue_others_waiting(Oid dboid);
+
+/* ---- launcher.c ---- */
+
+/* What the launcher passes a database worker in bgw_extra. */
+typedef struct PgmlWorkerArgs
+{
+	Oid			dboid;
+	uint32		generation;		/* of the slot it was given */
+} PgmlWorkerArgs;
+
+/* Register the launcher (at preload). */
+extern void pgml_launcher_register(void);
 
 #endif							/* PGML_WORKER_H */

@@ -29,7 +29,6 @@ port = $port
 listen_addresses = ''
 unix_socket_directories = '$dir'
 shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'postgres'
 CONF
 run "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null
 psql_() { run "$bindir/psql" -X -h "$dir" -p "$port" -U "$user" -d postgres -v ON_ERROR_STOP=1 "$@"; }
@@ -59,7 +58,7 @@ SELECT round(avg((pgml.predict('Handwritten Digit Classifier', image) = target):
 SELECT project, model_id, algorithm, bytes, generation, loads, predict_calls, rows_predicted
   FROM pgml.stat_models;
 \echo '== pgml.stat_worker'
-SELECT pid IS NOT NULL AS running, database, state, jobs_succeeded, jobs_failed, jobs_cancelled
+SELECT kind, pid IS NOT NULL AS running, database, state, jobs_succeeded, jobs_failed, jobs_cancelled
   FROM pgml.stat_worker;
 \echo '== pgml.stat_queue'
 SELECT status, jobs FROM pgml.stat_queue;

@@ -2,13 +2,13 @@
  *
  * pgml_worker.c
  *	  Library entry point: GUCs, shared memory hooks, and registration of the
- *	  training worker.
+ *	  job service's launcher.
  *
  * This library is loaded into the postmaster through shared_preload_libraries.
  * Nothing here (nor anything it links) may start a thread: the postmaster
  * forks every backend, and a forked copy of a thread pool hangs.  XGBoost and
- * OpenBLAS live in pgml_train.so, which only the worker and backends calling
- * pgml.train() load.
+ * OpenBLAS live in pgml_train.so, which only the database workers and backends
+ * calling pgml.train() load.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,7 +18,6 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -31,7 +30,8 @@ PG_MODULE_MAGIC;
 char	   *pgml_database = NULL;
 int			pgml_max_models = 64;
 int			pgml_nthread = 0;
-int			pgml_naptime = 10;
+int			pgml_naptime = 1;
+int			pgml_max_workers = 2;
 int			pgml_max_pending_images = 16;
 int			pgml_job_timeout = 0;
 int			pgml_lock_timeout = 0;
@@ -59,12 +59,10 @@ void		_PG_init(void);
 static void pgml_shmem_request(void);
 static void pgml_shmem_startup(void);
 
-/* Define GUCs; when preloaded, also hook shared memory and register the worker. */
+/* Define GUCs; when preloaded, also hook shared memory and register the launcher. */
 void
 _PG_init(void)
 {
-	BackgroundWorker worker;
-
 	/*
 	 * Loaded into a backend without preloading (CREATE EXTENSION on a server
 	 * that lacks shared_preload_libraries): define nothing, so the install
@@ -75,10 +73,10 @@ _PG_init(void)
 		return;
 
 	DefineCustomStringVariable("pgml_worker.database",
-							   "Database whose pgml.train_queue the training worker serves.",
-							   NULL,
+							   "Ignored: jobs run in the database where they are queued.",
+							   "Accepted for configurations of version 0.1.0; the launcher warns when it is set.",
 							   &pgml_database,
-							   "postgres",
+							   "",
 							   PGC_POSTMASTER,
 							   0,
 							   NULL, NULL, NULL);
@@ -123,10 +121,10 @@ _PG_init(void)
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pgml_worker.naptime",
-							"Longest time the training worker sleeps before looking at the queue unprompted.",
-							NULL,
+							"How long an idle database worker waits for a job before it exits.",
+							"Also how often the launcher looks for jobs queued by prepared transactions.",
 							&pgml_naptime,
-							10, 1, 3600,
+							1, 1, 3600,
 							PGC_SIGHUP,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
@@ -155,6 +153,14 @@ _PG_init(void)
 							 PGC_SUSET,
 							 GUC_NOT_IN_SAMPLE,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("pgml_worker.max_workers",
+							"Most training jobs run at once, across all databases.",
+							"Database workers are background workers: max_worker_processes bounds them too.",
+							&pgml_max_workers,
+							2, 1, 1024,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pgml_worker");
 
@@ -177,19 +183,11 @@ _PG_init(void)
 	shmem_startup_hook = pgml_shmem_startup;
 	pgml_roles_init();
 
-	/* The worker's code lives in pgml_train.so; the postmaster never loads it. */
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 1;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "pgml_train");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "pgml_worker_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "pgml_worker training worker");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "pgml_worker");
-	RegisterBackgroundWorker(&worker);
+	/* the job service: the launcher starts workers (in pgml_train.so) */
+	pgml_launcher_register();
 }
 
-/* Reserve the registry and the worker state. */
+/* Reserve the registry and the job service's state. */
 static void
 pgml_shmem_request(void)
 {
@@ -199,7 +197,7 @@ pgml_shmem_request(void)
 	RequestAddinShmemSpace(pgml_queue_shmem_size());
 }
 
-/* Attach to (or create) the registry and the worker state. */
+/* Attach to (or create) the registry and the job service's state. */
 static void
 pgml_shmem_startup(void)
 {

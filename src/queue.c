@@ -1,18 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * queue.c
- *	  The preloaded half of pgml.train_queue: the shared state of the
- *	  training worker, waking it when a queueing transaction commits, and
- *	  passing it committed cancellations.
+ *	  The preloaded half of pgml.train_queue: the shared state of the job
+ *	  service (launcher and database workers), waking a worker when a
+ *	  queueing transaction commits, and passing committed cancellations.
  *
- * The worker cannot see a queued row before the inserting transaction
- * commits, so a statement trigger only arms a transaction callback; the
- * callback sets the worker's latch at XACT_EVENT_COMMIT.  Cancellation works
- * the same way: the UPDATE to 'cancelled' is durable in the table, and at
- * commit the job id is posted to pgml_worker_state->cancel_job, which the
- * worker checks between boosting rounds, and the worker gets SIGUSR2, which
- * interrupts the job at once if it is the one running (a read waiting for a
- * lock, say).
+ * A worker cannot see a queued row before the inserting transaction
+ * commits, so a statement trigger only arms a transaction callback; at
+ * XACT_EVENT_COMMIT the callback sets the latch of an idle worker of the
+ * database, or asks the launcher for one.  Cancellation works the same way:
+ * the UPDATE to 'cancelled' is durable in the table, and at commit the job
+ * id is posted to the cancel_job of the slot running that job in this
+ * database, which its worker checks between boosting rounds, and the
+ * worker gets SIGUSR2, which interrupts the job at once (a read waiting for
+ * a lock, say).
  *
  * The queue's row triggers are C functions too (pgml_queue_before_insert,
  * pgml_queue_before_update): they call no SQL function or operator, so
@@ -20,9 +21,11 @@
  * inside them, and the relation name is resolved exactly once, under that
  * search_path, and stored qualified.
  *
- * Locking: pgml_worker_state->mutex (spinlock) protects its plain fields;
- * cancel_job is an atomic.  The worker writes pid/latch at start and clears
- * them in its exit callback.
+ * The shared state (PgmlQueueShared) has a slot per database worker and the
+ * list of databases waiting for one (launcher.c starts them).  Locking: the
+ * state's mutex protects the pending list and the launcher's fields; each
+ * slot's mutex its plain fields; cancel_job is an atomic.  A worker writes
+ * its pid and latch when it starts and frees its slot in its exit callback.
  *
  *-------------------------------------------------------------------------
  */
@@ -53,6 +56,7 @@
 #include "pgml_algorithms.h"
 #include "pgml_worker.h"
 
+PgmlQueueShared *pgml_queue_shared = NULL;
 PgmlWorkerState *pgml_worker_state = NULL;
 
 static bool wake_armed = false;
@@ -62,67 +66,276 @@ static SubTransactionId *cancel_subids = NULL;	/* where each was posted */
 static int	n_cancel_ids = 0;
 static int	max_cancel_ids = 0;
 
-/* Shared memory needed by the worker state. */
+/* Shared memory of the job service: one slot per possible bgworker. */
 Size
 pgml_queue_shmem_size(void)
 {
-	return MAXALIGN(sizeof(PgmlWorkerState));
+	return MAXALIGN(add_size(offsetof(PgmlQueueShared, slots),
+							 mul_size(sizeof(PgmlWorkerState), max_worker_processes)));
 }
 
-/* Create or attach the worker state. */
+/* Create or attach the job service's state. */
 void
 pgml_queue_shmem_startup(void)
 {
 	bool		found;
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	pgml_worker_state = ShmemInitStruct("pgml_worker worker state",
+	pgml_queue_shared = ShmemInitStruct("pgml_worker job service",
 										pgml_queue_shmem_size(), &found);
 	if (!found)
 	{
-		memset(pgml_worker_state, 0, sizeof(PgmlWorkerState));
-		pg_atomic_init_u64(&pgml_worker_state->cancel_job, 0);
-		SpinLockInit(&pgml_worker_state->mutex);
+		memset(pgml_queue_shared, 0, pgml_queue_shmem_size());
+		SpinLockInit(&pgml_queue_shared->mutex);
+		pgml_queue_shared->nslots = max_worker_processes;
+		for (int i = 0; i < max_worker_processes; i++)
+		{
+			pg_atomic_init_u64(&pgml_queue_shared->slots[i].cancel_job, 0);
+			SpinLockInit(&pgml_queue_shared->slots[i].mutex);
+		}
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
 
-/* Set the worker's latch, if it is running. */
-void
-pgml_queue_wake_worker(void)
+/* Take dboid off the pending list; caller holds the state's mutex. */
+static void
+pending_remove_locked(PgmlQueueShared *q, Oid dboid)
 {
-	Latch	   *latch;
+	int			kept = 0;
 
-	if (pgml_worker_state == NULL)
+	for (int i = 0; i < q->npending; i++)
+		if (q->pending[i] != dboid)
+			q->pending[kept++] = q->pending[i];
+	q->npending = kept;
+}
+
+/*
+ * Ask the launcher for a worker in database dboid: appended to the pending
+ * list unless it is there already.  give_way: a worker of dboid gives its
+ * slot up for other databases, so dboid goes behind them: moved to the end
+ * if it is listed, appended only if append (jobs are left there).
+ */
+static void
+queue_request(Oid dboid, bool give_way, bool append)
+{
+	PgmlQueueShared *q = pgml_queue_shared;
+	Latch	   *latch;
+	bool		listed = false;
+
+	if (q == NULL || !OidIsValid(dboid))
 		return;
-	SpinLockAcquire(&pgml_worker_state->mutex);
-	latch = pgml_worker_state->latch;
-	SpinLockRelease(&pgml_worker_state->mutex);
+	SpinLockAcquire(&q->mutex);
+	for (int i = 0; i < q->npending && !listed; i++)
+		listed = (q->pending[i] == dboid);
+	if (give_way && listed)
+	{
+		pending_remove_locked(q, dboid);
+		listed = false;
+		append = true;
+	}
+	if (!listed && append)
+	{
+		if (q->npending < PGML_PENDING_MAX)
+			q->pending[q->npending++] = dboid;
+		else
+			q->pending_overflow = true;
+	}
+	latch = q->launcher_latch;
+	SpinLockRelease(&q->mutex);
 	if (latch)
 		SetLatch(latch);
 }
 
-/*
- * Tell the worker that a cancellation was posted (SIGUSR2): it interrupts
- * the running job at once if that is the one cancelled (train/worker.c).
- */
-static void
-queue_signal_cancel(void)
+void
+pgml_queue_request(Oid dboid)
 {
-	pid_t		pid;
+	queue_request(dboid, false, true);
+}
 
-	SpinLockAcquire(&pgml_worker_state->mutex);
-	pid = pgml_worker_state->pid;
-	SpinLockRelease(&pgml_worker_state->mutex);
-	if (pid != 0)
-		(void) kill(pid, SIGUSR2);
+void
+pgml_queue_give_way(Oid dboid, bool more)
+{
+	queue_request(dboid, true, more);
+}
+
+/* The launcher served dboid: off the pending list. */
+void
+pgml_queue_served(Oid dboid)
+{
+	SpinLockAcquire(&pgml_queue_shared->mutex);
+	pending_remove_locked(pgml_queue_shared, dboid);
+	SpinLockRelease(&pgml_queue_shared->mutex);
 }
 
 /*
- * At commit: wake the worker and post cancellations.  At abort: forget.  A
+ * Wake a worker of this database: an idle one (waiting for a job) if there
+ * is one, marked as poked under its lock so that it cannot time out and
+ * exit without claiming.  Otherwise, or if every worker of the database is
+ * busy, ask the launcher for another, which it starts if max_workers
+ * allows; a worker that is looking for a job is woken as well, in case its
+ * snapshot was taken before this commit.
+ */
+void
+pgml_queue_wake_worker(void)
+{
+	PgmlQueueShared *q = pgml_queue_shared;
+	bool		idle_found = false;
+
+	if (q == NULL)
+		return;
+	for (int i = 0; i < q->nslots && !idle_found; i++)
+	{
+		PgmlWorkerState *w = &q->slots[i];
+		Latch	   *latch = NULL;
+
+		SpinLockAcquire(&w->mutex);
+		if (w->dboid == MyDatabaseId && w->latch != NULL &&
+			(w->phase == PGML_PHASE_IDLE || w->phase == PGML_PHASE_CLAIMING))
+		{
+			w->poked = true;
+			latch = w->latch;
+			idle_found = (w->phase == PGML_PHASE_IDLE);
+		}
+		SpinLockRelease(&w->mutex);
+		if (latch)
+			SetLatch(latch);
+	}
+	if (!idle_found)
+		pgml_queue_request(MyDatabaseId);
+}
+
+/* Remember a database with a prepared INSERT into the queue. */
+void
+pgml_queue_prepared(Oid dboid)
+{
+	PgmlQueueShared *q = pgml_queue_shared;
+	bool		listed = false;
+
+	if (q == NULL)
+		return;
+	SpinLockAcquire(&q->mutex);
+	for (int i = 0; i < q->nprepared && !listed; i++)
+		listed = (q->prepared[i] == dboid);
+	if (!listed && q->nprepared < PGML_PENDING_MAX)
+		q->prepared[q->nprepared++] = dboid;
+	else if (!listed)
+		q->pending_overflow = true;
+	SpinLockRelease(&q->mutex);
+}
+
+/* No prepared transaction is left in dboid: stop polling it. */
+void
+pgml_queue_prepared_done(Oid dboid)
+{
+	PgmlQueueShared *q = pgml_queue_shared;
+	int			kept = 0;
+
+	SpinLockAcquire(&q->mutex);
+	for (int i = 0; i < q->nprepared; i++)
+		if (q->prepared[i] != dboid)
+			q->prepared[kept++] = q->prepared[i];
+	q->nprepared = kept;
+	SpinLockRelease(&q->mutex);
+}
+
+/*
+ * Free slot w if it still holds the worker of generation (launcher.c when
+ * the postmaster reports the worker stopped, train/worker.c at exit).  A
+ * job it held is left 'running' in the table: ask for a worker of its
+ * database, which fails the job with the reason.
+ */
+void
+pgml_queue_release_slot(PgmlWorkerState *w, uint32 generation)
+{
+	Oid			orphan = InvalidOid;
+
+	SpinLockAcquire(&w->mutex);
+	if (w->generation == generation && w->phase != PGML_PHASE_FREE)
+	{
+		if (w->current_job != 0)
+			orphan = w->dboid;
+		w->phase = PGML_PHASE_FREE;
+		w->pid = 0;
+		w->latch = NULL;
+		w->current_job = 0;
+	}
+	SpinLockRelease(&w->mutex);
+	if (OidIsValid(orphan))
+		pgml_queue_request(orphan);
+}
+
+/* Slots reserved (starting, running or exiting workers). */
+int
+pgml_queue_workers_in_use(void)
+{
+	int			n = 0;
+
+	for (int i = 0; i < pgml_queue_shared->nslots; i++)
+	{
+		PgmlWorkerState *w = &pgml_queue_shared->slots[i];
+
+		SpinLockAcquire(&w->mutex);
+		if (w->phase != PGML_PHASE_FREE)
+			n++;
+		SpinLockRelease(&w->mutex);
+	}
+	return n;
+}
+
+/* pgml_worker.max_workers, within the slots there are. */
+int
+pgml_queue_workers_allowed(void)
+{
+	return Min(pgml_max_workers, pgml_queue_shared->nslots);
+}
+
+/* Is a database other than dboid waiting for a worker? */
+bool
+pgml_queue_others_waiting(Oid dboid)
+{
+	PgmlQueueShared *q = pgml_queue_shared;
+	bool		others = false;
+
+	SpinLockAcquire(&q->mutex);
+	for (int i = 0; i < q->npending && !others; i++)
+		others = (q->pending[i] != dboid);
+	others |= q->pending_overflow;
+	SpinLockRelease(&q->mutex);
+	return others;
+}
+
+/*
+ * Post a committed cancellation of job_id to the worker of this database
+ * that runs it (its slot names the database and the job, set before the
+ * job's claim commits), and signal that worker (SIGUSR2): it interrupts the
+ * job at once (train/worker.c).  Job ids are per database.
+ */
+static void
+queue_post_cancel(int64 job_id)
+{
+	for (int i = 0; i < pgml_queue_shared->nslots; i++)
+	{
+		PgmlWorkerState *w = &pgml_queue_shared->slots[i];
+		pid_t		pid = 0;
+
+		SpinLockAcquire(&w->mutex);
+		if (w->phase != PGML_PHASE_FREE && w->dboid == MyDatabaseId &&
+			w->current_job == job_id)
+		{
+			pg_atomic_write_u64(&w->cancel_job, (uint64) job_id);
+			pid = w->pid;
+		}
+		SpinLockRelease(&w->mutex);
+		if (pid != 0)
+			(void) kill(pid, SIGUSR2);
+	}
+}
+
+/*
+ * At commit: wake a worker and post cancellations.  At abort: forget.  A
  * prepared transaction commits in another session, so a cancellation cannot
  * be prepared; a queued job of a prepared transaction is found by the
- * worker's next poll (pgml_worker.naptime) once COMMIT PREPARED has run.
+ * launcher's fallback poll (launcher.c) once COMMIT PREPARED has run.
  */
 static void
 queue_xact_callback(XactEvent event, void *arg)
@@ -133,23 +346,15 @@ queue_xact_callback(XactEvent event, void *arg)
 				 errmsg("cannot prepare a transaction that cancels a training job"),
 				 errdetail("A cancellation reaches the training worker when its transaction commits, which a prepared transaction does in another session."),
 				 errhint("Cancel the job in a transaction that is not prepared.")));
-	if (event == XACT_EVENT_COMMIT)
+	if (event == XACT_EVENT_COMMIT && pgml_queue_shared != NULL)
 	{
-		Oid			worker_db;
-
-		SpinLockAcquire(&pgml_worker_state->mutex);
-		worker_db = pgml_worker_state->dboid;
-		SpinLockRelease(&pgml_worker_state->mutex);
-		/* job ids are per database: only the worker of this one hears of it */
-		for (int i = 0; i < n_cancel_ids && worker_db == MyDatabaseId; i++)
-		{
-			pg_atomic_write_u64(&pgml_worker_state->cancel_job,
-								(uint64) cancel_ids[i]);
-			queue_signal_cancel();
-		}
-		if (wake_armed || n_cancel_ids > 0)
+		for (int i = 0; i < n_cancel_ids; i++)
+			queue_post_cancel(cancel_ids[i]);
+		if (wake_armed)
 			pgml_queue_wake_worker();
 	}
+	if (event == XACT_EVENT_PREPARE && wake_armed)
+		pgml_queue_prepared(MyDatabaseId);
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
 		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_PREPARE)
@@ -260,19 +465,11 @@ pgml_queue_cancelled(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-/* Is this session the training worker? */
+/* Is this session a database worker? */
 static bool
 in_worker(void)
 {
-	bool		result = false;
-
-	if (pgml_worker_state != NULL)
-	{
-		SpinLockAcquire(&pgml_worker_state->mutex);
-		result = (pgml_worker_state->pid == MyProcPid);
-		SpinLockRelease(&pgml_worker_state->mutex);
-	}
-	return result;
+	return pgml_worker_state != NULL;
 }
 
 PG_FUNCTION_INFO_V1(pgml_in_worker);

@@ -2,7 +2,7 @@
  *
  * stat.c
  *	  Set-returning functions behind the pgml.stat_* views: the published
- *	  models (registry.c) and the training worker (queue.c's shared state).
+ *	  models (registry.c) and the job service (queue.c's shared state).
  *
  *-------------------------------------------------------------------------
  */
@@ -13,6 +13,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "commands/dbcommands.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -118,61 +119,152 @@ pgml_stat_registry(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(pgml_stat_worker);
 
-/* SQL: the training worker's state, one row; the job only to whom it belongs. */
+#define STAT_WORKER_COLS 16
+
+/* What pgml.stat_worker calls a phase. */
+static const char *
+phase_name(PgmlWorkerPhase phase)
+{
+	switch (phase)
+	{
+		case PGML_PHASE_STARTING:
+			return "starting";
+		case PGML_PHASE_RECOVERING:
+			return "recovering";
+		case PGML_PHASE_CLAIMING:
+			return "claiming";
+		case PGML_PHASE_TRAINING:
+			return "training";
+		case PGML_PHASE_IDLE:
+			return "idle";
+		case PGML_PHASE_EXITING:
+			return "exiting";
+		case PGML_PHASE_FREE:
+			break;
+	}
+	return "free";
+}
+
+/*
+ * Add a row; under the 0.1.0 schema's pgml._stat_worker() (11 columns,
+ * until ALTER EXTENSION UPDATE), in its shape: pid, database, state, job_id,
+ * rounds_done, rounds_total, the three counts, started_at, last_job_at.
+ */
+static void
+stat_worker_put(ReturnSetInfo *rsinfo, Datum *values, bool *nulls)
+{
+	static const int old_shape[] = {1, 3, 4, 5, 7, 8, 9, 10, 11, 12, 14};
+
+	if (rsinfo->setDesc->natts == lengthof(old_shape))
+	{
+		Datum		v[lengthof(old_shape)];
+		bool		n[lengthof(old_shape)];
+
+		for (int i = 0; i < lengthof(old_shape); i++)
+		{
+			v[i] = values[old_shape[i]];
+			n[i] = nulls[old_shape[i]];
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
+	}
+	else
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/* The launcher's row: server-wide job counts and refused worker starts. */
+static void
+stat_launcher_row(ReturnSetInfo *rsinfo)
+{
+	PgmlQueueShared *q = pgml_queue_shared;
+	Datum		values[STAT_WORKER_COLS];
+	bool		nulls[STAT_WORKER_COLS];
+	pid_t		pid;
+	bool		failing;
+
+	memset(nulls, true, sizeof(nulls));
+	SpinLockAcquire(&q->mutex);
+	pid = q->launcher_pid;
+	failing = q->start_failing;
+	values[9] = Int64GetDatum((int64) q->jobs_succeeded);
+	values[10] = Int64GetDatum((int64) q->jobs_failed);
+	values[11] = Int64GetDatum((int64) q->jobs_cancelled);
+	values[12] = TimestampTzGetDatum(q->launcher_started_at);
+	values[15] = Int64GetDatum((int64) q->start_failures);
+	SpinLockRelease(&q->mutex);
+
+	values[0] = CStringGetTextDatum("launcher");
+	nulls[0] = false;
+	if (pid != 0)
+	{
+		values[1] = Int32GetDatum(pid);
+		nulls[1] = nulls[12] = false;
+	}
+	values[4] = CStringGetTextDatum(pid == 0 ? "stopped" :
+									failing ? "waiting for a worker slot" : "running");
+	nulls[4] = nulls[9] = nulls[10] = nulls[11] = nulls[15] = false;
+	stat_worker_put(rsinfo, values, nulls);
+}
+
+/*
+ * SQL: the launcher and one row per database worker, of every database (as
+ * pg_stat_activity); the job, its role and progress only to members of the
+ * role that queued it and to pg_read_all_stats.
+ */
 Datum
 pgml_stat_worker(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	PgmlWorkerState copy;
-	Datum		values[11];
-	bool		nulls[11];
+	Oid			user = GetUserId();
+	bool		all_stats = has_privs_of_role(user, ROLE_PG_READ_ALL_STATS);
 
 	pgml_require_preload();
 	InitMaterializedSRF(fcinfo, 0);
+	stat_launcher_row(rsinfo);
 
-	SpinLockAcquire(&pgml_worker_state->mutex);
-	copy.pid = pgml_worker_state->pid;
-	copy.current_job = pgml_worker_state->current_job;
-	copy.current_role = pgml_worker_state->current_role;
-	copy.rounds_done = pgml_worker_state->rounds_done;
-	copy.rounds_total = pgml_worker_state->rounds_total;
-	copy.jobs_succeeded = pgml_worker_state->jobs_succeeded;
-	copy.jobs_failed = pgml_worker_state->jobs_failed;
-	copy.jobs_cancelled = pgml_worker_state->jobs_cancelled;
-	copy.started_at = pgml_worker_state->started_at;
-	copy.last_job_at = pgml_worker_state->last_job_at;
-	SpinLockRelease(&pgml_worker_state->mutex);
-
-	memset(nulls, 0, sizeof(nulls));
-	if (copy.pid != 0)
-		values[0] = Int32GetDatum(copy.pid);
-	else
-		nulls[0] = true;
-	values[1] = CStringGetTextDatum(pgml_database);
-	values[2] = CStringGetTextDatum(copy.pid == 0 ? "stopped" :
-									copy.current_job != 0 ? "training" : "idle");
-	/* whose job it is, and how far along, only to that role's members */
-	if (copy.current_job != 0 &&
-		(has_privs_of_role(GetUserId(), copy.current_role) ||
-		 has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS)))
+	for (int i = 0; i < pgml_queue_shared->nslots; i++)
 	{
-		values[3] = Int64GetDatum(copy.current_job);
-		values[4] = Int32GetDatum(copy.rounds_done);
-		values[5] = Int32GetDatum(copy.rounds_total);
+		PgmlWorkerState *w = &pgml_queue_shared->slots[i];
+		PgmlWorkerState copy;
+		Datum		values[STAT_WORKER_COLS];
+		bool		nulls[STAT_WORKER_COLS];
+		char	   *dbname;
+
+		SpinLockAcquire(&w->mutex);
+		/* a snapshot of the plain fields (its lock and atomic are not used) */
+		memcpy(&copy, w, sizeof(copy));
+		SpinLockRelease(&w->mutex);
+		if (copy.phase == PGML_PHASE_FREE)
+			continue;
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = CStringGetTextDatum("worker");
+		values[1] = Int32GetDatum(copy.pid);
+		nulls[1] = (copy.pid == 0);
+		values[2] = ObjectIdGetDatum(copy.dboid);
+		dbname = get_database_name(copy.dboid);
+		values[3] = dbname ? CStringGetTextDatum(dbname) : (Datum) 0;
+		nulls[3] = (dbname == NULL);
+		values[4] = CStringGetTextDatum(phase_name(copy.phase));
+		/* whose job it is, and how far along, only to that role's members */
+		if (copy.current_job != 0 &&
+			(all_stats || has_privs_of_role(user, copy.current_role)))
+		{
+			values[5] = Int64GetDatum(copy.current_job);
+			values[6] = ObjectIdGetDatum(copy.current_role);
+			values[7] = Int32GetDatum(copy.rounds_done);
+			values[8] = Int32GetDatum(copy.rounds_total);
+			values[13] = TimestampTzGetDatum(copy.job_started_at);
+		}
+		else
+			nulls[5] = nulls[6] = nulls[7] = nulls[8] = nulls[13] = true;
+		values[9] = Int64GetDatum((int64) copy.jobs_succeeded);
+		values[10] = Int64GetDatum((int64) copy.jobs_failed);
+		values[11] = Int64GetDatum((int64) copy.jobs_cancelled);
+		values[12] = TimestampTzGetDatum(copy.started_at);
+		values[14] = TimestampTzGetDatum(copy.last_job_at);
+		nulls[14] = (copy.last_job_at == 0);
+		nulls[15] = true;
+		stat_worker_put(rsinfo, values, nulls);
 	}
-	else
-		nulls[3] = nulls[4] = nulls[5] = true;
-	values[6] = Int64GetDatum((int64) copy.jobs_succeeded);
-	values[7] = Int64GetDatum((int64) copy.jobs_failed);
-	values[8] = Int64GetDatum((int64) copy.jobs_cancelled);
-	if (copy.pid != 0)
-		values[9] = TimestampTzGetDatum(copy.started_at);
-	else
-		nulls[9] = true;
-	if (copy.last_job_at != 0)
-		values[10] = TimestampTzGetDatum(copy.last_job_at);
-	else
-		nulls[10] = true;
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

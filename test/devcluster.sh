@@ -17,7 +17,6 @@ port = $port
 listen_addresses = ''
 unix_socket_directories = '/tmp'
 shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = '$db'
 pgml_worker.naptime = 1
 lc_messages = 'C'
 CONF

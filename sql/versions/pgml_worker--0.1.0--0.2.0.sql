@@ -134,10 +134,24 @@ CREATE VIEW pgml.stat_registry AS SELECT * FROM pgml.stat_get_registry();
 COMMENT ON VIEW pgml.stat_registry IS
     'the server''s model registry: image slots (max_models, fewer if the DSM segment limit allows fewer), slots in use, resolutions served from shared memory (hits), compilations (loads), evictions, and deploys left to load on demand for want of a segment (unpublished)';
 GRANT SELECT ON pgml.stat_models, pgml.stat_registry TO PUBLIC;
-ALTER FUNCTION pgml._stat_worker() RENAME TO stat_get_worker;
-CREATE OR REPLACE VIEW pgml.stat_worker AS SELECT * FROM pgml.stat_get_worker();
+-- The job service (launcher, database workers): running jobs per role for
+-- the fair claim, and one row per worker in pgml.stat_worker.
+CREATE INDEX train_queue_running ON pgml.train_queue (queued_by) WHERE status = 'running';
+DROP VIEW pgml.stat_worker;
+DROP FUNCTION pgml._stat_worker();
+CREATE FUNCTION pgml.stat_get_worker(
+    OUT kind text, OUT pid integer, OUT dbid oid, OUT database text, OUT state text,
+    OUT job_id bigint, OUT queued_by regrole, OUT rounds_done integer, OUT rounds_total integer,
+    OUT jobs_succeeded bigint, OUT jobs_failed bigint, OUT jobs_cancelled bigint,
+    OUT started_at timestamptz, OUT job_started_at timestamptz, OUT last_job_at timestamptz,
+    OUT start_failures bigint)
+RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'pgml_stat_worker' LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE VIEW pgml.stat_worker AS SELECT * FROM pgml.stat_get_worker();
 COMMENT ON VIEW pgml.stat_worker IS
-    'the training worker: state (stopped, idle, training), the job and round it is on (to members of the role that queued it and pg_read_all_stats), and job counts since it started';
+    'the job service: the launcher (server-wide job counts since start, worker starts refused for want of a background worker slot) and one row per database worker of any database (state: starting, recovering, claiming, training, idle, exiting; job_id, queued_by, rounds and job_started_at only to members of the role that queued the job and pg_read_all_stats; job counts since the worker started)';
+GRANT SELECT ON pgml.stat_worker TO PUBLIC;
 
 -- pg_dump keeps the models, their history and the sequence positions
 -- (docs/operations.md).  Restored queue rows that are not 'queued' are kept

@@ -1,20 +1,29 @@
 /*-------------------------------------------------------------------------
  *
  * worker.c
- *	  The background worker that owns pgml.train_queue.
+ *	  A database worker of the job service: runs the queued jobs of one
+ *	  database, then exits when idle.
  *
- * Registered by pgml_worker.so at preload, but its code lives here in
- * pgml_train.so, so the postmaster never loads XGBoost or OpenBLAS.
+ * Started by the launcher (launcher.c, in pgml_worker.so) as a dynamic
+ * background worker connected to one database, in a slot of the shared
+ * state (queue.c) that names the database and the job; its code lives here
+ * in pgml_train.so, so neither the postmaster nor the launcher loads
+ * XGBoost or OpenBLAS.
  *
- * Loop: reset the latch, claim queued jobs one at a time (FOR UPDATE SKIP
- * LOCKED, committed as 'running' so users see it), run each in a
- * transaction of its own as the role that queued it, then sleep until a
- * committing INSERT sets the latch (queue.c), or pgml_worker.naptime.
+ * Start: fail the jobs of this database left 'running' by a worker that
+ * died (server crash, restart, worker exit), except those a live worker of
+ * the database runs; exit at once if the extension is not installed here.
+ * Loop: claim a job (FOR UPDATE SKIP LOCKED, the role with the fewest
+ * running jobs first, then the oldest job; committed as 'running' so users
+ * see it), ask the launcher for another worker if more jobs are queued, run
+ * the job in a transaction of its own as the role that queued it; then give
+ * the slot up if another database waits for one, or wait for the next
+ * commit (queue.c sets the latch) and exit after pgml_worker.naptime with
+ * nothing to do, so that an idle worker never holds a slot long nor blocks
+ * DROP DATABASE.
  *
  * A job ends in exactly one of: succeeded (model stored, status updated in
  * the same transaction), failed (the error message recorded), cancelled.
- * If the worker dies mid-job, the job's row stays 'running'; the next
- * worker start marks such rows failed with the reason.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,6 +31,8 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/sequence.h"
@@ -33,9 +44,11 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
@@ -55,48 +68,89 @@ PGDLLEXPORT void pgml_worker_main(Datum arg);
 
 static MemoryContext job_context = NULL;
 
-/* on_shmem_exit: forget our latch so nobody sets a dead process's latch. */
+/* Set this worker's phase (pgml.stat_worker, the launcher's scheduling). */
 static void
-worker_exit(int code, Datum arg)
+set_phase(PgmlWorkerPhase phase)
 {
 	SpinLockAcquire(&pgml_worker_state->mutex);
-	if (pgml_worker_state->pid == MyProcPid)
-	{
-		pgml_worker_state->pid = 0;
-		pgml_worker_state->latch = NULL;
-		pgml_worker_state->current_job = 0;
-	}
+	pgml_worker_state->phase = phase;
 	SpinLockRelease(&pgml_worker_state->mutex);
 }
 
-/* Run a statement in its own transaction; false if the extension is absent. */
-static bool
-extension_present(void)
+/*
+ * on_shmem_exit: free the slot, so nobody sets a dead process's latch and
+ * the launcher may start another worker (a job still held gets a worker to
+ * fail it: queue.c).
+ */
+static void
+worker_exit(int code, Datum arg)
 {
-	int			ret;
-
-	ret = SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pgml_worker'",
-					  true, 1);
-	return ret == SPI_OK_SELECT && SPI_processed > 0;
+	pgml_queue_release_slot(pgml_worker_state, DatumGetUInt32(arg));
 }
 
-/* Mark jobs a crashed worker left 'running' as failed, with the reason. */
+/* The extension's oid in this database, or InvalidOid if absent. */
+static Oid
+extension_present(void)
+{
+	return get_extension_oid("pgml_worker", true);
+}
+
+/*
+ * The lock that orders claims and recovery in this database: a claim holds
+ * it (RowExclusiveLock) until its 'running' row and its slot's job are both
+ * set, recovery (ShareLock) sees every committed claim in a live slot.
+ */
 static void
+lock_claims(Oid extoid, LOCKMODE mode)
+{
+	LockDatabaseObject(ExtensionRelationId, extoid, 1, mode);
+}
+
+/*
+ * Mark jobs of this database left 'running' by a worker that is gone as
+ * failed, with the reason; a job a live worker of this database runs is
+ * kept.  Every worker does this when it starts (the first one after a
+ * server start finds the jobs the restart interrupted).  False if the
+ * extension is not installed here.
+ */
+static bool
 recover_running_jobs(void)
 {
+	Oid			extoid;
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "pgml_worker: recovering interrupted jobs");
-	if (extension_present())
+	extoid = extension_present();
+	if (OidIsValid(extoid))
 	{
-		int			ret = SPI_execute("UPDATE pgml.train_queue SET status = 'failed', "
-									  "error = 'the training worker stopped while this job was running "
-									  "(server crash, restart or worker exit); queue it again', "
-									  "finished_at = clock_timestamp() WHERE status = 'running'",
-									  false, 0);
+		Datum	   *live = palloc(sizeof(Datum) * pgml_queue_shared->nslots);
+		int			nlive = 0;
+		Oid			argtypes[1] = {INT8ARRAYOID};
+		Datum		args[1];
+		int			ret;
 
+		lock_claims(extoid, ShareLock);
+		for (int i = 0; i < pgml_queue_shared->nslots; i++)
+		{
+			PgmlWorkerState *w = &pgml_queue_shared->slots[i];
+
+			SpinLockAcquire(&w->mutex);
+			if (w->phase != PGML_PHASE_FREE && w->dboid == MyDatabaseId &&
+				w->current_job != 0)
+				live[nlive++] = Int64GetDatum(w->current_job);
+			SpinLockRelease(&w->mutex);
+		}
+		args[0] = PointerGetDatum(construct_array(live, nlive, INT8OID, 8,
+												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		ret = SPI_execute_with_args("UPDATE pgml.train_queue SET status = 'failed', "
+									"error = 'the training worker stopped while this job was running "
+									"(server crash, restart or worker exit); queue it again', "
+									"finished_at = clock_timestamp() "
+									"WHERE status = 'running' AND id <> ALL ($1)",
+									1, argtypes, args, NULL, false, 0);
 		if (ret == SPI_OK_UPDATE && SPI_processed > 0)
 			ereport(LOG,
 					(errmsg("pgml_worker marked %llu interrupted training job(s) as failed",
@@ -106,13 +160,21 @@ recover_running_jobs(void)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
+	return OidIsValid(extoid);
 }
 
-/* Claim the oldest queued job; fills job (in job_context).  False if none. */
+/*
+ * Claim a queued job; fills job (in job_context) and *more (other jobs are
+ * queued).  False if none.  Fair across roles: the role with the fewest
+ * running jobs first, then the oldest job; SKIP LOCKED lets workers of the
+ * same database claim side by side.  The slot names the job before the
+ * claim commits, so a cancellation or a recovery never misses it.
+ */
 static bool
-claim_job(PgmlJob *job)
+claim_job(PgmlJob *job, bool *more)
 {
 	bool		found = false;
+	Oid			extoid;
 
 	/*
 	 * Forget the last posted cancellation: it was for a job that has ended,
@@ -121,6 +183,7 @@ claim_job(PgmlJob *job)
 	 * only be posted once its claim has committed, so none is lost here.
 	 */
 	pg_atomic_write_u64(&pgml_worker_state->cancel_job, 0);
+	*more = false;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -128,19 +191,30 @@ claim_job(PgmlJob *job)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "pgml_worker: claiming a job");
 
-	if (extension_present())
+	extoid = extension_present();
+	if (OidIsValid(extoid))
 	{
 		int			ret;
+		TimestampTz now;
 
-		ret = SPI_execute("UPDATE pgml.train_queue q SET status = 'running', "
+		lock_claims(extoid, RowExclusiveLock);
+		ret = SPI_execute("WITH running AS ("
+						  "  SELECT r.queued_by::oid AS role, count(*) AS n FROM pgml.train_queue r "
+						  "   WHERE r.status = 'running' GROUP BY r.queued_by), "
+						  "c AS ("
+						  "  SELECT j.id FROM pgml.train_queue j "
+						  "    LEFT JOIN running ON running.role = j.queued_by::oid "
+						  "   WHERE j.status = 'queued' "
+						  "   ORDER BY coalesce(running.n, 0), j.id "
+						  "   LIMIT 1 FOR UPDATE OF j SKIP LOCKED) "
+						  "UPDATE pgml.train_queue q SET status = 'running', "
 						  "started_at = clock_timestamp(), error = NULL "
-						  "FROM (SELECT id FROM pgml.train_queue WHERE status = 'queued' "
-						  "      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) c "
-						  "WHERE q.id = c.id "
+						  "FROM c WHERE q.id = c.id "
 						  "RETURNING q.id, q.project_name, q.task, q.relation_name, "
 						  "q.y_column_name, q.algorithm, q.hyperparams, q.test_size, "
 						  "q.queued_by::oid, q.test_sampling, q.search, q.search_params, "
-						  "q.search_args, q.automatic_deploy, q.preprocess",
+						  "q.search_args, q.automatic_deploy, q.preprocess, "
+						  "(SELECT count(*) > 1 FROM pgml.train_queue m WHERE m.status = 'queued')",
 						  false, 1);
 		if (ret != SPI_OK_UPDATE_RETURNING)
 			elog(ERROR, "could not claim a job: %s", SPI_result_code_string(ret));
@@ -174,8 +248,19 @@ claim_job(PgmlJob *job)
 			job->automatic_deploy = isnull ? true : DatumGetBool(d);
 			d = SPI_getbinval(tup, desc, 15, &isnull);
 			job->preprocess = isnull ? NULL : DatumGetJsonbPCopy(d);
+			d = SPI_getbinval(tup, desc, 16, &isnull);
+			*more = !isnull && DatumGetBool(d);
 			MemoryContextSwitchTo(old);
 			found = true;
+
+			now = GetCurrentTimestamp();
+			SpinLockAcquire(&pgml_worker_state->mutex);
+			pgml_worker_state->current_job = job->job_id;
+			pgml_worker_state->current_role = job->role;
+			pgml_worker_state->rounds_done = 0;
+			pgml_worker_state->rounds_total = 0;
+			pgml_worker_state->job_started_at = now;
+			SpinLockRelease(&pgml_worker_state->mutex);
 		}
 	}
 
@@ -215,29 +300,40 @@ finish_failed(int64 job_id, const char *status, const char *error)
 static void
 state_set_job(int64 job_id, Oid role, bool finished, const char *outcome)
 {
-	SpinLockAcquire(&pgml_worker_state->mutex);
-	pgml_worker_state->current_job = finished ? 0 : job_id;
-	pgml_worker_state->current_role = finished ? InvalidOid : role;
-	pgml_worker_state->rounds_done = 0;
-	pgml_worker_state->rounds_total = 0;
+	PgmlQueueShared *q = pgml_queue_shared;
+	PgmlWorkerState *w = pgml_worker_state;
+	uint64	   *count;
+	uint64	   *total;
+	TimestampTz now = GetCurrentTimestamp();
+
+	SpinLockAcquire(&w->mutex);
+	w->phase = finished ? PGML_PHASE_CLAIMING : PGML_PHASE_TRAINING;
+	w->current_job = finished ? 0 : job_id;
+	w->current_role = finished ? InvalidOid : role;
+	w->rounds_done = 0;
+	w->rounds_total = 0;
 	if (finished)
 	{
-		pgml_worker_state->last_job_at = GetCurrentTimestamp();
-		if (strcmp(outcome, "succeeded") == 0)
-			pgml_worker_state->jobs_succeeded++;
-		else if (strcmp(outcome, "cancelled") == 0)
-			pgml_worker_state->jobs_cancelled++;
-		else
-			pgml_worker_state->jobs_failed++;
+		w->last_job_at = now;
+		count = strcmp(outcome, "succeeded") == 0 ? &w->jobs_succeeded :
+			strcmp(outcome, "cancelled") == 0 ? &w->jobs_cancelled : &w->jobs_failed;
+		(*count)++;
 	}
-	SpinLockRelease(&pgml_worker_state->mutex);
+	SpinLockRelease(&w->mutex);
+	if (!finished)
+		return;
+	SpinLockAcquire(&q->mutex);
+	total = strcmp(outcome, "succeeded") == 0 ? &q->jobs_succeeded :
+		strcmp(outcome, "cancelled") == 0 ? &q->jobs_cancelled : &q->jobs_failed;
+	(*total)++;
+	SpinLockRelease(&q->mutex);
 }
 
 /*
- * SIGUSR2, sent by a backend whose pgml.cancel_job() has committed
- * (queue.c): if the cancelled job is the one running here, interrupt it as
- * a query cancel would, so that a job waiting for a lock or in a slow read
- * stops at once instead of at its next check between rounds.  A signal
+ * SIGUSR2, sent by a backend of this database whose pgml.cancel_job() has
+ * committed (queue.c): if the cancelled job is the one running here,
+ * interrupt it as a query cancel would, so that a job waiting for a lock or
+ * in a slow read stops at once instead of at its next check between rounds.  A signal
  * about any other job (one that has already ended) only sets the latch.
  */
 static void
@@ -384,6 +480,13 @@ run_job(PgmlJob *job)
 
 	state_set_job(job->job_id, job->role, false, NULL);
 	pgml_current_job_id = job->job_id;
+	pg_compiler_barrier();
+	/* a cancel posted between the claim's commit and now interrupts at once */
+	if (pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job->job_id)
+	{
+		QueryCancelPending = true;
+		InterruptPending = true;
+	}
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -467,38 +570,172 @@ run_job(PgmlJob *job)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
-/* Entry point of the training worker. */
+/*
+ * A database in the launcher's list of prepared queue INSERTs (queue.c) is
+ * looked at every naptime until none of its prepared transactions is left:
+ * then take it off the list, and return true: the caller claims once more,
+ * since the last of them may have committed a job since its last claim.
+ */
+static bool
+prepared_check(void)
+{
+	bool		listed = false;
+	bool		done = false;
+	int			ret;
+
+	SpinLockAcquire(&pgml_queue_shared->mutex);
+	for (int i = 0; i < pgml_queue_shared->nprepared && !listed; i++)
+		listed = (pgml_queue_shared->prepared[i] == MyDatabaseId);
+	SpinLockRelease(&pgml_queue_shared->mutex);
+	if (!listed)
+		return false;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	ret = SPI_execute("SELECT 1 FROM pg_catalog.pg_prepared_xacts "
+					  "WHERE database = pg_catalog.current_database()", true, 1);
+	if (ret == SPI_OK_SELECT && SPI_processed == 0)
+	{
+		pgml_queue_prepared_done(MyDatabaseId);
+		done = true;
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return done;
+}
+
+/*
+ * Take the slot the launcher reserved (bgw_main_arg, its generation in
+ * bgw_extra).  False if the launcher gave it up meanwhile.
+ */
+static bool
+take_slot(int slot, const PgmlWorkerArgs *args)
+{
+	PgmlWorkerState *w;
+	bool		ok;
+
+	if (slot < 0 || slot >= pgml_queue_shared->nslots)
+		return false;
+	w = &pgml_queue_shared->slots[slot];
+	SpinLockAcquire(&w->mutex);
+	ok = (w->generation == args->generation && w->phase == PGML_PHASE_STARTING &&
+		  w->dboid == args->dboid);
+	if (ok)
+	{
+		w->pid = MyProcPid;
+		w->latch = MyLatch;
+	}
+	SpinLockRelease(&w->mutex);
+	if (ok)
+		pgml_worker_state = w;
+	return ok;
+}
+
+/*
+ * Between jobs: should this worker give its slot up?  Yes when the launcher
+ * asked for it back, when max_workers was lowered below the workers
+ * running, or when another database waits and no slot is free (databases
+ * take turns; more: jobs were left queued here at the last claim).
+ */
+static bool
+should_leave(bool after_job, bool more)
+{
+	PgmlWorkerState *w = pgml_worker_state;
+	bool		leave;
+	bool		poked;
+	int			in_use = pgml_queue_workers_in_use();
+	int			allowed = pgml_queue_workers_allowed();
+
+	leave = in_use > allowed ||
+		(after_job && in_use >= allowed && pgml_queue_others_waiting(MyDatabaseId));
+	SpinLockAcquire(&w->mutex);
+	leave = leave || w->exit_requested;
+	poked = w->poked;
+	if (leave)
+		w->phase = PGML_PHASE_EXITING;
+	w->poked = false;
+	w->exit_requested = false;
+	SpinLockRelease(&w->mutex);
+
+	/*
+	 * Jobs may be left here (more at the last claim, an INSERT committed
+	 * since, or too many workers): this database waits its turn for a
+	 * worker again, behind the databases waiting now.
+	 */
+	if (leave)
+		pgml_queue_give_way(MyDatabaseId, more || poked || in_use > allowed);
+	return leave;
+}
+
+/*
+ * Nothing to claim: wait up to naptime for a committed INSERT.  False when
+ * the worker should exit (no job came, nobody chose this worker).  A worker
+ * that never had a job exits at once: it was started for a job another
+ * worker took, or to look for work after a server start.
+ */
+static bool
+wait_for_job(bool had_job)
+{
+	PgmlWorkerState *w = pgml_worker_state;
+	bool		stay;
+
+	set_phase(PGML_PHASE_IDLE);
+	if (had_job)
+	{
+		int			rc = WaitLatch(MyLatch,
+								   WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+								   pgml_naptime * 1000L,
+								   PG_WAIT_EXTENSION);
+
+		if (rc & WL_LATCH_SET)
+			return true;
+	}
+	stay = prepared_check();
+	SpinLockAcquire(&w->mutex);
+	stay |= w->poked;
+	if (!stay)
+		w->phase = PGML_PHASE_EXITING;
+	SpinLockRelease(&w->mutex);
+	return stay;
+}
+
+/* Entry point of a database worker (started by launcher.c). */
 void
 pgml_worker_main(Datum arg)
 {
+	PgmlWorkerArgs args;
+	bool		had_job = false;
+
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGUSR2, worker_cancel_handler);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnection(pgml_database, NULL, 0);
-	session_settings();
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	if (!take_slot(DatumGetInt32(arg), &args))
+		proc_exit(0);
+	before_shmem_exit(worker_exit, UInt32GetDatum(args.generation));
 
-	SpinLockAcquire(&pgml_worker_state->mutex);
-	pgml_worker_state->pid = MyProcPid;
-	pgml_worker_state->dboid = MyDatabaseId;
-	pgml_worker_state->latch = MyLatch;
-	pgml_worker_state->current_job = 0;
-	pgml_worker_state->started_at = GetCurrentTimestamp();
-	SpinLockRelease(&pgml_worker_state->mutex);
-	before_shmem_exit(worker_exit, 0);
+	BackgroundWorkerInitializeConnectionByOid(args.dboid, InvalidOid, 0);
+	session_settings();
 
 	job_context = AllocSetContextCreate(TopMemoryContext, "pgml_worker job",
 										ALLOCSET_DEFAULT_SIZES);
 
-	ereport(LOG,
-			(errmsg("pgml_worker training worker started for database \"%s\"",
-					pgml_database)));
-	recover_running_jobs();
-
+	set_phase(PGML_PHASE_RECOVERING);
+	if (!recover_running_jobs())
+	{
+		/* the extension is not installed in this database */
+		set_phase(PGML_PHASE_EXITING);
+		(void) prepared_check();
+		proc_exit(0);
+	}
 	for (;;)
 	{
 		PgmlJob		job;
+		bool		more;
 
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
@@ -507,19 +744,26 @@ pgml_worker_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
+		if (should_leave(false, false))
+			break;
 
-		/* drain the queue */
-		while (claim_job(&job))
+		set_phase(PGML_PHASE_CLAIMING);
+		if (claim_job(&job, &more))
 		{
+			/* more jobs wait here: a second worker may take one */
+			if (more)
+				pgml_queue_request(MyDatabaseId);
 			run_job(&job);
 			session_reset();
 			MemoryContextReset(job_context);
+			had_job = true;
 			CHECK_FOR_INTERRUPTS();
+			if (should_leave(true, more))
+				break;
+			continue;
 		}
-
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 pgml_naptime * 1000L,
-						 PG_WAIT_EXTENSION);
+		if (!wait_for_job(had_job))
+			break;
 	}
+	proc_exit(0);
 }

@@ -32,7 +32,6 @@ my $node = PostgreSQL::Test::Cluster->new('preloaded');
 $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'postgres'
 });
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION pgml_worker');
@@ -47,6 +46,12 @@ is($threads, 1, 'the postmaster has exactly one thread');
 my $maps = slurp_file("/proc/$ppid/maps");
 unlike($maps, qr/libxgboost|libgomp|libopenblas/,
 	'the postmaster has not mapped XGBoost, libgomp or OpenBLAS');
+# the launcher (connected to no database) does not load pgml_train.so
+my $launcher = $node->safe_psql('postgres',
+	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'pgml_worker launcher' AND datid IS NULL");
+like($launcher, qr/^\d+$/, 'the launcher runs, connected to no database');
+unlike(slurp_file("/proc/$launcher/maps"), qr/pgml_train|libxgboost|libgomp|libopenblas/,
+	'the launcher has not mapped pgml_train.so, XGBoost, libgomp or OpenBLAS');
 $node->stop;
 
 # Without shared_preload_libraries: a clear error with a hint.

@@ -11,7 +11,6 @@ $node->init;
 # naptime of an hour: a job that runs promptly was woken by its commit
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'postgres'
 pgml_worker.naptime = 3600
 pgml_worker.nthread = 2
 max_prepared_transactions = 2
@@ -31,9 +30,9 @@ CREATE TABLE alice_data AS SELECT * FROM lin;
 ALTER TABLE alice_data OWNER TO alice;
 });
 
-# The worker is running and idle.
+# The launcher is running (database workers start when a job is queued).
 ok($node->poll_query_until('postgres',
-	"SELECT state FROM pgml.stat_worker", 'idle'), 'worker is idle');
+	"SELECT state FROM pgml.stat_worker WHERE kind = 'launcher'", 'running'), 'the launcher runs');
 
 # --- wake-up at commit ---
 # The insert commits 2 s after it is made; the job must start after the
@@ -107,8 +106,9 @@ $node->safe_psql('postgres', q{
 INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm, hyperparams)
 VALUES ('long', 'classification', 'pgml.digits', 'target', 'xgboost', '{"n_estimators": 100000}');
 });
+my $long_id = $node->safe_psql('postgres', "SELECT id FROM pgml.train_queue WHERE project_name = 'long'");
 ok($node->poll_query_until('postgres',
-	"SELECT state = 'training' AND rounds_done > 0 FROM pgml.stat_worker"),
+	"SELECT state = 'training' AND rounds_done > 0 FROM pgml.stat_worker WHERE job_id = $long_id"),
 	'the long job is training');
 # a cancellation reaches the worker at commit: it cannot be prepared, and
 # the refused one is not posted by the session's next commit either
@@ -124,9 +124,9 @@ like($prep_err, qr/cannot prepare a transaction that cancels a training job/,
 	'cancel_job cannot be prepared');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_prepared_xacts'), '0',
 	'nothing was prepared');
-my $done = $node->safe_psql('postgres', 'SELECT rounds_done FROM pgml.stat_worker');
+my $done = $node->safe_psql('postgres', "SELECT rounds_done FROM pgml.stat_worker WHERE job_id = $long_id");
 ok($node->poll_query_until('postgres',
-	"SELECT state = 'training' AND rounds_done > $done FROM pgml.stat_worker"),
+	"SELECT state = 'training' AND rounds_done > $done FROM pgml.stat_worker WHERE job_id = $long_id"),
 	'the job goes on training');
 # a cancellation rolled back with its savepoint is not posted at commit
 $node->safe_psql('postgres', q{
@@ -136,9 +136,9 @@ SELECT pgml.cancel_job(id) FROM pgml.train_queue WHERE project_name = 'long';
 ROLLBACK TO s;
 COMMIT;
 });
-$done = $node->safe_psql('postgres', 'SELECT rounds_done FROM pgml.stat_worker');
+$done = $node->safe_psql('postgres', "SELECT rounds_done FROM pgml.stat_worker WHERE job_id = $long_id");
 ok($node->poll_query_until('postgres',
-	"SELECT state = 'training' AND rounds_done > $done FROM pgml.stat_worker"),
+	"SELECT state = 'training' AND rounds_done > $done FROM pgml.stat_worker WHERE job_id = $long_id"),
 	'the job goes on training after a cancel rolled back to a savepoint');
 is($node->safe_psql('postgres', q{
 SELECT status FROM pgml.train_queue WHERE project_name = 'long'}), 'running',
@@ -147,10 +147,10 @@ is($node->safe_psql('postgres', q{
 SELECT pgml.cancel_job(id) FROM pgml.train_queue WHERE project_name = 'long'}),
 	'cancelled', 'cancel_job marks it cancelled');
 ok($node->poll_query_until('postgres',
-	"SELECT state FROM pgml.stat_worker", 'idle'),
-	'the worker stops training and is idle again');
-my $rounds = $node->safe_psql('postgres', "SELECT jobs_cancelled FROM pgml.stat_worker");
-is($rounds, '1', 'the worker counted one cancelled job');
+	"SELECT count(*) FROM pgml.stat_worker WHERE state = 'training'", '0'),
+	'the worker stops training');
+my $rounds = $node->safe_psql('postgres', "SELECT jobs_cancelled FROM pgml.stat_worker WHERE kind = 'launcher'");
+is($rounds, '1', 'the job service counted one cancelled job');
 is($node->safe_psql('postgres', q{
 SELECT status FROM pgml.train_queue WHERE project_name = 'long'}), 'cancelled',
 	'the job stays cancelled');
@@ -173,7 +173,7 @@ is($node->safe_psql('postgres', q{
 SELECT pgml.cancel_job(id) FROM pgml.train_queue WHERE project_name = 'blocked'}),
 	'cancelled', 'cancel_job of the blocked job');
 ok($node->poll_query_until('postgres',
-	"SELECT state = 'idle' AND job_id IS NULL FROM pgml.stat_worker"),
+	"SELECT count(*) = 0 FROM pgml.stat_worker WHERE job_id IS NOT NULL"),
 	'the worker gives up the job while the lock is still held');
 is($node->safe_psql('postgres',
 	"SELECT count(*) FROM pg_locks WHERE relation = 'lin'::regclass AND NOT granted"),

@@ -71,9 +71,9 @@ like(wait_end($carol_long), qr/^failed: training job $carol_long ran longer than
 	'a role without a statement_timeout gets pgml_worker.job_timeout');
 my $bob_short = queue_as('bob', "('bob_short', 'regression', 'public.lin', 'y', 'linear', '{}')");
 like(wait_end($bob_short), qr/^succeeded/, 'a job within the limit succeeds');
-# the worker's own session did not keep the role's settings
-is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgml_worker'}),
-	'1', 'the worker is still the same one');
+# the job service keeps to pgml_worker.max_workers (2)
+cmp_ok($node->safe_psql('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgml_worker'}),
+	'<=', 2, 'at most max_workers database workers');
 
 # a cancellation names its database
 $node->append_conf('postgresql.conf', "pgml_worker.job_timeout = 0\n");
@@ -81,25 +81,24 @@ $node->reload;
 $node->poll_query_until('postgres', "SELECT current_setting('pgml_worker.job_timeout') = '0'") or die;
 my $run = $node->safe_psql('postgres', q{INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm, hyperparams)
 VALUES ('long', 'classification', 'pgml.digits', 'target', 'xgboost', '{"n_estimators": 100000}') RETURNING id});
-ok($node->poll_query_until('postgres', "SELECT job_id = $run AND rounds_done > 0 FROM pgml.stat_worker"),
+ok($node->poll_query_until('postgres', "SELECT rounds_done > 0 FROM pgml.stat_worker WHERE job_id = $run"),
 	"job $run is training in postgres");
 # pg_stat_activity shows the worker and its job
 like($node->safe_psql('postgres',
-	q{SELECT backend_type || ': ' || query FROM pg_stat_activity WHERE backend_type = 'pgml_worker'}),
+	q{SELECT backend_type || ': ' || query FROM pg_stat_activity WHERE backend_type = 'pgml_worker' AND state = 'active'}),
 	qr/^pgml_worker: pgml_worker: training job $run \(project "long"\)$/,
 	'pg_stat_activity shows the worker with its job');
 $node->safe_psql('postgres', 'CREATE DATABASE app');
 $node->safe_psql('app', qq{CREATE EXTENSION pgml_worker;
 CREATE TABLE lin AS SELECT g::real AS a, (3 * g)::real AS y FROM generate_series(1, 20) g;
-SELECT setval('pgml.train_queue_id_seq', $run - 1);
-INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name) VALUES ('app_p', 'regression', 'lin', 'y');
-SET session_replication_role = replica;  -- as if a worker of app ran it
-UPDATE pgml.train_queue SET status = 'running' WHERE id = $run;
+SET session_replication_role = replica;  -- no trigger: as if a worker of app ran it
+INSERT INTO pgml.train_queue (id, project_name, task, relation_name, y_column_name, status)
+VALUES ($run, 'app_p', 'regression', 'public.lin', 'y', 'running');
 });
 is($node->safe_psql('app', "SELECT pgml.cancel_job($run)"), 'cancelled', "job $run of database app is cancelled");
-my $done = $node->safe_psql('postgres', 'SELECT rounds_done FROM pgml.stat_worker');
+my $done = $node->safe_psql('postgres', "SELECT rounds_done FROM pgml.stat_worker WHERE job_id = $run");
 ok($node->poll_query_until('postgres',
-	"SELECT job_id = $run AND rounds_done > $done + 5 FROM pgml.stat_worker"),
+	"SELECT rounds_done > $done + 5 FROM pgml.stat_worker WHERE job_id = $run"),
 	"job $run of database postgres goes on training");
 $node->safe_psql('postgres', "SELECT pgml.cancel_job($run)");
 like(wait_end($run), qr/^cancelled/, 'until it is cancelled in its own database');

@@ -11,7 +11,6 @@ my $node = PostgreSQL::Test::Cluster->new('crash');
 $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'postgres'
 pgml_worker.naptime = 1
 pgml_worker.nthread = 2
 restart_after_crash = on
@@ -33,8 +32,8 @@ INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, 
 VALUES ('doomed', 'classification', 'pgml.digits', 'target', 'xgboost', '{"n_estimators": 100000}');
 });
 ok($node->poll_query_until('postgres',
-	"SELECT state = 'training' AND rounds_done > 0 FROM pgml.stat_worker"), 'the job is training');
-my $pid = $node->safe_psql('postgres', 'SELECT pid FROM pgml.stat_worker');
+	"SELECT state = 'training' AND rounds_done > 0 FROM pgml.stat_worker WHERE kind = 'worker'"), 'the job is training');
+my $pid = $node->safe_psql('postgres', "SELECT pid FROM pgml.stat_worker WHERE state = 'training'");
 ok(kill('KILL', $pid), 'worker killed with SIGKILL');
 
 # the postmaster restarts everything; the new worker marks the job failed
@@ -44,8 +43,8 @@ ok($node->poll_query_until('postgres',
 like($node->safe_psql('postgres',
 	"SELECT error FROM pgml.train_queue WHERE project_name = 'doomed'"),
 	qr/worker stopped while this job was running/, 'with the reason');
-isnt($node->safe_psql('postgres', 'SELECT pid FROM pgml.stat_worker'), $pid,
-	'a new worker is running');
+isnt($node->safe_psql('postgres', "SELECT pid FROM pgml.stat_worker WHERE kind = 'launcher'"), $pid,
+	'a new launcher is running');
 
 # later jobs still run
 $node->safe_psql('postgres', q{

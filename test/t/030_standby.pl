@@ -10,7 +10,6 @@ use Test::More;
 
 my $conf = qq{
 shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'postgres'
 };
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
@@ -34,7 +33,7 @@ $primary->wait_for_catchup($standby);
 
 is($standby->safe_psql('postgres', 'SELECT pg_is_in_recovery()'), 't', 'the standby is in recovery');
 is($standby->safe_psql('postgres', 'SELECT count(*) FROM pgml.stat_worker WHERE pid IS NOT NULL'),
-	'0', 'no training worker runs on the standby');
+	'0', 'no launcher nor worker runs on the standby');
 
 my $q = "SELECT string_agg(pgml.predict('digits', image)::text, ',' ORDER BY ctid) FROM pgml.digits";
 my $on_primary = $primary->safe_psql('postgres', $q);

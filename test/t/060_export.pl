@@ -97,7 +97,6 @@ my $node = PostgreSQL::Test::Cluster->new('export');
 $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'postgres'
 pgml_worker.nthread = 2
 });
 $node->start;

@@ -462,12 +462,12 @@ my $lock = $node->background_psql('postgres');
 $lock->query_safe('BEGIN; LOCK TABLE alice.data IN ACCESS EXCLUSIVE MODE;');
 my $held_job = ok_as('alice', q{INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
 VALUES ('alice_q', 'regression', 'alice.data', 'y') RETURNING id});
-ok($node->poll_query_until('postgres', "SELECT job_id FROM pgml.stat_worker", $held_job),
+ok($node->poll_query_until('postgres', "SELECT job_id FROM pgml.stat_worker WHERE job_id IS NOT NULL", $held_job),
 	"the worker is on alice's job");
-is(ok_as('bob', 'SELECT coalesce(job_id::text, \'hidden\') FROM pgml.stat_worker'), 'hidden',
-	"bob does not see alice's job id");
-is(ok_as('alice', 'SELECT job_id FROM pgml.stat_worker'), $held_job, 'alice does');
-is(ok_as('watcher', 'SELECT job_id FROM pgml.stat_worker'), $held_job, 'and pg_read_all_stats does');
+is(ok_as('bob', q{SELECT coalesce(job_id::text, 'hidden') || ' ' || coalesce(queued_by::text, 'hidden') FROM pgml.stat_worker WHERE kind = 'worker' AND state = 'training'}),
+	'hidden hidden', "bob does not see alice's job id nor her name");
+is(ok_as('alice', "SELECT job_id || ' ' || queued_by FROM pgml.stat_worker WHERE job_id IS NOT NULL"), "$held_job alice", 'alice does');
+is(ok_as('watcher', 'SELECT job_id FROM pgml.stat_worker WHERE job_id IS NOT NULL'), $held_job, 'and pg_read_all_stats does');
 $lock->query_safe('COMMIT');
 ok($node->poll_query_until('postgres', "SELECT status FROM pgml.train_queue WHERE id = $held_job", 'succeeded'),
 	'the job then runs');

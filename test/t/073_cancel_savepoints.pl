@@ -24,15 +24,15 @@ INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, 
 VALUES ('long', 'classification', 'pgml.digits', 'target', 'xgboost', '{"n_estimators": 100000}');
 });
 ok($node->poll_query_until('postgres',
-	"SELECT state = 'training' AND rounds_done > 0 FROM pgml.stat_worker"),
+	"SELECT state = 'training' AND rounds_done > 0 FROM pgml.stat_worker WHERE kind = 'worker' AND job_id IS NOT NULL"),
 	'the long job is training');
 
 sub goes_on
 {
 	my ($what) = @_;
-	my $done = $node->safe_psql('postgres', 'SELECT rounds_done FROM pgml.stat_worker');
+	my $done = $node->safe_psql('postgres', 'SELECT rounds_done FROM pgml.stat_worker WHERE job_id IS NOT NULL');
 	ok($node->poll_query_until('postgres',
-		"SELECT state = 'training' AND rounds_done > $done FROM pgml.stat_worker"),
+		"SELECT state = 'training' AND rounds_done > $done FROM pgml.stat_worker WHERE job_id IS NOT NULL"),
 		"the job goes on training $what");
 	is($node->safe_psql('postgres',
 		"SELECT status FROM pgml.train_queue WHERE project_name = 'long'"),
@@ -75,10 +75,10 @@ RELEASE SAVEPOINT b;
 RELEASE SAVEPOINT a;
 COMMIT;
 });
-ok($node->poll_query_until('postgres', 'SELECT state FROM pgml.stat_worker', 'idle'),
+ok($node->poll_query_until('postgres', "SELECT count(*) FROM pgml.stat_worker WHERE state = 'training'", '0'),
 	'a cancel released through every savepoint stops the job');
 is($node->safe_psql('postgres',
-	"SELECT status || '/' || jobs_cancelled FROM pgml.train_queue, pgml.stat_worker WHERE project_name = 'long'"),
+	"SELECT status || '/' || jobs_cancelled FROM pgml.train_queue, pgml.stat_worker WHERE project_name = 'long' AND kind = 'launcher'"),
 	'cancelled/1', 'the job is cancelled, once');
 
 $node->stop;

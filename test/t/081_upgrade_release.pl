@@ -56,7 +56,6 @@ my $node = PostgreSQL::Test::Cluster->new('release', install_path => "$inst$home
 $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'postgres'
 pgml_worker.nthread = 2
 });
 $node->start;

@@ -105,19 +105,24 @@ command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('r_custom'), 
 	'pg_restore');
 check_restored($node, 'r_custom', 'custom');
 
-# pg_dumpall into a new cluster, whose worker serves the restored database:
+# pg_dumpall into a new cluster, whose launcher looks at every database:
 # nothing restored runs again
 command_ok([ 'pg_dumpall', '-f', "$dir/all.sql", '-d', $node->connstr('postgres') ], 'pg_dumpall');
 my $new = pgml_node('dump_new', "pgml_worker.nthread = 2\npgml_worker.naptime = 1\n");
 $new->safe_psql('postgres', 'DROP EXTENSION IF EXISTS pgml_worker');
 command_ok([ 'psql', '-X', '-q', '-f', "$dir/all.sql", '-d', $new->connstr('postgres') ],
 	'restore pg_dumpall into a new cluster');
-ok($new->poll_query_until('postgres', "SELECT state FROM pgml.stat_worker", 'idle'),
-	'the new cluster\'s worker is up on the restored database');
-# the worker has looked at the queue at least once (naptime 1 s)
+# a restart: the launcher starts a worker in every database, which looks
+# at the queue of the restored one
+$new->restart;
+ok($new->poll_query_until('postgres', "SELECT state FROM pgml.stat_worker WHERE kind = 'launcher'", 'running'),
+	'the new cluster\'s launcher is up');
+# its workers have looked at every database (they exit at once when idle)
 $new->safe_psql('postgres', 'SELECT pg_sleep(2)');
+ok($new->poll_query_until('postgres', "SELECT count(*) FROM pgml.stat_worker WHERE kind = 'worker'", '0'),
+	'and no worker is left');
 check_restored($new, 'postgres', 'pg_dumpall');
-is($new->safe_psql('postgres', "SELECT sum(jobs_succeeded + jobs_failed + jobs_cancelled) FROM pgml.stat_worker"),
+is($new->safe_psql('postgres', "SELECT jobs_succeeded + jobs_failed + jobs_cancelled FROM pgml.stat_worker WHERE kind = 'launcher'"),
 	'0', 'pg_dumpall: the worker ran no restored job');
 
 # a restored 'running' job (dumped mid-training) is failed, not run

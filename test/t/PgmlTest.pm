@@ -9,8 +9,9 @@ use Test::More;
 
 our @EXPORT = qw(pgml_node);
 
-# A started node named $name with pgml_worker preloaded and its worker on
-# database postgres; $extra (optional) is appended to postgresql.conf.
+# A started node named $name with pgml_worker preloaded (the launcher starts
+# a worker wherever a job is queued); $extra (optional) is appended to
+# postgresql.conf.
 sub pgml_node
 {
 	my ($name, $extra) = @_;
@@ -19,7 +20,6 @@ sub pgml_node
 	$node->init;
 	$node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'pgml_worker'
-pgml_worker.database = 'postgres'
 } . ($extra // ''));
 	$node->start;
 	return $node;
