@@ -212,6 +212,14 @@ set_fault('segfault');
 like(wait_end(queue_job('q_segfault', 'xgboost', '{"n_estimators": 5}')),
 	qr/^failed: the trainer process was terminated by signal 11: Segmentation fault/,
 	'a queued job whose trainer crashes fails with the signal');
+set_fault('abort');
+like(wait_end(queue_job('q_abort', 'linear', '{}')),
+	qr/^failed: the trainer process was terminated by signal 6: Aborted/,
+	'a queued job whose trainer aborts fails with the signal');
+set_fault('exception');
+like(wait_end(queue_job('q_exception', 'xgboost', '{"n_estimators": 5}')),
+	qr/^failed: the trainer process was terminated by signal 6: Aborted/,
+	'a queued job whose trainer ends in std::terminate (an uncaught C++ exception) fails with the signal');
 set_fault('oom_kill');
 like(wait_end(queue_job('q_oom', 'linear', '{}')),
 	qr/^failed: the trainer process was terminated by signal 9: Killed/,
