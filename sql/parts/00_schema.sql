@@ -128,6 +128,8 @@ CREATE TABLE pgml.train_queue (
 CREATE INDEX train_queue_queued ON pgml.train_queue (id) WHERE status = 'queued';
 -- running jobs per role: the workers' fair claim and their recovery (issue 13)
 CREATE INDEX train_queue_running ON pgml.train_queue (queued_by) WHERE status = 'running';
+-- when each role was last served: roles take turns (train/worker.c's claim)
+CREATE INDEX train_queue_role_started ON pgml.train_queue (queued_by, started_at);
 COMMENT ON TABLE pgml.train_queue IS 'training jobs; the pgml_worker background worker claims queued rows';
 
 -- pg_dump keeps the models, their history and the sequence positions

@@ -137,6 +137,8 @@ GRANT SELECT ON pgml.stat_models, pgml.stat_registry TO PUBLIC;
 -- The job service (launcher, database workers): running jobs per role for
 -- the fair claim, and one row per worker in pgml.stat_worker.
 CREATE INDEX train_queue_running ON pgml.train_queue (queued_by) WHERE status = 'running';
+-- when each role was last served: roles take turns (train/worker.c's claim)
+CREATE INDEX train_queue_role_started ON pgml.train_queue (queued_by, started_at);
 DROP VIEW pgml.stat_worker;
 DROP FUNCTION pgml._stat_worker();
 CREATE FUNCTION pgml.stat_get_worker(

@@ -13,7 +13,7 @@
  * Start: fail the jobs of this database left 'running' by a worker that
  * died (server crash, restart, worker exit), except those a live worker of
  * the database runs; exit at once if the extension is not installed here.
- * Loop: claim a job (FOR UPDATE SKIP LOCKED, the role with the fewest
+ * Loop: claim a job (FOR UPDATE SKIP LOCKED, roles taking turns: the role with the fewest
  * running jobs first, then the oldest job; committed as 'running' so users
  * see it), ask the launcher for another worker if more jobs are queued, run
  * the job in a transaction of its own as the role that queued it; then give
@@ -198,14 +198,29 @@ claim_job(PgmlJob *job, bool *more)
 		TimestampTz now;
 
 		lock_claims(extoid, RowExclusiveLock);
+		/*
+		 * A role's k-th oldest queued job has turn k plus the role's
+		 * running jobs: the lowest turn goes first; among equal turns, the
+		 * role served longest ago (its newest started_at, from an index),
+		 * then the oldest job.  So roles take turns, one job each, oldest
+		 * first per role, with one worker as with several; a role with jobs
+		 * running waits behind those without.
+		 */
 		ret = SPI_execute("WITH running AS ("
 						  "  SELECT r.queued_by::oid AS role, count(*) AS n FROM pgml.train_queue r "
 						  "   WHERE r.status = 'running' GROUP BY r.queued_by), "
-						  "c AS ("
-						  "  SELECT j.id FROM pgml.train_queue j "
+						  "turns AS ("
+						  "  SELECT j.id, coalesce(running.n, 0) + row_number() OVER "
+						  "         (PARTITION BY j.queued_by ORDER BY j.id) AS turn, "
+						  "         (SELECT max(s.started_at) FROM pgml.train_queue s "
+						  "           WHERE s.queued_by = j.queued_by) AS served "
+						  "    FROM pgml.train_queue j "
 						  "    LEFT JOIN running ON running.role = j.queued_by::oid "
+						  "   WHERE j.status = 'queued'), "
+						  "c AS ("
+						  "  SELECT j.id FROM pgml.train_queue j JOIN turns t ON t.id = j.id "
 						  "   WHERE j.status = 'queued' "
-						  "   ORDER BY coalesce(running.n, 0), j.id "
+						  "   ORDER BY t.turn, t.served NULLS FIRST, j.id "
 						  "   LIMIT 1 FOR UPDATE OF j SKIP LOCKED) "
 						  "UPDATE pgml.train_queue q SET status = 'running', "
 						  "started_at = clock_timestamp(), error = NULL "

@@ -276,6 +276,21 @@ my $r2_start = $node->safe_psql('db2', "SELECT started_at FROM pgml.train_queue 
 is($node->safe_psql('db1', "SELECT count(*) FROM pgml.train_queue WHERE id IN ($d1[1], $d1[2], $d1[3]) AND started_at < '$r2_start'"),
 	'0', "db2's job started before db1's other three: the worker of db1 gave its slot up after one job");
 
+# roles take turns with one worker too: bob's job, queued after alice's
+# four, runs second
+my $l7 = lock_tables('db1', 'a_t1');
+my @t1 = (queue('db1', 'alice', 't1', 'a_t1'));
+push @t1, queue('db1', 'alice', "t$_", 'lin') for 2 .. 4;
+ok($node->poll_query_until('db1', "SELECT status FROM pgml.train_queue WHERE id = $t1[0]", 'running'),
+	"alice's first job runs");
+my $tb = queue('db1', 'bob', 'tb', 'b_t');
+release($l7);
+like(wait_end('db1', $_), qr/^succeeded/, "alice's job $_ succeeds") for @t1;
+like(wait_end('db1', $tb), qr/^succeeded/, "bob's job succeeds");
+my $tb_start = $node->safe_psql('db1', "SELECT started_at FROM pgml.train_queue WHERE id = $tb");
+is($node->safe_psql('db1', "SELECT count(*) FROM pgml.train_queue WHERE id IN ($t1[1], $t1[2], $t1[3]) AND started_at < '$tb_start'"),
+	'0', "with max_workers = 1, bob's job started before alice's other three: roles take turns");
+
 # --- no bgworker slot for a second worker: logged, shown, retried ---
 # max_worker_processes 3: the launcher, the logical replication launcher,
 # one database worker
