@@ -108,7 +108,7 @@ CREATE TABLE pgml.train_queue (
     algorithm      text NOT NULL DEFAULT 'linear',
     hyperparams    jsonb NOT NULL DEFAULT '{}',
     test_size      real NOT NULL DEFAULT 0.25,
-    test_sampling  text NOT NULL DEFAULT 'random',
+    test_sampling  text NOT NULL DEFAULT 'stratified',
     search         text,
     search_params  jsonb NOT NULL DEFAULT '{}',
     search_args    jsonb NOT NULL DEFAULT '{}',

@@ -13,7 +13,7 @@ CREATE FUNCTION pgml.train(
     search_params        jsonb   DEFAULT '{}',
     search_args          jsonb   DEFAULT '{}',
     test_size            real    DEFAULT 0.25,
-    test_sampling        text    DEFAULT 'random',
+    test_sampling        text    DEFAULT 'stratified',
     runtime              text    DEFAULT NULL,
     automatic_deploy     boolean DEFAULT true,
     materialize_snapshot boolean DEFAULT false,
@@ -24,7 +24,7 @@ COMMENT ON FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb,
     'train a model in this session (inside the caller''s transaction), store it and deploy it when it is at least as good as the deployed one; without relation_name, train again on the project''s last snapshot';
 
 CREATE FUNCTION pgml.snapshot(relation_name text, y_column_name text DEFAULT NULL,
-                              test_size real DEFAULT 0.25, test_sampling text DEFAULT 'random',
+                              test_size real DEFAULT 0.25, test_sampling text DEFAULT 'stratified',
                               preprocess jsonb DEFAULT '{}')
 RETURNS TABLE (relation text, y_column_name text)
     AS '$libdir/pgml_train', 'pgml_snapshot_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;

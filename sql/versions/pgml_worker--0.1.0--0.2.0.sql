@@ -195,6 +195,8 @@ GRANT SELECT ON pgml.snapshots TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('pgml.snapshots', '');
 SELECT pg_catalog.pg_extension_config_dump('pgml.snapshots_id_seq', '');
 ALTER TABLE pgml.train_queue ALTER COLUMN relation_name DROP NOT NULL;
+-- PostgresML's default split
+ALTER TABLE pgml.train_queue ALTER COLUMN test_sampling SET DEFAULT 'stratified';
 
 DROP FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb, jsonb, real, text, boolean, jsonb);
 -- PostgresML's parameters, in its order: runtime is accepted (every model
@@ -210,7 +212,7 @@ CREATE FUNCTION pgml.train(
     search_params        jsonb   DEFAULT '{}',
     search_args          jsonb   DEFAULT '{}',
     test_size            real    DEFAULT 0.25,
-    test_sampling        text    DEFAULT 'random',
+    test_sampling        text    DEFAULT 'stratified',
     runtime              text    DEFAULT NULL,
     automatic_deploy     boolean DEFAULT true,
     materialize_snapshot boolean DEFAULT false,
@@ -274,7 +276,7 @@ COMMENT ON VIEW pgml.overview IS 'each project with its deployed model and what 
 GRANT SELECT ON pgml.deployed_models, pgml.trained_models, pgml.overview TO PUBLIC;
 
 CREATE FUNCTION pgml.snapshot(relation_name text, y_column_name text DEFAULT NULL,
-                              test_size real DEFAULT 0.25, test_sampling text DEFAULT 'random',
+                              test_size real DEFAULT 0.25, test_sampling text DEFAULT 'stratified',
                               preprocess jsonb DEFAULT '{}')
 RETURNS TABLE (relation text, y_column_name text)
     AS '$libdir/pgml_train', 'pgml_snapshot_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;

@@ -109,12 +109,79 @@ shuffle(int64 *idx, int64 n, uint64 *state)
 	}
 }
 
+/* Strata of the stratified split: rows with equal labels. */
+typedef struct Stratum
+{
+	int64		count;			/* rows */
+	int64		first;			/* first position in the shuffled order */
+	int64		quota;			/* test rows */
+	double		frac;			/* fractional part of its exact share */
+} Stratum;
+
+/* qsort: larger remainder first, then the stratum met first (random) */
+static int
+stratum_cmp(const void *a, const void *b)
+{
+	const Stratum *x = *(Stratum *const *) a;
+	const Stratum *y = *(Stratum *const *) b;
+
+	if (x->frac != y->frac)
+		return x->frac > y->frac ? -1 : 1;
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+/* qsort_arg: row indexes by label value */
+static int
+row_label_cmp(const void *a, const void *b, void *arg)
+{
+	const double *y = arg;
+	double		u = y[*(const int64 *) a];
+	double		v = y[*(const int64 *) b];
+
+	return (u > v) - (u < v);
+}
+
+/*
+ * The stratum of every row: rows with equal labels (PostgresML partitions
+ * by the label columns).  Classification labels are class indexes already;
+ * other labels are numbered by sorting.  Returns the number of strata.
+ */
+static int64
+split_strata(const PgmlDataset *ds, int32 n_classes, int64 *stratum)
+{
+	int64		n = ds->n_rows;
+	int64	   *by_label;
+	int64		k = 0;
+
+	if (n_classes > 0)
+	{
+		for (int64 i = 0; i < n; i++)
+			stratum[i] = (int64) ds->y[i];
+		return n_classes;
+	}
+	by_label = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
+	for (int64 i = 0; i < n; i++)
+		by_label[i] = i;
+	qsort_arg(by_label, n, sizeof(int64), row_label_cmp, ds->y);
+	for (int64 i = 0; i < n; i++)
+	{
+		if (i > 0 && ds->y[by_label[i]] != ds->y[by_label[i - 1]])
+			k++;
+		stratum[by_label[i]] = k;
+	}
+	pfree(by_label);
+	return n > 0 ? k + 1 : 0;
+}
+
 /*
  * Row order for the split: the n_test test rows first, then the training
  * rows.  random: a seeded shuffle.  last: the last rows in scan order are the
- * test set.  stratified: each class contributes to the test set in
- * proportion to its size (largest remainders get the leftover rows), rows
- * chosen at random within the class.
+ * test set.  stratified (PostgresML's default): every label value (a class,
+ * or a distinct target value) contributes to the test set in proportion to
+ * its rows, the largest remainders taking the rows left over (ties to the
+ * value met first in the shuffled order, so at random); rows are chosen at
+ * random within a value.  Without a label (clustering, decomposition)
+ * stratified is random.
  */
 static int64 *
 split_order(const PgmlDataset *ds, int64 n_test, const char *sampling,
@@ -132,54 +199,65 @@ split_order(const PgmlDataset *ds, int64 n_test, const char *sampling,
 	for (int64 i = 0; i < n; i++)
 		order[i] = i;
 	shuffle(order, n, &seed);
-	if (strcmp(sampling, "stratified") == 0)
+	if (strcmp(sampling, "stratified") == 0 && ds->y != NULL)
 	{
-		int64	   *count = palloc0(sizeof(int64) * n_classes);
-		int64	   *quota = palloc0(sizeof(int64) * n_classes);
-		double	   *frac = palloc0(sizeof(double) * n_classes);
-		int64	   *taken = palloc0(sizeof(int64) * n_classes);
+		int64	   *stratum = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
+		int64		n_strata = split_strata(ds, n_classes, stratum);
+		Stratum    *st = MemoryContextAllocExtended(CurrentMemoryContext,
+													sizeof(Stratum) * Max(n_strata, 1),
+													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		Stratum   **open = MemoryContextAllocHuge(CurrentMemoryContext,
+												  sizeof(Stratum *) * Max(n_strata, 1));
+		int64	   *taken = MemoryContextAllocExtended(CurrentMemoryContext,
+													   sizeof(int64) * Max(n_strata, 1),
+													   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		int64	   *out = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
 		int64		assigned = 0;
+		int64		n_open = 0;
 		int64		t = 0,
 					r = n_test;
 
-		for (int64 i = 0; i < n; i++)
-			count[(int) ds->y[i]]++;
-		for (int c = 0; c < n_classes; c++)
-		{
-			double		exact = (double) count[c] * n_test / n;
-
-			quota[c] = (int64) floor(exact);
-			frac[c] = exact - quota[c];
-			assigned += quota[c];
-		}
-		while (assigned < n_test)
-		{
-			int			best = -1;
-
-			for (int c = 0; c < n_classes; c++)
-				if (quota[c] < count[c] && (best < 0 || frac[c] > frac[best]))
-					best = c;
-			if (best < 0)
-				break;
-			quota[best]++;
-			frac[best] = -1;
-			assigned++;
-		}
-		/* in shuffled order: the first quota[c] rows of class c are test rows */
+		for (int64 s = 0; s < n_strata; s++)
+			st[s].first = -1;
 		for (int64 i = 0; i < n; i++)
 		{
-			int			c = (int) ds->y[order[i]];
+			Stratum    *x = &st[stratum[order[i]]];
 
-			if (taken[c] < quota[c])
+			x->count++;
+			if (x->first < 0)
+				x->first = i;
+		}
+		for (int64 s = 0; s < n_strata; s++)
+		{
+			double		exact = (double) st[s].count * n_test / n;
+
+			st[s].quota = (int64) floor(exact);
+			st[s].frac = exact - st[s].quota;
+			assigned += st[s].quota;
+			if (st[s].quota < st[s].count)
+				open[n_open++] = &st[s];
+		}
+		qsort(open, n_open, sizeof(Stratum *), stratum_cmp);
+		for (int64 k = 0; k < n_open && assigned < n_test; k++, assigned++)
+			open[k]->quota++;
+		/* in shuffled order: the first quota rows of each stratum are test rows */
+		for (int64 i = 0; i < n; i++)
+		{
+			int64		s = stratum[order[i]];
+
+			if (taken[s] < st[s].quota)
 			{
-				taken[c]++;
+				taken[s]++;
 				out[t++] = order[i];
 			}
 			else
 				out[r++] = order[i];
 		}
 		pfree(order);
+		pfree(stratum);
+		pfree(st);
+		pfree(open);
+		pfree(taken);
 		return out;
 	}
 	return order;
@@ -1168,7 +1246,7 @@ snapshot_insert(const PgmlJob *job, const char *relation, bool materialized, Dat
 	else
 		nulls[1] = 'n';
 	args[2] = Float4GetDatum((float4) job->test_size);
-	args[3] = CStringGetTextDatum(job->test_sampling ? job->test_sampling : "random");
+	args[3] = CStringGetTextDatum(job->test_sampling ? job->test_sampling : "stratified");
 	args[4] = columns;
 	if (columns == (Datum) 0)
 		nulls[4] = 'n';
@@ -1283,7 +1361,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	else
 		snapshot_id = 0;
 	algorithm = job->algorithm ? job->algorithm : "linear";
-	sampling = job->test_sampling ? job->test_sampling : "random";
+	sampling = job->test_sampling ? job->test_sampling : "stratified";
 
 	if (job->project_name == NULL || job->project_name[0] == '\0')
 		ereport(ERROR,
@@ -1423,8 +1501,9 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	}
 
 	/* Split. */
-	n_test = job->test_size < 1 ? (int64) ceil(job->test_size * ds.n_rows)
-		: (int64) job->test_size;
+	/* as PostgresML: a count above 1, else the fraction rounded in float4 */
+	n_test = job->test_size > 1 ? (int64) job->test_size
+		: (int64) roundf((float) ds.n_rows * (float) job->test_size);
 	n_train = ds.n_rows - n_test;
 	if (n_test < 1 || n_train < 1)
 		ereport(ERROR,
@@ -1433,10 +1512,6 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 						n_test < 1 ? "test on" : "train on"),
 				 errdetail("The relation has %lld rows; the test set would have %lld.",
 						   (long long) ds.n_rows, (long long) n_test)));
-	if (strcmp(sampling, "stratified") == 0 && task != PGML_TASK_CLASSIFICATION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("test_sampling \"stratified\" needs a classification task")));
 	tsplit0 = GetCurrentTimestamp();
 	order = split_order(&ds, n_test, sampling, model.n_classes, PGML_SPLIT_SEED);
 	tsplit1 = GetCurrentTimestamp();
@@ -1632,7 +1707,7 @@ pgml_snapshot_sql(PG_FUNCTION_ARGS)
 	job.relation_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	job.y_column_name = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	job.test_size = PG_ARGISNULL(2) ? 0.25 : PG_GETARG_FLOAT4(2);
-	job.test_sampling = PG_ARGISNULL(3) ? "random" : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	job.test_sampling = PG_ARGISNULL(3) ? "stratified" : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	job.role = GetUserId();
 
 	/* the relation as the caller's search_path names it */
@@ -1691,7 +1766,7 @@ pgml_train_sql(PG_FUNCTION_ARGS)
 	job.search_params = PG_ARGISNULL(7) ? NULL : PG_GETARG_JSONB_P(7);
 	job.search_args = PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8);
 	job.test_size = PG_ARGISNULL(9) ? 0.25 : PG_GETARG_FLOAT4(9);
-	job.test_sampling = PG_ARGISNULL(10) ? "random" : text_to_cstring(PG_GETARG_TEXT_PP(10));
+	job.test_sampling = PG_ARGISNULL(10) ? "stratified" : text_to_cstring(PG_GETARG_TEXT_PP(10));
 	if (!PG_ARGISNULL(11))
 	{
 		/* PostgresML's runtimes: every model here runs in C */

@@ -17,7 +17,8 @@ For each case this script
     order (for the tables loaded by pgml.load_dataset; a derived table such as
     a shuffled copy has "source": null and is not checked);
   - splits as pgml.train(test_sampling => 'last') does: the last
-    ceil(test_size * n) rows are the test set, the others the training set;
+    round(n * test_size) rows (as PostgresML: computed in float32, halves
+    away from zero) are the test set, the others the training set;
   - fits on the training rows (float64 of the same float4 values):
       regression      LinearRegression()
       classification  LogisticRegression(solver="newton-cg", tol=REF_TOL,
@@ -208,7 +209,12 @@ def run_case(directory, name):
         meta = json.load(f)
     X, y, pg_pred, pg_proba = read_case(f"{directory}/{name}.tsv")
     n = len(y)
-    n_test = math.ceil(meta["test_size"] * n)
+    # PostgresML's rounding: (n as f32 * test_size).round(), a count above 1
+    ts = meta["test_size"]
+    if ts > 1:
+        n_test = int(ts)
+    else:
+        n_test = math.floor(float(np.float32(n) * np.float32(ts)) + 0.5)
     n_train = n - n_test
     tr, te = slice(0, n_train), slice(n_train, n)
     res = {"source": meta["source"], "task": meta["task"],

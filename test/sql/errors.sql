@@ -62,7 +62,9 @@ SELECT * FROM pgml.train('er_p', 'regression', 'er_aby', 'y', 'xgboost',
                          '{"objective": "count:poisson", "base_score": -1, "n_estimators": 1}');
 SELECT * FROM pgml.train('er_p', 'regression', 'er_aby', 'y', 'xgboost', '{"n_estimators": 0}');
 -- PCA and k-means
-CREATE TABLE er_two AS SELECT a, b FROM er ORDER BY id LIMIT 2;
+CREATE TABLE er_two AS SELECT a, b FROM er ORDER BY id LIMIT 3;
+SELECT * FROM pgml.train('er_p', 'decomposition', 'er_two', NULL, 'pca', test_size => 2);
+-- test_size 1 is the fraction 1, as in PostgresML: nothing left to train on
 SELECT * FROM pgml.train('er_p', 'decomposition', 'er_two', NULL, 'pca', test_size => 1);
 CREATE TABLE er_const AS SELECT 1::real AS a, 2::real AS b FROM generate_series(1, 10);
 SELECT * FROM pgml.train('er_p', 'decomposition', 'er_const', NULL, 'pca', '{"whiten": true}');

@@ -39,7 +39,8 @@ SELECT deployed IS NOT NULL AS trained FROM pgml.train('search_r', 'classificati
 SELECT jsonb_array_length(metrics -> 'search' -> 'candidates') AS candidates
   FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'search_r';
 
--- stratified: the test set keeps the class proportions (50/50/50 -> 13/13/12 of 38)
+-- stratified: the test set keeps the class proportions (50/50/50 -> 12 or 13
+-- each, 38 in all: round(150 * 0.25), as PostgresML rounds)
 SELECT deployed FROM pgml.train('strat', 'classification', 'pgml.iris', 'target',
                                 test_sampling => 'stratified');
 SELECT m.test_sampling, (SELECT sum(x::int) FROM jsonb_array_elements(r) rr, jsonb_array_elements_text(rr) x) AS test_rows,
@@ -48,6 +49,12 @@ SELECT m.test_sampling, (SELECT sum(x::int) FROM jsonb_array_elements(r) rr, jso
   FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id,
        LATERAL (SELECT m.metrics -> 'confusion_matrix') AS cm(r)
  WHERE p.name = 'strat';
+
+-- stratified is the default (PostgresML's); for regression each distinct
+-- target value is a stratum, as PostgresML partitions by the label
+SELECT deployed FROM pgml.train('strat_reg', 'regression', 'pgml.iris', 'target');
+SELECT test_sampling FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+ WHERE p.name = 'strat_reg';
 
 -- test_size as a row count
 SELECT deployed FROM pgml.train('rows', 'classification', 'pgml.iris', 'target', test_size => 30);
@@ -72,4 +79,3 @@ SELECT * FROM pgml.train('e', 'classification', 'pgml.iris', 'target', 'xgboost'
     search_params => '{"max_depth": [1]}', search_args => '[1]');
 SELECT * FROM pgml.train('e', 'classification', 'pgml.iris', 'target', 'xgboost', search => 'grid',
     search_params => '{"max_dpeth": [1]}');
-SELECT * FROM pgml.train('e', 'regression', 'pgml.iris', 'target', test_sampling => 'stratified');

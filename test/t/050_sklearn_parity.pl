@@ -4,7 +4,7 @@
 # the table this test produces and how to read it.
 #
 # Split: test_size => 0.25, test_sampling => 'last': the test set is the last
-# ceil(0.25 * n) rows in scan order, the training set the rows before.  The
+# round(0.25 * n) rows in scan order (as PostgresML rounds), the training set the rows before.  The
 # rows reach the oracle through COPY, as float8 of the stored float4 values,
 # so both sides train on bit-identical data; the oracle also checks that the
 # loaded tables hold scikit-learn's load_*() rows in scikit-learn's order.

@@ -104,7 +104,7 @@ COPY (SELECT $features, $serve FROM $table ORDER BY ctid) TO STDOUT});
 	append_to_file("$dir/$name.artifact",
 		$node->safe_psql('postgres', "SELECT encode(artifact, 'hex') FROM pgml.models WHERE id = $id"));
 	append_to_file("$dir/$name.json",
-		encode_json({ kind => $alg, params => $params, train_rows => $n - int($n * 0.25 + 0.999999) }));
+		encode_json({ kind => $alg, params => $params, train_rows => $n - int($n * 0.25 + 0.5) }));
 }
 
 my ($out, $err);

@@ -2,9 +2,9 @@
 # relation is read), not the row's place in the shuffled training set.
 #
 # Each table has exactly one bad value, at table row 50 of 80, and trains
-# with the default random split, so its place among the training rows is
-# something else.  (With a single test row, test_size => 1, row 50 is a
-# training row; the test checks it did reach training.)
+# with a random split, so its place among the training rows is something
+# else.  (With two test rows, test_size => 2, row 50 is a training row; the
+# test checks it did reach training.)
 #
 # The trainers (src/trainer/linear.c, xgb.c, matrix.c) name
 # pgml_train_row_number(in, i), which maps through PgmlTrainInput.row_of,
@@ -48,12 +48,12 @@ sub train_error
 # A row that is not in the training set cannot be reported at all: the
 # one held-out row must not be row 50 (it is not: the error comes)
 my $linear = train_error(q{
-SELECT * FROM pgml.train('rn_lin', 'regression', 'big_y', 'y', 'linear', test_size => 1)});
+SELECT * FROM pgml.train('rn_lin', 'regression', 'big_y', 'y', 'linear', test_size => 2, test_sampling => 'random')});
 like($linear, qr/linear regression target is out of range for type real/,
 	'linear: a target beyond real is an error');
 my $xgb = train_error(q{
 SELECT * FROM pgml.train('rn_xgb', 'regression', 'big_y', 'y', 'xgboost',
-                         '{"n_estimators": 2}', test_size => 1)});
+                         '{"n_estimators": 2}', test_size => 2, test_sampling => 'random')});
 like($xgb, qr/is not a finite real/, 'xgboost: a label beyond real is an error');
 like($linear, qr/DETAIL:  Row 50 of the relation has target 1e\+39; pgml\.predict returns real\./,
 	'linear: the detail names table row 50');
@@ -62,7 +62,7 @@ like($xgb, qr/ERROR:  \w+: label 1e\+39 of row 50 of the relation is not a finit
 
 # the missing-value check of the job names the table's row
 my $nan = train_error(q{
-SELECT * FROM pgml.train('rn_nan', 'regression', 'nan_x', 'y', 'linear', test_size => 1)});
+SELECT * FROM pgml.train('rn_nan', 'regression', 'nan_x', 'y', 'linear', test_size => 2, test_sampling => 'random')});
 like($nan, qr/DETAIL:  Row 50 of the relation has a NULL \(or NaN, a missing value too\) in column "x"\./,
 	'a NaN feature: the detail names table row 50');
 
