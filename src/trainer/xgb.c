@@ -72,7 +72,9 @@ typedef struct XgbParamSpec
 #define XGB_P_SUBSAMPLE		10
 #define XGB_P_COLSAMPLE_BYNODE	13
 #define XGB_P_REG_LAMBDA	16
+#define XGB_P_BOOSTER		5
 #define XGB_P_MAX_BIN		17
+#define XGB_P_FIRST_DART	25
 #define XGB_P_NUM_PARALLEL_TREE	18
 
 #define INF		INFINITY
@@ -83,7 +85,7 @@ static const XgbParamSpec XgbParams[] = {
 	{"tree_method", NULL, "tree_method", XGB_PARAM_ENUM, 0, 0, false, false, "hist|approx|exact"},
 	{"base_score", NULL, "base_score", XGB_PARAM_FLOAT, -INF, INF, true, true, NULL},
 	{"seed", "random_state", "seed", XGB_PARAM_INT, 0, 2147483647, false, false, NULL},
-	{"booster", NULL, "booster", XGB_PARAM_ENUM, 0, 0, false, false, "gbtree"},
+	{"booster", NULL, "booster", XGB_PARAM_ENUM, 0, 0, false, false, "gbtree|dart"},
 	{"max_depth", NULL, "max_depth", XGB_PARAM_INT, 0, 128, false, false, NULL},
 	{"learning_rate", "eta", "eta", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
 	{"min_child_weight", NULL, "min_child_weight", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
@@ -103,6 +105,12 @@ static const XgbParamSpec XgbParams[] = {
 	{"tweedie_variance_power", NULL, "tweedie_variance_power", XGB_PARAM_FLOAT, 1, 2, true, true, NULL},
 	{"huber_slope", NULL, "huber_slope", XGB_PARAM_FLOAT, 0, INF, true, true, NULL},
 	{"eval_metric", NULL, NULL, XGB_PARAM_IGNORED, 0, 0, false, false, NULL},
+	/* booster dart only (XGB_P_FIRST_DART on) */
+	{"rate_drop", NULL, "rate_drop", XGB_PARAM_FLOAT, 0, 1, false, false, NULL},
+	{"skip_drop", NULL, "skip_drop", XGB_PARAM_FLOAT, 0, 1, false, false, NULL},
+	{"sample_type", NULL, "sample_type", XGB_PARAM_ENUM, 0, 0, false, false, "uniform|weighted"},
+	{"normalize_type", NULL, "normalize_type", XGB_PARAM_ENUM, 0, 0, false, false, "tree|forest"},
+	{"one_drop", NULL, "one_drop", XGB_PARAM_INT, 0, 1, false, false, NULL},
 };
 
 #define XGB_N_PARAMS	lengthof(XgbParams)
@@ -120,6 +128,7 @@ typedef struct XgbConfig
 	int			rounds;
 	int			parallel_trees; /* num_parallel_tree, 0: leave it to the user */
 	bool		random_forest;	/* algorithm xgboost_random_forest */
+	bool		dart;			/* booster dart: leaves weighted per tree */
 	const char *objective;
 	PgmlOutput	output;
 	int32		n_outputs;
@@ -370,6 +379,12 @@ xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
 							 errmsg("xgboost hyperparameter \"%s\" must be a string", key),
 							 errhint("Accepted values are: %s.", xgb_choices_list(choices))));
 				s = pnstrdup(v->val.string.val, v->val.string.len);
+				if (idx == XGB_P_BOOSTER && strcmp(s, "gblinear") == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("xgboost booster \"gblinear\" is not supported"),
+							 errdetail("XGBoost sums a gblinear model in float4; served from shared memory, linear models are computed in double, which would not give XGBoost's predictions bit for bit."),
+							 errhint("For a linear model use algorithm 'linear', 'ridge' (reg_lambda is its alpha), 'lasso' (reg_alpha) or 'elastic_net'; for boosting, booster 'gbtree' or 'dart'.")));
 				if (!xgb_choice_ok(choices, s))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -400,6 +415,8 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 		   strcmp(XgbParams[XGB_P_COLSAMPLE_BYNODE].name, "colsample_bynode") == 0 &&
 		   strcmp(XgbParams[XGB_P_REG_LAMBDA].name, "reg_lambda") == 0 &&
 		   strcmp(XgbParams[XGB_P_MAX_BIN].name, "max_bin") == 0 &&
+		   strcmp(XgbParams[XGB_P_BOOSTER].name, "booster") == 0 &&
+		   strcmp(XgbParams[XGB_P_FIRST_DART].name, "rate_drop") == 0 &&
 		   strcmp(XgbParams[XGB_P_NUM_PARALLEL_TREE].name, "num_parallel_tree") == 0);
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -430,6 +447,21 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 				xgb_parse_param(in, cfg, key, &v);
 			}
 		}
+	}
+
+	/* dart's own parameters mean nothing to gbtree: say so */
+	cfg->dart = cfg->value[XGB_P_BOOSTER] != NULL &&
+		strcmp(cfg->value[XGB_P_BOOSTER], "dart") == 0;
+	if (!cfg->dart)
+	{
+		for (int i = XGB_P_FIRST_DART; i < XGB_N_PARAMS; i++)
+			if (cfg->value[i] != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("xgboost hyperparameter \"%s\" needs booster \"dart\"",
+								XgbParams[i].name),
+						 errhint("Add \"booster\": \"dart\" to the hyperparameters, or leave \"%s\" out.",
+								 XgbParams[i].name)));
 	}
 
 	/* Defaults that are ours rather than XGBoost's, then the derived bits. */
@@ -567,7 +599,9 @@ typedef enum XgbCtx
 	XC_TREES,					/* ...model.trees (array) */
 	XC_TREE,					/* one tree (object) */
 	XC_TREE_PARAM,				/* tree.tree_param */
-	XC_TREE_ARRAY				/* tree.<field> (array), see array_field */
+	XC_TREE_ARRAY,				/* tree.<field> (array), see array_field */
+	XC_DART_GBTREE,				/* dart: gradient_booster.gbtree */
+	XC_WEIGHT_DROP				/* dart: gradient_booster.weight_drop (array) */
 } XgbCtx;
 
 /* The fields whose values we read. */
@@ -619,6 +653,11 @@ typedef struct XgbParse
 	int32		cap_tree_info;
 	int32		n_tree_info;
 	int32	   *tree_info;
+
+	/* dart: the weight of each tree */
+	int32		cap_weights;
+	int32		n_weights;
+	float	   *weight_drop;
 
 	/* learner */
 	char	   *base_score;
@@ -718,13 +757,13 @@ xp_push(XgbParse *p, bool is_array)
 		p->array_field = p->field;
 	}
 	else if (parent == XC_OTHER || parent == XC_TREE_ARRAY ||
-			 parent == XC_TREE_INFO)
+			 parent == XC_TREE_INFO || parent == XC_WEIGHT_DROP)
 		ctx = XC_OTHER;
 	else
 	{
 		ctx = p->field_ctx;
 		if (ctx != XC_OTHER &&
-			is_array != (ctx == XC_TREE_INFO || ctx == XC_TREES))
+			is_array != (ctx == XC_TREE_INFO || ctx == XC_TREES || ctx == XC_WEIGHT_DROP))
 			xgb_bad_model("unexpected container type");
 	}
 	p->field_ctx = XC_OTHER;
@@ -815,6 +854,15 @@ xp_field_start(void *state, char *fname, bool isnull)
 				c = XC_MODEL;
 			else if (strcmp(fname, "name") == 0)
 				f = XF_NAME;
+			else if (strcmp(fname, "gbtree") == 0)
+				c = XC_DART_GBTREE;
+			else if (strcmp(fname, "weight_drop") == 0)
+				c = XC_WEIGHT_DROP;
+			break;
+		case XC_DART_GBTREE:
+			/* its "name" is gbtree: the booster stays dart */
+			if (strcmp(fname, "model") == 0)
+				c = XC_MODEL;
 			break;
 		case XC_MODEL:
 			if (strcmp(fname, "gbtree_model_param") == 0)
@@ -931,6 +979,21 @@ xp_scalar(void *state, char *token, JsonTokenType type)
 										p->n_tree_info + 1);
 			p->tree_info[p->n_tree_info++] = xp_int(token, type, "bad tree_info");
 			break;
+		case XC_WEIGHT_DROP:
+			{
+				char	   *end;
+
+				if (type != JSON_TOKEN_NUMBER)
+					xgb_bad_model("bad weight_drop");
+				/* float4 bits, as XGBoost wrote them */
+				p->weight_drop = (float *) xp_grow_ints(p, (int32 *) p->weight_drop,
+														&p->cap_weights, p->n_weights + 1);
+				p->weight_drop[p->n_weights] = strtof(token, &end);
+				if (*end != '\0' || !isfinite(p->weight_drop[p->n_weights]))
+					xgb_bad_model("bad weight_drop");
+				p->n_weights++;
+				break;
+			}
 		case XC_TREE:
 			if (p->field == XF_ID)
 				p->tree_id = xp_int(token, type, "bad tree id");
@@ -1038,8 +1101,11 @@ xgb_read_trees(const char *json, Size len, const XgbConfig *cfg,
 				 errdetail("%s", json_errdetail(rc, lex))));
 	MemoryContextSwitchTo(old);
 
-	if (p->booster_name == NULL || strcmp(p->booster_name, "gbtree") != 0)
-		xgb_bad_model("booster is not gbtree");
+	if (p->booster_name == NULL ||
+		strcmp(p->booster_name, cfg->dart ? "dart" : "gbtree") != 0)
+		xgb_bad_model("booster is not the one requested");
+	if (cfg->dart && p->n_weights != p->n_trees)
+		xgb_bad_model("weight_drop count differs from the tree count");
 	if (p->objective == NULL || strcmp(p->objective, cfg->objective) != 0)
 		xgb_bad_model("objective differs from the one requested");
 	if (p->has_categories)
@@ -1087,6 +1153,31 @@ xgb_read_trees(const char *json, Size len, const XgbConfig *cfg,
 		m->base_margin = logf(bs);
 	else
 		m->base_margin = bs;
+
+	/*
+	 * dart: XGBoost predicts tree by tree from the base margin and adds
+	 * ((base + leaf) - base) * weight_drop, each step in float4.  Fold that
+	 * into the leaves; summed from the base margin in tree order, they give
+	 * XGBoost's margins bit for bit.
+	 */
+	if (cfg->dart)
+	{
+		for (int32 t = 0; t < p->n_trees; t++)
+		{
+			float		w = p->weight_drop[t];
+
+			for (int32 i = p->tree_offset[t]; i < p->tree_offset[t + 1]; i++)
+			{
+				if (p->left[i] == -1)
+				{
+					volatile float with_base = m->base_margin + p->split_cond[i];
+					volatile float alone = with_base - m->base_margin;
+
+					p->split_cond[i] = alone * w;
+				}
+			}
+		}
+	}
 
 	m->n_trees = p->n_trees;
 	m->n_nodes = p->n_nodes;
