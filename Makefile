@@ -15,6 +15,7 @@ OBJS = \
 	src/acl.o \
 	src/roles.o \
 	src/algorithms.o \
+	src/algorithms_sql.o \
 	src/registry.o \
 	src/deploy.o \
 	src/image.o \
@@ -56,6 +57,7 @@ TRAINER_OBJS = \
 	src/trainer/cluster.o \
 	src/trainer/matrix.o \
 	src/trainer/decompose.o \
+	src/algorithms.o \
 	src/train/resources.o \
 	src/train/trainer_wire.o
 

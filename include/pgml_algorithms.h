@@ -4,8 +4,10 @@
  *	  the tasks it solves, its trainer family, and whether it takes missing
  *	  values as they are.  The list is expanded into the table of
  *	  src/algorithms.c, which pgml.algorithms(), the queue's insert trigger,
- *	  the job's checks and every error that lists the choices read.  Adding
- *	  an algorithm of an existing family is one line here and its trainer.
+ *	  the job's checks, every error that lists the choices and the trainer
+ *	  process's choice of fit function (by family: src/trainer/main.c) read.
+ *	  Adding an algorithm of an existing family is one line here and its
+ *	  trainer.
  *
  *	  PGML_ALGORITHM(name, tasks, family, missing_values)
  *	  tasks: a mask of PGML_TASK_BIT(...)
@@ -18,7 +20,7 @@
 #define PGML_TASK_BIT(t) (1u << (PGML_TASK_##t))
 #define PGML_SUPERVISED (PGML_TASK_BIT(REGRESSION) | PGML_TASK_BIT(CLASSIFICATION))
 
-/* the trainer that fits an algorithm (src/train/xgb.c, linear.c, cluster.c, decompose.c) */
+/* the trainer that fits an algorithm (src/trainer/xgb.c, linear.c, cluster.c, decompose.c) */
 typedef enum PgmlFamily
 {
 	PGML_FAMILY_TREES,
@@ -62,6 +64,10 @@ pgml_algorithm_solves(const PgmlAlgorithmDef *a, PgmlTask task)
 {
 	return (a->tasks & (1u << task)) != 0;
 }
+
+/* The table in order, for pgml.algorithms(). */
+extern int	pgml_algorithm_count(void);
+extern const PgmlAlgorithmDef *pgml_algorithm_at(int i);
 
 /* "xgboost, ..., kmeans and pca": for hints that list the choices. */
 extern const char *pgml_algorithm_names(void);

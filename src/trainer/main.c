@@ -36,6 +36,7 @@
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
+#include "pgml_algorithms.h"
 #include "pgml_trainer.h"
 #include "trainer_booster.h"
 #include "trainer_runtime.h"
@@ -230,11 +231,13 @@ inject_fault(PgmlTrainerFault fault)
  * Requests
  * ---------------------------------------------------------------------- */
 
-static bool
-algorithm_is(const char *algorithm, const char *name)
-{
-	return strcmp(algorithm, name) == 0;
-}
+/* The fit function of each trainer family (include/pgml_algorithms.h). */
+static void (*const fit_of_family[]) (const PgmlTrainInput *in, PgmlModel *m) = {
+	[PGML_FAMILY_TREES] = pgml_xgb_train,
+	[PGML_FAMILY_LINEAR] = pgml_linear_train,
+	[PGML_FAMILY_CENTROIDS] = pgml_kmeans_train,
+	[PGML_FAMILY_PROJECTION] = pgml_pca_train,
+};
 
 static void
 serve_fit(PgmlWireReader *r, int fd)
@@ -303,15 +306,7 @@ serve_fit(PgmlWireReader *r, int fd)
 	m.task = in.task;
 	m.n_features = in.n_features;
 	m.n_classes = in.n_classes;
-	if (algorithm_is(in.algorithm, "xgboost") ||
-		algorithm_is(in.algorithm, "xgboost_random_forest"))
-		pgml_xgb_train(&in, &m);
-	else if (algorithm_is(in.algorithm, "kmeans"))
-		pgml_kmeans_train(&in, &m);
-	else if (algorithm_is(in.algorithm, "pca"))
-		pgml_pca_train(&in, &m);
-	else
-		pgml_linear_train(&in, &m);
+	fit_of_family[pgml_algorithm_lookup(in.algorithm)->family] (&in, &m);
 	munmap(base, layout.total);
 
 	initStringInfo(&out);
