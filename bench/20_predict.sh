@@ -8,12 +8,15 @@
 #                             per row to the backend's trainer process (no
 #                             PostgreSQL process loads XGBoost); formerly a C function
 #                             calling XGBoosterPredictFromDense per row
+#   XGBoost C API per row     that C loop outside the database
+#                             (bench/predict/xgb_predict.c), the same booster and
+#                             rows, nthread 1: XGBoost's own per-row cost
 #   PL/Python                 an xgboost.Booster kept per connection (GD),
 #                             inplace_predict per row (bench/predict/plpython.sql)
 #   floor                     the same scan, reading every array, no model
 # Serial plans.  Reported in microseconds per row.
 # Targets: >= 35x faster per row than PL/Python, >= 3x faster than
-# pgml.predict_native.
+# XGBoost's C API per row (formerly measured through pgml.predict_native).
 set -euo pipefail
 : "${BENCH_SECONDS:=30}"
 : "${BENCH_MIN_ROUNDS:=8}"
@@ -52,18 +55,18 @@ fi
 bench_begin predict "digits: $rows rows x 64 features, 1,000 trees (10 classes x 100 rounds, depth 6); µs per row"
 scan() { printf 'SELECT %s FROM bench_digits' "$1"; }
 bench_add "pgml.predict (shared memory)" "$(scan "count(pgml.predict('bench_digits', image))")"
-bench_add "pgml.predict_native (XGBoost per row, in a trainer process)" "$(scan "count(pgml.predict_native($model, image))")"
+bench_add "pgml.predict_native (XGBoost per row in a trainer process)" "$(scan "count(pgml.predict_native($model, image))")"
 bench_add "PL/Python (xgboost Booster per connection)" "$(scan "count(bench_py_predict($model, image))")"
 bench_add "floor: the scan without predicting" "$(scan "sum(array_length(image, 1))")"
 bench_run predict
 bench_per_row predict "$rows"
 
 pgml=$(bench_case_median predict "pgml.predict (shared memory)")
-native=$(bench_case_median predict "pgml.predict_native (XGBoost per row, in a trainer process)")
+native=$(bench_case_median predict "pgml.predict_native (XGBoost per row in a trainer process)")
 py=$(bench_case_median predict "PL/Python (xgboost Booster per connection)")
 floor=$(bench_case_median predict "floor: the scan without predicting")
 pgml_cpu=$(bench_case_cpu predict "pgml.predict (shared memory)")
-native_cpu=$(bench_case_cpu predict "pgml.predict_native (XGBoost per row, in a trainer process)")
+native_cpu=$(bench_case_cpu predict "pgml.predict_native (XGBoost per row in a trainer process)")
 py_cpu=$(bench_case_cpu predict "PL/Python (xgboost Booster per connection)")
 bench_report predict "pgml.predict (shared memory)" "µs/row"
 printf '\n'
@@ -71,8 +74,19 @@ printf -- '- model %s: artifact %s bytes, shared image %s bytes; predictions agr
 	"$model" ${info% *} ${info#* } "$([ "$diff" = "0|0" ] && echo yes || echo "NO ($diff)")"
 bench_target "PL/Python / pgml.predict, median wall time per row" "$(bench_ratio "$py" "$pgml")" ">=" 35
 bench_target "PL/Python / pgml.predict, CPU time per row" "$(bench_ratio "$py_cpu" "$pgml_cpu")" ">=" 35
-bench_target "predict_native / pgml.predict, median wall time per row" "$(bench_ratio "$native" "$pgml")" ">=" 3
-bench_target "predict_native / pgml.predict, CPU time per row" "$(bench_ratio "$native_cpu" "$pgml_cpu")" ">=" 3
+# XGBoost's own per-row cost, outside the database (untimed: connecting,
+# loading the booster and the rows)
+capi_bin=$(mktemp)
+gcc -std=gnu11 -O2 -Wall -Wextra -I"$(pg_config --includedir)" -o "$capi_bin" \
+	"$BENCH_DIR/predict/xgb_predict.c" -L"$(pg_config --libdir)" -lpq -lxgboost
+IFS=, read -r _ capi_passes capi capi_cpu < <("$capi_bin" "$model" "${BENCH_SECONDS:-30}")
+rm -f "$capi_bin"
+printf -- '- XGBoost C API per row outside the database (bench/predict/xgb_predict.c, %s passes over the rows): %s µs/row, CPU %s µs/row\n' \
+	"$capi_passes" "$capi" "$capi_cpu"
+bench_target "XGBoost C API per row / pgml.predict, median wall time per row" "$(bench_ratio "$capi" "$pgml")" ">=" 3
+bench_target "XGBoost C API per row / pgml.predict, CPU time per row" "$(bench_ratio "$capi_cpu" "$pgml_cpu")" ">=" 3
+printf -- '- predict_native (a request per row to the backend'"'"'s trainer process) / pgml.predict: %s (wall), %s (CPU of the backend only)\n' \
+	"$(bench_ratio "$native" "$pgml")" "$(bench_ratio "$native_cpu" "$pgml_cpu")"
 printf -- '- net of the floor (median wall): pgml.predict %s µs/row, predict_native %s µs/row, PL/Python %s µs/row\n' \
 	"$(awk -v a="$pgml" -v f="$floor" 'BEGIN { printf "%.2f", a - f }')" \
 	"$(awk -v a="$native" -v f="$floor" 'BEGIN { printf "%.2f", a - f }')" \
