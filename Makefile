@@ -32,6 +32,9 @@ TRAIN_LIB = pgml_train
 TRAIN_OBJS = \
 	src/train/worker.o \
 	src/train/job.o \
+	src/train/split.o \
+	src/train/search.o \
+	src/train/evaluate.o \
 	src/train/data.o \
 	src/train/preprocess.o \
 	src/train/encode.o \

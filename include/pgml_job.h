@@ -3,8 +3,12 @@
  *	  One training job, shared by the background worker (worker.c) and the
  *	  synchronous pgml.train() (job.c): the same code path for both.
  *
- *	  data.c  reads the relation as the job's role into a dense matrix
- *	  job.c   split, train, evaluate, store, deploy
+ *	  data.c      reads the relation as the job's role into a dense matrix
+ *	  split.c     the train/test split
+ *	  search.c    hyperparameter search by cross-validation
+ *	  evaluate.c  held-out evaluation with the image, metrics helpers
+ *	  job.c       the job's phases: read, split, train (in the trainer
+ *	              process, trainer_client.c), evaluate, store, deploy
  */
 #ifndef PGML_JOB_H
 #define PGML_JOB_H
@@ -95,5 +99,59 @@ typedef struct PgmlDataset
  */
 extern void pgml_data_read(const char *relation_name, const char *y_column,
 						   PgmlDataset *out);
+
+struct PgmlImageHeader;			/* pgml_image.h */
+
+/* Default seed of the train/test split (and of searches); recorded on every model. */
+#define PGML_SPLIT_SEED UINT64CONST(42)
+
+/* job.c: is the algorithm of the tree family (XGBoost)? */
+extern bool pgml_algorithm_is_trees(const char *algorithm);
+
+/*
+ * job.c: train algorithm on rows idx[0..n) of ds in the job's trainer
+ * process; model arrives with task, n_features, n_classes, classes and
+ * preprocessing set, the fit fills the rest.
+ */
+extern void pgml_train_rows(const char *algorithm, const PgmlDataset *ds,
+							const int64 *idx, int64 n, Jsonb *hyperparams,
+							PgmlModel *model);
+
+/* split.c: the next value of a seeded splitmix64 generator */
+extern uint64 pgml_splitmix64(uint64 *state);
+
+/*
+ * split.c: the row order of the split, n_test test rows first, then the
+ * training rows (palloc'd, ds->n_rows entries); sampling is "random",
+ * "last" or "stratified"; n_classes > 0 for classification labels.
+ */
+extern int64 *pgml_split_order(const PgmlDataset *ds, int64 n_test,
+							   const char *sampling, int32 n_classes, uint64 seed);
+
+/* evaluate.c: the metric models of a task are ranked by (NULL: newest wins) */
+extern const char *pgml_key_metric(PgmlTask task);
+/* evaluate.c: a number of a metrics JSON object text, NaN if absent */
+extern double pgml_metrics_number(const char *json, const char *key);
+/* evaluate.c: two JSON object texts merged (keys of b win) */
+extern char *pgml_metrics_merge(const char *a, const char *b);
+
+/*
+ * evaluate.c: pack model, compile its image and evaluate it on rows
+ * idx[0..n) of ds; returns the metrics (JSON object text), and the artifact
+ * and image when asked for (artifact_out non-NULL).
+ */
+extern char *pgml_evaluate_rows(const PgmlModel *model, const PgmlDataset *ds,
+								const int64 *idx, int64 n, bytea **artifact_out,
+								struct PgmlImageHeader **image_out, Size *size_out);
+
+/*
+ * search.c: choose hyperparameters by k-fold cross-validation over the
+ * training rows idx[0..n); returns the best candidate (merged into the
+ * given hyperparams) and a report for the model's metrics.
+ */
+extern Jsonb *pgml_run_search(const PgmlJob *job, const char *algorithm,
+							  const PgmlDataset *ds, const PgmlModel *tmpl,
+							  const int64 *idx, int64 n, Jsonb *hyperparams,
+							  char **report);
 
 #endif							/* PGML_JOB_H */

@@ -23,9 +23,6 @@
 #include "postgres.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include "access/xact.h"
@@ -57,8 +54,6 @@
 
 int64		pgml_current_job_id = 0;
 
-/* Default seed of the train/test split; recorded on every model. */
-#define PGML_SPLIT_SEED UINT64CONST(42)
 
 /* Between rounds: honour query cancel, and a committed job cancellation. */
 void
@@ -82,185 +77,6 @@ pgml_train_report_progress(int32 done, int32 total)
 	pgml_worker_state->rounds_done = done;
 	pgml_worker_state->rounds_total = total;
 	SpinLockRelease(&pgml_worker_state->mutex);
-}
-
-/* splitmix64: a small, well-mixed generator for the seeded shuffle. */
-static uint64
-splitmix64(uint64 *state)
-{
-	uint64		z = (*state += UINT64CONST(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-/* Shuffle idx[0..n) in place with a seeded Fisher-Yates. */
-static void
-shuffle(int64 *idx, int64 n, uint64 *state)
-{
-	for (int64 i = n - 1; i > 0; i--)
-	{
-		int64		j = (int64) (splitmix64(state) % (uint64) (i + 1));
-		int64		t = idx[i];
-
-		idx[i] = idx[j];
-		idx[j] = t;
-	}
-}
-
-/* Strata of the stratified split: rows with equal labels. */
-typedef struct Stratum
-{
-	int64		count;			/* rows */
-	int64		first;			/* first position in the shuffled order */
-	int64		quota;			/* test rows */
-	double		frac;			/* fractional part of its exact share */
-} Stratum;
-
-/* qsort: larger remainder first, then the stratum met first (random) */
-static int
-stratum_cmp(const void *a, const void *b)
-{
-	const Stratum *x = *(Stratum *const *) a;
-	const Stratum *y = *(Stratum *const *) b;
-
-	if (x->frac != y->frac)
-		return x->frac > y->frac ? -1 : 1;
-	return (x->first > y->first) - (x->first < y->first);
-}
-
-/* qsort_arg: row indexes by label value */
-static int
-row_label_cmp(const void *a, const void *b, void *arg)
-{
-	const double *y = arg;
-	double		u = y[*(const int64 *) a];
-	double		v = y[*(const int64 *) b];
-
-	return (u > v) - (u < v);
-}
-
-/*
- * The stratum of every row: rows with equal labels (PostgresML partitions
- * by the label columns).  Classification labels are class indexes already;
- * other labels are numbered by sorting.  Returns the number of strata.
- */
-static int64
-split_strata(const PgmlDataset *ds, int32 n_classes, int64 *stratum)
-{
-	int64		n = ds->n_rows;
-	int64	   *by_label;
-	int64		k = 0;
-
-	if (n_classes > 0)
-	{
-		for (int64 i = 0; i < n; i++)
-			stratum[i] = (int64) ds->y[i];
-		return n_classes;
-	}
-	by_label = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
-	for (int64 i = 0; i < n; i++)
-		by_label[i] = i;
-	qsort_arg(by_label, n, sizeof(int64), row_label_cmp, ds->y);
-	for (int64 i = 0; i < n; i++)
-	{
-		if (i > 0 && ds->y[by_label[i]] != ds->y[by_label[i - 1]])
-			k++;
-		stratum[by_label[i]] = k;
-	}
-	pfree(by_label);
-	return n > 0 ? k + 1 : 0;
-}
-
-/*
- * Row order for the split: the n_test test rows first, then the training
- * rows.  random: a seeded shuffle.  last: the last rows in scan order are the
- * test set.  stratified (PostgresML's default): every label value (a class,
- * or a distinct target value) contributes to the test set in proportion to
- * its rows, the largest remainders taking the rows left over (ties to the
- * value met first in the shuffled order, so at random); rows are chosen at
- * random within a value.  Without a label (clustering, decomposition)
- * stratified is random.
- */
-static int64 *
-split_order(const PgmlDataset *ds, int64 n_test, const char *sampling,
-			int32 n_classes, uint64 seed)
-{
-	int64		n = ds->n_rows;
-	int64	   *order = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
-
-	if (strcmp(sampling, "last") == 0)
-	{
-		for (int64 i = 0; i < n; i++)
-			order[i] = (i < n_test) ? n - n_test + i : i - n_test;
-		return order;
-	}
-	for (int64 i = 0; i < n; i++)
-		order[i] = i;
-	shuffle(order, n, &seed);
-	if (strcmp(sampling, "stratified") == 0 && ds->y != NULL)
-	{
-		int64	   *stratum = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
-		int64		n_strata = split_strata(ds, n_classes, stratum);
-		Stratum    *st = MemoryContextAllocExtended(CurrentMemoryContext,
-													sizeof(Stratum) * Max(n_strata, 1),
-													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		Stratum   **open = MemoryContextAllocHuge(CurrentMemoryContext,
-												  sizeof(Stratum *) * Max(n_strata, 1));
-		int64	   *taken = MemoryContextAllocExtended(CurrentMemoryContext,
-													   sizeof(int64) * Max(n_strata, 1),
-													   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		int64	   *out = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
-		int64		assigned = 0;
-		int64		n_open = 0;
-		int64		t = 0,
-					r = n_test;
-
-		for (int64 s = 0; s < n_strata; s++)
-			st[s].first = -1;
-		for (int64 i = 0; i < n; i++)
-		{
-			Stratum    *x = &st[stratum[order[i]]];
-
-			x->count++;
-			if (x->first < 0)
-				x->first = i;
-		}
-		for (int64 s = 0; s < n_strata; s++)
-		{
-			double		exact = (double) st[s].count * n_test / n;
-
-			st[s].quota = (int64) floor(exact);
-			st[s].frac = exact - st[s].quota;
-			assigned += st[s].quota;
-			if (st[s].quota < st[s].count)
-				open[n_open++] = &st[s];
-		}
-		qsort(open, n_open, sizeof(Stratum *), stratum_cmp);
-		for (int64 k = 0; k < n_open && assigned < n_test; k++, assigned++)
-			open[k]->quota++;
-		/* in shuffled order: the first quota rows of each stratum are test rows */
-		for (int64 i = 0; i < n; i++)
-		{
-			int64		s = stratum[order[i]];
-
-			if (taken[s] < st[s].quota)
-			{
-				taken[s]++;
-				out[t++] = order[i];
-			}
-			else
-				out[r++] = order[i];
-		}
-		pfree(order);
-		pfree(stratum);
-		pfree(st);
-		pfree(open);
-		pfree(taken);
-		return out;
-	}
-	return order;
 }
 
 /* Saved state of a switch to the job's role. */
@@ -310,8 +126,8 @@ task_supervised(PgmlTask task)
 }
 
 /* Is this one of the XGBoost algorithms? */
-static bool
-algorithm_is_xgboost(const char *algorithm)
+bool
+pgml_algorithm_is_trees(const char *algorithm)
 {
 	const PgmlAlgorithmDef *a = pgml_algorithm_find(algorithm);
 
@@ -388,23 +204,6 @@ encode_classes(double *y, int64 n, int32 *n_classes)
 	return classes;
 }
 
-/* Score used to compare models: r2 for regression, f1 for classification. */
-static const char *
-key_metric(PgmlTask task)
-{
-	switch (task)
-	{
-		case PGML_TASK_REGRESSION:
-			return "r2";
-		case PGML_TASK_CLASSIFICATION:
-			return "f1";
-		case PGML_TASK_CLUSTERING:
-			return "silhouette";
-		default:
-			return NULL;		/* decomposition: the newest model wins */
-	}
-}
-
 /*
  * Find or create the project; returns its id.  Runs as the catalog
  * identity.  Training into an existing project needs the privileges of its
@@ -479,23 +278,6 @@ deployed_score(int64 project_id, const char *metric)
 	return isnull ? -INFINITY : DatumGetFloat8(d);
 }
 
-/* Read a double field from a JSON object text (for the key metric). */
-static double
-json_number(const char *json, const char *key)
-{
-	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
-	JsonbValue	k;
-	JsonbValue *v;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	v = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &k);
-	if (v == NULL || v->type != jbvNumeric)
-		return NAN;
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
-}
-
 /* Append timing fields to a metrics JSON object text. */
 static char *
 metrics_add_times(const char *metrics, double fit_time, double score_time)
@@ -507,17 +289,6 @@ metrics_add_times(const char *metrics, double fit_time, double score_time)
 	return psprintf("%.*s%s\"fit_time\": %.6f, \"score_time\": %.6f}",
 					(int) (len - 1), metrics, len > 2 ? ", " : "",
 					fit_time, score_time);
-}
-
-/* Merge two JSON object texts (keys of b win). */
-static char *
-json_merge(const char *a, const char *b)
-{
-	Datum		ja = DirectFunctionCall1(jsonb_in, CStringGetDatum(a));
-	Datum		jb = DirectFunctionCall1(jsonb_in, CStringGetDatum(b));
-
-	return JsonbToCString(NULL, &DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, ja, jb))->root,
-						  VARSIZE(DatumGetJsonbP(ja)));
 }
 
 /* Seconds between two timestamps. */
@@ -535,7 +306,7 @@ seconds_between(TimestampTz a, TimestampTz b)
 static void
 check_missing(const PgmlDataset *ds, const PgmlModel *model, const char *algorithm)
 {
-	bool		trees = algorithm_is_xgboost(algorithm);
+	bool		trees = pgml_algorithm_is_trees(algorithm);
 	const PgmlPreprocess *p = model->preprocess;
 
 	for (int64 i = 0; i < ds->n_rows * ds->n_features; i++)
@@ -568,13 +339,13 @@ check_missing(const PgmlDataset *ds, const PgmlModel *model, const char *algorit
  * fills the rest.  The rows are written once, preprocessed, into the
  * shared mapping the trainer reads (pgml_trainer.h): no other copy.
  */
-static void
-train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64 n,
-		   Jsonb *hyperparams, PgmlModel *model)
+void
+pgml_train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64 n,
+				Jsonb *hyperparams, PgmlModel *model)
 {
 	PgmlTrainInput in;
 	PgmlTrainerData *data;
-	bool		trees = algorithm_is_xgboost(algorithm);
+	bool		trees = pgml_algorithm_is_trees(algorithm);
 	instr_time	start,
 				filled;
 
@@ -622,521 +393,6 @@ train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64
 
 	pgml_trainer_fit(&in, data, model);
 	pgml_trainer_data_free(data);
-}
-
-/*
- * Held-out evaluation on several threads.  The image's evaluation functions
- * are thread-safe (pgml_image.h); the helper threads call nothing else, and
- * PostgreSQL's signals stay with the main thread.  Rows are shared out in
- * rounds of at most PGML_EVAL_CHUNK rows per thread; between rounds, with no
- * helper running, a query cancel or a job cancellation is honoured.
- */
-#define PGML_EVAL_CHUNK		65536
-#define PGML_EVAL_MAX_THREADS	16
-#define PGML_EVAL_STACK		(1024 * 1024)
-
-/* One thread's share of a round: rows idx[lo, hi). */
-typedef struct EvalShare
-{
-	const PgmlImageHeader *image;
-	const PgmlModel *model;
-	const PgmlDataset *ds;
-	const int64 *idx;
-	int64		lo;
-	int64		hi;
-	double	   *y_true;
-	double	   *y_pred;
-	float	   *proba;			/* classification: n_classes per row */
-} EvalShare;
-
-/* Predict rows [lo, hi) of a share; pure computation, no PostgreSQL calls. */
-static void
-eval_share(const EvalShare *s)
-{
-	const PgmlModel *model = s->model;
-	const PgmlDataset *ds = s->ds;
-
-	for (int64 i = s->lo; i < s->hi; i++)
-	{
-		const float *x = ds->x + s->idx[i] * ds->n_features;
-
-		if (model->task == PGML_TASK_CLUSTERING)
-		{
-			s->y_pred[i] = pgml_image_predict(s->image, x);
-			s->y_true[i] = s->y_pred[i];
-			continue;
-		}
-		if (model->task == PGML_TASK_CLASSIFICATION)
-			s->y_pred[i] = pgml_image_predict_class_proba(s->image, x,
-														  s->proba + i * model->n_classes);
-		else
-			s->y_pred[i] = pgml_image_predict(s->image, x);
-		s->y_true[i] = ds->y[s->idx[i]];
-	}
-}
-
-static void *
-eval_thread(void *arg)
-{
-	eval_share((const EvalShare *) arg);
-	return NULL;
-}
-
-/*
- * Fill y_true, y_pred (and proba) for rows idx[0, n), on up to
- * pgml_worker.nthread threads (0: one per CPU), fewer for small n.  A thread
- * that cannot be started leaves its share to the main thread.
- */
-static void
-eval_parallel(const EvalShare *all, int64 n)
-{
-	int			nthread = pgml_nthread > 0 ? pgml_nthread : pgml_train_cpus();
-	pthread_attr_t attr;
-	bool		have_attr;
-
-	nthread = (int) Min(Min(nthread, PGML_EVAL_MAX_THREADS), Max(1, n / 4096));
-
-	/*
-	 * The helpers need some tens of kB of stack (tree_eval.c's buffers);
-	 * the default, RLIMIT_STACK (often 8 MB), would be charged to the
-	 * server's commit limit under vm.overcommit_memory = 2.
-	 */
-	have_attr = pthread_attr_init(&attr) == 0;
-	if (have_attr && pthread_attr_setstacksize(&attr, PGML_EVAL_STACK) != 0)
-	{
-		pthread_attr_destroy(&attr);
-		have_attr = false;
-	}
-	for (int64 start = 0; start < n;)
-	{
-		EvalShare	share[PGML_EVAL_MAX_THREADS];
-		pthread_t	tid[PGML_EVAL_MAX_THREADS];
-		bool		started[PGML_EVAL_MAX_THREADS];
-		int64		round = Min(n - start, (int64) PGML_EVAL_CHUNK * nthread);
-		sigset_t	all_signals,
-					old_mask;
-
-		/* no helper thread is running here: a cancel may raise an error */
-		pgml_train_check_cancel();
-		for (int t = 0; t < nthread; t++)
-		{
-			share[t] = *all;
-			share[t].lo = start + round * t / nthread;
-			share[t].hi = start + round * (t + 1) / nthread;
-			started[t] = false;
-		}
-		sigfillset(&all_signals);
-		pthread_sigmask(SIG_SETMASK, &all_signals, &old_mask);
-		for (int t = 1; t < nthread; t++)
-			started[t] = pthread_create(&tid[t], have_attr ? &attr : NULL,
-										eval_thread, &share[t]) == 0;
-		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-		eval_share(&share[0]);
-		for (int t = 1; t < nthread; t++)
-		{
-			if (started[t])
-				pthread_join(tid[t], NULL);
-			else
-				eval_share(&share[t]);
-		}
-		start += round;
-	}
-	if (have_attr)
-		pthread_attr_destroy(&attr);
-}
-
-/*
- * Pack a trained model, compile its image and evaluate it on rows
- * idx[0..n) of ds.  Returns the metrics (JSON object text); the artifact and
- * image are returned for storing and publishing.
- */
-static char *
-evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *idx, int64 n,
-			  bytea **artifact_out, PgmlImageHeader **image_out, Size *size_out)
-{
-	bytea	   *artifact = pgml_artifact_pack(model);
-	PgmlImageHeader *image;
-	const PgmlImageHeader *eval_image;
-	char	   *aligned = NULL;
-	Size		size;
-	double	   *y_true = palloc(sizeof(double) * n);
-	double	   *y_pred = palloc(sizeof(double) * n);
-	char	   *metrics;
-
-	image = pgml_image_compile(VARDATA(artifact), VARSIZE(artifact) - VARHDRSZ, &size);
-	if (model->task == PGML_TASK_DECOMPOSITION)
-	{
-		/* no labels to score: keep what the trainer measured (variance) */
-		metrics = model->metrics_json ? pstrdup(model->metrics_json) : pstrdup("{}");
-		goto done;
-	}
-	/*
-	 * Evaluate a copy at a 64-byte boundary, where the image lies in its DSM
-	 * segment: the layout's one-line records then each take one cache line.
-	 */
-	aligned = MemoryContextAllocHuge(CurrentMemoryContext, size + PG_CACHE_LINE_SIZE);
-	eval_image = (const PgmlImageHeader *) TYPEALIGN(PG_CACHE_LINE_SIZE, aligned);
-	memcpy((char *) eval_image, image, size);
-	{
-		EvalShare	all = {eval_image, model, ds, idx, 0, n, y_true, y_pred, NULL};
-
-		if (model->task == PGML_TASK_CLASSIFICATION)
-			all.proba = MemoryContextAllocHuge(CurrentMemoryContext,
-											   sizeof(float) * n * model->n_classes);
-		eval_parallel(&all, n);
-		if (model->task == PGML_TASK_CLASSIFICATION)
-		{
-			metrics = pgml_metrics_classification(y_true, y_pred, n, model->n_classes);
-			metrics = json_merge(metrics,
-								 pgml_metrics_classification_proba(y_true, all.proba, n,
-																   model->n_classes));
-			pfree(all.proba);
-			goto done;
-		}
-	}
-	if (model->task == PGML_TASK_CLUSTERING)
-	{
-		/* silhouette and inertia in the space the centroids live in */
-		float	   *xt = MemoryContextAllocHuge(CurrentMemoryContext,
-												sizeof(float) * n * ds->n_features);
-		double		inertia = 0;
-
-		for (int64 i = 0; i < n; i++)
-			memcpy(xt + i * ds->n_features, ds->x + idx[i] * ds->n_features,
-				   sizeof(float) * ds->n_features);
-		if (model->preprocess)
-			pgml_preprocess_apply(model->preprocess, ds, xt, n);
-		for (int64 i = 0; i < n; i++)
-		{
-			const double *c = model->centroids + (int64) y_pred[i] * ds->n_features;
-
-			for (int j = 0; j < ds->n_features; j++)
-			{
-				double		d = xt[i * ds->n_features + j] - c[j];
-
-				inertia += d * d;
-			}
-		}
-		metrics = pgml_metrics_clustering(xt, ds->n_features, y_pred, n,
-										  model->n_clusters, inertia);
-		pfree(xt);
-	}
-	else
-		metrics = pgml_metrics_regression(y_true, y_pred, n);
-done:
-	pfree(y_true);
-	pfree(y_pred);
-	if (aligned)
-		pfree(aligned);
-
-	if (artifact_out)
-	{
-		*artifact_out = artifact;
-		*image_out = image;
-		*size_out = size;
-	}
-	else
-	{
-		pfree(artifact);
-		pfree(image);
-	}
-	return metrics;
-}
-
-/* The JSON text of a scalar jsonb value (a search candidate value). */
-static char *
-jsonb_scalar_text(JsonbValue *v, const char *key)
-{
-	switch (v->type)
-	{
-		case jbvNull:
-			return "null";
-		case jbvBool:
-			return v->val.boolean ? "true" : "false";
-		case jbvNumeric:
-			return DatumGetCString(DirectFunctionCall1(numeric_out,
-													   NumericGetDatum(v->val.numeric)));
-		case jbvString:
-			{
-				StringInfoData buf;
-
-				initStringInfo(&buf);
-				escape_json(&buf, pnstrdup(v->val.string.val, v->val.string.len));
-				return buf.data;
-			}
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("search_params \"%s\" must list scalar values", key)));
-	}
-	return NULL;
-}
-
-/* search_args is NULL or an object of the keys search_arg reads. */
-static void
-search_args_check(Jsonb *args)
-{
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-
-	if (args == NULL)
-		return;
-	if (!JB_ROOT_IS_OBJECT(args) || JB_ROOT_IS_SCALAR(args))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("search_args must be a JSON object"),
-				 errhint("For example '{\"cv\": 5, \"n_iter\": 20}'.")));
-	it = JsonbIteratorInit(&args->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		if (tok != WJB_KEY)
-			continue;
-		if ((v.val.string.len == 2 && strncmp(v.val.string.val, "cv", 2) == 0) ||
-			(v.val.string.len == 6 && strncmp(v.val.string.val, "n_iter", 6) == 0))
-			continue;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown search_args key \"%.*s\"",
-						Min(v.val.string.len, 64), v.val.string.val),
-				 errhint("search_args takes \"cv\" (folds) and \"n_iter\" (random search draws).")));
-	}
-}
-
-/* An integer argument of search_args, or def if absent. */
-static int
-search_arg(Jsonb *args, const char *key, int def, int min, int max)
-{
-	JsonbValue	k;
-	JsonbValue *v;
-	double		d;
-
-	if (args == NULL)
-		return def;
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	v = findJsonbValueFromContainer(&args->root, JB_FOBJECT, &k);
-	if (v == NULL)
-		return def;
-	if (v->type != jbvNumeric)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("search_args \"%s\" must be a number", key)));
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
-	if (d != floor(d) || d < min || d > max)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("search_args \"%s\" must be a whole number between %d and %d", key, min, max),
-				 errdetail("Got %g.", d)));
-	return (int) d;
-}
-
-/*
- * Hyperparameter search: every candidate of search_params (grid: all
- * combinations; random: n_iter draws, seeded) is scored by k-fold
- * cross-validation on the training rows with the project's key metric; the
- * best mean wins (the first one on ties).  Returns the winning
- * hyperparameters merged over the base ones; *report gets a JSON object
- * {"search": {...}} with every candidate's fold scores and mean.
- */
-static Jsonb *
-run_search(const PgmlJob *job, const char *algorithm, const PgmlDataset *ds,
-		   const PgmlModel *tmpl, const int64 *idx, int64 n, Jsonb *base,
-		   char **report)
-{
-	const char *metric = key_metric(tmpl->task);
-	int			cv;
-	int			n_iter;
-	int			n_keys = 0;
-	char	  **keys;
-	char	 ***values;
-	int		   *n_values;
-	int64		n_candidates;
-	int			chosen_n;
-	int		   *pick;
-	uint64		seed = PGML_SPLIT_SEED;
-	StringInfoData rep;
-	double		best_score = -INFINITY;
-	char	   *best_json = NULL;
-	MemoryContext fold_ctx;
-	MemoryContext old;
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-
-	search_args_check(job->search_args);
-	cv = search_arg(job->search_args, "cv", 3, 2, 100);
-	n_iter = search_arg(job->search_args, "n_iter", 10, 1, 100000);
-	if (job->search_params == NULL || !JB_ROOT_IS_OBJECT(job->search_params) ||
-		JB_ROOT_COUNT(job->search_params) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("search needs search_params"),
-				 errhint("Pass search_params => '{\"max_depth\": [2, 4, 6]}', an object of candidate lists.")));
-	if (n < cv)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot run %d-fold cross-validation on %lld training rows", cv, (long long) n)));
-
-	/* collect the candidate lists */
-	keys = palloc0(sizeof(char *) * JB_ROOT_COUNT(job->search_params));
-	values = palloc0(sizeof(char **) * JB_ROOT_COUNT(job->search_params));
-	n_values = palloc0(sizeof(int) * JB_ROOT_COUNT(job->search_params));
-	it = JsonbIteratorInit(&job->search_params->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		if (tok == WJB_KEY)
-		{
-			keys[n_keys] = pnstrdup(v.val.string.val, v.val.string.len);
-			tok = JsonbIteratorNext(&it, &v, true);
-			if (tok != WJB_VALUE || v.type != jbvBinary ||
-				!JsonContainerIsArray(v.val.binary.data) ||
-				JsonContainerSize(v.val.binary.data) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("search_params \"%s\" must be a non-empty array of candidate values",
-								keys[n_keys])));
-			{
-				JsonbIterator *ait = JsonbIteratorInit(v.val.binary.data);
-				JsonbValue	e;
-				int			cap = JsonContainerSize(v.val.binary.data);
-
-				values[n_keys] = palloc(sizeof(char *) * cap);
-				while ((tok = JsonbIteratorNext(&ait, &e, true)) != WJB_DONE)
-					if (tok == WJB_ELEM)
-						values[n_keys][n_values[n_keys]++] = jsonb_scalar_text(&e, keys[n_keys]);
-			}
-			n_keys++;
-		}
-	}
-
-	n_candidates = 1;
-	for (int k = 0; k < n_keys; k++)
-	{
-		n_candidates *= n_values[k];
-		if (n_candidates > 100000)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("search_params describe more than 100000 candidates")));
-	}
-	chosen_n = strcmp(job->search, "grid") == 0 ? (int) n_candidates : n_iter;
-	pick = palloc(sizeof(int) * n_keys);
-
-	initStringInfo(&rep);
-	appendStringInfo(&rep, "{\"search\": {\"method\": \"%s\", \"metric\": \"%s\", \"cv\": %d, \"candidates\": [",
-					 job->search, metric, cv);
-
-	fold_ctx = AllocSetContextCreate(CurrentMemoryContext, "pgml search fold",
-									 ALLOCSET_DEFAULT_SIZES);
-	for (int c = 0; c < chosen_n; c++)
-	{
-		StringInfoData cand;
-		Jsonb	   *hp;
-		double		sum = 0;
-		double		fold_scores[100];
-
-		/* which value of each key */
-		if (strcmp(job->search, "grid") == 0)
-		{
-			int64		rest = c;
-
-			for (int k = n_keys - 1; k >= 0; k--)
-			{
-				pick[k] = (int) (rest % n_values[k]);
-				rest /= n_values[k];
-			}
-		}
-		else
-			for (int k = 0; k < n_keys; k++)
-				pick[k] = (int) (splitmix64(&seed) % (uint64) n_values[k]);
-
-		initStringInfo(&cand);
-		appendStringInfoChar(&cand, '{');
-		for (int k = 0; k < n_keys; k++)
-		{
-			if (k > 0)
-				appendStringInfoString(&cand, ", ");
-			escape_json(&cand, keys[k]);
-			appendStringInfo(&cand, ": %s", values[k][pick[k]]);
-		}
-		appendStringInfoChar(&cand, '}');
-		hp = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(cand.data)));
-		if (base != NULL)
-			hp = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(base),
-													JsonbPGetDatum(hp)));
-
-		for (int f = 0; f < cv; f++)
-		{
-			int64		lo = n * f / cv;
-			int64		hi = n * (f + 1) / cv;
-			int64	   *train_idx;
-			int64		n_fit = 0;
-			PgmlModel	m = *tmpl;
-			char	   *metrics;
-			double		score;
-
-			PgmlDataset fold_ds = *ds;
-			float	   *fold_x;
-
-			old = MemoryContextSwitchTo(fold_ctx);
-			train_idx = palloc(sizeof(int64) * (n - (hi - lo)));
-			for (int64 i = 0; i < n; i++)
-				if (i < lo || i >= hi)
-					train_idx[n_fit++] = idx[i];
-
-			/*
-			 * What is learnt from the training rows is learnt from the
-			 * fold's: target means and preprocessing statistics, so that the
-			 * held-out fold does not leak into its own score.
-			 */
-			fold_x = pgml_encode_refit_target(ds, tmpl, train_idx, n_fit, &m.encoders);
-			if (fold_x != NULL)
-				fold_ds.x = fold_x;
-			if (tmpl->preprocess != NULL)
-				m.preprocess = pgml_preprocess_fit(job->preprocess, &fold_ds, train_idx,
-												   n_fit, algorithm_is_xgboost(algorithm));
-			train_rows(algorithm, &fold_ds, train_idx, n_fit, hp, &m);
-			metrics = evaluate_rows(&m, &fold_ds, idx + lo, hi - lo, NULL, NULL, NULL);
-			score = json_number(metrics, metric);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(fold_ctx);
-
-			fold_scores[f] = score;
-			sum += score;
-			pgml_train_check_cancel();
-		}
-
-		appendStringInfo(&rep, "%s{\"hyperparams\": %s, \"mean_score\": %.17g, \"fold_scores\": [",
-						 c > 0 ? ", " : "", cand.data, sum / cv);
-		for (int f = 0; f < cv; f++)
-			appendStringInfo(&rep, "%s%.17g", f > 0 ? ", " : "", fold_scores[f]);
-		appendStringInfoString(&rep, "]}");
-
-		if (sum / cv > best_score)
-		{
-			best_score = sum / cv;
-			best_json = cand.data;
-		}
-	}
-	MemoryContextDelete(fold_ctx);
-
-	if (best_json == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("no search candidate produced a score")));
-	appendStringInfo(&rep, "], \"best_hyperparams\": %s, \"best_mean_score\": %.17g}}",
-					 best_json, best_score);
-	*report = rep.data;
-
-	{
-		Jsonb	   *best = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(best_json)));
-
-		if (base != NULL)
-			best = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(base),
-													  JsonbPGetDatum(best)));
-		return best;
-	}
 }
 
 /*
@@ -1513,7 +769,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				 errdetail("The relation has %lld rows; the test set would have %lld.",
 						   (long long) ds.n_rows, (long long) n_test)));
 	tsplit0 = GetCurrentTimestamp();
-	order = split_order(&ds, n_test, sampling, model.n_classes, PGML_SPLIT_SEED);
+	order = pgml_split_order(&ds, n_test, sampling, model.n_classes, PGML_SPLIT_SEED);
 	tsplit1 = GetCurrentTimestamp();
 
 	/* Text columns become the model's features (target means: training rows). */
@@ -1522,29 +778,29 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 
 	/* Preprocessing statistics from the training rows; then every row's NULLs. */
 	model.preprocess = pgml_preprocess_fit(job->preprocess, &ds, order + n_test, n_train,
-										   algorithm_is_xgboost(algorithm));
+										   pgml_algorithm_is_trees(algorithm));
 	check_missing(&ds, &model, algorithm);
 
 	/* Search, if asked: k-fold cross-validation over the training rows. */
 	hyperparams = job->hyperparams;
 	if (job->search != NULL)
-		hyperparams = run_search(job, algorithm, &ds, &model, order + n_test, n_train,
+		hyperparams = pgml_run_search(job, algorithm, &ds, &model, order + n_test, n_train,
 								 hyperparams, &search_report);
 
 	/* Train (timings.handoff: this fit's, not the search folds'). */
 	pgml_trainer_handoff_seconds = 0;
 	pgml_trainer_peak_rss_kb = 0;
 	t0 = GetCurrentTimestamp();
-	train_rows(algorithm, &ds, order + n_test, n_train, hyperparams, &model);
+	pgml_train_rows(algorithm, &ds, order + n_test, n_train, hyperparams, &model);
 	t1 = GetCurrentTimestamp();
 	pgml_trainer_end_job();
 
 	/* Evaluate with the very image predict will serve. */
-	metrics = evaluate_rows(&model, &ds, order, n_test, &artifact, &image, &image_size);
+	metrics = pgml_evaluate_rows(&model, &ds, order, n_test, &artifact, &image, &image_size);
 	t2 = GetCurrentTimestamp();
 	metrics = metrics_add_times(metrics, seconds_between(t0, t1), seconds_between(t1, t2));
 	if (search_report)
-		metrics = json_merge(metrics, search_report);
+		metrics = pgml_metrics_merge(metrics, search_report);
 
 	/* Store, as the catalog identity. */
 	pgml_catalog_push(&cs);
@@ -1621,14 +877,14 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		result->deployed = false;
 		if (job->automatic_deploy)
 		{
-			const char *key = key_metric(task);
+			const char *key = pgml_key_metric(task);
 			double		old;
 			double		new;
 
 			/* compare with the deployment as it is once ours is next */
 			pgml_deploy_lock_project(project_id, job->role);
 			old = key ? deployed_score(project_id, key) : NAN;
-			new = key ? json_number(metrics, key) : NAN;
+			new = key ? pgml_metrics_number(metrics, key) : NAN;
 			if (isnan(old) || (!isnan(new) && new >= old))
 			{
 				Oid			dtypes[2] = {INT8OID, INT8OID};
