@@ -32,6 +32,7 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
+#include "pgml_job.h"
 #include "pgml_train.h"
 
 /* Largest row count whose silhouette is computed on every row. */
@@ -60,17 +61,6 @@ cluster_append_number(StringInfo buf, const char *key, double value)
 	}
 	else
 		appendStringInfoString(buf, "null");
-}
-
-/* splitmix64: the next value of a small seeded generator. */
-static uint64
-cluster_splitmix64(uint64 *state)
-{
-	uint64		z = (*state += UINT64CONST(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
-	return z ^ (z >> 31);
 }
 
 /*
@@ -207,7 +197,7 @@ pgml_metrics_clustering(const float *x, int32 n_features,
 			rows[i] = i;
 		for (int64 i = 0; i < m; i++)
 		{
-			int64		j = i + (int64) (cluster_splitmix64(&state) % (uint64) (n - i));
+			int64		j = i + (int64) (pgml_splitmix64(&state) % (uint64) (n - i));
 			int64		t = rows[i];
 
 			rows[i] = rows[j];

@@ -25,6 +25,7 @@
 #include "../../src/trainer/cluster.c"
 #include "../../src/trainer/decompose.c"
 #include "../../src/train/cluster_metrics.c"
+#include "../../src/train/split.c"
 #include "../../src/trainer/hyperparams.c"
 #include "../../src/trainer/matrix.c"
 
