@@ -38,8 +38,12 @@
 #define PGML_TRAINER_PROTOCOL	1
 /* the trainer's socket: always this descriptor after exec */
 #define PGML_TRAINER_SOCKET_FD	3
-/* largest message either end accepts (a booster or a tree ensemble) */
-#define PGML_TRAINER_MAX_MESSAGE	((Size) 1 << 34)
+/*
+ * Largest message either end accepts: a fitted model (its trees and
+ * booster bytes) must become an artifact of at most 1 GB, so 2 GB bounds
+ * what a trainer gone wrong can make its parent allocate.
+ */
+#define PGML_TRAINER_MAX_MESSAGE	((Size) 1 << 31)
 
 typedef enum PgmlTrainerMsgType
 {
