@@ -6,8 +6,9 @@
 #                               parsing the features costs
 #   pgml.predict                first prediction: maps the model's DSM segment
 #                               (by project name, and by model id)
-#   pgml.predict_native         first call loads pgml_train.so (XGBoost) and
-#                               deserializes the booster from pgml.models: the
+#   pgml.predict_native         first call loads pgml_train.so, starts the
+#                               backend's trainer process (XGBoost) and has it
+#                               deserialize the booster from pgml.models: the
 #                               "per-connection deserialize" baseline
 #   PL/Python                   first call starts Python, imports numpy and
 #                               xgboost and loads the booster (plpython.sql)
@@ -42,7 +43,7 @@ PGCONN_PAIRED="$BENCH_RESULTS/cold.paired.csv" "$bin" cold "$N" \
 	"array_length of the same row (no model)" "SELECT array_length('$row'::real[], 1)" \
 	"pgml.predict (maps the shared image)" "SELECT pgml.predict('bench_digits', '$row'::real[])" \
 	"pgml.predict by model id" "SELECT pgml.predict(${model}::bigint, '$row'::real[])" \
-	"pgml.predict_native (starts a trainer, loads the booster)" "SELECT pgml.predict_native($model, '$row'::real[])" \
+	"pgml.predict_native (starts a trainer and loads the booster)" "SELECT pgml.predict_native($model, '$row'::real[])" \
 	"PL/Python (imports xgboost and loads)" "SELECT bench_py_predict($model, '$row'::real[])" \
 	>"$BENCH_RESULTS/cold.raw.csv"
 

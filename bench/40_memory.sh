@@ -9,7 +9,9 @@
 # by bench/predict/pgconn.c.  Cases, one after another:
 #   SELECT 1               the baseline backend
 #   pgml.predict           maps the one shared image
-#   pgml.predict_native    each backend deserializes its own XGBoost booster
+#   pgml.predict_native    each backend's trainer process deserializes its own
+#                          XGBoost booster (measured: the backends only; each
+#                          trainer adds its own memory on top)
 #   PL/Python              each backend imports xgboost and loads a Booster
 # Target: the model is counted once per server, i.e. PSS per backend of
 # pgml.predict <= baseline + (model bytes) / connections (plus what any
