@@ -40,68 +40,81 @@ shuffle(int64 *idx, int64 n, uint64 *state)
 	}
 }
 
-/* Strata of the stratified split: rows with equal labels. */
-typedef struct Stratum
+/* What a stratum's share of the test rows is computed from. */
+typedef struct SplitShare
 {
-	int64		count;			/* rows */
-	int64		first;			/* first position in the shuffled order */
-	int64		quota;			/* test rows */
-	double		frac;			/* fractional part of its exact share */
-} Stratum;
+	int64		n_test;
+	int64		n;
+} SplitShare;
 
-/* qsort: larger remainder first, then the stratum met first (random) */
-static int
-stratum_cmp(const void *a, const void *b)
+/* The fractional part of a stratum's exact share of the test rows. */
+static double
+count_remainder(int64 count, const SplitShare *share)
 {
-	const Stratum *x = *(Stratum *const *) a;
-	const Stratum *y = *(Stratum *const *) b;
+	double		exact = (double) count * share->n_test / share->n;
 
-	if (x->frac != y->frac)
-		return x->frac > y->frac ? -1 : 1;
-	return (x->first > y->first) - (x->first < y->first);
+	return exact - floor(exact);
 }
 
-/* qsort_arg: row indexes by label value */
+/* qsort_arg: counts by remainder, largest first */
 static int
-row_label_cmp(const void *a, const void *b, void *arg)
+count_remainder_cmp(const void *a, const void *b, void *arg)
 {
-	const double *y = arg;
-	double		u = y[*(const int64 *) a];
-	double		v = y[*(const int64 *) b];
+	double		x = count_remainder(*(const int64 *) a, arg);
+	double		y = count_remainder(*(const int64 *) b, arg);
 
-	return (u > v) - (u < v);
+	return (x < y) - (x > y);
 }
 
 /*
- * The stratum of every row: rows with equal labels (PostgresML partitions
- * by the label columns).  Classification labels are class indexes already;
- * other labels are numbered by sorting.  Returns the number of strata.
+ * The stratum of every row of the shuffled order: rows with equal labels
+ * (PostgresML partitions by the label columns), numbered in the order they
+ * are first met in order[], which makes the numbering itself random.  A
+ * hash table over the label values, so a million distinct regression
+ * targets cost one pass.  Returns the number of strata; first_row[k] is the
+ * first row of stratum k.
  */
 static int64
-split_strata(const PgmlDataset *ds, int32 n_classes, int64 *stratum)
+split_strata(const PgmlDataset *ds, const int64 *order, int64 *stratum_of,
+			 int64 *first_row)
 {
 	int64		n = ds->n_rows;
-	int64	   *by_label;
-	int64		k = 0;
+	uint64		cap = 16;
+	int64	   *slot;				/* stratum + 1, 0 for an empty slot */
+	int64		n_strata = 0;
 
-	if (n_classes > 0)
-	{
-		for (int64 i = 0; i < n; i++)
-			stratum[i] = (int64) ds->y[i];
-		return n_classes;
-	}
-	by_label = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
-	for (int64 i = 0; i < n; i++)
-		by_label[i] = i;
-	qsort_arg(by_label, n, sizeof(int64), row_label_cmp, ds->y);
+	while (cap < (uint64) n * 2)
+		cap <<= 1;
+	slot = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(int64) * cap,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (int64 i = 0; i < n; i++)
 	{
-		if (i > 0 && ds->y[by_label[i]] != ds->y[by_label[i - 1]])
-			k++;
-		stratum[by_label[i]] = k;
+		int64		row = order[i];
+		double		v = ds->y[row] == 0.0 ? 0.0 : ds->y[row];	/* -0 is 0 */
+		uint64		h;
+
+		memcpy(&h, &v, sizeof(h));
+		h = (h ^ (h >> 33)) * UINT64CONST(0xff51afd7ed558ccd);
+		h = (h ^ (h >> 33)) * UINT64CONST(0xc4ceb9fe1a85ec53);
+		h ^= h >> 33;
+		for (h &= cap - 1;; h = (h + 1) & (cap - 1))
+		{
+			if (slot[h] == 0)
+			{
+				slot[h] = n_strata + 1;
+				first_row[n_strata] = row;
+				stratum_of[row] = n_strata++;
+				break;
+			}
+			if (ds->y[first_row[slot[h] - 1]] == v)
+			{
+				stratum_of[row] = slot[h] - 1;
+				break;
+			}
+		}
 	}
-	pfree(by_label);
-	return n > 0 ? k + 1 : 0;
+	pfree(slot);
+	return n_strata;
 }
 
 /*
@@ -132,63 +145,102 @@ pgml_split_order(const PgmlDataset *ds, int64 n_test, const char *sampling,
 	shuffle(order, n, &seed);
 	if (strcmp(sampling, "stratified") == 0 && ds->y != NULL)
 	{
-		int64	   *stratum = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
-		int64		n_strata = split_strata(ds, n_classes, stratum);
-		Stratum    *st = MemoryContextAllocExtended(CurrentMemoryContext,
-													sizeof(Stratum) * Max(n_strata, 1),
-													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		Stratum   **open = MemoryContextAllocHuge(CurrentMemoryContext,
-												  sizeof(Stratum *) * Max(n_strata, 1));
-		int64	   *taken = MemoryContextAllocExtended(CurrentMemoryContext,
+		int64	   *stratum_of = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
+		int64	   *first_row = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
+		int64		n_strata = split_strata(ds, order, stratum_of, first_row);
+		int64	   *count = MemoryContextAllocExtended(CurrentMemoryContext,
 													   sizeof(int64) * Max(n_strata, 1),
 													   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		int64	   *quota = first_row;	/* reused: first_row is done */
 		int64	   *out = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * n);
 		int64		assigned = 0;
-		int64		n_open = 0;
 		int64		t = 0,
 					r = n_test;
 
-		for (int64 s = 0; s < n_strata; s++)
-			st[s].first = -1;
 		for (int64 i = 0; i < n; i++)
+			count[stratum_of[i]]++;
+		for (int64 k = 0; k < n_strata; k++)
 		{
-			Stratum    *x = &st[stratum[order[i]]];
-
-			x->count++;
-			if (x->first < 0)
-				x->first = i;
+			quota[k] = (int64) floor((double) count[k] * n_test / n);
+			assigned += quota[k];
 		}
-		for (int64 s = 0; s < n_strata; s++)
+
+		/*
+		 * The rows left over go one each to the strata with the largest
+		 * remainder of their exact share, ties to the stratum met first.  A
+		 * remainder depends only on the stratum's row count, so the
+		 * distinct counts are ranked (few: at most about sqrt(2n)) and the
+		 * strata walked rank by rank in the order they were met.
+		 */
+		if (assigned < n_test)
 		{
-			double		exact = (double) st[s].count * n_test / n;
+			int64	   *rank_of = MemoryContextAllocExtended(CurrentMemoryContext,
+															 sizeof(int64) * (n + 1),
+															 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+			int64	   *counts = MemoryContextAllocHuge(CurrentMemoryContext,
+														sizeof(int64) * Max(n_strata, 1));
+			int64	   *start;
+			int64	   *walk;
+			int64		n_counts = 0;
+			int64		n_ranks = 0;
+			SplitShare	share = {n_test, n};
 
-			st[s].quota = (int64) floor(exact);
-			st[s].frac = exact - st[s].quota;
-			assigned += st[s].quota;
-			if (st[s].quota < st[s].count)
-				open[n_open++] = &st[s];
+			/* the distinct counts of strata that can take a row, by remainder */
+			for (int64 k = 0; k < n_strata; k++)
+				if (quota[k] < count[k] && rank_of[count[k]]++ == 0)
+					counts[n_counts++] = count[k];
+			qsort_arg(counts, n_counts, sizeof(int64), count_remainder_cmp, &share);
+			for (int64 c = 0; c < n_counts; c++)
+			{
+				if (c > 0 && count_remainder(counts[c], &share) !=
+					count_remainder(counts[c - 1], &share))
+					n_ranks++;
+				rank_of[counts[c]] = n_ranks;
+			}
+			n_ranks++;
+
+			/* the strata by rank, in the order met (a counting sort) */
+			start = MemoryContextAllocExtended(CurrentMemoryContext,
+											   sizeof(int64) * (n_ranks + 1),
+											   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+			walk = MemoryContextAllocHuge(CurrentMemoryContext,
+										  sizeof(int64) * Max(n_strata, 1));
+			for (int64 k = 0; k < n_strata; k++)
+				if (quota[k] < count[k])
+					start[rank_of[count[k]] + 1]++;
+			for (int64 g = 0; g < n_ranks; g++)
+				start[g + 1] += start[g];
+			for (int64 k = 0; k < n_strata; k++)
+				if (quota[k] < count[k])
+					walk[start[rank_of[count[k]]]++] = k;
+			for (int64 w = 0; w < n_strata && assigned < n_test && w < start[n_ranks - 1]; w++)
+			{
+				quota[walk[w]]++;
+				assigned++;
+			}
+			pfree(rank_of);
+			pfree(counts);
+			pfree(start);
+			pfree(walk);
 		}
-		qsort(open, n_open, sizeof(Stratum *), stratum_cmp);
-		for (int64 k = 0; k < n_open && assigned < n_test; k++, assigned++)
-			open[k]->quota++;
+
 		/* in shuffled order: the first quota rows of each stratum are test rows */
 		for (int64 i = 0; i < n; i++)
 		{
-			int64		s = stratum[order[i]];
+			int64		k = stratum_of[order[i]];
 
-			if (taken[s] < st[s].quota)
+			if (quota[k] > 0)
 			{
-				taken[s]++;
+				quota[k]--;
 				out[t++] = order[i];
 			}
 			else
 				out[r++] = order[i];
 		}
 		pfree(order);
-		pfree(stratum);
-		pfree(st);
-		pfree(open);
-		pfree(taken);
+		pfree(stratum_of);
+		pfree(first_row);
+		pfree(count);
 		return out;
 	}
 	return order;
