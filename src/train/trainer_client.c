@@ -122,10 +122,19 @@ pgml_trainer_stop(PgmlTrainer *t)
 	pfree(t);
 }
 
+/* Running, and not a zombie: a trainer that died is reaped here. */
 bool
 pgml_trainer_alive(PgmlTrainer *t)
 {
-	return t != NULL && t->pid > 0;
+	if (t == NULL || t->pid <= 0)
+		return false;
+	if (waitpid(t->pid, &t->status, WNOHANG) == t->pid)
+	{
+		t->pid = 0;
+		trainer_reap(t, false);
+		return false;
+	}
+	return true;
 }
 
 /* before_shmem_exit: no trainer outlives this process, FATAL included. */
@@ -219,6 +228,14 @@ trainer_child(int sock, const char *path, pid_t parent, rlim_t memory,
 				break;
 		}
 	}
+	/*
+	 * A session of its own: the postmaster signals a backend's whole
+	 * process group (a client's cancel request, SIGHUP at a reload), which
+	 * must not reach the trainer; its parent kills it when it must stop,
+	 * and PR_SET_PDEATHSIG covers a parent that dies.
+	 */
+	if (setsid() < 0)
+		_exit(127);
 	/* the parent blocked every signal around fork: restore the defaults */
 	for (int sig = 1; sig < NSIG; sig++)
 		(void) signal(sig, SIG_DFL);

@@ -463,7 +463,8 @@ job_limits_begin(const PgmlJob *job)
 	if (lock != NULL)
 		(void) set_config_option("lock_timeout", lock, PGC_SUSET, PGC_S_SESSION,
 								 GUC_ACTION_LOCAL, true, 0, false);
-	else if (LockTimeout == 0 && pgml_lock_timeout > 0)
+	/* as for the time limit: a role's 0 (no limit) takes the server's default */
+	if (LockTimeout == 0 && pgml_lock_timeout > 0)
 		(void) set_config_option("lock_timeout", psprintf("%d", pgml_lock_timeout),
 								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 

@@ -342,7 +342,8 @@ xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
 							 errmsg("xgboost hyperparameter \"%s\" must be a number", key),
 							 errhint("Give a JSON number in %s, for example {\"%s\": %s}.",
 									 xgb_range_text(spec), key,
-									 spec->kind == XGB_PARAM_INT ? "6" : "0.5")));
+									 spec->kind != XGB_PARAM_INT ? "0.5" :
+									 spec->max < 6 ? "1" : "6")));
 				d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 													   NumericGetDatum(v->val.numeric)));
 				ok = !isnan(d) && !isinf(d) &&

@@ -75,6 +75,21 @@ like(wait_end($bob_short), qr/^succeeded/, 'a job within the limit succeeds');
 cmp_ok($node->safe_psql('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgml_worker'}),
 	'<=', 2, 'at most max_workers database workers');
 
+# a role's lock_timeout of 0 is no setting, as its statement_timeout of 0
+# is: the server's default applies, the role cannot lift it
+$node->safe_psql('postgres', q{ALTER ROLE carol SET lock_timeout = 0});
+$node->append_conf('postgresql.conf', "pgml_worker.lock_timeout = '1s'\n");
+$node->reload;
+$node->poll_query_until('postgres', "SELECT current_setting('pgml_worker.lock_timeout') = '1s'") or die;
+my $lock2 = $node->background_psql('postgres');
+$lock2->query_safe('BEGIN; LOCK TABLE lin IN ACCESS EXCLUSIVE MODE;');
+my $carol_stuck = queue_as('carol', "('carol_stuck', 'regression', 'public.lin', 'y', 'linear', '{}')");
+like(wait_end($carol_stuck), qr/^failed: canceling statement due to lock timeout/,
+	"carol's lock_timeout of 0 does not lift pgml_worker.lock_timeout");
+$lock2->query_safe('ROLLBACK');
+$lock2->quit;
+$node->append_conf('postgresql.conf', "pgml_worker.lock_timeout = 0\n");
+
 # a cancellation names its database
 $node->append_conf('postgresql.conf', "pgml_worker.job_timeout = 0\n");
 $node->reload;

@@ -80,6 +80,14 @@ sub worker_trainer
 	die "no worker's trainer appeared";
 }
 
+# dead or a zombie right now
+sub gone_now
+{
+	my ($pid) = @_;
+	my $stat = eval { slurp_file("/proc/$pid/stat") } // return 1;
+	return $stat =~ /^\d+ \(.*\) Z /;
+}
+
 sub gone
 {
 	my ($pid) = @_;
@@ -111,6 +119,13 @@ ok(defined $native, 'its predict_native trainer is running');
 like(slurp_file("/proc/$native/maps"), qr/libxgboost/, 'the trainer maps XGBoost');
 like(slurp_file("/proc/$native/status"), qr/^PPid:\s+$backend$/m, 'and is the backend\'s child');
 unlike(slurp_file("/proc/$postmaster/maps"), $libs, 'the postmaster maps none of them');
+# a cancel of the idle session (signalled to its process group) leaves its
+# trainer alone: the next predict_native works
+$node->safe_psql('postgres', "SELECT pg_cancel_backend($backend)");
+select(undef, undef, undef, 0.3);
+ok(!gone_now($native), 'a cancel of the idle backend does not stop its trainer');
+is($bg->query_safe(q{SELECT count(pgml.predict_native((SELECT max(id) FROM pgml.models WHERE algorithm = 'xgboost'), image)) FROM dflat LIMIT 1}),
+	'1797', 'and predict_native goes on with it');
 
 $node->safe_psql('postgres', q{
 INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name, algorithm, hyperparams)
@@ -244,6 +259,13 @@ is($stat[16], 10, 'the trainer runs at nice 10 (pgml_worker.trainer_nice)');
 like(slurp_file("/proc/$trainer/status"), qr/^PPid:\s+$worker$/m, 'the trainer is the worker\'s child');
 unlike(slurp_file("/proc/$worker/maps"), $libs,
 	'the worker whose trainer is in a round maps none of XGBoost, libgomp, OpenBLAS');
+# signals the postmaster sends a worker's process group do not reach its
+# trainer: a reload during training leaves it running
+$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
+select(undef, undef, undef, 0.5);
+ok(-e "/proc/$trainer" && !gone_now($trainer), 'a configuration reload does not stop the trainer');
+is($node->safe_psql('postgres', "SELECT status FROM pgml.train_queue WHERE id = $hung"), 'running',
+	'and the job is still running');
 $node->safe_psql('postgres', "SELECT pgml.cancel_job($hung)");
 like(wait_end($hung), qr/^cancelled/, 'cancel_job stops a job stuck in a round');
 ok(gone($trainer), 'and its trainer is gone');
