@@ -738,3 +738,68 @@ pgml_queue_before_update(PG_FUNCTION_ARGS)
 	newtup = heap_modify_tuple_by_cols(newtup, desc, qs.n, qs.cols, qs.values, qs.nulls);
 	return PointerGetDatum(newtup);
 }
+
+PG_FUNCTION_INFO_V1(pgml_cancel_job);
+
+/*
+ * SQL: pgml.cancel_job(job_id bigint) RETURNS text.  Cancels a queued or
+ * running job of a role the caller has the privileges of (others' jobs do
+ * not exist for it, as row security shows them).  The caller needs no
+ * privilege on the queue: the update is made as the catalog identity, so
+ * no role can take a row lock on a job (UPDATE is not granted) and make its
+ * worker wait at the job's end.  A running job stops at once: the queue's
+ * row trigger posts the cancellation at commit.
+ */
+Datum
+pgml_cancel_job(PG_FUNCTION_ARGS)
+{
+	Oid			user = GetUserId();
+	int64		job_id;
+	PgmlCatalogSwitch cs;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	char	   *status = NULL;
+	bool		visible = false;
+	int			ret;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("job_id must not be NULL")));
+	job_id = PG_GETARG_INT64(0);
+	args[0] = Int64GetDatum(job_id);
+
+	pgml_catalog_push(&cs);
+	SPI_connect();
+	ret = SPI_execute_with_args("SELECT q.queued_by::oid, q.status FROM pgml.train_queue q "
+								"WHERE q.id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+								1, argtypes, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read training job " INT64_FORMAT, job_id);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Oid			owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+
+		visible = !isnull && has_privs_of_role(user, owner);
+		status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	}
+	if (!visible)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("training job %lld does not exist", (long long) job_id)));
+	if (strcmp(status, "queued") != 0 && strcmp(status, "running") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("training job %lld has already ended with status %s",
+						(long long) job_id, status)));
+	ret = SPI_execute_with_args("UPDATE pgml.train_queue SET status = 'cancelled' "
+								"WHERE id OPERATOR(pg_catalog.=) $1",
+								1, argtypes, args, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE || SPI_processed != 1)
+		elog(ERROR, "could not cancel training job " INT64_FORMAT, job_id);
+	SPI_finish();
+	pgml_catalog_pop(&cs);
+	PG_RETURN_TEXT_P(cstring_to_text("cancelled"));
+}

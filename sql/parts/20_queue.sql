@@ -35,36 +35,15 @@ GRANT SELECT ON pgml.train_queue TO PUBLIC;
 GRANT INSERT (project_name, task, relation_name, y_column_name, algorithm, hyperparams,
               test_size, test_sampling, search, search_params, search_args,
               automatic_deploy, preprocess) ON pgml.train_queue TO PUBLIC;
-GRANT UPDATE (status) ON pgml.train_queue TO PUBLIC;
+-- No UPDATE for PUBLIC: pgml.cancel_job() cancels (as the catalog identity),
+-- so no role can hold a row lock on a job and make its worker wait.
 -- Job ids come from the insert trigger (with no privilege on the sequence,
 -- whose position would tell how many jobs every role has queued).
 ALTER TABLE pgml.train_queue ALTER COLUMN id DROP DEFAULT;
 REVOKE USAGE ON SEQUENCE pgml.train_queue_id_seq FROM PUBLIC;
 
 CREATE FUNCTION pgml.cancel_job(job_id bigint) RETURNS text
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    st text;
-BEGIN
-    IF job_id IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
-            MESSAGE = 'job_id must not be NULL';
-    END IF;
-    UPDATE pgml.train_queue SET status = 'cancelled'
-     WHERE id = job_id AND status IN ('queued', 'running')
-    RETURNING status INTO st;
-    IF st IS NULL THEN
-        SELECT status INTO st FROM pgml.train_queue WHERE id = job_id;
-        IF st IS NULL THEN
-            RAISE EXCEPTION USING ERRCODE = 'undefined_object',
-                MESSAGE = format('training job %s does not exist', job_id);
-        END IF;
-        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
-            MESSAGE = format('training job %s has already ended with status %s', job_id, st);
-    END IF;
-    RETURN st;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'pgml_cancel_job' LANGUAGE C VOLATILE CALLED ON NULL INPUT;
 COMMENT ON FUNCTION pgml.cancel_job(bigint) IS
     'cancel a queued or running training job; a running job stops at once';
 

@@ -197,6 +197,13 @@ SELECT pg_catalog.pg_extension_config_dump('pgml.snapshots_id_seq', '');
 ALTER TABLE pgml.train_queue ALTER COLUMN relation_name DROP NOT NULL;
 -- PostgresML's default split
 ALTER TABLE pgml.train_queue ALTER COLUMN test_sampling SET DEFAULT 'stratified';
+-- Cancelling is pgml.cancel_job()'s, made as the catalog identity: no role
+-- may hold a row lock on a job (UPDATE) and make its worker wait.
+REVOKE UPDATE (status) ON pgml.train_queue FROM PUBLIC;
+CREATE OR REPLACE FUNCTION pgml.cancel_job(job_id bigint) RETURNS text
+    AS 'MODULE_PATHNAME', 'pgml_cancel_job' LANGUAGE C VOLATILE CALLED ON NULL INPUT;
+COMMENT ON FUNCTION pgml.cancel_job(bigint) IS
+    'cancel a queued or running training job; a running job stops at once';
 
 DROP FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb, jsonb, real, text, boolean, jsonb);
 -- PostgresML's parameters, in its order: runtime is accepted (every model

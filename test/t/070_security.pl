@@ -380,8 +380,13 @@ is($node->safe_psql('postgres', "SELECT rolsuper FROM pg_roles WHERE rolname = '
 my $alice_job = ok_as('alice', q{INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name)
 VALUES ('alice_q', 'regression', 'alice.data', 'y') RETURNING id});
 refused('bob', "SELECT pgml.cancel_job($alice_job)", '42704', "bob cancels alice's job");
-is(ok_as('bob', "UPDATE pgml.train_queue SET status = 'cancelled' WHERE id = $alice_job RETURNING id"), '',
-	"bob's UPDATE does not reach alice's job");
+refused('bob', "UPDATE pgml.train_queue SET status = 'cancelled' WHERE id = $alice_job RETURNING id", '42501',
+	"bob's UPDATE of the queue");
+# nor can alice lock her own job's row and make its worker wait at the end
+refused('alice', "SELECT id FROM pgml.train_queue WHERE id = $alice_job FOR UPDATE", '42501',
+	'a row lock on the queue');
+refused('alice', "SELECT id FROM pgml.train_queue WHERE id = $alice_job FOR KEY SHARE", '42501',
+	'a key-share lock on the queue');
 ok($node->poll_query_until('postgres',
 	"SELECT status FROM pgml.train_queue WHERE id = $alice_job", 'succeeded'), "alice's job ran");
 
@@ -419,7 +424,7 @@ ok($node->poll_query_until('postgres',
 	"SELECT status FROM pgml.train_queue WHERE project_name = 'alice_rq'", 'failed'),
 	'a job whose view rewrites the queue fails');
 like($node->safe_psql('postgres', "SELECT error FROM pgml.train_queue WHERE project_name = 'alice_rq'"),
-	qr/cannot change the status of job \d+ from failed to queued/, 'with the queue\'s own error');
+	qr/permission denied for table train_queue/, 'refused: roles have no UPDATE on the queue');
 is($node->safe_psql('postgres', "SELECT status FROM pgml.train_queue WHERE project_name = 'alice_bad'"),
 	'failed', 'and the failed job stays failed');
 
