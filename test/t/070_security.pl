@@ -389,6 +389,8 @@ refused('alice', "SELECT id FROM pgml.train_queue WHERE id = $alice_job FOR KEY 
 	'a key-share lock on the queue');
 ok($node->poll_query_until('postgres',
 	"SELECT status FROM pgml.train_queue WHERE id = $alice_job", 'succeeded'), "alice's job ran");
+like(refused('alice', "SELECT pgml.cancel_job($alice_job)", '55000', 'cancelling a job that has ended'),
+	qr/training job $alice_job has already ended with status succeeded/, 'with its status');
 
 # the queue's id (and its other own columns) cannot be chosen
 for my $col ('id', 'status', 'queued_by', 'model_id', 'queued_at', 'error')
