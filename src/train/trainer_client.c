@@ -349,10 +349,20 @@ pgml_trainer_start(void)
 				 errmsg("could not set up the socket of the trainer process: %m")));
 	}
 	elog(DEBUG1, "started trainer process %d", (int) pid);
-	t->events = CreateWaitEventSet(TopMemoryContext, 3);
-	AddWaitEventToSet(t->events, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
-	AddWaitEventToSet(t->events, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
-	AddWaitEventToSet(t->events, WL_SOCKET_READABLE, t->sock, NULL, NULL);
+	PG_TRY();
+	{
+		t->events = CreateWaitEventSet(TopMemoryContext, 3);
+		AddWaitEventToSet(t->events, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+		AddWaitEventToSet(t->events, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+		AddWaitEventToSet(t->events, WL_SOCKET_READABLE, t->sock, NULL, NULL);
+	}
+	PG_CATCH();
+	{
+		/* no trainer without a way to wait for it */
+		pgml_trainer_stop(t);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	return t;
 }
 
@@ -380,7 +390,23 @@ trainer_died(PgmlTrainer *t)
 {
 	int			status;
 
-	trainer_reap(t, false);
+	/*
+	 * It closed its socket: it is exiting.  Give it a moment to finish
+	 * (its exit status says why), then kill it rather than wait unboundedly.
+	 */
+	for (int i = 0; i < 100 && t->pid > 0; i++)
+	{
+		struct rusage usage;
+
+		if (wait4(t->pid, &t->status, WNOHANG, &usage) == t->pid)
+		{
+			pgml_trainer_peak_rss_kb = Max(pgml_trainer_peak_rss_kb, usage.ru_maxrss);
+			t->pid = 0;
+			break;
+		}
+		pg_usleep(10000L);
+	}
+	trainer_reap(t, true);
 	status = t->status;
 	if (WIFSIGNALED(status))
 	{
