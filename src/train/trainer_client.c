@@ -257,15 +257,17 @@ trainer_child(int sock, const char *path, pid_t parent, rlim_t memory,
 			_exit(127);
 	}
 	/*
-	 * The postmaster asks for passive OpenMP waiting (pgml_worker.c), so
-	 * that training inside a server process did not spin on CPUs queries
-	 * need.  A trainer runs niced instead: let its threads spin between
-	 * parallel regions as XGBoost expects, unless the administrator set a
-	 * policy for trainers (PGML_TRAINER_OMP_WAIT_POLICY).
+	 * The postmaster asks for passive OpenMP waiting (pgml_worker.c) for
+	 * server processes.  A trainer runs niced: give it libgomp's default
+	 * (spin briefly, then sleep), as bare XGBoost has, not passive waiting
+	 * (measured 9% slower) nor active (idle threads spinning forever),
+	 * unless the administrator chose a policy for trainers
+	 * (PGML_TRAINER_OMP_WAIT_POLICY).
 	 */
-	(void) setenv("OMP_WAIT_POLICY",
-				  getenv("PGML_TRAINER_OMP_WAIT_POLICY") ? getenv("PGML_TRAINER_OMP_WAIT_POLICY") : "ACTIVE",
-				  1);
+	if (getenv("PGML_TRAINER_OMP_WAIT_POLICY") != NULL)
+		(void) setenv("OMP_WAIT_POLICY", getenv("PGML_TRAINER_OMP_WAIT_POLICY"), 1);
+	else
+		(void) unsetenv("OMP_WAIT_POLICY");
 	snprintf(protocol, sizeof(protocol), "%d", PGML_TRAINER_PROTOCOL);
 	snprintf(parent_text, sizeof(parent_text), "%d", (int) parent);
 	argv[0] = (char *) PGML_TRAINER_PROGRAM;
