@@ -175,6 +175,8 @@ extern void pgml_trainer_end_job(void);
 
 /* Bytes to the parent: what predict_native and export_model need. */
 extern PgmlTrainer *pgml_trainer_start(void);
+/* *t if it is running, else a new trainer stored there */
+extern PgmlTrainer *pgml_trainer_ensure(PgmlTrainer **t);
 extern void pgml_trainer_stop(PgmlTrainer *t);
 extern bool pgml_trainer_alive(PgmlTrainer *t);
 /* Send a request, wait for the reply of type expect; its payload. */

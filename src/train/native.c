@@ -68,14 +68,8 @@ static PgmlTrainer *
 native_get_trainer(void)
 {
 	if (!pgml_trainer_alive(native_trainer))
-	{
-		native_forget();
-		if (native_trainer != NULL)
-			pgml_trainer_stop(native_trainer);
-		native_trainer = NULL;
-		native_trainer = pgml_trainer_start();
-	}
-	return native_trainer;
+		native_forget();		/* a new trainer holds no booster */
+	return pgml_trainer_ensure(&native_trainer);
 }
 
 /* Ask the trainer; model id and booster bytes are the payload of both uses. */

@@ -122,6 +122,20 @@ pgml_trainer_stop(PgmlTrainer *t)
 	pfree(t);
 }
 
+/* *t if it runs, else a new trainer in its place (a dead one is stopped). */
+PgmlTrainer *
+pgml_trainer_ensure(PgmlTrainer **t)
+{
+	if (!pgml_trainer_alive(*t))
+	{
+		if (*t != NULL)
+			pgml_trainer_stop(*t);
+		*t = NULL;
+		*t = pgml_trainer_start();
+	}
+	return *t;
+}
+
 /* Running, and not a zombie: a trainer that died is reaped here. */
 bool
 pgml_trainer_alive(PgmlTrainer *t)
@@ -823,15 +837,10 @@ pgml_trainer_fit(const PgmlTrainInput *in, PgmlTrainerData *data, PgmlModel *m)
 	Size		reply_len;
 	PgmlWireReader r;
 	instr_time	start,
-				sent;
+				ready;
 
 	INSTR_TIME_SET_CURRENT(start);
-	if (!pgml_trainer_alive(job_trainer))
-	{
-		if (job_trainer != NULL)
-			pgml_trainer_stop(job_trainer);
-		job_trainer = pgml_trainer_start();
-	}
+	pgml_trainer_ensure(&job_trainer);
 
 	initStringInfo(&req);
 	pgml_wire_put_string(&req, in->algorithm);
@@ -845,22 +854,12 @@ pgml_trainer_fit(const PgmlTrainInput *in, PgmlTrainerData *data, PgmlModel *m)
 	pgml_wire_put_int32(&req, data->row_of != NULL);
 	pgml_wire_put_int32(&req, pgml_trainer_fault);
 	put_hyperparams(&req, in->hyperparams);
+	INSTR_TIME_SET_CURRENT(ready);
+	INSTR_TIME_SUBTRACT(ready, start);
+	pgml_trainer_handoff_seconds += INSTR_TIME_GET_DOUBLE(ready);
 
-	PG_TRY();
-	{
-		trainer_send(job_trainer, PGML_TMSG_FIT, req.data, req.len, data->fd);
-		INSTR_TIME_SET_CURRENT(sent);
-		INSTR_TIME_SUBTRACT(sent, start);
-		pgml_trainer_handoff_seconds += INSTR_TIME_GET_DOUBLE(sent);
-		reply = trainer_receive(job_trainer, PGML_TMSG_MODEL, &reply_len);
-	}
-	PG_CATCH();
-	{
-		if (job_trainer != NULL)
-			trainer_reap(job_trainer, true);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
+	reply = trainer_exchange(job_trainer, PGML_TMSG_FIT, req.data, req.len, data->fd,
+							 PGML_TMSG_MODEL, &reply_len);
 	pfree(req.data);
 
 	r.data = reply;

@@ -131,12 +131,6 @@ MemoryContextAllocZero(MemoryContext context, Size size)
 }
 
 void *
-MemoryContextAllocZeroAligned(MemoryContext context, Size size)
-{
-	return shim_alloc(context, size, true, false, false);
-}
-
-void *
 MemoryContextAllocHuge(MemoryContext context, Size size)
 {
 	return shim_alloc(context, size, false, true, false);
@@ -160,12 +154,6 @@ void *
 palloc0(Size size)
 {
 	return shim_alloc(CurrentMemoryContext, size, true, false, false);
-}
-
-void *
-palloc_extended(Size size, int flags)
-{
-	return MemoryContextAllocExtended(CurrentMemoryContext, size, flags);
 }
 
 void
@@ -277,12 +265,6 @@ shim_reset(ShimContext *cx)
 
 void
 MemoryContextReset(MemoryContext context)
-{
-	shim_reset((ShimContext *) context);
-}
-
-void
-MemoryContextResetOnly(MemoryContext context)
 {
 	shim_reset((ShimContext *) context);
 }
@@ -414,13 +396,6 @@ errmsg_plural(const char *fmt_singular, const char *fmt_plural,
 
 int
 errdetail(const char *fmt,...)
-{
-	SHIM_FORMAT(detail, fmt);
-	return 0;
-}
-
-int
-errdetail_internal(const char *fmt,...)
 {
 	SHIM_FORMAT(detail, fmt);
 	return 0;
