@@ -23,6 +23,7 @@ OBJS = \
 	src/image_encode.o \
 	src/predict.o \
 	src/queue.o \
+	src/queue_fair.o \
 	src/launcher.o \
 	src/stat.o \
 	src/vector.o \

@@ -8,6 +8,8 @@
  *	  registry.c	shared registry of published models (DSM segments)
  *	  queue.c		the job service's shared state: wake-ups, job cancellation
  *	  launcher.c	the launcher: starts database workers where jobs are queued
+ *	  queue_fair.c	a role that holds no worker takes one back from a role
+ *					that holds two more than it (a job put back in the queue)
  *	  predict.c		SQL predict functions (registry -> image -> tree_eval)
  *	  stat.c		pgml.stat_* views
  *	  vector.c		vector functions
@@ -233,6 +235,7 @@ typedef struct PgmlWorkerState
 	bool		poked;			/* a committed INSERT chose this worker */
 	bool		exit_requested; /* the launcher wants the slot back */
 	pg_atomic_uint64 cancel_job;	/* job id whose cancel was committed */
+	pg_atomic_uint64 yield_job; /* job id to put back in the queue */
 	int64		current_job;	/* job claimed or being trained, 0 if none */
 	Oid			current_role;	/* the role that queued it */
 	int32		rounds_done;
@@ -248,6 +251,22 @@ typedef struct PgmlWorkerState
 
 /* Databases waiting for a worker, in the order they asked (no repeats). */
 #define PGML_PENDING_MAX	128
+
+/*
+ * A role whose job was queued (committed) in a database while no worker
+ * there was idle: queue_fair.c may take a worker back for it.  Forgotten
+ * when a worker claims a job of the role there, when decided, or after
+ * PGML_WAITING_TTL_MS.
+ */
+#define PGML_WAITING_MAX	64
+#define PGML_WAITING_TTL_MS	5000
+
+typedef struct PgmlWaitingRole
+{
+	Oid			dboid;
+	Oid			role;
+	TimestampTz since;
+} PgmlWaitingRole;
 
 typedef struct PgmlQueueShared
 {
@@ -267,6 +286,8 @@ typedef struct PgmlQueueShared
 	uint64		jobs_succeeded; /* server-wide, since start */
 	uint64		jobs_failed;
 	uint64		jobs_cancelled;
+	int			nwaiting;
+	PgmlWaitingRole waiting[PGML_WAITING_MAX];
 	int			nslots;			/* max_worker_processes */
 	PgmlWorkerState slots[FLEXIBLE_ARRAY_MEMBER];
 } PgmlQueueShared;
@@ -299,9 +320,10 @@ extern void pgml_queue_served(Oid dboid);
 
 /*
  * A job was queued in this database and committed: wake a live worker of
- * the database, else ask the launcher for one.
+ * the database, else ask the launcher for one.  True if an idle worker
+ * will take it.
  */
-extern void pgml_queue_wake_worker(void);
+extern bool pgml_queue_wake_worker(void);
 
 /*
  * A transaction that queued a job was prepared in dboid: its job becomes
@@ -321,6 +343,28 @@ extern int	pgml_queue_workers_allowed(void);
 
 /* Is a database other than dboid waiting for a worker? */
 extern bool pgml_queue_others_waiting(Oid dboid);
+
+/* ---- queue_fair.c: workers taken back for roles that hold none ---- */
+
+/*
+ * At the commit of an INSERT into the queue that no idle worker of the
+ * database took: the roles that queued (their count) wait for a worker.
+ * Sets the launcher's latch.
+ */
+extern void pgml_queue_roles_wait(Oid dboid, const Oid *roles, int nroles);
+
+/* A worker of dboid claimed a job of role: that role waits no more there. */
+extern void pgml_queue_role_served(Oid dboid, Oid role);
+
+/*
+ * The launcher, at each wake-up: for each waiting role, if every worker
+ * slot is busy with a job and some other role holds at least two more
+ * workers than it, ask the worker running that role's newest job to put it
+ * back in the queue (SIGUSR2 with the slot's yield_job set).  Returns true
+ * while some entry cannot be decided yet (a worker is starting or
+ * claiming): call again soon.
+ */
+extern bool pgml_queue_rebalance(void);
 
 /* ---- launcher.c ---- */
 

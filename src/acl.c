@@ -298,6 +298,15 @@ pgml_acl_check_use(const char *project, int64 model_id)
 		return true;			/* 0.1.0 schema: as before the update */
 	if (!pgml_project_read(project, model_id, false, &p))
 		return false;			/* the caller says it does not exist */
+	/*
+	 * By model id, name only the model: ids are easy to enumerate, and the
+	 * project and its owner are not the caller's to learn.
+	 */
+	if (!pgml_acl_may_use(&p, user) && by_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for model %lld", (long long) model_id),
+				 errhint("The owner of the model's project can grant its use with pgml.grant_project().")));
 	if (!pgml_acl_may_use(&p, user))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -60,6 +60,8 @@ PGDLLEXPORT void pgml_launcher_main(Datum arg);
 
 /* How long to wait before trying again to register a worker. */
 #define LAUNCHER_RETRY_MS	1000
+/* How soon to look again at a role waiting for a worker (queue_fair.c). */
+#define LAUNCHER_REBALANCE_MS	50
 
 /* The launcher's handles of the workers it started, by slot. */
 static BackgroundWorkerHandle **handles = NULL;
@@ -515,6 +517,9 @@ pgml_launcher_main(Datum arg)
 		}
 		launcher_feed_pending();
 		sleep_ms = launcher_schedule();
+		/* a role waiting for a worker that is not decided yet: look again soon */
+		if (pgml_queue_rebalance())
+			sleep_ms = Min(sleep_ms, LAUNCHER_REBALANCE_MS);
 		/* databases still to look at after the pending list drains */
 		if (scanned != NIL)
 			sleep_ms = Min(sleep_ms, LAUNCHER_RETRY_MS);

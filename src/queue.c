@@ -60,6 +60,10 @@ PgmlQueueShared *pgml_queue_shared = NULL;
 PgmlWorkerState *pgml_worker_state = NULL;
 
 static bool wake_armed = false;
+/* the roles that queued jobs in this transaction (queue_fair.c) */
+#define MAX_QUEUEING_ROLES 8
+static Oid	queueing_roles[MAX_QUEUEING_ROLES];
+static int	n_queueing_roles = 0;
 static bool xact_callback_registered = false;
 static int64 *cancel_ids = NULL;
 static SubTransactionId *cancel_subids = NULL;	/* where each was posted */
@@ -91,6 +95,7 @@ pgml_queue_shmem_startup(void)
 		for (int i = 0; i < max_worker_processes; i++)
 		{
 			pg_atomic_init_u64(&pgml_queue_shared->slots[i].cancel_job, 0);
+			pg_atomic_init_u64(&pgml_queue_shared->slots[i].yield_job, 0);
 			SpinLockInit(&pgml_queue_shared->slots[i].mutex);
 		}
 	}
@@ -175,14 +180,14 @@ pgml_queue_served(Oid dboid)
  * allows; a worker that is looking for a job is woken as well, in case its
  * snapshot was taken before this commit.
  */
-void
+bool
 pgml_queue_wake_worker(void)
 {
 	PgmlQueueShared *q = pgml_queue_shared;
 	bool		idle_found = false;
 
 	if (q == NULL)
-		return;
+		return false;
 	for (int i = 0; i < q->nslots && !idle_found; i++)
 	{
 		PgmlWorkerState *w = &q->slots[i];
@@ -202,6 +207,7 @@ pgml_queue_wake_worker(void)
 	}
 	if (!idle_found)
 		pgml_queue_request(MyDatabaseId);
+	return idle_found;
 }
 
 /* Remember a database with a prepared INSERT into the queue. */
@@ -350,8 +356,8 @@ queue_xact_callback(XactEvent event, void *arg)
 	{
 		for (int i = 0; i < n_cancel_ids; i++)
 			queue_post_cancel(cancel_ids[i]);
-		if (wake_armed)
-			pgml_queue_wake_worker();
+		if (wake_armed && !pgml_queue_wake_worker())
+			pgml_queue_roles_wait(MyDatabaseId, queueing_roles, n_queueing_roles);
 	}
 	if (event == XACT_EVENT_PREPARE && wake_armed)
 		pgml_queue_prepared(MyDatabaseId);
@@ -360,6 +366,7 @@ queue_xact_callback(XactEvent event, void *arg)
 		event == XACT_EVENT_PREPARE)
 	{
 		wake_armed = false;
+		n_queueing_roles = 0;
 		n_cancel_ids = 0;
 	}
 }
@@ -412,8 +419,15 @@ pgml_queue_notify(PG_FUNCTION_ARGS)
 					   PGML_TRIGGER_EVENT(INSERT));
 	if (pgml_preloaded)
 	{
+		Oid			role = GetUserId();
+		bool		known = false;
+
 		queue_register_callback();
 		wake_armed = true;
+		for (int i = 0; i < n_queueing_roles && !known; i++)
+			known = (queueing_roles[i] == role);
+		if (!known && n_queueing_roles < MAX_QUEUEING_ROLES)
+			queueing_roles[n_queueing_roles++] = role;
 	}
 	return PointerGetDatum(NULL);
 }

@@ -55,13 +55,17 @@
 int64		pgml_current_job_id = 0;
 
 
-/* Between rounds: honour query cancel, and a committed job cancellation. */
+/*
+ * Between rounds: honour query cancel, a committed job cancellation, and a
+ * request to put the job back in the queue (queue_fair.c).
+ */
 void
 pgml_train_check_cancel(void)
 {
 	CHECK_FOR_INTERRUPTS();
 	if (pgml_current_job_id != 0 && pgml_worker_state != NULL &&
-		pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) pgml_current_job_id)
+		(pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) pgml_current_job_id ||
+		 pg_atomic_read_u64(&pgml_worker_state->yield_job) == (uint64) pgml_current_job_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),
 				 errmsg("training job %lld was cancelled", (long long) pgml_current_job_id)));

@@ -183,6 +183,7 @@ claim_job(PgmlJob *job, bool *more)
 	 * only be posted once its claim has committed, so none is lost here.
 	 */
 	pg_atomic_write_u64(&pgml_worker_state->cancel_job, 0);
+	pg_atomic_write_u64(&pgml_worker_state->yield_job, 0);
 	*more = false;
 
 	SetCurrentStatementStartTimestamp();
@@ -276,6 +277,7 @@ claim_job(PgmlJob *job, bool *more)
 			pgml_worker_state->rounds_total = 0;
 			pgml_worker_state->job_started_at = now;
 			SpinLockRelease(&pgml_worker_state->mutex);
+			pgml_queue_role_served(MyDatabaseId, job->role);
 		}
 	}
 
@@ -311,6 +313,31 @@ finish_failed(int64 job_id, const char *status, const char *error)
 	CommitTransactionCommand();
 }
 
+/*
+ * Put a job back in the queue (queue_fair.c took its worker for another
+ * role): 'queued' again, with its id and queued_at, so it keeps its place
+ * among its role's jobs.  Unless the user cancelled it meanwhile.
+ */
+static void
+requeue(int64 job_id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+
+	args[0] = Int64GetDatum(job_id);
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	SPI_execute_with_args("UPDATE pgml.train_queue SET status = 'queued', error = NULL, "
+						  "progress = NULL, started_at = NULL "
+						  "WHERE id = $1 AND status = 'running'",
+						  1, argtypes, args, NULL, false, 0);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
 /* Set what pgml.stat_worker shows about the current job. */
 static void
 state_set_job(int64 job_id, Oid role, bool finished, const char *outcome)
@@ -327,6 +354,12 @@ state_set_job(int64 job_id, Oid role, bool finished, const char *outcome)
 	w->current_role = finished ? InvalidOid : role;
 	w->rounds_done = 0;
 	w->rounds_total = 0;
+	if (finished && strcmp(outcome, "requeued") == 0)
+	{
+		/* not an outcome: the job runs again */
+		SpinLockRelease(&w->mutex);
+		return;
+	}
 	if (finished)
 	{
 		w->last_job_at = now;
@@ -336,7 +369,22 @@ state_set_job(int64 job_id, Oid role, bool finished, const char *outcome)
 	}
 	SpinLockRelease(&w->mutex);
 	if (!finished)
+	{
+		Latch	   *latch = NULL;
+
+		/*
+		 * A role may have queued a job while this worker was claiming
+		 * another: the launcher looks again whether it should have a worker
+		 * back (queue_fair.c).
+		 */
+		SpinLockAcquire(&q->mutex);
+		if (q->nwaiting > 0)
+			latch = q->launcher_latch;
+		SpinLockRelease(&q->mutex);
+		if (latch)
+			SetLatch(latch);
 		return;
+	}
 	SpinLockAcquire(&q->mutex);
 	total = strcmp(outcome, "succeeded") == 0 ? &q->jobs_succeeded :
 		strcmp(outcome, "cancelled") == 0 ? &q->jobs_cancelled : &q->jobs_failed;
@@ -358,7 +406,8 @@ worker_cancel_handler(SIGNAL_ARGS)
 	int64		job = pgml_current_job_id;
 
 	if (job != 0 &&
-		pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job)
+		(pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job ||
+		 pg_atomic_read_u64(&pgml_worker_state->yield_job) == (uint64) job))
 	{
 		QueryCancelPending = true;
 		InterruptPending = true;
@@ -498,7 +547,8 @@ run_job(PgmlJob *job)
 	pgml_current_job_id = job->job_id;
 	pg_compiler_barrier();
 	/* a cancel posted between the claim's commit and now interrupts at once */
-	if (pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job->job_id)
+	if (pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job->job_id ||
+		pg_atomic_read_u64(&pgml_worker_state->yield_job) == (uint64) job->job_id)
 	{
 		QueryCancelPending = true;
 		InterruptPending = true;
@@ -557,23 +607,37 @@ run_job(PgmlJob *job)
 		QueryCancelPending = false;
 
 		outcome = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? "cancelled" : "failed";
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && job_timed_out)
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !job_timed_out &&
+			pg_atomic_read_u64(&pgml_worker_state->cancel_job) != (uint64) job->job_id &&
+			pg_atomic_read_u64(&pgml_worker_state->yield_job) == (uint64) job->job_id)
 		{
-			outcome = "failed";
-			msg = psprintf("training job %lld ran longer than its time limit of %d ms "
-						   "(the statement_timeout of role %s, else pgml_worker.job_timeout)",
-						   (long long) job->job_id, job_limit_ms, job_role_name);
+			/* its worker goes to a role that had none (queue_fair.c) */
+			outcome = "requeued";
+			ereport(LOG,
+					(errmsg("pgml_worker: training job %lld went back to the queue",
+							(long long) job->job_id)));
+			requeue(job->job_id);
 		}
-		else if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
-				 pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job->job_id)
-			msg = psprintf("training job %lld was cancelled", (long long) job->job_id);
 		else
-			msg = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
-				: pstrdup(edata->message);
-		ereport(LOG,
-				(errmsg("pgml_worker: training job %lld %s: %s",
-						(long long) job->job_id, outcome, msg)));
-		finish_failed(job->job_id, outcome, msg);
+		{
+			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && job_timed_out)
+			{
+				outcome = "failed";
+				msg = psprintf("training job %lld ran longer than its time limit of %d ms "
+							   "(the statement_timeout of role %s, else pgml_worker.job_timeout)",
+							   (long long) job->job_id, job_limit_ms, job_role_name);
+			}
+			else if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+					 pg_atomic_read_u64(&pgml_worker_state->cancel_job) == (uint64) job->job_id)
+				msg = psprintf("training job %lld was cancelled", (long long) job->job_id);
+			else
+				msg = edata->detail ? psprintf("%s: %s", edata->message, edata->detail)
+					: pstrdup(edata->message);
+			ereport(LOG,
+					(errmsg("pgml_worker: training job %lld %s: %s",
+							(long long) job->job_id, outcome, msg)));
+			finish_failed(job->job_id, outcome, msg);
+		}
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(old);

@@ -152,6 +152,10 @@ like(wait_end('db2', $o2), qr/^succeeded/, 'the job of db2 succeeds');
 is(overlap('db1', $o1, 'db2', $o2), 't', 'with max_workers = 2 their running intervals overlap');
 
 # --- fairness: alice's many jobs do not hold back bob's ---
+# alice's jobs hold both workers (waiting on locked tables, as long jobs
+# would); bob's job, queued after, gets a worker at once: alice's newest
+# job goes back to the queue (queue_fair.c).  No lock is released before
+# bob's job has succeeded.
 my $la1 = lock_tables('db1', 'a_t1');
 my $la2 = lock_tables('db1', 'a_t2');
 my @a = (queue('db1', 'alice', 'a1', 'a_t1'));
@@ -160,15 +164,42 @@ ok($node->poll_query_until('db1',
 	"SELECT count(*) FROM pgml.train_queue WHERE id IN ($a[0], $a[1]) AND status = 'running'", '2'),
 	"alice's first two jobs take both workers");
 my $b = queue('db1', 'bob', 'b', 'b_t');
-release($la1);
-like(wait_end('db1', $b), qr/^succeeded/, "bob's job runs as soon as a worker is free");
+like(wait_end('db1', $b), qr/^succeeded/, "bob's job runs while alice's jobs hold both workers");
+like(slurp_file($node->logfile),
+	qr/training job $a[1] goes back to the queue to free a worker for role "bob" in database "db1"/,
+	"alice's newest running job went back to the queue (logged)");
+is($node->safe_psql('db1', "SELECT count(*) FROM pgml.train_queue WHERE id = $a[1] AND status <> 'succeeded' AND error IS NULL"),
+	'1', 'with no error recorded');
 my $a_rest = join(', ', @a[2 .. 5]);
 is($node->safe_psql('db1', qq{
 SELECT (SELECT started_at FROM pgml.train_queue WHERE id = $b)
        < coalesce(min(started_at), 'infinity') FROM pgml.train_queue WHERE id IN ($a_rest)}),
 	't', "bob's job, queued after alice's six, started before her last four");
+ok($node->poll_query_until('db1',
+	"SELECT count(*) FROM pgml.train_queue WHERE id IN ($a[0], $a[1]) AND status = 'running'", '2'),
+	"then alice's two jobs hold both workers again");
+
+# The same across databases: bob's job in db2 takes a worker from db1.
+my $b2 = queue('db2', 'bob', 'b2', 'b_t');
+like(wait_end('db2', $b2), qr/^succeeded/, "bob's job in db2 runs while alice's jobs in db1 hold both workers");
+like(slurp_file($node->logfile), qr/goes back to the queue to free a worker for role "bob" in database "db2"/,
+	'by taking a worker from db1');
+
+# A role that holds one worker does not take one from a role that holds two.
+my $lb = lock_tables('db1', 'b_t');
+my $b3 = queue('db1', 'bob', 'b3', 'b_t');
+ok($node->poll_query_until('db1', "SELECT status FROM pgml.train_queue WHERE id = $b3", 'running'),
+	"bob's next job takes a worker back, and waits on its locked table");
+my $b4 = queue('db1', 'bob', 'b4', 'b_t');
+ok($node->poll_query_until('db1',
+	"SELECT count(*) FROM pgml.train_queue WHERE queued_by = 'alice'::regrole AND status = 'running'", '1'),
+	'alice holds one worker');
+is(status('db1', $b4), 'queued', "bob's second job waits: he holds as many workers as alice");
+release($la1);
 release($la2);
+release($lb);
 like(wait_end('db1', $_), qr/^succeeded/, "alice's job $_ succeeds") for @a;
+like(wait_end('db1', $_), qr/^succeeded/, "bob's job $_ succeeds") for ($b3, $b4);
 
 # --- a cancel names its database: same job id in db1 and db2 ---
 my $next = 1000;
