@@ -111,11 +111,24 @@ extern bool pgml_algorithm_is_trees(const char *algorithm);
 /*
  * job.c: train algorithm on rows idx[0..n) of ds in the job's trainer
  * process; model arrives with task, n_features, n_classes, classes and
- * preprocessing set, the fit fills the rest.
+ * preprocessing set, the fit fills the rest.  filled (if not NULL) runs
+ * as the rows go into the trainer's data, before the trainer starts: once
+ * the labels are in (it may free ds->y's memory, and idx's with
+ * PGML_FILLED_LABELS_ROWS: idx is not read again), and once the features
+ * are (it may free ds's rows and idx).
  */
+typedef enum PgmlFilled
+{
+	PGML_FILLED_LABELS,			/* the labels are in the data */
+	PGML_FILLED_LABELS_ROWS,	/* the labels and row numbers (idx) are */
+	PGML_FILLED_FEATURES		/* and the features, preprocessed */
+} PgmlFilled;
+
 extern void pgml_train_rows(const char *algorithm, const PgmlDataset *ds,
 							const int64 *idx, int64 n, Jsonb *hyperparams,
-							PgmlModel *model);
+							PgmlModel *model,
+							void (*filled) (PgmlFilled stage, void *arg),
+							void *filled_arg);
 
 /* split.c: the next value of a seeded splitmix64 generator */
 extern uint64 pgml_splitmix64(uint64 *state);
@@ -127,6 +140,20 @@ extern uint64 pgml_splitmix64(uint64 *state);
  */
 extern int64 *pgml_split_order(const PgmlDataset *ds, int64 n_test,
 							   const char *sampling, int32 n_classes, uint64 seed);
+
+/*
+ * split.c: keep only the test rows order[0..n_test) of ds, for the job's
+ * last fit, as the training rows go into the trainer's data: evaluation
+ * then reads the same rows, in the same order, from a quarter of the
+ * memory.  First the labels (returns the test rows in ascending order, for
+ * the second call), then the features and target codes: order[0..n_test)
+ * is renumbered to the new rows and ds->n_rows becomes n_test.  Between
+ * the two calls ds->y holds only the test rows' labels.
+ */
+extern int64 *pgml_split_keep_test_labels(PgmlDataset *ds, const int64 *order,
+										  int64 n_test);
+extern void pgml_split_keep_test_features(PgmlDataset *ds, int64 *order, int64 n_test,
+										  int64 *sorted);
 
 /* evaluate.c: the metric models of a task are ranked by (NULL: newest wins) */
 extern const char *pgml_key_metric(PgmlTask task);

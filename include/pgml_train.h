@@ -48,6 +48,13 @@ typedef struct PgmlTrainInput
 	const int64 *row_of;		/* [n_rows] or NULL */
 } PgmlTrainInput;
 
+/*
+ * The fit reads in->x, in->y and in->row_of no more (XGBoost has built its
+ * own matrix from them): the trainer unmaps the training data, so that its
+ * pages are freed while the rounds run.  Defined by the trainer (main.c).
+ */
+extern void pgml_train_input_done(const PgmlTrainInput *in);
+
 /* The 1-based row of the relation that training row i came from. */
 static inline int64
 pgml_train_row_number(const PgmlTrainInput *in, int64 i)

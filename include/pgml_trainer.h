@@ -167,7 +167,9 @@ extern void pgml_trainer_data_free(PgmlTrainerData *data);
 /*
  * The trainer of the current job: started at the first fit, reused by the
  * following ones (search folds), stopped by pgml_trainer_end_job() or at
- * transaction end.
+ * transaction end.  data is unmapped and closed once the request is sent
+ * (its pages live on in the trainer's mapping until the fit lets go of
+ * them): in->x, in->y and in->row_of must not be read after the call.
  */
 extern void pgml_trainer_fit(const PgmlTrainInput *in, PgmlTrainerData *data,
 							 PgmlModel *m);

@@ -24,6 +24,9 @@
 
 #include <math.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "access/xact.h"
 #include "portability/instr_time.h"
@@ -338,6 +341,46 @@ check_missing(const PgmlDataset *ds, const PgmlModel *model, const char *algorit
 }
 
 /*
+ * Memory freed by the reading, the split or a compaction is still resident
+ * (glibc keeps freed heap pages; measured 41 MB of 145 MB for 1M x 20
+ * rows): give it back before the trainer needs its share.
+ */
+static void
+give_back_memory(void)
+{
+#ifdef __GLIBC__
+	(void) malloc_trim(0);
+#endif
+}
+
+/*
+ * The job's last fit: as its rows become the trainer's, keep only the test
+ * rows (the labels and the split order first, then the features).
+ */
+typedef struct KeepTestRows
+{
+	PgmlDataset *ds;
+	int64	  **order;
+	int64		n_test;
+	int64	   *sorted;
+} KeepTestRows;
+
+static void
+keep_test_rows(PgmlFilled stage, void *arg)
+{
+	KeepTestRows *k = arg;
+
+	if (stage == PGML_FILLED_FEATURES)
+		pgml_split_keep_test_features(k->ds, *k->order, k->n_test, k->sorted);
+	else
+		k->sorted = pgml_split_keep_test_labels(k->ds, *k->order, k->n_test);
+	/* the training rows' part of the order is read no more */
+	if (stage != PGML_FILLED_LABELS)
+		*k->order = repalloc_huge(*k->order, sizeof(int64) * Max(k->n_test, 1));
+	give_back_memory();
+}
+
+/*
  * Train algorithm on rows idx[0..n) of ds, in the trainer process.  model
  * arrives with task, n_features, n_classes and classes set; the trainer
  * fills the rest.  The rows are written once, preprocessed, into the
@@ -345,25 +388,52 @@ check_missing(const PgmlDataset *ds, const PgmlModel *model, const char *algorit
  */
 void
 pgml_train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, int64 n,
-				Jsonb *hyperparams, PgmlModel *model)
+				Jsonb *hyperparams, PgmlModel *model,
+				void (*filled) (PgmlFilled stage, void *arg), void *filled_arg)
 {
 	PgmlTrainInput in;
 	PgmlTrainerData *data;
 	bool		trees = pgml_algorithm_is_trees(algorithm);
 	instr_time	start,
-				filled;
+				filled_at;
 
 	INSTR_TIME_SET_CURRENT(start);
-	data = pgml_trainer_data_create(n, ds->n_features, ds->y != NULL, true);
-	for (int64 i = 0; i < n; i++)
-		memcpy(data->x + i * ds->n_features, ds->x + idx[i] * ds->n_features,
-			   sizeof(float) * ds->n_features);
+	give_back_memory();
+	/*
+	 * XGBoost needs the row numbers only for one error, about labels, which
+	 * is checked here instead: its data holds no row numbers (6 MB for
+	 * 750,000 rows).  The other algorithms report rows in several errors.
+	 */
+	if (trees && ds->y != NULL)
+	{
+		for (int64 i = 0; i < n; i++)
+		{
+			float		label = (float) ds->y[idx[i]];
+
+			if (isnan(label) || isinf(label))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("label %g of row %lld of the relation is not a finite real",
+								ds->y[idx[i]], (long long) idx[i] + 1),
+						 errdetail("XGBoost trains on float4 labels.")));
+		}
+	}
+	data = pgml_trainer_data_create(n, ds->n_features, ds->y != NULL, !trees);
+	/* row numbers and labels first: the caller may then free its copies */
+	if (data->row_of)
+		memcpy(data->row_of, idx, sizeof(int64) * n);
 	if (ds->y != NULL)
 	{
 		for (int64 i = 0; i < n; i++)
 			data->y[i] = ds->y[idx[i]];
 	}
-	memcpy(data->row_of, idx, sizeof(int64) * n);
+	if (filled)
+		filled(data->row_of ? PGML_FILLED_LABELS_ROWS : PGML_FILLED_LABELS, filled_arg);
+	if (data->row_of)
+		idx = data->row_of;
+	for (int64 i = 0; i < n; i++)
+		memcpy(data->x + i * ds->n_features, ds->x + idx[i] * ds->n_features,
+			   sizeof(float) * ds->n_features);
 	if (model->preprocess)
 		pgml_preprocess_apply(model->preprocess, ds, data->x, n);
 	if (!trees)
@@ -378,9 +448,11 @@ pgml_train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, 
 								   ds->column_names[ds->column_of[i % ds->n_features]]),
 						 errhint("Impute it with preprocess, use algorithm => 'xgboost', which handles missing values, or filter the rows.")));
 	}
-	INSTR_TIME_SET_CURRENT(filled);
-	INSTR_TIME_SUBTRACT(filled, start);
-	pgml_trainer_handoff_seconds += INSTR_TIME_GET_DOUBLE(filled);
+	if (filled)
+		filled(PGML_FILLED_FEATURES, filled_arg);
+	INSTR_TIME_SET_CURRENT(filled_at);
+	INSTR_TIME_SUBTRACT(filled_at, start);
+	pgml_trainer_handoff_seconds += INSTR_TIME_GET_DOUBLE(filled_at);
 
 	memset(&in, 0, sizeof(in));
 	in.x = data->x;
@@ -795,7 +867,12 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	pgml_trainer_handoff_seconds = 0;
 	pgml_trainer_peak_rss_kb = 0;
 	t0 = GetCurrentTimestamp();
-	pgml_train_rows(algorithm, &ds, order + n_test, n_train, hyperparams, &model);
+	{
+		KeepTestRows keep = {&ds, &order, n_test, NULL};
+
+		pgml_train_rows(algorithm, &ds, order + n_test, n_train, hyperparams, &model,
+						keep_test_rows, &keep);
+	}
 	t1 = GetCurrentTimestamp();
 	pgml_trainer_end_job();
 

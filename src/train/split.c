@@ -245,3 +245,73 @@ pgml_split_order(const PgmlDataset *ds, int64 n_test, const char *sampling,
 	}
 	return order;
 }
+
+/* qsort comparator of int64 */
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * See pgml_job.h.  The test rows, in ascending row order, move to the front
+ * in place: the k-th smallest test row goes to row k, and k never exceeds
+ * it, so no row is overwritten before it has moved.
+ */
+int64 *
+pgml_split_keep_test_labels(PgmlDataset *ds, const int64 *order, int64 n_test)
+{
+	int64	   *sorted = MemoryContextAllocHuge(CurrentMemoryContext,
+												sizeof(int64) * Max(n_test, 1));
+
+	memcpy(sorted, order, sizeof(int64) * n_test);
+	qsort(sorted, n_test, sizeof(int64), cmp_int64);
+	if (ds->y)
+	{
+		for (int64 k = 0; k < n_test; k++)
+			ds->y[k] = ds->y[sorted[k]];
+		ds->y = repalloc_huge(ds->y, sizeof(double) * Max(n_test, 1));
+	}
+	return sorted;
+}
+
+/*
+ * See pgml_job.h.  Then each order[i] becomes the new row of its row:
+ * evaluation reads the same rows in the same order as before.
+ */
+void
+pgml_split_keep_test_features(PgmlDataset *ds, int64 *order, int64 n_test, int64 *sorted)
+{
+	int32		f = ds->n_features;
+	int32		nt = ds->n_target_inputs;
+
+	for (int64 k = 0; k < n_test; k++)
+	{
+		int64		from = sorted[k];
+
+		Assert(from >= k);
+		if (from == k)
+			continue;
+		memcpy(ds->x + k * f, ds->x + from * f, sizeof(float) * f);
+		if (ds->target_codes && nt > 0)
+			memcpy(ds->target_codes + k * nt, ds->target_codes + from * nt,
+				   sizeof(float) * nt);
+	}
+	for (int64 i = 0; i < n_test; i++)
+	{
+		int64	   *at = bsearch(&order[i], sorted, n_test, sizeof(int64), cmp_int64);
+
+		Assert(at != NULL);
+		order[i] = at - sorted;
+	}
+	pfree(sorted);
+
+	/* give the rest back */
+	ds->x = repalloc_huge(ds->x, sizeof(float) * Max(n_test * f, 1));
+	if (ds->target_codes && nt > 0)
+		ds->target_codes = repalloc_huge(ds->target_codes, sizeof(float) * Max(n_test * nt, 1));
+	ds->n_rows = n_test;
+}

@@ -663,13 +663,18 @@ trainer_receive(PgmlTrainer *t, PgmlTrainerMsgType expect, Size *len)
 	}
 }
 
+static void trainer_data_release(void *arg);
+
 /*
  * One request and its reply.  Any error on the way (the trainer's, a
  * cancel, a timeout) kills the trainer first: it never runs on unattended.
+ * data, if not NULL, is the training data whose memfd goes with the
+ * request: once sent, this process lets go of it (the trainer has it).
  */
 static char *
 trainer_exchange(PgmlTrainer *t, PgmlTrainerMsgType type, const char *payload,
-				 Size len, int fd, PgmlTrainerMsgType expect, Size *reply_len)
+				 Size len, PgmlTrainerData *data, PgmlTrainerMsgType expect,
+				 Size *reply_len)
 {
 	char	   *volatile reply = NULL;
 
@@ -677,7 +682,9 @@ trainer_exchange(PgmlTrainer *t, PgmlTrainerMsgType type, const char *payload,
 		elog(ERROR, "the trainer process is not running");
 	PG_TRY();
 	{
-		trainer_send(t, type, payload, len, fd);
+		trainer_send(t, type, payload, len, data ? data->fd : -1);
+		if (data)
+			trainer_data_release(data);
 		reply = trainer_receive(t, expect, reply_len);
 	}
 	PG_CATCH();
@@ -693,7 +700,7 @@ char *
 pgml_trainer_call(PgmlTrainer *t, PgmlTrainerMsgType type, const char *payload,
 				  Size len, PgmlTrainerMsgType expect, Size *reply_len)
 {
-	return trainer_exchange(t, type, payload, len, -1, expect, reply_len);
+	return trainer_exchange(t, type, payload, len, NULL, expect, reply_len);
 }
 
 /* ----------------------------------------------------------------------
@@ -858,7 +865,8 @@ pgml_trainer_fit(const PgmlTrainInput *in, PgmlTrainerData *data, PgmlModel *m)
 	INSTR_TIME_SUBTRACT(ready, start);
 	pgml_trainer_handoff_seconds += INSTR_TIME_GET_DOUBLE(ready);
 
-	reply = trainer_exchange(job_trainer, PGML_TMSG_FIT, req.data, req.len, data->fd,
+	/* the rows are the trainer's from here: data is unmapped once sent */
+	reply = trainer_exchange(job_trainer, PGML_TMSG_FIT, req.data, req.len, data,
 							 PGML_TMSG_MODEL, &reply_len);
 	pfree(req.data);
 

@@ -239,6 +239,24 @@ static void (*const fit_of_family[]) (const PgmlTrainInput *in, PgmlModel *m) = 
 	[PGML_FAMILY_PROJECTION] = pgml_pca_train,
 };
 
+/* The training data of the fit being served, while mapped. */
+static char *fit_data = NULL;
+static Size fit_data_size = 0;
+
+/*
+ * See pgml_train.h: the fit has what it needs of the training data.  Its
+ * pages are freed once the parent, which closed its mapping after sending
+ * the request, and this process have both let go.
+ */
+void
+pgml_train_input_done(const PgmlTrainInput *in)
+{
+	if (fit_data != NULL)
+		(void) munmap(fit_data, fit_data_size);
+	fit_data = NULL;
+	fit_data_size = 0;
+}
+
 static void
 serve_fit(PgmlWireReader *r, int fd)
 {
@@ -296,6 +314,8 @@ serve_fit(PgmlWireReader *r, int fd)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("could not map the training data: %m")));
 	close(fd);
+	fit_data = base;
+	fit_data_size = layout.total;
 	in.x = (const float *) (base + layout.x_offset);
 	in.y = has_y ? (const double *) (base + layout.y_offset) : NULL;
 	in.row_of = has_row_of ? (const int64 *) (base + layout.row_of_offset) : NULL;
@@ -307,7 +327,7 @@ serve_fit(PgmlWireReader *r, int fd)
 	m.n_features = in.n_features;
 	m.n_classes = in.n_classes;
 	fit_of_family[pgml_algorithm_lookup(in.algorithm)->family] (&in, &m);
-	munmap(base, layout.total);
+	pgml_train_input_done(&in);
 
 	initStringInfo(&out);
 	pgml_wire_put_fit(&out, &m);

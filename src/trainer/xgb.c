@@ -1324,6 +1324,8 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 		XGB_CHECK(XGDMatrixSetFloatInfo, (h->dtrain, "label", labels, (bst_ulong) in->n_rows));
 	}
 	pfree(labels);
+	/* XGBoost has its own copy, or its histogram index, now */
+	pgml_train_input_done(in);
 
 	XGB_CHECK(XGBoosterCreate, (&h->dtrain, 1, &h->booster));
 
