@@ -171,6 +171,14 @@ pgml_run_search(const PgmlJob *job, const char *algorithm, const PgmlDataset *ds
 		if (tok == WJB_KEY)
 		{
 			keys[n_keys] = pnstrdup(v.val.string.val, v.val.string.len);
+			/* as PostgresML: a key is searched over or fixed, not both */
+			if (base != NULL && JB_ROOT_IS_OBJECT(base) &&
+				findJsonbValueFromContainer(&base->root, JB_FOBJECT, &v) != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("hyperparameter \"%s\" is given in both hyperparams and search_params",
+								keys[n_keys]),
+						 errhint("Give it in search_params to search over its values, or in hyperparams to fix it.")));
 			tok = JsonbIteratorNext(&it, &v, true);
 			if (tok != WJB_VALUE || v.type != jbvBinary ||
 				!JsonContainerIsArray(v.val.binary.data) ||

@@ -65,12 +65,26 @@ pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
 
 		v = pairs[i].value;
 
-		if (strcmp(key, "n_components") != 0 && strcmp(key, "whiten") != 0)
+		if (strcmp(key, "n_components") != 0 && strcmp(key, "whiten") != 0 &&
+			strcmp(key, "random_state") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
 							key, opt->algorithm),
-					 errhint("PCA accepts n_components and whiten.")));
+					 errhint("PCA accepts n_components, whiten and random_state.")));
+
+		/*
+		 * scikit-learn's PCA takes random_state for its randomized solvers;
+		 * the full decomposition used here draws nothing: checked, not used.
+		 */
+		if (strcmp(key, "random_state") == 0)
+		{
+			if (v.type != jbvNull)
+				(void) pgml_hp_integer(opt->algorithm, &v, key, 0, 4294967295.0,
+									   "a non-negative integer");
+			pfree(key);
+			continue;
+		}
 
 		/* null means the default, as None does in scikit-learn */
 		if (v.type == jbvNull)

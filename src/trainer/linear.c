@@ -171,13 +171,13 @@ linear_kind_hint(LinearKind kind)
 		case LINEAR_OLS:
 			return "Linear regression (ordinary least squares) accepts only fit_intercept.";
 		case LINEAR_RIDGE:
-			return "Ridge regression accepts fit_intercept and alpha.";
+			return "Ridge regression accepts fit_intercept, alpha and random_state.";
 		case LINEAR_LASSO:
-			return "Lasso accepts fit_intercept, alpha, max_iter and tol.";
+			return "Lasso accepts fit_intercept, alpha, max_iter, tol and random_state.";
 		case LINEAR_ELASTIC_NET:
-			return "Elastic net accepts fit_intercept, alpha, l1_ratio, max_iter and tol.";
+			return "Elastic net accepts fit_intercept, alpha, l1_ratio, max_iter, tol and random_state.";
 		case LINEAR_LOGISTIC:
-			return "Logistic regression (classification) accepts fit_intercept, C, max_iter and tol.";
+			return "Logistic regression (classification) accepts fit_intercept, C, max_iter, tol and random_state.";
 	}
 	return NULL;
 }
@@ -199,6 +199,30 @@ linear_key_bit(const char *key)
 	if (strcmp(key, "tol") == 0)
 		return LINEAR_KEY_TOL;
 	return 0;
+}
+
+/*
+ * For a key another model takes, or that means nothing to this one, what
+ * to do instead; NULL for a key no linear model knows.
+ */
+static const char *
+linear_key_elsewhere(const char *key, LinearKind kind)
+{
+	if (strcmp(key, "alpha") == 0)
+		return kind == LINEAR_LOGISTIC ?
+			"Logistic regression's penalty is C, the inverse of alpha: give C = 1 / alpha." :
+			"alpha is the penalty of ridge (L2), lasso (L1) and elastic_net: train one of those algorithms.";
+	if (strcmp(key, "C") == 0)
+		return kind == LINEAR_OLS ?
+			"C is the inverse penalty of logistic regression (classification); for a penalized regression train ridge, lasso or elastic_net, whose penalty is alpha." :
+			"C is logistic regression's inverse penalty; this model's penalty is alpha: give alpha = 1 / C.";
+	if (strcmp(key, "l1_ratio") == 0)
+		return "l1_ratio mixes the L1 and L2 penalties of algorithm elastic_net: train elastic_net.";
+	if (strcmp(key, "max_iter") == 0 || strcmp(key, "tol") == 0)
+		return "This model is solved exactly, without iterations: leave it out.";
+	if (strcmp(key, "random_state") == 0)
+		return "Linear regression is solved exactly and draws nothing at random: leave it out.";
+	return NULL;
 }
 
 /*
@@ -269,13 +293,32 @@ linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 
 		v = pairs[i].value;
 
+		/*
+		 * scikit-learn's estimators for these take random_state, and with
+		 * the solvers used here (as with scikit-learn's defaults) it changes
+		 * nothing: accepted, checked, not used.
+		 */
+		if (strcmp(key, "random_state") == 0 && opt->kind != LINEAR_OLS)
+		{
+			if (v.type != jbvNull)
+				(void) pgml_hp_integer(opt->algorithm, &v, key, 0, 4294967295.0,
+								   "a non-negative integer");
+			pfree(key);
+			continue;
+		}
+
 		bit = linear_key_bit(key);
 		if ((bit & accepted) == 0)
+		{
+			const char *elsewhere = linear_key_elsewhere(key, opt->kind);
+
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
 							key, opt->algorithm),
+					 elsewhere ? errdetail("%s", elsewhere) : 0,
 					 errhint("%s", linear_kind_hint(opt->kind))));
+		}
 
 		/* null means the default, as None does in scikit-learn */
 		if (v.type == jbvNull)

@@ -80,7 +80,7 @@ typedef struct XgbParamSpec
 #define INF		INFINITY
 
 static const XgbParamSpec XgbParams[] = {
-	{"n_estimators", NULL, NULL, XGB_PARAM_INT, 1, 100000, false, false, NULL},
+	{"n_estimators", "boost_rounds", NULL, XGB_PARAM_INT, 1, 100000, false, false, NULL},
 	{"objective", NULL, "objective", XGB_PARAM_OBJECTIVE, 0, 0, false, false, NULL},
 	{"tree_method", NULL, "tree_method", XGB_PARAM_ENUM, 0, 0, false, false, "hist|approx|exact"},
 	{"base_score", NULL, "base_score", XGB_PARAM_FLOAT, -INF, INF, true, true, NULL},
@@ -114,6 +114,58 @@ static const XgbParamSpec XgbParams[] = {
 };
 
 #define XGB_N_PARAMS	lengthof(XgbParams)
+
+/*
+ * Keys of XGBoost's other interfaces (its Python API, the Rust crate
+ * PostgresML runs by default) that do not apply here: refused by name, with
+ * what to do instead.
+ */
+typedef struct XgbRefusedKey
+{
+	const char *key;
+	const char *detail;
+	const char *hint;
+} XgbRefusedKey;
+
+static const XgbRefusedKey XgbRefused[] = {
+	{"nthread", "The threads of a fit are set by pgml_worker.nthread.",
+	"Set pgml_worker.nthread in the server's configuration (0: one per CPU)."},
+	{"n_jobs", "The threads of a fit are set by pgml_worker.nthread.",
+	"Set pgml_worker.nthread in the server's configuration (0: one per CPU)."},
+	{"predictor", "Predictions are served from shared memory, not by XGBoost's predictor.",
+	"Leave predictor out."},
+	{"device", "Training runs on the CPU; there is no GPU.", "Leave device out."},
+	{"gpu_id", "Training runs on the CPU; there is no GPU.", "Leave gpu_id out."},
+	{"sketch_eps", "XGBoost 1.6 replaced sketch_eps with max_bin.",
+	"Give max_bin instead (about 1 / sketch_eps)."},
+	{"updater", "The tree method chooses XGBoost's updaters.",
+	"Give tree_method (hist, approx or exact) instead."},
+	{"refresh_leaf", "It updates an existing model; pgml.train always trains a new one.",
+	"Train again with the hyperparameters you want."},
+	{"process_type", "It updates an existing model; pgml.train always trains a new one.",
+	"Train again with the hyperparameters you want."},
+	{"early_stopping_rounds", "Training uses no validation set to stop early.",
+	"Choose n_estimators, for example with search => 'grid' over it."},
+	{"missing", "NULL and NaN features are the missing values.",
+	"Turn the value that stands for missing into NULL in the relation (a view with NULLIF), or impute it with preprocess."},
+	{"enable_categorical", "Text columns are encoded before XGBoost sees them.",
+	"Encode them with preprocess, for example {\"column\": {\"encode\": \"one_hot\"}} (or \"ordinal\", \"target\")."},
+};
+
+/*
+ * Spellings of values that other interfaces accept, and the value they
+ * mean here (stored as that value).
+ */
+static const struct
+{
+	const char *key;
+	const char *value;
+	const char *means;
+}			XgbValueAliases[] = {
+	{"tree_method", "auto", "hist"},	/* as in XGBoost 2 */
+	{"grow_policy", "loss_guide", "lossguide"}, /* PostgresML's Rust runtime */
+	{"objective", "reg:linear", "reg:squarederror"},	/* XGBoost's old name */
+};
 
 #define XGB_OBJECTIVES_REGRESSION \
 	"reg:squarederror|reg:absoluteerror|reg:pseudohubererror|count:poisson|reg:gamma|reg:tweedie"
@@ -304,10 +356,19 @@ xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
 		}
 	}
 	if (spec == NULL)
+	{
+		for (int i = 0; i < lengthof(XgbRefused); i++)
+			if (strcmp(key, XgbRefused[i].key) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("xgboost hyperparameter \"%s\" is not supported", key),
+						 errdetail("%s", XgbRefused[i].detail),
+						 errhint("%s", XgbRefused[i].hint)));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown xgboost hyperparameter \"%s\"", key),
 				 errhint("Accepted hyperparameters are: %s.", xgb_accepted_keys())));
+	}
 
 	if (cfg->value[idx] != NULL)
 		ereport(ERROR,
@@ -336,6 +397,14 @@ xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
 				double		d;
 				bool		ok;
 
+				/* a flag (one_drop) may be a JSON boolean, as in the Rust crate */
+				if (v->type == jbvBool && spec->kind == XGB_PARAM_INT &&
+					spec->min == 0 && spec->max == 1)
+				{
+					cfg->value[idx] = pstrdup(v->val.boolean ? "1" : "0");
+					cfg->is_string[idx] = false;
+					break;
+				}
 				if (v->type != jbvNumeric)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -380,10 +449,22 @@ xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
 							 errmsg("xgboost hyperparameter \"%s\" must be a string", key),
 							 errhint("Accepted values are: %s.", xgb_choices_list(choices))));
 				s = pnstrdup(v->val.string.val, v->val.string.len);
-				if (idx == XGB_P_BOOSTER && strcmp(s, "gblinear") == 0)
+				for (int i = 0; i < lengthof(XgbValueAliases); i++)
+					if (strcmp(spec->name, XgbValueAliases[i].key) == 0 &&
+						strcmp(s, XgbValueAliases[i].value) == 0)
+						s = pstrdup(XgbValueAliases[i].means);
+				if (idx == XGB_P_TREE_METHOD && strncmp(s, "gpu_", 4) == 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("xgboost booster \"gblinear\" is not supported"),
+							 errmsg("xgboost tree_method \"%s\" is not supported", s),
+							 errdetail("Training runs on the CPU; there is no GPU."),
+							 errhint("Use tree_method \"%s\", the same algorithm on the CPU.", s + 4)));
+				/* "linear": the Rust crate's name of gblinear */
+				if (idx == XGB_P_BOOSTER &&
+					(strcmp(s, "gblinear") == 0 || strcmp(s, "linear") == 0))
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("xgboost booster \"%s\" is not supported", s),
 							 errdetail("XGBoost sums a gblinear model in float4; served from shared memory, linear models are computed in double, which would not give XGBoost's predictions bit for bit."),
 							 errhint("For a linear model use algorithm 'linear', 'ridge' (reg_lambda is its alpha), 'lasso' (reg_alpha) or 'elastic_net'; for boosting, booster 'gbtree' or 'dart'.")));
 				if (!xgb_choice_ok(choices, s))
