@@ -63,5 +63,16 @@ cmp_ok($hits, '>=', 2, 'hits are counted');
 cmp_ok($compile, '>', 0, 'and the time spent compiling');
 is($node->safe_psql('postgres', 'SELECT slots, slots_used, evictions >= 2, loads >= 4 FROM pgml.stat_registry'),
 	'2|2|t|t', 'stat_registry');
+
+# the smallest cache, one model image: the server starts, and two projects
+# take turns in the one slot, each predicting right
+$node->append_conf('postgresql.conf', "pgml_worker.max_models = 1\n");
+$node->restart;
+is($node->safe_psql('postgres', 'SELECT slots FROM pgml.stat_registry'), '1', 'max_models = 1 gives one slot');
+is($node->safe_psql('postgres', q{
+SELECT round(pgml.predict('p1', ARRAY[3]::real[])::numeric) || ' ' ||
+       round(pgml.predict('p2', ARRAY[4]::real[])::numeric) || ' ' ||
+       round(pgml.predict('p1', ARRAY[5]::real[])::numeric)}),
+	'6 8 10', 'two projects take turns in it');
 $node->stop;
 done_testing();
