@@ -236,6 +236,9 @@ typedef struct PgmlWorkerState
 	bool		exit_requested; /* the launcher wants the slot back */
 	pg_atomic_uint64 cancel_job;	/* job id whose cancel was committed */
 	pg_atomic_uint64 yield_job; /* job id to put back in the queue */
+	Oid			yield_for_db;	/* ... to free a worker for this database */
+	Oid			yield_for_role; /* ... and role (set with yield_job) */
+	bool		yielded_before; /* the current job was put back once already */
 	int64		current_job;	/* job claimed or being trained, 0 if none */
 	Oid			current_role;	/* the role that queued it */
 	int32		rounds_done;
@@ -268,8 +271,16 @@ typedef struct PgmlWaitingRole
 	TimestampTz since;
 } PgmlWaitingRole;
 
+/*
+ * First field of the shared state: a library built for another layout
+ * (installed over a running server) refuses to use it.  Bump the last
+ * digits at every change of PgmlQueueShared or PgmlWorkerState.
+ */
+#define PGML_QUEUE_MAGIC	0x504d4c02
+
 typedef struct PgmlQueueShared
 {
+	uint32		magic;			/* PGML_QUEUE_MAGIC */
 	slock_t		mutex;			/* protects every field but the slots' */
 	pid_t		launcher_pid;	/* 0 when not running */
 	Latch	   *launcher_latch;
@@ -288,6 +299,7 @@ typedef struct PgmlQueueShared
 	uint64		jobs_cancelled;
 	int			nwaiting;
 	PgmlWaitingRole waiting[PGML_WAITING_MAX];
+	Oid			priority_db;	/* a worker was freed for it: served first */
 	int			nslots;			/* max_worker_processes */
 	PgmlWorkerState slots[FLEXIBLE_ARRAY_MEMBER];
 } PgmlQueueShared;
@@ -317,6 +329,28 @@ extern void pgml_queue_give_way(Oid dboid, bool more);
 
 /* The launcher started or woke a worker for dboid: off the pending list. */
 extern void pgml_queue_served(Oid dboid);
+
+/*
+ * A worker was freed for dboid (queue_fair.c): ask for a worker there
+ * before any other database.
+ */
+extern void pgml_queue_request_first(Oid dboid);
+
+/*
+ * FATAL unless the shared state has the layout this code was built for:
+ * inline, so that pgml_train.so checks with its own idea of the layout
+ * even when the preloaded pgml_worker.so in memory is an older build.
+ */
+static inline void
+pgml_queue_check_layout(void)
+{
+	if (pgml_queue_shared == NULL || pgml_queue_shared->magic != PGML_QUEUE_MAGIC)
+		ereport(FATAL,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pgml_worker's shared memory was laid out by another build of the extension"),
+				 errdetail("The server loaded pgml_worker.so before the installed version changed."),
+				 errhint("Restart the server after installing a new version of pgml_worker.")));
+}
 
 /*
  * A job was queued in this database and committed: wake a live worker of

@@ -376,8 +376,19 @@ launcher_next_pending(void)
 	Oid			pending[PGML_PENDING_MAX];
 	int			n = launcher_copy_list(q->pending, &q->npending, pending);
 
+	Oid			first;
+
 	if (n == 0)
 		return InvalidOid;
+	/* a database a worker was freed for (queue_fair.c) goes first */
+	SpinLockAcquire(&q->mutex);
+	first = q->priority_db;
+	SpinLockRelease(&q->mutex);
+	for (int k = 0; k < n && OidIsValid(first); k++)
+	{
+		if (pending[k] == first)
+			return first;
+	}
 	for (int k = 0; k < n; k++)
 	{
 		if (!launcher_has_worker(pending[k]))

@@ -60,10 +60,17 @@ PgmlQueueShared *pgml_queue_shared = NULL;
 PgmlWorkerState *pgml_worker_state = NULL;
 
 static bool wake_armed = false;
-/* the roles that queued jobs in this transaction (queue_fair.c) */
+/*
+ * The roles of the jobs this transaction queued (queue_fair.c), and the
+ * subtransaction each was queued in: a rolled-back savepoint takes its
+ * roles with it.
+ */
 #define MAX_QUEUEING_ROLES 8
 static Oid	queueing_roles[MAX_QUEUEING_ROLES];
+static SubTransactionId queueing_subids[MAX_QUEUEING_ROLES];
 static int	n_queueing_roles = 0;
+
+static void queue_register_callback(void);
 static bool xact_callback_registered = false;
 static int64 *cancel_ids = NULL;
 static SubTransactionId *cancel_subids = NULL;	/* where each was posted */
@@ -90,6 +97,7 @@ pgml_queue_shmem_startup(void)
 	if (!found)
 	{
 		memset(pgml_queue_shared, 0, pgml_queue_shmem_size());
+		pgml_queue_shared->magic = PGML_QUEUE_MAGIC;
 		SpinLockInit(&pgml_queue_shared->mutex);
 		pgml_queue_shared->nslots = max_worker_processes;
 		for (int i = 0; i < max_worker_processes; i++)
@@ -169,7 +177,20 @@ pgml_queue_served(Oid dboid)
 {
 	SpinLockAcquire(&pgml_queue_shared->mutex);
 	pending_remove_locked(pgml_queue_shared, dboid);
+	if (pgml_queue_shared->priority_db == dboid)
+		pgml_queue_shared->priority_db = InvalidOid;
 	SpinLockRelease(&pgml_queue_shared->mutex);
+}
+
+void
+pgml_queue_request_first(Oid dboid)
+{
+	PgmlQueueShared *q = pgml_queue_shared;
+
+	SpinLockAcquire(&q->mutex);
+	q->priority_db = dboid;
+	SpinLockRelease(&q->mutex);
+	queue_request(dboid, false, true);
 }
 
 /*
@@ -371,7 +392,29 @@ queue_xact_callback(XactEvent event, void *arg)
 	}
 }
 
-/* A rolled-back savepoint takes its cancellations with it. */
+/* A job of role was queued (a row that will run): remember the role. */
+static void
+queue_note_role(Oid role)
+{
+	SubTransactionId sub = GetCurrentSubTransactionId();
+
+	if (!pgml_preloaded)
+		return;
+	queue_register_callback();
+	for (int i = 0; i < n_queueing_roles; i++)
+	{
+		if (queueing_roles[i] == role && queueing_subids[i] == sub)
+			return;
+	}
+	if (n_queueing_roles < MAX_QUEUEING_ROLES)
+	{
+		queueing_roles[n_queueing_roles] = role;
+		queueing_subids[n_queueing_roles] = sub;
+		n_queueing_roles++;
+	}
+}
+
+/* A rolled-back savepoint takes its cancellations and queued roles with it. */
 static void
 queue_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
@@ -380,6 +423,20 @@ queue_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 
 	if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
 		return;
+	for (int i = 0; i < n_queueing_roles; i++)
+	{
+		if (queueing_subids[i] == mySubid)
+		{
+			if (event == SUBXACT_EVENT_ABORT_SUB)
+				continue;
+			queueing_subids[i] = parentSubid;
+		}
+		queueing_roles[kept] = queueing_roles[i];
+		queueing_subids[kept] = queueing_subids[i];
+		kept++;
+	}
+	n_queueing_roles = kept;
+	kept = 0;
 	for (int i = 0; i < n_cancel_ids; i++)
 	{
 		if (cancel_subids[i] == mySubid)
@@ -419,15 +476,8 @@ pgml_queue_notify(PG_FUNCTION_ARGS)
 					   PGML_TRIGGER_EVENT(INSERT));
 	if (pgml_preloaded)
 	{
-		Oid			role = GetUserId();
-		bool		known = false;
-
 		queue_register_callback();
 		wake_armed = true;
-		for (int i = 0; i < n_queueing_roles && !known; i++)
-			known = (queueing_roles[i] == role);
-		if (!known && n_queueing_roles < MAX_QUEUEING_ROLES)
-			queueing_roles[n_queueing_roles++] = role;
 	}
 	return PointerGetDatum(NULL);
 }
@@ -690,6 +740,7 @@ pgml_queue_before_insert(PG_FUNCTION_ARGS)
 		queue_set(&qs, desc, "relation_name", CStringGetTextDatum(qualified), false);
 	queue_set(&qs, desc, "queued_by", ObjectIdGetDatum(role), false);
 	queue_set(&qs, desc, "status", CStringGetTextDatum("queued"), false);
+	queue_note_role(role);
 	queue_set(&qs, desc, "error", (Datum) 0, true);
 	queue_set(&qs, desc, "model_id", (Datum) 0, true);
 	queue_set(&qs, desc, "deployed", (Datum) 0, true);

@@ -28,8 +28,14 @@
  * The job put back: its worker gets SIGUSR2 with the slot's yield_job set,
  * which interrupts the job as a cancel does (its trainer is killed, its
  * transaction rolled back); train/worker.c then sets it 'queued' again,
- * keeping its queued_at and id (its place among the role's jobs), and
- * claims.  The newest job is chosen: the least work is lost.
+ * keeping its queued_at and id (its place among the role's jobs), with
+ * the reason in its error column until it runs again.  In the database
+ * the worker was freed for, it claims again (the waiting role's job has
+ * the lower turn); elsewhere it leaves and the launcher starts a worker
+ * there before any other database, and one for the job put back later.
+ * The newest job is chosen, the least work lost; one that was put back
+ * before only when each of its role's other jobs was too, so that no job
+ * restarts over and over while its siblings run.
  *
  *-------------------------------------------------------------------------
  */
@@ -49,10 +55,12 @@
 typedef struct SlotView
 {
 	PgmlWorkerPhase phase;
+	Oid			dboid;
 	int64		job;
 	Oid			role;
 	TimestampTz started;
 	bool		yielding;		/* already asked to give its job back */
+	bool		yielded_before; /* its job went back to the queue once */
 } SlotView;
 
 void
@@ -124,6 +132,9 @@ role_workers(const SlotView *v, int n, Oid role)
 /*
  * The slot running the newest job of the role holding the most workers
  * (other than role), if it holds at least two more than role; else -1.
+ * A job that was put back before is taken only if every other job of that
+ * role was too: a job restarts again only when its role's other jobs have
+ * each restarted once.
  */
 static int
 choose_victim(const SlotView *v, int n, Oid role)
@@ -142,7 +153,10 @@ choose_victim(const SlotView *v, int n, Oid role)
 		if (theirs < mine + 2)
 			continue;
 		if (victim < 0 || theirs > most ||
-			(theirs == most && v[i].started > v[victim].started))
+			(theirs == most && v[i].role == v[victim].role &&
+			 (v[victim].yielded_before > v[i].yielded_before ||
+			  (v[victim].yielded_before == v[i].yielded_before &&
+			   v[i].started > v[victim].started))))
 		{
 			victim = i;
 			most = theirs;
@@ -156,17 +170,19 @@ choose_victim(const SlotView *v, int n, Oid role)
  * database, but reads the shared catalogs (names of roles and databases).
  */
 static void
-log_yield(int64 job, const PgmlWaitingRole *to)
+log_yield(int64 job, Oid job_db, const PgmlWaitingRole *to)
 {
 	char	   *role;
 	char	   *db;
+	char	   *from;
 
 	StartTransactionCommand();
 	role = GetUserNameFromId(to->role, true);
 	db = get_database_name(to->dboid);
+	from = get_database_name(job_db);
 	ereport(LOG,
-			(errmsg("pgml_worker: training job %lld goes back to the queue to free a worker for role \"%s\" in database \"%s\"",
-					(long long) job, role ? role : "?", db ? db : "?"),
+			(errmsg("pgml_worker: training job %lld of database \"%s\" goes back to the queue to free a worker for role \"%s\" in database \"%s\"",
+					(long long) job, from ? from : "?", role ? role : "?", db ? db : "?"),
 			 errdetail("Every worker was busy and the role of that job held at least two more than this one.")));
 	CommitTransactionCommand();
 }
@@ -205,9 +221,11 @@ pgml_queue_rebalance(void)
 
 		SpinLockAcquire(&w->mutex);
 		v[i].phase = w->phase;
+		v[i].dboid = w->dboid;
 		v[i].job = w->phase == PGML_PHASE_FREE ? 0 : w->current_job;
 		v[i].role = w->current_role;
 		v[i].started = w->job_started_at;
+		v[i].yielded_before = w->yielded_before;
 		SpinLockRelease(&w->mutex);
 		v[i].yielding = v[i].job != 0 &&
 			pg_atomic_read_u64(&w->yield_job) == (uint64) v[i].job;
@@ -229,6 +247,10 @@ pgml_queue_rebalance(void)
 		int			victim;
 		pid_t		pid = 0;
 
+		/*
+		 * Not while a worker may still take the job, nor more than one
+		 * worker per pass: the next pass sees the counts that result.
+		 */
 		if (unsettled)
 		{
 			undecided = true;
@@ -240,17 +262,20 @@ pgml_queue_rebalance(void)
 			PgmlWorkerState *w = &q->slots[victim];
 
 			SpinLockAcquire(&w->mutex);
-			if (w->current_job == v[victim].job && w->phase != PGML_PHASE_FREE)
+			if (w->current_job == v[victim].job && w->dboid == v[victim].dboid &&
+				w->phase != PGML_PHASE_FREE)
 			{
+				w->yield_for_db = waiting[k].dboid;
+				w->yield_for_role = waiting[k].role;
 				pg_atomic_write_u64(&w->yield_job, (uint64) v[victim].job);
 				pid = w->pid;
 			}
 			SpinLockRelease(&w->mutex);
 			if (pid != 0)
 			{
-				v[victim].yielding = true;
 				(void) kill(pid, SIGUSR2);
-				log_yield(v[victim].job, &waiting[k]);
+				log_yield(v[victim].job, v[victim].dboid, &waiting[k]);
+				unsettled = true;
 			}
 		}
 		/* decided: a worker was freed, or no role holds two more than it */

@@ -171,10 +171,13 @@ recover_running_jobs(void)
  * claim commits, so a cancellation or a recovery never misses it.
  */
 static bool
-claim_job(PgmlJob *job, bool *more)
+claim_job(PgmlJob *job, bool *more, Oid prefer_role)
 {
 	bool		found = false;
+	bool		requeued_before = false;
 	Oid			extoid;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(prefer_role)};
 
 	/*
 	 * Forget the last posted cancellation: it was for a job that has ended,
@@ -184,6 +187,9 @@ claim_job(PgmlJob *job, bool *more)
 	 */
 	pg_atomic_write_u64(&pgml_worker_state->cancel_job, 0);
 	pg_atomic_write_u64(&pgml_worker_state->yield_job, 0);
+	SpinLockAcquire(&pgml_worker_state->mutex);
+	pgml_worker_state->yielded_before = false;
+	SpinLockRelease(&pgml_worker_state->mutex);
 	*more = false;
 
 	SetCurrentStatementStartTimestamp();
@@ -203,11 +209,12 @@ claim_job(PgmlJob *job, bool *more)
 		 * A role's k-th oldest queued job has turn k plus the role's
 		 * running jobs: the lowest turn goes first; among equal turns, the
 		 * role served longest ago (its newest started_at, from an index),
-		 * then the oldest job.  So roles take turns, one job each, oldest
+		 * then the oldest job.  A worker freed for a role (queue_fair.c)
+		 * takes that role's job first ($1; InvalidOid otherwise).  So roles take turns, one job each, oldest
 		 * first per role, with one worker as with several; a role with jobs
 		 * running waits behind those without.
 		 */
-		ret = SPI_execute("WITH running AS ("
+		ret = SPI_execute_with_args("WITH running AS ("
 						  "  SELECT r.queued_by::oid AS role, count(*) AS n FROM pgml.train_queue r "
 						  "   WHERE r.status = 'running' GROUP BY r.queued_by), "
 						  "turns AS ("
@@ -219,9 +226,10 @@ claim_job(PgmlJob *job, bool *more)
 						  "    LEFT JOIN running ON running.role = j.queued_by::oid "
 						  "   WHERE j.status = 'queued'), "
 						  "c AS ("
-						  "  SELECT j.id FROM pgml.train_queue j JOIN turns t ON t.id = j.id "
+						  "  SELECT j.id, j.error IS NOT NULL AS requeued "
+						  "    FROM pgml.train_queue j JOIN turns t ON t.id = j.id "
 						  "   WHERE j.status = 'queued' "
-						  "   ORDER BY t.turn, t.served NULLS FIRST, j.id "
+						  "   ORDER BY j.queued_by::oid = $1 DESC, t.turn, t.served NULLS FIRST, j.id "
 						  "   LIMIT 1 FOR UPDATE OF j SKIP LOCKED) "
 						  "UPDATE pgml.train_queue q SET status = 'running', "
 						  "started_at = clock_timestamp(), error = NULL "
@@ -230,8 +238,9 @@ claim_job(PgmlJob *job, bool *more)
 						  "q.y_column_name, q.algorithm, q.hyperparams, q.test_size, "
 						  "q.queued_by::oid, q.test_sampling, q.search, q.search_params, "
 						  "q.search_args, q.automatic_deploy, q.preprocess, "
-						  "(SELECT count(*) > 1 FROM pgml.train_queue m WHERE m.status = 'queued')",
-						  false, 1);
+						  "(SELECT count(*) > 1 FROM pgml.train_queue m WHERE m.status = 'queued'), "
+						  "c.requeued",
+						  1, argtypes, args, NULL, false, 1);
 		if (ret != SPI_OK_UPDATE_RETURNING)
 			elog(ERROR, "could not claim a job: %s", SPI_result_code_string(ret));
 		if (SPI_processed == 1)
@@ -266,6 +275,9 @@ claim_job(PgmlJob *job, bool *more)
 			job->preprocess = isnull ? NULL : DatumGetJsonbPCopy(d);
 			d = SPI_getbinval(tup, desc, 16, &isnull);
 			*more = !isnull && DatumGetBool(d);
+			/* a queued job has no error, unless it was put back (requeue()) */
+			d = SPI_getbinval(tup, desc, 17, &isnull);
+			requeued_before = !isnull && DatumGetBool(d);
 			MemoryContextSwitchTo(old);
 			found = true;
 
@@ -276,6 +288,7 @@ claim_job(PgmlJob *job, bool *more)
 			pgml_worker_state->rounds_done = 0;
 			pgml_worker_state->rounds_total = 0;
 			pgml_worker_state->job_started_at = now;
+			pgml_worker_state->yielded_before = requeued_before;
 			SpinLockRelease(&pgml_worker_state->mutex);
 			pgml_queue_role_served(MyDatabaseId, job->role);
 		}
@@ -318,24 +331,32 @@ finish_failed(int64 job_id, const char *status, const char *error)
  * role): 'queued' again, with its id and queued_at, so it keeps its place
  * among its role's jobs.  Unless the user cancelled it meanwhile.
  */
-static void
-requeue(int64 job_id)
+static bool
+requeue(int64 job_id, Oid for_role)
 {
-	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1];
+	Oid			argtypes[2] = {INT8OID, TEXTOID};
+	Datum		args[2];
+	char	   *role;
+	bool		done;
 
-	args[0] = Int64GetDatum(job_id);
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	role = GetUserNameFromId(for_role, true);
+	args[0] = Int64GetDatum(job_id);
+	/* the trace of it, until the job runs again (and its only marker) */
+	args[1] = CStringGetTextDatum(psprintf("put back in the queue to free a worker for role %s; it runs again from the start",
+										   role ? quote_identifier(role) : "?"));
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	SPI_execute_with_args("UPDATE pgml.train_queue SET status = 'queued', error = NULL, "
+	SPI_execute_with_args("UPDATE pgml.train_queue SET status = 'queued', error = $2, "
 						  "progress = NULL, started_at = NULL "
 						  "WHERE id = $1 AND status = 'running'",
-						  1, argtypes, args, NULL, false, 0);
+						  2, argtypes, args, NULL, false, 0);
+	done = (SPI_processed == 1);
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	return done;
 }
 
 /* Set what pgml.stat_worker shows about the current job. */
@@ -537,11 +558,12 @@ job_limits_end(void)
 }
 
 /* Run one claimed job to its end state. */
-static void
+static bool
 run_job(PgmlJob *job)
 {
 	MemoryContext old;
 	const char *volatile outcome = "succeeded";
+	volatile bool requeued = false;
 
 	state_set_job(job->job_id, job->role, false, NULL);
 	pgml_current_job_id = job->job_id;
@@ -595,6 +617,7 @@ run_job(PgmlJob *job)
 	{
 		ErrorData  *edata;
 		char	   *msg;
+		Oid			for_role;
 
 		/* the job is over: a cancel signal from now on must not interrupt */
 		job_limits_end();
@@ -606,17 +629,21 @@ run_job(PgmlJob *job)
 		AbortCurrentTransaction();
 		QueryCancelPending = false;
 
+		SpinLockAcquire(&pgml_worker_state->mutex);
+		for_role = pgml_worker_state->yield_for_role;
+		SpinLockRelease(&pgml_worker_state->mutex);
 		outcome = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? "cancelled" : "failed";
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && !job_timed_out &&
 			pg_atomic_read_u64(&pgml_worker_state->cancel_job) != (uint64) job->job_id &&
-			pg_atomic_read_u64(&pgml_worker_state->yield_job) == (uint64) job->job_id)
+			pg_atomic_read_u64(&pgml_worker_state->yield_job) == (uint64) job->job_id &&
+			requeue(job->job_id, for_role))
 		{
 			/* its worker goes to a role that had none (queue_fair.c) */
 			outcome = "requeued";
+			requeued = true;
 			ereport(LOG,
 					(errmsg("pgml_worker: training job %lld went back to the queue",
 							(long long) job->job_id)));
-			requeue(job->job_id);
 		}
 		else
 		{
@@ -648,6 +675,7 @@ run_job(PgmlJob *job)
 	QueryCancelPending = false;
 	state_set_job(job->job_id, InvalidOid, true, outcome);
 	pgstat_report_activity(STATE_IDLE, NULL);
+	return requeued;
 }
 
 /*
@@ -787,6 +815,9 @@ pgml_worker_main(Datum arg)
 {
 	PgmlWorkerArgs args;
 	bool		had_job = false;
+	bool		requeued;
+	bool		claimed;
+	Oid			prefer_role = InvalidOid;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -794,6 +825,7 @@ pgml_worker_main(Datum arg)
 	BackgroundWorkerUnblockSignals();
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	pgml_queue_check_layout();
 	if (!take_slot(DatumGetInt32(arg), &args))
 		proc_exit(0);
 	before_shmem_exit(worker_exit, UInt32GetDatum(args.generation));
@@ -828,16 +860,45 @@ pgml_worker_main(Datum arg)
 			break;
 
 		set_phase(PGML_PHASE_CLAIMING);
-		if (claim_job(&job, &more))
+		claimed = claim_job(&job, &more, prefer_role);
+		prefer_role = InvalidOid;
+		if (claimed)
 		{
 			/* more jobs wait here: a second worker may take one */
 			if (more)
 				pgml_queue_request(MyDatabaseId);
-			run_job(&job);
+			requeued = run_job(&job);
 			session_reset();
 			MemoryContextReset(job_context);
 			had_job = true;
 			CHECK_FOR_INTERRUPTS();
+			if (requeued)
+			{
+				Oid			for_db;
+				Oid			for_role;
+
+				/*
+				 * This worker was freed for a role waiting in for_db
+				 * (queue_fair.c): here, claim again, the waiting role's job
+				 * first (its turn is lower); elsewhere, give the slot to
+				 * for_db before any other database, and leave this one
+				 * asking for a worker for the job put back.
+				 */
+				SpinLockAcquire(&pgml_worker_state->mutex);
+				for_db = pgml_worker_state->yield_for_db;
+				for_role = pgml_worker_state->yield_for_role;
+				SpinLockRelease(&pgml_worker_state->mutex);
+				if (for_db == MyDatabaseId)
+				{
+					/* its turn may tie with the job put back: it goes first */
+					prefer_role = for_role;
+					continue;
+				}
+				set_phase(PGML_PHASE_EXITING);
+				pgml_queue_request_first(for_db);
+				pgml_queue_give_way(MyDatabaseId, true);
+				break;
+			}
 			if (should_leave(true, more))
 				break;
 			continue;

@@ -217,7 +217,9 @@ linear_key_elsewhere(const char *key, LinearKind kind)
 			"C is the inverse penalty of logistic regression (classification); for a penalized regression train ridge, lasso or elastic_net, whose penalty is alpha." :
 			"C is logistic regression's inverse penalty; this model's penalty is alpha: give alpha = 1 / C.";
 	if (strcmp(key, "l1_ratio") == 0)
-		return "l1_ratio mixes the L1 and L2 penalties of algorithm elastic_net: train elastic_net.";
+		return kind == LINEAR_LOGISTIC ?
+			"Logistic regression here has the L2 penalty only (C); l1_ratio mixes L1 and L2 in elastic_net, a regression." :
+			"l1_ratio mixes the L1 and L2 penalties of algorithm elastic_net: train elastic_net.";
 	if (strcmp(key, "max_iter") == 0 || strcmp(key, "tol") == 0)
 		return "This model is solved exactly, without iterations: leave it out.";
 	if (strcmp(key, "random_state") == 0)

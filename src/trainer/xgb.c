@@ -442,13 +442,14 @@ xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
 				const char *choices = spec->kind == XGB_PARAM_ENUM ?
 				spec->choices : xgb_task_objectives(in);
 				char	   *s;
+				char	   *given;	/* as the user wrote it, for errors */
 
 				if (v->type != jbvString)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("xgboost hyperparameter \"%s\" must be a string", key),
 							 errhint("Accepted values are: %s.", xgb_choices_list(choices))));
-				s = pnstrdup(v->val.string.val, v->val.string.len);
+				s = given = pnstrdup(v->val.string.val, v->val.string.len);
 				for (int i = 0; i < lengthof(XgbValueAliases); i++)
 					if (strcmp(spec->name, XgbValueAliases[i].key) == 0 &&
 						strcmp(s, XgbValueAliases[i].value) == 0)
@@ -470,7 +471,7 @@ xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
 				if (!xgb_choice_ok(choices, s))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value \"%s\" for xgboost hyperparameter \"%s\"", s, key),
+							 errmsg("invalid value \"%s\" for xgboost hyperparameter \"%s\"", given, key),
 							 spec->kind == XGB_PARAM_OBJECTIVE ?
 							 errdetail("The %s task accepts only these objectives.",
 									   in->task == PGML_TASK_REGRESSION ? "regression" :

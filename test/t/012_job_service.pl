@@ -47,6 +47,7 @@ CREATE ROLE alice LOGIN;
 CREATE ROLE bob LOGIN;
 CREATE ROLE locky LOGIN;
 CREATE ROLE slow LOGIN;
+CREATE ROLE mallory LOGIN;
 ALTER ROLE locky SET lock_timeout = '1s';
 ALTER ROLE slow IN DATABASE db2 SET statement_timeout = '1s';
 });
@@ -166,7 +167,7 @@ ok($node->poll_query_until('db1',
 my $b = queue('db1', 'bob', 'b', 'b_t');
 like(wait_end('db1', $b), qr/^succeeded/, "bob's job runs while alice's jobs hold both workers");
 like(slurp_file($node->logfile),
-	qr/training job $a[1] goes back to the queue to free a worker for role "bob" in database "db1"/,
+	qr/training job $a[1] of database "db1" goes back to the queue to free a worker for role "bob" in database "db1"/,
 	"alice's newest running job went back to the queue (logged)");
 is($node->safe_psql('db1', "SELECT count(*) FROM pgml.train_queue WHERE id = $a[1] AND status <> 'succeeded' AND error IS NULL"),
 	'1', 'with no error recorded');
@@ -182,7 +183,7 @@ ok($node->poll_query_until('db1',
 # The same across databases: bob's job in db2 takes a worker from db1.
 my $b2 = queue('db2', 'bob', 'b2', 'b_t');
 like(wait_end('db2', $b2), qr/^succeeded/, "bob's job in db2 runs while alice's jobs in db1 hold both workers");
-like(slurp_file($node->logfile), qr/goes back to the queue to free a worker for role "bob" in database "db2"/,
+like(slurp_file($node->logfile), qr/of database "db1" goes back to the queue to free a worker for role "bob" in database "db2"/,
 	'by taking a worker from db1');
 
 # A role that holds one worker does not take one from a role that holds two.
@@ -200,6 +201,47 @@ release($la2);
 release($lb);
 like(wait_end('db1', $_), qr/^succeeded/, "alice's job $_ succeeds") for @a;
 like(wait_end('db1', $_), qr/^succeeded/, "bob's job $_ succeeds") for ($b3, $b4);
+
+# A worker freed in another database: alice holds one worker in db1 and one
+# in db2, each job alone in its database.  An INSERT that queues nothing
+# (no row; a row of a rolled-back savepoint) takes no worker back.  bob's
+# job in db1 takes back the newest, db2's; that job is put back, and db2
+# gets a worker again later (it is not left queued with none).  A job put
+# back once is not put back again: bob's next job takes db1's.
+sub yields { my @n = (slurp_file($node->logfile) =~ /goes back to the queue/g); return scalar @n; }
+my $ld1 = lock_tables('db1', 'a_t1');
+my $ld2 = lock_tables('db2', 'a_t1');
+my $x1 = queue('db1', 'alice', 'x1', 'a_t1');
+ok($node->poll_query_until('db1', "SELECT status FROM pgml.train_queue WHERE id = $x1", 'running'),
+	"alice's job in db1 runs");
+my $x2 = queue('db2', 'alice', 'x2', 'a_t1');
+ok($node->poll_query_until('db2', "SELECT status FROM pgml.train_queue WHERE id = $x2", 'running'),
+	"alice's job in db2 runs");
+my $before = yields();
+$node->safe_psql('db1', q{SET ROLE mallory;
+INSERT INTO pgml.train_queue (project_name, relation_name, y_column_name) SELECT 'm', 'lin', 'y' WHERE false;
+BEGIN;
+SAVEPOINT s;
+INSERT INTO pgml.train_queue (project_name, task, relation_name, y_column_name) VALUES ('m', 'regression', 'lin', 'y');
+ROLLBACK TO s;
+COMMIT;});
+sleep(1);	# the launcher looks within 50 ms; nothing must happen
+is(yields(), $before, 'an INSERT that queues no job takes no worker back');
+is(status('db1', $x1) . ' ' . status('db2', $x2), 'running running', "alice's jobs run on");
+my $b5 = queue('db1', 'bob', 'b5', 'b_t');
+like(wait_end('db1', $b5), qr/^succeeded/, "bob's job in db1 runs");
+like(slurp_file($node->logfile), qr/training job $x2 of database "db2" goes back to the queue to free a worker for role "bob" in database "db1"/,
+	"taking back alice's newest job, in db2");
+ok($node->poll_query_until('db2', "SELECT status FROM pgml.train_queue WHERE id = $x2", 'running'),
+	'which db2 runs again: it got a worker back');
+my $b6 = queue('db1', 'bob', 'b6', 'b_t');
+like(wait_end('db1', $b6), qr/^succeeded/, "bob's next job runs too");
+like(slurp_file($node->logfile), qr/training job $x1 of database "db1" goes back to the queue to free a worker for role "bob" in database "db1"/,
+	"taking back alice's job in db1, not the one put back once already");
+release($ld1);
+release($ld2);
+like(wait_end('db1', $x1), qr/^succeeded/, "alice's job in db1 succeeds");
+like(wait_end('db2', $x2), qr/^succeeded/, "alice's job in db2 succeeds");
 
 # --- a cancel names its database: same job id in db1 and db2 ---
 my $next = 1000;
