@@ -40,6 +40,8 @@ extern int	pgml_lock_timeout;
 extern int	pgml_trainer_memory_limit;
 extern int	pgml_trainer_nice;
 extern int	pgml_trainer_fault;
+/* queue_fair.c: take a worker back for a role that has none */
+extern bool pgml_take_back_workers;
 
 /*
  * acl.c: error unless a C trigger function fires as its install script

@@ -38,6 +38,7 @@ int			pgml_lock_timeout = 0;
 int			pgml_trainer_memory_limit = -1;
 int			pgml_trainer_nice = 10;
 int			pgml_trainer_fault = 0;
+bool		pgml_take_back_workers = true;
 bool		pgml_preloaded = false;
 
 /* pgml_worker.trainer_fault: PgmlTrainerFault (pgml_trainer.h), for tests */
@@ -50,6 +51,58 @@ static const struct config_enum_entry trainer_fault_options[] = {
 	{"oom_kill", 5, false},
 	{"hang", 6, false},
 	{NULL, 0, false}
+};
+
+/*
+ * The integer settings.  Each is declared in pgml_worker.h and documented
+ * in the README's settings table.
+ */
+typedef struct PgmlIntGuc
+{
+	const char *name;
+	const char *short_desc;
+	const char *long_desc;
+	int		   *var;
+	int			boot;
+	int			min;
+	int			max;
+	GucContext	context;
+	int			flags;
+} PgmlIntGuc;
+
+static const PgmlIntGuc int_gucs[] = {
+	{"pgml_worker.max_models",
+		"Maximum number of models published in shared memory at once.", NULL,
+	&pgml_max_models, 64, 1, 100000, PGC_POSTMASTER, 0},
+	{"pgml_worker.nthread",
+		"Threads XGBoost uses to train and training uses to evaluate held-out rows (0: one per CPU).", NULL,
+	&pgml_nthread, 0, 0, 1024, PGC_USERSET, 0},
+	{"pgml_worker.max_pending_images",
+		"Most model images one transaction may hold for publication at its commit.",
+		"Each deploy or training with a deploy holds a shared memory segment until its transaction ends.",
+	&pgml_max_pending_images, 16, 1, 10000, PGC_SUSET, 0},
+	{"pgml_worker.job_timeout",
+		"Longest time a queued job may run, for roles without a statement_timeout of their own (0: no limit).",
+		"A job obeys the statement_timeout of the role that queued it (its role, database and role-in-database settings); this is the default when that is 0.",
+	&pgml_job_timeout, 0, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS},
+	{"pgml_worker.lock_timeout",
+		"Longest time a queued job may wait for a lock, for roles without a lock_timeout of their own (0: no limit).", NULL,
+	&pgml_lock_timeout, 0, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS},
+	{"pgml_worker.naptime",
+		"How long an idle database worker waits for a job before it exits.",
+		"Also how often the launcher looks for jobs queued by prepared transactions.",
+	&pgml_naptime, 1, 1, 3600, PGC_SIGHUP, GUC_UNIT_S},
+	{"pgml_worker.trainer_memory_limit",
+		"Address space limit of a trainer process (-1: half of the machine's memory; 0: no limit).",
+		"Training that needs more fails with an out-of-memory error naming this setting; the server is not affected.",
+	&pgml_trainer_memory_limit, -1, -1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MB},
+	{"pgml_worker.trainer_nice",
+		"How much a trainer process lowers its CPU priority below its parent's (nice increment).", NULL,
+	&pgml_trainer_nice, 10, 0, 19, PGC_SIGHUP, 0},
+	{"pgml_worker.max_workers",
+		"Most training jobs run at once, across all databases.",
+		"Database workers are background workers: max_worker_processes bounds them too.",
+	&pgml_max_workers, 2, 1, 1024, PGC_SIGHUP, 0},
 };
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -80,71 +133,22 @@ _PG_init(void)
 							   PGC_POSTMASTER,
 							   0,
 							   NULL, NULL, NULL);
-	DefineCustomIntVariable("pgml_worker.max_models",
-							"Maximum number of models published in shared memory at once.",
-							NULL,
-							&pgml_max_models,
-							64, 1, 100000,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("pgml_worker.nthread",
-							"Threads XGBoost uses to train and training uses to evaluate held-out rows (0: one per CPU).",
-							NULL,
-							&pgml_nthread,
-							0, 0, 1024,
-							PGC_USERSET,
-							0,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("pgml_worker.max_pending_images",
-							"Most model images one transaction may hold for publication at its commit.",
-							"Each deploy or training with a deploy holds a shared memory segment until its transaction ends.",
-							&pgml_max_pending_images,
-							16, 1, 10000,
-							PGC_SUSET,
-							0,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("pgml_worker.job_timeout",
-							"Longest time a queued job may run, for roles without a statement_timeout of their own (0: no limit).",
-							"A job obeys the statement_timeout of the role that queued it (its role, database and role-in-database settings); this is the default when that is 0.",
-							&pgml_job_timeout,
-							0, 0, INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("pgml_worker.lock_timeout",
-							"Longest time a queued job may wait for a lock, for roles without a lock_timeout of their own (0: no limit).",
-							NULL,
-							&pgml_lock_timeout,
-							0, 0, INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("pgml_worker.naptime",
-							"How long an idle database worker waits for a job before it exits.",
-							"Also how often the launcher looks for jobs queued by prepared transactions.",
-							&pgml_naptime,
-							1, 1, 3600,
-							PGC_SIGHUP,
-							GUC_UNIT_S,
-							NULL, NULL, NULL);
+	for (int i = 0; i < lengthof(int_gucs); i++)
+	{
+		const PgmlIntGuc *g = &int_gucs[i];
 
-	DefineCustomIntVariable("pgml_worker.trainer_memory_limit",
-							"Address space limit of a trainer process (-1: half of the machine's memory; 0: no limit).",
-							"Training that needs more fails with an out-of-memory error naming this setting; the server is not affected.",
-							&pgml_trainer_memory_limit,
-							-1, -1, INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_MB,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("pgml_worker.trainer_nice",
-							"How much a trainer process lowers its CPU priority below its parent's (nice increment).",
-							NULL,
-							&pgml_trainer_nice,
-							10, 0, 19,
-							PGC_SIGHUP,
-							0,
-							NULL, NULL, NULL);
+		DefineCustomIntVariable(g->name, g->short_desc, g->long_desc, g->var,
+								g->boot, g->min, g->max, g->context, g->flags,
+								NULL, NULL, NULL);
+	}
+	DefineCustomBoolVariable("pgml_worker.take_back_workers",
+							 "Whether a role with no worker takes one back from a role holding two more (its newest job goes back to the queue).",
+							 "Off: jobs wait for a worker to finish, in turn order.",
+							 &pgml_take_back_workers,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
 	DefineCustomEnumVariable("pgml_worker.trainer_fault",
 							 "Makes trainer processes fail on purpose at the start of each fit (tests only).",
 							 NULL,
@@ -153,14 +157,6 @@ _PG_init(void)
 							 PGC_SUSET,
 							 GUC_NOT_IN_SAMPLE,
 							 NULL, NULL, NULL);
-	DefineCustomIntVariable("pgml_worker.max_workers",
-							"Most training jobs run at once, across all databases.",
-							"Database workers are background workers: max_worker_processes bounds them too.",
-							&pgml_max_workers,
-							2, 1, 1024,
-							PGC_SIGHUP,
-							0,
-							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pgml_worker");
 

@@ -200,8 +200,10 @@ pgml_queue_rebalance(void)
 	TimestampTz now = GetCurrentTimestamp();
 	int			kept = 0;
 
-	/* expire old entries; copy the rest */
+	/* expire old entries (all of them when switched off); copy the rest */
 	SpinLockAcquire(&q->mutex);
+	if (!pgml_take_back_workers)
+		q->nwaiting = 0;
 	for (int k = 0; k < q->nwaiting; k++)
 	{
 		if (!TimestampDifferenceExceeds(q->waiting[k].since, now, PGML_WAITING_TTL_MS))

@@ -243,6 +243,29 @@ release($ld2);
 like(wait_end('db1', $x1), qr/^succeeded/, "alice's job in db1 succeeds");
 like(wait_end('db2', $x2), qr/^succeeded/, "alice's job in db2 succeeds");
 
+# The switch: with pgml_worker.take_back_workers off, bob's job waits for one
+# of alice's to end, in turn order, as before this existed.
+$node->safe_psql('postgres', 'ALTER SYSTEM SET pgml_worker.take_back_workers = off');
+$node->reload;
+my $lo1 = lock_tables('db1', 'a_t1');
+my $lo2 = lock_tables('db1', 'a_t2');
+my $y1 = queue('db1', 'alice', 'y1', 'a_t1');
+my $y2 = queue('db1', 'alice', 'y2', 'a_t2');
+ok($node->poll_query_until('db1',
+	"SELECT count(*) FROM pgml.train_queue WHERE id IN ($y1, $y2) AND status = 'running'", '2'),
+	"alice's two jobs hold both workers");
+$before = yields();
+my $b7 = queue('db1', 'bob', 'b7', 'b_t');
+sleep(1);	# the launcher looks within 50 ms; nothing must happen
+is(status('db1', $b7), 'queued', "with take_back_workers off, bob's job waits");
+is(yields(), $before, 'and no worker is taken back');
+release($lo1);
+like(wait_end('db1', $b7), qr/^succeeded/, 'it runs once one of her jobs ends');
+release($lo2);
+like(wait_end('db1', $_), qr/^succeeded/, "alice's job $_ succeeds") for ($y1, $y2);
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET pgml_worker.take_back_workers');
+$node->reload;
+
 # --- a cancel names its database: same job id in db1 and db2 ---
 my $next = 1000;
 $node->safe_psql($_, "SELECT setval('pgml.train_queue_id_seq', $next)") for ('db1', 'db2');
