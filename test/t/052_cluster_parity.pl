@@ -165,5 +165,30 @@ for my $c (@cases)
 	}
 }
 
+# A k-means++ tie (test/oracle/kmeans_tie.py): the training rows are -1, 0
+# and 1, four of each; at the seed the oracle finds, the first center is a 0
+# and the two candidates for the second, a -1 and a 1, have the same
+# potential.  scikit-learn keeps the first drawn, and so must pgml: the other
+# choice ends in another clustering, which serves other labels.
+my $tie_oracle = dirname(__FILE__) . '/../oracle/kmeans_tie.py';
+my ($tie_out, $tie_err) = ('', '');
+ok(IPC::Run::run([ $python, $tie_oracle ], '>', \$tie_out, '2>', \$tie_err), 'the tie oracle ran')
+  or diag($tie_err);
+my $tie = decode_json($tie_out);
+$node->safe_psql('postgres', qq{
+CREATE TABLE tie_x AS
+    SELECT v::real AS x FROM unnest(ARRAY[-1, -1, -1, -1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0])
+           WITH ORDINALITY AS t(v, o) ORDER BY o;
+SELECT * FROM pgml.train('km_tie', 'clustering', 'tie_x', NULL, 'kmeans',
+                         '{"n_clusters": 2, "n_init": 1, "random_state": $tie->{seed}}',
+                         test_size => 0.25, test_sampling => 'last');});
+isnt(join(',', @{ $tie->{labels} }), join(',', @{ $tie->{other_labels} }),
+	'k-means++ tie: the two choices serve different labels');
+is($node->safe_psql('postgres', q{
+SELECT string_agg(pgml.predict('km_tie', ARRAY[v]::real[])::int::text, ',' ORDER BY v)
+  FROM unnest(ARRAY[-1, 0, 1]) v}),
+	join(',', @{ $tie->{labels} }),
+	"k-means++ tie (random_state $tie->{seed}): pgml keeps the first candidate, as scikit-learn");
+
 $node->stop;
 done_testing();
