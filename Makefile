@@ -83,7 +83,7 @@ PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 
 # make coverage (test/coverage.sh) builds with gcov instrumentation
 ifdef PGML_COVERAGE
-PG_CFLAGS += --coverage -O0
+PG_CFLAGS += --coverage -O0 -DPGML_COVERAGE
 SHLIB_LINK += --coverage
 TRAIN_LINK += --coverage
 endif

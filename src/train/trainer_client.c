@@ -75,6 +75,28 @@ long		pgml_trainer_peak_rss_kb = 0;
 static void
 trainer_reap(PgmlTrainer *t, bool kill_it)
 {
+#ifdef PGML_COVERAGE
+
+	/*
+	 * Coverage builds only: an idle trainer whose socket closes exits by
+	 * itself and writes its gcov counters, which SIGKILL would lose.  Give
+	 * it a second.
+	 */
+	if (kill_it && t->pid > 0 && t->sock >= 0)
+	{
+		close(t->sock);
+		t->sock = -1;
+		for (int i = 0; i < 100; i++)
+		{
+			if (waitpid(t->pid, &t->status, WNOHANG) == t->pid)
+			{
+				t->pid = 0;
+				break;
+			}
+			pg_usleep(10000);
+		}
+	}
+#endif
 	if (t->pid > 0)
 	{
 		struct rusage usage;

@@ -41,6 +41,10 @@
 #include "trainer_booster.h"
 #include "trainer_runtime.h"
 
+#ifdef PGML_COVERAGE
+extern void __gcov_dump(void);	/* libgcov, in --coverage builds */
+#endif
+
 static int	sock = PGML_TRAINER_SOCKET_FD;
 
 /* Write all of buf, or exit: the parent is gone. */
@@ -154,6 +158,9 @@ void
 pgml_shim_fatal(const PgmlShimError *e)
 {
 	send_report(PGML_TMSG_ERROR, e);
+#ifdef PGML_COVERAGE
+	__gcov_dump();
+#endif
 	_exit(1);
 }
 
@@ -425,5 +432,9 @@ main(int argc, char **argv)
 		r.pos = 0;
 		serve((PgmlTrainerMsgType) h.type, &r, fd);
 	}
+#ifdef PGML_COVERAGE
+	/* coverage builds: _exit runs no atexit handler, so write the counters */
+	__gcov_dump();
+#endif
 	_exit(0);
 }
