@@ -84,7 +84,27 @@ def run_tests(work, tests, runner):
     return "passed", ""
 
 
+def check():
+    """--check (test/run.sh, CI): every mutant still applies, each original
+    text found exactly once in its file; no build, no test.  A mutant whose
+    code moved or changed stops testing anything without this."""
+    bad = []
+    mutants = parse()
+    for m in mutants:
+        path = os.path.join(TOP, m["file"])
+        n = open(path).read().count(m["orig"]) if os.path.exists(path) else -1
+        if n != 1:
+            bad.append("%s: %s: original text %s" % (
+                m["id"], m["file"], "file missing" if n < 0 else "found %d times" % n))
+    for b in bad:
+        print("test/mutants.txt: " + b)
+    print("mutants: %d, applicable: %d" % (len(mutants), len(mutants) - len(bad)))
+    return 1 if bad else 0
+
+
 def main():
+    if sys.argv[1:] == ["--check"]:
+        sys.exit(check())
     only = set(sys.argv[1:])
     # a mutant that stops a job or a wait from finishing fails the TAP test
     # at its poll timeout: a shorter one than the default 180 s

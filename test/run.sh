@@ -91,6 +91,14 @@ else
     "$py" "$top/scripts/errmsg_coverage.py" "$work" | tail -n 1 || true
 fi
 
+# every mutant of test/mutants.txt still applies to today's code (make
+# mutation runs them; this only checks that each would mutate something)
+echo "== mutants apply (test/mutation.py --check)"
+if ! "$py" "$top/test/mutation.py" --check; then
+    status=1
+    failed+=("mutants apply")
+fi
+
 if [ "$status" != 0 ]; then
     for f in "$work"/test/results_dir/regression.diffs "$work"/test/isolation_output/regression.diffs; do
         [ -f "$f" ] && { echo "---- $f"; cat "$f"; }
