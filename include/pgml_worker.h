@@ -278,7 +278,7 @@ typedef struct PgmlWaitingRole
  * (installed over a running server) refuses to use it.  Bump the last
  * digits at every change of PgmlQueueShared or PgmlWorkerState.
  */
-#define PGML_QUEUE_MAGIC	0x504d4c02
+#define PGML_QUEUE_MAGIC	0x504d4c03
 
 typedef struct PgmlQueueShared
 {
@@ -302,6 +302,8 @@ typedef struct PgmlQueueShared
 	int			nwaiting;
 	PgmlWaitingRole waiting[PGML_WAITING_MAX];
 	Oid			priority_db;	/* a worker was freed for it: served first */
+	Oid			prefer_db;		/* ... and its next claim there prefers */
+	Oid			prefer_role;	/* ... the jobs of this role */
 	int			nslots;			/* max_worker_processes */
 	PgmlWorkerState slots[FLEXIBLE_ARRAY_MEMBER];
 } PgmlQueueShared;
@@ -333,10 +335,14 @@ extern void pgml_queue_give_way(Oid dboid, bool more);
 extern void pgml_queue_served(Oid dboid);
 
 /*
- * A worker was freed for dboid (queue_fair.c): ask for a worker there
- * before any other database.
+ * A worker was freed for role in dboid (queue_fair.c): ask for a worker
+ * there before any other database, whose next claim prefers that role's
+ * jobs (pgml_queue_take_preference).
  */
-extern void pgml_queue_request_first(Oid dboid);
+extern void pgml_queue_request_first(Oid dboid, Oid role);
+
+/* The role a claim in dboid should prefer, once; InvalidOid if none. */
+extern Oid	pgml_queue_take_preference(Oid dboid);
 
 /*
  * FATAL unless the shared state has the layout this code was built for:

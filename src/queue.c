@@ -183,14 +183,33 @@ pgml_queue_served(Oid dboid)
 }
 
 void
-pgml_queue_request_first(Oid dboid)
+pgml_queue_request_first(Oid dboid, Oid role)
 {
 	PgmlQueueShared *q = pgml_queue_shared;
 
 	SpinLockAcquire(&q->mutex);
 	q->priority_db = dboid;
+	q->prefer_db = dboid;
+	q->prefer_role = role;
 	SpinLockRelease(&q->mutex);
 	queue_request(dboid, false, true);
+}
+
+Oid
+pgml_queue_take_preference(Oid dboid)
+{
+	PgmlQueueShared *q = pgml_queue_shared;
+	Oid			role = InvalidOid;
+
+	SpinLockAcquire(&q->mutex);
+	if (q->prefer_db == dboid)
+	{
+		role = q->prefer_role;
+		q->prefer_db = InvalidOid;
+		q->prefer_role = InvalidOid;
+	}
+	SpinLockRelease(&q->mutex);
+	return role;
 }
 
 /*
@@ -425,12 +444,20 @@ queue_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		return;
 	for (int i = 0; i < n_queueing_roles; i++)
 	{
+		bool		dup = false;
+
 		if (queueing_subids[i] == mySubid)
 		{
 			if (event == SUBXACT_EVENT_ABORT_SUB)
 				continue;
 			queueing_subids[i] = parentSubid;
 		}
+		/* the same role, now in the same subtransaction: once is enough */
+		for (int k = 0; k < kept && !dup; k++)
+			dup = (queueing_roles[k] == queueing_roles[i] &&
+				   queueing_subids[k] == queueing_subids[i]);
+		if (dup)
+			continue;
 		queueing_roles[kept] = queueing_roles[i];
 		queueing_subids[kept] = queueing_subids[i];
 		kept++;

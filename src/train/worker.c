@@ -866,6 +866,9 @@ pgml_worker_main(Datum arg)
 			break;
 
 		set_phase(PGML_PHASE_CLAIMING);
+		/* a worker freed elsewhere for a role here: its job first */
+		if (!OidIsValid(prefer_role))
+			prefer_role = pgml_queue_take_preference(MyDatabaseId);
 		claimed = claim_job(&job, &more, prefer_role);
 		prefer_role = InvalidOid;
 		if (claimed)
@@ -901,7 +904,7 @@ pgml_worker_main(Datum arg)
 					continue;
 				}
 				set_phase(PGML_PHASE_EXITING);
-				pgml_queue_request_first(for_db);
+				pgml_queue_request_first(for_db, for_role);
 				pgml_queue_give_way(MyDatabaseId, true);
 				break;
 			}
