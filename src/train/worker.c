@@ -307,6 +307,27 @@ claim_job(PgmlJob *job, bool *more, Oid prefer_role)
 	return found;
 }
 
+/*
+ * Run an UPDATE of pgml.train_queue in a transaction of its own (after a
+ * job's transaction was aborted); returns the rows it changed.
+ */
+static uint64
+update_in_own_xact(const char *sql, int nargs, Oid *argtypes, Datum *args)
+{
+	uint64		n;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	SPI_execute_with_args(sql, nargs, argtypes, args, NULL, false, 0);
+	n = SPI_processed;
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return n;
+}
+
 /* Record the end of a job in its own transaction (after a failure). */
 static void
 finish_failed(int64 job_id, const char *status, const char *error)
@@ -317,19 +338,11 @@ finish_failed(int64 job_id, const char *status, const char *error)
 	args[0] = Int64GetDatum(job_id);
 	args[1] = CStringGetTextDatum(status);
 	args[2] = CStringGetTextDatum(error);
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
 	/* a job the user already cancelled keeps its status */
-	SPI_execute_with_args("UPDATE pgml.train_queue SET status = $2, error = $3, "
-						  "finished_at = clock_timestamp() "
-						  "WHERE id = $1 AND status = 'running'",
-						  3, argtypes, args, NULL, false, 0);
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	(void) update_in_own_xact("UPDATE pgml.train_queue SET status = $2, error = $3, "
+							  "finished_at = clock_timestamp() "
+							  "WHERE id = $1 AND status = 'running'",
+							  3, argtypes, args);
 }
 
 /*
@@ -340,29 +353,19 @@ finish_failed(int64 job_id, const char *status, const char *error)
 static bool
 requeue(int64 job_id, Oid for_role)
 {
-	Oid			argtypes[2] = {INT8OID, TEXTOID};
+	Oid			argtypes[2] = {INT8OID, OIDOID};
 	Datum		args[2];
-	char	   *role;
-	bool		done;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	role = GetUserNameFromId(for_role, true);
 	args[0] = Int64GetDatum(job_id);
+	args[1] = ObjectIdGetDatum(for_role);
 	/* the trace of it, until the job runs again (and its only marker) */
-	args[1] = CStringGetTextDatum(psprintf("put back in the queue to free a worker for role %s; it runs again from the start",
-										   role ? quote_identifier(role) : "?"));
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	SPI_execute_with_args("UPDATE pgml.train_queue SET status = 'queued', error = $2, "
-						  "progress = NULL, started_at = NULL "
-						  "WHERE id = $1 AND status = 'running'",
-						  2, argtypes, args, NULL, false, 0);
-	done = (SPI_processed == 1);
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	return done;
+	return update_in_own_xact("UPDATE pgml.train_queue SET status = 'queued', "
+							  "error = 'put back in the queue to free a worker for role ' "
+							  "|| $2::pg_catalog.regrole::pg_catalog.text "
+							  "|| '; it runs again from the start', "
+							  "progress = NULL, started_at = NULL "
+							  "WHERE id = $1 AND status = 'running'",
+							  2, argtypes, args) == 1;
 }
 
 /* Set what pgml.stat_worker shows about the current job. */

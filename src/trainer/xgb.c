@@ -1358,12 +1358,10 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 	for (int64 i = 0; i < in->n_rows; i++)
 	{
 		labels[i] = (float) in->y[i];
+		/* the worker checked them, naming the relation's row (job.c) */
 		if (isnan(labels[i]) || isinf(labels[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 in->row_of ?
-					 errmsg("label %g of row %lld of the relation is not a finite real",
-							in->y[i], (long long) pgml_train_row_number(in, i)) :
 					 errmsg("label %g of training row %lld is not a finite real",
 							in->y[i], (long long) i + 1),
 					 errdetail("XGBoost trains on float4 labels.")));
