@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages pgml_worker needs to build, run, test and
-# benchmark, if any is missing.  Needs root (or sudo).
+# benchmark, if any is missing.  Needs root (or sudo).  git: the upgrade
+# test (081) builds release 0.1.0 from the repository's history.
 set -euo pipefail
 pkgs=(postgresql-15 postgresql-server-dev-15 libxgboost-dev libopenblas-dev
-      liblapacke-dev libmsgpack-dev libipc-run-perl pkg-config make gcc
+      liblapacke-dev libmsgpack-dev libipc-run-perl pkg-config make gcc git
       python3-sklearn python3-xgboost python3-numpy postgresql-plpython3-15)
 missing=()
 for p in "${pkgs[@]}"; do
