@@ -61,6 +61,11 @@ TRAINER_OBJS = \
 	src/trainer/cluster.o \
 	src/trainer/matrix.o \
 	src/trainer/decompose.o \
+	src/trainer/sk_random.o \
+	src/trainer/cart.o \
+	src/trainer/tree_params.o \
+	src/trainer/forest.o \
+	src/trainer/gbt.o \
 	src/algorithms.o \
 	src/train/resources.o \
 	src/train/trainer_wire.o
@@ -74,7 +79,7 @@ DATASETS = $(wildcard data/*.csv)
 
 SHLIB_LINK = $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
 TRAIN_LINK = $(SHLIB_LINK) -lm
-TRAINER_LINK = -lxgboost -lopenblas -llapacke -lm
+TRAINER_LINK = -lxgboost -lopenblas -llapacke -lpthread -lm
 
 PG_CPPFLAGS = -I$(srcdir)/include
 PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter \

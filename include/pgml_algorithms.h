@@ -20,13 +20,17 @@
 #define PGML_TASK_BIT(t) (1u << (PGML_TASK_##t))
 #define PGML_SUPERVISED (PGML_TASK_BIT(REGRESSION) | PGML_TASK_BIT(CLASSIFICATION))
 
-/* the trainer that fits an algorithm (src/trainer/xgb.c, linear.c, cluster.c, decompose.c) */
+/*
+ * the trainer that fits an algorithm (src/trainer/xgb.c, linear.c,
+ * cluster.c, decompose.c; the CART family: forest.c and gbt.c)
+ */
 typedef enum PgmlFamily
 {
 	PGML_FAMILY_TREES,
 	PGML_FAMILY_LINEAR,
 	PGML_FAMILY_CENTROIDS,
-	PGML_FAMILY_PROJECTION
+	PGML_FAMILY_PROJECTION,
+	PGML_FAMILY_CART			/* src/trainer/forest.c, gbt.c on cart.c */
 } PgmlFamily;
 
 #define PGML_ALGORITHM_LIST(X) \
@@ -38,7 +42,12 @@ typedef enum PgmlFamily
 	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false) \
 	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false) \
 	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false) \
-	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false)
+	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false) \
+	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
+	X("random_forest", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
+	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
+	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
+	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false)
 
 typedef struct PgmlAlgorithmDef
 {

@@ -107,6 +107,8 @@ struct PgmlImageHeader;			/* pgml_image.h */
 
 /* job.c: is the algorithm of the tree family (XGBoost)? */
 extern bool pgml_algorithm_is_trees(const char *algorithm);
+/* Does it train on missing values as they are (pgml_algorithms.h)? */
+extern bool pgml_algorithm_takes_missing(const char *algorithm);
 
 /*
  * job.c: train algorithm on rows idx[0..n) of ds in the job's trainer

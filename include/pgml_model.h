@@ -162,7 +162,10 @@ typedef enum PgmlOutput
 	PGML_OUTPUT_IDENTITY = 1,	/* prediction = margin */
 	PGML_OUTPUT_SIGMOID = 2,	/* binary: p = sigmoid(margin) */
 	PGML_OUTPUT_SOFTMAX = 3,	/* multiclass: p = softmax(margins) */
-	PGML_OUTPUT_EXP = 4			/* poisson/gamma/tweedie: exp(margin) */
+	PGML_OUTPUT_EXP = 4,		/* poisson/gamma/tweedie: exp(margin) */
+	PGML_OUTPUT_PROBA = 5		/* classification by averaged trees: the
+								 * margins are the class probabilities
+								 * (binary: one margin, p of classes[1]) */
 } PgmlOutput;
 
 typedef struct PgmlModel

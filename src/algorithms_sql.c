@@ -28,6 +28,7 @@ static const char *const family_names[] = {
 	[PGML_FAMILY_LINEAR] = "linear",
 	[PGML_FAMILY_CENTROIDS] = "centroids",
 	[PGML_FAMILY_PROJECTION] = "projection",
+	[PGML_FAMILY_CART] = "cart",
 };
 
 PG_FUNCTION_INFO_V1(pgml_algorithms);

@@ -1062,7 +1062,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	static const char *const algo_names[] = {"xgboost", "linear", "logistic",
 	"kmeans", "pca"};
 	static const char *const output_names[] = {"identity", "sigmoid",
-	"softmax", "exp"};
+	"softmax", "exp", "proba"};
 	Fields		f;
 	const msgpack_object *o;
 	PgmlTask	task;
@@ -1101,7 +1101,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 
 	task = (PgmlTask) (need_enum(&f, F_TASK, task_names, 4) + 1);
 	algorithm = (PgmlAlgorithm) (need_enum(&f, F_ALGORITHM, algo_names, 5) + 1);
-	output = (PgmlOutput) (need_enum(&f, F_OUTPUT, output_names, 4) + 1);
+	output = (PgmlOutput) (need_enum(&f, F_OUTPUT, output_names, 5) + 1);
 	n_features = (int32) need_uint(&f, F_N_FEATURES, 1, PGML_MAX_FEATURES);
 	n_outputs = (int32) need_uint(&f, F_N_OUTPUTS, 1, PGML_MAX_CLASSES);
 	n_classes = (int32) need_uint(&f, F_N_CLASSES, 0, PGML_MAX_CLASSES);
@@ -1140,6 +1140,13 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 			if (n_outputs != n_classes)
 				CORRUPT("A softmax model has n_outputs %d, not n_classes (%d).",
 						n_outputs, n_classes);
+		}
+		else if (output == PGML_OUTPUT_PROBA && algorithm == PGML_ALGO_XGBOOST)
+		{
+			/* averaged trees: one probability, or one per class */
+			if (n_outputs != (n_classes == 2 ? 1 : n_classes))
+				CORRUPT("A proba model has n_classes %d and n_outputs %d.",
+						n_classes, n_outputs);
 		}
 		else
 			CORRUPT("A classification model has output \"%s\".",

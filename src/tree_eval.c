@@ -706,6 +706,7 @@ linear_transform(const PgmlImage *img, double *v)
 				v[i] = exp(v[i]);
 			break;
 		case PGML_OUTPUT_IDENTITY:
+		case PGML_OUTPUT_PROBA:
 			break;
 	}
 }
@@ -731,6 +732,7 @@ tree_outputs(const PgmlImage *img, const float *x, float *out)
 				out[i] = expf(out[i]);
 			break;
 		case PGML_OUTPUT_IDENTITY:
+		case PGML_OUTPUT_PROBA:
 			break;
 	}
 }
@@ -799,7 +801,7 @@ classify(const PgmlImage *img, const float *x)
 		float		out[PGML_MAX_CLASSES];
 
 		tree_outputs(img, x, out);
-		if (img->pub.output == PGML_OUTPUT_SIGMOID)
+		if (n == 1)				/* sigmoid, or proba of two classes */
 			return out[0] > 0.5f ? 1 : 0;
 		return argmax_float(out, n);
 	}
@@ -890,7 +892,7 @@ pgml_image_predict_proba(const PgmlImageHeader *image, const float *x,
 	if (image->algorithm == PGML_ALGO_XGBOOST)
 	{
 		tree_outputs(img, x, out);
-		if (image->output == PGML_OUTPUT_SIGMOID)
+		if (image->n_outputs == 1)
 		{
 			/* XGBClassifier.predict_proba: [1 - p, p] in float32 */
 			out[1] = out[0];
@@ -929,7 +931,7 @@ pgml_image_predict_class_proba(const PgmlImageHeader *image, const float *x,
 	pgml_image_predict_proba(image, x, proba);
 	if (image->algorithm != PGML_ALGO_XGBOOST)
 		return classify((const PgmlImage *) image, x);
-	if (image->output == PGML_OUTPUT_SIGMOID)
+	if (image->n_outputs == 1)
 		return proba[1] > 0.5f ? 1 : 0;
 	return argmax_float(proba, image->n_outputs);
 }

@@ -281,6 +281,8 @@ output_name(PgmlOutput output)
 			return "softmax";
 		case PGML_OUTPUT_EXP:
 			return "exp";
+		case PGML_OUTPUT_PROBA:
+			return "proba";
 	}
 	elog(ERROR, "unknown model output %d", (int) output);
 	return NULL;

@@ -271,6 +271,10 @@ pgml_evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *i
 	else
 		metrics = pgml_metrics_regression(y_true, y_pred, n);
 done:
+	/* what the trainer measured besides (feature importances) */
+	if (model->task != PGML_TASK_DECOMPOSITION && model->task != PGML_TASK_CLUSTERING &&
+		model->metrics_json != NULL)
+		metrics = pgml_metrics_merge(metrics, model->metrics_json);
 	pfree(y_true);
 	pfree(y_pred);
 	if (aligned)

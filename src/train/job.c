@@ -141,6 +141,15 @@ pgml_algorithm_is_trees(const char *algorithm)
 	return a != NULL && a->family == PGML_FAMILY_TREES;
 }
 
+/* Does the algorithm train on missing values as they are? */
+bool
+pgml_algorithm_takes_missing(const char *algorithm)
+{
+	const PgmlAlgorithmDef *a = pgml_algorithm_find(algorithm);
+
+	return a != NULL && a->missing_values;
+}
+
 /* Parse the task name. */
 static PgmlTask
 parse_task(const char *task)
@@ -313,7 +322,7 @@ seconds_between(TimestampTz a, TimestampTz b)
 static void
 check_missing(const PgmlDataset *ds, const PgmlModel *model, const char *algorithm)
 {
-	bool		trees = pgml_algorithm_is_trees(algorithm);
+	bool		trees = pgml_algorithm_takes_missing(algorithm);
 	const PgmlPreprocess *p = model->preprocess;
 
 	for (int64 i = 0; i < ds->n_rows * ds->n_features; i++)
@@ -854,7 +863,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 
 	/* Preprocessing statistics from the training rows; then every row's NULLs. */
 	model.preprocess = pgml_preprocess_fit(job->preprocess, &ds, order + n_test, n_train,
-										   pgml_algorithm_is_trees(algorithm));
+										   pgml_algorithm_takes_missing(algorithm));
 	check_missing(&ds, &model, algorithm);
 
 	/* Search, if asked: k-fold cross-validation over the training rows. */

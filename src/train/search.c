@@ -285,7 +285,7 @@ pgml_run_search(const PgmlJob *job, const char *algorithm, const PgmlDataset *ds
 				fold_ds.x = fold_x;
 			if (tmpl->preprocess != NULL)
 				m.preprocess = pgml_preprocess_fit(job->preprocess, &fold_ds, train_idx,
-												   n_fit, pgml_algorithm_is_trees(algorithm));
+												   n_fit, pgml_algorithm_takes_missing(algorithm));
 			pgml_train_rows(algorithm, &fold_ds, train_idx, n_fit, hp, &m, NULL, NULL);
 			metrics = pgml_evaluate_rows(&m, &fold_ds, idx + lo, hi - lo, NULL, NULL, NULL);
 			score = pgml_metrics_number(metrics, metric);

@@ -39,6 +39,7 @@
 #include "pgml_algorithms.h"
 #include "pgml_trainer.h"
 #include "trainer_booster.h"
+#include "trainer_cart.h"
 #include "trainer_runtime.h"
 
 #ifdef PGML_COVERAGE
@@ -244,6 +245,7 @@ static void (*const fit_of_family[]) (const PgmlTrainInput *in, PgmlModel *m) = 
 	[PGML_FAMILY_LINEAR] = pgml_linear_train,
 	[PGML_FAMILY_CENTROIDS] = pgml_kmeans_train,
 	[PGML_FAMILY_PROJECTION] = pgml_pca_train,
+	[PGML_FAMILY_CART] = pgml_cart_train,
 };
 
 /* The training data of the fit being served, while mapped. */

@@ -183,6 +183,9 @@ def cases(bases):
         "A sigmoid model has n_classes 3 and n_outputs 1, not 2 and 1.", m("xgb_bin").set("n_classes", 3))
     add("softmax_outputs", "xgb_multi", "A softmax model has n_outputs 2, not n_classes (3).",
         m("xgb_multi").set("n_outputs", 2))
+    # averaged trees (random_forest...): one probability for two classes
+    add("proba_outputs", "xgb_bin", "A proba model has n_classes 2 and n_outputs 2.",
+        m("xgb_bin").set("output", "proba").set("n_outputs", 2))
     add("classification_identity", "xgb_bin", 'A classification model has output "identity".',
         m("xgb_bin").set("output", "identity"))
     add("clustering_n_classes", "km", "A clustering model has n_classes 2, not 0.",
