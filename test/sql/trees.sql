@@ -1,0 +1,219 @@
+-- The tree family trained by pgml_worker's CART engine (src/trainer/cart.c):
+-- decision_tree, random_forest, extra_trees, bagging and
+-- gradient_boosting_trees, with scikit-learn's hyperparameters.  Their
+-- parity with scikit-learn (same random_state, same trees) is checked by
+-- test/t/054_tree_parity.pl; here: what a tree must predict on data whose
+-- answer is known, the prediction forms, the effective hyperparameters, the
+-- feature importances and every refusal.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+CREATE SCHEMA trees;
+SET search_path = trees, public;
+
+-- A step: y = 10 for x < 0.5, 20 above; a second feature is noise-free
+-- but useless (constant).  60 rows, the test set is the last 15 (x > 0.75).
+CREATE TABLE step AS
+  SELECT (g / 60.0)::real AS x, 1::real AS k,
+         CASE WHEN g < 30 THEN 10 ELSE 20 END::real AS y
+    FROM generate_series(0, 59) g;
+-- the same step as two classes, and three classes that a second feature
+-- names
+CREATE TABLE stepc AS SELECT x, k, y > 15 AS c FROM step;
+CREATE TABLE three AS
+  SELECT x, (row_number() OVER (ORDER BY x) % 3)::real AS f,
+         (row_number() OVER (ORDER BY x) % 3)::int AS c3
+    FROM step;
+
+-- Newest model of a project.
+CREATE FUNCTION model_of(project text) RETURNS bigint
+    LANGUAGE sql STABLE AS $$
+    SELECT max(m.id) FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+     WHERE p.name = project
+$$;
+
+-- The error of a statement, or 'no error'.
+CREATE FUNCTION error_of(sql text) RETURNS text
+    LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE sql;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+
+-- Each algorithm learns the step exactly: the split falls between 29/60 and
+-- 30/60, and every row of the table is predicted as its own y.
+SELECT a AS algorithm,
+       (SELECT deployed FROM pgml.train('step_' || a, 'regression', 'trees.step', 'y', a,
+                                        hyperparams => h::jsonb,
+                                        test_size => 0.25, test_sampling => 'last')) AS deployed
+  FROM (VALUES ('decision_tree', '{}'),
+               ('random_forest', '{"n_estimators": 7, "bootstrap": false}'),
+               ('extra_trees', '{"n_estimators": 7, "max_depth": 8}'),
+               ('bagging', '{"n_estimators": 7, "bootstrap": false}'),
+               ('gradient_boosting_trees', '{"n_estimators": 200, "learning_rate": 0.5}')) v(a, h);
+SELECT a AS algorithm,
+       count(*) FILTER (WHERE abs(pgml.predict('step_' || a, ARRAY[x, k]) - y) > 1e-3) AS wrong
+  FROM step, unnest(ARRAY['decision_tree', 'random_forest', 'bagging', 'gradient_boosting_trees']) a
+ GROUP BY a ORDER BY a;
+-- extra trees' thresholds are drawn at random between the node's minimum and
+-- maximum: the step is learnt, but where between 29/60 and 30/60 varies;
+-- away from it every row is right
+SELECT count(*) FILTER (WHERE abs(pgml.predict('step_extra_trees', ARRAY[x, k]) - y) > 1e-3) AS wrong
+  FROM step WHERE abs(x - 0.4917) > 0.01;
+-- stored metrics: the test rows' error (none: float4 leaves aside), and the
+-- importances (x does all the work, the constant feature none)
+SELECT p.name, (m.metrics->>'mean_absolute_error')::float8 < 1e-4 AS exact,
+       m.metrics->'feature_importances' AS importances
+  FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+ WHERE p.name LIKE 'step_%' ORDER BY p.name;
+-- the effective hyperparameters, with scikit-learn's defaults filled in
+SELECT p.name, m.hyperparams
+  FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+ WHERE p.name LIKE 'step_%' ORDER BY p.name;
+
+-- Classification: averaged trees give probabilities (output "proba"),
+-- boosting a sigmoid or a softmax; every predict form agrees.
+SELECT a AS algorithm,
+       (SELECT deployed FROM pgml.train('cls_' || a, 'classification', 'trees.stepc', 'c', a,
+                                        hyperparams => '{"n_estimators": 5, "random_state": 1}'::jsonb,
+                                        test_size => 0.25, test_sampling => 'last')) AS deployed
+  FROM unnest(ARRAY['random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees']) a;
+SELECT deployed FROM pgml.train('cls_decision_tree', 'classification', 'trees.stepc', 'c',
+                                'decision_tree', test_size => 0.25, test_sampling => 'last');
+SELECT a AS algorithm,
+       count(*) FILTER (WHERE pgml.predict('cls_' || a, ARRAY[x, k]) <> c::int) AS wrong,
+       count(*) FILTER (WHERE abs((SELECT sum(p) FROM unnest(pgml.predict_proba('cls_' || a, ARRAY[x, k])) p) - 1) > 1e-6) AS proba_not_1,
+       count(*) FILTER (WHERE ((pgml.predict_proba('cls_' || a, ARRAY[x, k]))[2] > 0.5) <> c) AS proba_disagrees
+  FROM stepc, unnest(ARRAY['decision_tree', 'random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees']) a
+ WHERE abs(x - 0.4917) > 0.01
+ GROUP BY a ORDER BY a;
+-- three classes: with the class as a feature every tree is exact
+SELECT a AS algorithm,
+       (SELECT deployed FROM pgml.train('three_' || a, 'classification', 'trees.three', 'c3', a,
+                                        hyperparams => '{"random_state": 0}'::jsonb,
+                                        test_size => 0.25, test_sampling => 'last')) AS deployed
+  FROM unnest(ARRAY['decision_tree', 'random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees']) a;
+SELECT a AS algorithm,
+       count(*) FILTER (WHERE pgml.predict('three_' || a, ARRAY[x, f]) <> c3) AS wrong,
+       min(cardinality(pgml.predict_proba('three_' || a, ARRAY[x, f]))) AS n_proba
+  FROM three, unnest(ARRAY['decision_tree', 'random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees']) a
+ GROUP BY a ORDER BY a;
+-- one importance per feature, the class feature's the largest
+SELECT p.name, m.metrics ? 'feature_importances' AS importances,
+       (SELECT count(*) FROM jsonb_array_elements(m.metrics->'feature_importances')) AS n,
+       (m.metrics->'feature_importances'->>1)::float8 > (m.metrics->'feature_importances'->>0)::float8 AS f_first
+  FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+ WHERE p.name LIKE 'three_%' ORDER BY p.name;
+
+-- class_weight "balanced" (and balanced_subsample for forests) train
+SELECT algorithm FROM pgml.train('cw', 'classification', 'trees.three', 'c3', 'random_forest',
+  hyperparams => '{"n_estimators": 3, "class_weight": "balanced_subsample", "random_state": 0}');
+SELECT algorithm FROM pgml.train('cw', 'classification', 'trees.three', 'c3', 'decision_tree',
+  hyperparams => '{"class_weight": "balanced", "criterion": "entropy", "max_leaf_nodes": 3,
+                   "min_samples_leaf": 0.05, "min_samples_split": 0.1, "max_features": "log2"}');
+SELECT hyperparams FROM pgml.models WHERE id = model_of('cw');
+-- fractions, max_samples and the random splitter of a single tree
+SELECT algorithm FROM pgml.train('frac', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"n_estimators": 3, "max_samples": 0.5, "max_features": 0.5, "min_weight_fraction_leaf": 0.1, "random_state": 0}');
+SELECT algorithm FROM pgml.train('frac', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"n_estimators": 3, "max_samples": 20, "max_features": 1, "max_depth": null, "max_leaf_nodes": null}');
+SELECT algorithm FROM pgml.train('frac', 'regression', 'trees.step', 'y', 'decision_tree',
+  hyperparams => '{"splitter": "random", "random_state": 4, "criterion": "friedman_mse"}');
+SELECT algorithm FROM pgml.train('frac', 'regression', 'trees.step', 'y', 'gradient_boosting_trees',
+  hyperparams => '{"n_estimators": 3, "subsample": 0.5, "max_leaf_nodes": 4, "verbose": 1, "tol": 0.001,
+                   "validation_fraction": 0.2, "n_iter_no_change": null, "warm_start": false, "ccp_alpha": 0}');
+SELECT algorithm FROM pgml.train('frac', 'regression', 'trees.step', 'y', 'bagging',
+  hyperparams => '{"n_estimators": 3, "max_samples": 0.5, "max_features": 1.0, "bootstrap_features": false}');
+
+-- Refusals: each names the key, the algorithm and what it expects.
+SELECT error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', %L,
+                           hyperparams => %L)$$, a, h))
+  FROM (VALUES
+    ('random_forest', '{"n_estimatorz": 3}'),
+    ('decision_tree', '{"n_estimators": 3}'),
+    ('random_forest', '{"learning_rate": 0.1}'),
+    ('random_forest', '{"n_estimators": 0}'),
+    ('random_forest', '{"n_estimators": 2.5}'),
+    ('random_forest', '{"n_estimators": "3"}'),
+    ('random_forest', '{"max_depth": 0}'),
+    ('random_forest', '{"bootstrap": 1}'),
+    ('random_forest', '{"min_samples_split": 1}'),
+    ('random_forest', '{"min_samples_split": 1.5}'),
+    ('random_forest', '{"min_samples_leaf": 1.0}'),
+    ('random_forest', '{"max_features": "all"}'),
+    ('random_forest', '{"max_features": 3}'),
+    ('random_forest', '{"max_features": true}'),
+    ('random_forest', '{"criterion": "gini"}'),
+    ('random_forest', '{"criterion": "poisson"}'),
+    ('random_forest', '{"criterion": 1}'),
+    ('random_forest', '{"class_weight": "balanced"}'),
+    ('random_forest', '{"bootstrap": false, "max_samples": 0.5}'),
+    ('random_forest', '{"max_samples": 500}'),
+    ('random_forest', '{"max_samples": 0}'),
+    ('random_forest', '{"min_weight_fraction_leaf": 0.6}'),
+    ('random_forest', '{"min_impurity_decrease": -1}'),
+    ('random_forest', '{"random_state": -1}'),
+    ('random_forest', '{"ccp_alpha": 0.01}'),
+    ('random_forest', '{"oob_score": true}'),
+    ('random_forest', '{"n_jobs": 4}'),
+    ('decision_tree', '{"splitter": "fast"}'),
+    ('decision_tree', '{"class_weight": "balanced_subsample"}'),
+    ('gradient_boosting_trees', '{"criterion": "gini"}'),
+    ('gradient_boosting_trees', '{"loss": "log_loss"}'),
+    ('gradient_boosting_trees', '{"loss": "huber", "alpha": 0.9}'),
+    ('gradient_boosting_trees', '{"alpha": 0.9}'),
+    ('gradient_boosting_trees', '{"init": "zero"}'),
+    ('gradient_boosting_trees', '{"subsample": 0}'),
+    ('gradient_boosting_trees', '{"learning_rate": 0}'),
+    ('gradient_boosting_trees', '{"n_iter_no_change": 5}'),
+    ('bagging', '{"max_features": 0.5}'),
+    ('bagging', '{"bootstrap_features": true}'),
+    ('bagging', '{"estimator": "svm"}'),
+    ('bagging', '{"max_depth": 3}')) v(a, h);
+SELECT error_of($$SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'random_forest',
+                    hyperparams => '{"criterion": "squared_error"}')$$);
+SELECT error_of($$SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'gradient_boosting_trees',
+                    hyperparams => '{"loss": "squared_error"}')$$);
+SELECT error_of($$SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'random_forest',
+                    hyperparams => '[1]')$$);
+
+-- the details and hints of each kind of refusal
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"learning_rate": 0.1}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"min_samples_leaf": 0}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"n_jobs": -1}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"warm_start": true}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'bagging',
+  hyperparams => '{"max_features": 1}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'gradient_boosting_trees',
+  hyperparams => '{"criterion": "entropy"}');
+SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'decision_tree',
+  hyperparams => '{"criterion": "friedman_mse"}');
+
+-- Missing values: the CART family does not take them (scikit-learn 1.2's
+-- trees neither): NULL is refused before training, naming the row
+CREATE TABLE holes AS SELECT * FROM step;
+UPDATE holes SET x = NULL WHERE y = 20 AND x > 0.9;
+SELECT error_of($$SELECT * FROM pgml.train('holes', 'regression', 'trees.holes', 'y', 'random_forest')$$);
+-- imputed, they train; a missing value at predict time goes to the side
+-- most training rows went (scikit-learn >= 1.3's rule): 45 training rows,
+-- 30 of them left of the split (y = 10)
+SELECT deployed FROM pgml.train('holes', 'regression', 'trees.holes', 'y', 'decision_tree',
+  preprocess => '{"x": {"impute": "mean"}}', test_sampling => 'last');
+SELECT pgml.predict('step_decision_tree', ARRAY[NULL, 1]::real[]) AS nan_goes_to_bigger_side,
+       round(pgml.predict('step_random_forest', ARRAY['NaN', 1]::real[])::numeric, 4) AS forest_too;
+
+-- Search works with the family
+SELECT deployed FROM pgml.train('searched', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"n_estimators": 3, "random_state": 0}',
+  search => 'grid', search_params => '{"max_depth": [1, 2]}');
+SELECT hyperparams->'max_depth' FROM pgml.models WHERE id = model_of('searched');
+
+RESET search_path;
+DROP SCHEMA trees CASCADE;
