@@ -66,6 +66,7 @@ TRAINER_OBJS = \
 	src/trainer/tree_params.o \
 	src/trainer/forest.o \
 	src/trainer/gbt.o \
+	src/trainer/adaboost.o \
 	src/algorithms.o \
 	src/train/resources.o \
 	src/train/trainer_wire.o

@@ -47,7 +47,8 @@ typedef enum PgmlFamily
 	X("random_forest", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
 	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
 	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
-	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false)
+	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
+	X("ada_boost", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_CART, false)
 
 typedef struct PgmlAlgorithmDef
 {

@@ -307,7 +307,7 @@ pgml_cart_model_trees(PgmlModel *m, CartTree *trees, int32 n_trees,
 						leaf = v[c] / (sum == 0.0 ? 1.0 : sum);
 					}
 					else
-						leaf = v[0];
+						leaf = v[tr->n_values > 1 ? c : 0];
 					m->split_index[at] = 0;
 					m->split_cond[at] = (float) (leaf * scale);
 					m->default_left[at] = false;
@@ -324,7 +324,6 @@ char *
 pgml_cart_importances_json(const CartTree *trees, int64 n_trees, int32 n_features,
 						   bool normalize_each)
 {
-	StringInfoData buf;
 	double	   *imp = palloc0(sizeof(double) * n_features);
 	int64		n_used = 0;
 	double		sum = 0.0;
@@ -339,6 +338,15 @@ pgml_cart_importances_json(const CartTree *trees, int64 n_trees, int32 n_feature
 		sum += (imp[j] /= Max(n_used, 1));
 	for (int32 j = 0; j < n_features && sum > 0.0; j++)
 		imp[j] /= sum;
+	return pgml_cart_format_importances(imp, n_features);
+}
+
+/* See trainer_cart.h. */
+char *
+pgml_cart_format_importances(const double *imp, int32 n_features)
+{
+	StringInfoData buf;
+
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "{\"feature_importances\": [");
 	for (int32 j = 0; j < n_features; j++)
@@ -470,8 +478,16 @@ pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m)
 void
 pgml_cart_train(const PgmlTrainInput *in, PgmlModel *m)
 {
-	if (tree_algorithm_of(in->algorithm) == TREE_GRADIENT_BOOSTING)
-		pgml_gbt_train(in, m);
-	else
-		pgml_forest_train(in, m);
+	switch (tree_algorithm_of(in->algorithm))
+	{
+		case TREE_GRADIENT_BOOSTING:
+			pgml_gbt_train(in, m);
+			break;
+		case TREE_ADA_BOOST:
+			pgml_adaboost_train(in, m);
+			break;
+		default:
+			pgml_forest_train(in, m);
+			break;
+	}
 }

@@ -153,7 +153,8 @@ extern float *pgml_cart_columns(const PgmlTrainInput *in);
  * Fill m's tree arrays from fitted trees: each tree once per output group
  * (n_groups), leaves scaled by scale; proba: a leaf holds the class
  * probability of its group (two classes, one group: the second class's),
- * else the tree's value.
+ * else the tree's value (of its group, when the tree has a value per
+ * group).
  */
 extern void pgml_cart_model_trees(PgmlModel *m, CartTree *trees, int32 n_trees,
 								  int32 n_groups, double scale, bool proba);
@@ -166,11 +167,15 @@ extern void pgml_cart_model_trees(PgmlModel *m, CartTree *trees, int32 n_trees,
  */
 extern char *pgml_cart_importances_json(const CartTree *trees, int64 n_trees,
 										int32 n_features, bool normalize_each);
+/* {"feature_importances": [imp...]} */
+extern char *pgml_cart_format_importances(const double *imp, int32 n_features);
 
 /* decision_tree, random_forest, extra_trees, bagging */
 extern void pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m);
 /* gradient_boosting_trees */
 extern void pgml_gbt_train(const PgmlTrainInput *in, PgmlModel *m);
+/* ada_boost (classification: SAMME) */
+extern void pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m);
 /* every algorithm of the family, by name */
 extern void pgml_cart_train(const PgmlTrainInput *in, PgmlModel *m);
 

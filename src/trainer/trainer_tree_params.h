@@ -16,7 +16,8 @@ typedef enum TreeAlgorithm
 	TREE_RANDOM_FOREST,
 	TREE_EXTRA_TREES,
 	TREE_BAGGING,
-	TREE_GRADIENT_BOOSTING
+	TREE_GRADIENT_BOOSTING,
+	TREE_ADA_BOOST
 } TreeAlgorithm;
 
 /* a count given as a number, a fraction of a total, or a rule */
@@ -60,6 +61,7 @@ typedef struct TreeOptions
 	double		learning_rate;
 	double		subsample;
 	const char *loss_name;
+	const char *boost_name;		/* ada_boost's "algorithm" */
 	double		verbose;
 	double		unused;			/* accepted keys without effect */
 } TreeOptions;

@@ -27,6 +27,7 @@
 #define ET (1u << TREE_EXTRA_TREES)
 #define BG (1u << TREE_BAGGING)
 #define GB (1u << TREE_GRADIENT_BOOSTING)
+#define AB (1u << TREE_ADA_BOOST)
 #define FORESTS (RF | ET)
 #define TREES (DT | RF | ET | GB)
 
@@ -61,7 +62,7 @@ typedef struct TreeParamSpec
 #define OFF(f) offsetof(TreeOptions, f)
 
 static const TreeParamSpec specs[] = {
-	{"n_estimators", RF | ET | BG | GB, TP_INT, 1, 100000, false, NULL,
+	{"n_estimators", RF | ET | BG | GB | AB, TP_INT, 1, 100000, false, NULL,
 	"an integer between 1 and 100000", OFF(n_estimators)},
 	{"criterion", TREES, TP_CHOICE, 0, 0, false,
 		"squared_error|friedman_mse|gini|entropy|log_loss",
@@ -86,13 +87,13 @@ static const TreeParamSpec specs[] = {
 	{"class_weight", DT | FORESTS, TP_CHOICE, 0, 0, false,
 		"balanced|balanced_subsample",
 	"null, \"balanced\" or (forests) \"balanced_subsample\"", OFF(class_weight_name)},
-	{"random_state", TREES | BG, TP_INT_OR_NULL, 0, 4294967295.0, false, NULL,
+	{"random_state", TREES | BG | AB, TP_INT_OR_NULL, 0, 4294967295.0, false, NULL,
 	"null or an integer between 0 and 4294967295", OFF(random_state)},
 	{"bootstrap", FORESTS | BG, TP_BOOL, 0, 0, false, NULL,
 	"true or false", OFF(bootstrap)},
 	{"max_samples", FORESTS | BG, TP_COUNT_OR_FRACTION_OR_NULL, 1, 1e15, false, NULL,
 	"null, an integer >= 1 or a fraction in (0, 1]", OFF(max_samples)},
-	{"learning_rate", GB, TP_NUMBER, 0, HUGE_VAL, true, NULL,
+	{"learning_rate", GB | AB, TP_NUMBER, 0, HUGE_VAL, true, NULL,
 	"a number > 0", OFF(learning_rate)},
 	{"subsample", GB, TP_NUMBER, 0, 1, true, NULL,
 	"a number in (0, 1]", OFF(subsample)},
@@ -115,9 +116,11 @@ static const TreeParamSpec specs[] = {
 		"The initial model is the mean (regression) or the class prior (classification), as scikit-learn's default.", NULL, 0},
 	{"alpha", GB, TP_REFUSED, 0, 0, false,
 		"Only the losses squared_error and log_loss are implemented; alpha belongs to huber and quantile.", NULL, 0},
-	{"estimator", BG, TP_REFUSED, 0, 0, false,
+	{"algorithm", AB, TP_CHOICE, 0, 0, false, "SAMME|SAMME.R",
+	"\"SAMME\"", OFF(boost_name)},
+	{"estimator", BG | AB, TP_REFUSED, 0, 0, false,
 		"The estimator is a decision tree; for other models use the algorithm itself.", NULL, 0},
-	{"base_estimator", BG, TP_REFUSED, 0, 0, false,
+	{"base_estimator", BG | AB, TP_REFUSED, 0, 0, false,
 		"The estimator is a decision tree; for other models use the algorithm itself.", NULL, 0},
 };
 
@@ -127,6 +130,7 @@ static const char *const algorithm_names[] = {
 	[TREE_EXTRA_TREES] = "extra_trees",
 	[TREE_BAGGING] = "bagging",
 	[TREE_GRADIENT_BOOSTING] = "gradient_boosting_trees",
+	[TREE_ADA_BOOST] = "ada_boost",
 };
 
 /* See trainer_tree_params.h. */
@@ -306,11 +310,12 @@ set_defaults(TreeAlgorithm algo, PgmlTask task, TreeOptions *opt)
 
 	memset(opt, 0, sizeof(*opt));
 	opt->algorithm = algo;
-	opt->n_estimators = algo == TREE_BAGGING ? 10 : 100;
+	opt->n_estimators = algo == TREE_BAGGING ? 10 : algo == TREE_ADA_BOOST ? 50 : 100;
 	opt->criterion_name = algo == TREE_GRADIENT_BOOSTING ? "friedman_mse" :
 		cls ? "gini" : "squared_error";
 	opt->splitter_name = "best";
-	opt->max_depth = algo == TREE_GRADIENT_BOOSTING ? 3 : -1;
+	/* gradient boosting's trees have depth 3, AdaBoost's are stumps */
+	opt->max_depth = algo == TREE_GRADIENT_BOOSTING ? 3 : algo == TREE_ADA_BOOST ? 1 : -1;
 	opt->min_samples_split = (TreeCount)
 	{
 		TREE_COUNT_NUMBER, 2
@@ -326,7 +331,8 @@ set_defaults(TreeAlgorithm algo, PgmlTask task, TreeOptions *opt)
 	opt->random_state = -1;
 	opt->bootstrap = algo == TREE_RANDOM_FOREST || algo == TREE_BAGGING;
 	opt->max_samples.kind = TREE_COUNT_ALL;
-	opt->learning_rate = 0.1;
+	opt->learning_rate = algo == TREE_ADA_BOOST ? 1.0 : 0.1;
+	opt->boost_name = "SAMME";
 	opt->subsample = 1.0;
 	opt->loss_name = cls ? "log_loss" : "squared_error";
 }
@@ -356,10 +362,21 @@ tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt)
 
 			initStringInfo(&others);
 			if (s != NULL)
+			{
+				int			n_alg = 0,
+							k = 0;
+
+				for (int a = 0; a < lengthof(algorithm_names); a++)
+					n_alg += (s->algorithms & (1u << a)) != 0;
 				for (int a = 0; a < lengthof(algorithm_names); a++)
 					if (s->algorithms & (1u << a))
-						appendStringInfo(&others, "%s%s", others.len ? ", " : "",
+					{
+						appendStringInfo(&others, "%s%s",
+										 k == 0 ? "" : k == n_alg - 1 ? " and " : ", ",
 										 algorithm_names[a]);
+						k++;
+					}
+			}
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
@@ -405,6 +422,12 @@ tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt)
 				 errmsg("loss \"%s\" does not fit task \"%s\"", opt->loss_name,
 						cls ? "classification" : "regression"),
 				 errhint("Use \"%s\".", cls ? "log_loss" : "squared_error")));
+	if (algo == TREE_ADA_BOOST && strcmp(opt->boost_name, "SAMME.R") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("AdaBoost's algorithm \"SAMME.R\" is not supported"),
+				 errdetail("scikit-learn deprecated SAMME.R in version 1.4 and removed it in 1.6."),
+				 errhint("Use \"SAMME\", scikit-learn's only algorithm since 1.6 (the default here).")));
 	if (opt->class_weight_name != NULL && !cls)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -490,6 +513,15 @@ tree_options_json(const TreeOptions *opt, const CartParams *p, bool cls)
 	appendStringInfoChar(&buf, '{');
 	if (a != TREE_DECISION_TREE)
 		appendStringInfo(&buf, "\"n_estimators\": %.0f, ", opt->n_estimators);
+	if (a == TREE_ADA_BOOST)
+	{
+		appendStringInfo(&buf, "\"algorithm\": \"%s\", \"learning_rate\": %.17g",
+						 opt->boost_name, opt->learning_rate);
+		if (opt->random_state >= 0)
+			appendStringInfo(&buf, ", \"random_state\": %.0f", opt->random_state);
+		appendStringInfoChar(&buf, '}');
+		return buf.data;
+	}
 	if (a != TREE_BAGGING)
 	{
 		appendStringInfo(&buf, "\"criterion\": \"%s\", ", opt->criterion_name);

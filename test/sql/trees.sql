@@ -80,14 +80,14 @@ SELECT a AS algorithm,
        (SELECT deployed FROM pgml.train('cls_' || a, 'classification', 'trees.stepc', 'c', a,
                                         hyperparams => '{"n_estimators": 5, "random_state": 1}'::jsonb,
                                         test_size => 0.25, test_sampling => 'last')) AS deployed
-  FROM unnest(ARRAY['random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees']) a;
+  FROM unnest(ARRAY['random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees', 'ada_boost']) a;
 SELECT deployed FROM pgml.train('cls_decision_tree', 'classification', 'trees.stepc', 'c',
                                 'decision_tree', test_size => 0.25, test_sampling => 'last');
 SELECT a AS algorithm,
        count(*) FILTER (WHERE pgml.predict('cls_' || a, ARRAY[x, k]) <> c::int) AS wrong,
        count(*) FILTER (WHERE abs((SELECT sum(p) FROM unnest(pgml.predict_proba('cls_' || a, ARRAY[x, k])) p) - 1) > 1e-6) AS proba_not_1,
        count(*) FILTER (WHERE ((pgml.predict_proba('cls_' || a, ARRAY[x, k]))[2] > 0.5) <> c) AS proba_disagrees
-  FROM stepc, unnest(ARRAY['decision_tree', 'random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees']) a
+  FROM stepc, unnest(ARRAY['decision_tree', 'random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees', 'ada_boost']) a
  WHERE abs(x - 0.4917) > 0.01
  GROUP BY a ORDER BY a;
 -- three classes: with the class as a feature every tree is exact
@@ -95,11 +95,11 @@ SELECT a AS algorithm,
        (SELECT deployed FROM pgml.train('three_' || a, 'classification', 'trees.three', 'c3', a,
                                         hyperparams => '{"random_state": 0}'::jsonb,
                                         test_size => 0.25, test_sampling => 'last')) AS deployed
-  FROM unnest(ARRAY['decision_tree', 'random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees']) a;
+  FROM unnest(ARRAY['decision_tree', 'random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees', 'ada_boost']) a;
 SELECT a AS algorithm,
        count(*) FILTER (WHERE pgml.predict('three_' || a, ARRAY[x, f]) <> c3) AS wrong,
        min(cardinality(pgml.predict_proba('three_' || a, ARRAY[x, f]))) AS n_proba
-  FROM three, unnest(ARRAY['decision_tree', 'random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees']) a
+  FROM three, unnest(ARRAY['decision_tree', 'random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees', 'ada_boost']) a
  GROUP BY a ORDER BY a;
 -- one importance per feature, the class feature's the largest
 SELECT p.name, m.metrics ? 'feature_importances' AS importances,
@@ -195,6 +195,19 @@ SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'gradient_boost
   hyperparams => '{"criterion": "entropy"}');
 SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'decision_tree',
   hyperparams => '{"criterion": "friedman_mse"}');
+
+-- ada_boost is AdaBoost-SAMME for classification; AdaBoost.R2 (regression,
+-- a weighted median of the trees) and SAMME.R are not here
+SELECT error_of($$SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'ada_boost')$$);
+SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'ada_boost',
+  hyperparams => '{"algorithm": "SAMME.R"}');
+SELECT error_of($$SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'ada_boost',
+                    hyperparams => '{"estimator": "svm"}')$$);
+-- a first stump no better than chance: three balanced classes, one
+-- constant feature
+CREATE TABLE chance AS SELECT 1::real AS k, c3 FROM three;
+SELECT * FROM pgml.train('chance', 'classification', 'trees.chance', 'c3', 'ada_boost');
+SELECT hyperparams FROM pgml.models WHERE id = model_of('three_ada_boost');
 
 -- Missing values: the CART family does not take them (scikit-learn 1.2's
 -- trees neither): NULL is refused before training, naming the row

@@ -22,12 +22,16 @@ $node->safe_psql('postgres', 'CREATE EXTENSION pgml_worker');
 my %missing = map { $_ => 1 } qw(
   least_angle lasso_least_angle orthogonal_matching_pursuit bayesian_ridge
   automatic_relevance_determination stochastic_gradient_descent perceptron
-  passive_aggressive ransac huber svm nu_svm linear_svm ada_boost
+  passive_aggressive ransac huber svm nu_svm linear_svm
   kernel_ridge mini_batch_kmeans dbscan);
 
 # statements of the examples that need something else not here yet, by
 # statement and the error that names it
-my %unsupported = ();
+my %unsupported = (
+	# AdaBoost.R2 predicts a weighted median of its trees: not implemented
+	# (ada_boost is classification only here)
+	q{SELECT * FROM pgml.train('Diabetes Progression', 'regression', 'pgml.diabetes', 'target', 'ada_boost', '{"n_estimators": 5}')}
+	  => qr/algorithm "ada_boost" does not solve task "regression"/);
 
 my @bc = map { qq{"$_"} } ('mean radius', 'mean texture', 'mean perimeter', 'mean area',
 	'mean smoothness', 'mean compactness', 'mean concavity', 'mean concave points',
