@@ -67,6 +67,7 @@ TRAINER_OBJS = \
 	src/trainer/forest.o \
 	src/trainer/gbt.o \
 	src/trainer/adaboost.o \
+	src/trainer/hist_gbt.o \
 	src/algorithms.o \
 	src/train/resources.o \
 	src/train/trainer_wire.o

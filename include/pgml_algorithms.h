@@ -48,7 +48,8 @@ typedef enum PgmlFamily
 	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
 	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
 	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
-	X("ada_boost", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_CART, false)
+	X("ada_boost", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_CART, false) \
+	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true)
 
 typedef struct PgmlAlgorithmDef
 {

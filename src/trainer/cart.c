@@ -271,7 +271,7 @@ crit_improvement(const Criterion *c, double parent, double left, double right)
  * Sorting a node's values, with their samples (introsort, three-way)
  *
  * The algorithm is scikit-learn's (median of three, three-way partition,
- * heapsort past 2 log n levels), so that samples of equal values end in
+ * heapsort past 2 log2 n levels: its tree code's log is base 2), so that samples of equal values end in
  * the same order and later sums add in the same order.  Values and
  * samples travel together in one 8-byte item: one swap instead of two.
  * ---------------------------------------------------------------------- */
@@ -385,7 +385,7 @@ static void
 sort_items(SortItem *a, int64 n)
 {
 	if (n > 0)
-		intro_sort(a, n, 2 * (int) log((double) n));
+		intro_sort(a, n, 2 * (int) log2_of((double) n));
 }
 
 /* ----------------------------------------------------------------------

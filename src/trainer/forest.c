@@ -486,6 +486,9 @@ pgml_cart_train(const PgmlTrainInput *in, PgmlModel *m)
 		case TREE_ADA_BOOST:
 			pgml_adaboost_train(in, m);
 			break;
+		case TREE_HIST_GRADIENT_BOOSTING:
+			pgml_hist_gbt_train(in, m);
+			break;
 		default:
 			pgml_forest_train(in, m);
 			break;

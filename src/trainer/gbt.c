@@ -186,12 +186,15 @@ pgml_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 				{
 					const double *r = raw_start + i * K;
 					double		mx = r[0];
-					double		sum = 0.0;
+					double		sum;
+					double		ex[PGML_MAX_CLASSES];
 
+					/* scipy's logsumexp: NumPy's (pairwise) sum of the exps */
 					for (int32 j = 1; j < K; j++)
 						mx = Max(mx, r[j]);
 					for (int32 j = 0; j < K; j++)
-						sum += exp(r[j] - mx);
+						ex[j] = exp(r[j] - mx);
+					sum = cart_pairwise_sum(ex, K);
 					target[i] = (int32) y[i] == k ? 1.0 : 0.0;
 					residual[i] = target[i] - exp(r[k] - (log(sum) + mx));
 				}

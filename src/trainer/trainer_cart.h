@@ -174,6 +174,8 @@ extern char *pgml_cart_format_importances(const double *imp, int32 n_features);
 extern void pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m);
 /* gradient_boosting_trees */
 extern void pgml_gbt_train(const PgmlTrainInput *in, PgmlModel *m);
+/* hist_gradient_boosting */
+extern void pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m);
 /* ada_boost (classification: SAMME) */
 extern void pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m);
 /* every algorithm of the family, by name */

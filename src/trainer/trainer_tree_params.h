@@ -17,7 +17,8 @@ typedef enum TreeAlgorithm
 	TREE_EXTRA_TREES,
 	TREE_BAGGING,
 	TREE_GRADIENT_BOOSTING,
-	TREE_ADA_BOOST
+	TREE_ADA_BOOST,
+	TREE_HIST_GRADIENT_BOOSTING
 } TreeAlgorithm;
 
 /* a count given as a number, a fraction of a total, or a rule */
@@ -63,6 +64,15 @@ typedef struct TreeOptions
 	const char *loss_name;
 	const char *boost_name;		/* ada_boost's "algorithm" */
 	double		verbose;
+	/* hist_gradient_boosting */
+	double		min_samples_leaf_hg;
+	double		max_bins;
+	double		l2_regularization;
+	const char *early_stopping_name;	/* NULL: "auto"; "true", "false" */
+	const char *scoring_name;
+	double		validation_fraction;
+	double		n_iter_no_change;
+	double		tol;
 	double		unused;			/* accepted keys without effect */
 } TreeOptions;
 

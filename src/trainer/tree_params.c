@@ -28,6 +28,7 @@
 #define BG (1u << TREE_BAGGING)
 #define GB (1u << TREE_GRADIENT_BOOSTING)
 #define AB (1u << TREE_ADA_BOOST)
+#define HG (1u << TREE_HIST_GRADIENT_BOOSTING)
 #define FORESTS (RF | ET)
 #define TREES (DT | RF | ET | GB)
 
@@ -42,6 +43,8 @@ typedef enum TreeParamKind
 	TP_MAX_FEATURES,			/* "sqrt", "log2", null, int >= 1, float in
 								 * (0, 1] */
 	TP_CHOICE,					/* one of choices ("a|b|c") */
+	TP_AUTO_OR_BOOL,			/* "auto", true or false: "auto", "true",
+								 * "false" */
 	TP_ZERO,					/* accepted only as its neutral value */
 	TP_REFUSED					/* not available: detail says why */
 } TreeParamKind;
@@ -70,46 +73,70 @@ static const TreeParamSpec specs[] = {
 	OFF(criterion_name)},
 	{"splitter", DT, TP_CHOICE, 0, 0, false, "best|random",
 	"\"best\" or \"random\"", OFF(splitter_name)},
-	{"max_depth", TREES, TP_INT_OR_NULL, 1, PG_INT32_MAX, false, NULL,
+	{"max_depth", TREES | HG, TP_INT_OR_NULL, 1, PG_INT32_MAX, false, NULL,
 	"null or an integer >= 1", OFF(max_depth)},
 	{"min_samples_split", TREES, TP_COUNT_OR_FRACTION, 2, 1e15, false, NULL,
 	"an integer >= 2 or a fraction in (0, 1]", OFF(min_samples_split)},
 	{"min_samples_leaf", TREES, TP_COUNT_OR_FRACTION, 1, 1e15, false, NULL,
 	"an integer >= 1 or a fraction in (0, 1)", OFF(min_samples_leaf)},
+	{"min_samples_leaf", HG, TP_INT, 1, PG_INT32_MAX, false, NULL,
+	"an integer >= 1", OFF(min_samples_leaf_hg)},
 	{"min_weight_fraction_leaf", TREES, TP_NUMBER, 0, 0.5, false, NULL,
 	"a number in [0, 0.5]", OFF(min_weight_fraction_leaf)},
 	{"max_features", TREES | BG, TP_MAX_FEATURES, 1, PG_INT32_MAX, false, NULL,
 	"\"sqrt\", \"log2\", null, an integer >= 1 or a fraction in (0, 1]", OFF(max_features)},
-	{"max_leaf_nodes", TREES, TP_INT_OR_NULL, 2, PG_INT32_MAX, false, NULL,
+	{"max_leaf_nodes", TREES | HG, TP_INT_OR_NULL, 2, PG_INT32_MAX, false, NULL,
 	"null or an integer >= 2", OFF(max_leaf_nodes)},
 	{"min_impurity_decrease", TREES, TP_NUMBER, 0, HUGE_VAL, false, NULL,
 	"a number >= 0", OFF(min_impurity_decrease)},
 	{"class_weight", DT | FORESTS, TP_CHOICE, 0, 0, false,
 		"balanced|balanced_subsample",
 	"null, \"balanced\" or (forests) \"balanced_subsample\"", OFF(class_weight_name)},
-	{"random_state", TREES | BG | AB, TP_INT_OR_NULL, 0, 4294967295.0, false, NULL,
+	{"random_state", TREES | BG | AB | HG, TP_INT_OR_NULL, 0, 4294967295.0, false, NULL,
 	"null or an integer between 0 and 4294967295", OFF(random_state)},
 	{"bootstrap", FORESTS | BG, TP_BOOL, 0, 0, false, NULL,
 	"true or false", OFF(bootstrap)},
 	{"max_samples", FORESTS | BG, TP_COUNT_OR_FRACTION_OR_NULL, 1, 1e15, false, NULL,
 	"null, an integer >= 1 or a fraction in (0, 1]", OFF(max_samples)},
-	{"learning_rate", GB | AB, TP_NUMBER, 0, HUGE_VAL, true, NULL,
+	{"learning_rate", GB | AB | HG, TP_NUMBER, 0, HUGE_VAL, true, NULL,
 	"a number > 0", OFF(learning_rate)},
 	{"subsample", GB, TP_NUMBER, 0, 1, true, NULL,
 	"a number in (0, 1]", OFF(subsample)},
-	{"loss", GB, TP_CHOICE, 0, 0, false, "squared_error|log_loss|deviance",
+	{"loss", GB | HG, TP_CHOICE, 0, 0, false, "squared_error|log_loss|deviance",
 	"\"squared_error\" (regression) or \"log_loss\" (classification)", OFF(loss_name)},
 	{"bootstrap_features", BG, TP_ZERO, 0, 0, false, NULL, "false", 0},
 	{"ccp_alpha", TREES, TP_ZERO, 0, 0, false, NULL, "0 (minimal cost-complexity pruning is not implemented)", 0},
 	{"oob_score", FORESTS | BG, TP_ZERO, 0, 0, false, NULL, "false (out-of-bag scores are not computed)", 0},
-	{"warm_start", FORESTS | BG | GB, TP_ZERO, 0, 0, false, NULL, "false (each training starts anew)", 0},
-	{"verbose", FORESTS | BG | GB, TP_INT, 0, PG_INT32_MAX, false, NULL,
+	{"warm_start", FORESTS | BG | GB | HG, TP_ZERO, 0, 0, false, NULL, "false (each training starts anew)", 0},
+	{"verbose", FORESTS | BG | GB | HG, TP_INT, 0, PG_INT32_MAX, false, NULL,
 	"an integer >= 0 (accepted, no effect: progress is in pgml.stat_workers)", OFF(verbose)},
 	{"n_iter_no_change", GB, TP_ZERO, 0, 0, false, NULL, "null (early stopping is not implemented)", 0},
 	{"validation_fraction", GB, TP_NUMBER, 0, 1, true, NULL,
 	"a number in (0, 1) (accepted, used only with early stopping, which is not implemented)", OFF(unused)},
 	{"tol", GB, TP_NUMBER, 0, HUGE_VAL, false, NULL,
 	"a number >= 0 (accepted, used only with early stopping, which is not implemented)", OFF(unused)},
+	{"max_iter", HG, TP_INT, 1, 100000, false, NULL,
+	"an integer between 1 and 100000", OFF(n_estimators)},
+	{"max_bins", HG, TP_INT, 2, 255, false, NULL,
+	"an integer between 2 and 255", OFF(max_bins)},
+	{"l2_regularization", HG, TP_NUMBER, 0, HUGE_VAL, false, NULL,
+	"a number >= 0", OFF(l2_regularization)},
+	{"early_stopping", HG, TP_AUTO_OR_BOOL, 0, 0, false, NULL,
+	"\"auto\", true or false", OFF(early_stopping_name)},
+	{"scoring", HG, TP_CHOICE, 0, 0, false, "loss",
+	"\"loss\" or null (other scorers are not implemented)", OFF(scoring_name)},
+	{"validation_fraction", HG, TP_NUMBER, 0, 1, true, NULL,
+	"a number in (0, 1)", OFF(validation_fraction)},
+	{"n_iter_no_change", HG, TP_INT, 1, PG_INT32_MAX, false, NULL,
+	"an integer >= 1", OFF(n_iter_no_change)},
+	{"tol", HG, TP_NUMBER, 0, HUGE_VAL, false, NULL,
+	"a number >= 0", OFF(tol)},
+	{"categorical_features", HG, TP_ZERO, 0, 0, false, NULL,
+	"null (encode text columns with preprocess instead)", 0},
+	{"monotonic_cst", HG, TP_ZERO, 0, 0, false, NULL,
+	"null (monotonic constraints are not implemented)", 0},
+	{"interaction_cst", HG, TP_ZERO, 0, 0, false, NULL,
+	"null (interaction constraints are not implemented)", 0},
 	{"n_jobs", FORESTS | BG, TP_REFUSED, 0, 0, false,
 		"Threads come from the setting pgml_worker.nthread.", NULL, 0},
 	{"init", GB, TP_REFUSED, 0, 0, false,
@@ -131,6 +158,7 @@ static const char *const algorithm_names[] = {
 	[TREE_BAGGING] = "bagging",
 	[TREE_GRADIENT_BOOSTING] = "gradient_boosting_trees",
 	[TREE_ADA_BOOST] = "ada_boost",
+	[TREE_HIST_GRADIENT_BOOSTING] = "hist_gradient_boosting",
 };
 
 /* See trainer_tree_params.h. */
@@ -260,7 +288,8 @@ parse_one(const TreeParamSpec *s, const JsonbValue *v, const char *algorithm,
 				const char *p = s->choices;
 				char	   *val;
 
-				if (v->type == jbvNull && strcmp(s->key, "class_weight") == 0)
+				if (v->type == jbvNull &&
+					(strcmp(s->key, "class_weight") == 0 || strcmp(s->key, "scoring") == 0))
 				{
 					*(const char **) field = NULL;
 					return;
@@ -281,6 +310,15 @@ parse_one(const TreeParamSpec *s, const JsonbValue *v, const char *algorithm,
 				}
 				pgml_hp_bad_value(algorithm, s->key, s->expected);
 			}
+			return;
+		case TP_AUTO_OR_BOOL:
+			if (v->type == jbvBool)
+				*(const char **) field = v->val.boolean ? "true" : "false";
+			else if (v->type == jbvString && v->val.string.len == 4 &&
+					 memcmp(v->val.string.val, "auto", 4) == 0)
+				*(const char **) field = NULL;
+			else
+				pgml_hp_bad_value(algorithm, s->key, s->expected);
 			return;
 		case TP_ZERO:
 			if ((v->type == jbvBool && !v->val.boolean) || v->type == jbvNull ||
@@ -333,6 +371,15 @@ set_defaults(TreeAlgorithm algo, PgmlTask task, TreeOptions *opt)
 	opt->max_samples.kind = TREE_COUNT_ALL;
 	opt->learning_rate = algo == TREE_ADA_BOOST ? 1.0 : 0.1;
 	opt->boost_name = "SAMME";
+	if (algo == TREE_HIST_GRADIENT_BOOSTING)
+	{
+		opt->max_leaf_nodes = 31;
+		opt->min_samples_leaf_hg = 20;
+		opt->max_bins = 255;
+		opt->validation_fraction = 0.1;
+		opt->n_iter_no_change = 10;
+		opt->tol = 1e-7;
+	}
 	opt->subsample = 1.0;
 	opt->loss_name = cls ? "log_loss" : "squared_error";
 }
@@ -353,12 +400,19 @@ tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt)
 	{
 		const TreeParamSpec *s = NULL;
 
+		/* the key's entry for this algorithm, else any (to name its owners) */
 		for (int k = 0; k < lengthof(specs); k++)
-			if (strcmp(specs[k].key, pairs[i].key) == 0)
+			if (strcmp(specs[k].key, pairs[i].key) == 0 &&
+				(s == NULL || (specs[k].algorithms & (1u << algo))))
 				s = &specs[k];
 		if (s == NULL || !(s->algorithms & (1u << algo)))
 		{
+			uint32		owners = 0;
 			StringInfoData others;
+
+			for (int k = 0; k < lengthof(specs); k++)
+				if (strcmp(specs[k].key, pairs[i].key) == 0)
+					owners |= specs[k].algorithms;
 
 			initStringInfo(&others);
 			if (s != NULL)
@@ -367,9 +421,9 @@ tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt)
 							k = 0;
 
 				for (int a = 0; a < lengthof(algorithm_names); a++)
-					n_alg += (s->algorithms & (1u << a)) != 0;
+					n_alg += (owners & (1u << a)) != 0;
 				for (int a = 0; a < lengthof(algorithm_names); a++)
-					if (s->algorithms & (1u << a))
+					if (owners & (1u << a))
 					{
 						appendStringInfo(&others, "%s%s",
 										 k == 0 ? "" : k == n_alg - 1 ? " and " : ", ",
@@ -415,6 +469,16 @@ tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt)
 				 errdetail("Gradient boosting fits regression trees to gradients, for both tasks."),
 				 errhint("Use \"friedman_mse\" or \"squared_error\".")));
 	if (algo == TREE_GRADIENT_BOOSTING &&
+		(cls ? strcmp(opt->loss_name, "squared_error") == 0 :
+		 strcmp(opt->loss_name, "squared_error") != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("loss \"%s\" does not fit task \"%s\"", opt->loss_name,
+						cls ? "classification" : "regression"),
+				 errhint("Use \"%s\".", cls ? "log_loss" : "squared_error")));
+	if (algo == TREE_HIST_GRADIENT_BOOSTING && strcmp(opt->loss_name, "deviance") == 0)
+		pgml_hp_bad_value(in->algorithm, "loss", "\"squared_error\" (regression) or \"log_loss\" (classification)");
+	if (algo == TREE_HIST_GRADIENT_BOOSTING &&
 		(cls ? strcmp(opt->loss_name, "squared_error") == 0 :
 		 strcmp(opt->loss_name, "squared_error") != 0))
 		ereport(ERROR,
@@ -513,6 +577,32 @@ tree_options_json(const TreeOptions *opt, const CartParams *p, bool cls)
 	appendStringInfoChar(&buf, '{');
 	if (a != TREE_DECISION_TREE)
 		appendStringInfo(&buf, "\"n_estimators\": %.0f, ", opt->n_estimators);
+	if (a == TREE_HIST_GRADIENT_BOOSTING)
+	{
+		appendStringInfo(&buf, "\"loss\": \"%s\", \"learning_rate\": %.17g, \"max_iter\": %.0f, "
+						 "\"max_leaf_nodes\": ",
+						 opt->loss_name, opt->learning_rate, opt->n_estimators);
+		if (opt->max_leaf_nodes < 0)
+			appendStringInfoString(&buf, "null");
+		else
+			appendStringInfo(&buf, "%.0f", opt->max_leaf_nodes);
+		if (opt->max_depth < 0)
+			appendStringInfoString(&buf, ", \"max_depth\": null");
+		else
+			appendStringInfo(&buf, ", \"max_depth\": %.0f", opt->max_depth);
+		appendStringInfo(&buf, ", \"min_samples_leaf\": %.0f, \"l2_regularization\": %.17g, "
+						 "\"max_bins\": %.0f, \"early_stopping\": %s%s%s, \"validation_fraction\": %.17g, "
+						 "\"n_iter_no_change\": %.0f, \"tol\": %.17g",
+						 opt->min_samples_leaf_hg, opt->l2_regularization, opt->max_bins,
+						 opt->early_stopping_name ? "" : "\"",
+						 opt->early_stopping_name ? opt->early_stopping_name : "auto",
+						 opt->early_stopping_name ? "" : "\"",
+						 opt->validation_fraction, opt->n_iter_no_change, opt->tol);
+		if (opt->random_state >= 0)
+			appendStringInfo(&buf, ", \"random_state\": %.0f", opt->random_state);
+		appendStringInfoChar(&buf, '}');
+		return buf.data;
+	}
 	if (a == TREE_ADA_BOOST)
 	{
 		appendStringInfo(&buf, "\"algorithm\": \"%s\", \"learning_rate\": %.17g",

@@ -106,19 +106,7 @@ SELECT m.id FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
  WHERE p.name = 'parity_$name' ORDER BY m.id DESC LIMIT 1});
 	$model_of{$name} = $id;
 
-	# the features as pgml reads them: every other column in column order,
-	# arrays flattened in storage order
-	my $features = $node->safe_psql('postgres', qq{
-SELECT string_agg(CASE WHEN t.typcategory = 'A'
-                       THEN format('ARRAY(SELECT unnest(%I)::real)', a.attname)
-                       ELSE format('ARRAY[%I::real]', a.attname) END,
-                  ' || ' ORDER BY a.attnum)
-  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
- WHERE a.attrelid = '$table'::regclass AND a.attnum > 0 AND NOT a.attisdropped
-   AND a.attname <> '$y'});
-	my $ytype = $node->safe_psql('postgres',
-		"SELECT atttypid::regtype FROM pg_attribute WHERE attrelid = '$table'::regclass AND attname = '$y'");
-	my $yexpr = $ytype eq 'boolean' ? 'y::int::float8' : 'y::float8';
+	my ($features, $yexpr) = pgml_features_expr($node, $table, $y);
 	my $proba = $task eq 'classification'
 	  ? "pgml.predict_proba(${id}::bigint, f)::float8[]" : 'NULL::float8[]';
 	my $rows = $node->safe_psql('postgres', qq{
