@@ -81,7 +81,7 @@ DATASETS = $(wildcard data/*.csv)
 
 SHLIB_LINK = $(shell pkg-config --libs msgpack 2>/dev/null || echo -lmsgpackc)
 TRAIN_LINK = $(SHLIB_LINK) -lm
-TRAINER_LINK = -lxgboost -lopenblas -llapacke -lpthread -lm
+TRAINER_LINK = -lxgboost -lopenblas -llapacke -lgomp -lpthread -lm
 
 PG_CPPFLAGS = -I$(srcdir)/include
 PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
@@ -128,6 +128,9 @@ $(TRAIN_OBJS) $(TRAINER_OBJS): CFLAGS += $(CFLAGS_SL)
 # Every object depends on the contracts: a changed struct must rebuild all.
 $(OBJS) $(TRAIN_OBJS) $(TRAINER_OBJS): $(wildcard include/*.h) src/image_layout.h
 $(TRAINER_OBJS): $(wildcard src/trainer/*.h)
+# hist_gradient_boosting builds histograms and searches splits with OpenMP
+# threads (the trainer is the one process that may run OpenMP)
+src/trainer/hist_gbt.o: CFLAGS += -fopenmp
 
 $(TRAIN_LIB)$(DLSUFFIX): $(TRAIN_OBJS)
 	$(CC) $(CFLAGS) -shared -o $@ $(TRAIN_OBJS) $(LDFLAGS) $(LDFLAGS_SL) $(TRAIN_LINK)

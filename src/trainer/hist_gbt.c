@@ -93,6 +93,10 @@ typedef struct Grower
 	int32		max_depth;		/* 0: none */
 	int32		max_leaf_nodes;	/* 0: none */
 	double		l2;
+	int			nthread;
+	struct SplitCand *cands;	/* [n_features] */
+	float	   *ordered_g;		/* [n_rows] a node's gradients, in order */
+	float	   *ordered_h;
 } Grower;
 
 static inline double
@@ -118,106 +122,156 @@ split_gain(double gl, double hl, double gr, double hr, double g, double value, d
 static void
 build_histogram(Grower *gw, HNode *n)
 {
+	int32		cnt = n->stop - n->start;
+	const int32 *rows = gw->rows + n->start;
+	float	   *og = gw->ordered_g;
+	float	   *oh = gw->ordered_h;
+
 	n->hist = palloc0(sizeof(HistBin) * gw->n_features * 256);
+	/* the node's gradients in its rows' order, gathered once */
+	for (int32 q = 0; q < cnt; q++)
+	{
+		og[q] = gw->g[rows[q]];
+		if (gw->h)
+			oh[q] = gw->h[rows[q]];
+	}
+#pragma omp parallel for num_threads(gw->nthread) schedule(static)
 	for (int32 f = 0; f < gw->n_features; f++)
 	{
 		const uint8 *col = gw->bins + (int64) f * gw->n_rows;
 		HistBin    *hb = n->hist + f * 256;
 
-		for (int32 p = n->start; p < n->stop; p++)
+		for (int32 q = 0; q < cnt; q++)
 		{
-			int32		i = gw->rows[p];
-			HistBin    *b = &hb[col[i]];
+			HistBin    *b = &hb[col[rows[q]]];
 
-			b->g += gw->g[i];
-			b->h += gw->h ? gw->h[i] : 1.0;
+			b->g += og[q];
 			b->count++;
 		}
+		if (gw->h)
+			for (int32 q = 0; q < cnt; q++)
+				hb[col[rows[q]]].h += oh[q];
+		else
+			for (int32 b = 0; b < 256; b++)
+				hb[b].h = (double) hb[b].count;	/* hessian 1 each */
 	}
 }
 
-/* A better split of n: bins <= bin go left, missing values as said. */
-static void
-take_split(HNode *n, double gain, int32 f, int32 bin, bool missing_left,
+/* The best split of one feature of a node. */
+typedef struct SplitCand
+{
+	double		gain;
+	int32		bin;
+	bool		missing_left;
+	double		gl;
+	double		hl;
+	int64		nl;
+} SplitCand;
+
+static inline void
+take_split(SplitCand *c, double gain, int32 bin, bool missing_left,
 		   double gl, double hl, int64 nl)
 {
-	n->gain = gain;
-	n->feature = f;
-	n->bin = bin;
-	n->missing_left = missing_left;
-	n->gl = gl;
-	n->hl = hl;
-	n->gr = n->sum_g - gl;
-	n->hr = n->sum_h - hl;
-	n->nl = nl;
+	c->gain = gain;
+	c->bin = bin;
+	c->missing_left = missing_left;
+	c->gl = gl;
+	c->hl = hl;
+	c->nl = nl;
 }
 
-/* The best split of n (gain <= 0: none). */
+/*
+ * The best split of n on feature f into *c (gain -1: none): bins scanned
+ * left to right with missing values going right, then, for a feature that
+ * had missing values, right to left with them going left; the first of
+ * equal gains wins.
+ */
 static void
-find_split(Grower *gw, HNode *n)
+find_split_feature(const Grower *gw, const HNode *n, int32 f, SplitCand *c)
 {
+	const HistBin *hb = n->hist + f * 256;
 	int64		count = n->stop - n->start;
+	int32		nb = gw->n_bins[f];
+	double		gl = 0,
+				hl = 0;
+	int64		cl = 0;
+	int32		end = nb - 1 + (gw->has_missing[f] ? 1 : 0);
 
-	n->gain = -1.0;
-	for (int32 f = 0; f < gw->n_features; f++)
+	c->gain = -1.0;
+	for (int32 b = 0; b < end; b++)
 	{
-		const HistBin *hb = n->hist + f * 256;
-		int32		nb = gw->n_bins[f];
-		double		gl = 0,
-					hl = 0;
-		int64		cl = 0;
-		int32		end = nb - 1 + (gw->has_missing[f] ? 1 : 0);
+		double		gain;
 
-		/* left to right: missing values go right */
-		for (int32 b = 0; b < end; b++)
+		cl += hb[b].count;
+		gl += hb[b].g;
+		hl += hb[b].h;
+		if (cl < gw->min_samples_leaf)
+			continue;
+		if (count - cl < gw->min_samples_leaf)
+			break;
+		if (hl < MIN_HESSIAN)
+			continue;
+		if (n->sum_h - hl < MIN_HESSIAN)
+			break;
+		gain = split_gain(gl, hl, n->sum_g - gl, n->sum_h - hl, n->sum_g, n->value, gw->l2);
+		if (gain > c->gain && gain > 0.0)
+			take_split(c, gain, b, false, gl, hl, cl);
+	}
+	if (gw->has_missing[f])
+	{
+		double		gr = 0,
+					hr = 0;
+		int64		cr = 0;
+
+		for (int32 b = nb - 1; b > 0; b--)
 		{
 			double		gain;
 
-			cl += hb[b].count;
-			gl += hb[b].g;
-			hl += hb[b].h;
-			if (cl < gw->min_samples_leaf)
+			cr += hb[b].count;
+			gr += hb[b].g;
+			hr += hb[b].h;
+			if (cr < gw->min_samples_leaf)
 				continue;
-			if (count - cl < gw->min_samples_leaf)
+			if (count - cr < gw->min_samples_leaf)
 				break;
-			if (hl < MIN_HESSIAN)
+			if (hr < MIN_HESSIAN)
 				continue;
-			if (n->sum_h - hl < MIN_HESSIAN)
+			if (n->sum_h - hr < MIN_HESSIAN)
 				break;
-			gain = split_gain(gl, hl, n->sum_g - gl, n->sum_h - hl, n->sum_g, n->value, gw->l2);
-			if (gain > n->gain && gain > 0.0)
-				take_split(n, gain, f, b, false, gl, hl, cl);
-		}
-		if (!gw->has_missing[f])
-			continue;
-		/* right to left: missing values go left */
-		{
-			double		gr = 0,
-						hr = 0;
-			int64		cr = 0;
-
-			for (int32 b = nb - 1; b > 0; b--)
-			{
-				double		gain;
-
-				cr += hb[b].count;
-				gr += hb[b].g;
-				hr += hb[b].h;
-				if (cr < gw->min_samples_leaf)
-					continue;
-				if (count - cr < gw->min_samples_leaf)
-					break;
-				if (hr < MIN_HESSIAN)
-					continue;
-				if (n->sum_h - hr < MIN_HESSIAN)
-					break;
-				gain = split_gain(n->sum_g - gr, n->sum_h - hr, gr, hr, n->sum_g, n->value, gw->l2);
-				if (gain > n->gain && gain > 0.0)
-					take_split(n, gain, f, b - 1, true, n->sum_g - gr, n->sum_h - hr,
-							   count - cr);
-			}
+			gain = split_gain(n->sum_g - gr, n->sum_h - hr, gr, hr, n->sum_g, n->value, gw->l2);
+			if (gain > c->gain && gain > 0.0)
+				take_split(c, gain, b - 1, true, n->sum_g - gr, n->sum_h - hr, count - cr);
 		}
 	}
+}
+
+/*
+ * The best split of n (gain <= 0: none): the features in parallel, then
+ * the first of the best in feature order, which is what one scan over the
+ * features in order finds.
+ */
+static void
+find_split(Grower *gw, HNode *n)
+{
+	SplitCand  *c = gw->cands;
+
+#pragma omp parallel for num_threads(gw->nthread) schedule(static)
+	for (int32 f = 0; f < gw->n_features; f++)
+		find_split_feature(gw, n, f, &c[f]);
+	n->gain = -1.0;
+	for (int32 f = 0; f < gw->n_features; f++)
+		if (c[f].gain > n->gain && c[f].gain > 0.0)
+		{
+			n->gain = c[f].gain;
+			n->feature = f;
+			n->bin = c[f].bin;
+			n->missing_left = c[f].missing_left;
+			n->gl = c[f].gl;
+			n->hl = c[f].hl;
+			n->gr = n->sum_g - c[f].gl;
+			n->hr = n->sum_h - c[f].hl;
+			n->nl = c[f].nl;
+		}
 }
 
 /* Python's heapq, ordered by gain (highest first), for the same ties. */
@@ -670,6 +724,10 @@ pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 	gw.max_depth = opt.max_depth < 0 ? 0 : (int32) opt.max_depth;
 	gw.max_leaf_nodes = opt.max_leaf_nodes < 0 ? 0 : (int32) opt.max_leaf_nodes;
 	gw.l2 = opt.l2_regularization;
+	gw.nthread = Max(in->nthread, 1);
+	gw.cands = palloc(sizeof(SplitCand) * nf);
+	gw.ordered_g = pgml_train_alloc(n_train, sizeof(float));
+	gw.ordered_h = pgml_train_alloc(n_train, sizeof(float));
 	gw.nodes = palloc(sizeof(HNode) * (2 * (Size) Max(n_train, 1) + 1));
 	heap = palloc(sizeof(int32) * (2 * (Size) Max(n_train, 1) + 1));
 	gw.heap = &heap;
@@ -734,6 +792,7 @@ pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 	for (int32 it = 0; it < (int32) opt.n_estimators; it++)
 	{
 		/* gradients and hessians of the training rows, float32 */
+#pragma omp parallel for num_threads(gw.nthread) schedule(static)
 		for (int32 p = 0; p < n_train; p++)
 		{
 			int32		i = train_rows[p];
