@@ -40,14 +40,16 @@ static const struct
 	const char *hint;
 }			unavailable[] = {
 	{"lightgbm",
-		"Use algorithm \"xgboost\" with tree_method \"hist\", the histogram method LightGBM uses: "
-		"n_estimators, learning_rate, max_depth, subsample, colsample_bytree, reg_alpha and reg_lambda "
-		"mean the same there; num_leaves is max_leaves with grow_policy \"lossguide\"; "
-		"min_child_samples is closest to min_child_weight."},
+		"Use algorithm \"hist_gradient_boosting\", scikit-learn's version of LightGBM's histogram method: "
+		"num_iterations (n_estimators) is max_iter, num_leaves is max_leaf_nodes, min_child_samples is "
+		"min_samples_leaf, reg_lambda is l2_regularization, max_bin is max_bins, learning_rate is the same; "
+		"or \"xgboost\" with tree_method \"hist\", where n_estimators, learning_rate, max_depth, subsample, "
+		"colsample_bytree, reg_alpha and reg_lambda mean what they mean in LightGBM."},
 	{"catboost",
-		"Use algorithm \"xgboost\": iterations is n_estimators, depth is max_depth, l2_leaf_reg is "
-		"reg_lambda, learning_rate is the same; for text columns CatBoost encodes by target "
-		"statistics, as preprocess => '{\"column\": {\"encode\": \"target\"}}' does."},
+		"Use algorithm \"hist_gradient_boosting\" (iterations is max_iter, depth is max_depth, l2_leaf_reg is "
+		"l2_regularization) or \"xgboost\" (iterations is n_estimators, depth is max_depth, l2_leaf_reg is "
+		"reg_lambda); learning_rate is the same; for text columns CatBoost encodes by target statistics, as "
+		"preprocess => '{\"column\": {\"encode\": \"target\"}}' does."},
 };
 
 /* See pgml_algorithms.h. */

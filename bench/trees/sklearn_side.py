@@ -146,9 +146,13 @@ def fit(data, algorithm, task, hyperparams, n_jobs, model_path):
     else:
         metric, score = "f1", f1_score(yt, pred, average="macro", zero_division=0)
     nodes = 0
-    trees = [est] if hasattr(est, "tree_") else list(np.ravel(est.estimators_))
-    for t in trees:
-        nodes += t.tree_.node_count
+    if hasattr(est, "_predictors"):
+        # HistGradientBoosting*: predictor trees, not DecisionTree objects
+        nodes = sum(len(p.nodes) for stage in est._predictors for p in stage)
+    else:
+        trees = [est] if hasattr(est, "tree_") else list(np.ravel(est.estimators_))
+        for t in trees:
+            nodes += t.tree_.node_count
     if has_jobs:
         est.set_params(n_jobs=1)
     with open(model_path, "wb") as f:

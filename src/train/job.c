@@ -445,7 +445,7 @@ pgml_train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, 
 			   sizeof(float) * ds->n_features);
 	if (model->preprocess)
 		pgml_preprocess_apply(model->preprocess, ds, data->x, n);
-	if (!trees)
+	if (!pgml_algorithm_takes_missing(algorithm))
 	{
 		for (int64 i = 0; i < n * ds->n_features; i++)
 			if (isnan(data->x[i]))

@@ -468,17 +468,10 @@ tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt)
 						in->algorithm),
 				 errdetail("Gradient boosting fits regression trees to gradients, for both tasks."),
 				 errhint("Use \"friedman_mse\" or \"squared_error\".")));
-	if (algo == TREE_GRADIENT_BOOSTING &&
-		(cls ? strcmp(opt->loss_name, "squared_error") == 0 :
-		 strcmp(opt->loss_name, "squared_error") != 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("loss \"%s\" does not fit task \"%s\"", opt->loss_name,
-						cls ? "classification" : "regression"),
-				 errhint("Use \"%s\".", cls ? "log_loss" : "squared_error")));
+	/* "deviance" is GradientBoostingClassifier's old name of log_loss */
 	if (algo == TREE_HIST_GRADIENT_BOOSTING && strcmp(opt->loss_name, "deviance") == 0)
 		pgml_hp_bad_value(in->algorithm, "loss", "\"squared_error\" (regression) or \"log_loss\" (classification)");
-	if (algo == TREE_HIST_GRADIENT_BOOSTING &&
+	if ((algo == TREE_GRADIENT_BOOSTING || algo == TREE_HIST_GRADIENT_BOOSTING) &&
 		(cls ? strcmp(opt->loss_name, "squared_error") == 0 :
 		 strcmp(opt->loss_name, "squared_error") != 0))
 		ereport(ERROR,
@@ -575,7 +568,7 @@ tree_options_json(const TreeOptions *opt, const CartParams *p, bool cls)
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
-	if (a != TREE_DECISION_TREE)
+	if (a != TREE_DECISION_TREE && a != TREE_HIST_GRADIENT_BOOSTING)
 		appendStringInfo(&buf, "\"n_estimators\": %.0f, ", opt->n_estimators);
 	if (a == TREE_HIST_GRADIENT_BOOSTING)
 	{

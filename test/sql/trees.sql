@@ -222,6 +222,36 @@ SELECT deployed FROM pgml.train('holes', 'regression', 'trees.holes', 'y', 'deci
 SELECT pgml.predict('step_decision_tree', ARRAY[NULL, 1]::real[]) AS nan_goes_to_bigger_side,
        round(pgml.predict('step_random_forest', ARRAY['NaN', 1]::real[])::numeric, 4) AS forest_too;
 
+-- hist_gradient_boosting: binned features, missing values as the split
+-- learnt them.  The step is learnt (min_samples_leaf 5: 45 training rows)
+SELECT deployed FROM pgml.train('hgb', 'regression', 'trees.step', 'y', 'hist_gradient_boosting',
+  hyperparams => '{"min_samples_leaf": 5, "max_iter": 200, "learning_rate": 0.5}',
+  test_size => 0.25, test_sampling => 'last');
+SELECT count(*) FILTER (WHERE abs(pgml.predict('hgb', ARRAY[x, k]) - y) > 1e-3) AS wrong FROM step;
+SELECT m.metrics->'n_iter' AS n_iter, m.metrics->'feature_importances' AS importances, m.hyperparams
+  FROM pgml.models m WHERE id = model_of('hgb');
+-- it trains on NULLs: the rows of x > 0.9 (y = 20) have none, so NULL
+-- goes right, with the y = 20 rows (the scan that sends missing values
+-- left would put them with y = 10)
+SELECT deployed FROM pgml.train('hgb_holes', 'regression', 'trees.holes', 'y', 'hist_gradient_boosting',
+  hyperparams => '{"min_samples_leaf": 3, "max_iter": 100, "learning_rate": 0.5}');
+SELECT round(pgml.predict('hgb_holes', ARRAY[NULL, 1]::real[])::numeric, 2) AS null_x,
+       round(pgml.predict('hgb_holes', ARRAY[0.1, 1]::real[])::numeric, 2) AS low_x;
+-- classification, with early stopping on (a tenth of the rows validate)
+SELECT deployed FROM pgml.train('hgb_c', 'classification', 'trees.three', 'c3', 'hist_gradient_boosting',
+  hyperparams => '{"min_samples_leaf": 2, "early_stopping": true, "n_iter_no_change": 3, "random_state": 1}',
+  test_size => 0.25, test_sampling => 'last');
+SELECT count(*) FILTER (WHERE pgml.predict('hgb_c', ARRAY[x, f]) <> c3) AS wrong,
+       (SELECT (metrics->>'n_iter')::int < 100 FROM pgml.models WHERE id = model_of('hgb_c')) AS stopped_early
+  FROM three;
+SELECT error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y',
+                           'hist_gradient_boosting', hyperparams => %L)$$, h))
+  FROM (VALUES ('{"max_bins": 256}'), ('{"early_stopping": "yes"}'), ('{"scoring": "r2"}'),
+               ('{"categorical_features": [0]}'), ('{"loss": "log_loss"}'),
+               ('{"min_samples_leaf": 0.5}'), ('{"n_estimators": 10}'),
+               ('{"early_stopping": true, "validation_fraction": 0.99}'),
+               ('{"l2_regularization": -1}'), ('{"monotonic_cst": [1, 0]}')) v(h);
+
 -- Search works with the family
 SELECT deployed FROM pgml.train('searched', 'regression', 'trees.step', 'y', 'random_forest',
   hyperparams => '{"n_estimators": 3, "random_state": 0}',
