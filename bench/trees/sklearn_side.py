@@ -148,9 +148,11 @@ def fit(data, algorithm, task, hyperparams, n_jobs, model_path):
     nodes = 0
     if hasattr(est, "_predictors"):
         # HistGradientBoosting*: predictor trees, not DecisionTree objects
+        n_trees = sum(len(stage) for stage in est._predictors)
         nodes = sum(len(p.nodes) for stage in est._predictors for p in stage)
     else:
         trees = [est] if hasattr(est, "tree_") else list(np.ravel(est.estimators_))
+        n_trees = len(trees)
         for t in trees:
             nodes += t.tree_.node_count
     if has_jobs:
@@ -164,7 +166,7 @@ def fit(data, algorithm, task, hyperparams, n_jobs, model_path):
         "fit_s": fit_s, "fit_cpu_s": fit_cpu,
         "whole_1": summary(t1, c1, xt.shape[0]),
         "whole_n": summary(tn, cn, xt.shape[0]) if tn else None,
-        "metric": metric, "score": float(score), "trees": len(trees), "nodes": int(nodes),
+        "metric": metric, "score": float(score), "trees": n_trees, "nodes": int(nodes),
         "pickle_bytes": os.path.getsize(model_path),
         # the first 500 predictions, for the check of the PL/Python baseline
         "sum500": float(np.sum(pred[:500].astype(np.float64))),
