@@ -53,13 +53,21 @@ For each model this script
     prediction or probabilities differ from that, bit for bit.
 It prints one JSON document on stdout; the TAP test applies the tolerances.
 """
-import ctypes
-import ctypes.util
-import json
-import math
 import os
-import sys
-import warnings
+
+# One OpenMP thread for scikit-learn (HistGradientBoosting*): its root sums
+# are then sequential, as pgml's, and a fit does not crawl when another
+# process holds a CPU (an OpenMP barrier per node waits for a thread that
+# is not scheduled: 60 s instead of 2 s measured).  Set before NumPy and
+# scikit-learn load their thread pools.
+os.environ["OMP_NUM_THREADS"] = "1"
+
+import ctypes  # noqa: E402
+import ctypes.util  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import sys  # noqa: E402
+import warnings  # noqa: E402
 
 import numpy as np
 
