@@ -444,7 +444,8 @@ pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("max_samples %.0f is more than the %lld training rows",
-							opt.max_samples.value, (long long) in->n_rows)));
+							opt.max_samples.value, (long long) in->n_rows),
+					 errhint("Give at most %lld, or a fraction of the rows.", (long long) in->n_rows)));
 		f.n_bootstrap = (int64) opt.max_samples.value;
 	}
 	else

@@ -668,7 +668,9 @@ pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("validation_fraction %g leaves no rows to %s",
-							opt.validation_fraction, n_val < 1 ? "validate on" : "train on")));
+							opt.validation_fraction, n_val < 1 ? "validate on" : "train on"),
+					 errdetail("The training set has %lld rows.", (long long) n_all),
+					 errhint("Give a smaller validation_fraction, or \"early_stopping\": false.")));
 		val_rows = perm;
 		n_train = (int32) n_all - n_val;
 		memcpy(train_rows, perm + n_val, sizeof(int32) * n_train);

@@ -548,7 +548,8 @@ tree_cart_params(const TreeOptions *opt, const PgmlTrainInput *in,
 			if (mf->value > nf)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("max_features %.0f is more than the %d features", mf->value, nf)));
+						 errmsg("max_features %.0f is more than the %d features", mf->value, nf),
+						 errhint("Give at most %d, or a fraction of the features.", nf)));
 			p->max_features = (int32) mf->value;
 			break;
 		case TREE_COUNT_FRACTION:

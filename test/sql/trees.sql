@@ -196,6 +196,21 @@ SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'gradient_boost
 SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'decision_tree',
   hyperparams => '{"criterion": "friedman_mse"}');
 
+-- (the server log must see these: refusals caught by error_of are not
+-- logged, and test/run.sh counts the error sites the log shows)
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"max_samples": 500}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"bootstrap": false, "max_samples": 0.5}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"max_features": 3}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'random_forest',
+  hyperparams => '{"class_weight": "balanced"}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'gradient_boosting_trees',
+  hyperparams => '{"loss": "log_loss"}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'hist_gradient_boosting',
+  hyperparams => '{"early_stopping": true, "validation_fraction": 0.99}');
+
 -- ada_boost is AdaBoost-SAMME for classification; AdaBoost.R2 (regression,
 -- a weighted median of the trees) and SAMME.R are not here
 SELECT error_of($$SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'ada_boost')$$);
