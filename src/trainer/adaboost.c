@@ -94,12 +94,9 @@ pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m)
 	weight = palloc0(sizeof(double) * n_rounds);
 	stumps = palloc0(sizeof(CartTree) * n_rounds);
 
-	/* weights 1 / n: ones divided by their (pairwise) sum */
+	/* weights 1 / n (ones divided by their sum, which is n exactly) */
 	for (int64 i = 0; i < n; i++)
-		tmp[i] = 1.0;
-	total = cart_pairwise_sum(tmp, n);
-	for (int64 i = 0; i < n; i++)
-		sw[i] = 1.0 / total;
+		sw[i] = 1.0 / (double) n;
 	sk_rs_seed(&rs, opt.random_state >= 0 ? (uint32) opt.random_state : (uint32) in->seed);
 
 	for (int32 r = 0; r < n_rounds; r++)

@@ -448,6 +448,32 @@ rand_uniform(double low, double high, uint32 *state)
 	return (high - low) * (double) sk_rand_r(state) / (double) SK_RAND_R_MAX + low;
 }
 
+/*
+ * The drawn feature features[f_j] is constant in the node: it joins the
+ * constants at the front, which later draws skip.
+ */
+static inline void
+set_aside_constant(int32 *features, int32 f_j, int32 *n_found, int32 *n_total)
+{
+	int32		f = features[f_j];
+
+	features[f_j] = features[*n_total];
+	features[*n_total] = f;
+	(*n_found)++;
+	(*n_total)++;
+}
+
+/* The drawn feature features[f_j] was searched: it moves behind f_i. */
+static inline void
+mark_visited(int32 *features, int32 f_j, int32 *f_i)
+{
+	int32		f = features[f_j];
+
+	(*f_i)--;
+	features[f_j] = features[*f_i];
+	features[*f_i] = f;
+}
+
 /* Move the samples of [start, end) with x <= threshold of f to the front. */
 static void
 partition(Builder *b, int64 start, int64 end, int32 f, double threshold)
@@ -535,15 +561,10 @@ node_split(Builder *b, int64 start, int64 end, double impurity, Split *best,
 			}
 			if ((double) xf[end - 1] <= (double) xf[start] + FEATURE_THRESHOLD)
 			{
-				features[f_j] = features[n_total_constants];
-				features[n_total_constants] = cur_feature;
-				n_found_constants++;
-				n_total_constants++;
+				set_aside_constant(features, f_j, &n_found_constants, &n_total_constants);
 				continue;
 			}
-			f_i--;
-			features[f_j] = features[f_i];
-			features[f_i] = cur_feature;
+			mark_visited(features, f_j, &f_i);
 
 			crit_reset(c);
 			for (int64 q = start; q < end;)
@@ -597,15 +618,10 @@ node_split(Builder *b, int64 start, int64 end, double impurity, Split *best,
 			}
 			if ((double) mx <= (double) mn + FEATURE_THRESHOLD)
 			{
-				features[f_j] = features[n_total_constants];
-				features[n_total_constants] = cur_feature;
-				n_found_constants++;
-				n_total_constants++;
+				set_aside_constant(features, f_j, &n_found_constants, &n_total_constants);
 				continue;
 			}
-			f_i--;
-			features[f_j] = features[f_i];
-			features[f_i] = cur_feature;
+			mark_visited(features, f_j, &f_i);
 
 			thr = rand_uniform((double) mn, (double) mx, &b->rand_state);
 			if (thr == (double) mx)

@@ -49,7 +49,6 @@ typedef struct ForestFit
 	const double *class_weight; /* [n_rows] expanded, or NULL */
 	int32		n_trees;
 	uint32	   *tree_state;		/* [n_trees] each tree's random_state */
-	bool	   *bootstrap_from_seed;	/* bagging: bootstrap from the outer seed */
 	uint32	   *outer_seed;		/* bagging: the estimator's seed */
 	int64		n_bootstrap;
 	CartTree   *trees;
@@ -317,6 +316,31 @@ pgml_cart_model_trees(PgmlModel *m, CartTree *trees, int32 n_trees,
 		}
 	}
 	m->tree_offset[k] = (int32) off;
+}
+
+/* See trainer_cart.h. */
+void
+pgml_cart_model_boosted(PgmlModel *m, const CartTree *trees, int32 n_trees, int32 K,
+						const double *init)
+{
+	int32		n_base = K > 1 ? K : 0;
+	CartTree   *all = palloc0(sizeof(CartTree) * (n_trees + n_base));
+
+	for (int32 k = 0; k < n_base; k++)
+	{
+		all[k].n_nodes = 1;
+		all[k].n_values = 1;
+		all[k].nodes = palloc0(sizeof(CartNode));
+		all[k].nodes[0].left = all[k].nodes[0].right = -1;
+		all[k].values = palloc(sizeof(double));
+		all[k].values[0] = init[k];
+	}
+	memcpy(all + n_base, trees, sizeof(CartTree) * n_trees);
+	m->n_outputs = K;
+	m->base_margin = K == 1 ? (float) init[0] : 0.0f;
+	pgml_cart_model_trees(m, all, n_trees + n_base, 1, 1.0, false);
+	for (int32 j = 0; j < n_trees + n_base; j++)
+		m->tree_group[j] = j % K;
 }
 
 /* See trainer_cart.h. */

@@ -45,18 +45,8 @@ initial_raw(const double *y, int64 n, int32 n_classes, bool cls, int32 K, double
 
 	if (!cls)
 	{
-		/* numpy.average: pairwise sums of y * w and of w (w = 1) */
-		double	   *tmp = pgml_train_alloc(n, sizeof(double));
-		double		s,
-					wsum;
-
-		memcpy(tmp, y, sizeof(double) * n);
-		s = cart_pairwise_sum(tmp, n);
-		for (int64 i = 0; i < n; i++)
-			tmp[i] = 1.0;
-		wsum = cart_pairwise_sum(tmp, n);
-		init[0] = s / wsum;
-		pfree(tmp);
+		/* numpy.average with weights 1: the pairwise sum of y over n */
+		init[0] = cart_pairwise_sum(y, n) / (double) n;
 		return;
 	}
 	{
@@ -265,63 +255,13 @@ pgml_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 		pgml_train_check_cancel();
 	}
 
-	/* the model: the initial prediction, then every tree */
+	/* the model: the initial prediction, then every tree (leaves scaled) */
+	for (int64 t = 0; t < (int64) n_stages * K; t++)
+		for (int32 j = 0; j < trees[t].n_nodes; j++)
+			trees[t].values[j] *= opt.learning_rate;
 	m->algorithm = PGML_ALGO_XGBOOST;
-	m->n_outputs = K;
 	m->output = !cls ? PGML_OUTPUT_IDENTITY : K == 1 ? PGML_OUTPUT_SIGMOID : PGML_OUTPUT_SOFTMAX;
-	if (K == 1)
-	{
-		m->base_margin = (float) init[0];
-		pgml_cart_model_trees(m, trees, n_stages * K, 1, opt.learning_rate, false);
-	}
-	else
-	{
-		/* a one-leaf tree per class first, holding its initial prediction */
-		m->base_margin = 0.0f;
-		/* stage trees: group k is tree s * K + k */
-		m->n_trees = n_stages * K + K;
-		m->n_nodes = K;
-		for (int64 t = 0; t < (int64) n_stages * K; t++)
-			m->n_nodes += trees[t].n_nodes;
-		m->tree_group = palloc(sizeof(int32) * m->n_trees);
-		m->tree_offset = palloc(sizeof(int32) * (m->n_trees + 1));
-		m->split_index = palloc(sizeof(int32) * m->n_nodes);
-		m->split_cond = palloc(sizeof(float) * m->n_nodes);
-		m->left_child = palloc(sizeof(int32) * m->n_nodes);
-		m->right_child = palloc(sizeof(int32) * m->n_nodes);
-		m->default_left = palloc(sizeof(bool) * m->n_nodes);
-		{
-			int64		off = 0;
-			int32		t_out = 0;
-
-			for (int32 k = 0; k < K; k++)
-			{
-				m->tree_group[t_out] = k;
-				m->tree_offset[t_out++] = (int32) off;
-				m->split_index[off] = 0;
-				m->split_cond[off] = (float) init[k];
-				m->left_child[off] = m->right_child[off] = -1;
-				m->default_left[off] = false;
-				off++;
-			}
-			for (int64 t = 0; t < (int64) n_stages * K; t++)
-			{
-				PgmlModel	one;
-
-				memset(&one, 0, sizeof(one));
-				pgml_cart_model_trees(&one, &trees[t], 1, 1, opt.learning_rate, false);
-				m->tree_group[t_out] = (int32) (t % K);
-				m->tree_offset[t_out++] = (int32) off;
-				memcpy(m->split_index + off, one.split_index, sizeof(int32) * one.n_nodes);
-				memcpy(m->split_cond + off, one.split_cond, sizeof(float) * one.n_nodes);
-				memcpy(m->left_child + off, one.left_child, sizeof(int32) * one.n_nodes);
-				memcpy(m->right_child + off, one.right_child, sizeof(int32) * one.n_nodes);
-				memcpy(m->default_left + off, one.default_left, sizeof(bool) * one.n_nodes);
-				off += one.n_nodes;
-			}
-			m->tree_offset[t_out] = (int32) off;
-		}
-	}
+	pgml_cart_model_boosted(m, trees, n_stages * K, K, init);
 
 	/* importances: the mean of the unnormalized ones of trees that split */
 	m->metrics_json = pgml_cart_importances_json(trees, (int64) n_stages * K,

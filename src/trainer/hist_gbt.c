@@ -75,7 +75,6 @@ typedef struct HNode
 				hl,
 				gr,
 				hr;
-	int64		nl;
 	/* the tree */
 	bool		is_leaf;
 	int32		left;
@@ -174,19 +173,17 @@ typedef struct SplitCand
 	bool		missing_left;
 	double		gl;
 	double		hl;
-	int64		nl;
 } SplitCand;
 
 static inline void
 take_split(SplitCand *c, double gain, int32 bin, bool missing_left,
-		   double gl, double hl, int64 nl)
+		   double gl, double hl)
 {
 	c->gain = gain;
 	c->bin = bin;
 	c->missing_left = missing_left;
 	c->gl = gl;
 	c->hl = hl;
-	c->nl = nl;
 }
 
 /*
@@ -224,7 +221,7 @@ find_split_feature(const Grower *gw, const HNode *n, int32 f, SplitCand *c)
 			break;
 		gain = split_gain(gl, hl, n->sum_g - gl, n->sum_h - hl, n->sum_g, n->value, gw->l2);
 		if (gain > c->gain && gain > 0.0)
-			take_split(c, gain, b, false, gl, hl, cl);
+			take_split(c, gain, b, false, gl, hl);
 	}
 	if (gw->has_missing[f])
 	{
@@ -249,7 +246,7 @@ find_split_feature(const Grower *gw, const HNode *n, int32 f, SplitCand *c)
 				break;
 			gain = split_gain(n->sum_g - gr, n->sum_h - hr, gr, hr, n->sum_g, n->value, gw->l2);
 			if (gain > c->gain && gain > 0.0)
-				take_split(c, gain, b - 1, true, n->sum_g - gr, n->sum_h - hr, count - cr);
+				take_split(c, gain, b - 1, true, n->sum_g - gr, n->sum_h - hr);
 		}
 	}
 }
@@ -279,7 +276,6 @@ find_split(Grower *gw, HNode *n)
 			n->hl = c[f].hl;
 			n->gr = n->sum_g - c[f].gl;
 			n->hr = n->sum_h - c[f].hl;
-			n->nl = c[f].nl;
 		}
 }
 
@@ -505,7 +501,7 @@ cmp_double(const void *a, const void *b)
  * max_bins - 1 of them, into thr; their number.
  */
 static int32
-bin_thresholds(const float *x, int64 n, int32 stride, int32 max_bins, double *thr,
+bin_thresholds(const float *x, int64 n, int32 max_bins, double *thr,
 			   double *work)
 {
 	int64		m = 0,
@@ -514,7 +510,7 @@ bin_thresholds(const float *x, int64 n, int32 stride, int32 max_bins, double *th
 
 	for (int64 i = 0; i < n; i++)
 	{
-		float		v = x[i * stride];
+		float		v = x[i];
 
 		if (!isnan(v))
 			work[m++] = (double) v;
@@ -698,7 +694,7 @@ pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 			thr[f] = palloc(sizeof(double) * max_bins);
 			for (int32 p = 0; p < n_train; p++)
 				colbuf[p] = in->x[(int64) train_rows[p] * nf + f];
-			nt = bin_thresholds(colbuf, n_train, 1, max_bins, thr[f], work);
+			nt = bin_thresholds(colbuf, n_train, max_bins, thr[f], work);
 			n_bins[f] = (uint8) (nt + 1);
 			for (int64 i = 0; i < n_all; i++)
 			{
@@ -783,20 +779,8 @@ pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 	g = pgml_train_alloc((Size) n_train * K, sizeof(float));
 	h = cls ? pgml_train_alloc((Size) n_train * K, sizeof(float)) : NULL;
 	scores = palloc(sizeof(double) * ((int32) opt.n_estimators + 1));
-	/* the baselines' one-leaf trees first (more than two classes), then the iterations' */
-	trees = palloc0(sizeof(CartTree) * ((Size) opt.n_estimators * K + K));
-	if (K > 1)
-		for (int32 k = 0; k < K; k++)
-		{
-			CartTree   *b = &trees[n_trees++];
-
-			b->n_nodes = 1;
-			b->n_values = 1;
-			b->nodes = palloc0(sizeof(CartNode));
-			b->nodes[0].left = b->nodes[0].right = -1;
-			b->values = palloc(sizeof(double));
-			b->values[0] = init[k];
-		}
+	/* the iterations' trees; tree t is of class t mod K */
+	trees = palloc0(sizeof(CartTree) * ((Size) opt.n_estimators * K));
 	if (early)
 		scores[0] = -mean_loss(y, raw, val_rows, n_val, K, cls);
 
@@ -919,23 +903,17 @@ pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 	}
 
 	/* the model */
+	m->algorithm = PGML_ALGO_XGBOOST;
+	m->output = !cls ? PGML_OUTPUT_IDENTITY : K == 1 ? PGML_OUTPUT_SIGMOID : PGML_OUTPUT_SOFTMAX;
+	pgml_cart_model_boosted(m, trees, n_trees, K, init);
+	/* missing values: as each split decided, not by the bigger child */
+	for (int32 j = 0; j < n_trees; j++)
 	{
-		CartTree   *all = trees;
-		int32		t = n_trees;
+		int32		t = j + (K > 1 ? K : 0);	/* after the baselines */
 
-		m->algorithm = PGML_ALGO_XGBOOST;
-		m->n_outputs = K;
-		m->output = !cls ? PGML_OUTPUT_IDENTITY : K == 1 ? PGML_OUTPUT_SIGMOID : PGML_OUTPUT_SOFTMAX;
-		m->base_margin = K == 1 ? (float) init[0] : 0.0f;
-		pgml_cart_model_trees(m, all, t, 1, 1.0, false);
-		/* tree t is of class t mod K (the baselines first) */
-		for (int32 j = 0; j < t; j++)
-			m->tree_group[j] = j % K;
-		/* missing values: as the split decided, not by the bigger child */
-		for (int32 j = 0; j < t; j++)
-			for (int32 q = 0; q < all[j].n_nodes; q++)
-				if (all[j].nodes[q].left >= 0)
-					m->default_left[m->tree_offset[j] + q] = all[j].nodes[q].weighted_n > 0;
+		for (int32 q = 0; q < trees[j].n_nodes; q++)
+			if (trees[j].nodes[q].left >= 0)
+				m->default_left[m->tree_offset[t] + q] = trees[j].nodes[q].weighted_n > 0;
 	}
 	{
 		/* importances: each feature's share of the gain of all splits */

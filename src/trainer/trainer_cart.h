@@ -160,6 +160,16 @@ extern void pgml_cart_model_trees(PgmlModel *m, CartTree *trees, int32 n_trees,
 								  int32 n_groups, double scale, bool proba);
 
 /*
+ * Fill m's trees from boosted trees of K outputs (leaves already scaled by
+ * the learning rate): trees[t] belongs to output t mod K.  The initial
+ * prediction init[] is the base margin for one output; for K > 1, K
+ * one-leaf trees holding init[k] come first (the image has one base
+ * margin).  Sets n_outputs and base_margin.
+ */
+extern void pgml_cart_model_boosted(PgmlModel *m, const CartTree *trees,
+									int32 n_trees, int32 K, const double *init);
+
+/*
  * {"feature_importances": [...]}: the mean over the trees that split of
  * their importances (each normalized first if normalize_each: forests;
  * not: gradient boosting), normalized to sum 1, as scikit-learn's
