@@ -110,22 +110,7 @@ my @configs = (
 my $node = pgml_node('tree_parity');
 
 $node->safe_psql('postgres', 'CREATE EXTENSION pgml_worker');
-for my $d (qw(diabetes breast_cancer iris wine digits))
-{
-	$node->safe_psql('postgres', "SELECT * FROM pgml.load_dataset('$d')");
-}
-# as in 050: row i (1-based, scan order) goes to position (i * 97) mod n
-for my $d (qw(iris wine))
-{
-	$node->safe_psql('postgres', qq{
-CREATE TABLE public.${d}_mixed (LIKE pgml.$d);
-INSERT INTO public.${d}_mixed
-  SELECT (s.r).* FROM (SELECT r, row_number() OVER (ORDER BY ctid) AS i FROM pgml.$d r) s
-  ORDER BY (s.i * 97) % (SELECT count(*) FROM pgml.$d);
-});
-}
-$node->safe_psql('postgres',
-	'ALTER TABLE public.wine_mixed ALTER COLUMN target TYPE integer USING target * 10 - 1');
+pgml_parity_datasets($node);
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
 my (%features, @models, %model);
