@@ -73,20 +73,10 @@ pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m)
 	double		eps = DBL_EPSILON;
 
 	tree_parse_options(in, &opt);
-	if (n > PG_INT32_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s trains on at most %d rows", in->algorithm, PG_INT32_MAX)));
 	tree_cart_params(&opt, in, 1.0, &p);
 	n_rounds = (int32) opt.n_estimators;
 
-	d.xcol = pgml_cart_columns(in);
-	d.n_rows = n;
-	d.n_features = in->n_features;
-	d.n_classes = K;
-	y = pgml_train_alloc(n, sizeof(double));
-	memcpy(y, in->y, sizeof(double) * n);
-	pgml_train_input_done(in);
+	y = pgml_cart_data(in, K, &d);
 
 	sw = pgml_train_alloc(n, sizeof(double));
 	tmp = pgml_train_alloc(n, sizeof(double));
@@ -112,10 +102,7 @@ pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m)
 		/* the stump's random_state, then its splitter's seed */
 		sk_rs_seed(&tree_rs, (uint32) sk_rs_randint(&rs, 0, SK_MAX_INT));
 		total = cart_pairwise_sum(sw, n);
-		if (!cart_fit(&d, y, sw, &p, (uint32) sk_rs_randint(&tree_rs, 0, SK_MAX_INT), t))
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory growing the trees of %s", in->algorithm)));
+		pgml_cart_grow(in, &d, y, sw, &p, (uint32) sk_rs_randint(&tree_rs, 0, SK_MAX_INT), t);
 
 		/* the weighted error */
 		for (int64 i = 0; i < n; i++)

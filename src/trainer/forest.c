@@ -214,6 +214,33 @@ grow_all(ForestFit *f, int nthread)
 	}
 }
 
+/* See trainer_cart.h. */
+double *
+pgml_cart_data(const PgmlTrainInput *in, int32 n_classes, CartData *d)
+{
+	double	   *y;
+
+	d->xcol = pgml_cart_columns(in);
+	d->n_rows = in->n_rows;
+	d->n_features = in->n_features;
+	d->n_classes = n_classes;
+	y = pgml_train_alloc(in->n_rows, sizeof(double));
+	memcpy(y, in->y, sizeof(double) * in->n_rows);
+	pgml_train_input_done(in);
+	return y;
+}
+
+/* See trainer_cart.h. */
+void
+pgml_cart_grow(const PgmlTrainInput *in, const CartData *d, const double *y,
+			   const double *w, const CartParams *p, uint32 seed, CartTree *tree)
+{
+	if (!cart_fit(d, y, w, p, seed, tree))
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory growing the trees of %s", in->algorithm)));
+}
+
 /* See trainer_cart.h: the data of a fit, column-major. */
 float *
 pgml_cart_columns(const PgmlTrainInput *in)
@@ -393,10 +420,6 @@ pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m)
 	uint32		seed;
 
 	tree_parse_options(in, &opt);
-	if (in->n_rows > PG_INT32_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s trains on at most %d rows", in->algorithm, PG_INT32_MAX)));
 
 	memset(&f, 0, sizeof(f));
 	f.in = in;
@@ -410,13 +433,7 @@ pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m)
 				 errhint("Use random_forest, which draws max_features features at each split.")));
 
 	/* the data, column-major; the labels */
-	d.xcol = pgml_cart_columns(in);
-	d.n_rows = in->n_rows;
-	d.n_features = in->n_features;
-	d.n_classes = cls ? in->n_classes : 0;
-	y = pgml_train_alloc(in->n_rows, sizeof(double));
-	memcpy(y, in->y, sizeof(double) * in->n_rows);
-	pgml_train_input_done(in);
+	y = pgml_cart_data(in, cls ? in->n_classes : 0, &d);
 	f.d = &d;
 	f.y = y;
 

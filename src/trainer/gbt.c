@@ -99,20 +99,10 @@ pgml_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 	double		total_w;
 
 	tree_parse_options(in, &opt);
-	if (n > PG_INT32_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s trains on at most %d rows", in->algorithm, PG_INT32_MAX)));
 	tree_cart_params(&opt, in, (double) n, &p);
 	n_stages = (int32) opt.n_estimators;
 
-	d.xcol = pgml_cart_columns(in);
-	d.n_rows = n;
-	d.n_features = in->n_features;
-	d.n_classes = 0;			/* the trees are regression trees */
-	y = pgml_train_alloc(n, sizeof(double));
-	memcpy(y, in->y, sizeof(double) * n);
-	pgml_train_input_done(in);
+	y = pgml_cart_data(in, 0, &d);	/* the trees are regression trees */
 
 	raw = pgml_train_alloc((Size) n * K, sizeof(double));
 	raw_start = K > 1 ? pgml_train_alloc((Size) n * K, sizeof(double)) : NULL;
@@ -194,10 +184,7 @@ pgml_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 
 			seed = (uint32) sk_rs_randint(&rs, 0, SK_MAX_INT);
 			p.min_weight_leaf = opt.min_weight_fraction_leaf * total_w;
-			if (!cart_fit(&d, residual, opt.subsample < 1.0 ? w : NULL, &p, seed, tree))
-				ereport(ERROR,
-						(errcode(ERRCODE_OUT_OF_MEMORY),
-						 errmsg("out of memory growing the trees of %s", in->algorithm)));
+			pgml_cart_grow(in, &d, residual, opt.subsample < 1.0 ? w : NULL, &p, seed, tree);
 
 			for (int64 i = 0; i < n; i++)
 				leaf_of[i] = cart_apply(tree, &d, i);

@@ -629,10 +629,6 @@ pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 	double	   *imp = palloc0(sizeof(double) * in->n_features);
 
 	tree_parse_options(in, &opt);
-	if (n_all > PG_INT32_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s trains on at most %d rows", in->algorithm, PG_INT32_MAX)));
 	max_bins = (int32) opt.max_bins;
 	y = pgml_train_alloc(n_all, sizeof(double));
 	memcpy(y, in->y, sizeof(double) * n_all);

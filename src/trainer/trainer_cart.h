@@ -150,6 +150,18 @@ extern float cart_float_threshold(double threshold);
 extern float *pgml_cart_columns(const PgmlTrainInput *in);
 
 /*
+ * The data of a fit of the engine: d gets the columns (pgml_cart_columns)
+ * and n_classes (0: regression trees); returns a copy of the labels.  The
+ * training data's mapping is released (pgml_train_input_done).
+ */
+extern double *pgml_cart_data(const PgmlTrainInput *in, int32 n_classes, CartData *d);
+
+/* cart_fit, or an out-of-memory error naming in->algorithm. */
+extern void pgml_cart_grow(const PgmlTrainInput *in, const CartData *d, const double *y,
+						   const double *w, const CartParams *p, uint32 seed,
+						   CartTree *tree);
+
+/*
  * Fill m's tree arrays from fitted trees: each tree once per output group
  * (n_groups), leaves scaled by scale; proba: a leaf holds the class
  * probability of its group (two classes, one group: the second class's),

@@ -79,7 +79,10 @@ typedef struct TreeOptions
 /* The member of the family called name (an error if none). */
 extern TreeAlgorithm tree_algorithm_of(const char *name);
 
-/* Defaults for in->algorithm and in->task, then in->hyperparams. */
+/*
+ * Defaults for in->algorithm and in->task, then in->hyperparams; more rows
+ * than the engine numbers (INT32_MAX) is an error.
+ */
 extern void tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt);
 
 /*

@@ -393,6 +393,11 @@ tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt)
 	PgmlHpPair *pairs;
 	int			n = 0;
 
+	/* the engine numbers rows with int32 */
+	if (in->n_rows > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s trains on at most %d rows", in->algorithm, PG_INT32_MAX)));
 	set_defaults(algo, in->task, opt);
 	if (in->hyperparams != NULL)
 		n = pgml_hp_pairs(in->hyperparams, in->algorithm, &pairs);
