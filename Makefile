@@ -53,6 +53,7 @@ TRAIN_OBJS = \
 TRAINER = pgml_trainer
 TRAINER_OBJS = \
 	src/trainer/main.o \
+	src/trainer/joint.o \
 	src/trainer/runtime.o \
 	src/trainer/booster.o \
 	src/trainer/hyperparams.o \

@@ -74,4 +74,19 @@ paste -d' ' <(gzip -dc "$src/diabetes_data_raw.csv.gz") \
 		}
 	}' > "$out/diabetes.csv"
 
+# linnerud: the three exercise columns (features) then the three
+# physiological ones (targets); the two space-separated source files pair
+# their rows by line after one header line each.
+paste -d' ' "$src/linnerud_exercise.csv" "$src/linnerud_physiological.csv" | awk '
+	NR == 1 {
+		if ($0 != "Chins Situps Jumps Weight Waist Pulse") {
+			print "linnerud: unexpected header: " $0 > "/dev/stderr"
+			exit 1
+		}
+		print "chins,situps,jumps,weight,waist,pulse"
+		next
+	}
+	NF != 6 { print "linnerud: line " NR " has " NF " fields" > "/dev/stderr"; exit 1 }
+	{ print $1 "," $2 "," $3 "," $4 "," $5 "," $6 }' > "$out/linnerud.csv"
+
 wc -l "$out"/*.csv

@@ -24,7 +24,14 @@ typedef struct PgmlJob
 	const char *project_name;
 	const char *task;			/* NULL: the project's task */
 	const char *relation_name;
-	const char *y_column_name;
+	const char *y_column_name;	/* the label (the first of y_column_names) */
+	/*
+	 * A joint model's targets (pgml.train_joint): n_y_columns >= 1 names,
+	 * y_column_name their first.  0 and NULL for pgml.train and the queue,
+	 * whose one label is y_column_name.
+	 */
+	int			n_y_columns;
+	const char *const *y_column_names;
 	const char *algorithm;
 	Jsonb	   *hyperparams;	/* may be NULL */
 	double		test_size;		/* fraction (0, 1), or a row count >= 1 */
@@ -61,7 +68,10 @@ extern int64 pgml_current_job_id;
 typedef struct PgmlDataset
 {
 	float	   *x;				/* [n_rows * n_features], NaN for NULL */
-	double	   *y;				/* [n_rows] label or target */
+	double	   *y;				/* [n_rows * n_targets] labels or targets,
+								 * row-major; NULL without a label */
+	int32		n_targets;		/* label columns: 1, more for a joint
+								 * model, 0 without a label */
 	int64		n_rows;
 	int32		n_features;
 	bool		y_is_bool;
@@ -93,11 +103,13 @@ typedef struct PgmlDataset
 
 /*
  * Read every row of a relation with the current user's privileges: features
- * are every column but y_column (numeric scalars and numeric arrays, in
- * column order, arrays flattened).  y_column NULL: no label (y is NULL),
- * every column is a feature.  Errors name the offending column.
+ * are every column but the label columns y_columns[0..n_y) (numeric
+ * scalars and numeric arrays, in column order, arrays flattened).  n_y 0:
+ * no label (y is NULL), every column is a feature; n_y > 1: a joint
+ * model's numeric targets, y[row * n_y + k] of column k.  Errors name the offending column.
  */
-extern void pgml_data_read(const char *relation_name, const char *y_column,
+extern void pgml_data_read(const char *relation_name,
+						   const char *const *y_columns, int n_y,
 						   PgmlDataset *out);
 
 struct PgmlImageHeader;			/* pgml_image.h */

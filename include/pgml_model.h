@@ -39,6 +39,7 @@
 #define PGML_MAX_CLASSES		1024	/* the image loader's limit too */
 #define PGML_ARTIFACT_VERSION	1
 #define PGML_MAX_FEATURES		(1 << 24)	/* features per row */
+#define PGML_MAX_TARGETS		1024	/* targets of a joint regression model */
 
 typedef enum PgmlTask
 {
@@ -174,7 +175,8 @@ typedef struct PgmlModel
 	PgmlAlgorithm algorithm;
 	PgmlOutput	output;
 	int32		n_features;
-	int32		n_outputs;		/* margins per row: 1, or n_classes */
+	int32		n_outputs;		/* margins per row: 1, n_classes, or a joint
+								 * regression model's targets */
 	int32		n_classes;		/* 0 for regression */
 	double	   *classes;		/* [n_classes], ascending */
 

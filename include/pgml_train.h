@@ -29,10 +29,14 @@
 typedef struct PgmlTrainInput
 {
 	const float *x;				/* [n_rows * n_features] */
-	const double *y;			/* [n_rows] */
+	const double *y;			/* [n_rows * n_targets], row-major */
 	int64		n_rows;
 	int32		n_features;
 	int32		n_classes;		/* 0 for regression */
+	int32		n_targets;		/* 1, or a joint regression model's targets
+								 * (pgml.train_joint); fits see 1 only:
+								 * the trainer fits one model per target
+								 * for the others (src/trainer/joint.c) */
 	PgmlTask	task;
 	const char *algorithm;		/* the name the user chose, e.g. "ridge" */
 	Jsonb	   *hyperparams;	/* validated by the trainer; may be NULL */
@@ -158,7 +162,8 @@ extern void pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m);
  * has a row per true class, a column per predicted class (argmax).
  */
 extern char *pgml_metrics_regression(const double *y_true,
-									 const double *y_pred, int64 n);
+									 const double *y_pred, int64 n,
+									 int32 n_targets);
 extern char *pgml_metrics_classification(const double *y_true,
 										 const double *y_pred, int64 n,
 										 int32 n_classes);

@@ -87,7 +87,7 @@ typedef enum PgmlTrainerFault
 
 /*
  * The data of one fit, in one memfd: x (float32, n_rows * n_features,
- * row-major), then y (double, n_rows) if present, then row_of (int64,
+ * row-major), then y (double, n_rows * n_y, row-major) if present, then row_of (int64,
  * n_rows) if present, each at a 64-byte boundary.
  */
 typedef struct PgmlTrainerLayout
@@ -99,7 +99,7 @@ typedef struct PgmlTrainerLayout
 } PgmlTrainerLayout;
 
 /* Offsets of the parts; false if the sizes overflow. */
-extern bool pgml_trainer_layout(int64 n_rows, int32 n_features, bool has_y,
+extern bool pgml_trainer_layout(int64 n_rows, int32 n_features, int32 n_y,
 								bool has_row_of, PgmlTrainerLayout *layout);
 
 /*
@@ -151,17 +151,18 @@ typedef struct PgmlTrainer PgmlTrainer;
 typedef struct PgmlTrainerData
 {
 	float	   *x;
-	double	   *y;				/* NULL unless has_y */
+	double	   *y;				/* [n_rows * n_y], NULL if n_y is 0 */
 	int64	   *row_of;			/* NULL unless has_row_of */
 	int64		n_rows;
 	int32		n_features;
+	int32		n_y;			/* labels per row: 0, 1, or a joint model's */
 	int			fd;
 	char	   *base;
 	PgmlTrainerLayout layout;
 } PgmlTrainerData;
 
 extern PgmlTrainerData *pgml_trainer_data_create(int64 n_rows, int32 n_features,
-												 bool has_y, bool has_row_of);
+												 int32 n_y, bool has_row_of);
 extern void pgml_trainer_data_free(PgmlTrainerData *data);
 
 /*

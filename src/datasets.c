@@ -92,6 +92,11 @@ static const PgmlDatasetDef pgml_datasets[] = {
 		"petal_width real, target integer"
 	},
 	{
+		"linnerud",
+		"chins real, situps real, jumps real, "
+		"weight real, waist real, pulse real"
+	},
+	{
 		"wine",
 		"alcohol real, malic_acid real, ash real, alcalinity_of_ash real, "
 		"magnesium real, total_phenols real, flavanoids real, "

@@ -1117,8 +1117,10 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	{
 		if (n_classes != 0)
 			CORRUPT("A regression model has n_classes %d, not 0.", n_classes);
-		if (n_outputs != 1)
-			CORRUPT("A regression model has n_outputs %d, not 1.", n_outputs);
+		/* several: a joint model, one margin per target, as they are */
+		if (n_outputs != 1 && output != PGML_OUTPUT_IDENTITY)
+			CORRUPT("A regression model of %d targets has output \"%s\".",
+					n_outputs, output_names[output - 1]);
 		if (output != PGML_OUTPUT_IDENTITY &&
 			!(output == PGML_OUTPUT_EXP && algorithm == PGML_ALGO_XGBOOST))
 			CORRUPT("A regression model has output \"%s\".",

@@ -524,7 +524,7 @@ features_for_call_raw(FunctionCallInfo fcinfo, PredictCache *c,
 	return c->buf;
 }
 
-/* predict serves one value per row: not a decomposition. */
+/* predict serves one value per row: not a decomposition, not a joint model. */
 static void
 not_decomposition(const PgmlImageHeader *image, const PredictCache *c)
 {
@@ -533,6 +533,11 @@ not_decomposition(const PgmlImageHeader *image, const PredictCache *c)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s is a decomposition model", model_name(c)),
 				 errhint("Use pgml.decompose() to get its components.")));
+	if (image->task == PGML_TASK_REGRESSION && image->n_outputs > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is a joint model of %d targets", model_name(c), image->n_outputs),
+				 errhint("Use pgml.predict_joint() to get its predictions.")));
 }
 
 /* Shared body of the scalar predict functions. */
@@ -570,6 +575,19 @@ pgml_predict_by_id(PG_FUNCTION_ARGS)
 	return predict_common(fcinfo, true);
 }
 
+/* A real[] of n values, after counting one prediction of the call's model. */
+static Datum
+floats_result(PredictCache *c, const float *v, int n)
+{
+	Datum	   *out = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int k = 0; k < n; k++)
+		out[k] = Float4GetDatum(v[k]);
+	pgml_registry_count(&c->ref, 1);
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, n, FLOAT4OID, sizeof(float4), true,
+										  TYPALIGN_INT));
+}
+
 /* Shared body of predict_proba. */
 static Datum
 predict_proba_common(FunctionCallInfo fcinfo, bool by_id)
@@ -577,7 +595,6 @@ predict_proba_common(FunctionCallInfo fcinfo, bool by_id)
 	PredictCache *c = cache_get(fcinfo);
 	const PgmlImageHeader *image = model_for_call(fcinfo, c, by_id);
 	const float *x;
-	Datum	   *out;
 	float	   *p;
 
 	if (image->task != PGML_TASK_CLASSIFICATION)
@@ -587,13 +604,8 @@ predict_proba_common(FunctionCallInfo fcinfo, bool by_id)
 				 errhint("predict_proba returns class probabilities; use pgml.predict for regression.")));
 	x = features_for_call(fcinfo, c, image);
 	p = palloc(sizeof(float) * image->n_classes);
-	out = palloc(sizeof(Datum) * image->n_classes);
 	pgml_image_predict_proba(image, x, p);
-	for (int k = 0; k < image->n_classes; k++)
-		out[k] = Float4GetDatum(p[k]);
-	pgml_registry_count(&c->ref, 1);
-	PG_RETURN_ARRAYTYPE_P(construct_array(out, image->n_classes, FLOAT4OID,
-										  sizeof(float4), true, TYPALIGN_INT));
+	return floats_result(c, p, image->n_classes);
 }
 
 PG_FUNCTION_INFO_V1(pgml_predict_proba);
@@ -612,6 +624,44 @@ Datum
 pgml_predict_proba_by_id(PG_FUNCTION_ARGS)
 {
 	return predict_proba_common(fcinfo, true);
+}
+
+/* Shared body of predict_joint: every target of a regression model. */
+static Datum
+predict_joint_common(FunctionCallInfo fcinfo, bool by_id)
+{
+	PredictCache *c = cache_get(fcinfo);
+	const PgmlImageHeader *image = model_for_call(fcinfo, c, by_id);
+	const float *x;
+	float	   *v;
+
+	if (image->task != PGML_TASK_REGRESSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is not a regression model", model_name(c)),
+				 errhint("predict_joint returns the targets of a regression model (pgml.train_joint); use pgml.predict for other tasks.")));
+	x = features_for_call(fcinfo, c, image);
+	v = palloc(sizeof(float) * image->n_outputs);
+	pgml_image_predict_raw(image, x, v);
+	return floats_result(c, v, image->n_outputs);
+}
+
+PG_FUNCTION_INFO_V1(pgml_predict_joint);
+
+/* SQL: pgml.predict_joint(project text, features anyarray) -> real[] */
+Datum
+pgml_predict_joint(PG_FUNCTION_ARGS)
+{
+	return predict_joint_common(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(pgml_predict_joint_by_id);
+
+/* SQL: pgml.predict_joint(model_id bigint, features anyarray) -> real[] */
+Datum
+pgml_predict_joint_by_id(PG_FUNCTION_ARGS)
+{
+	return predict_joint_common(fcinfo, true);
 }
 
 /* Convert one scalar datum of a numeric type to float; false if unsupported. */
@@ -1048,7 +1098,6 @@ decompose_common(FunctionCallInfo fcinfo, bool by_id)
 	const PgmlImageHeader *image = model_for_call(fcinfo, c, by_id);
 	const float *x;
 	float	   *v;
-	Datum	   *out;
 
 	if (image->task != PGML_TASK_DECOMPOSITION)
 		ereport(ERROR,
@@ -1057,13 +1106,8 @@ decompose_common(FunctionCallInfo fcinfo, bool by_id)
 				 errhint("pgml.decompose needs a model trained with task => 'decomposition' (pca).")));
 	x = features_for_call(fcinfo, c, image);
 	v = palloc(sizeof(float) * image->n_outputs);
-	out = palloc(sizeof(Datum) * image->n_outputs);
 	pgml_image_decompose(image, x, v);
-	for (int k = 0; k < image->n_outputs; k++)
-		out[k] = Float4GetDatum(v[k]);
-	pgml_registry_count(&c->ref, 1);
-	PG_RETURN_ARRAYTYPE_P(construct_array(out, image->n_outputs, FLOAT4OID,
-										  sizeof(float4), true, TYPALIGN_INT));
+	return floats_result(c, v, image->n_outputs);
 }
 
 PG_FUNCTION_INFO_V1(pgml_decompose);

@@ -23,6 +23,29 @@ CREATE FUNCTION pgml.train(
 COMMENT ON FUNCTION pgml.train(text, text, text, text, text, jsonb, text, jsonb, jsonb, real, text, text, boolean, boolean, jsonb) IS
     'train a model in this session (inside the caller''s transaction), store it and deploy it when it is at least as good as the deployed one; without relation_name, train again on the project''s last snapshot';
 
+-- PostgresML's multi-output regression: y_column_name names every target.
+-- A joint model predicts them all at once (pgml.predict_joint).
+CREATE FUNCTION pgml.train_joint(
+    project_name         text,
+    task                 text    DEFAULT NULL,
+    relation_name        text    DEFAULT NULL,
+    y_column_name        text[]  DEFAULT NULL,
+    algorithm            text    DEFAULT 'linear',
+    hyperparams          jsonb   DEFAULT '{}',
+    search               text    DEFAULT NULL,
+    search_params        jsonb   DEFAULT '{}',
+    search_args          jsonb   DEFAULT '{}',
+    test_size            real    DEFAULT 0.25,
+    test_sampling        text    DEFAULT 'stratified',
+    runtime              text    DEFAULT NULL,
+    automatic_deploy     boolean DEFAULT true,
+    materialize_snapshot boolean DEFAULT false,
+    preprocess           jsonb   DEFAULT '{}'
+) RETURNS TABLE (project text, task text, algorithm text, deployed boolean)
+    AS '$libdir/pgml_train', 'pgml_train_joint_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.train_joint(text, text, text, text[], text, jsonb, text, jsonb, jsonb, real, text, text, boolean, boolean, jsonb) IS
+    'as pgml.train, for a regression model of several targets at once (y_column_name names them); pgml.predict_joint serves it';
+
 CREATE FUNCTION pgml.snapshot(relation_name text, y_column_name text DEFAULT NULL,
                               test_size real DEFAULT 0.25, test_sampling text DEFAULT 'stratified',
                               preprocess jsonb DEFAULT '{}')

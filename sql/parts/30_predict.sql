@@ -15,6 +15,52 @@ COMMENT ON FUNCTION pgml.predict(bigint, real[]) IS 'prediction of a model by id
 COMMENT ON FUNCTION pgml.predict_proba(text, real[]) IS 'class probabilities of the deployed classification model of a project, in ascending label order';
 COMMENT ON FUNCTION pgml.predict_proba(bigint, real[]) IS 'class probabilities of a classification model by id';
 
+-- pgml.predict_joint: every target of a regression model, in the order of
+-- its y_column_name (one for a model of one target).  The same overloads
+-- as pgml.predict, for the same reason.
+CREATE FUNCTION pgml.predict_joint(project_name text, features real[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features real[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, real[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, real[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features double precision[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features double precision[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, double precision[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, double precision[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features integer[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features integer[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, integer[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, integer[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features bigint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features bigint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, bigint[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, bigint[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features smallint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features smallint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, smallint[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, smallint[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features numeric[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features numeric[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, numeric[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, numeric[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features boolean[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features boolean[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, boolean[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, boolean[]) IS 'every target of a regression model by id';
+
 CREATE FUNCTION pgml.predict(project_name text, features double precision[]) RETURNS real
     AS 'MODULE_PATHNAME', 'pgml_predict' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
 CREATE FUNCTION pgml.predict(model_id bigint, features double precision[]) RETURNS real

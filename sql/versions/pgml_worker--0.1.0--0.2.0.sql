@@ -99,7 +99,7 @@ CREATE FUNCTION pgml.load_dataset(source text, subset text DEFAULT NULL, "limit"
     AS 'MODULE_PATHNAME', 'pgml_load_dataset'
     LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgml.load_dataset(text, text, bigint, jsonb) IS
-    'fill pgml.<source> (created on the first load, emptied on the next, so views on it stay) with a scikit-learn toy dataset (breast_cancer, diabetes, digits, iris, wine); at most "limit" rows';
+    'fill pgml.<source> (created on the first load, emptied on the next, so views on it stay) with a scikit-learn toy dataset (breast_cancer, diabetes, digits, iris, linnerud, wine); at most "limit" rows';
 REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, text, bigint, jsonb) FROM PUBLIC;
 
 -- Stat functions are public under pg_stat_get_* style names.
@@ -295,6 +295,76 @@ RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'pgml_algorithms' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pgml.algorithms() IS
     'the algorithms pgml.train accepts: the tasks each solves, its trainer family, and whether it takes missing values as they are';
+
+-- pgml.train_joint and pgml.predict_joint (issue 15: joint models)
+-- PostgresML's multi-output regression: y_column_name names every target.
+-- A joint model predicts them all at once (pgml.predict_joint).
+CREATE FUNCTION pgml.train_joint(
+    project_name         text,
+    task                 text    DEFAULT NULL,
+    relation_name        text    DEFAULT NULL,
+    y_column_name        text[]  DEFAULT NULL,
+    algorithm            text    DEFAULT 'linear',
+    hyperparams          jsonb   DEFAULT '{}',
+    search               text    DEFAULT NULL,
+    search_params        jsonb   DEFAULT '{}',
+    search_args          jsonb   DEFAULT '{}',
+    test_size            real    DEFAULT 0.25,
+    test_sampling        text    DEFAULT 'stratified',
+    runtime              text    DEFAULT NULL,
+    automatic_deploy     boolean DEFAULT true,
+    materialize_snapshot boolean DEFAULT false,
+    preprocess           jsonb   DEFAULT '{}'
+) RETURNS TABLE (project text, task text, algorithm text, deployed boolean)
+    AS '$libdir/pgml_train', 'pgml_train_joint_sql' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgml.train_joint(text, text, text, text[], text, jsonb, text, jsonb, jsonb, real, text, text, boolean, boolean, jsonb) IS
+    'as pgml.train, for a regression model of several targets at once (y_column_name names them); pgml.predict_joint serves it';
+
+-- pgml.predict_joint: every target of a regression model, in the order of
+-- its y_column_name (one for a model of one target).  The same overloads
+-- as pgml.predict, for the same reason.
+CREATE FUNCTION pgml.predict_joint(project_name text, features real[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features real[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, real[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, real[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features double precision[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features double precision[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, double precision[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, double precision[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features integer[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features integer[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, integer[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, integer[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features bigint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features bigint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, bigint[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, bigint[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features smallint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features smallint[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, smallint[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, smallint[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features numeric[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features numeric[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, numeric[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, numeric[]) IS 'every target of a regression model by id';
+CREATE FUNCTION pgml.predict_joint(project_name text, features boolean[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION pgml.predict_joint(model_id bigint, features boolean[]) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'pgml_predict_joint_by_id' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION pgml.predict_joint(text, boolean[]) IS 'every target of the deployed regression model of a project (pgml.train_joint), served from shared memory';
+COMMENT ON FUNCTION pgml.predict_joint(bigint, boolean[]) IS 'every target of a regression model by id';
 
 -- Internal functions are nobody's but the extension's.
 DO $$

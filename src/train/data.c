@@ -205,13 +205,17 @@ put_array(float *dst, Datum d, const ColumnPlan *c, int64 row)
 typedef struct Reader
 {
 	const char *relation_name;
-	const char *y_column;
+	const char *y_column;		/* the first label column, or NULL */
+	const char *const *y_columns;	/* [n_y] label columns */
+	int			n_y;			/* 0 (no label), 1, or more (joint) */
 	MemoryContext out_ctx;		/* where x, y and the plan live */
 	MemoryContext tmp_ctx;		/* reset every batch of rows */
 	ColumnPlan *cols;
 	int			ncols;
-	int			y_attnum;
+	int			y_attnum;		/* of the first label, 0 if none */
 	Oid			y_type;
+	int		   *y_attnums;		/* [n_y] */
+	Oid		   *y_types;		/* [n_y] */
 	bool		widths_known;
 	int32		n_features;
 	int64		n_rows;
@@ -400,11 +404,18 @@ reader_plan(Reader *r, TupleDesc desc)
 			continue;
 		/* a domain is read as its base type */
 		t = getBaseType(att->atttypid);
-		if (r->y_column != NULL && strcmp(NameStr(att->attname), r->y_column) == 0)
 		{
-			r->y_attnum = i + 1;
-			r->y_type = t;
-			continue;
+			int			k;
+
+			for (k = 0; k < r->n_y; k++)
+				if (strcmp(NameStr(att->attname), r->y_columns[k]) == 0)
+					break;
+			if (k < r->n_y)
+			{
+				r->y_attnums[k] = i + 1;
+				r->y_types[k] = t;
+				continue;
+			}
 		}
 		c = &r->cols[r->ncols];
 		et = get_element_type(t);
@@ -438,11 +449,26 @@ reader_plan(Reader *r, TupleDesc desc)
 			c->dict = dict_create(r->out_ctx, c->name, false);
 		r->ncols++;
 	}
-	if (r->y_attnum == 0 && r->y_column != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" does not exist in relation \"%s\"",
-						r->y_column, r->relation_name)));
+	for (int k = 0; k < r->n_y; k++)
+	{
+		if (r->y_attnums[k] == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" does not exist in relation \"%s\"",
+							r->y_columns[k], r->relation_name)));
+		/* a joint model's targets are numbers, each a regression target */
+		if (r->n_y > 1 && !numeric_type(r->y_types[k]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("label column \"%s\" has type %s", r->y_columns[k],
+							format_type_be(r->y_types[k])),
+					 errdetail("The targets of a joint model must be numeric scalars.")));
+	}
+	if (r->n_y > 0)
+	{
+		r->y_attnum = r->y_attnums[0];
+		r->y_type = r->y_types[0];
+	}
 	r->y_text = r->y_column != NULL && pgml_text_type(r->y_type);
 	if (r->y_text)
 		r->labels = dict_create(r->out_ctx, r->y_column, true);
@@ -528,7 +554,7 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 											  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 			if (r->x != NULL && r->y_attnum)
 			{
-				r->y = MemoryContextAllocExtended(r->out_ctx, (Size) newcap * sizeof(double),
+				r->y = MemoryContextAllocExtended(r->out_ctx, (Size) newcap * r->n_y * sizeof(double),
 												  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 				if (r->y == NULL)
 				{
@@ -548,40 +574,42 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 		{
 			r->x = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * r->n_features * sizeof(float));
 			if (r->y_attnum)
-				r->y = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * sizeof(double));
+				r->y = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * r->n_y * sizeof(double));
 		}
 		else
 		{
 			r->x = repalloc_huge(r->x, (Size) newcap * r->n_features * sizeof(float));
 			if (r->y_attnum)
-				r->y = repalloc_huge(r->y, (Size) newcap * sizeof(double));
+				r->y = repalloc_huge(r->y, (Size) newcap * r->n_y * sizeof(double));
 		}
 		r->cap = newcap;
 	}
 
-	if (r->y_attnum)
+	for (int k = 0; k < r->n_y; k++)
 	{
-		if (isnull[r->y_attnum - 1])
+		int			a = r->y_attnums[k] - 1;
+		double	   *y = &r->y[n * r->n_y + k];
+
+		if (isnull[a])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("label column \"%s\" contains NULL", r->y_column),
+					 errmsg("label column \"%s\" contains NULL", r->y_columns[k]),
 					 errdetail("Row %lld has no label.", (long long) n + 1),
 					 errhint("Train on a view that filters out rows without a label.")));
 		if (r->y_text)
 		{
 			MemoryContext old = MemoryContextSwitchTo(r->tmp_ctx);
 
-			r->y[n] = dict_id(r->labels, values[r->y_attnum - 1], r->y_type,
-							  r->out_ctx);
+			*y = dict_id(r->labels, values[a], r->y_type, r->out_ctx);
 			MemoryContextSwitchTo(old);
 		}
 		else
-			r->y[n] = datum_to_double(values[r->y_attnum - 1], r->y_type);
-		if (!isfinite(r->y[n]))
+			*y = datum_to_double(values[a], r->y_types[k]);
+		if (!isfinite(*y))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("label column \"%s\" contains a non-finite value", r->y_column),
-					 errdetail("Row %lld has label %g.", (long long) n + 1, r->y[n])));
+					 errmsg("label column \"%s\" contains a non-finite value", r->y_columns[k]),
+					 errdetail("Row %lld has label %g.", (long long) n + 1, *y)));
 	}
 
 	row = r->x + n * r->n_features;
@@ -794,7 +822,7 @@ read_sql(Reader *r, Oid relid, double *read_s, double *convert_s)
 
 /* Read a relation into a dense matrix, as the current user. */
 void
-pgml_data_read(const char *relation_name, const char *y_column,
+pgml_data_read(const char *relation_name, const char *const *y_columns, int n_y,
 			   PgmlDataset *out)
 {
 	Reader		r;
@@ -812,7 +840,11 @@ pgml_data_read(const char *relation_name, const char *y_column,
 
 	memset(&r, 0, sizeof(r));
 	r.relation_name = relation_name;
-	r.y_column = y_column;
+	r.y_columns = y_columns;
+	r.n_y = n_y;
+	r.y_column = n_y > 0 ? y_columns[0] : NULL;
+	r.y_attnums = palloc0(sizeof(int) * Max(n_y, 1));
+	r.y_types = palloc0(sizeof(Oid) * Max(n_y, 1));
 	r.out_ctx = CurrentMemoryContext;
 	r.tmp_ctx = AllocSetContextCreate(CurrentMemoryContext, "pgml data batch",
 									  ALLOCSET_DEFAULT_SIZES);
@@ -827,12 +859,13 @@ pgml_data_read(const char *relation_name, const char *y_column,
 	{
 		r.x = repalloc_huge(r.x, (Size) r.n_rows * r.n_features * sizeof(float));
 		if (r.y)
-			r.y = repalloc_huge(r.y, (Size) r.n_rows * sizeof(double));
+			r.y = repalloc_huge(r.y, (Size) r.n_rows * r.n_y * sizeof(double));
 		r.cap = r.n_rows;
 	}
 
 	out->x = r.x;
 	out->y = r.y;
+	out->n_targets = n_y;
 	out->n_rows = r.n_rows;
 	out->n_features = r.n_features;
 	out->y_is_bool = (r.y_type == BOOLOID);

@@ -125,15 +125,25 @@ pgml_encode_fit(Jsonb *spec, PgmlDataset *ds, const int64 *rows, int64 n,
 			n_encoders++;
 	if (n_encoders == 0)
 		return;
-	if (ds->y == NULL)
-		for (int c = 0; c < ds->n_columns; c++)
-			if (kind[c] == PGML_ENCODE_TARGET)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("target encoding of column \"%s\" needs a label",
-								ds->column_names[c]),
-						 errdetail("This task learns without y_column_name."),
-						 errhint("Use \"encode\": \"one_hot\" or \"ordinal\".")));
+	for (int c = 0; c < ds->n_columns; c++)
+	{
+		if (kind[c] != PGML_ENCODE_TARGET)
+			continue;
+		if (ds->y == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("target encoding of column \"%s\" needs a label",
+							ds->column_names[c]),
+					 errdetail("This task learns without y_column_name."),
+					 errhint("Use \"encode\": \"one_hot\" or \"ordinal\".")));
+		if (ds->n_targets > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("target encoding of column \"%s\" needs a single label",
+							ds->column_names[c]),
+					 errdetail("A joint model learns %d targets.", ds->n_targets),
+					 errhint("Use \"encode\": \"one_hot\" or \"ordinal\".")));
+	}
 
 	/* plan: where each input's features go */
 	encs = palloc0(sizeof(PgmlEncoder) * n_encoders);

@@ -113,6 +113,20 @@ eval_share(const EvalShare *s)
 			s->y_true[i] = s->y_pred[i];
 			continue;
 		}
+		if (model->task == PGML_TASK_REGRESSION && model->n_outputs > 1)
+		{
+			/* a joint model: every target, as predict_joint gives them */
+			int32		nt = model->n_outputs;
+			float		v[PGML_MAX_TARGETS];
+
+			pgml_image_predict_raw(s->image, x, v);
+			for (int32 k = 0; k < nt; k++)
+			{
+				s->y_pred[i * nt + k] = v[k];
+				s->y_true[i * nt + k] = ds->y[s->idx[i] * nt + k];
+			}
+			continue;
+		}
 		if (model->task == PGML_TASK_CLASSIFICATION)
 			s->y_pred[i] = pgml_image_predict_class_proba(s->image, x,
 														  s->proba + i * model->n_classes);
@@ -206,8 +220,9 @@ pgml_evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *i
 	const PgmlImageHeader *eval_image;
 	char	   *aligned = NULL;
 	Size		size;
-	double	   *y_true = palloc(sizeof(double) * n);
-	double	   *y_pred = palloc(sizeof(double) * n);
+	int32		nt = model->task == PGML_TASK_REGRESSION ? Max(model->n_outputs, 1) : 1;
+	double	   *y_true = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * n * nt);
+	double	   *y_pred = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * n * nt);
 	char	   *metrics;
 
 	image = pgml_image_compile(VARDATA(artifact), VARSIZE(artifact) - VARHDRSZ, &size);
@@ -269,7 +284,7 @@ pgml_evaluate_rows(const PgmlModel *model, const PgmlDataset *ds, const int64 *i
 		pfree(xt);
 	}
 	else
-		metrics = pgml_metrics_regression(y_true, y_pred, n);
+		metrics = pgml_metrics_regression(y_true, y_pred, n, nt);
 done:
 	/* what the trainer measured besides (feature importances) */
 	if (model->task != PGML_TASK_DECOMPOSITION && model->task != PGML_TASK_CLUSTERING &&

@@ -37,7 +37,9 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -403,6 +405,7 @@ pgml_train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, 
 	PgmlTrainInput in;
 	PgmlTrainerData *data;
 	bool		trees = pgml_algorithm_is_trees(algorithm);
+	int32		nt = Max(ds->n_targets, 1);
 	instr_time	start,
 				filled_at;
 
@@ -415,26 +418,26 @@ pgml_train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, 
 	 */
 	if (trees && ds->y != NULL)
 	{
-		for (int64 i = 0; i < n; i++)
+		for (int64 i = 0; i < n * nt; i++)
 		{
-			float		label = (float) ds->y[idx[i]];
+			float		label = (float) ds->y[idx[i / nt] * nt + i % nt];
 
 			if (isnan(label) || isinf(label))
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("label %g of row %lld of the relation is not a finite real",
-								ds->y[idx[i]], (long long) idx[i] + 1),
+								ds->y[idx[i / nt] * nt + i % nt], (long long) idx[i / nt] + 1),
 						 errdetail("XGBoost trains on float4 labels.")));
 		}
 	}
-	data = pgml_trainer_data_create(n, ds->n_features, ds->y != NULL, !trees);
+	data = pgml_trainer_data_create(n, ds->n_features, ds->y != NULL ? nt : 0, !trees);
 	/* row numbers and labels first: the caller may then free its copies */
 	if (data->row_of)
 		memcpy(data->row_of, idx, sizeof(int64) * n);
 	if (ds->y != NULL)
 	{
 		for (int64 i = 0; i < n; i++)
-			data->y[i] = ds->y[idx[i]];
+			memcpy(data->y + i * nt, ds->y + idx[i] * nt, sizeof(double) * nt);
 	}
 	if (filled)
 		filled(data->row_of ? PGML_FILLED_LABELS_ROWS : PGML_FILLED_LABELS, filled_arg);
@@ -469,6 +472,7 @@ pgml_train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, 
 	in.n_rows = n;
 	in.n_features = ds->n_features;
 	in.n_classes = model->n_classes;
+	in.n_targets = nt;
 	in.task = model->task;
 	in.algorithm = algorithm;
 	in.hyperparams = hyperparams;
@@ -507,7 +511,7 @@ snapshot_resolve(const PgmlJob *job, PgmlJob *out)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args("SELECT CASE WHEN s.materialized THEN 'pgml.snapshot_' || s.id "
 								"ELSE coalesce(s.relation_name, m.relation_name) END, "
-								"coalesce(s.y_column_name[1], m.y_column_name), "
+								"coalesce(s.y_column_name, ARRAY[m.y_column_name]), "
 								"coalesce(s.test_size, m.test_size), "
 								"coalesce(s.test_sampling, m.test_sampling), s.preprocess, s.id "
 								"FROM pgml.projects p JOIN pgml.models m ON m.project_id = p.id "
@@ -528,7 +532,29 @@ snapshot_resolve(const PgmlJob *job, PgmlJob *out)
 		Datum		d;
 
 		out->relation_name = SPI_getvalue(tup, desc, 1);
-		out->y_column_name = SPI_getvalue(tup, desc, 2);
+		d = SPI_getbinval(tup, desc, 2, &isnull);
+		out->y_column_name = NULL;
+		out->n_y_columns = 0;
+		out->y_column_names = NULL;
+		if (!isnull)
+		{
+			Datum	   *elems;
+			bool	   *enulls;
+			int			n;
+			const char **names;
+
+			deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+							  &elems, &enulls, &n);
+			names = palloc(sizeof(char *) * Max(n, 1));
+			for (int i = 0; i < n; i++)
+				names[i] = enulls[i] ? NULL : TextDatumGetCString(elems[i]);
+			if (n > 0 && names[0] != NULL)
+			{
+				out->y_column_name = names[0];
+				out->n_y_columns = n;
+				out->y_column_names = names;
+			}
+		}
 		d = SPI_getbinval(tup, desc, 3, &isnull);
 		if (!isnull)
 			out->test_size = DatumGetFloat4(d);
@@ -563,6 +589,19 @@ snapshot_columns_json(const PgmlDataset *ds)
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(cols.data));
 }
 
+/* The labels of a job, as a text[] Datum: y_column_names, or y_column_name. */
+static Datum
+job_labels_array(const PgmlJob *job)
+{
+	int			n = job->n_y_columns > 0 ? job->n_y_columns : 1;
+	Datum	   *e = palloc(sizeof(Datum) * n);
+
+	for (int i = 0; i < n; i++)
+		e[i] = CStringGetTextDatum(job->n_y_columns > 0 ? job->y_column_names[i]
+								   : job->y_column_name);
+	return PointerGetDatum(construct_array(e, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
 /*
  * Insert the snapshot of a job's relation (its qualified name) into
  * pgml.snapshots; columns (a JSON array) may be 0, to be filled once read.
@@ -579,11 +618,7 @@ snapshot_insert(const PgmlJob *job, const char *relation, bool materialized, Dat
 
 	args[0] = CStringGetTextDatum(relation);
 	if (job->y_column_name)
-	{
-		Datum		e = CStringGetTextDatum(job->y_column_name);
-
-		args[1] = PointerGetDatum(construct_array(&e, 1, TEXTOID, -1, false, TYPALIGN_INT));
-	}
+		args[1] = job_labels_array(job);
 	else
 		nulls[1] = 'n';
 	args[2] = Float4GetDatum((float4) job->test_size);
@@ -687,6 +722,8 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	const char *qualified_relation = NULL;
 	const char *algorithm;
 	const char *sampling;
+	const char *const *labels = NULL;
+	int			n_labels = 0;
 	MemoryContext caller = CurrentMemoryContext;
 
 	memset(&model, 0, sizeof(model));
@@ -773,6 +810,25 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("algorithm \"%s\" does not solve task \"%s\"", algorithm, task_name),
 				 errhint("SELECT * FROM pgml.algorithms() lists the tasks each algorithm solves.")));
+	if (job->n_y_columns > 1 && task != PGML_TASK_REGRESSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("joint models are regression models: %s cannot learn %d labels at once",
+						task_name, job->n_y_columns),
+				 errhint("Train one model per label with pgml.train().")));
+	for (int i = 0; i < job->n_y_columns; i++)
+	{
+		if (job->y_column_names[i] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("y_column_name must not contain NULL")));
+		for (int j = 0; j < i; j++)
+			if (strcmp(job->y_column_names[i], job->y_column_names[j]) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("label column \"%s\" is named twice in y_column_name",
+								job->y_column_names[i])));
+	}
 	if (task_supervised(task) && job->y_column_name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -791,6 +847,16 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	 * qualified name, as the role's search_path resolves it, is what a
 	 * snapshot records (the worker reads it with a path of its own).
 	 */
+	if (job->n_y_columns > 0)
+	{
+		labels = job->y_column_names;
+		n_labels = job->n_y_columns;
+	}
+	else if (job->y_column_name != NULL)
+	{
+		labels = &job->y_column_name;
+		n_labels = 1;
+	}
 	role_push(job->role, &rs);
 	qualified_relation = pgml_qualified_relation(job->relation_name, true);
 	if (job->materialize_snapshot)
@@ -798,11 +864,11 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		/* the rows this transaction just copied: the active snapshot, seeing its own commands */
 		PushCopiedSnapshot(GetActiveSnapshot());
 		UpdateActiveSnapshotCommandId();
-		pgml_data_read(job->relation_name, job->y_column_name, &ds);
+		pgml_data_read(job->relation_name, labels, n_labels, &ds);
 		PopActiveSnapshot();
 	}
 	else
-		pgml_data_read(job->relation_name, job->y_column_name, &ds);
+		pgml_data_read(job->relation_name, labels, n_labels, &ds);
 	role_pop(&rs);
 
 	model.task = task;
@@ -917,7 +983,11 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 		args[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics));
 		args[5] = PointerGetDatum(artifact);
 		args[6] = CStringGetTextDatum(job->relation_name);
-		if (job->y_column_name)
+		/* a joint model's labels: the text form of the array, {a,b,c} */
+		if (job->n_y_columns > 1)
+			args[7] = CStringGetTextDatum(OidOutputFunctionCall(F_ARRAY_OUT,
+																job_labels_array(job)));
+		else if (job->y_column_name)
 			args[7] = CStringGetTextDatum(job->y_column_name);
 		else
 			nulls[7] = 'n';
@@ -1073,16 +1143,15 @@ pgml_snapshot_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
 
-PG_FUNCTION_INFO_V1(pgml_train_sql);
-
 /*
  * SQL: pgml.train(project_name, task, relation_name, y_column_name,
  * algorithm, hyperparams, search, search_params, search_args, test_size,
  * test_sampling, runtime, automatic_deploy, materialize_snapshot, preprocess)
- * RETURNS TABLE(project, task, algorithm, deployed).
+ * RETURNS TABLE(project, task, algorithm, deployed), and pgml.train_joint,
+ * whose y_column_name is text[].
  */
-Datum
-pgml_train_sql(PG_FUNCTION_ARGS)
+static Datum
+train_common(FunctionCallInfo fcinfo, bool joint)
 {
 	PgmlJob		job;
 	PgmlJobResult res;
@@ -1105,7 +1174,32 @@ pgml_train_sql(PG_FUNCTION_ARGS)
 	job.project_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	job.task = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	job.relation_name = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
-	job.y_column_name = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (joint && !PG_ARGISNULL(3))
+	{
+		Datum	   *elems;
+		bool	   *enulls;
+		int			n;
+		const char **names;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(3), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &enulls, &n);
+		if (n == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("y_column_name must name at least one column")));
+		if (n > PGML_MAX_TARGETS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a joint model has at most %d targets", PGML_MAX_TARGETS)));
+		names = palloc(sizeof(char *) * n);
+		for (int i = 0; i < n; i++)
+			names[i] = enulls[i] ? NULL : TextDatumGetCString(elems[i]);
+		job.y_column_names = names;
+		job.n_y_columns = n;
+		job.y_column_name = names[0];
+	}
+	else if (!joint)
+		job.y_column_name = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	job.algorithm = PG_ARGISNULL(4) ? "linear" : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	job.hyperparams = PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5);
 	job.search = PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6));
@@ -1139,4 +1233,22 @@ pgml_train_sql(PG_FUNCTION_ARGS)
 	values[3] = BoolGetDatum(res.deployed);
 	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls);
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}
+
+PG_FUNCTION_INFO_V1(pgml_train_sql);
+
+/* SQL: pgml.train(...), see train_common */
+Datum
+pgml_train_sql(PG_FUNCTION_ARGS)
+{
+	return train_common(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(pgml_train_joint_sql);
+
+/* SQL: pgml.train_joint(...), see train_common */
+Datum
+pgml_train_joint_sql(PG_FUNCTION_ARGS)
+{
+	return train_common(fcinfo, true);
 }

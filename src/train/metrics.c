@@ -76,7 +76,8 @@ AppendJsonNumber(StringInfo buf, const char *key, double value)
 {
 	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
 
-	appendStringInfo(buf, "%s\"%s\":", buf->len > 1 ? "," : "", key);
+	if (key != NULL)
+		appendStringInfo(buf, "%s\"%s\":", buf->len > 1 ? "," : "", key);
 	if (isfinite(value))
 	{
 		double_to_shortest_decimal_buf(value, num);
@@ -86,35 +87,37 @@ AppendJsonNumber(StringInfo buf, const char *key, double value)
 		appendStringInfoString(buf, "null");
 }
 
-/* Regression metrics of y_pred against y_true, as a JSON object text. */
-char *
-pgml_metrics_regression(const double *y_true, const double *y_pred, int64 n)
+/*
+ * Regression metrics of target k of rows of nt values (y[i * nt + k]):
+ * *r2, *mae, *mse (NaN where undefined).
+ */
+static void
+regression_numbers(const double *y_true, const double *y_pred, int64 n, int32 nt,
+				   int32 k, double *r2, double *mae, double *mse)
 {
 	CompensatedSum abs_err = {0, 0};
 	CompensatedSum sq_err = {0, 0};
 	CompensatedSum total = {0, 0};
 	CompensatedSum sq_dev = {0, 0};
 	bool		constant = true;
-	double		mae = NAN;
-	double		mse = NAN;
-	double		r2 = NAN;
-	StringInfoData buf;
 
+	*mae = *mse = *r2 = NAN;
 	for (int64 i = 0; i < n; i++)
 	{
-		double		e = y_true[i] - y_pred[i];
+		double		t = y_true[i * nt + k];
+		double		e = t - y_pred[i * nt + k];
 
 		SumAdd(&abs_err, fabs(e));
 		SumAdd(&sq_err, e * e);
-		SumAdd(&total, y_true[i]);
-		if (y_true[i] != y_true[0])
+		SumAdd(&total, t);
+		if (t != y_true[k])
 			constant = false;
 	}
 
 	if (n > 0)
 	{
-		mae = SumValue(&abs_err) / n;
-		mse = SumValue(&sq_err) / n;
+		*mae = SumValue(&abs_err) / n;
+		*mse = SumValue(&sq_err) / n;
 	}
 
 	if (n >= 2)
@@ -129,22 +132,61 @@ pgml_metrics_regression(const double *y_true, const double *y_pred, int64 n)
 		 */
 		if (!constant)
 			for (int64 i = 0; i < n; i++)
-				SumAdd(&sq_dev, (y_true[i] - mean) * (y_true[i] - mean));
+			{
+				double		d = y_true[i * nt + k] - mean;
+
+				SumAdd(&sq_dev, d * d);
+			}
 		denominator = SumValue(&sq_dev);
 
 		if (numerator == 0.0)
-			r2 = 1.0;
+			*r2 = 1.0;
 		else if (denominator == 0.0)
-			r2 = 0.0;
+			*r2 = 0.0;
 		else
-			r2 = 1.0 - numerator / denominator;
+			*r2 = 1.0 - numerator / denominator;
 	}
+}
+
+/*
+ * Regression metrics of y_pred against y_true, rows of n_targets values, as
+ * a JSON object text.  Several targets: each metric is the mean of the
+ * targets' (scikit-learn's multioutput="uniform_average"), and
+ * "r2_per_target" lists the targets' r2.
+ */
+char *
+pgml_metrics_regression(const double *y_true, const double *y_pred, int64 n,
+						int32 n_targets)
+{
+	double		r2 = 0,
+				mae = 0,
+				mse = 0;
+	StringInfoData buf;
+	StringInfoData per;
+
+	initStringInfo(&per);
+	for (int32 k = 0; k < n_targets; k++)
+	{
+		double		r2k,
+					maek,
+					msek;
+
+		regression_numbers(y_true, y_pred, n, n_targets, k, &r2k, &maek, &msek);
+		r2 += r2k;
+		mae += maek;
+		mse += msek;
+		appendStringInfoString(&per, k > 0 ? ", " : "[");
+		AppendJsonNumber(&per, NULL, r2k);
+	}
+	appendStringInfoChar(&per, ']');
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
-	AppendJsonNumber(&buf, "r2", r2);
-	AppendJsonNumber(&buf, "mean_absolute_error", mae);
-	AppendJsonNumber(&buf, "mean_squared_error", mse);
+	AppendJsonNumber(&buf, "r2", r2 / n_targets);
+	AppendJsonNumber(&buf, "mean_absolute_error", mae / n_targets);
+	AppendJsonNumber(&buf, "mean_squared_error", mse / n_targets);
+	if (n_targets > 1)
+		appendStringInfo(&buf, ", \"r2_per_target\": %s", per.data);
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }

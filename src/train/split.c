@@ -82,6 +82,7 @@ split_strata(const PgmlDataset *ds, const int64 *order, int64 *stratum_of,
 	uint64		cap = 16;
 	int64	   *slot;				/* stratum + 1, 0 for an empty slot */
 	int64		n_strata = 0;
+	int64		nt = Max(ds->n_targets, 1);	/* a joint model: by its first target */
 
 	while (cap < (uint64) n * 2)
 		cap <<= 1;
@@ -90,7 +91,7 @@ split_strata(const PgmlDataset *ds, const int64 *order, int64 *stratum_of,
 	for (int64 i = 0; i < n; i++)
 	{
 		int64		row = order[i];
-		double		v = ds->y[row] == 0.0 ? 0.0 : ds->y[row];	/* -0 is 0 */
+		double		v = ds->y[row * nt] == 0.0 ? 0.0 : ds->y[row * nt];	/* -0 is 0 */
 		uint64		h;
 
 		memcpy(&h, &v, sizeof(h));
@@ -106,7 +107,7 @@ split_strata(const PgmlDataset *ds, const int64 *order, int64 *stratum_of,
 				stratum_of[row] = n_strata++;
 				break;
 			}
-			if (ds->y[first_row[slot[h] - 1]] == v)
+			if (ds->y[first_row[slot[h] - 1] * nt] == v)
 			{
 				stratum_of[row] = slot[h] - 1;
 				break;
@@ -121,7 +122,7 @@ split_strata(const PgmlDataset *ds, const int64 *order, int64 *stratum_of,
  * Row order for the split: the n_test test rows first, then the training
  * rows.  random: a seeded shuffle.  last: the last rows in scan order are the
  * test set.  stratified (PostgresML's default): every label value (a class,
- * or a distinct target value) contributes to the test set in proportion to
+ * or a distinct target value; a joint model's first target) contributes to the test set in proportion to
  * its rows, the largest remainders taking the rows left over (ties to the
  * value met first in the shuffled order, so at random); rows are chosen at
  * random within a value.  Without a label (clustering, decomposition)
@@ -271,9 +272,11 @@ pgml_split_keep_test_labels(PgmlDataset *ds, const int64 *order, int64 n_test)
 	qsort(sorted, n_test, sizeof(int64), cmp_int64);
 	if (ds->y)
 	{
+		int64		nt = Max(ds->n_targets, 1);
+
 		for (int64 k = 0; k < n_test; k++)
-			ds->y[k] = ds->y[sorted[k]];
-		ds->y = repalloc_huge(ds->y, sizeof(double) * Max(n_test, 1));
+			memmove(ds->y + k * nt, ds->y + sorted[k] * nt, sizeof(double) * nt);
+		ds->y = repalloc_huge(ds->y, sizeof(double) * nt * Max(n_test, 1));
 	}
 	return sorted;
 }

@@ -744,7 +744,7 @@ trainer_data_release(void *arg)
 }
 
 PgmlTrainerData *
-pgml_trainer_data_create(int64 n_rows, int32 n_features, bool has_y,
+pgml_trainer_data_create(int64 n_rows, int32 n_features, int32 n_y,
 						 bool has_row_of)
 {
 	PgmlTrainerData *data = palloc0(sizeof(PgmlTrainerData));
@@ -753,7 +753,8 @@ pgml_trainer_data_create(int64 n_rows, int32 n_features, bool has_y,
 	data->fd = -1;
 	data->n_rows = n_rows;
 	data->n_features = n_features;
-	if (!pgml_trainer_layout(n_rows, n_features, has_y, has_row_of, &data->layout))
+	data->n_y = n_y;
+	if (!pgml_trainer_layout(n_rows, n_features, n_y, has_row_of, &data->layout))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("training data is too large"),
@@ -777,7 +778,7 @@ pgml_trainer_data_create(int64 n_rows, int32 n_features, bool has_y,
 				 errmsg("could not map shared memory for the training data: %m")));
 	}
 	data->x = (float *) (data->base + data->layout.x_offset);
-	data->y = has_y ? (double *) (data->base + data->layout.y_offset) : NULL;
+	data->y = n_y > 0 ? (double *) (data->base + data->layout.y_offset) : NULL;
 	data->row_of = has_row_of ? (int64 *) (data->base + data->layout.row_of_offset) : NULL;
 	return data;
 }
@@ -879,7 +880,7 @@ pgml_trainer_fit(const PgmlTrainInput *in, PgmlTrainerData *data, PgmlModel *m)
 	pgml_wire_put_int64(&req, in->n_rows);
 	pgml_wire_put_int32(&req, in->nthread);
 	pgml_wire_put_int64(&req, (int64) in->seed);
-	pgml_wire_put_int32(&req, data->y != NULL);
+	pgml_wire_put_int32(&req, data->n_y);
 	pgml_wire_put_int32(&req, data->row_of != NULL);
 	pgml_wire_put_int32(&req, pgml_trainer_fault);
 	put_hyperparams(&req, in->hyperparams);

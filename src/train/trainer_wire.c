@@ -32,23 +32,23 @@ layout_add(Size *at, int64 count, Size elsize)
 }
 
 bool
-pgml_trainer_layout(int64 n_rows, int32 n_features, bool has_y,
+pgml_trainer_layout(int64 n_rows, int32 n_features, int32 n_y,
 					bool has_row_of, PgmlTrainerLayout *layout)
 {
 	Size		at = 0;
 
 	memset(layout, 0, sizeof(*layout));
-	if (n_rows < 0 || n_features < 0)
+	if (n_rows < 0 || n_features < 0 || n_y < 0 || n_y > PGML_MAX_TARGETS)
 		return false;
 	if (n_features > 0 && n_rows > INT64_MAX / n_features)
 		return false;
 	layout->x_offset = 0;
 	if (!layout_add(&at, n_rows * n_features, sizeof(float)))
 		return false;
-	if (has_y)
+	if (n_y > 0)
 	{
 		layout->y_offset = at;
-		if (!layout_add(&at, n_rows, sizeof(double)))
+		if (n_rows > INT64_MAX / n_y || !layout_add(&at, n_rows * n_y, sizeof(double)))
 			return false;
 	}
 	if (has_row_of)

@@ -40,6 +40,7 @@
 #include "pgml_trainer.h"
 #include "trainer_booster.h"
 #include "trainer_cart.h"
+#include "trainer_joint.h"
 #include "trainer_runtime.h"
 
 #ifdef PGML_COVERAGE
@@ -251,6 +252,8 @@ static void (*const fit_of_family[]) (const PgmlTrainInput *in, PgmlModel *m) = 
 /* The training data of the fit being served, while mapped. */
 static char *fit_data = NULL;
 static Size fit_data_size = 0;
+/* a joint fit reads the data once per target: the fits may not unmap it */
+static bool keep_input = false;
 
 /*
  * See pgml_train.h: the fit has what it needs of the training data.  Its
@@ -260,6 +263,8 @@ static Size fit_data_size = 0;
 void
 pgml_train_input_done(const PgmlTrainInput *in)
 {
+	if (keep_input)
+		return;
 	if (fit_data != NULL)
 		(void) munmap(fit_data, fit_data_size);
 	fit_data = NULL;
@@ -274,11 +279,12 @@ serve_fit(PgmlWireReader *r, int fd)
 	PgmlTrainerLayout layout;
 	struct stat st;
 	char	   *base;
-	int32		has_y,
+	int32		n_y,
 				has_row_of,
 				hp_kind;
 	PgmlTrainerFault fault;
 	StringInfoData out;
+	void		(*fit) (const PgmlTrainInput *in, PgmlModel *m);
 
 	memset(&in, 0, sizeof(in));
 	in.algorithm = pgml_wire_get_string(r);
@@ -288,7 +294,7 @@ serve_fit(PgmlWireReader *r, int fd)
 	in.n_rows = pgml_wire_get_int64(r);
 	in.nthread = pgml_wire_get_int32(r);
 	in.seed = (uint64) pgml_wire_get_int64(r);
-	has_y = pgml_wire_get_int32(r);
+	n_y = pgml_wire_get_int32(r);
 	has_row_of = pgml_wire_get_int32(r);
 	fault = (PgmlTrainerFault) pgml_wire_get_int32(r);
 	hp_kind = pgml_wire_get_int32(r);
@@ -314,7 +320,7 @@ serve_fit(PgmlWireReader *r, int fd)
 		elog(ERROR, "fit request without an algorithm");
 
 	if (fd < 0 ||
-		!pgml_trainer_layout(in.n_rows, in.n_features, has_y, has_row_of, &layout) ||
+		!pgml_trainer_layout(in.n_rows, in.n_features, n_y, has_row_of, &layout) ||
 		fstat(fd, &st) != 0 || (Size) st.st_size < layout.total)
 		elog(ERROR, "the training data does not match the fit request");
 	base = mmap(NULL, layout.total, PROT_READ, MAP_SHARED, fd, 0);
@@ -326,7 +332,8 @@ serve_fit(PgmlWireReader *r, int fd)
 	fit_data = base;
 	fit_data_size = layout.total;
 	in.x = (const float *) (base + layout.x_offset);
-	in.y = has_y ? (const double *) (base + layout.y_offset) : NULL;
+	in.y = n_y > 0 ? (const double *) (base + layout.y_offset) : NULL;
+	in.n_targets = Max(n_y, 1);
 	in.row_of = has_row_of ? (const int64 *) (base + layout.row_of_offset) : NULL;
 
 	inject_fault(fault);
@@ -335,7 +342,16 @@ serve_fit(PgmlWireReader *r, int fd)
 	m.task = in.task;
 	m.n_features = in.n_features;
 	m.n_classes = in.n_classes;
-	fit_of_family[pgml_algorithm_lookup(in.algorithm)->family] (&in, &m);
+	fit = fit_of_family[pgml_algorithm_lookup(in.algorithm)->family];
+	if (in.n_targets > 1 && fit != pgml_xgb_train)
+	{
+		/* one model per target, read from the data while it stays mapped */
+		keep_input = true;
+		pgml_joint_train(&in, &m, fit);
+		keep_input = false;
+	}
+	else
+		fit(&in, &m);
 	pgml_train_input_done(&in);
 
 	initStringInfo(&out);

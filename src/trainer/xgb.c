@@ -617,6 +617,16 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 		cfg->output = PGML_OUTPUT_IDENTITY;
 		cfg->n_outputs = 1;
 	}
+	if (in->n_targets > 1)
+	{
+		/* a joint model: one tree per target and round, margins as they are */
+		if (cfg->output != PGML_OUTPUT_IDENTITY)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("xgboost objective \"%s\" cannot train a joint model", obj),
+					 errhint("Use an objective whose prediction is its margin, such as reg:squarederror.")));
+		cfg->n_outputs = in->n_targets;
+	}
 
 	/* base_score must lie where the objective's link function is defined. */
 	if (cfg->value[XGB_P_BASE_SCORE] != NULL)
@@ -1298,6 +1308,7 @@ typedef struct XgbBatch
 	const float *labels;
 	bst_ulong	n_rows;
 	char		iface[192];
+	char		label_iface[192];	/* several targets: their matrix */
 	bool		given;
 	bool		failed;
 } XgbBatch;
@@ -1317,7 +1328,9 @@ xgb_batch_next(DataIterHandle handle)
 		return 0;
 	b->given = true;
 	if (XGProxyDMatrixSetDataDense(b->proxy, b->iface) != 0 ||
-		XGDMatrixSetFloatInfo(b->proxy, "label", b->labels, b->n_rows) != 0)
+		(b->label_iface[0] != '\0' ?
+		 XGDMatrixSetInfoFromInterface(b->proxy, "label", b->label_iface) :
+		 XGDMatrixSetFloatInfo(b->proxy, "label", b->labels, b->n_rows)) != 0)
 	{
 		b->failed = true;
 		return 0;
@@ -1349,13 +1362,15 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 	float	   *labels;
 	bst_ulong	len;
 	const char *buf;
+	int32		nt = Max(in->n_targets, 1);
+	char		label_iface[192] = "";
 
 	if (nthread <= 0)
 		nthread = pgml_train_cpus();
 
-	/* Labels as float, as XGBoost wants them. */
-	labels = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * in->n_rows);
-	for (int64 i = 0; i < in->n_rows; i++)
+	/* Labels as float, as XGBoost wants them (a matrix for several targets). */
+	labels = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * in->n_rows * nt);
+	for (int64 i = 0; i < in->n_rows * nt; i++)
 	{
 		labels[i] = (float) in->y[i];
 		/* the worker checked them, naming the relation's row (job.c) */
@@ -1363,9 +1378,13 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("label %g of training row %lld is not a finite real",
-							in->y[i], (long long) i + 1),
+							in->y[i], (long long) (i / nt) + 1),
 					 errdetail("XGBoost trains on float4 labels.")));
 	}
+	if (nt > 1)
+		snprintf(label_iface, sizeof(label_iface),
+				 "{\"data\": [%zu, true], \"shape\": [%lld, %d], \"typestr\": \"<f4\", \"version\": 3}",
+				 (size_t) labels, (long long) in->n_rows, nt);
 
 	if (strcmp(cfg->value[XGB_P_TREE_METHOD], "hist") == 0)
 	{
@@ -1383,6 +1402,7 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 		b->proxy = h->proxy;
 		b->labels = labels;
 		b->n_rows = (bst_ulong) in->n_rows;
+		strlcpy(b->label_iface, label_iface, sizeof(b->label_iface));
 		snprintf(b->iface, sizeof(b->iface),
 				 "{\"data\": [%zu, true], \"shape\": [%lld, %d], \"typestr\": \"<f4\", \"version\": 3}",
 				 (size_t) in->x, (long long) in->n_rows, in->n_features);
@@ -1401,7 +1421,10 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 		XGB_CHECK(XGDMatrixCreateFromMat_omp, (in->x, (bst_ulong) in->n_rows,
 											 (bst_ulong) in->n_features, NAN,
 											 &h->dtrain, nthread));
-		XGB_CHECK(XGDMatrixSetFloatInfo, (h->dtrain, "label", labels, (bst_ulong) in->n_rows));
+		if (nt > 1)
+			XGB_CHECK(XGDMatrixSetInfoFromInterface, (h->dtrain, "label", label_iface));
+		else
+			XGB_CHECK(XGDMatrixSetFloatInfo, (h->dtrain, "label", labels, (bst_ulong) in->n_rows));
 	}
 	pfree(labels);
 	/* XGBoost has its own copy, or its histogram index, now */

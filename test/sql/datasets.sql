@@ -4,7 +4,7 @@
 
 -- Start without the tables, whatever ran before.
 SET client_min_messages = warning;
-DROP TABLE IF EXISTS pgml.breast_cancer, pgml.diabetes, pgml.digits, pgml.iris, pgml.wine;
+DROP TABLE IF EXISTS pgml.breast_cancer, pgml.diabetes, pgml.digits, pgml.iris, pgml.linnerud, pgml.wine;
 RESET client_min_messages;
 
 -- Only roles granted EXECUTE may load; the table belongs to the extension's
@@ -27,6 +27,7 @@ SELECT * FROM pgml.load_dataset('breast_cancer');
 SELECT * FROM pgml.load_dataset('diabetes');
 SELECT * FROM pgml.load_dataset('digits');
 SELECT * FROM pgml.load_dataset('iris');
+SELECT * FROM pgml.load_dataset('linnerud');
 SELECT * FROM pgml.load_dataset('wine');
 SELECT tableowner FROM pg_tables WHERE schemaname = 'pgml' AND tablename = 'iris';
 REVOKE EXECUTE ON FUNCTION pgml.load_dataset(text, text, bigint, jsonb) FROM regress_pgml_datasets;
@@ -37,6 +38,7 @@ DROP ROLE regress_pgml_datasets;
 \d pgml.diabetes
 \d pgml.digits
 \d pgml.iris
+\d pgml.linnerud
 \d pgml.wine
 
 -- iris: 150 rows, 50 per class; column means 5.8433 3.0573 3.758 1.1993.
@@ -78,6 +80,19 @@ SELECT count(*), count(*) FILTER (WHERE malignant) AS malignant,
        round((avg("mean radius") FILTER (WHERE malignant))::numeric, 4) AS malignant_mean_radius,
        round(avg("worst concave points")::numeric, 5) AS worst_concave_points
 FROM pgml.breast_cancer;
+
+-- linnerud: 20 rows, whole numbers; column sums 189 2911 1406 (exercise:
+-- load_linnerud().data) and 3572 708 1122 (physiological: .target); first
+-- row 5 162 60 191 36 50, last row 2 110 43 138 33 68.
+SELECT count(*), sum(chins) AS chins, sum(situps) AS situps, sum(jumps) AS jumps,
+       sum(weight) AS weight, sum(waist) AS waist, sum(pulse) AS pulse,
+       count(*) FILTER (WHERE chins = trunc(chins) AND situps = trunc(situps)
+                          AND jumps = trunc(jumps) AND weight = trunc(weight)
+                          AND waist = trunc(waist) AND pulse = trunc(pulse)) AS whole
+FROM pgml.linnerud;
+(SELECT * FROM pgml.linnerud LIMIT 1)
+UNION ALL
+(SELECT * FROM pgml.linnerud OFFSET 19);
 
 -- wine: classes 59 71 48; hue 0.9574 and color_intensity 5.0581 (in this
 -- column order, each with its own values), proline 746.8933.

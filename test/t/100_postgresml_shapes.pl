@@ -23,7 +23,7 @@ my %missing = map { $_ => 1 } qw(
   least_angle lasso_least_angle orthogonal_matching_pursuit bayesian_ridge
   automatic_relevance_determination stochastic_gradient_descent perceptron
   passive_aggressive ransac huber svm nu_svm linear_svm
-  kernel_ridge mini_batch_kmeans dbscan);
+  kernel_ridge mini_batch_kmeans dbscan theil_sen);
 
 # statements of the examples that need something else not here yet, by
 # statement and the error that names it
@@ -31,6 +31,8 @@ my %unsupported = (
 	# AdaBoost.R2 predicts a weighted median of its trees: not implemented
 	# (ada_boost is classification only here)
 	q{SELECT * FROM pgml.train('Diabetes Progression', 'regression', 'pgml.diabetes', 'target', 'ada_boost', '{"n_estimators": 5}')}
+	  => qr/algorithm "ada_boost" does not solve task "regression"/,
+	q{SELECT * FROM pgml.train_joint('Exercise vs Physiology', algorithm => 'ada_boost', hyperparams => '{"n_estimators": 5}')}
 	  => qr/algorithm "ada_boost" does not solve task "regression"/);
 
 my @bc = map { qq{"$_"} } ('mean radius', 'mean texture', 'mean perimeter', 'mean area',
@@ -105,6 +107,35 @@ push @statements,
   "SELECT pgml.load_dataset('digits')",
   "SELECT * FROM pgml.train('Handwritten Digits', 'classification', 'pgml.digits', 'target', 'xgboost', '{\"n_estimators\": 5}')",
   "SELECT target, pgml.predict('Handwritten Digits', image) FROM pgml.digits LIMIT 10";
+
+# -- joint regression on linnerud: several targets at once
+push @statements,
+  "SELECT pgml.load_dataset('linnerud')",
+  'SELECT * FROM pgml.linnerud LIMIT 10',
+  "SELECT * FROM pgml.train_joint('Exercise vs Physiology', 'regression', 'pgml.linnerud', ARRAY['weight', 'waist', 'pulse'])",
+  "SELECT weight, waist, pulse, pgml.predict_joint('Exercise vs Physiology', ARRAY[chins, situps, jumps]) AS prediction FROM pgml.linnerud LIMIT 10";
+for my $a (qw(ridge lasso elastic_net least_angle lasso_least_angle orthogonal_matching_pursuit
+	bayesian_ridge automatic_relevance_determination stochastic_gradient_descent passive_aggressive
+	ransac theil_sen huber svm nu_svm linear_svm ada_boost bagging extra_trees gradient_boosting_trees
+	random_forest xgboost))
+{
+	my $hp = $a eq 'theil_sen' ? q{, hyperparams => '{"max_iter": 10, "max_subpopulation": 100}'}
+	  : $a eq 'nu_svm' ? q{, hyperparams => '{"max_iter": 10}'}
+	  : $a =~ /svm/ ? q{, hyperparams => '{"max_iter": 100}'}
+	  : $a eq 'xgboost' ? q{, hyperparams => '{"n_estimators": 10}'}
+	  : $a =~ /boost|bagging|trees|forest/ ? q{, hyperparams => '{"n_estimators": 5}'} : '';
+	push @statements, "SELECT * FROM pgml.train_joint('Exercise vs Physiology', algorithm => '$a'$hp)";
+}
+push @statements,
+  q{SELECT trained_models.* FROM pgml.trained_models JOIN pgml.models ON models.id = trained_models.id
+    ORDER BY models.metrics->>'mean_squared_error' DESC LIMIT 5},
+  "SELECT * FROM pgml.deploy('Exercise vs Physiology', 'most_recent', 'random_forest')",
+  'SELECT * FROM pgml.deployed_models ORDER BY deployed_at DESC LIMIT 5',
+  "SELECT * FROM pgml.deploy('Exercise vs Physiology', 'best_score')",
+  "SELECT * FROM pgml.deploy('Exercise vs Physiology', 'most_recent')",
+  "SELECT * FROM pgml.deploy('Exercise vs Physiology', 'rollback')",
+  "SELECT * FROM pgml.deploy('Exercise vs Physiology', 'best_score', 'svm')",
+  "SELECT weight, waist, pulse, pgml.predict_joint('Exercise vs Physiology', ARRAY[chins, situps, jumps]) AS prediction FROM pgml.linnerud LIMIT 10";
 
 # -- clustering and decomposition: the default algorithm fits the task
 push @statements,

@@ -100,7 +100,7 @@ run_case(void)
 		if (scanf("%lf %lf", &yt[i], &yp[i]) != 2)
 			return false;
 	if (kind == 'R')
-		json = pgml_metrics_regression(yt, yp, n);
+		json = pgml_metrics_regression(yt, yp, n, 1);
 	else
 		json = pgml_metrics_classification(yt, yp, n, k);
 	printf("%s\n", json);
