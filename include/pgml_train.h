@@ -111,6 +111,24 @@ extern void pgml_hp_bad_value(const char *algorithm, const char *key,
 							  const char *expected) pg_attribute_noreturn();
 extern double pgml_hp_number(const char *algorithm, const JsonbValue *v,
 							 const char *key, const char *expected);
+/*
+ * scikit-learn's keys that change nothing here with the values listed, so
+ * that hyperparameters written for scikit-learn (as PostgresML's docs tell
+ * users to write them) run: values is the '|'-separated list of accepted
+ * values as JSON texts ("\"l2\"", "false", "null", "1"), NULL for any value;
+ * refusal is the errdetail for another value.  A table ends with a NULL key.
+ * pgml_hp_compat returns false for a key not in the table, true for an
+ * accepted value, and raises ERRCODE_FEATURE_NOT_SUPPORTED otherwise.
+ */
+typedef struct PgmlHpCompat
+{
+	const char *key;
+	const char *values;
+	const char *refusal;
+} PgmlHpCompat;
+
+extern bool pgml_hp_compat(const char *algorithm, const char *key,
+						   const JsonbValue *v, const PgmlHpCompat *table);
 extern double pgml_hp_integer(const char *algorithm, const JsonbValue *v,
 							  const char *key, double lo, double hi,
 							  const char *expected);

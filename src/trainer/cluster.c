@@ -151,6 +151,20 @@ kmeans_rng_bounded(KmeansRng *rng, uint32 max)
 	return v;
 }
 
+/*
+ * scikit-learn's KMeans keys that change nothing here with the values
+ * accepted (pgml_hp_compat): Elkan's algorithm makes Lloyd's iterations
+ * with fewer distance computations; "auto" and "full" are scikit-learn
+ * 1.2's names of "lloyd".
+ */
+static const PgmlHpCompat kmeans_compat[] = {
+	{"algorithm", "\"lloyd\"|\"elkan\"|\"auto\"|\"full\"",
+	"k-means runs Lloyd's iterations here (Elkan's algorithm makes the same ones)."},
+	{"copy_x", NULL, NULL},
+	{"verbose", NULL, NULL},
+	{NULL, NULL, NULL}
+};
+
 /* Validate the hyperparameters into opt; an unknown key or bad value is an error. */
 static void
 kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
@@ -178,6 +192,11 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 
 		v = pairs[i].value;
 
+		if (pgml_hp_compat(opt->algorithm, key, &v, kmeans_compat))
+		{
+			pfree(key);
+			continue;
+		}
 		if (strcmp(key, "n_clusters") != 0 && strcmp(key, "n_init") != 0 &&
 			strcmp(key, "max_iter") != 0 && strcmp(key, "tol") != 0 &&
 			strcmp(key, "init") != 0 && strcmp(key, "random_state") != 0 &&
@@ -186,7 +205,7 @@ kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
 							key, opt->algorithm),
-					 errhint("k-means accepts n_clusters, n_init, max_iter, tol, init, refine and random_state (or seed).")));
+					 errhint("k-means accepts n_clusters, n_init, max_iter, tol, init, refine and random_state (or seed), and scikit-learn's algorithm, copy_x and verbose.")));
 
 		/* null means the default, as None does in scikit-learn */
 		if (v.type == jbvNull)

@@ -44,6 +44,22 @@ typedef struct PcaOptions
 	bool		whiten;
 } PcaOptions;
 
+/*
+ * scikit-learn's PCA keys that change nothing here (pgml_hp_compat): the
+ * decomposition is always the exact one ("full"); scikit-learn's arpack
+ * and randomized solvers approximate it, and the other keys tune them.
+ */
+static const PgmlHpCompat pca_compat[] = {
+	{"svd_solver", "\"auto\"|\"full\"|\"arpack\"|\"randomized\"",
+	"PCA computes the exact decomposition here, as svd_solver \"full\" does."},
+	{"tol", NULL, NULL},
+	{"iterated_power", NULL, NULL},
+	{"n_oversamples", NULL, NULL},
+	{"power_iteration_normalizer", NULL, NULL},
+	{"copy", NULL, NULL},
+	{NULL, NULL, NULL}
+};
+
 /* Validate the hyperparameters into opt; an unknown key or bad value is an error. */
 static void
 pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
@@ -65,13 +81,18 @@ pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
 
 		v = pairs[i].value;
 
+		if (pgml_hp_compat(opt->algorithm, key, &v, pca_compat))
+		{
+			pfree(key);
+			continue;
+		}
 		if (strcmp(key, "n_components") != 0 && strcmp(key, "whiten") != 0 &&
 			strcmp(key, "random_state") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
 							key, opt->algorithm),
-					 errhint("PCA accepts n_components, whiten and random_state.")));
+					 errhint("PCA accepts n_components, whiten and random_state, and scikit-learn's svd_solver, tol, iterated_power, n_oversamples, power_iteration_normalizer and copy.")));
 
 		/*
 		 * scikit-learn's PCA takes random_state for its randomized solvers;

@@ -89,3 +89,70 @@ pgml_hp_integer(const char *algorithm, const JsonbValue *v, const char *key,
 		pgml_hp_bad_value(algorithm, key, expected);
 	return d;
 }
+
+/* A scalar JSON value as JSON text; numbers in their shortest exact form. */
+static char *
+hp_value_text(const JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return pstrdup("null");
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		case jbvString:
+			return psprintf("\"%.*s\"", v->val.string.len, v->val.string.val);
+		case jbvNumeric:
+			{
+				double		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+																   NumericGetDatum(v->val.numeric)));
+
+				return psprintf("%.17g", d);
+			}
+		default:
+			return pstrdup("an array or object");
+	}
+}
+
+/* See pgml_train.h. */
+bool
+pgml_hp_compat(const char *algorithm, const char *key, const JsonbValue *v,
+			   const PgmlHpCompat *table)
+{
+	for (; table->key != NULL; table++)
+	{
+		char	   *text;
+		const char *p;
+		Size		len;
+
+		if (strcmp(table->key, key) != 0)
+			continue;
+		if (table->values == NULL)
+			return true;
+		text = hp_value_text(v);
+		len = strlen(text);
+		for (p = table->values; *p != '\0';)
+		{
+			const char *bar = strchr(p, '|');
+			Size		n = bar ? (Size) (bar - p) : strlen(p);
+
+			if (n == len && strncmp(p, text, n) == 0)
+				return true;
+			p += n + (bar ? 1 : 0);
+		}
+		{
+			char	   *list = pstrdup(table->values);
+
+			for (char *c = list; *c != '\0'; c++)
+				if (*c == '|')
+					*c = ',';
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("hyperparameter \"%s\" of algorithm \"%s\" cannot be %s",
+							key, algorithm, text),
+					 errdetail("%s", table->refusal),
+					 errhint("Accepted values of \"%s\": %s.", key, list)));
+		}
+	}
+	return false;
+}

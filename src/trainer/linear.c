@@ -97,6 +97,7 @@ typedef struct LinearOptions
 	double		l1_ratio;		/* elastic net: share of the L1 penalty */
 	int			max_iter;
 	double		tol;			/* 0 until resolved: the solver's default */
+	int32		n_classes;		/* of the training data, 0 for regression */
 } LinearOptions;
 
 /*
@@ -169,15 +170,15 @@ linear_kind_hint(LinearKind kind)
 	switch (kind)
 	{
 		case LINEAR_OLS:
-			return "Linear regression (ordinary least squares) accepts only fit_intercept.";
+			return "Linear regression (ordinary least squares) accepts fit_intercept (and scikit-learn's copy_X, positive false, n_jobs null).";
 		case LINEAR_RIDGE:
-			return "Ridge regression accepts fit_intercept, alpha and random_state.";
+			return "Ridge regression accepts fit_intercept, alpha and random_state (and scikit-learn's solver, copy_X, positive false, class_weight null).";
 		case LINEAR_LASSO:
-			return "Lasso accepts fit_intercept, alpha, max_iter, tol and random_state.";
+			return "Lasso accepts fit_intercept, alpha, max_iter, tol and random_state (and scikit-learn's selection cyclic, precompute, copy_X, positive false, warm_start false).";
 		case LINEAR_ELASTIC_NET:
-			return "Elastic net accepts fit_intercept, alpha, l1_ratio, max_iter, tol and random_state.";
+			return "Elastic net accepts fit_intercept, alpha, l1_ratio, max_iter, tol and random_state (and scikit-learn's selection cyclic, precompute, copy_X, positive false, warm_start false).";
 		case LINEAR_LOGISTIC:
-			return "Logistic regression (classification) accepts fit_intercept, C, max_iter, tol and random_state.";
+			return "Logistic regression (classification) accepts fit_intercept, C, max_iter, tol and random_state (and scikit-learn's penalty l2, solver, multi_class, dual false, class_weight null, intercept_scaling 1, warm_start false, n_jobs null, verbose).";
 	}
 	return NULL;
 }
@@ -268,6 +269,63 @@ linear_resolve_kind(const char *algorithm, PgmlTask task)
 	return kind;
 }
 
+/*
+ * scikit-learn's keys of LinearRegression, Ridge, Lasso, ElasticNet and
+ * LogisticRegression that change nothing here with the values accepted
+ * (pgml_hp_compat).
+ */
+#define COMPAT_COPY_X	{"copy_X", NULL, NULL}
+#define COMPAT_POSITIVE {"positive", "false", "Coefficients constrained to be positive are not implemented here."}
+#define COMPAT_N_JOBS	{"n_jobs", "null", "Training threads come from the setting pgml_worker.nthread."}
+#define COMPAT_WARM_START {"warm_start", "false", "Every fit starts from zero coefficients here."}
+#define COMPAT_VERBOSE	{"verbose", NULL, NULL}
+
+static const PgmlHpCompat compat_ols[] = {
+	COMPAT_COPY_X, COMPAT_POSITIVE, COMPAT_N_JOBS, {NULL, NULL, NULL}
+};
+static const PgmlHpCompat compat_ridge[] = {
+	COMPAT_COPY_X, COMPAT_POSITIVE,
+	{"solver", "\"auto\"|\"svd\"|\"cholesky\"|\"lsqr\"|\"sparse_cg\"|\"sag\"|\"saga\"|\"lbfgs\"",
+	"pgml_worker computes the exact ridge solution, as solver \"svd\" or \"cholesky\" does; the iterative solvers listed approach the same solution."},
+	{"class_weight", "null", "Class weights are not implemented for the ridge classifier here; decision_tree, random_forest and extra_trees take class_weight."},
+	{NULL, NULL, NULL}
+};
+static const PgmlHpCompat compat_cd[] = {
+	COMPAT_COPY_X, COMPAT_POSITIVE, COMPAT_WARM_START,
+	{"selection", "\"cyclic\"", "Coordinates are updated in order here (cyclic); random selection is not implemented."},
+	{"precompute", "false|true", "A precomputed Gram matrix cannot be passed; true and false give the same solution."},
+	{NULL, NULL, NULL}
+};
+static const PgmlHpCompat compat_logistic[] = {
+	COMPAT_N_JOBS, COMPAT_WARM_START, COMPAT_VERBOSE,
+	{"penalty", "\"l2\"", "Logistic regression here has the L2 penalty only; C sets its strength (a very large C comes close to no penalty)."},
+	{"dual", "false", "The dual formulation (liblinear's) is not implemented; the primal problem has the same solution."},
+	{"solver", "\"lbfgs\"|\"newton-cg\"|\"newton-cholesky\"|\"sag\"|\"saga\"",
+	"liblinear also penalizes the intercept, which pgml_worker's solver does not; the solvers listed minimize the objective pgml_worker's own solver minimizes."},
+	{"class_weight", "null", "Class weights are not implemented for logistic_regression here; decision_tree, random_forest and extra_trees take class_weight."},
+	{"intercept_scaling", "1", "intercept_scaling is liblinear's; the intercept is never penalized here."},
+	{NULL, NULL, NULL}
+};
+
+/* The compatibility keys of a model. */
+static const PgmlHpCompat *
+linear_kind_compat(LinearKind kind)
+{
+	switch (kind)
+	{
+		case LINEAR_OLS:
+			return compat_ols;
+		case LINEAR_RIDGE:
+			return compat_ridge;
+		case LINEAR_LASSO:
+		case LINEAR_ELASTIC_NET:
+			return compat_cd;
+		case LINEAR_LOGISTIC:
+			return compat_logistic;
+	}
+	return compat_ols;
+}
+
 /* Validate in->hyperparams into opt; an unknown key or bad value is an error. */
 static void
 linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
@@ -294,6 +352,38 @@ linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 		double		d;
 
 		v = pairs[i].value;
+
+		if (pgml_hp_compat(opt->algorithm, key, &v, linear_kind_compat(opt->kind)))
+		{
+			pfree(key);
+			continue;
+		}
+
+		/*
+		 * multi_class: "multinomial" is what "auto" (the default) fits for
+		 * more than two classes; for two, scikit-learn's multinomial fit is
+		 * the binary fit with C doubled.
+		 */
+		if (strcmp(key, "multi_class") == 0 && opt->kind == LINEAR_LOGISTIC)
+		{
+			bool		is_auto = v.type == jbvNull ||
+				(v.type == jbvString && v.val.string.len == 4 &&
+				 strncmp(v.val.string.val, "auto", 4) == 0);
+			bool		is_multinomial = v.type == jbvString && v.val.string.len == 11 &&
+				strncmp(v.val.string.val, "multinomial", 11) == 0;
+
+			if (!is_auto && !(is_multinomial && opt->n_classes > 2))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("hyperparameter \"multi_class\" of algorithm \"%s\" can only be \"auto\" here",
+								opt->algorithm),
+						 is_multinomial ?
+						 errdetail("For two classes scikit-learn's multinomial fit is the binary fit with C doubled: give C = 2 * C instead.") :
+						 errdetail("One-vs-rest is not implemented: the classes are fitted jointly (multinomial), as \"auto\" fits them."),
+						 errhint("Leave multi_class out.")));
+			pfree(key);
+			continue;
+		}
 
 		/*
 		 * scikit-learn's estimators for these take random_state, and with
@@ -1592,6 +1682,7 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 	/* a classifier: logistic regression, or ridge on +-1 targets */
 	logistic = (opt.kind == LINEAR_LOGISTIC ||
 				(opt.kind == LINEAR_RIDGE && in->task == PGML_TASK_CLASSIFICATION));
+	opt.n_classes = in->n_classes;
 	linear_parse_hyperparams(in->hyperparams, &opt);
 
 	if (in->n_rows <= 0)

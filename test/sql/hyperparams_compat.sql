@@ -111,7 +111,74 @@ SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'ridge', '{"C"
 SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'linear', '{"C": 2}');
 SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'lasso', '{"l1_ratio": 0.3}');
 SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'ridge', '{"max_iter": 50}');
-SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'ridge', '{"solver": "svd"}');
+SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'ridge', '{"solver": "newton"}');
+
+--
+-- scikit-learn's own keys of these estimators (PostgresML's docs send users
+-- to scikit-learn's parameter lists): accepted where the value changes
+-- nothing here, with the same predictions as without them; refused by name
+-- with the reason otherwise.
+--
+SELECT algorithm FROM pgml.train('hc_ridge_sk', 'regression', 'dia', 'target', 'ridge',
+                              '{"solver": "svd", "copy_X": true, "positive": false, "class_weight": null}');
+SELECT same_predictions('hc_ridge_sk', 'hc_ridge') AS ridge_sklearn_keys_change_nothing;
+SELECT algorithm FROM pgml.train('hc_lasso_sk', 'regression', 'dia', 'target', 'lasso',
+                              '{"alpha": 0.1, "selection": "cyclic", "precompute": false, "warm_start": false}');
+SELECT same_predictions('hc_lasso_sk', 'hc_lasso') AS lasso_sklearn_keys_change_nothing;
+SELECT algorithm FROM pgml.train('hc_ols', 'regression', 'dia', 'target', 'linear');
+SELECT algorithm FROM pgml.train('hc_ols_sk', 'regression', 'dia', 'target', 'linear',
+                              '{"copy_X": false, "n_jobs": null, "positive": false}');
+SELECT same_predictions('hc_ols_sk', 'hc_ols') AS ols_sklearn_keys_change_nothing;
+SELECT algorithm FROM pgml.train('hc_logit_sk', 'classification', 'pgml.iris', 'target', 'logistic_regression',
+                              '{"penalty": "l2", "solver": "lbfgs", "dual": false, "class_weight": null,
+                                "intercept_scaling": 1, "multi_class": "multinomial", "verbose": 0,
+                                "n_jobs": null, "warm_start": false}');
+SELECT bool_and(pgml.predict('hc_logit_sk', ARRAY[sepal_length, sepal_width, petal_length, petal_width])
+              = pgml.predict('hc_logit', ARRAY[sepal_length, sepal_width, petal_length, petal_width]))
+       AND bool_and(pgml.predict_proba('hc_logit_sk', ARRAY[sepal_length, sepal_width, petal_length, petal_width])
+              = pgml.predict_proba('hc_logit', ARRAY[sepal_length, sepal_width, petal_length, petal_width]))
+       AS logistic_sklearn_keys_change_nothing
+  FROM pgml.iris;
+CREATE VIEW iris_features AS SELECT sepal_length, sepal_width, petal_length, petal_width FROM pgml.iris;
+SELECT algorithm FROM pgml.train('hc_km', 'clustering', 'iris_features', NULL, 'kmeans',
+                              '{"n_clusters": 3, "random_state": 1}');
+SELECT algorithm FROM pgml.train('hc_km_sk', 'clustering', 'iris_features', NULL, 'kmeans',
+                              '{"n_clusters": 3, "random_state": 1, "algorithm": "elkan", "copy_x": true, "verbose": 0}');
+SELECT bool_and(pgml.predict('hc_km_sk', ARRAY[sepal_length, sepal_width, petal_length, petal_width])
+              = pgml.predict('hc_km', ARRAY[sepal_length, sepal_width, petal_length, petal_width]))
+       AS kmeans_sklearn_keys_change_nothing
+  FROM iris_features;
+SELECT algorithm FROM pgml.train('hc_pca', 'decomposition', 'iris_features', NULL, 'pca', '{"n_components": 2}');
+SELECT algorithm FROM pgml.train('hc_pca_sk', 'decomposition', 'iris_features', NULL, 'pca',
+                              '{"n_components": 2, "svd_solver": "randomized", "iterated_power": 3,
+                                "n_oversamples": 5, "power_iteration_normalizer": "QR", "tol": 0.0, "copy": true}');
+SELECT bool_and(pgml.decompose('hc_pca_sk', ARRAY[sepal_length, sepal_width, petal_length, petal_width])
+              = pgml.decompose('hc_pca', ARRAY[sepal_length, sepal_width, petal_length, petal_width]))
+       AS pca_sklearn_keys_change_nothing
+  FROM iris_features;
+CREATE VIEW iris2 AS SELECT * FROM pgml.iris WHERE target < 2;
+SELECT * FROM pgml.train('hc_bad', 'classification', 'pgml.iris', 'target', 'logistic_regression', '{"penalty": "l1"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('hc_bad', 'classification', 'pgml.iris', 'target', 'logistic_regression', '{"solver": "liblinear"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('hc_bad', 'classification', 'pgml.iris', 'target', 'logistic_regression', '{"class_weight": "balanced"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('hc_bad', 'classification', 'pgml.iris', 'target', 'logistic_regression', '{"dual": true}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('hc_bad', 'classification', 'pgml.iris', 'target', 'logistic_regression', '{"multi_class": "ovr"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('hc_bad', 'classification', 'iris2', 'target', 'logistic_regression', '{"multi_class": "multinomial"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'ridge', '{"positive": true}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'lasso', '{"selection": "random"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'linear', '{"n_jobs": 4}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('hc_bad', 'clustering', 'iris_features', NULL, 'kmeans', '{"algorithm": "bisecting"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('hc_bad', 'decomposition', 'iris_features', NULL, 'pca', '{"svd_solver": "covariance_eigh"}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 --
 -- Search: a key is searched over or fixed, not both (as PostgresML).

@@ -237,7 +237,7 @@ def main():
     for hp, want in (({"n_components": 5}, "at most min(rows, features) = 4"),
                      ({"n_components": -1}, 'invalid value for hyperparameter "n_components"'),
                      ({"whiten": 1}, 'invalid value for hyperparameter "whiten"'),
-                     ({"svd_solver": "full"}, 'unknown hyperparameter "svd_solver"')):
+                     ({"svd_components": 2}, 'unknown hyperparameter "svd_components"')):
         rc, err = psql_error("select cluster_harness.pca(%s, 4, '%s');" % (arr(data["iris"]), json.dumps(hp)))
         print("  %-40s -> %s" % (json.dumps(hp), err.strip().splitlines()[0]))
         check(rc != 0 and want in err and "22023" in err, "pca error for %s" % hp)
