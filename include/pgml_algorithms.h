@@ -9,8 +9,12 @@
  *	  Adding an algorithm of an existing family is one line here and its
  *	  trainer.
  *
- *	  PGML_ALGORITHM(name, tasks, family, missing_values)
+ *	  PGML_ALGORITHM(name, tasks, family, missing_values, joint)
  *	  tasks: a mask of PGML_TASK_BIT(...)
+ *	  joint: the fit learns several regression targets at once itself
+ *	  (pgml.train_joint: XGBoost's multi-output boosting, scikit-learn's
+ *	  multi-output trees); false: the trainer fits it once per target
+ *	  (src/trainer/joint.c)
  */
 #ifndef PGML_ALGORITHMS_H
 #define PGML_ALGORITHMS_H
@@ -34,22 +38,22 @@ typedef enum PgmlFamily
 } PgmlFamily;
 
 #define PGML_ALGORITHM_LIST(X) \
-	X("xgboost", PGML_SUPERVISED, PGML_FAMILY_TREES, true) \
-	X("xgboost_random_forest", PGML_SUPERVISED, PGML_FAMILY_TREES, true) \
-	X("linear", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false) \
-	X("logistic_regression", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false) \
-	X("ridge", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false) \
-	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false) \
-	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false) \
-	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false) \
-	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false) \
-	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
-	X("random_forest", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
-	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
-	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
-	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false) \
-	X("ada_boost", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_CART, false) \
-	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true)
+	X("xgboost", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true) \
+	X("xgboost_random_forest", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true) \
+	X("linear", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false) \
+	X("logistic_regression", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false, false) \
+	X("ridge", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false) \
+	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false) \
+	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false) \
+	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false, false) \
+	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false, false) \
+	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false, true) \
+	X("random_forest", PGML_SUPERVISED, PGML_FAMILY_CART, false, true) \
+	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, true) \
+	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false, true) \
+	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, false) \
+	X("ada_boost", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_CART, false, false) \
+	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true, false)
 
 typedef struct PgmlAlgorithmDef
 {
@@ -57,6 +61,7 @@ typedef struct PgmlAlgorithmDef
 	uint32		tasks;			/* PGML_TASK_BIT mask */
 	PgmlFamily	family;
 	bool		missing_values; /* NaN/NULL features train and predict as missing */
+	bool		joint;			/* fits several regression targets itself */
 } PgmlAlgorithmDef;
 
 /* The algorithm of that name, or NULL. */

@@ -15,7 +15,7 @@
 
 #include "pgml_algorithms.h"
 
-#define PGML_ALGORITHM_ENTRY(name, tasks, family, missing) {name, tasks, family, missing},
+#define PGML_ALGORITHM_ENTRY(name, tasks, family, missing, joint) {name, tasks, family, missing, joint},
 static const PgmlAlgorithmDef algorithms[] = {
 	PGML_ALGORITHM_LIST(PGML_ALGORITHM_ENTRY)
 };

@@ -40,7 +40,9 @@
 typedef struct Criterion
 {
 	CartCriterion kind;
-	int32		nv;				/* classes, or 1 */
+	int32		nv;				/* classes, or the regression targets
+								 * (y[i * nv + k]: scikit-learn's
+								 * multi-output trees) */
 	const double *y;
 	const double *w;			/* NULL: 1 */
 	const int32 *samples;
@@ -106,12 +108,14 @@ crit_init(Criterion *c, int64 start, int64 end)
 		if (crit_classification(c))
 			c->sum_total[(int32) c->y[i]] += w;
 		else
-		{
-			double		wy = w * c->y[i];
+			for (int32 k = 0; k < c->nv; k++)
+			{
+				double		y = c->y[(int64) i * c->nv + k];
+				double		wy = w * y;
 
-			c->sum_total[0] += wy;
-			c->sq_sum_total += wy * c->y[i];
-		}
+				c->sum_total[k] += wy;
+				c->sq_sum_total += wy * y;
+			}
 		c->weighted_n_node += w;
 	}
 	crit_reset(c);
@@ -133,7 +137,8 @@ crit_update(Criterion *c, int64 new_pos)
 			if (cls)
 				c->sum_left[(int32) c->y[i]] += w;
 			else
-				c->sum_left[0] += w * c->y[i];
+				for (int32 k = 0; k < c->nv; k++)
+					c->sum_left[k] += w * c->y[(int64) i * c->nv + k];
 			c->weighted_n_left += w;
 		}
 	}
@@ -148,7 +153,8 @@ crit_update(Criterion *c, int64 new_pos)
 			if (cls)
 				c->sum_left[(int32) c->y[i]] -= w;
 			else
-				c->sum_left[0] -= w * c->y[i];
+				for (int32 k = 0; k < c->nv; k++)
+					c->sum_left[k] -= w * c->y[(int64) i * c->nv + k];
 			c->weighted_n_left -= w;
 		}
 	}
@@ -200,8 +206,9 @@ crit_node_impurity(const Criterion *c)
 	if (crit_classification(c))
 		return class_impurity(c, c->sum_total, c->weighted_n_node);
 	v = c->sq_sum_total / c->weighted_n_node;
-	v -= pow(c->sum_total[0] / c->weighted_n_node, 2.0);
-	return v;
+	for (int32 k = 0; k < c->nv; k++)
+		v -= pow(c->sum_total[k] / c->weighted_n_node, 2.0);
+	return v / c->nv;
 }
 
 static void
@@ -218,30 +225,49 @@ crit_children_impurity(const Criterion *c, double *left, double *right)
 	for (int64 p = c->start; p < c->pos; p++)
 	{
 		int32		i = c->samples[p];
-		double		y = c->y[i];
+		double		w = weight_of(c, i);
 
-		sq_left += weight_of(c, i) * y * y;
+		for (int32 k = 0; k < c->nv; k++)
+		{
+			double		y = c->y[(int64) i * c->nv + k];
+
+			sq_left += w * y * y;
+		}
 	}
 	*left = sq_left / c->weighted_n_left;
 	*right = (c->sq_sum_total - sq_left) / c->weighted_n_right;
-	*left -= pow(c->sum_left[0] / c->weighted_n_left, 2.0);
-	*right -= pow(c->sum_right[0] / c->weighted_n_right, 2.0);
+	for (int32 k = 0; k < c->nv; k++)
+	{
+		*left -= pow(c->sum_left[k] / c->weighted_n_left, 2.0);
+		*right -= pow(c->sum_right[k] / c->weighted_n_right, 2.0);
+	}
+	*left /= c->nv;
+	*right /= c->nv;
 }
 
 /* What the split search maximizes: an affine function of the decrease. */
 static double
 crit_proxy(const Criterion *c)
 {
-	double		l,
-				r;
+	double		l = 0.0,
+				r = 0.0;
 
 	switch (c->kind)
 	{
 		case CART_SQUARED_ERROR:
-			return c->sum_left[0] * c->sum_left[0] / c->weighted_n_left +
-				c->sum_right[0] * c->sum_right[0] / c->weighted_n_right;
+			for (int32 k = 0; k < c->nv; k++)
+			{
+				l += c->sum_left[k] * c->sum_left[k];
+				r += c->sum_right[k] * c->sum_right[k];
+			}
+			return l / c->weighted_n_left + r / c->weighted_n_right;
 		case CART_FRIEDMAN_MSE:
-			l = c->weighted_n_right * c->sum_left[0] - c->weighted_n_left * c->sum_right[0];
+			for (int32 k = 0; k < c->nv; k++)
+			{
+				l += c->sum_left[k];
+				r += c->sum_right[k];
+			}
+			l = c->weighted_n_right * l - c->weighted_n_left * r;
 			return l * l / (c->weighted_n_left * c->weighted_n_right);
 		case CART_GINI:
 		case CART_ENTROPY:
@@ -257,8 +283,16 @@ crit_improvement(const Criterion *c, double parent, double left, double right)
 {
 	if (c->kind == CART_FRIEDMAN_MSE)
 	{
-		double		d = c->weighted_n_right * c->sum_left[0] -
-			c->weighted_n_left * c->sum_right[0];
+		double		l = 0.0,
+					r = 0.0,
+					d;
+
+		for (int32 k = 0; k < c->nv; k++)
+		{
+			l += c->sum_left[k];
+			r += c->sum_right[k];
+		}
+		d = c->weighted_n_right * l - c->weighted_n_left * r;
 
 		return d * d / (c->weighted_n_left * c->weighted_n_right * c->weighted_n_node);
 	}
@@ -718,12 +752,14 @@ add_node(Builder *b, int32 parent, bool is_left, bool is_leaf, const Split *s,
 		else
 			t->nodes[parent].right = id;
 	}
-	/* the node's value: class counts, or the mean target */
+	/* the node's value: class counts, or the mean of each target */
 	if (crit_classification(&b->crit))
 		memcpy(t->values + (int64) id * t->n_values, b->crit.sum_total,
 			   sizeof(double) * t->n_values);
 	else
-		t->values[id] = b->crit.sum_total[0] / b->crit.weighted_n_node;
+		for (int32 k = 0; k < t->n_values; k++)
+			t->values[(int64) id * t->n_values + k] =
+				b->crit.sum_total[k] / b->crit.weighted_n_node;
 	return id;
 }
 
@@ -1011,7 +1047,7 @@ cart_fit(const CartData *d, const double *y, const double *w,
 		 const CartParams *p, uint32 seed, CartTree *tree)
 {
 	Builder		b;
-	int32		nv = d->n_classes > 0 ? d->n_classes : 1;
+	int32		nv = d->n_classes > 0 ? d->n_classes : Max(d->n_outputs, 1);
 	bool		ok;
 
 	memset(tree, 0, sizeof(*tree));

@@ -224,8 +224,9 @@ pgml_cart_data(const PgmlTrainInput *in, int32 n_classes, CartData *d)
 	d->n_rows = in->n_rows;
 	d->n_features = in->n_features;
 	d->n_classes = n_classes;
-	y = pgml_train_alloc(in->n_rows, sizeof(double));
-	memcpy(y, in->y, sizeof(double) * in->n_rows);
+	d->n_outputs = 1;
+	y = pgml_train_alloc(in->n_rows * Max(in->n_targets, 1), sizeof(double));
+	memcpy(y, in->y, sizeof(double) * in->n_rows * Max(in->n_targets, 1));
 	pgml_train_input_done(in);
 	return y;
 }
@@ -434,6 +435,9 @@ pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m)
 
 	/* the data, column-major; the labels */
 	y = pgml_cart_data(in, cls ? in->n_classes : 0, &d);
+	/* several targets: scikit-learn's multi-output trees */
+	if (!cls)
+		d.n_outputs = Max(in->n_targets, 1);
 	f.d = &d;
 	f.y = y;
 
@@ -505,7 +509,7 @@ pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m)
 	else
 	{
 		m->output = PGML_OUTPUT_IDENTITY;
-		m->n_outputs = 1;
+		m->n_outputs = d.n_outputs;
 	}
 	pgml_cart_model_trees(m, f.trees, f.n_trees, m->n_outputs, 1.0 / f.n_trees, cls);
 
@@ -532,6 +536,7 @@ pgml_cart_train(const PgmlTrainInput *in, PgmlModel *m)
 			pgml_hist_gbt_train(in, m);
 			break;
 		default:
+			/* several targets: one forest of multi-output trees */
 			pgml_forest_train(in, m);
 			break;
 	}

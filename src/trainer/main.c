@@ -285,6 +285,7 @@ serve_fit(PgmlWireReader *r, int fd)
 	PgmlTrainerFault fault;
 	StringInfoData out;
 	void		(*fit) (const PgmlTrainInput *in, PgmlModel *m);
+	const PgmlAlgorithmDef *algo;
 
 	memset(&in, 0, sizeof(in));
 	in.algorithm = pgml_wire_get_string(r);
@@ -342,8 +343,9 @@ serve_fit(PgmlWireReader *r, int fd)
 	m.task = in.task;
 	m.n_features = in.n_features;
 	m.n_classes = in.n_classes;
-	fit = fit_of_family[pgml_algorithm_lookup(in.algorithm)->family];
-	if (in.n_targets > 1 && fit != pgml_xgb_train)
+	algo = pgml_algorithm_lookup(in.algorithm);
+	fit = fit_of_family[algo->family];
+	if (in.n_targets > 1 && !algo->joint)
 	{
 		/* one model per target, read from the data while it stays mapped */
 		keep_input = true;

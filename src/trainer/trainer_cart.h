@@ -81,6 +81,9 @@ typedef struct CartData
 	int64		n_rows;
 	int32		n_features;
 	int32		n_classes;		/* 0: regression */
+	int32		n_outputs;		/* regression: targets, y[row * n_outputs + k]
+								 * (scikit-learn's multi-output trees:
+								 * impurity averaged over the targets) */
 } CartData;
 
 typedef struct CartNode
@@ -97,8 +100,8 @@ typedef struct CartNode
 /*
  * A fitted tree, nodes in scikit-learn's order (depth first: preorder;
  * best first: in the order they were made).  values holds n_values numbers
- * per node: the weighted class counts (classification) or the mean target
- * (regression).  malloc'd.
+ * per node: the weighted class counts (classification) or the mean of each
+ * target (regression).  malloc'd.
  */
 typedef struct CartTree
 {
@@ -150,8 +153,9 @@ extern float cart_float_threshold(double threshold);
 extern float *pgml_cart_columns(const PgmlTrainInput *in);
 
 /*
- * The data of a fit of the engine: d gets the columns (pgml_cart_columns)
- * and n_classes (0: regression trees); returns a copy of the labels.  The
+ * The data of a fit of the engine: d gets the columns (pgml_cart_columns),
+ * n_classes (0: regression trees) and n_outputs 1; returns a copy of the
+ * labels (all in->n_targets of each row).  The
  * training data's mapping is released (pgml_train_input_done).
  */
 extern double *pgml_cart_data(const PgmlTrainInput *in, int32 n_classes, CartData *d);

@@ -15,8 +15,9 @@
  *	  every margin sums the same float32 values in the same order as part k
  *	  alone.  Every part must predict its margin as is (PGML_OUTPUT_IDENTITY).
  *	  The parts' own metrics (feature importances) are kept per target under
- *	  "targets".  XGBoost learns several targets in one booster itself
- *	  (xgb.c) and does not come here.
+ *	  "targets".  The algorithms whose table entry says joint (XGBoost's
+ *	  one booster, scikit-learn's multi-output trees: pgml_algorithms.h)
+ *	  learn several targets themselves and do not come here.
  *
  *	  The caller keeps the training data mapped until the last part is fit.
  */

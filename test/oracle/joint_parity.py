@@ -27,14 +27,18 @@ Fits (hyperparameters as written, the rest scikit-learn 1.2's / XGBoost
       convergence warnings are silenced, as in the other oracles);
   gradient_boosting_trees   MultiOutputRegressor(GradientBoostingRegressor(
                                 n_estimators=5, random_state=0))
-  random_forest_per_target  MultiOutputRegressor(RandomForestRegressor(
-                                n_estimators=5, random_state=0))
-      one independent model per target, as PostgresML wraps its
+  hist_gradient_boosting    MultiOutputRegressor(HistGradientBoostingRegressor(
+                                max_iter=10, random_state=0))
+      one independent model per target, as PostgresML wraps the
       single-output estimators; every target's clone gets the same
-      random_state (MultiOutputRegressor clones the estimator unchanged), so
-      target k's forest draws the same bootstrap rows as target 1's.  A
-      RandomForestRegressor fitted on 2-D y directly would grow one tree on
-      all targets at once: that is not this model;
+      random_state (MultiOutputRegressor clones the estimator unchanged);
+  decision_tree             DecisionTreeRegressor(random_state=0)
+  random_forest             RandomForestRegressor(n_estimators=5, random_state=0)
+  extra_trees               ExtraTreesRegressor(n_estimators=5, random_state=0)
+  bagging                   BaggingRegressor(n_estimators=5, random_state=0)
+      fitted on the 2-D target directly: scikit-learn's multi-output trees,
+      one tree splitting on all targets at once (impurity averaged over
+      them), a leaf holding the mean of each;
   xgboost                   xgboost.XGBRegressor(n_estimators=10,
                                 tree_method="hist")
       on the float32 features and the 2-D target: XGBoost 1.7 grows one tree
@@ -48,11 +52,12 @@ Output (stdout): one JSON object,
   {NAME: [[p1, p2, p3], ...],           the x_test predictions, row order
    NAME + "_metrics": {"r2": ..., "mean_squared_error": ...,
                        "mean_absolute_error": ...},   only if y_test given
+   NAME + "_importances": [...],        feature_importances_, for the
+                                        scikit-learn trees that have them
    ...,
    "xgboost_config": {...},
    "versions": {"sklearn": ..., "xgboost": ..., "numpy": ...}}
-for NAME in linear, ridge, lasso, elastic_net, gradient_boosting_trees,
-random_forest_per_target, xgboost.  The metrics are scikit-learn's with their
+for NAME in the fits above.  The metrics are scikit-learn's with their
 defaults for a 2-D target: r2_score, mean_squared_error and
 mean_absolute_error with multioutput="uniform_average" (the plain mean over
 the targets of each target's score).  Predictions are float64 (XGBoost's are
@@ -72,7 +77,7 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
 import xgboost  # noqa: E402
-from sklearn import ensemble, linear_model, metrics  # noqa: E402
+from sklearn import ensemble, linear_model, metrics, tree  # noqa: E402
 from sklearn.multioutput import MultiOutputRegressor  # noqa: E402
 
 # name => (estimator factory, feature dtype it is fitted on)
@@ -85,10 +90,18 @@ MODELS = {
         lambda: MultiOutputRegressor(
             ensemble.GradientBoostingRegressor(n_estimators=5, random_state=0)),
         np.float64),
-    "random_forest_per_target": (
+    "hist_gradient_boosting": (
         lambda: MultiOutputRegressor(
-            ensemble.RandomForestRegressor(n_estimators=5, random_state=0)),
+            ensemble.HistGradientBoostingRegressor(max_iter=10, random_state=0)),
         np.float64),
+    # scikit-learn's own multi-output trees: one tree splits on all targets
+    "decision_tree": (lambda: tree.DecisionTreeRegressor(random_state=0), np.float64),
+    "random_forest": (
+        lambda: ensemble.RandomForestRegressor(n_estimators=5, random_state=0), np.float64),
+    "extra_trees": (
+        lambda: ensemble.ExtraTreesRegressor(n_estimators=5, random_state=0), np.float64),
+    "bagging": (
+        lambda: ensemble.BaggingRegressor(n_estimators=5, random_state=0), np.float64),
     "xgboost": (
         lambda: xgboost.XGBRegressor(n_estimators=10, tree_method="hist"),
         np.float32),
@@ -180,6 +193,8 @@ def main():
             }
         if name == "xgboost":
             out["xgboost_config"] = xgboost_config(model)
+        elif hasattr(model, "feature_importances_"):
+            out[name + "_importances"] = [float(v) for v in model.feature_importances_]
     out["versions"] = {"sklearn": sklearn.__version__,
                        "xgboost": xgboost.__version__,
                        "numpy": np.__version__}

@@ -12,13 +12,16 @@
 #      elastic_net, which scikit-learn fits target by target) within
 #      $LINEAR_REL_TOL relative (scaled by the target's spread; the
 #      coordinate-descent solvers stop at a tolerance), the tree models
-#      (XGBoost's one-tree-per-target boosting, and gradient_boosting_trees
-#      and random_forest as MultiOutputRegressor clones, PostgresML's way)
-#      within $TREE_REL_TOL (float32 leaves and sums);
+#      within $TREE_REL_TOL (float32 leaves and sums): XGBoost's
+#      one-tree-per-target boosting; gradient_boosting_trees and
+#      hist_gradient_boosting as MultiOutputRegressor clones (PostgresML's
+#      way); decision_tree, random_forest, extra_trees and bagging as
+#      scikit-learn's multi-output trees fitted on the 2-D target;
 #   2. the stored metrics r2, mean_squared_error and mean_absolute_error
 #      equal scikit-learn's uniform_average of the oracle's predictions
 #      within $METRIC_REL_TOL, and r2_per_target has one value per target
-#      whose mean is r2;
+#      whose mean is r2; the multi-output trees' feature_importances equal
+#      scikit-learn's within $IMPORTANCE_ABS_TOL;
 #   3. pgml.predict refuses a joint model (42809, naming predict_joint);
 #      predict_joint of a one-target model is that model's pgml.predict;
 #      NULL features give NULL;
@@ -45,6 +48,7 @@ use Test::More;
 my $LINEAR_REL_TOL = 1e-4;
 my $TREE_REL_TOL = 1e-5;
 my $METRIC_REL_TOL = 1e-4;
+my $IMPORTANCE_ABS_TOL = 1e-6;
 
 my $python = require_oracle([ 'sklearn', 'numpy', 'xgboost' ]);
 my $oracle = dirname(__FILE__) . '/../oracle/joint_parity.py';
@@ -83,8 +87,12 @@ my @fits = (
 	[ 'elastic_net', 'elastic_net', '{}', $LINEAR_REL_TOL ],
 	[ 'gradient_boosting_trees', 'gradient_boosting_trees',
 		'{"n_estimators": 5, "random_state": 0}', $TREE_REL_TOL ],
-	[ 'random_forest_per_target', 'random_forest',
-		'{"n_estimators": 5, "random_state": 0}', $TREE_REL_TOL ],
+	[ 'hist_gradient_boosting', 'hist_gradient_boosting',
+		'{"max_iter": 10, "random_state": 0}', $TREE_REL_TOL ],
+	[ 'decision_tree', 'decision_tree', '{"random_state": 0}', $TREE_REL_TOL ],
+	[ 'random_forest', 'random_forest', '{"n_estimators": 5, "random_state": 0}', $TREE_REL_TOL ],
+	[ 'extra_trees', 'extra_trees', '{"n_estimators": 5, "random_state": 0}', $TREE_REL_TOL ],
+	[ 'bagging', 'bagging', '{"n_estimators": 5, "random_state": 0}', $TREE_REL_TOL ],
 	[ 'xgboost', 'xgboost', '{"n_estimators": 10, "tree_method": "hist"}', $TREE_REL_TOL ],
 );
 
@@ -127,6 +135,18 @@ SELECT json_agg(pgml.predict_joint(${id}::bigint, ARRAY[chins, situps, jumps])::
 		my ($g, $w) = ($m->{$key}, $want->{"${name}_metrics"}{$key});
 		ok(abs($g - $w) <= $METRIC_REL_TOL * (abs($w) + 1e-12),
 			"$alg: stored $key $g is scikit-learn's uniform average $w");
+	}
+	if (my $imp = $want->{"${name}_importances"})
+	{
+		my $got_imp = $m->{feature_importances} // [];
+		my $worst_imp = @$got_imp == @$imp ? 0 : 1;
+		for my $j (0 .. $#$imp)
+		{
+			my $d = abs(($got_imp->[$j] // 99) - $imp->[$j]);
+			$worst_imp = $d if $d > $worst_imp;
+		}
+		ok($worst_imp <= $IMPORTANCE_ABS_TOL,
+			"$alg: feature_importances equal scikit-learn's multi-output tree's (worst $worst_imp)");
 	}
 	my $per = $m->{r2_per_target};
 	is(scalar(@$per), 3, "$alg: r2_per_target has three targets");
