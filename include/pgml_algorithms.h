@@ -52,7 +52,7 @@ typedef enum PgmlFamily
 	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, true) \
 	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false, true) \
 	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, false) \
-	X("ada_boost", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_CART, false, false) \
+	X("ada_boost", PGML_SUPERVISED, PGML_FAMILY_CART, false, false) \
 	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true, false)
 
 typedef struct PgmlAlgorithmDef

@@ -164,9 +164,16 @@ typedef enum PgmlOutput
 	PGML_OUTPUT_SIGMOID = 2,	/* binary: p = sigmoid(margin) */
 	PGML_OUTPUT_SOFTMAX = 3,	/* multiclass: p = softmax(margins) */
 	PGML_OUTPUT_EXP = 4,		/* poisson/gamma/tweedie: exp(margin) */
-	PGML_OUTPUT_PROBA = 5		/* classification by averaged trees: the
+	PGML_OUTPUT_PROBA = 5,		/* classification by averaged trees: the
 								 * margins are the class probabilities
 								 * (binary: one margin, p of classes[1]) */
+	PGML_OUTPUT_MEDIAN = 6		/* regression by AdaBoost.R2: tree t alone
+								 * is margin t (tree_group[t] == t); the
+								 * prediction is their weighted median by
+								 * tree_weight (scikit-learn's
+								 * AdaBoostRegressor): sort the margins,
+								 * the first whose cumulated weight (in
+								 * double) reaches half the total */
 } PgmlOutput;
 
 typedef struct PgmlModel
@@ -200,6 +207,8 @@ typedef struct PgmlModel
 	int32	   *left_child;		/* [n_nodes] tree-local, -1 for a leaf */
 	int32	   *right_child;	/* [n_nodes] tree-local, -1 for a leaf */
 	bool	   *default_left;	/* [n_nodes] */
+	double	   *tree_weight;	/* [n_trees], output median only, each
+								 * finite and >= 0 */
 
 	/* linear models */
 	double	   *coef;			/* [n_outputs * n_features], row-major */

@@ -92,6 +92,7 @@ typedef enum FieldId
 	F_CATEGORY_BYTES,
 	F_TARGET_VALUE,
 	F_UNKNOWN_VALUE,
+	F_TREE_WEIGHT,
 	F_COUNT
 } FieldId;
 
@@ -103,7 +104,7 @@ static const char *const field_names[F_COUNT] = {
 	"hyperparams", "metrics", "n_clusters", "centroids", "n_components",
 	"pca_mean", "components", "impute", "impute_value", "center", "scale",
 	"class_names", "n_inputs", "encoders", "category_len", "category_bytes",
-	"target_value", "unknown_value"
+	"target_value", "unknown_value", "tree_weight"
 };
 
 /* Longest class name accepted, in bytes (the reader's limit for labels). */
@@ -1062,7 +1063,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	static const char *const algo_names[] = {"xgboost", "linear", "logistic",
 	"kmeans", "pca"};
 	static const char *const output_names[] = {"identity", "sigmoid",
-	"softmax", "exp", "proba"};
+	"softmax", "exp", "proba", "median"};
 	Fields		f;
 	const msgpack_object *o;
 	PgmlTask	task;
@@ -1101,7 +1102,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 
 	task = (PgmlTask) (need_enum(&f, F_TASK, task_names, 4) + 1);
 	algorithm = (PgmlAlgorithm) (need_enum(&f, F_ALGORITHM, algo_names, 5) + 1);
-	output = (PgmlOutput) (need_enum(&f, F_OUTPUT, output_names, 5) + 1);
+	output = (PgmlOutput) (need_enum(&f, F_OUTPUT, output_names, 6) + 1);
 	n_features = (int32) need_uint(&f, F_N_FEATURES, 1, PGML_MAX_FEATURES);
 	n_outputs = (int32) need_uint(&f, F_N_OUTPUTS, 1, PGML_MAX_CLASSES);
 	n_classes = (int32) need_uint(&f, F_N_CLASSES, 0, PGML_MAX_CLASSES);
@@ -1122,7 +1123,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 			CORRUPT("A regression model of %d targets has output \"%s\".",
 					n_outputs, output_names[output - 1]);
 		if (output != PGML_OUTPUT_IDENTITY &&
-			!(output == PGML_OUTPUT_EXP && algorithm == PGML_ALGO_XGBOOST))
+			!((output == PGML_OUTPUT_EXP || output == PGML_OUTPUT_MEDIAN) &&
+			  algorithm == PGML_ALGO_XGBOOST))
 			CORRUPT("A regression model has output \"%s\".",
 					output_names[output - 1]);
 	}
@@ -1306,6 +1308,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		int32		n_trees = (int32) need_uint(&f, F_N_TREES, 0, MAX_TREES);
 		int32		n_nodes = (int32) need_uint(&f, F_N_NODES, 0, MAX_NODES);
 		Blob		group,
+					weight = {NULL, 0},
 					offset,
 					split,
 					cond,
@@ -1341,21 +1344,45 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		right = need_blob(&f, F_RIGHT_CHILD, n_nodes, 4);
 		dleft = need_blob(&f, F_DEFAULT_LEFT, n_nodes, 1);
 
-		info = check_trees(n_trees, n_nodes, n_features, n_outputs, &group,
+		/* a median model: each tree its own margin, and the trees' weights */
+		hdr.n_groups = n_outputs;
+		if (output == PGML_OUTPUT_MEDIAN)
+		{
+			if (n_trees > PGML_MAX_CLASSES)
+				CORRUPT("A median model has %d trees, more than %d.", n_trees,
+						PGML_MAX_CLASSES);
+			weight = need_blob(&f, F_TREE_WEIGHT, n_trees, 8);
+			for (k = 0; k < n_trees; k++)
+			{
+				double		wk = blob_f64(&weight, k);
+
+				if (!(isfinite(wk) && wk >= 0.0))
+					CORRUPT("tree_weight[%d] is %g, not a finite number >= 0.", k, wk);
+				if (blob_i32(&group, k) != k)
+					CORRUPT("tree_group[%d] of a median model is %d, not %d.", k,
+							blob_i32(&group, k), k);
+			}
+			hdr.n_groups = n_trees;
+		}
+		else if (f.present[F_TREE_WEIGHT])
+			CORRUPT("Key \"tree_weight\" is present, but the output is \"%s\", not \"median\".",
+					output_names[output - 1]);
+
+		info = check_trees(n_trees, n_nodes, n_features, hdr.n_groups, &group,
 						   &offset, &split, &cond, &left, &right, &dleft);
 
 		/*
 		 * Round-robin groups (XGBoost's multiclass layout: each round adds
 		 * one tree per class) let the evaluator sum all classes at once.
 		 */
-		hdr.round_robin = (n_outputs >= 2 && n_outputs <= PGML_RR_MAX_GROUPS &&
-						   n_trees % n_outputs == 0);
+		hdr.round_robin = (hdr.n_groups >= 2 && hdr.n_groups <= PGML_RR_MAX_GROUPS &&
+						   n_trees % hdr.n_groups == 0);
 		for (k = 0; k < n_trees && hdr.round_robin; k++)
-			if (blob_i32(&group, k) != k % n_outputs)
+			if (blob_i32(&group, k) != k % hdr.n_groups)
 				hdr.round_robin = false;
 		window_trees = PGML_WINDOW_TREES;
 		if (hdr.round_robin)
-			window_trees -= PGML_WINDOW_TREES % n_outputs;
+			window_trees -= PGML_WINDOW_TREES % hdr.n_groups;
 
 		/* plan: windows of consecutive trees, padded trees sorted by depth */
 		n_windows = (n_trees + window_trees - 1) / window_trees;
@@ -1443,6 +1470,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		hdr.n_blocks = n_blocks;
 		hdr.n_deep = n_deep;
 		hdr.group_off = reserve(&pos, (uint64) n_trees * sizeof(int32));
+		if (output == PGML_OUTPUT_MEDIAN)
+			hdr.tree_weight_off = reserve(&pos, (uint64) n_trees * sizeof(double));
 		hdr.windows_off = reserve(&pos, (uint64) n_windows * sizeof(PgmlImageWindow));
 		hdr.blocks_off = reserve(&pos, (uint64) n_blocks * sizeof(PgmlImageBlock));
 		hdr.deep_off = reserve(&pos, (uint64) n_deep * sizeof(PgmlImageDeep));
@@ -1460,6 +1489,9 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 
 			for (t = 0; t < n_trees; t++)
 				g[t] = blob_i32(&group, t);
+			if (output == PGML_OUTPUT_MEDIAN)
+				for (t = 0; t < n_trees; t++)
+					((double *) (base + hdr.tree_weight_off))[t] = blob_f64(&weight, t);
 			memcpy(base + hdr.windows_off, windows,
 				   sizeof(PgmlImageWindow) * n_windows);
 			memcpy(base + hdr.blocks_off, blocks,

@@ -32,11 +32,13 @@ typedef struct PgmlImage
 	int32		n_deep;
 	int32		round_robin;	/* tree t is in group t % n_outputs (see below) */
 	int32		has_preprocess; /* the four preprocessing arrays are set */
-	int32		reserved;
+	int32		n_groups;		/* margins the trees add into: n_outputs,
+								 * or n_trees (output median) */
 	uint64		classes_off;	/* double[n_classes] */
 	uint64		coef_off;		/* double[n_outputs * n_features] */
 	uint64		intercept_off;	/* double[n_outputs] */
 	uint64		group_off;		/* int32[n_trees], output group per tree */
+	uint64		tree_weight_off;	/* double[n_trees] (output median) */
 	uint64		windows_off;	/* PgmlImageWindow[n_windows] */
 	uint64		blocks_off;		/* PgmlImageBlock[n_blocks] */
 	uint64		deep_off;		/* PgmlImageDeep[n_deep] */

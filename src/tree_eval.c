@@ -455,7 +455,7 @@ tree_margins_buf(const PgmlImage *img, const float *x, float *margin,
 	const PgmlImageDeep *deep = PGML_IMAGE_AT(img, img->deep_off,
 											  PgmlImageDeep);
 	const int32 *group = PGML_IMAGE_AT(img, img->group_off, int32);
-	int32		n_outputs = img->pub.n_outputs;
+	int32		n_outputs = img->n_groups;
 	/* leaf values by slot; slot PGML_WINDOW_TREES is the unused lanes' */
 	float		leaf[PGML_WINDOW_TREES + PGML_RR_MAX_GROUPS];
 	int32		w,
@@ -707,8 +707,71 @@ linear_transform(const PgmlImage *img, double *v)
 			break;
 		case PGML_OUTPUT_IDENTITY:
 		case PGML_OUTPUT_PROBA:
+		case PGML_OUTPUT_MEDIAN:
 			break;
 	}
+}
+
+/*
+ * AdaBoost.R2's prediction from its trees' values v[n]: sort them, add
+ * the weights in that order (in double), and take the first value whose
+ * cumulated weight reaches half the total (scikit-learn's
+ * _get_median_predict).  Equal values may come in any order: the value
+ * chosen is the same.  Heapsort of an index array on the stack: no
+ * allocation (n <= PGML_MAX_CLASSES).
+ */
+static float
+weighted_median(const PgmlImage *img, const float *v, int32 n)
+{
+	const double *w = PGML_IMAGE_AT(img, img->tree_weight_off, double);
+	int16		idx[PGML_MAX_CLASSES];
+	double		total = 0.0,
+				half,
+				cum = 0.0;
+	int32		i;
+
+	for (i = 0; i < n; i++)
+		idx[i] = (int16) i;
+	/* heapsort idx by v, ascending */
+	for (int32 end = n, start = n / 2 - 1;;)
+	{
+		int32		root,
+					child;
+		int16		t;
+
+		if (start >= 0)
+			root = start--;
+		else
+		{
+			if (--end <= 0)
+				break;
+			t = idx[0];
+			idx[0] = idx[end];
+			idx[end] = t;
+			root = 0;
+		}
+		while ((child = 2 * root + 1) < end)
+		{
+			if (child + 1 < end && v[idx[child + 1]] > v[idx[child]])
+				child++;
+			if (!(v[idx[child]] > v[idx[root]]))
+				break;
+			t = idx[root];
+			idx[root] = idx[child];
+			idx[child] = t;
+			root = child;
+		}
+	}
+	for (i = 0; i < n; i++)
+		total += w[idx[i]];
+	half = 0.5 * total;
+	for (i = 0; i < n - 1; i++)
+	{
+		cum += w[idx[i]];
+		if (cum >= half)
+			break;
+	}
+	return v[idx[i]];
 }
 
 /* Tree margins of one row followed by XGBoost's output transform. */
@@ -718,6 +781,14 @@ tree_outputs(const PgmlImage *img, const float *x, float *out)
 	int32		n = img->pub.n_outputs;
 	int32		i;
 
+	if (img->pub.output == PGML_OUTPUT_MEDIAN)
+	{
+		float		m[PGML_MAX_CLASSES];
+
+		tree_margins(img, x, m);
+		out[0] = weighted_median(img, m, img->n_groups);
+		return;
+	}
 	tree_margins(img, x, out);
 	switch ((PgmlOutput) img->pub.output)
 	{
@@ -733,6 +804,7 @@ tree_outputs(const PgmlImage *img, const float *x, float *out)
 			break;
 		case PGML_OUTPUT_IDENTITY:
 		case PGML_OUTPUT_PROBA:
+		case PGML_OUTPUT_MEDIAN:
 			break;
 	}
 }

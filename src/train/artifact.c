@@ -283,6 +283,8 @@ output_name(PgmlOutput output)
 			return "exp";
 		case PGML_OUTPUT_PROBA:
 			return "proba";
+		case PGML_OUTPUT_MEDIAN:
+			return "median";
 	}
 	elog(ERROR, "unknown model output %d", (int) output);
 	return NULL;
@@ -309,7 +311,9 @@ pgml_artifact_pack(const PgmlModel *m)
 	/* magic, version, task, algorithm, output, 3 counts, classes */
 	n_fields = 9;
 	if (trees)
-		n_fields += 10;			/* base_margin .. default_left */
+		n_fields += 10 + (m->output == PGML_OUTPUT_MEDIAN);	/* base_margin ..
+															 * default_left,
+															 * tree_weight */
 	else if (m->algorithm == PGML_ALGO_KMEANS)
 		n_fields += 2;			/* n_clusters, centroids */
 	else if (m->algorithm == PGML_ALGO_PCA)
@@ -363,6 +367,9 @@ pgml_artifact_pack(const PgmlModel *m)
 						m->n_nodes);
 		pack_blob_field(&pk, &si, "default_left", BLOB_U8, m->default_left,
 						m->n_nodes);
+		if (m->output == PGML_OUTPUT_MEDIAN)
+			pack_blob_field(&pk, &si, "tree_weight", BLOB_F64, m->tree_weight,
+							m->n_trees);
 	}
 	else if (m->algorithm == PGML_ALGO_KMEANS)
 	{

@@ -218,6 +218,7 @@ pgml_wire_put_fit(StringInfo buf, const PgmlModel *m)
 	pgml_wire_put_bytes(buf, m->left_child, sizeof(int32) * (int64) m->n_nodes);
 	pgml_wire_put_bytes(buf, m->right_child, sizeof(int32) * (int64) m->n_nodes);
 	pgml_wire_put_bytes(buf, m->default_left, sizeof(bool) * (int64) m->n_nodes);
+	pgml_wire_put_bytes(buf, m->tree_weight, m->tree_weight ? sizeof(double) * (int64) m->n_trees : 0);
 
 	pgml_wire_put_bytes(buf, m->coef, sizeof(double) * m->n_outputs * nf);
 	pgml_wire_put_bytes(buf, m->intercept, sizeof(double) * m->n_outputs);
@@ -270,6 +271,7 @@ pgml_wire_get_fit(PgmlWireReader *r, PgmlModel *m)
 	m->left_child = pgml_wire_get_array(r, sizeof(int32), m->n_nodes);
 	m->right_child = pgml_wire_get_array(r, sizeof(int32), m->n_nodes);
 	m->default_left = pgml_wire_get_array(r, sizeof(bool), m->n_nodes);
+	m->tree_weight = pgml_wire_get_array(r, sizeof(double), m->n_trees);
 
 	m->coef = pgml_wire_get_array(r, sizeof(double), wire_product(m->n_outputs, nf));
 	m->intercept = pgml_wire_get_array(r, sizeof(double), m->n_outputs);
@@ -302,6 +304,8 @@ pgml_wire_get_fit(PgmlWireReader *r, PgmlModel *m)
 			wire_require(m->left_child, m->n_nodes, "nodes");
 			wire_require(m->right_child, m->n_nodes, "nodes");
 			wire_require(m->default_left, m->n_nodes, "nodes");
+			if (m->output == PGML_OUTPUT_MEDIAN)
+				wire_require(m->tree_weight, m->n_trees, "tree weights");
 			break;
 		case PGML_ALGO_LINEAR:
 		case PGML_ALGO_LOGISTIC:

@@ -21,9 +21,18 @@
  *	  for that class and 0 elsewhere (softmax); for two classes one tree with
  *	  +weight / W or -weight / W (sigmoid).
  *
- *	  AdaBoost.R2 (regression) predicts a weighted median of the stumps,
- *	  which is not a sum of trees: not implemented (the algorithm table says
- *	  classification only).
+ *	  Regression is scikit-learn's AdaBoostRegressor (AdaBoost.R2, Drucker
+ *	  1997) on depth-3 regression trees: each round draws a bootstrap
+ *	  sample of the rows with the current weights as probabilities (NumPy's
+ *	  RandomState.choice: a cumulative sum, then searchsorted of uniform
+ *	  draws), grows a tree on it, scales each row's absolute error by the
+ *	  largest (squared or 1 - exp(-e) for the losses "square" and
+ *	  "exponential"), and with the weighted mean error e (stop at e >= 0.5;
+ *	  a perfect tree weighs 1 and ends it) weighs the tree
+ *	  learning_rate * log(1 / beta), beta = e / (1 - e), and multiplies each
+ *	  row's weight by beta^((1 - error) * learning_rate).  The model
+ *	  predicts the weighted median of its trees: output "median", one tree
+ *	  per margin, tree_weight the weights (pgml_model.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -50,6 +59,204 @@ leaf_class(const CartTree *t, int32 leaf)
 	return best;
 }
 
+/* ada_boost importances: the weighted mean of its trees', as scikit-learn's. */
+static char *
+weighted_importances(const CartTree *trees, const double *weight, int32 n_trees,
+					 double total, int32 n_features)
+{
+	double	   *imp = palloc0(sizeof(double) * n_features);
+	double	   *one = palloc(sizeof(double) * n_features);
+
+	for (int32 s = 0; s < n_trees; s++)
+	{
+		memset(one, 0, sizeof(double) * n_features);
+		cart_importances(&trees[s], n_features, true, one);
+		for (int32 j = 0; j < n_features; j++)
+			imp[j] += weight[s] * one[j] / total;
+	}
+	return pgml_cart_format_importances(imp, n_features);
+}
+
+/*
+ * The end of a boosting round: the row weights divided by their sum (false,
+ * to stop, when the sum is not a positive number), progress, cancellation.
+ */
+static bool
+next_round(double *sw, int64 n, int32 r, int32 n_rounds)
+{
+	double		total = cart_pairwise_sum(sw, n);
+
+	if (!isfinite(total) || total <= 0.0)
+		return false;
+	for (int64 i = 0; i < n; i++)
+		sw[i] /= total;
+	pgml_train_report_progress(r + 1, n_rounds);
+	pgml_train_check_cancel();
+	return true;
+}
+
+/* The first index of cdf[0..n) whose value is above u (searchsorted "right"). */
+static int64
+search_right(const double *cdf, int64 n, double u)
+{
+	int64		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (cdf[mid] <= u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* AdaBoost.R2: see the top of the file. */
+static void
+adaboost_r2(const PgmlTrainInput *in, PgmlModel *m, const TreeOptions *opt,
+			const CartParams *p)
+{
+	int64		n = in->n_rows;
+	int32		nf = in->n_features;
+	int32		n_rounds = (int32) opt->n_estimators;
+	const char *loss = opt->ada_loss_name ? opt->ada_loss_name : "linear";
+	CartData	d,
+				bd;
+	double	   *y,
+			   *sw,
+			   *cdf,
+			   *err,
+			   *tmp,
+			   *yb,
+			   *weight;
+	float	   *xb;
+	CartTree   *trees;
+	int32		n_kept = 0;
+	SkRandomState rs;
+	double		eps = DBL_EPSILON;
+
+	/* the image takes the median of at most this many trees */
+	if (n_rounds > PGML_MAX_CLASSES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("ada_boost regression takes at most %d estimators", PGML_MAX_CLASSES),
+				 errdetail("Its prediction is the weighted median of its trees, computed over at most %d.",
+						   PGML_MAX_CLASSES)));
+	y = pgml_cart_data(in, 0, &d);
+	sw = pgml_train_alloc(n, sizeof(double));
+	cdf = pgml_train_alloc(n, sizeof(double));
+	err = pgml_train_alloc(n, sizeof(double));
+	tmp = pgml_train_alloc(n, sizeof(double));
+	yb = pgml_train_alloc(n, sizeof(double));
+	xb = pgml_train_alloc((Size) n * nf, sizeof(float));
+	weight = palloc0(sizeof(double) * n_rounds);
+	trees = palloc0(sizeof(CartTree) * n_rounds);
+	bd = d;
+	bd.xcol = xb;
+
+	for (int64 i = 0; i < n; i++)
+		sw[i] = 1.0 / (double) n;
+	sk_rs_seed(&rs, opt->random_state >= 0 ? (uint32) opt->random_state : (uint32) in->seed);
+
+	for (int32 r = 0; r < n_rounds; r++)
+	{
+		SkRandomState tree_rs;
+		CartTree   *t = &trees[n_kept];
+		uint32		split_seed;
+		double		emax = 0.0,
+					e,
+					beta,
+					total;
+
+		for (int64 i = 0; i < n; i++)
+			sw[i] = Max(sw[i], eps);
+
+		/* the tree's random_state first, then the weighted bootstrap */
+		sk_rs_seed(&tree_rs, (uint32) sk_rs_randint(&rs, 0, SK_MAX_INT));
+		split_seed = (uint32) sk_rs_randint(&tree_rs, 0, SK_MAX_INT);
+		cdf[0] = sw[0];
+		for (int64 i = 1; i < n; i++)
+			cdf[i] = cdf[i - 1] + sw[i];
+		total = cdf[n - 1];
+		for (int64 i = 0; i < n; i++)
+			cdf[i] /= total;
+		for (int64 j = 0; j < n; j++)
+		{
+			/* one draw per row (Min would evaluate its argument twice) */
+			int64		row = search_right(cdf, n, sk_rs_random(&rs));
+
+			row = Min(row, n - 1);
+
+			yb[j] = y[row];
+			for (int32 f = 0; f < nf; f++)
+				xb[(int64) f * n + j] = d.xcol[(int64) f * n + row];
+		}
+		pgml_cart_grow(in, &bd, yb, NULL, p, split_seed, t);
+
+		/* each row's error, scaled by the largest */
+		for (int64 i = 0; i < n; i++)
+		{
+			err[i] = fabs(t->values[cart_apply(t, &d, i)] - y[i]);
+			emax = Max(emax, err[i]);
+		}
+		for (int64 i = 0; i < n; i++)
+		{
+			if (emax != 0.0)
+				err[i] /= emax;
+			if (strcmp(loss, "square") == 0)
+				err[i] *= err[i];
+			else if (strcmp(loss, "exponential") == 0)
+				err[i] = 1.0 - exp(-err[i]);
+			tmp[i] = sw[i] * err[i];
+		}
+		e = cart_pairwise_sum(tmp, n);
+		if (e <= 0.0)
+		{
+			/* a perfect tree: weight 1, and the boosting ends */
+			weight[n_kept++] = 1.0;
+			break;
+		}
+		if (e >= 0.5)
+		{
+			/* no better than chance: dropped, unless it is the only one */
+			if (n_kept > 0)
+				cart_tree_free(t);
+			else
+				weight[n_kept++] = 0.0;
+			break;
+		}
+		beta = e / (1.0 - e);
+		weight[n_kept++] = opt->learning_rate * log(1.0 / beta);
+		if (r == n_rounds - 1)
+			break;
+		for (int64 i = 0; i < n; i++)
+			sw[i] *= pow(beta, (1.0 - err[i]) * opt->learning_rate);
+		if (!next_round(sw, n, r, n_rounds))
+			break;
+	}
+
+	/* the model: each tree its own margin; the weighted median of them */
+	m->algorithm = PGML_ALGO_XGBOOST;
+	m->base_margin = 0.0f;
+	m->n_outputs = 1;
+	m->output = PGML_OUTPUT_MEDIAN;
+	pgml_cart_model_trees(m, trees, n_kept, 1, 1.0, false);
+	m->tree_weight = palloc(sizeof(double) * n_kept);
+	for (int32 s = 0; s < n_kept; s++)
+	{
+		m->tree_group[s] = s;
+		m->tree_weight[s] = weight[s];
+	}
+	m->metrics_json = weighted_importances(trees, weight, n_kept,
+										   cart_pairwise_sum(weight, n_rounds), nf);
+	m->hyperparams_json = tree_options_json(opt, p, false);
+	for (int32 s = 0; s < n_kept; s++)
+		cart_tree_free(&trees[s]);
+}
+
 /* See trainer_cart.h. */
 void
 pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m)
@@ -74,6 +281,11 @@ pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m)
 
 	tree_parse_options(in, &opt);
 	tree_cart_params(&opt, in, 1.0, &p);
+	if (in->task == PGML_TASK_REGRESSION)
+	{
+		adaboost_r2(in, m, &opt, &p);
+		return;
+	}
 	n_rounds = (int32) opt.n_estimators;
 
 	y = pgml_cart_data(in, K, &d);
@@ -134,13 +346,8 @@ pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m)
 			break;
 		for (int64 i = 0; i < n; i++)
 			sw[i] = exp(log(sw[i]) + w * (wrong[i] ? 1.0 : 0.0) * (sw[i] > 0.0 ? 1.0 : 0.0));
-		total = cart_pairwise_sum(sw, n);
-		if (!isfinite(total) || total <= 0.0)
+		if (!next_round(sw, n, r, n_rounds))
 			break;
-		for (int64 i = 0; i < n; i++)
-			sw[i] /= total;
-		pgml_train_report_progress(r + 1, n_rounds);
-		pgml_train_check_cancel();
 	}
 
 	/* the model: per stump, the vote of each leaf as margins */
@@ -175,19 +382,7 @@ pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m)
 	pgml_cart_model_trees(m, out, n_kept, m->n_outputs, 1.0, false);
 
 	/* importances: the weighted mean of the stumps' */
-	{
-		double	   *imp = palloc0(sizeof(double) * in->n_features);
-		double	   *one = palloc(sizeof(double) * in->n_features);
-
-		for (int32 s = 0; s < n_kept; s++)
-		{
-			memset(one, 0, sizeof(double) * in->n_features);
-			cart_importances(&stumps[s], in->n_features, true, one);
-			for (int32 j = 0; j < in->n_features; j++)
-				imp[j] += weight[s] * one[j] / total;
-		}
-		m->metrics_json = pgml_cart_format_importances(imp, in->n_features);
-	}
+	m->metrics_json = weighted_importances(stumps, weight, n_kept, total, in->n_features);
 	m->hyperparams_json = tree_options_json(&opt, &p, true);
 	for (int32 s = 0; s < n_kept; s++)
 		cart_tree_free(&stumps[s]);

@@ -95,7 +95,8 @@ pgml_joint_train(const PgmlTrainInput *in, PgmlModel *m, PgmlFitFunction fit)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("%s cannot be trained as a joint model", in->algorithm),
-					 errdetail("Its models do not predict a target as a sum of terms.")));
+					 errdetail("Its models do not predict a target as a sum of terms (ada_boost: a weighted median of its trees)."),
+					 errhint("Train one model per target with pgml.train().")));
 		if (part->base_margin != parts[0].base_margin)
 			same_base = false;
 	}

@@ -63,6 +63,8 @@ typedef struct TreeOptions
 	double		subsample;
 	const char *loss_name;
 	const char *boost_name;		/* ada_boost's "algorithm" */
+	const char *ada_loss_name;	/* ada_boost regression's "loss", NULL:
+								 * "linear" */
 	double		verbose;
 	/* hist_gradient_boosting */
 	double		min_samples_leaf_hg;

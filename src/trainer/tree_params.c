@@ -143,6 +143,8 @@ static const TreeParamSpec specs[] = {
 		"The initial model is the mean (regression) or the class prior (classification), as scikit-learn's default.", NULL, 0},
 	{"alpha", GB, TP_REFUSED, 0, 0, false,
 		"Only the losses squared_error and log_loss are implemented; alpha belongs to huber and quantile.", NULL, 0},
+	{"loss", AB, TP_CHOICE, 0, 0, false, "linear|square|exponential",
+	"\"linear\", \"square\" or \"exponential\" (regression)", OFF(ada_loss_name)},
 	{"algorithm", AB, TP_CHOICE, 0, 0, false, "SAMME|SAMME.R",
 	"\"SAMME\"", OFF(boost_name)},
 	{"estimator", BG | AB, TP_REFUSED, 0, 0, false,
@@ -352,8 +354,12 @@ set_defaults(TreeAlgorithm algo, PgmlTask task, TreeOptions *opt)
 	opt->criterion_name = algo == TREE_GRADIENT_BOOSTING ? "friedman_mse" :
 		cls ? "gini" : "squared_error";
 	opt->splitter_name = "best";
-	/* gradient boosting's trees have depth 3, AdaBoost's are stumps */
-	opt->max_depth = algo == TREE_GRADIENT_BOOSTING ? 3 : algo == TREE_ADA_BOOST ? 1 : -1;
+	/*
+	 * gradient boosting's trees have depth 3; AdaBoost's are stumps for
+	 * classification, depth 3 for regression
+	 */
+	opt->max_depth = algo == TREE_GRADIENT_BOOSTING ? 3 :
+		algo == TREE_ADA_BOOST ? (cls ? 1 : 3) : -1;
 	opt->min_samples_split = (TreeCount)
 	{
 		TREE_COUNT_NUMBER, 2
@@ -490,6 +496,11 @@ tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt)
 				 errmsg("AdaBoost's algorithm \"SAMME.R\" is not supported"),
 				 errdetail("scikit-learn deprecated SAMME.R in version 1.4 and removed it in 1.6."),
 				 errhint("Use \"SAMME\", scikit-learn's only algorithm since 1.6 (the default here).")));
+	if (algo == TREE_ADA_BOOST && cls && opt->ada_loss_name != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hyperparameter \"loss\" of ada_boost applies to regression only"),
+				 errdetail("AdaBoost.R2 weighs its rows by a loss; SAMME counts misclassified rows.")));
 	if (opt->class_weight_name != NULL && !cls)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -604,8 +615,13 @@ tree_options_json(const TreeOptions *opt, const CartParams *p, bool cls)
 	}
 	if (a == TREE_ADA_BOOST)
 	{
-		appendStringInfo(&buf, "\"algorithm\": \"%s\", \"learning_rate\": %.17g",
-						 opt->boost_name, opt->learning_rate);
+		if (cls)
+			appendStringInfo(&buf, "\"algorithm\": \"%s\", \"learning_rate\": %.17g",
+							 opt->boost_name, opt->learning_rate);
+		else
+			appendStringInfo(&buf, "\"loss\": \"%s\", \"learning_rate\": %.17g",
+							 opt->ada_loss_name ? opt->ada_loss_name : "linear",
+							 opt->learning_rate);
 		if (opt->random_state >= 0)
 			appendStringInfo(&buf, ", \"random_state\": %.0f", opt->random_state);
 		appendStringInfoChar(&buf, '}');

@@ -178,6 +178,31 @@ def cases(bases):
     add("regression_sigmoid", "xgb_reg", 'A regression model has output "sigmoid".',
         m("xgb_reg").set("output", "sigmoid"))
     add("linear_exp", "lin", 'A regression model has output "exp".', m("lin").set("output", "exp"))
+
+    # --- AdaBoost.R2's weighted median: every tree its own margin, weighed
+    def median(weights, groups=None, trees=None):
+        ts = trees if trees is not None else [tree7() for _ in weights]
+        mm = set_forest(m("xgb_reg"), ts,
+                        groups=groups if groups is not None else list(range(len(ts))))
+        return mm.set("output", "median").set("base_margin", 0.0).set("tree_weight", bin_f64(weights))
+    add("valid_median", "xgb_reg", "", median([0.5, 1.0, 0.0]), "ok")
+    add("median_weight_nan", "xgb_reg", "tree_weight[1] is NaN, not a finite number >= 0.",
+        median([0.5, NAN, 1.0]))
+    add("median_weight_negative", "xgb_reg", "tree_weight[2] is -1, not a finite number >= 0.",
+        median([0.5, 1.0, -1.0]))
+    add("median_group", "xgb_reg", "tree_group[1] of a median model is 0, not 1.",
+        median([0.5, 1.0], groups=[0, 0]))
+    add("median_weights_short", "xgb_reg", 'Key "tree_weight" holds 16 bytes; 3 values of 8 bytes were expected.',
+        median([0.5, 1.0, 2.0]).set("tree_weight", bin_f64([0.5, 1.0])))
+    add("median_weights_missing", "xgb_reg", 'Key "tree_weight" is missing.',
+        median([0.5, 1.0]).delete("tree_weight"))
+    add("median_too_many_trees", "xgb_reg", "A median model has 1025 trees, more than 1024.",
+        median([1.0] * 1025, trees=[[[-1, -1, 0, 0.5, 0]] for _ in range(1025)]))
+    add("weight_not_median", "xgb_reg",
+        'Key "tree_weight" is present, but the output is "identity", not "median".',
+        m("xgb_reg").set("tree_weight", bin_f64([1.0])))
+    add("median_classification", "xgb_bin", 'A classification model has output "median".',
+        m("xgb_bin").set("output", "median"))
     add("classification_1_class", "xgb_bin",
         "A classification model has n_classes 1, fewer than 2.", m("xgb_bin").set("n_classes", 1))
     add("sigmoid_3_classes", "xgb_bin",

@@ -85,9 +85,9 @@ ESTIMATORS = {
     "bagging": (ensemble.BaggingRegressor, ensemble.BaggingClassifier),
     "gradient_boosting_trees": (ensemble.GradientBoostingRegressor,
                                 ensemble.GradientBoostingClassifier),
-    # AdaBoost-SAMME (pgml's default; scikit-learn 1.2's is SAMME.R, so the
-    # configurations name it); classification only
-    "ada_boost": (None, ensemble.AdaBoostClassifier),
+    # AdaBoost.R2, and AdaBoost-SAMME (pgml's default; scikit-learn 1.2's
+    # is SAMME.R, so the classification configurations name it)
+    "ada_boost": (ensemble.AdaBoostRegressor, ensemble.AdaBoostClassifier),
     "hist_gradient_boosting": (ensemble.HistGradientBoostingRegressor,
                                ensemble.HistGradientBoostingClassifier),
 }
@@ -209,8 +209,9 @@ def array_of(art, key, dtype, default=None):
 def tree_margins(art, X32):
     """Margins of a tree artifact: per output group, base_margin plus the
     leaf values of its trees, added in float32 in tree order."""
-    n_outputs = int(art["n_outputs"])
     offset = array_of(art, "tree_offset", "<i4")
+    # output "median": every tree is its own margin
+    n_outputs = len(offset) - 1 if art["output"] == "median" else int(art["n_outputs"])
     group = array_of(art, "tree_group", "<i4")
     feat = array_of(art, "split_index", "<i4")
     cond = array_of(art, "split_cond", "<f4")
@@ -271,6 +272,15 @@ def evaluate_artifact(art, X):
         out = out / wsum.astype(F32)[:, None]
     elif transform == "exp":
         out = expf(out)
+    elif transform == "median":
+        # AdaBoost.R2: the first tree value, in ascending order, whose
+        # cumulated weight (double) reaches half the total
+        weight = array_of(art, "tree_weight", "<f8")
+        order = np.argsort(out, axis=1, kind="stable")
+        cdf = np.cumsum(weight[order], axis=1)
+        first = np.argmax(cdf >= 0.5 * cdf[:, -1:], axis=1)
+        rows = np.arange(out.shape[0])
+        out = out[rows, order[rows, first]][:, None]
     elif transform not in ("identity", "proba"):
         raise ValueError(f"unknown output transform {transform!r}")
     out = out.astype(F32)

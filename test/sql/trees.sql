@@ -53,7 +53,8 @@ SELECT a AS algorithm,
                ('random_forest', '{"n_estimators": 7, "bootstrap": false}'),
                ('extra_trees', '{"n_estimators": 7, "max_depth": 8}'),
                ('bagging', '{"n_estimators": 7, "bootstrap": false}'),
-               ('gradient_boosting_trees', '{"n_estimators": 200, "learning_rate": 0.5}')) v(a, h);
+               ('gradient_boosting_trees', '{"n_estimators": 200, "learning_rate": 0.5}'),
+               ('ada_boost', '{"n_estimators": 5, "random_state": 0}')) v(a, h);
 SELECT a AS algorithm,
        count(*) FILTER (WHERE abs(pgml.predict('step_' || a, ARRAY[x, k]) - y) > 1e-3) AS wrong
   FROM step, unnest(ARRAY['decision_tree', 'random_forest', 'bagging', 'gradient_boosting_trees']) a
@@ -62,6 +63,13 @@ SELECT a AS algorithm,
 -- maximum: the step is learnt, but where between 29/60 and 30/60 varies;
 -- away from it every row is right
 SELECT count(*) FILTER (WHERE abs(pgml.predict('step_extra_trees', ARRAY[x, k]) - y) > 1e-3) AS wrong
+  FROM step WHERE abs(x - 0.4917) > 0.01;
+-- AdaBoost.R2 predicts the weighted median of its trees (output "median"):
+-- one of the trees' values, right away from the step; the same value by
+-- every predict form
+SELECT count(*) FILTER (WHERE abs(pgml.predict('step_ada_boost', ARRAY[x, k]) - y) > 1e-3) AS wrong,
+       count(*) FILTER (WHERE pgml.predict('step_ada_boost', ARRAY[x, k])
+                              <> (pgml.predict_joint('step_ada_boost', ARRAY[x, k]))[1]) AS joint_differs
   FROM step WHERE abs(x - 0.4917) > 0.01;
 -- stored metrics: the test rows' error (none: float4 leaves aside), and the
 -- importances (x does all the work, the constant feature none)
@@ -211,9 +219,11 @@ SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'gradient_boost
 SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'hist_gradient_boosting',
   hyperparams => '{"early_stopping": true, "validation_fraction": 0.99}');
 
--- ada_boost is AdaBoost-SAMME for classification; AdaBoost.R2 (regression,
--- a weighted median of the trees) and SAMME.R are not here
-SELECT error_of($$SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'ada_boost')$$);
+-- ada_boost is AdaBoost-SAMME for classification, AdaBoost.R2 for
+-- regression (whose loss is refused for classification); SAMME.R is not here
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'ada_boost', '{"loss": "huber"}');
+SELECT * FROM pgml.train('bad', 'regression', 'trees.step', 'y', 'ada_boost', '{"n_estimators": 1025}');
+SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'ada_boost', '{"loss": "square"}');
 SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'ada_boost',
   hyperparams => '{"algorithm": "SAMME.R"}');
 SELECT error_of($$SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'ada_boost',

@@ -93,11 +93,14 @@ my @datasets = (
 );
 
 # configurations: [key, algorithm, hyperparams (%d: the seed), deterministic,
-# classification only]
+# the one task it runs for (undef: both)]
 my @configs = (
 	[ 'decision_tree', 'decision_tree', '{"random_state": 3}', 1 ],
 	[ 'gbt', 'gradient_boosting_trees', '{"subsample": 1.0, "random_state": 3}', 1 ],
-	[ 'ada_boost', 'ada_boost', '{"algorithm": "SAMME", "random_state": 3}', 1, 1 ],
+	[ 'ada_boost', 'ada_boost', '{"algorithm": "SAMME", "random_state": 3}', 1, 'classification' ],
+	# AdaBoost.R2 (its bootstrap draws replicated: deterministic for a seed)
+	[ 'ada_boost_r2', 'ada_boost', '{"random_state": 3}', 1, 'regression' ],
+	[ 'ada_boost_r2_square', 'ada_boost', '{"loss": "square", "learning_rate": 0.5, "random_state": 4}', 1, 'regression' ],
 	# no early stopping below 10,000 rows: deterministic
 	[ 'hist_gbt', 'hist_gradient_boosting', '{"random_state": 3}', 1 ],
 	[ 'random_forest', 'random_forest', '{"n_estimators": 30, "random_state": %d}', 0 ],
@@ -135,8 +138,8 @@ for my $ds (@datasets)
 	my ($dname, $table, $y, $task) = @$ds;
 	for my $cfg (@configs)
 	{
-		my ($key, $alg, $hp_fmt, $det, $cls_only) = @$cfg;
-		next if $cls_only && $task ne 'classification';
+		my ($key, $alg, $hp_fmt, $det, $only) = @$cfg;
+		next if $only && $task ne $only;
 		for my $seed ($det ? (undef) : @SEEDS)
 		{
 			my $hp = defined $seed ? sprintf($hp_fmt, $seed) : $hp_fmt;

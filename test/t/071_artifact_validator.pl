@@ -179,11 +179,11 @@ for my $f (@formats)
 	$sites{$f}++;
 	next if defined $regex{$f};
 	my $re = '';
-	for my $piece (split /(%(?:\.\*s|ll[du]|z[du]|[dus]))/, $f)
+	for my $piece (split /(%(?:\.\*s|ll[du]|z[du]|[dusg]))/, $f)
 	{
 		if ($piece =~ /^%/)
 		{
-			$re .= $piece =~ /s$/ ? '.*' : '-?\d+';
+			$re .= $piece =~ /s$/ ? '.*' : $piece =~ /g$/ ? '\S+' : '-?\d+';
 		}
 		else
 		{

@@ -82,6 +82,9 @@ seed_model(PgmlAlgorithm a, PgmlModel *m)
 			m->left_child = filled(sizeof(int32) * 7);
 			m->right_child = filled(sizeof(int32) * 7);
 			m->default_left = filled(sizeof(bool) * 7);
+			/* AdaBoost.R2's median: the one output with tree weights */
+			m->output = PGML_OUTPUT_MEDIAN;
+			m->tree_weight = filled(sizeof(double) * 3);
 			m->booster = filled(33);
 			m->booster_len = 33;
 			break;
@@ -133,6 +136,8 @@ consume(const PgmlModel *m)
 			touch(m->left_child, sizeof(int32) * (int64) m->n_nodes);
 			touch(m->right_child, sizeof(int32) * (int64) m->n_nodes);
 			touch(m->default_left, sizeof(bool) * (int64) m->n_nodes);
+			if (m->output == PGML_OUTPUT_MEDIAN)
+				touch(m->tree_weight, sizeof(double) * (int64) m->n_trees);
 			break;
 		case PGML_ALGO_LINEAR:
 		case PGML_ALGO_LOGISTIC:
@@ -170,7 +175,7 @@ static void
 walk(const StringInfoData *seed, Fields *f)
 {
 	/* 'i': int32, 'd': float8, 'b': length-prefixed bytes */
-	static const char order[] = "iiidiibbbbbbbbbibibbbbb";
+	static const char order[] = "iiidiibbbbbbbbbbibibbbbb";
 	int			pos = 0;
 
 	f->n = 0;
