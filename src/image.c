@@ -107,6 +107,14 @@ static const char *const field_names[F_COUNT] = {
 	"target_value", "unknown_value", "tree_weight"
 };
 
+/* The artifact's names of tasks, algorithms and outputs, in enum order. */
+static const char *const task_names[] = {"regression", "classification",
+"clustering", "decomposition"};
+static const char *const algo_names[] = {"xgboost", "linear", "logistic",
+"kmeans", "pca"};
+static const char *const output_names[] = {"identity", "sigmoid",
+"softmax", "exp", "proba", "median"};
+
 /* Longest class name accepted, in bytes (the reader's limit for labels). */
 #define MAX_CLASS_NAME		PGML_MAX_CATEGORY_BYTES
 
@@ -1054,16 +1062,450 @@ write_encoders(const EncoderPlan *ep, char *base, const PgmlImage *hdr,
 	}
 }
 
+/*
+ * The model kinds.  Each validates its own keys of the artifact and
+ * reserves its arrays in the image (plan), then writes them once the image
+ * is allocated (write); the header, classes, class names, encoders and
+ * preprocessing are every kind's (pgml_image_compile).  tree_eval.c has the
+ * evaluation side of each kind.
+ */
+typedef struct KindRoutines
+{
+	void	   *(*plan) (const Fields *f, PgmlImage *hdr, uint64 *pos);
+	void		(*write) (const Fields *f, const PgmlImage *hdr, char *base,
+						  void *plan);
+} KindRoutines;
+
+/* Dense matrices of k-means (centroids) and PCA (mean, components). */
+typedef struct MatrixPlan
+{
+	bool		kmeans;
+	Blob		matrix;
+	Blob		mean;
+} MatrixPlan;
+
+static void *
+matrix_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
+{
+	MatrixPlan *mp = palloc0(sizeof(MatrixPlan));
+	bool		kmeans = (hdr->pub.algorithm == PGML_ALGO_KMEANS);
+	int32		n_features = hdr->pub.n_features;
+	int32		n_outputs = hdr->pub.n_outputs;
+	FieldId		count_field = kmeans ? F_N_CLUSTERS : F_N_COMPONENTS;
+	FieldId		matrix_field = kmeans ? F_CENTROIDS : F_COMPONENTS;
+	int32		n_rows = (int32) need_uint(f, count_field, 1, PGML_MAX_CLASSES);
+	int64		i;
+
+	if (n_rows != n_outputs)
+		CORRUPT("Key \"%s\" is %d, not n_outputs (%d).",
+				field_names[count_field], n_rows, n_outputs);
+	mp->kmeans = kmeans;
+	mp->matrix = need_blob(f, matrix_field, (int64) n_rows * n_features, 8);
+	for (i = 0; i < mp->matrix.n; i++)
+		if (!isfinite(blob_f64(&mp->matrix, i)))
+			CORRUPT("Value %lld of \"%s\" is not finite.", (long long) i,
+					field_names[matrix_field]);
+	if (!kmeans)
+	{
+		mp->mean = need_blob(f, F_PCA_MEAN, n_features, 8);
+		for (i = 0; i < mp->mean.n; i++)
+			if (!isfinite(blob_f64(&mp->mean, i)))
+				CORRUPT("Value %lld of \"pca_mean\" is not finite.",
+						(long long) i);
+		hdr->pca_mean_off = reserve(pos, (uint64) n_features * sizeof(double));
+	}
+	if (kmeans)
+		hdr->centroids_off = reserve(pos, (uint64) mp->matrix.n * sizeof(double));
+	else
+		hdr->components_off = reserve(pos, (uint64) mp->matrix.n * sizeof(double));
+	return mp;
+}
+
+static void
+matrix_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
+{
+	MatrixPlan *mp = (MatrixPlan *) plan;
+
+	copy_f64(base + (mp->kmeans ? hdr->centroids_off : hdr->components_off),
+			 &mp->matrix);
+	if (!mp->kmeans)
+		copy_f64(base + hdr->pca_mean_off, &mp->mean);
+}
+
+/* Linear and logistic models: coefficients and intercepts. */
+typedef struct LinearPlan
+{
+	Blob		coef;
+	Blob		icpt;
+} LinearPlan;
+
+static void *
+linear_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
+{
+	LinearPlan *lp = palloc0(sizeof(LinearPlan));
+	int32		n_outputs = hdr->pub.n_outputs;
+	int64		i;
+
+	lp->coef = need_blob(f, F_COEF, (int64) n_outputs * hdr->pub.n_features, 8);
+	lp->icpt = need_blob(f, F_INTERCEPT, n_outputs, 8);
+	for (i = 0; i < lp->coef.n; i++)
+		if (!isfinite(blob_f64(&lp->coef, i)))
+			CORRUPT("Coefficient %lld is not finite.", (long long) i);
+	for (i = 0; i < lp->icpt.n; i++)
+		if (!isfinite(blob_f64(&lp->icpt, i)))
+			CORRUPT("Intercept %lld is not finite.", (long long) i);
+	hdr->coef_off = reserve(pos, (uint64) lp->coef.n * sizeof(double));
+	hdr->intercept_off = reserve(pos, (uint64) lp->icpt.n * sizeof(double));
+	return lp;
+}
+
+static void
+linear_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
+{
+	LinearPlan *lp = (LinearPlan *) plan;
+
+	copy_f64(base + hdr->coef_off, &lp->coef);
+	copy_f64(base + hdr->intercept_off, &lp->icpt);
+}
+
+/* Tree ensembles: what the write needs of the validated artifact. */
+typedef struct TreePlan
+{
+	int32		n_trees;
+	int32		n_nodes;
+	Blob		group,
+				weight,
+				offset,
+				split,
+				cond,
+				left,
+				right,
+				dleft;
+	TreeInfo   *info;
+	int32	   *order;
+	int32		n_windows,
+				n_blocks,
+				n_deep;
+	PgmlImageWindow *windows;
+	PgmlImageBlock *blocks;
+	PgmlImageDeep *deep;
+	int32	   *lane_tree;
+	int32	   *deep_tree;
+} TreePlan;
+
+/*
+ * Tree ensembles (algorithm xgboost, and every CART model): validate the
+ * trees and plan their layout (windows of consecutive trees; in each,
+ * blocks of trees of one depth walked lane by lane, deeper trees node by
+ * node).
+ */
+static void *
+trees_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
+{
+	TreePlan   *tp = palloc0(sizeof(TreePlan));
+	int32		n_features = hdr->pub.n_features;
+	int32		n_outputs = hdr->pub.n_outputs;
+	PgmlOutput	output = (PgmlOutput) hdr->pub.output;
+	const msgpack_object *o;
+	int32		k;
+	int32		n_trees = (int32) need_uint(f, F_N_TREES, 0, MAX_TREES);
+	int32		n_nodes = (int32) need_uint(f, F_N_NODES, 0, MAX_NODES);
+	Blob		group,
+				weight = {NULL, 0},
+				offset,
+				split,
+				cond,
+				left,
+				right,
+				dleft;
+	TreeInfo   *info;
+	int32	   *order;
+	int32		n_windows,
+				n_blocks = 0,
+				n_deep = 0,
+				w;
+	PgmlImageWindow *windows;
+	PgmlImageBlock *blocks;
+	PgmlImageDeep *deep;
+	int32		max_blocks;
+	int32		window_trees;
+	int32	   *lane_tree;
+	int32	   *deep_tree;
+
+	o = need_field(f, F_BASE_MARGIN, MSGPACK_OBJECT_FLOAT64);
+	hdr->base_margin = (float) o->via.f64;
+	if (!isfinite(hdr->base_margin))
+		CORRUPT("base_margin is not finite.");
+	if (n_nodes < n_trees)
+		CORRUPT("n_nodes (%d) is less than n_trees (%d).", n_nodes, n_trees);
+
+	group = need_blob(f, F_TREE_GROUP, n_trees, 4);
+	offset = need_blob(f, F_TREE_OFFSET, (int64) n_trees + 1, 4);
+	split = need_blob(f, F_SPLIT_INDEX, n_nodes, 4);
+	cond = need_blob(f, F_SPLIT_COND, n_nodes, 4);
+	left = need_blob(f, F_LEFT_CHILD, n_nodes, 4);
+	right = need_blob(f, F_RIGHT_CHILD, n_nodes, 4);
+	dleft = need_blob(f, F_DEFAULT_LEFT, n_nodes, 1);
+
+	/* a median model: each tree its own margin, and the trees' weights */
+	hdr->n_groups = n_outputs;
+	if (output == PGML_OUTPUT_MEDIAN)
+	{
+		if (n_trees > PGML_MAX_CLASSES)
+			CORRUPT("A median model has %d trees, more than %d.", n_trees,
+					PGML_MAX_CLASSES);
+		weight = need_blob(f, F_TREE_WEIGHT, n_trees, 8);
+		for (k = 0; k < n_trees; k++)
+		{
+			double		wk = blob_f64(&weight, k);
+
+			if (!(isfinite(wk) && wk >= 0.0))
+				CORRUPT("tree_weight[%d] is %g, not a finite number >= 0.", k, wk);
+			if (blob_i32(&group, k) != k)
+				CORRUPT("tree_group[%d] of a median model is %d, not %d.", k,
+						blob_i32(&group, k), k);
+		}
+		hdr->n_groups = n_trees;
+	}
+	else if (f->present[F_TREE_WEIGHT])
+		CORRUPT("Key \"tree_weight\" is present, but the output is \"%s\", not \"median\".",
+				output_names[output - 1]);
+
+	info = check_trees(n_trees, n_nodes, n_features, hdr->n_groups, &group,
+					   &offset, &split, &cond, &left, &right, &dleft);
+
+	/*
+	 * Round-robin groups (XGBoost's multiclass layout: each round adds
+	 * one tree per class) let the evaluator sum all classes at once.
+	 */
+	hdr->round_robin = (hdr->n_groups >= 2 && hdr->n_groups <= PGML_RR_MAX_GROUPS &&
+					   n_trees % hdr->n_groups == 0);
+	for (k = 0; k < n_trees && hdr->round_robin; k++)
+		if (blob_i32(&group, k) != k % hdr->n_groups)
+			hdr->round_robin = false;
+	window_trees = PGML_WINDOW_TREES;
+	if (hdr->round_robin)
+		window_trees -= PGML_WINDOW_TREES % hdr->n_groups;
+
+	/* plan: windows of consecutive trees, padded trees sorted by depth */
+	n_windows = (n_trees + window_trees - 1) / window_trees;
+	max_blocks = n_trees / PGML_BLOCK_LANES + n_windows + 1;
+	windows = palloc0(sizeof(PgmlImageWindow) * Max(n_windows, 1));
+	blocks = palloc0(sizeof(PgmlImageBlock) * max_blocks);
+	lane_tree = palloc(sizeof(int32) * PGML_BLOCK_LANES * max_blocks);
+	deep = palloc0(sizeof(PgmlImageDeep) * Max(n_trees, 1));
+	deep_tree = palloc(sizeof(int32) * Max(n_trees, 1));
+	order = palloc(sizeof(int32) * Max(n_trees, 1));
+
+	for (w = 0; w < n_windows; w++)
+	{
+		PgmlImageWindow *win = &windows[w];
+		int32		n_padded = 0;
+		int32		i;
+
+		win->first_tree = w * window_trees;
+		win->n_trees = Min(window_trees, n_trees - win->first_tree);
+		win->first_block = n_blocks;
+		win->first_deep = n_deep;
+		for (i = 0; i < win->n_trees; i++)
+		{
+			int32		t = win->first_tree + i;
+
+			if (info[t].padded)
+				order[n_padded++] = t;
+			else
+			{
+				int32		nn = blob_i32(&offset, t + 1) - blob_i32(&offset, t);
+
+				deep[n_deep].slot = i;
+				deep[n_deep].n_nodes = nn;
+				deep[n_deep].nodes_off =
+					reserve(pos, (uint64) nn * sizeof(PgmlImageNode));
+				deep_tree[n_deep] = t;
+				n_deep++;
+			}
+		}
+		qsort_arg(order, n_padded, sizeof(int32), cmp_by_depth, info);
+		for (i = 0; i < n_padded; i += PGML_BLOCK_LANES)
+		{
+			PgmlImageBlock *b = &blocks[n_blocks];
+			int32		lanes = Min(PGML_BLOCK_LANES, n_padded - i);
+			int32		l;
+			int			D = info[order[i + lanes - 1]].depth;
+
+			b->depth = D;
+			b->n_lanes = lanes;
+			Assert(n_blocks < max_blocks);
+			for (l = 0; l < PGML_BLOCK_LANES; l++)
+			{
+				if (l < lanes)
+				{
+					b->slot[l] = (int16) (order[i + l] - win->first_tree);
+					lane_tree[n_blocks * PGML_BLOCK_LANES + l] = order[i + l];
+				}
+				else
+					b->slot[l] = PGML_WINDOW_TREES;
+			}
+			b->records = (D >= PGML_RECORD_MIN_DEPTH &&
+						  D <= PGML_RECORD_MAX_DEPTH);
+			*pos = (*pos + 63) & ~(uint64) 63;
+			if (b->records)
+			{
+				b->tree_size = pgml_top_bytes(pgml_top_levels(D)) +
+					((uint64) 1 << pgml_top_levels(D)) * PGML_RECORD_BYTES;
+				b->tree_off = reserve(pos, b->tree_size * lanes);
+			}
+			else
+			{
+				b->tree_off = reserve(pos, (uint64) ((1 << D) - 1) *
+									  PGML_BLOCK_LANES * sizeof(PgmlImageSplit));
+				b->leaf_off = reserve(pos, (uint64) (1 << D) *
+									  PGML_BLOCK_LANES * sizeof(float));
+			}
+			n_blocks++;
+		}
+		win->n_blocks = n_blocks - win->first_block;
+		win->n_deep = n_deep - win->first_deep;
+	}
+
+	hdr->n_trees = n_trees;
+	hdr->n_windows = n_windows;
+	hdr->n_blocks = n_blocks;
+	hdr->n_deep = n_deep;
+	hdr->group_off = reserve(pos, (uint64) n_trees * sizeof(int32));
+	if (output == PGML_OUTPUT_MEDIAN)
+		hdr->tree_weight_off = reserve(pos, (uint64) n_trees * sizeof(double));
+	hdr->windows_off = reserve(pos, (uint64) n_windows * sizeof(PgmlImageWindow));
+	hdr->blocks_off = reserve(pos, (uint64) n_blocks * sizeof(PgmlImageBlock));
+	hdr->deep_off = reserve(pos, (uint64) n_deep * sizeof(PgmlImageDeep));
+	tp->n_trees = n_trees;
+	tp->n_nodes = n_nodes;
+	tp->group = group;
+	tp->weight = weight;
+	tp->offset = offset;
+	tp->split = split;
+	tp->cond = cond;
+	tp->left = left;
+	tp->right = right;
+	tp->dleft = dleft;
+	tp->info = info;
+	tp->order = order;
+	tp->n_windows = n_windows;
+	tp->n_blocks = n_blocks;
+	tp->n_deep = n_deep;
+	tp->windows = windows;
+	tp->blocks = blocks;
+	tp->deep = deep;
+	tp->lane_tree = lane_tree;
+	tp->deep_tree = deep_tree;
+	return tp;
+}
+
+/* Tree ensembles: write the planned layout. */
+static void
+trees_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
+{
+	TreePlan   *tp = (TreePlan *) plan;
+	int32		n_features = hdr->pub.n_features;
+	PgmlOutput	output = (PgmlOutput) hdr->pub.output;
+	int32		n_trees = tp->n_trees;
+	Blob		group = tp->group,
+				weight = tp->weight,
+				offset = tp->offset,
+				split = tp->split,
+				cond = tp->cond,
+				left = tp->left,
+				right = tp->right,
+				dleft = tp->dleft;
+	int32		n_windows = tp->n_windows,
+				n_blocks = tp->n_blocks,
+				n_deep = tp->n_deep;
+	PgmlImageWindow *windows = tp->windows;
+	PgmlImageBlock *blocks = tp->blocks;
+	PgmlImageDeep *deep = tp->deep;
+	int32	   *lane_tree = tp->lane_tree;
+	int32	   *deep_tree = tp->deep_tree;
+
+	{
+		int32	   *g = (int32 *) (base + hdr->group_off);
+		int32		t,
+					b;
+
+		for (t = 0; t < n_trees; t++)
+			g[t] = blob_i32(&group, t);
+		if (output == PGML_OUTPUT_MEDIAN)
+			for (t = 0; t < n_trees; t++)
+				((double *) (base + hdr->tree_weight_off))[t] = blob_f64(&weight, t);
+		memcpy(base + hdr->windows_off, windows,
+			   sizeof(PgmlImageWindow) * n_windows);
+		memcpy(base + hdr->blocks_off, blocks,
+			   sizeof(PgmlImageBlock) * n_blocks);
+		memcpy(base + hdr->deep_off, deep, sizeof(PgmlImageDeep) * n_deep);
+
+		for (b = 0; b < n_blocks; b++)
+		{
+			PgmlImageBlock *blk = &blocks[b];
+			int			l;
+
+			for (l = 0; l < blk->n_lanes; l++)
+			{
+				t = lane_tree[b * PGML_BLOCK_LANES + l];
+				fill_lane(base, blk, l, blob_i32(&offset, t), n_features,
+						  &split, &cond, &left, &right, &dleft);
+			}
+			/* interleaved: unused lanes' splits go left, leaves are 0 */
+			for (l = blk->n_lanes; l < PGML_BLOCK_LANES && !blk->records; l++)
+			{
+				int32		p;
+
+				for (p = 0; p < (1 << blk->depth) - 1; p++)
+					((PgmlImageSplit *) (base + split_at(blk, l, p)))->cond =
+						get_float4_nan();
+			}
+		}
+		for (b = 0; b < n_deep; b++)
+		{
+			PgmlImageDeep *d = &deep[b];
+			PgmlImageNode *nodes = (PgmlImageNode *) (base + d->nodes_off);
+			int32		i;
+			int64		start;
+
+			t = deep_tree[b];
+			start = blob_i32(&offset, t);
+			for (i = 0; i < d->n_nodes; i++)
+			{
+				int64		n = start + i;
+
+				nodes[i].cond = blob_f32(&cond, n);
+				nodes[i].left = blob_i32(&left, n);
+				nodes[i].right = blob_i32(&right, n);
+				nodes[i].word = nodes[i].left < 0 ? 0 :
+					split_word(n_features, blob_i32(&split, n),
+							   nodes[i].cond, dleft.p[n] != 0);
+			}
+		}
+	}
+	pfree(tp->info);
+	pfree(tp->order);
+	pfree(lane_tree);
+	pfree(deep_tree);
+	pfree(windows);
+	pfree(blocks);
+	pfree(deep);
+}
+
+static const KindRoutines kind_routines[] = {
+	[PGML_ALGO_XGBOOST] = {trees_plan, trees_write},
+	[PGML_ALGO_LINEAR] = {linear_plan, linear_write},
+	[PGML_ALGO_LOGISTIC] = {linear_plan, linear_write},
+	[PGML_ALGO_KMEANS] = {matrix_plan, matrix_write},
+	[PGML_ALGO_PCA] = {matrix_plan, matrix_write},
+};
+
 /* Validate an artifact and compile it into an image (see pgml_image.h). */
 PgmlImageHeader *
 pgml_image_compile(const char *artifact, Size len, Size *size)
 {
-	static const char *const task_names[] = {"regression", "classification",
-	"clustering", "decomposition"};
-	static const char *const algo_names[] = {"xgboost", "linear", "logistic",
-	"kmeans", "pca"};
-	static const char *const output_names[] = {"identity", "sigmoid",
-	"softmax", "exp", "proba", "median"};
 	Fields		f;
 	const msgpack_object *o;
 	PgmlTask	task;
@@ -1086,6 +1528,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	PgmlImage	hdr;
 	PgmlImage  *img;
 	char	   *base;
+	void	   *plan;
 	int32		k;
 
 	unpack_fields(artifact, len, &f);
@@ -1233,322 +1676,15 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 		hdr.scale_off = reserve(&pos, (uint64) n_features * sizeof(double));
 	}
 
-	if (algorithm == PGML_ALGO_KMEANS || algorithm == PGML_ALGO_PCA)
-	{
-		bool		kmeans = (algorithm == PGML_ALGO_KMEANS);
-		FieldId		count_field = kmeans ? F_N_CLUSTERS : F_N_COMPONENTS;
-		FieldId		matrix_field = kmeans ? F_CENTROIDS : F_COMPONENTS;
-		int32		n_rows = (int32) need_uint(&f, count_field, 1, PGML_MAX_CLASSES);
-		Blob		matrix;
-		Blob		mean = {NULL, 0};
-		int64		i;
+	/* the kind's own arrays */
+	plan = kind_routines[algorithm].plan(&f, &hdr, &pos);
+	hdr.pub.total_size = pos;
 
-		if (n_rows != n_outputs)
-			CORRUPT("Key \"%s\" is %d, not n_outputs (%d).",
-					field_names[count_field], n_rows, n_outputs);
-		matrix = need_blob(&f, matrix_field, (int64) n_rows * n_features, 8);
-		for (i = 0; i < matrix.n; i++)
-			if (!isfinite(blob_f64(&matrix, i)))
-				CORRUPT("Value %lld of \"%s\" is not finite.", (long long) i,
-						field_names[matrix_field]);
-		if (!kmeans)
-		{
-			mean = need_blob(&f, F_PCA_MEAN, n_features, 8);
-			for (i = 0; i < mean.n; i++)
-				if (!isfinite(blob_f64(&mean, i)))
-					CORRUPT("Value %lld of \"pca_mean\" is not finite.",
-							(long long) i);
-			hdr.pca_mean_off = reserve(&pos, (uint64) n_features * sizeof(double));
-		}
-		if (kmeans)
-			hdr.centroids_off = reserve(&pos, (uint64) matrix.n * sizeof(double));
-		else
-			hdr.components_off = reserve(&pos, (uint64) matrix.n * sizeof(double));
-		hdr.pub.total_size = pos;
-
-		base = MemoryContextAllocExtended(CurrentMemoryContext, pos,
-										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		img = (PgmlImage *) base;
-		memcpy(img, &hdr, sizeof(hdr));
-		copy_f64(base + (kmeans ? hdr.centroids_off : hdr.components_off), &matrix);
-		if (!kmeans)
-			copy_f64(base + hdr.pca_mean_off, &mean);
-	}
-	else if (algorithm != PGML_ALGO_XGBOOST)
-	{
-		Blob		coef = need_blob(&f, F_COEF, (int64) n_outputs * n_features, 8);
-		Blob		icpt = need_blob(&f, F_INTERCEPT, n_outputs, 8);
-		double	   *dst;
-		int64		i;
-
-		for (i = 0; i < coef.n; i++)
-			if (!isfinite(blob_f64(&coef, i)))
-				CORRUPT("Coefficient %lld is not finite.", (long long) i);
-		for (i = 0; i < icpt.n; i++)
-			if (!isfinite(blob_f64(&icpt, i)))
-				CORRUPT("Intercept %lld is not finite.", (long long) i);
-
-		hdr.coef_off = reserve(&pos, (uint64) coef.n * sizeof(double));
-		hdr.intercept_off = reserve(&pos, (uint64) icpt.n * sizeof(double));
-		hdr.pub.total_size = pos;
-
-		base = MemoryContextAllocExtended(CurrentMemoryContext, pos,
-										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		img = (PgmlImage *) base;
-		memcpy(img, &hdr, sizeof(hdr));
-		dst = (double *) (base + hdr.coef_off);
-		for (i = 0; i < coef.n; i++)
-			dst[i] = blob_f64(&coef, i);
-		dst = (double *) (base + hdr.intercept_off);
-		for (i = 0; i < icpt.n; i++)
-			dst[i] = blob_f64(&icpt, i);
-	}
-	else
-	{
-		int32		n_trees = (int32) need_uint(&f, F_N_TREES, 0, MAX_TREES);
-		int32		n_nodes = (int32) need_uint(&f, F_N_NODES, 0, MAX_NODES);
-		Blob		group,
-					weight = {NULL, 0},
-					offset,
-					split,
-					cond,
-					left,
-					right,
-					dleft;
-		TreeInfo   *info;
-		int32	   *order;
-		int32		n_windows,
-					n_blocks = 0,
-					n_deep = 0,
-					w;
-		PgmlImageWindow *windows;
-		PgmlImageBlock *blocks;
-		PgmlImageDeep *deep;
-		int32		max_blocks;
-		int32		window_trees;
-		int32	   *lane_tree;
-		int32	   *deep_tree;
-
-		o = need_field(&f, F_BASE_MARGIN, MSGPACK_OBJECT_FLOAT64);
-		hdr.base_margin = (float) o->via.f64;
-		if (!isfinite(hdr.base_margin))
-			CORRUPT("base_margin is not finite.");
-		if (n_nodes < n_trees)
-			CORRUPT("n_nodes (%d) is less than n_trees (%d).", n_nodes, n_trees);
-
-		group = need_blob(&f, F_TREE_GROUP, n_trees, 4);
-		offset = need_blob(&f, F_TREE_OFFSET, (int64) n_trees + 1, 4);
-		split = need_blob(&f, F_SPLIT_INDEX, n_nodes, 4);
-		cond = need_blob(&f, F_SPLIT_COND, n_nodes, 4);
-		left = need_blob(&f, F_LEFT_CHILD, n_nodes, 4);
-		right = need_blob(&f, F_RIGHT_CHILD, n_nodes, 4);
-		dleft = need_blob(&f, F_DEFAULT_LEFT, n_nodes, 1);
-
-		/* a median model: each tree its own margin, and the trees' weights */
-		hdr.n_groups = n_outputs;
-		if (output == PGML_OUTPUT_MEDIAN)
-		{
-			if (n_trees > PGML_MAX_CLASSES)
-				CORRUPT("A median model has %d trees, more than %d.", n_trees,
-						PGML_MAX_CLASSES);
-			weight = need_blob(&f, F_TREE_WEIGHT, n_trees, 8);
-			for (k = 0; k < n_trees; k++)
-			{
-				double		wk = blob_f64(&weight, k);
-
-				if (!(isfinite(wk) && wk >= 0.0))
-					CORRUPT("tree_weight[%d] is %g, not a finite number >= 0.", k, wk);
-				if (blob_i32(&group, k) != k)
-					CORRUPT("tree_group[%d] of a median model is %d, not %d.", k,
-							blob_i32(&group, k), k);
-			}
-			hdr.n_groups = n_trees;
-		}
-		else if (f.present[F_TREE_WEIGHT])
-			CORRUPT("Key \"tree_weight\" is present, but the output is \"%s\", not \"median\".",
-					output_names[output - 1]);
-
-		info = check_trees(n_trees, n_nodes, n_features, hdr.n_groups, &group,
-						   &offset, &split, &cond, &left, &right, &dleft);
-
-		/*
-		 * Round-robin groups (XGBoost's multiclass layout: each round adds
-		 * one tree per class) let the evaluator sum all classes at once.
-		 */
-		hdr.round_robin = (hdr.n_groups >= 2 && hdr.n_groups <= PGML_RR_MAX_GROUPS &&
-						   n_trees % hdr.n_groups == 0);
-		for (k = 0; k < n_trees && hdr.round_robin; k++)
-			if (blob_i32(&group, k) != k % hdr.n_groups)
-				hdr.round_robin = false;
-		window_trees = PGML_WINDOW_TREES;
-		if (hdr.round_robin)
-			window_trees -= PGML_WINDOW_TREES % hdr.n_groups;
-
-		/* plan: windows of consecutive trees, padded trees sorted by depth */
-		n_windows = (n_trees + window_trees - 1) / window_trees;
-		max_blocks = n_trees / PGML_BLOCK_LANES + n_windows + 1;
-		windows = palloc0(sizeof(PgmlImageWindow) * Max(n_windows, 1));
-		blocks = palloc0(sizeof(PgmlImageBlock) * max_blocks);
-		lane_tree = palloc(sizeof(int32) * PGML_BLOCK_LANES * max_blocks);
-		deep = palloc0(sizeof(PgmlImageDeep) * Max(n_trees, 1));
-		deep_tree = palloc(sizeof(int32) * Max(n_trees, 1));
-		order = palloc(sizeof(int32) * Max(n_trees, 1));
-
-		for (w = 0; w < n_windows; w++)
-		{
-			PgmlImageWindow *win = &windows[w];
-			int32		n_padded = 0;
-			int32		i;
-
-			win->first_tree = w * window_trees;
-			win->n_trees = Min(window_trees, n_trees - win->first_tree);
-			win->first_block = n_blocks;
-			win->first_deep = n_deep;
-			for (i = 0; i < win->n_trees; i++)
-			{
-				int32		t = win->first_tree + i;
-
-				if (info[t].padded)
-					order[n_padded++] = t;
-				else
-				{
-					int32		nn = blob_i32(&offset, t + 1) - blob_i32(&offset, t);
-
-					deep[n_deep].slot = i;
-					deep[n_deep].n_nodes = nn;
-					deep[n_deep].nodes_off =
-						reserve(&pos, (uint64) nn * sizeof(PgmlImageNode));
-					deep_tree[n_deep] = t;
-					n_deep++;
-				}
-			}
-			qsort_arg(order, n_padded, sizeof(int32), cmp_by_depth, info);
-			for (i = 0; i < n_padded; i += PGML_BLOCK_LANES)
-			{
-				PgmlImageBlock *b = &blocks[n_blocks];
-				int32		lanes = Min(PGML_BLOCK_LANES, n_padded - i);
-				int32		l;
-				int			D = info[order[i + lanes - 1]].depth;
-
-				b->depth = D;
-				b->n_lanes = lanes;
-				Assert(n_blocks < max_blocks);
-				for (l = 0; l < PGML_BLOCK_LANES; l++)
-				{
-					if (l < lanes)
-					{
-						b->slot[l] = (int16) (order[i + l] - win->first_tree);
-						lane_tree[n_blocks * PGML_BLOCK_LANES + l] = order[i + l];
-					}
-					else
-						b->slot[l] = PGML_WINDOW_TREES;
-				}
-				b->records = (D >= PGML_RECORD_MIN_DEPTH &&
-							  D <= PGML_RECORD_MAX_DEPTH);
-				pos = (pos + 63) & ~(uint64) 63;
-				if (b->records)
-				{
-					b->tree_size = pgml_top_bytes(pgml_top_levels(D)) +
-						((uint64) 1 << pgml_top_levels(D)) * PGML_RECORD_BYTES;
-					b->tree_off = reserve(&pos, b->tree_size * lanes);
-				}
-				else
-				{
-					b->tree_off = reserve(&pos, (uint64) ((1 << D) - 1) *
-										  PGML_BLOCK_LANES * sizeof(PgmlImageSplit));
-					b->leaf_off = reserve(&pos, (uint64) (1 << D) *
-										  PGML_BLOCK_LANES * sizeof(float));
-				}
-				n_blocks++;
-			}
-			win->n_blocks = n_blocks - win->first_block;
-			win->n_deep = n_deep - win->first_deep;
-		}
-
-		hdr.n_trees = n_trees;
-		hdr.n_windows = n_windows;
-		hdr.n_blocks = n_blocks;
-		hdr.n_deep = n_deep;
-		hdr.group_off = reserve(&pos, (uint64) n_trees * sizeof(int32));
-		if (output == PGML_OUTPUT_MEDIAN)
-			hdr.tree_weight_off = reserve(&pos, (uint64) n_trees * sizeof(double));
-		hdr.windows_off = reserve(&pos, (uint64) n_windows * sizeof(PgmlImageWindow));
-		hdr.blocks_off = reserve(&pos, (uint64) n_blocks * sizeof(PgmlImageBlock));
-		hdr.deep_off = reserve(&pos, (uint64) n_deep * sizeof(PgmlImageDeep));
-		hdr.pub.total_size = pos;
-
-		/* write */
-		base = MemoryContextAllocExtended(CurrentMemoryContext, pos,
-										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		img = (PgmlImage *) base;
-		memcpy(img, &hdr, sizeof(hdr));
-		{
-			int32	   *g = (int32 *) (base + hdr.group_off);
-			int32		t,
-						b;
-
-			for (t = 0; t < n_trees; t++)
-				g[t] = blob_i32(&group, t);
-			if (output == PGML_OUTPUT_MEDIAN)
-				for (t = 0; t < n_trees; t++)
-					((double *) (base + hdr.tree_weight_off))[t] = blob_f64(&weight, t);
-			memcpy(base + hdr.windows_off, windows,
-				   sizeof(PgmlImageWindow) * n_windows);
-			memcpy(base + hdr.blocks_off, blocks,
-				   sizeof(PgmlImageBlock) * n_blocks);
-			memcpy(base + hdr.deep_off, deep, sizeof(PgmlImageDeep) * n_deep);
-
-			for (b = 0; b < n_blocks; b++)
-			{
-				PgmlImageBlock *blk = &blocks[b];
-				int			l;
-
-				for (l = 0; l < blk->n_lanes; l++)
-				{
-					t = lane_tree[b * PGML_BLOCK_LANES + l];
-					fill_lane(base, blk, l, blob_i32(&offset, t), n_features,
-							  &split, &cond, &left, &right, &dleft);
-				}
-				/* interleaved: unused lanes' splits go left, leaves are 0 */
-				for (l = blk->n_lanes; l < PGML_BLOCK_LANES && !blk->records; l++)
-				{
-					int32		p;
-
-					for (p = 0; p < (1 << blk->depth) - 1; p++)
-						((PgmlImageSplit *) (base + split_at(blk, l, p)))->cond =
-							get_float4_nan();
-				}
-			}
-			for (b = 0; b < n_deep; b++)
-			{
-				PgmlImageDeep *d = &deep[b];
-				PgmlImageNode *nodes = (PgmlImageNode *) (base + d->nodes_off);
-				int32		i;
-				int64		start;
-
-				t = deep_tree[b];
-				start = blob_i32(&offset, t);
-				for (i = 0; i < d->n_nodes; i++)
-				{
-					int64		n = start + i;
-
-					nodes[i].cond = blob_f32(&cond, n);
-					nodes[i].left = blob_i32(&left, n);
-					nodes[i].right = blob_i32(&right, n);
-					nodes[i].word = nodes[i].left < 0 ? 0 :
-						split_word(n_features, blob_i32(&split, n),
-								   nodes[i].cond, dleft.p[n] != 0);
-				}
-			}
-		}
-		pfree(info);
-		pfree(order);
-		pfree(lane_tree);
-		pfree(deep_tree);
-		pfree(windows);
-		pfree(blocks);
-		pfree(deep);
-	}
+	base = MemoryContextAllocExtended(CurrentMemoryContext, pos,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	img = (PgmlImage *) base;
+	memcpy(img, &hdr, sizeof(hdr));
+	kind_routines[algorithm].write(&f, &hdr, base, plan);
 
 	copy_f64(base + hdr.classes_off, &classes);
 	if (names_bytes >= 0)
