@@ -1208,140 +1208,123 @@ trees_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 	PgmlOutput	output = (PgmlOutput) hdr->pub.output;
 	const msgpack_object *o;
 	int32		k;
-	int32		n_trees = (int32) need_uint(f, F_N_TREES, 0, MAX_TREES);
-	int32		n_nodes = (int32) need_uint(f, F_N_NODES, 0, MAX_NODES);
-	Blob		group,
-				weight = {NULL, 0},
-				offset,
-				split,
-				cond,
-				left,
-				right,
-				dleft;
-	TreeInfo   *info;
-	int32	   *order;
-	int32		n_windows,
-				n_blocks = 0,
-				n_deep = 0,
-				w;
-	PgmlImageWindow *windows;
-	PgmlImageBlock *blocks;
-	PgmlImageDeep *deep;
+	int32		w;
 	int32		max_blocks;
 	int32		window_trees;
-	int32	   *lane_tree;
-	int32	   *deep_tree;
+
+	tp->n_trees = (int32) need_uint(f, F_N_TREES, 0, MAX_TREES);
+	tp->n_nodes = (int32) need_uint(f, F_N_NODES, 0, MAX_NODES);
 
 	o = need_field(f, F_BASE_MARGIN, MSGPACK_OBJECT_FLOAT64);
 	hdr->base_margin = (float) o->via.f64;
 	if (!isfinite(hdr->base_margin))
 		CORRUPT("base_margin is not finite.");
-	if (n_nodes < n_trees)
-		CORRUPT("n_nodes (%d) is less than n_trees (%d).", n_nodes, n_trees);
+	if (tp->n_nodes < tp->n_trees)
+		CORRUPT("n_nodes (%d) is less than n_trees (%d).", tp->n_nodes, tp->n_trees);
 
-	group = need_blob(f, F_TREE_GROUP, n_trees, 4);
-	offset = need_blob(f, F_TREE_OFFSET, (int64) n_trees + 1, 4);
-	split = need_blob(f, F_SPLIT_INDEX, n_nodes, 4);
-	cond = need_blob(f, F_SPLIT_COND, n_nodes, 4);
-	left = need_blob(f, F_LEFT_CHILD, n_nodes, 4);
-	right = need_blob(f, F_RIGHT_CHILD, n_nodes, 4);
-	dleft = need_blob(f, F_DEFAULT_LEFT, n_nodes, 1);
+	tp->group = need_blob(f, F_TREE_GROUP, tp->n_trees, 4);
+	tp->offset = need_blob(f, F_TREE_OFFSET, (int64) tp->n_trees + 1, 4);
+	tp->split = need_blob(f, F_SPLIT_INDEX, tp->n_nodes, 4);
+	tp->cond = need_blob(f, F_SPLIT_COND, tp->n_nodes, 4);
+	tp->left = need_blob(f, F_LEFT_CHILD, tp->n_nodes, 4);
+	tp->right = need_blob(f, F_RIGHT_CHILD, tp->n_nodes, 4);
+	tp->dleft = need_blob(f, F_DEFAULT_LEFT, tp->n_nodes, 1);
 
 	/* a median model: each tree its own margin, and the trees' weights */
 	hdr->n_groups = n_outputs;
 	if (output == PGML_OUTPUT_MEDIAN)
 	{
-		if (n_trees > PGML_MAX_CLASSES)
-			CORRUPT("A median model has %d trees, more than %d.", n_trees,
+		if (tp->n_trees > PGML_MAX_CLASSES)
+			CORRUPT("A median model has %d trees, more than %d.", tp->n_trees,
 					PGML_MAX_CLASSES);
-		weight = need_blob(f, F_TREE_WEIGHT, n_trees, 8);
-		for (k = 0; k < n_trees; k++)
+		tp->weight = need_blob(f, F_TREE_WEIGHT, tp->n_trees, 8);
+		for (k = 0; k < tp->n_trees; k++)
 		{
-			double		wk = blob_f64(&weight, k);
+			double		wk = blob_f64(&tp->weight, k);
 
 			if (!(isfinite(wk) && wk >= 0.0))
 				CORRUPT("tree_weight[%d] is %g, not a finite number >= 0.", k, wk);
-			if (blob_i32(&group, k) != k)
+			if (blob_i32(&tp->group, k) != k)
 				CORRUPT("tree_group[%d] of a median model is %d, not %d.", k,
-						blob_i32(&group, k), k);
+						blob_i32(&tp->group, k), k);
 		}
-		hdr->n_groups = n_trees;
+		hdr->n_groups = tp->n_trees;
 	}
 	else if (f->present[F_TREE_WEIGHT])
 		CORRUPT("Key \"tree_weight\" is present, but the output is \"%s\", not \"median\".",
 				output_names[output - 1]);
 
-	info = check_trees(n_trees, n_nodes, n_features, hdr->n_groups, &group,
-					   &offset, &split, &cond, &left, &right, &dleft);
+	tp->info = check_trees(tp->n_trees, tp->n_nodes, n_features, hdr->n_groups, &tp->group,
+					   &tp->offset, &tp->split, &tp->cond, &tp->left, &tp->right, &tp->dleft);
 
 	/*
 	 * Round-robin groups (XGBoost's multiclass layout: each round adds
 	 * one tree per class) let the evaluator sum all classes at once.
 	 */
 	hdr->round_robin = (hdr->n_groups >= 2 && hdr->n_groups <= PGML_RR_MAX_GROUPS &&
-					   n_trees % hdr->n_groups == 0);
-	for (k = 0; k < n_trees && hdr->round_robin; k++)
-		if (blob_i32(&group, k) != k % hdr->n_groups)
+					   tp->n_trees % hdr->n_groups == 0);
+	for (k = 0; k < tp->n_trees && hdr->round_robin; k++)
+		if (blob_i32(&tp->group, k) != k % hdr->n_groups)
 			hdr->round_robin = false;
 	window_trees = PGML_WINDOW_TREES;
 	if (hdr->round_robin)
 		window_trees -= PGML_WINDOW_TREES % hdr->n_groups;
 
 	/* plan: windows of consecutive trees, padded trees sorted by depth */
-	n_windows = (n_trees + window_trees - 1) / window_trees;
-	max_blocks = n_trees / PGML_BLOCK_LANES + n_windows + 1;
-	windows = palloc0(sizeof(PgmlImageWindow) * Max(n_windows, 1));
-	blocks = palloc0(sizeof(PgmlImageBlock) * max_blocks);
-	lane_tree = palloc(sizeof(int32) * PGML_BLOCK_LANES * max_blocks);
-	deep = palloc0(sizeof(PgmlImageDeep) * Max(n_trees, 1));
-	deep_tree = palloc(sizeof(int32) * Max(n_trees, 1));
-	order = palloc(sizeof(int32) * Max(n_trees, 1));
+	tp->n_windows = (tp->n_trees + window_trees - 1) / window_trees;
+	max_blocks = tp->n_trees / PGML_BLOCK_LANES + tp->n_windows + 1;
+	tp->windows = palloc0(sizeof(PgmlImageWindow) * Max(tp->n_windows, 1));
+	tp->blocks = palloc0(sizeof(PgmlImageBlock) * max_blocks);
+	tp->lane_tree = palloc(sizeof(int32) * PGML_BLOCK_LANES * max_blocks);
+	tp->deep = palloc0(sizeof(PgmlImageDeep) * Max(tp->n_trees, 1));
+	tp->deep_tree = palloc(sizeof(int32) * Max(tp->n_trees, 1));
+	tp->order = palloc(sizeof(int32) * Max(tp->n_trees, 1));
 
-	for (w = 0; w < n_windows; w++)
+	for (w = 0; w < tp->n_windows; w++)
 	{
-		PgmlImageWindow *win = &windows[w];
+		PgmlImageWindow *win = &tp->windows[w];
 		int32		n_padded = 0;
 		int32		i;
 
 		win->first_tree = w * window_trees;
-		win->n_trees = Min(window_trees, n_trees - win->first_tree);
-		win->first_block = n_blocks;
-		win->first_deep = n_deep;
+		win->n_trees = Min(window_trees, tp->n_trees - win->first_tree);
+		win->first_block = tp->n_blocks;
+		win->first_deep = tp->n_deep;
 		for (i = 0; i < win->n_trees; i++)
 		{
 			int32		t = win->first_tree + i;
 
-			if (info[t].padded)
-				order[n_padded++] = t;
+			if (tp->info[t].padded)
+				tp->order[n_padded++] = t;
 			else
 			{
-				int32		nn = blob_i32(&offset, t + 1) - blob_i32(&offset, t);
+				int32		nn = blob_i32(&tp->offset, t + 1) - blob_i32(&tp->offset, t);
 
-				deep[n_deep].slot = i;
-				deep[n_deep].n_nodes = nn;
-				deep[n_deep].nodes_off =
+				tp->deep[tp->n_deep].slot = i;
+				tp->deep[tp->n_deep].n_nodes = nn;
+				tp->deep[tp->n_deep].nodes_off =
 					reserve(pos, (uint64) nn * sizeof(PgmlImageNode));
-				deep_tree[n_deep] = t;
-				n_deep++;
+				tp->deep_tree[tp->n_deep] = t;
+				tp->n_deep++;
 			}
 		}
-		qsort_arg(order, n_padded, sizeof(int32), cmp_by_depth, info);
+		qsort_arg(tp->order, n_padded, sizeof(int32), cmp_by_depth, tp->info);
 		for (i = 0; i < n_padded; i += PGML_BLOCK_LANES)
 		{
-			PgmlImageBlock *b = &blocks[n_blocks];
+			PgmlImageBlock *b = &tp->blocks[tp->n_blocks];
 			int32		lanes = Min(PGML_BLOCK_LANES, n_padded - i);
 			int32		l;
-			int			D = info[order[i + lanes - 1]].depth;
+			int			D = tp->info[tp->order[i + lanes - 1]].depth;
 
 			b->depth = D;
 			b->n_lanes = lanes;
-			Assert(n_blocks < max_blocks);
+			Assert(tp->n_blocks < max_blocks);
 			for (l = 0; l < PGML_BLOCK_LANES; l++)
 			{
 				if (l < lanes)
 				{
-					b->slot[l] = (int16) (order[i + l] - win->first_tree);
-					lane_tree[n_blocks * PGML_BLOCK_LANES + l] = order[i + l];
+					b->slot[l] = (int16) (tp->order[i + l] - win->first_tree);
+					tp->lane_tree[tp->n_blocks * PGML_BLOCK_LANES + l] = tp->order[i + l];
 				}
 				else
 					b->slot[l] = PGML_WINDOW_TREES;
@@ -1362,42 +1345,22 @@ trees_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 				b->leaf_off = reserve(pos, (uint64) (1 << D) *
 									  PGML_BLOCK_LANES * sizeof(float));
 			}
-			n_blocks++;
+			tp->n_blocks++;
 		}
-		win->n_blocks = n_blocks - win->first_block;
-		win->n_deep = n_deep - win->first_deep;
+		win->n_blocks = tp->n_blocks - win->first_block;
+		win->n_deep = tp->n_deep - win->first_deep;
 	}
 
-	hdr->n_trees = n_trees;
-	hdr->n_windows = n_windows;
-	hdr->n_blocks = n_blocks;
-	hdr->n_deep = n_deep;
-	hdr->group_off = reserve(pos, (uint64) n_trees * sizeof(int32));
+	hdr->n_trees = tp->n_trees;
+	hdr->n_windows = tp->n_windows;
+	hdr->n_blocks = tp->n_blocks;
+	hdr->n_deep = tp->n_deep;
+	hdr->group_off = reserve(pos, (uint64) tp->n_trees * sizeof(int32));
 	if (output == PGML_OUTPUT_MEDIAN)
-		hdr->tree_weight_off = reserve(pos, (uint64) n_trees * sizeof(double));
-	hdr->windows_off = reserve(pos, (uint64) n_windows * sizeof(PgmlImageWindow));
-	hdr->blocks_off = reserve(pos, (uint64) n_blocks * sizeof(PgmlImageBlock));
-	hdr->deep_off = reserve(pos, (uint64) n_deep * sizeof(PgmlImageDeep));
-	tp->n_trees = n_trees;
-	tp->n_nodes = n_nodes;
-	tp->group = group;
-	tp->weight = weight;
-	tp->offset = offset;
-	tp->split = split;
-	tp->cond = cond;
-	tp->left = left;
-	tp->right = right;
-	tp->dleft = dleft;
-	tp->info = info;
-	tp->order = order;
-	tp->n_windows = n_windows;
-	tp->n_blocks = n_blocks;
-	tp->n_deep = n_deep;
-	tp->windows = windows;
-	tp->blocks = blocks;
-	tp->deep = deep;
-	tp->lane_tree = lane_tree;
-	tp->deep_tree = deep_tree;
+		hdr->tree_weight_off = reserve(pos, (uint64) tp->n_trees * sizeof(double));
+	hdr->windows_off = reserve(pos, (uint64) tp->n_windows * sizeof(PgmlImageWindow));
+	hdr->blocks_off = reserve(pos, (uint64) tp->n_blocks * sizeof(PgmlImageBlock));
+	hdr->deep_off = reserve(pos, (uint64) tp->n_deep * sizeof(PgmlImageDeep));
 	return tp;
 }
 
@@ -1408,50 +1371,33 @@ trees_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
 	TreePlan   *tp = (TreePlan *) plan;
 	int32		n_features = hdr->pub.n_features;
 	PgmlOutput	output = (PgmlOutput) hdr->pub.output;
-	int32		n_trees = tp->n_trees;
-	Blob		group = tp->group,
-				weight = tp->weight,
-				offset = tp->offset,
-				split = tp->split,
-				cond = tp->cond,
-				left = tp->left,
-				right = tp->right,
-				dleft = tp->dleft;
-	int32		n_windows = tp->n_windows,
-				n_blocks = tp->n_blocks,
-				n_deep = tp->n_deep;
-	PgmlImageWindow *windows = tp->windows;
-	PgmlImageBlock *blocks = tp->blocks;
-	PgmlImageDeep *deep = tp->deep;
-	int32	   *lane_tree = tp->lane_tree;
-	int32	   *deep_tree = tp->deep_tree;
 
 	{
 		int32	   *g = (int32 *) (base + hdr->group_off);
 		int32		t,
 					b;
 
-		for (t = 0; t < n_trees; t++)
-			g[t] = blob_i32(&group, t);
+		for (t = 0; t < tp->n_trees; t++)
+			g[t] = blob_i32(&tp->group, t);
 		if (output == PGML_OUTPUT_MEDIAN)
-			for (t = 0; t < n_trees; t++)
-				((double *) (base + hdr->tree_weight_off))[t] = blob_f64(&weight, t);
-		memcpy(base + hdr->windows_off, windows,
-			   sizeof(PgmlImageWindow) * n_windows);
-		memcpy(base + hdr->blocks_off, blocks,
-			   sizeof(PgmlImageBlock) * n_blocks);
-		memcpy(base + hdr->deep_off, deep, sizeof(PgmlImageDeep) * n_deep);
+			for (t = 0; t < tp->n_trees; t++)
+				((double *) (base + hdr->tree_weight_off))[t] = blob_f64(&tp->weight, t);
+		memcpy(base + hdr->windows_off, tp->windows,
+			   sizeof(PgmlImageWindow) * tp->n_windows);
+		memcpy(base + hdr->blocks_off, tp->blocks,
+			   sizeof(PgmlImageBlock) * tp->n_blocks);
+		memcpy(base + hdr->deep_off, tp->deep, sizeof(PgmlImageDeep) * tp->n_deep);
 
-		for (b = 0; b < n_blocks; b++)
+		for (b = 0; b < tp->n_blocks; b++)
 		{
-			PgmlImageBlock *blk = &blocks[b];
+			PgmlImageBlock *blk = &tp->blocks[b];
 			int			l;
 
 			for (l = 0; l < blk->n_lanes; l++)
 			{
-				t = lane_tree[b * PGML_BLOCK_LANES + l];
-				fill_lane(base, blk, l, blob_i32(&offset, t), n_features,
-						  &split, &cond, &left, &right, &dleft);
+				t = tp->lane_tree[b * PGML_BLOCK_LANES + l];
+				fill_lane(base, blk, l, blob_i32(&tp->offset, t), n_features,
+						  &tp->split, &tp->cond, &tp->left, &tp->right, &tp->dleft);
 			}
 			/* interleaved: unused lanes' splits go left, leaves are 0 */
 			for (l = blk->n_lanes; l < PGML_BLOCK_LANES && !blk->records; l++)
@@ -1463,35 +1409,35 @@ trees_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
 						get_float4_nan();
 			}
 		}
-		for (b = 0; b < n_deep; b++)
+		for (b = 0; b < tp->n_deep; b++)
 		{
-			PgmlImageDeep *d = &deep[b];
+			PgmlImageDeep *d = &tp->deep[b];
 			PgmlImageNode *nodes = (PgmlImageNode *) (base + d->nodes_off);
 			int32		i;
 			int64		start;
 
-			t = deep_tree[b];
-			start = blob_i32(&offset, t);
+			t = tp->deep_tree[b];
+			start = blob_i32(&tp->offset, t);
 			for (i = 0; i < d->n_nodes; i++)
 			{
 				int64		n = start + i;
 
-				nodes[i].cond = blob_f32(&cond, n);
-				nodes[i].left = blob_i32(&left, n);
-				nodes[i].right = blob_i32(&right, n);
+				nodes[i].cond = blob_f32(&tp->cond, n);
+				nodes[i].left = blob_i32(&tp->left, n);
+				nodes[i].right = blob_i32(&tp->right, n);
 				nodes[i].word = nodes[i].left < 0 ? 0 :
-					split_word(n_features, blob_i32(&split, n),
-							   nodes[i].cond, dleft.p[n] != 0);
+					split_word(n_features, blob_i32(&tp->split, n),
+							   nodes[i].cond, tp->dleft.p[n] != 0);
 			}
 		}
 	}
 	pfree(tp->info);
 	pfree(tp->order);
-	pfree(lane_tree);
-	pfree(deep_tree);
-	pfree(windows);
-	pfree(blocks);
-	pfree(deep);
+	pfree(tp->lane_tree);
+	pfree(tp->deep_tree);
+	pfree(tp->windows);
+	pfree(tp->blocks);
+	pfree(tp->deep);
 }
 
 static const KindRoutines kind_routines[] = {
