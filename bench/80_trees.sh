@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: the tree family trained by pgml_worker (decision_tree,
-# random_forest, extra_trees, bagging, gradient_boosting_trees) against
-# scikit-learn 1.2.1 (Debian's /usr/bin/python3), whose hyperparameter names
-# and defaults it follows.  One run, side by side:
+# random_forest, extra_trees, bagging, gradient_boosting_trees,
+# hist_gradient_boosting, ada_boost) against scikit-learn 1.2.1 (Debian's
+# /usr/bin/python3), whose hyperparameter names and defaults it follows.
+# Each algorithm runs for the tasks pgml.algorithms() lists for it
+# (ada_boost regression is AdaBoost.R2, AdaBoostRegressor, since b43a6c6;
+# an older build, which lists classification only, runs classification
+# only).  One run, side by side:
 #   data        200,000 rows x 20 real (float4) features, generated in SQL
 #               from a fixed seed (setseed; 18 uniform, one with 8 values,
 #               one a sum of three uniforms), a real regression target and
@@ -21,12 +25,18 @@
 #               estimator has n_jobs (DecisionTree* and GradientBoosting*
 #               have none: one thread), wall and CPU time of the process
 #               and its joblib workers, at the niceness of pgml's trainer
-#               (pgml_worker.trainer_nice).  Hyperparameters: the defaults
+#               (pgml_worker.trainer_nice).  HistGradientBoosting* has no
+#               n_jobs: its OpenMP threads are limited to the same number
+#               (threadpoolctl; with the defaults, 2 on 2 CPUs, that is
+#               OpenMP's own default).  Hyperparameters: the defaults
 #               on both sides, except n_estimators 10 for random_forest and
 #               extra_trees (default 100; bagging's default is 10) and 20
 #               for gradient_boosting_trees (default 100), to keep the run
 #               near 15 minutes on 2 CPUs (BENCH_TREES_N_ESTIMATORS,
-#               BENCH_TREES_GBT_N_ESTIMATORS); the same JSON goes to
+#               BENCH_TREES_GBT_N_ESTIMATORS), early_stopping false for
+#               hist_gradient_boosting and algorithm SAMME for ada_boost
+#               classification (ada_boost regression: the defaults, 50
+#               depth-3 trees, loss linear); the same JSON goes to
 #               pgml.train and to the scikit-learn estimator.
 #   predict     over the 20,000 held-out rows (real[] features):
 #                 SELECT sum(pgml.predict('project', f)) FROM bench_trees_test
@@ -35,7 +45,34 @@
 #               timed together with lib.sh's bench_run (interleaved rounds),
 #               and against scikit-learn's whole-matrix predict of the same
 #               rows timed in Python, with n_jobs 1 (the SQL query runs on
-#               one core) and n_jobs 2.  Microseconds per row.
+#               one core) and n_jobs 2 (for HistGradientBoosting*, which
+#               has no n_jobs: 1 and 2 OpenMP threads).  Microseconds per
+#               row.
+#               The PL/Python baseline predicts with one OpenMP thread
+#               (BENCH_TREES_PLPYTHON_OMP_THREADS, default 1; empty: leave
+#               OpenMP at its default, every CPU): one row is one core's
+#               work, as for pgml.predict and as n_jobs 1 gives the other
+#               estimators.  Only HistGradientBoosting*'s predict uses
+#               OpenMP, and it starts a parallel region for every call:
+#               in a backend, 2 threads made a one-row predict 16 times
+#               slower (8.2 ms against 0.52 ms, 2026-12-03; a slower
+#               baseline would flatter pgml).  The setting
+#               reaches the PL/Python function through PGOPTIONS
+#               (bench_trees.omp_threads).
+#               BENCH_TREES_PLPYTHON_ROWS (default: all held-out rows)
+#               runs the PL/Python cases over the first that many held-out
+#               rows only (table bench_trees_test_py, in id order) and
+#               divides by that number: a PL/Python predict costs 0.5 to
+#               1.3 ms a row for hist_gradient_boosting and ada_boost
+#               (10 to 25 s for 20,000 rows, run at least five times per
+#               model; 5,000 rows took the predict phase of those four
+#               models to about two minutes, bench/results/
+#               trees_predict_hgb_ada.md),
+#               and its per-row cost does not depend on which rows of the
+#               same distribution it predicts.  pgml.predict is then timed
+#               over those rows too ("pgml.predict on the PL/Python rows":
+#               the ratio over the very same rows, in trees.md's notes);
+#               the table's figures and ratios keep pgml over all rows.
 # Targets, per algorithm and task: fit, pgml train phase / scikit-learn fit
 # <= 1; PL/Python per row / pgml.predict >= 50; scikit-learn whole matrix
 # (n_jobs 1) / pgml.predict per row > 1.
@@ -46,7 +83,7 @@
 # BENCH_COMMIT names the commit the installed extension was built from, for
 # trees.md (default: this repository's HEAD when the script starts; with
 # BENCH_SKIP_BUILD=1 the installed build may come from elsewhere).
-# BENCH_TREES_ALGORITHMS lists the algorithms (default the five above); an
+# BENCH_TREES_ALGORITHMS lists the algorithms (default the seven above); an
 # entry pgml_name=sklearn_name compares another pgml algorithm with the
 # scikit-learn estimator of a tree-family name (a test of this script with
 # xgboost=gradient_boosting_trees, say, before the tree family exists).
@@ -61,6 +98,8 @@ NTHREAD=${BENCH_TREES_NTHREAD:-2}
 ENSEMBLE_TREES=${BENCH_TREES_N_ESTIMATORS:-10}
 GBT_TREES=${BENCH_TREES_GBT_N_ESTIMATORS:-20}
 ALGORITHMS=${BENCH_TREES_ALGORITHMS:-decision_tree random_forest extra_trees bagging gradient_boosting_trees hist_gradient_boosting ada_boost}
+PYROWS=${BENCH_TREES_PLPYTHON_ROWS:-$NTEST}
+OMP_PER_ROW=${BENCH_TREES_PLPYTHON_OMP_THREADS-1}
 SIDE=$BENCH_DIR/trees/sklearn_side.py
 commit=${BENCH_COMMIT:-$(git -C "$BENCH_DIR/.." rev-parse --short HEAD 2>/dev/null || echo none)}
 
@@ -69,8 +108,21 @@ if ! "$BENCH_PYTHON" -c 'import sklearn' 2>/dev/null; then
 	exit 1
 fi
 sk_version=$("$BENCH_PYTHON" -c 'import sklearn; print(sklearn.__version__)')
+if ! [ "$PYROWS" -ge 1 ] 2>/dev/null || [ "$PYROWS" -gt "$NTEST" ]; then
+	bench_log "   BENCH_TREES_PLPYTHON_ROWS must be between 1 and $NTEST (got $PYROWS)"
+	exit 1
+fi
+if [ -n "$OMP_PER_ROW" ]; then
+	if ! [ "$OMP_PER_ROW" -ge 1 ] 2>/dev/null; then
+		bench_log "   BENCH_TREES_PLPYTHON_OMP_THREADS must be a positive integer or empty (got $OMP_PER_ROW)"
+		exit 1
+	fi
+	# read by bench_sk_predict (bench/trees/plpython.sql) in every session
+	export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c bench_trees.omp_threads=$OMP_PER_ROW"
+fi
 
 # The same JSON for pgml.train and the scikit-learn estimator.
+# $1 the algorithm (scikit-learn side's name), $2 the task.
 hyperparams_of() {
 	case $1 in
 	decision_tree) echo '{}' ;;
@@ -78,8 +130,9 @@ hyperparams_of() {
 	# the same number of iterations on both sides (early stopping draws
 	# its validation rows differently for classification)
 	hist_gradient_boosting) echo '{"early_stopping": false}' ;;
-	# scikit-learn 1.2's default is SAMME.R, pgml's SAMME
-	ada_boost) echo '{"algorithm": "SAMME"}' ;;
+	# scikit-learn 1.2's default is SAMME.R, pgml's SAMME; AdaBoost.R2
+	# (regression) has no algorithm: the defaults on both sides
+	ada_boost) if [ "$2" = regression ]; then echo '{}'; else echo '{"algorithm": "SAMME"}'; fi ;;
 	*) printf '{"n_estimators": %d}\n' "$ENSEMBLE_TREES" ;;
 	esac
 }
@@ -102,7 +155,7 @@ cols=${cols%, }
 t0=$(date +%s.%N)
 bench_sql -v rows="$ROWS" -v ntrain="$NTRAIN" <<SQL >/dev/null
 SET client_min_messages = warning;
-DROP TABLE IF EXISTS bench_trees_all, bench_trees_reg, bench_trees_cls, bench_trees_test;
+DROP TABLE IF EXISTS bench_trees_all, bench_trees_reg, bench_trees_cls, bench_trees_test, bench_trees_test_py;
 SELECT setseed(0.8080);
 CREATE TABLE bench_trees_all AS
     SELECT id, $cols,
@@ -121,6 +174,16 @@ CREATE TABLE bench_trees_test AS
     SELECT id, ARRAY[$cols]::real[] AS f, y, label FROM bench_trees_all WHERE id > :ntrain ORDER BY id;
 VACUUM ANALYZE bench_trees_all, bench_trees_reg, bench_trees_cls, bench_trees_test;
 SQL
+# the PL/Python cases' rows when BENCH_TREES_PLPYTHON_ROWS is below NTEST
+pytable=bench_trees_test
+if [ "$PYROWS" -lt "$NTEST" ]; then
+	pytable=bench_trees_test_py
+	bench_sql -v ntrain="$NTRAIN" -v pyrows="$PYROWS" <<'SQL' >/dev/null
+CREATE TABLE bench_trees_test_py AS
+    SELECT * FROM bench_trees_test WHERE id <= :ntrain + :pyrows ORDER BY id;
+VACUUM ANALYZE bench_trees_test_py;
+SQL
+fi
 gen_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 psql -X -q -v ON_ERROR_STOP=1 -c "COPY (SELECT $cols, y, label FROM bench_trees_all ORDER BY id) TO STDOUT (FORMAT csv)" \
 	>"$work/rows.csv"
@@ -162,10 +225,14 @@ models=()
 for spec in $ALGORITHMS; do
 	algo=${spec%%=*}
 	skalgo=${spec#*=}
-	hp=$(hyperparams_of "$skalgo")
 	for task in regression classification; do
-		# AdaBoost.R2 is not implemented: ada_boost classifies only
-		if [ "$algo" = ada_boost ] && [ "$task" = regression ]; then continue; fi
+		# the tasks this build's pgml.algorithms() lists for the algorithm
+		# (ada_boost classified only before b43a6c6)
+		if [ "$(bench_sql -c "SELECT '$task' = ANY (tasks) FROM pgml.algorithms() WHERE name = '$algo'")" != t ]; then
+			bench_log "   $algo $task: not in pgml.algorithms(), skipped"
+			continue
+		fi
+		hp=$(hyperparams_of "$skalgo" "$task")
 		project=bench_trees_${algo}_$task
 		pkl=$work/$algo.$task.pkl
 		if [ "$task" = regression ]; then rel=bench_trees_reg ycol=y; else rel=bench_trees_cls ycol=label; fi
@@ -227,10 +294,23 @@ bench_begin trees_predict "tree family: predict $NTEST held-out rows; µs per ro
 for m in "${models[@]}"; do
 	IFS='|' read -r algo task project pkl <<<"$m"
 	bench_add "pgml.predict: $algo $task" "SELECT sum(pgml.predict('$project', f)) FROM bench_trees_test"
-	bench_add "PL/Python per row: $algo $task" "SELECT sum(bench_sk_predict('$pkl', f)) FROM bench_trees_test"
+	bench_add "PL/Python per row: $algo $task" "SELECT sum(bench_sk_predict('$pkl', f)) FROM $pytable"
+	if [ "$pytable" != bench_trees_test ]; then
+		bench_add "pgml.predict on the PL/Python rows: $algo $task" \
+			"SELECT sum(pgml.predict('$project', f)) FROM $pytable"
+	fi
 done
 bench_add "floor: the scan without predicting" "SELECT sum(array_length(f, 1)) FROM bench_trees_test"
 bench_run trees_predict
+if [ "$pytable" != bench_trees_test ]; then
+	# the cases over bench_trees_test_py, scaled to NTEST rows (ms per query)
+	# so that bench_per_row gives microseconds per row of its PYROWS rows
+	awk -F, -v OFS=, -v n="$NTEST" -v m="$PYROWS" '
+		NR > 1 && ($1 ~ /^"PL\/Python per row: / || $1 ~ /^"pgml.predict on the PL\/Python rows: /) {
+			for (i = 3; i <= 6; i++) $i = sprintf("%.6f", $i * n / m) }
+		{ print }' "$BENCH_RESULTS/trees_predict.raw.csv" >"$BENCH_RESULTS/trees_predict.raw.csv.tmp"
+	mv "$BENCH_RESULTS/trees_predict.raw.csv.tmp" "$BENCH_RESULTS/trees_predict.raw.csv"
+fi
 bench_per_row trees_predict "$NTEST"
 rm -f "$BENCH_RESULTS/trees_predict.title"
 
@@ -238,6 +318,7 @@ rm -f "$BENCH_RESULTS/trees_predict.title"
 "$BENCH_PYTHON" "$BENCH_DIR/trees/report.py" "$work/fits.jsonl" "$BENCH_RESULTS/trees_predict.raw.csv" \
 	"$work/checks.txt" "$BENCH_RESULTS" "$work" <<META
 {"rows": $ROWS, "train": $NTRAIN, "test": $NTEST, "nthread": $NTHREAD, "trainer_nice": $trainer_nice,
+ "plpython_rows": $PYROWS, "plpython_omp_threads": "$OMP_PER_ROW",
  "sklearn": "$sk_version", "generate_s": $gen_s, "data": $data,
  "max_per_round": $BENCH_MAX_PER_ROUND, "load": "$(cut -d' ' -f1-3 /proc/loadavg)",
  "date": "$(date -u '+%Y-%m-%d %H:%M UTC')", "commit": "$commit",
@@ -252,4 +333,7 @@ bench_chart "$BENCH_RESULTS/trees_predict.csv" "$BENCH_RESULTS/trees_predict.png
 	"tree family: predict $NTEST held-out rows; µs per row" \
 	"pgml.predict, the same model"
 cat "$BENCH_RESULTS/trees.md"
+if [ "$pytable" != bench_trees_test ]; then
+	bench_sql -c "DROP TABLE $pytable" >/dev/null
+fi
 bench_sql -c 'DROP TABLE bench_trees_all, bench_trees_reg, bench_trees_cls, bench_trees_test' >/dev/null

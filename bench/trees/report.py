@@ -6,7 +6,10 @@ FITS.jsonl     one object per algorithm and task: pgml's side (wall, CPU,
                pgml.models timings, metrics, sizes) and scikit-learn's (the
                output of sklearn_side.py fit)
 PREDICT.raw.csv bench_run's timings of the SQL predict cases, per row
-               (bench_per_row): case, runs, median_us, min_us, p90_us, cpu
+               (bench_per_row): case, runs, median_us, min_us, p90_us, cpu;
+               with BENCH_TREES_PLPYTHON_ROWS below the held-out rows, the
+               PL/Python cases and "pgml.predict on the PL/Python rows: ..."
+               per row of that subset
 CHECKS.txt     algorithm|task|held-out metric recomputed in SQL|sum of the
                PL/Python baseline's first 500 predictions
 """
@@ -53,6 +56,7 @@ def main():
         train = tm.get("train", float("nan"))
         pg = cases["pgml.predict: %s %s" % (a, t)]
         py = cases["PL/Python per row: %s %s" % (a, t)]
+        pgsub = cases.get("pgml.predict on the PL/Python rows: %s %s" % (a, t))
         w1 = s["whole_1"]
         wn = s.get("whole_n")
         key = "r2" if t == "regression" else "f1"
@@ -64,11 +68,15 @@ def main():
             "pgml_train_s": train, "pgml_wall_s": p["wall_s"], "pgml_cpu_s": p["cpu_s"],
             "timings": tm,
             "sklearn_fit_s": s["fit_s"], "sklearn_cpu_s": s["fit_cpu_s"], "sklearn_n_jobs": s["n_jobs"],
+            "sklearn_omp": s.get("omp_threads"),
             "fit_ratio": train / s["fit_s"], "wall_ratio": p["wall_s"] / s["fit_s"],
             "cpu_ratio": p["cpu_s"] / s["fit_cpu_s"] if s["fit_cpu_s"] > 0 else float("nan"),
             "pgml_us": pg["median"], "pgml_cpu_us": pg["cpu"], "pgml_runs": pg["runs"],
             "py_us": py["median"], "py_cpu_us": py["cpu"], "py_runs": py["runs"],
             "py_ratio": py["median"] / pg["median"],
+            "pgsub_us": pgsub["median"] if pgsub else None,
+            "pgsub_cpu_us": pgsub["cpu"] if pgsub else None,
+            "py_ratio_same_rows": py["median"] / pgsub["median"] if pgsub else None,
             "whole1_us": w1["median_us"], "whole_ratio": w1["median_us"] / pg["median"],
             "wholen_us": wn["median_us"] if wn else None,
             "wholen_ratio": wn["median_us"] / pg["median"] if wn else None,
@@ -97,7 +105,7 @@ def main():
             w.writerow([o["algorithm"], o["task"], json.dumps(o["hyperparams"]),
                         fmt(o["pgml_train_s"], 3), fmt(o["pgml_wall_s"], 3), fmt(o["pgml_cpu_s"], 2),
                         fmt(o["sklearn_fit_s"], 3), fmt(o["sklearn_cpu_s"], 2),
-                        o["sklearn_n_jobs"] if o["sklearn_n_jobs"] else 1,
+                        o["sklearn_n_jobs"] or o["sklearn_omp"] or 1,
                         fmt(o["fit_ratio"]), verdict(o["fit_ratio"], "<=", 1), fmt(o["wall_ratio"]),
                         fmt(o["pgml_us"], 3), fmt(o["pgml_cpu_us"], 3),
                         fmt(o["py_us"], 3), fmt(o["py_cpu_us"], 3),
@@ -116,7 +124,10 @@ def main():
         for o in out:
             name = "%s %s" % (o["algorithm"], o["task"])
             pg = o["pgml_us"]
-            for label in ("pgml.predict: " + name, "PL/Python per row: " + name):
+            for label in ("pgml.predict: " + name, "PL/Python per row: " + name,
+                          "pgml.predict on the PL/Python rows: " + name):
+                if label not in cases:
+                    continue
                 c = cases[label]
                 w.writerow([label, c["runs"], c["median"], c["min"], c["p90"], c["cpu"],
                             float(fmt(c["median"] / pg))])
@@ -143,8 +154,13 @@ def main():
     md = []
     add = md.append
     hp = {}
+    per_algo = {}
     for o in out:
-        hp.setdefault(json.dumps(o["hyperparams"]), []).append(o["algorithm"])
+        per_algo.setdefault(o["algorithm"], set()).add(json.dumps(o["hyperparams"]))
+    for o in out:
+        # "ada_boost regression" where an algorithm's tasks have different JSON
+        name = o["algorithm"] if len(per_algo[o["algorithm"]]) == 1 else "%s %s" % (o["algorithm"], o["task"])
+        hp.setdefault(json.dumps(o["hyperparams"]), []).append(name)
     add("Tree family against scikit-learn %s: %s rows x 20 real features (generated in SQL, "
         "fixed seed), trained on the first %s, the last %s held out and predicted; "
         "pgml_worker.nthread = n_jobs = %d where scikit-learn has n_jobs."
@@ -165,7 +181,8 @@ def main():
         add("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             o["algorithm"], o["task"], fmt(o["pgml_train_s"], 3), fmt(o["pgml_wall_s"], 3),
             fmt(o["pgml_cpu_s"]), fmt(o["sklearn_fit_s"], 3), fmt(o["sklearn_cpu_s"]),
-            o["sklearn_n_jobs"] or "1 (none)", fmt(o["fit_ratio"]), fmt(o["wall_ratio"]),
+            o["sklearn_n_jobs"] or ("%d (OpenMP threads)" % o["sklearn_omp"] if o["sklearn_omp"] else "1 (none)"),
+            fmt(o["fit_ratio"]), fmt(o["wall_ratio"]),
             fmt(o["cpu_ratio"]),
             "**%s**" % verdict(o["fit_ratio"], "<=", 1)))
     add("")
@@ -191,13 +208,29 @@ def main():
             verdict(o["whole_ratio"], ">", 1),
             fmt(o["wholen_us"], 3) if o["wholen_us"] is not None else "(no n_jobs)"))
     add("")
+    pyrows = meta.get("plpython_rows", meta["test"])
+    omp = meta.get("plpython_omp_threads", "")
     add("SQL cases: `SELECT sum(pgml.predict('project', f)) FROM bench_trees_test` and the same "
         "with the PL/Python function (an estimator per connection, n_jobs 1, `predict` of one "
-        "row), median of %s and %s runs (interleaved rounds, bench/lib.sh), CPU of the backend; "
+        "row%s)%s, median of %s and %s runs (interleaved rounds, bench/lib.sh), CPU of the backend; "
         "the floor, the scan without predicting: %s µs/row. Whole matrix: `estimator.predict` of "
-        "the %s x 20 float32 matrix in Python, median of at least 5 calls, per row."
-        % (min(o["pgml_runs"] for o in out), min(o["py_runs"] for o in out),
-           fmt(floor["median"], 3) if floor else "n/a", "{:,}".format(meta["test"])))
+        "the %s x 20 float32 matrix in Python, median of at least 5 calls, per row%s."
+        % ("; OpenMP limited to %s thread%s" % (omp, "" if omp == "1" else "s") if omp
+           else "; OpenMP at its default",
+           (" over the first %s held-out rows only (bench_trees_test_py), per row of those"
+            % "{:,}".format(pyrows)) if pyrows < meta["test"] else "",
+           min(o["pgml_runs"] for o in out), min(o["py_runs"] for o in out),
+           fmt(floor["median"], 3) if floor else "n/a", "{:,}".format(meta["test"]),
+           "; hist_gradient_boosting has no n_jobs: its columns n_jobs 1 and %d are 1 and %d "
+           "OpenMP threads" % (nthread, nthread) if any(o["sklearn_omp"] for o in out) else ""))
+    same = [o for o in out if o["pgsub_us"] is not None]
+    if same:
+        add("")
+        add("pgml.predict over the PL/Python cases' %s rows, µs per row (the same rows as "
+            "PL/Python): %s." % ("{:,}".format(pyrows), "; ".join(
+                "%s %s %s (CPU %s), PL/Python / pgml on those rows %s" % (
+                    o["algorithm"], o["task"], fmt(o["pgsub_us"], 3), fmt(o["pgsub_cpu_us"], 3),
+                    fmt(o["py_ratio_same_rows"], 1)) for o in same)))
     add("")
     add("### pgml phases (`pgml.models.timings`, s) and model sizes")
     add("")
