@@ -167,13 +167,14 @@ typedef enum PgmlOutput
 	PGML_OUTPUT_PROBA = 5,		/* classification by averaged trees: the
 								 * margins are the class probabilities
 								 * (binary: one margin, p of classes[1]) */
-	PGML_OUTPUT_MEDIAN = 6		/* regression by AdaBoost.R2: tree t alone
-								 * is margin t (tree_group[t] == t); the
-								 * prediction is their weighted median by
-								 * tree_weight (scikit-learn's
-								 * AdaBoostRegressor): sort the margins,
-								 * the first whose cumulated weight (in
-								 * double) reaches half the total */
+	PGML_OUTPUT_MEDIAN = 6		/* regression by AdaBoost.R2: target k's
+								 * prediction is the weighted median, by
+								 * tree_weight, of the values of its trees
+								 * (tree_group[t] == k; the trees come
+								 * target by target), as scikit-learn's
+								 * AdaBoostRegressor: sort the values, the
+								 * first whose cumulated weight (in double)
+								 * reaches half the total */
 } PgmlOutput;
 
 typedef struct PgmlModel
@@ -208,7 +209,7 @@ typedef struct PgmlModel
 	int32	   *right_child;	/* [n_nodes] tree-local, -1 for a leaf */
 	bool	   *default_left;	/* [n_nodes] */
 	double	   *tree_weight;	/* [n_trees], output median only, each
-								 * finite and >= 0 */
+								 * finite and >= 0 (tree_group: targets) */
 
 	/* linear models */
 	double	   *coef;			/* [n_outputs * n_features], row-major */

@@ -1230,10 +1230,16 @@ trees_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 	tp->right = need_blob(f, F_RIGHT_CHILD, tp->n_nodes, 4);
 	tp->dleft = need_blob(f, F_DEFAULT_LEFT, tp->n_nodes, 1);
 
-	/* a median model: each tree its own margin, and the trees' weights */
+	/*
+	 * a median model: each tree its own margin (the image's groups are
+	 * 0 .. n_trees - 1), the trees' weights, and which trees are whose:
+	 * the artifact's groups are targets, the trees target by target
+	 */
 	hdr->n_groups = n_outputs;
 	if (output == PGML_OUTPUT_MEDIAN)
 	{
+		int32		prev = -1;
+
 		if (tp->n_trees > PGML_MAX_CLASSES)
 			CORRUPT("A median model has %d trees, more than %d.", tp->n_trees,
 					PGML_MAX_CLASSES);
@@ -1241,27 +1247,33 @@ trees_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 		for (k = 0; k < tp->n_trees; k++)
 		{
 			double		wk = blob_f64(&tp->weight, k);
+			int32		g = blob_i32(&tp->group, k);
 
 			if (!(isfinite(wk) && wk >= 0.0))
 				CORRUPT("tree_weight[%d] is %g, not a finite number >= 0.", k, wk);
-			if (blob_i32(&tp->group, k) != k)
-				CORRUPT("tree_group[%d] of a median model is %d, not %d.", k,
-						blob_i32(&tp->group, k), k);
+			if (g != Max(prev, 0) && g != prev + 1)
+				CORRUPT("tree_group[%d] of a median model is %d; its trees must come target by target, from 0 to %d.",
+						k, g, n_outputs - 1);
+			prev = g;
 		}
+		if (prev != n_outputs - 1)
+			CORRUPT("The trees of a median model cover %d of its %d targets.",
+					prev + 1, n_outputs);
 		hdr->n_groups = tp->n_trees;
 	}
 	else if (f->present[F_TREE_WEIGHT])
 		CORRUPT("Key \"tree_weight\" is present, but the output is \"%s\", not \"median\".",
 				output_names[output - 1]);
 
-	tp->info = check_trees(tp->n_trees, tp->n_nodes, n_features, hdr->n_groups, &tp->group,
+	tp->info = check_trees(tp->n_trees, tp->n_nodes, n_features,
+						   output == PGML_OUTPUT_MEDIAN ? n_outputs : hdr->n_groups, &tp->group,
 					   &tp->offset, &tp->split, &tp->cond, &tp->left, &tp->right, &tp->dleft);
 
 	/*
 	 * Round-robin groups (XGBoost's multiclass layout: each round adds
 	 * one tree per class) let the evaluator sum all classes at once.
 	 */
-	hdr->round_robin = (hdr->n_groups >= 2 && hdr->n_groups <= PGML_RR_MAX_GROUPS &&
+	hdr->round_robin = (output != PGML_OUTPUT_MEDIAN && hdr->n_groups >= 2 && hdr->n_groups <= PGML_RR_MAX_GROUPS &&
 					   tp->n_trees % hdr->n_groups == 0);
 	for (k = 0; k < tp->n_trees && hdr->round_robin; k++)
 		if (blob_i32(&tp->group, k) != k % hdr->n_groups)
@@ -1357,7 +1369,10 @@ trees_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 	hdr->n_deep = tp->n_deep;
 	hdr->group_off = reserve(pos, (uint64) tp->n_trees * sizeof(int32));
 	if (output == PGML_OUTPUT_MEDIAN)
+	{
 		hdr->tree_weight_off = reserve(pos, (uint64) tp->n_trees * sizeof(double));
+		hdr->median_off = reserve(pos, (uint64) (n_outputs + 1) * sizeof(int32));
+	}
 	hdr->windows_off = reserve(pos, (uint64) tp->n_windows * sizeof(PgmlImageWindow));
 	hdr->blocks_off = reserve(pos, (uint64) tp->n_blocks * sizeof(PgmlImageBlock));
 	hdr->deep_off = reserve(pos, (uint64) tp->n_deep * sizeof(PgmlImageDeep));
@@ -1380,8 +1395,22 @@ trees_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
 		for (t = 0; t < tp->n_trees; t++)
 			g[t] = blob_i32(&tp->group, t);
 		if (output == PGML_OUTPUT_MEDIAN)
+		{
+			/* each tree its own margin; target k's trees from median[k] */
+			int32	   *median = (int32 *) (base + hdr->median_off);
+
 			for (t = 0; t < tp->n_trees; t++)
+			{
+				int32		target = g[t];
+
 				((double *) (base + hdr->tree_weight_off))[t] = blob_f64(&tp->weight, t);
+				if (t == 0 || target != g[t - 1])
+					median[target] = t;
+			}
+			median[hdr->pub.n_outputs] = tp->n_trees;
+			for (t = 0; t < tp->n_trees; t++)
+				g[t] = t;
+		}
 		memcpy(base + hdr->windows_off, tp->windows,
 			   sizeof(PgmlImageWindow) * tp->n_windows);
 		memcpy(base + hdr->blocks_off, tp->blocks,
@@ -1507,8 +1536,9 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	{
 		if (n_classes != 0)
 			CORRUPT("A regression model has n_classes %d, not 0.", n_classes);
-		/* several: a joint model, one margin per target, as they are */
-		if (n_outputs != 1 && output != PGML_OUTPUT_IDENTITY)
+		/* several: a joint model, one margin (or median) per target */
+		if (n_outputs != 1 && output != PGML_OUTPUT_IDENTITY &&
+			output != PGML_OUTPUT_MEDIAN)
 			CORRUPT("A regression model of %d targets has output \"%s\".",
 					n_outputs, output_names[output - 1]);
 		if (output != PGML_OUTPUT_IDENTITY &&

@@ -39,6 +39,9 @@ typedef struct PgmlImage
 	uint64		intercept_off;	/* double[n_outputs] */
 	uint64		group_off;		/* int32[n_trees], output group per tree */
 	uint64		tree_weight_off;	/* double[n_trees] (output median) */
+	uint64		median_off;		/* int32[n_outputs + 1] (output median):
+								 * target k's trees are [median[k],
+								 * median[k + 1]) */
 	uint64		windows_off;	/* PgmlImageWindow[n_windows] */
 	uint64		blocks_off;		/* PgmlImageBlock[n_blocks] */
 	uint64		deep_off;		/* PgmlImageDeep[n_deep] */

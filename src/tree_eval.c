@@ -713,17 +713,17 @@ linear_transform(const PgmlImage *img, double *v)
 }
 
 /*
- * AdaBoost.R2's prediction from its trees' values v[n]: sort them, add
- * the weights in that order (in double), and take the first value whose
+ * AdaBoost.R2's prediction from its trees' values v[n] and weights w[n]:
+ * sort them, add the weights in that order (in double), and take the first
+ * value whose
  * cumulated weight reaches half the total (scikit-learn's
  * _get_median_predict).  Equal values may come in any order: the value
  * chosen is the same.  Heapsort of an index array on the stack: no
  * allocation (n <= PGML_MAX_CLASSES).
  */
 static float
-weighted_median(const PgmlImage *img, const float *v, int32 n)
+weighted_median(const float *v, const double *w, int32 n)
 {
-	const double *w = PGML_IMAGE_AT(img, img->tree_weight_off, double);
 	int16		idx[PGML_MAX_CLASSES];
 	double		total = 0.0,
 				half,
@@ -785,8 +785,12 @@ tree_outputs(const PgmlImage *img, const float *x, float *out)
 	{
 		float		m[PGML_MAX_CLASSES];
 
+		const double *w = PGML_IMAGE_AT(img, img->tree_weight_off, double);
+		const int32 *first = PGML_IMAGE_AT(img, img->median_off, int32);
+
 		tree_margins(img, x, m);
-		out[0] = weighted_median(img, m, img->n_groups);
+		for (i = 0; i < n; i++)
+			out[i] = weighted_median(m + first[i], w + first[i], first[i + 1] - first[i]);
 		return;
 	}
 	tree_margins(img, x, out);

@@ -31,8 +31,8 @@
  *	  a perfect tree weighs 1 and ends it) weighs the tree
  *	  learning_rate * log(1 / beta), beta = e / (1 - e), and multiplies each
  *	  row's weight by beta^((1 - error) * learning_rate).  The model
- *	  predicts the weighted median of its trees: output "median", one tree
- *	  per margin, tree_weight the weights (pgml_model.h).
+ *	  predicts the weighted median of its trees: output "median",
+ *	  tree_weight the weights (pgml_model.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -238,18 +238,14 @@ adaboost_r2(const PgmlTrainInput *in, PgmlModel *m, const TreeOptions *opt,
 			break;
 	}
 
-	/* the model: each tree its own margin; the weighted median of them */
+	/* the model: the weighted median of the trees (all of target 0) */
 	m->algorithm = PGML_ALGO_XGBOOST;
 	m->base_margin = 0.0f;
 	m->n_outputs = 1;
 	m->output = PGML_OUTPUT_MEDIAN;
 	pgml_cart_model_trees(m, trees, n_kept, 1, 1.0, false);
 	m->tree_weight = palloc(sizeof(double) * n_kept);
-	for (int32 s = 0; s < n_kept; s++)
-	{
-		m->tree_group[s] = s;
-		m->tree_weight[s] = weight[s];
-	}
+	memcpy(m->tree_weight, weight, sizeof(double) * n_kept);
 	m->metrics_json = weighted_importances(trees, weight, n_kept,
 										   cart_pairwise_sum(weight, n_rounds), nf);
 	m->hyperparams_json = tree_options_json(opt, p, false);

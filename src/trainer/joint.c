@@ -90,12 +90,15 @@ pgml_joint_train(const PgmlTrainInput *in, PgmlModel *m, PgmlFitFunction fit)
 		part->task = m->task;
 		part->n_features = m->n_features;
 		fit(&sub, part);
-		if (part->output != PGML_OUTPUT_IDENTITY || part->n_outputs != 1 ||
+		/* margins as they are, or (ada_boost) the median of its trees */
+		if (!(part->output == PGML_OUTPUT_IDENTITY ||
+			  (part->output == PGML_OUTPUT_MEDIAN && part->base_margin == 0.0f)) ||
+			part->output != parts[0].output || part->n_outputs != 1 ||
 			(part->algorithm != PGML_ALGO_XGBOOST && part->algorithm != PGML_ALGO_LINEAR))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("%s cannot be trained as a joint model", in->algorithm),
-					 errdetail("Its models do not predict a target as a sum of terms (ada_boost: a weighted median of its trees)."),
+					 errdetail("Its models neither predict a target as a sum of terms nor as a weighted median of trees."),
 					 errhint("Train one model per target with pgml.train().")));
 		if (part->base_margin != parts[0].base_margin)
 			same_base = false;
@@ -103,7 +106,7 @@ pgml_joint_train(const PgmlTrainInput *in, PgmlModel *m, PgmlFitFunction fit)
 	pfree(y);
 
 	m->algorithm = parts[0].algorithm;
-	m->output = PGML_OUTPUT_IDENTITY;
+	m->output = parts[0].output;
 	m->n_outputs = nt;
 	m->hyperparams_json = parts[0].hyperparams_json;
 	if (m->algorithm == PGML_ALGO_LINEAR)
@@ -126,6 +129,9 @@ pgml_joint_train(const PgmlTrainInput *in, PgmlModel *m, PgmlFitFunction fit)
 		{
 			if (!same_base)
 				add_leaf_tree(m, parts[k].base_margin, k);
+			if (m->output == PGML_OUTPUT_MEDIAN)
+				m->tree_weight = append(m->tree_weight, m->n_trees, parts[k].tree_weight,
+										parts[k].n_trees, sizeof(double));
 			add_trees(m, &parts[k], k);
 		}
 	}

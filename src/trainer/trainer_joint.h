@@ -13,7 +13,9 @@
  *	  ensembles put part k's trees in group k, after a one-leaf tree holding
  *	  part k's base margin when the parts' base margins differ, so that
  *	  every margin sums the same float32 values in the same order as part k
- *	  alone.  Every part must predict its margin as is (PGML_OUTPUT_IDENTITY).
+ *	  alone.  Every part must predict its margin as is (PGML_OUTPUT_IDENTITY), or
+ *	  all be weighted medians of their trees (AdaBoost.R2: base margin 0),
+ *	  whose trees and weights then come target by target.
  *	  The parts' own metrics (feature importances) are kept per target under
  *	  "targets".  The algorithms whose table entry says joint (XGBoost's
  *	  one booster, scikit-learn's multi-output trees: pgml_algorithms.h)

@@ -179,19 +179,28 @@ def cases(bases):
         m("xgb_reg").set("output", "sigmoid"))
     add("linear_exp", "lin", 'A regression model has output "exp".', m("lin").set("output", "exp"))
 
-    # --- AdaBoost.R2's weighted median: every tree its own margin, weighed
+    # --- AdaBoost.R2's weighted median: the trees of each target, weighed
     def median(weights, groups=None, trees=None):
         ts = trees if trees is not None else [tree7() for _ in weights]
         mm = set_forest(m("xgb_reg"), ts,
-                        groups=groups if groups is not None else list(range(len(ts))))
+                        groups=groups if groups is not None else [0] * len(ts))
         return mm.set("output", "median").set("base_margin", 0.0).set("tree_weight", bin_f64(weights))
     add("valid_median", "xgb_reg", "", median([0.5, 1.0, 0.0]), "ok")
+    # two targets of a model of xgb_multi's two numeric features
+    joint = set_forest(m("xgb_multi"), [tree7(), tree7(), tree7()], groups=[0, 1, 1])
+    add("valid_median_joint", "xgb_multi", "",
+        joint.set("task", "regression").set("n_classes", 0).set("classes", bin_f64([]))
+        .set("n_outputs", 2).set("output", "median").set("base_margin", 0.0)
+        .set("tree_weight", bin_f64([0.5, 1.0, 2.0])), "ok")
+    add("median_cover", "xgb_reg", "The trees of a median model cover 1 of its 2 targets.",
+        median([0.5, 1.0], groups=[0, 0]).set("n_outputs", 2))
     add("median_weight_nan", "xgb_reg", "tree_weight[1] is NaN, not a finite number >= 0.",
         median([0.5, NAN, 1.0]))
     add("median_weight_negative", "xgb_reg", "tree_weight[2] is -1, not a finite number >= 0.",
         median([0.5, 1.0, -1.0]))
-    add("median_group", "xgb_reg", "tree_group[1] of a median model is 0, not 1.",
-        median([0.5, 1.0], groups=[0, 0]))
+    add("median_group", "xgb_reg",
+        "tree_group[1] of a median model is 2; its trees must come target by target, from 0 to 0.",
+        median([0.5, 1.0], groups=[0, 2]))
     add("median_weights_short", "xgb_reg", 'Key "tree_weight" holds 16 bytes; 3 values of 8 bytes were expected.',
         median([0.5, 1.0, 2.0]).set("tree_weight", bin_f64([0.5, 1.0])))
     add("median_weights_missing", "xgb_reg", 'Key "tree_weight" is missing.',

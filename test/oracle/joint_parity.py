@@ -29,6 +29,8 @@ Fits (hyperparameters as written, the rest scikit-learn 1.2's / XGBoost
                                 n_estimators=5, random_state=0))
   hist_gradient_boosting    MultiOutputRegressor(HistGradientBoostingRegressor(
                                 max_iter=10, random_state=0))
+  ada_boost                 MultiOutputRegressor(AdaBoostRegressor(
+                                n_estimators=5, random_state=0))
       one independent model per target, as PostgresML wraps the
       single-output estimators; every target's clone gets the same
       random_state (MultiOutputRegressor clones the estimator unchanged);
@@ -89,6 +91,10 @@ MODELS = {
     "gradient_boosting_trees": (
         lambda: MultiOutputRegressor(
             ensemble.GradientBoostingRegressor(n_estimators=5, random_state=0)),
+        np.float64),
+    "ada_boost": (
+        lambda: MultiOutputRegressor(
+            ensemble.AdaBoostRegressor(n_estimators=5, random_state=0)),
         np.float64),
     "hist_gradient_boosting": (
         lambda: MultiOutputRegressor(

@@ -234,7 +234,8 @@ def tree_margins(art, X32):
             go_left = np.where(np.isnan(v), dleft[g] == 1, v < cond[g])
             node[inner] = np.where(go_left, left[g], right[g])
         leaf = cond[lo + node]
-        k = int(group[t])
+        # output "median": every tree is its own margin
+        k = t if art["output"] == "median" else int(group[t])
         margin[:, k] = margin[:, k] + leaf          # float32 + float32
     return margin
 
@@ -275,12 +276,18 @@ def evaluate_artifact(art, X):
     elif transform == "median":
         # AdaBoost.R2: the first tree value, in ascending order, whose
         # cumulated weight (double) reaches half the total
+        # per target, over the trees of that target (tree_group)
         weight = array_of(art, "tree_weight", "<f8")
-        order = np.argsort(out, axis=1, kind="stable")
-        cdf = np.cumsum(weight[order], axis=1)
-        first = np.argmax(cdf >= 0.5 * cdf[:, -1:], axis=1)
+        group = array_of(art, "tree_group", "<i4")
         rows = np.arange(out.shape[0])
-        out = out[rows, order[rows, first]][:, None]
+        cols = []
+        for k in range(int(art["n_outputs"])):
+            v = out[:, group == k]
+            order = np.argsort(v, axis=1, kind="stable")
+            cdf = np.cumsum(weight[group == k][order], axis=1)
+            first = np.argmax(cdf >= 0.5 * cdf[:, -1:], axis=1)
+            cols.append(v[rows, order[rows, first]])
+        out = np.stack(cols, axis=1)
     elif transform not in ("identity", "proba"):
         raise ValueError(f"unknown output transform {transform!r}")
     out = out.astype(F32)

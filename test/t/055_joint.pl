@@ -13,9 +13,9 @@
 #      $LINEAR_REL_TOL relative (scaled by the target's spread; the
 #      coordinate-descent solvers stop at a tolerance), the tree models
 #      within $TREE_REL_TOL (float32 leaves and sums): XGBoost's
-#      one-tree-per-target boosting; gradient_boosting_trees and
-#      hist_gradient_boosting as MultiOutputRegressor clones (PostgresML's
-#      way); decision_tree, random_forest, extra_trees and bagging as
+#      one-tree-per-target boosting; gradient_boosting_trees,
+#      hist_gradient_boosting and ada_boost (AdaBoost.R2: a weighted median
+#      per target) as MultiOutputRegressor clones (PostgresML's way); decision_tree, random_forest, extra_trees and bagging as
 #      scikit-learn's multi-output trees fitted on the 2-D target;
 #   2. the stored metrics r2, mean_squared_error and mean_absolute_error
 #      equal scikit-learn's uniform_average of the oracle's predictions
@@ -89,6 +89,7 @@ my @fits = (
 		'{"n_estimators": 5, "random_state": 0}', $TREE_REL_TOL ],
 	[ 'hist_gradient_boosting', 'hist_gradient_boosting',
 		'{"max_iter": 10, "random_state": 0}', $TREE_REL_TOL ],
+	[ 'ada_boost', 'ada_boost', '{"n_estimators": 5, "random_state": 0}', $TREE_REL_TOL ],
 	[ 'decision_tree', 'decision_tree', '{"random_state": 0}', $TREE_REL_TOL ],
 	[ 'random_forest', 'random_forest', '{"n_estimators": 5, "random_state": 0}', $TREE_REL_TOL ],
 	[ 'extra_trees', 'extra_trees', '{"n_estimators": 5, "random_state": 0}', $TREE_REL_TOL ],

@@ -27,11 +27,7 @@ my %missing = map { $_ => 1 } qw(
 
 # statements of the examples that need something else not here yet, by
 # statement and the error that names it
-my %unsupported = (
-	# AdaBoost.R2 predicts the weighted median of its trees: one such model
-	# per target in one joint model is not implemented
-	q{SELECT * FROM pgml.train_joint('Exercise vs Physiology', algorithm => 'ada_boost', hyperparams => '{"n_estimators": 5}')}
-	  => qr/ada_boost cannot be trained as a joint model/);
+my %unsupported = ();
 
 my @bc = map { qq{"$_"} } ('mean radius', 'mean texture', 'mean perimeter', 'mean area',
 	'mean smoothness', 'mean compactness', 'mean concavity', 'mean concave points',
