@@ -205,15 +205,12 @@ put_array(float *dst, Datum d, const ColumnPlan *c, int64 row)
 typedef struct Reader
 {
 	const char *relation_name;
-	const char *y_column;		/* the first label column, or NULL */
 	const char *const *y_columns;	/* [n_y] label columns */
 	int			n_y;			/* 0 (no label), 1, or more (joint) */
 	MemoryContext out_ctx;		/* where x, y and the plan live */
 	MemoryContext tmp_ctx;		/* reset every batch of rows */
 	ColumnPlan *cols;
 	int			ncols;
-	int			y_attnum;		/* of the first label, 0 if none */
-	Oid			y_type;
 	int		   *y_attnums;		/* [n_y] */
 	Oid		   *y_types;		/* [n_y] */
 	bool		widths_known;
@@ -464,19 +461,15 @@ reader_plan(Reader *r, TupleDesc desc)
 							format_type_be(r->y_types[k])),
 					 errdetail("The targets of a joint model must be numeric scalars.")));
 	}
-	if (r->n_y > 0)
-	{
-		r->y_attnum = r->y_attnums[0];
-		r->y_type = r->y_types[0];
-	}
-	r->y_text = r->y_column != NULL && pgml_text_type(r->y_type);
+	/* one label: it may be text (classes) or boolean too */
+	r->y_text = r->n_y == 1 && pgml_text_type(r->y_types[0]);
 	if (r->y_text)
-		r->labels = dict_create(r->out_ctx, r->y_column, true);
-	if (r->y_column != NULL && !numeric_type(r->y_type) && !r->y_text)
+		r->labels = dict_create(r->out_ctx, r->y_columns[0], true);
+	if (r->n_y == 1 && !numeric_type(r->y_types[0]) && !r->y_text)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("label column \"%s\" has type %s", r->y_column,
-						format_type_be(r->y_type)),
+				 errmsg("label column \"%s\" has type %s", r->y_columns[0],
+						format_type_be(r->y_types[0])),
 				 errdetail("The label must be a numeric, boolean or text scalar.")));
 	if (r->ncols == 0)
 		ereport(ERROR,
@@ -552,7 +545,7 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 			r->x = MemoryContextAllocExtended(r->out_ctx,
 											  (Size) newcap * r->n_features * sizeof(float),
 											  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-			if (r->x != NULL && r->y_attnum)
+			if (r->x != NULL && r->n_y > 0)
 			{
 				r->y = MemoryContextAllocExtended(r->out_ctx, (Size) newcap * r->n_y * sizeof(double),
 												  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
@@ -573,13 +566,13 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 		else if (r->x == NULL)
 		{
 			r->x = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * r->n_features * sizeof(float));
-			if (r->y_attnum)
+			if (r->n_y > 0)
 				r->y = MemoryContextAllocHuge(r->out_ctx, (Size) newcap * r->n_y * sizeof(double));
 		}
 		else
 		{
 			r->x = repalloc_huge(r->x, (Size) newcap * r->n_features * sizeof(float));
-			if (r->y_attnum)
+			if (r->n_y > 0)
 				r->y = repalloc_huge(r->y, (Size) newcap * r->n_y * sizeof(double));
 		}
 		r->cap = newcap;
@@ -600,7 +593,7 @@ reader_row(Reader *r, const Datum *values, const bool *isnull)
 		{
 			MemoryContext old = MemoryContextSwitchTo(r->tmp_ctx);
 
-			*y = dict_id(r->labels, values[a], r->y_type, r->out_ctx);
+			*y = dict_id(r->labels, values[a], r->y_types[0], r->out_ctx);
 			MemoryContextSwitchTo(old);
 		}
 		else
@@ -842,7 +835,6 @@ pgml_data_read(const char *relation_name, const char *const *y_columns, int n_y,
 	r.relation_name = relation_name;
 	r.y_columns = y_columns;
 	r.n_y = n_y;
-	r.y_column = n_y > 0 ? y_columns[0] : NULL;
 	r.y_attnums = palloc0(sizeof(int) * Max(n_y, 1));
 	r.y_types = palloc0(sizeof(Oid) * Max(n_y, 1));
 	r.out_ctx = CurrentMemoryContext;
@@ -868,7 +860,7 @@ pgml_data_read(const char *relation_name, const char *const *y_columns, int n_y,
 	out->n_targets = n_y;
 	out->n_rows = r.n_rows;
 	out->n_features = r.n_features;
-	out->y_is_bool = (r.y_type == BOOLOID);
+	out->y_is_bool = (n_y == 1 && r.y_types[0] == BOOLOID);
 	out->n_label_names = 0;
 	out->label_names = NULL;
 	if (r.y_text)

@@ -418,17 +418,18 @@ pgml_train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, 
 	 */
 	if (trees && ds->y != NULL)
 	{
-		for (int64 i = 0; i < n * nt; i++)
-		{
-			float		label = (float) ds->y[idx[i / nt] * nt + i % nt];
+		for (int64 i = 0; i < n; i++)
+			for (int32 k = 0; k < nt; k++)
+			{
+				double		v = ds->y[idx[i] * nt + k];
 
-			if (isnan(label) || isinf(label))
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("label %g of row %lld of the relation is not a finite real",
-								ds->y[idx[i / nt] * nt + i % nt], (long long) idx[i / nt] + 1),
-						 errdetail("XGBoost trains on float4 labels.")));
-		}
+				if (isnan((float) v) || isinf((float) v))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("label %g of row %lld of the relation is not a finite real",
+									v, (long long) idx[i] + 1),
+							 errdetail("XGBoost trains on float4 labels.")));
+			}
 	}
 	data = pgml_trainer_data_create(n, ds->n_features, ds->y != NULL ? nt : 0, !trees);
 	/* row numbers and labels first: the caller may then free its copies */
@@ -482,6 +483,29 @@ pgml_train_rows(const char *algorithm, const PgmlDataset *ds, const int64 *idx, 
 
 	pgml_trainer_fit(&in, data, model);
 	pgml_trainer_data_free(data);
+}
+
+/* The elements of a text[] as C strings (NULL for a NULL element); *n gets their count. */
+static const char **
+text_array_cstrings(ArrayType *arr, int *n)
+{
+	Datum	   *elems;
+	bool	   *enulls;
+	const char **names;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, n);
+	names = palloc(sizeof(char *) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+		names[i] = enulls[i] ? NULL : TextDatumGetCString(elems[i]);
+	return names;
+}
+
+/* A job's label columns: y_column_names, or its one y_column_name, or none. */
+static const char *const *
+job_labels(const PgmlJob *job, int *n)
+{
+	*n = job->n_y_columns > 0 ? job->n_y_columns : job->y_column_name != NULL;
+	return job->n_y_columns > 0 ? job->y_column_names : &job->y_column_name;
 }
 
 /*
@@ -538,16 +562,9 @@ snapshot_resolve(const PgmlJob *job, PgmlJob *out)
 		out->y_column_names = NULL;
 		if (!isnull)
 		{
-			Datum	   *elems;
-			bool	   *enulls;
 			int			n;
-			const char **names;
+			const char **names = text_array_cstrings(DatumGetArrayTypeP(d), &n);
 
-			deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
-							  &elems, &enulls, &n);
-			names = palloc(sizeof(char *) * Max(n, 1));
-			for (int i = 0; i < n; i++)
-				names[i] = enulls[i] ? NULL : TextDatumGetCString(elems[i]);
 			if (n > 0 && names[0] != NULL)
 			{
 				out->y_column_name = names[0];
@@ -589,16 +606,16 @@ snapshot_columns_json(const PgmlDataset *ds)
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(cols.data));
 }
 
-/* The labels of a job, as a text[] Datum: y_column_names, or y_column_name. */
+/* The labels of a job that has some, as a text[] Datum. */
 static Datum
 job_labels_array(const PgmlJob *job)
 {
-	int			n = job->n_y_columns > 0 ? job->n_y_columns : 1;
-	Datum	   *e = palloc(sizeof(Datum) * n);
+	int			n;
+	const char *const *labels = job_labels(job, &n);
+	Datum	   *e = palloc(sizeof(Datum) * Max(n, 1));
 
 	for (int i = 0; i < n; i++)
-		e[i] = CStringGetTextDatum(job->n_y_columns > 0 ? job->y_column_names[i]
-								   : job->y_column_name);
+		e[i] = CStringGetTextDatum(labels[i]);
 	return PointerGetDatum(construct_array(e, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
@@ -722,8 +739,8 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	const char *qualified_relation = NULL;
 	const char *algorithm;
 	const char *sampling;
-	const char *const *labels = NULL;
-	int			n_labels = 0;
+	const char *const *labels;
+	int			n_labels;
 	MemoryContext caller = CurrentMemoryContext;
 
 	memset(&model, 0, sizeof(model));
@@ -847,16 +864,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 	 * qualified name, as the role's search_path resolves it, is what a
 	 * snapshot records (the worker reads it with a path of its own).
 	 */
-	if (job->n_y_columns > 0)
-	{
-		labels = job->y_column_names;
-		n_labels = job->n_y_columns;
-	}
-	else if (job->y_column_name != NULL)
-	{
-		labels = &job->y_column_name;
-		n_labels = 1;
-	}
+	labels = job_labels(job, &n_labels);
 	role_push(job->role, &rs);
 	qualified_relation = pgml_qualified_relation(job->relation_name, true);
 	if (job->materialize_snapshot)
@@ -1176,13 +1184,9 @@ train_common(FunctionCallInfo fcinfo, bool joint)
 	job.relation_name = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	if (joint && !PG_ARGISNULL(3))
 	{
-		Datum	   *elems;
-		bool	   *enulls;
 		int			n;
-		const char **names;
+		const char **names = text_array_cstrings(PG_GETARG_ARRAYTYPE_P(3), &n);
 
-		deconstruct_array(PG_GETARG_ARRAYTYPE_P(3), TEXTOID, -1, false, TYPALIGN_INT,
-						  &elems, &enulls, &n);
 		if (n == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1191,9 +1195,6 @@ train_common(FunctionCallInfo fcinfo, bool joint)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("a joint model has at most %d targets", PGML_MAX_TARGETS)));
-		names = palloc(sizeof(char *) * n);
-		for (int i = 0; i < n; i++)
-			names[i] = enulls[i] ? NULL : TextDatumGetCString(elems[i]);
 		job.y_column_names = names;
 		job.n_y_columns = n;
 		job.y_column_name = names[0];

@@ -123,6 +123,8 @@ adaboost_r2(const PgmlTrainInput *in, PgmlModel *m, const TreeOptions *opt,
 	int32		nf = in->n_features;
 	int32		n_rounds = (int32) opt->n_estimators;
 	const char *loss = opt->ada_loss_name ? opt->ada_loss_name : "linear";
+	bool		square = strcmp(loss, "square") == 0;
+	bool		exponential = strcmp(loss, "exponential") == 0;
 	CartData	d,
 				bd;
 	double	   *y,
@@ -206,9 +208,9 @@ adaboost_r2(const PgmlTrainInput *in, PgmlModel *m, const TreeOptions *opt,
 		{
 			if (emax != 0.0)
 				err[i] /= emax;
-			if (strcmp(loss, "square") == 0)
+			if (square)
 				err[i] *= err[i];
-			else if (strcmp(loss, "exponential") == 0)
+			else if (exponential)
 				err[i] = 1.0 - exp(-err[i]);
 			tmp[i] = sw[i] * err[i];
 		}

@@ -121,42 +121,38 @@ crit_init(Criterion *c, int64 start, int64 end)
 	crit_reset(c);
 }
 
+/*
+ * Sample i's weighted targets into sum_left (sign 1) or out of it (-1): the
+ * inner loop of the split search, with one target (the usual case) on its
+ * own path.
+ */
+static inline void
+move_sample(Criterion *c, int32 i, double w, double sign)
+{
+	if (crit_classification(c))
+		c->sum_left[(int32) c->y[i]] += sign * w;
+	else if (c->nv == 1)
+		c->sum_left[0] += sign * (w * c->y[i]);
+	else
+		for (int32 k = 0; k < c->nv; k++)
+			c->sum_left[k] += sign * (w * c->y[(int64) i * c->nv + k]);
+	c->weighted_n_left += sign * w;
+}
+
 /* Move the boundary to new_pos, from whichever end is nearer. */
 static void
 crit_update(Criterion *c, int64 new_pos)
 {
-	bool		cls = crit_classification(c);
-
 	if (new_pos - c->pos <= c->end - new_pos)
 	{
 		for (int64 p = c->pos; p < new_pos; p++)
-		{
-			int32		i = c->samples[p];
-			double		w = weight_of(c, i);
-
-			if (cls)
-				c->sum_left[(int32) c->y[i]] += w;
-			else
-				for (int32 k = 0; k < c->nv; k++)
-					c->sum_left[k] += w * c->y[(int64) i * c->nv + k];
-			c->weighted_n_left += w;
-		}
+			move_sample(c, c->samples[p], weight_of(c, c->samples[p]), 1.0);
 	}
 	else
 	{
 		crit_reverse_reset(c);
 		for (int64 p = c->end - 1; p >= new_pos; p--)
-		{
-			int32		i = c->samples[p];
-			double		w = weight_of(c, i);
-
-			if (cls)
-				c->sum_left[(int32) c->y[i]] -= w;
-			else
-				for (int32 k = 0; k < c->nv; k++)
-					c->sum_left[k] -= w * c->y[(int64) i * c->nv + k];
-			c->weighted_n_left -= w;
-		}
+			move_sample(c, c->samples[p], weight_of(c, c->samples[p]), -1.0);
 	}
 	c->weighted_n_right = c->weighted_n_node - c->weighted_n_left;
 	for (int32 k = 0; k < c->nv; k++)

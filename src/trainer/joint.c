@@ -20,26 +20,6 @@ append(void *dst, int64 len, const void *src, int64 n, Size elsize)
 	return out;
 }
 
-/* One leaf tree holding value, in group g. */
-static void
-add_leaf_tree(PgmlModel *m, float value, int32 g)
-{
-	int32		zero = 0,
-				none = -1;
-	bool		no = false;
-
-	m->tree_group = append(m->tree_group, m->n_trees, &g, 1, sizeof(int32));
-	m->split_index = append(m->split_index, m->n_nodes, &zero, 1, sizeof(int32));
-	m->split_cond = append(m->split_cond, m->n_nodes, &value, 1, sizeof(float));
-	m->left_child = append(m->left_child, m->n_nodes, &none, 1, sizeof(int32));
-	m->right_child = append(m->right_child, m->n_nodes, &none, 1, sizeof(int32));
-	m->default_left = append(m->default_left, m->n_nodes, &no, 1, sizeof(bool));
-	m->n_nodes++;
-	m->n_trees++;
-	m->tree_offset = repalloc(m->tree_offset, sizeof(int32) * (m->n_trees + 1));
-	m->tree_offset[m->n_trees] = m->n_nodes;
-}
-
 /* Part k's trees into group k of m. */
 static void
 add_trees(PgmlModel *m, const PgmlModel *part, int32 k)
@@ -65,6 +45,29 @@ add_trees(PgmlModel *m, const PgmlModel *part, int32 k)
 	}
 	m->n_trees += part->n_trees;
 	m->n_nodes += part->n_nodes;
+}
+
+/* One leaf tree holding value, in group g. */
+static void
+add_leaf_tree(PgmlModel *m, float value, int32 g)
+{
+	int32		zero = 0,
+				none = -1,
+				offsets[2] = {0, 1};
+	bool		no = false;
+	PgmlModel	leaf;
+
+	memset(&leaf, 0, sizeof(leaf));
+	leaf.n_trees = 1;
+	leaf.n_nodes = 1;
+	leaf.tree_group = &g;
+	leaf.tree_offset = offsets;
+	leaf.split_index = &zero;
+	leaf.split_cond = &value;
+	leaf.left_child = &none;
+	leaf.right_child = &none;
+	leaf.default_left = &no;
+	add_trees(m, &leaf, g);
 }
 
 void
