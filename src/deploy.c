@@ -113,6 +113,7 @@ deploy_model(int64 model_id, int64 project_id, const char *project,
 	Oid			argtypes[3] = {INT8OID, INT8OID, TEXTOID};
 	Datum		args[3];
 	bool		isnull;
+	Datum		datum;
 	bytea	   *artifact;
 	PgmlImageHeader *image;
 	Size		size;
@@ -132,11 +133,13 @@ deploy_model(int64 model_id, int64 project_id, const char *project,
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read model %lld", (long long) model_id);
 	xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	artifact = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	datum = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	/* NOT NULL, unless a superuser changed the table: no crash then */
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("model %lld has no artifact", (long long) model_id)));
+	artifact = DatumGetByteaPP(datum);
 	/* validate before recording anything */
 	image = pgml_image_compile(VARDATA_ANY(artifact), VARSIZE_ANY_EXHDR(artifact), &size);
 

@@ -13,6 +13,9 @@
 # The size guards: pgml_train_alloc, the layout of the data shared with the
 # trainer process and the artifact packer refuse sizes past PostgreSQL's
 # allocation limits with 54000, and the session goes on.
+# Catalog damage: a superuser drops NOT NULL from pgml.models.artifact and
+# nulls two artifacts: deploy, predict and predict_native fail with XX001
+# (deploy crashed the server before 0.2.0), and nothing is recorded.
 use strict;
 use warnings;
 use File::Basename qw(dirname);
@@ -131,6 +134,31 @@ fails_with('SELECT limits.pack_classes(200000000)', '54000',
 is($node->safe_psql('postgres', "LOAD 'pgml_train'; SELECT limits.train_alloc(1000, 8)"), '',
 	'a size within the limits is allocated');
 is($node->safe_psql('postgres', $predict), $with_ridge, 'the server still predicts');
+
+# --- catalog damage: a superuser drops NOT NULL and nulls an artifact ---
+$node->safe_psql('postgres', q{
+SELECT * FROM pgml.train('limx', 'regression', 'lim', 'y', 'xgboost', '{"n_estimators": 3}');
+});
+my $xgb = $node->safe_psql('postgres', "SELECT max(id) FROM pgml.models");
+my $x_predict = "SELECT round(pgml.predict($xgb, ARRAY[3, 4]::real[])::numeric, 4)";
+$node->safe_psql('postgres', qq{
+CREATE TABLE saved AS SELECT id, artifact FROM pgml.models WHERE id IN ($xgb, $linear);
+ALTER TABLE pgml.models ALTER COLUMN artifact DROP NOT NULL;
+UPDATE pgml.models SET artifact = NULL WHERE id IN ($xgb, $linear);
+});
+fails_with("SELECT * FROM pgml.deploy($linear)", 'XX001',
+	qr/model $linear has no artifact/, 'deploying a model without its artifact');
+fails_with($x_predict, 'XX001',
+	qr/model $xgb has no artifact/, 'predicting with a model without its artifact');
+fails_with("SELECT pgml.predict_native($xgb, ARRAY[3, 4]::real[])", 'XX001',
+	qr/model $xgb has no artifact/, 'the native predictor of a model without its artifact');
+$node->safe_psql('postgres', qq{
+UPDATE pgml.models m SET artifact = s.artifact FROM saved s WHERE m.id = s.id;
+ALTER TABLE pgml.models ALTER COLUMN artifact SET NOT NULL;
+});
+isnt($node->safe_psql('postgres', $x_predict), '', 'with its artifact back the model predicts');
+is($node->safe_psql('postgres', "SELECT id FROM pgml.deployed_models WHERE name = 'lim'"),
+	$ridge, 'the failed deploy recorded nothing');
 
 $node->stop;
 done_testing();
