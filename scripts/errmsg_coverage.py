@@ -11,6 +11,9 @@ and calls this with it).  The messages the tests produced are read from:
   - what clients saw: test/results_dir/results, test/isolation_output/results
     and tmp_check/log/regress_log_* (notices are not in server logs).
 
+For sites of src/trainer/ (the trainer process, whose errors the parent
+may relay as the DETAIL of its own), DETAIL lines count as well.
+
 Every errmsg/errmsg_internal/errmsg_plural call in src/*.c and
 src/train/*.c and src/trainer/*.c is a site; its format string becomes a pattern (%s: any
 text, %d/%g/...: a number) that must match a whole message line "ERROR:
@@ -28,10 +31,14 @@ import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CALL = re.compile(r"\berrmsg(?:_internal|_plural)?\s*\(")
-SPEC = re.compile(r"%[-+ #0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t|L)?([diouxXeEfgGcsp%])")
+SPEC = re.compile(r"%[-+ #0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t|L)?([diouxXeEfgGcspm%])")
 # a number; "N" is how test outputs write a model id that varies between runs
 NUMBER = r"(?:[-+]?(?:\d[\d.]*(?:e[-+]?\d+)?|inf|nan|Infinity|NaN)|0x[0-9a-f]+|N)"
 LINE = re.compile(r"(?:ERROR|WARNING|NOTICE|INFO|LOG|FATAL|PANIC|DEBUG\d?):\s+(?:[0-9A-Z]{5}:\s+)?(.*)$")
+# the parent relays some errors of the trainer process (src/trainer/) as
+# the DETAIL of its own ("the trainer process ran out of memory"): for
+# those sites, DETAIL lines count too
+DETAIL = re.compile(r"DETAIL:\s+(.*)$")
 
 
 def c_string_literals(text, i):
@@ -86,7 +93,7 @@ def pattern(fmt):
         conv = m.group(1)
         if conv == "%":
             parts.append("%")
-        elif conv == "s":
+        elif conv in "sm":          # %m: strerror(errno)
             parts.append(".*")
         elif conv == "c":
             parts.append(".")
@@ -100,7 +107,9 @@ def pattern(fmt):
 
 
 def messages(run_dirs):
+    """(message lines, DETAIL lines) of the run directories."""
     lines = set()
+    details = set()
     for top in run_dirs:
         paths = []
         for sub in ("test/results_dir/log", "test/isolation_output/log", "tmp_check/log",
@@ -115,15 +124,18 @@ def messages(run_dirs):
             with open(p, errors="replace") as f:
                 for raw in f:
                     m = LINE.search(raw.rstrip("\n"))
+                    d = DETAIL.search(raw.rstrip("\n"))
                     if m:
                         lines.add(m.group(1))
+                    elif d:
+                        details.add(d.group(1))
                     elif cells:
                         # a message a test selected (a job's error column,
                         # a caught error): each cell of a result row
                         for cell in raw.rstrip("\n").split("|"):
                             if cell.strip():
                                 lines.add(cell.strip())
-    return lines
+    return lines, details
 
 
 def unreached_list():
@@ -148,7 +160,7 @@ def main():
     run_dirs = [a for a in args if not a.startswith("--")]
     if not run_dirs:
         sys.exit(__doc__)
-    seen = messages(run_dirs)
+    seen, details = messages(run_dirs)
     listed = unreached_list()
     all_sites = sites()
     reached = unexplained = explained = 0
@@ -157,7 +169,8 @@ def main():
     rows = []
     for path, line, fmt in all_sites:
         pat = pattern(fmt)
-        hit = any(pat.match(s) for s in seen)
+        hit = any(pat.match(s) for s in seen) or \
+            (path.startswith("src/trainer/") and any(pat.match(s) for s in details))
         key = (path, fmt)
         if hit:
             reached += 1

@@ -356,7 +356,7 @@ pgml_trainer_start(void)
 				 errhint("Install pgml_worker again: make install puts it next to the library.")));
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		ereport(ERROR,
-				(errcode_for_socket_access(),
+				(errcode_for_file_access(),
 				 errmsg("could not create a socket for the trainer process: %m")));
 
 	t = MemoryContextAllocZero(TopMemoryContext, sizeof(PgmlTrainer));
@@ -700,8 +700,13 @@ trainer_exchange(PgmlTrainer *t, PgmlTrainerMsgType type, const char *payload,
 {
 	char	   *volatile reply = NULL;
 
+	/*
+	 * A trainer that exited since it started (it could not set its limits
+	 * or be executed, or it failed at once) was just reaped: say why, as
+	 * when a trainer stops answering.
+	 */
 	if (!pgml_trainer_alive(t))
-		elog(ERROR, "the trainer process is not running");
+		trainer_died(t);
 	PG_TRY();
 	{
 		trainer_send(t, type, payload, len, data ? data->fd : -1);

@@ -1499,10 +1499,8 @@ linear_fit_logistic(const PgmlTrainInput *in, LinearOptions *opt,
 				 errmsg("logistic regression needs at least two classes"),
 				 errdetail("The training data has %d distinct label%s.",
 						   ncls, ncls == 1 ? "" : "s")));
-	if ((int64) k * d > INT_MAX / 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many classes times features for logistic regression")));
+	/* pgml_linear_train refused more coefficients than one allocation holds */
+	Assert((int64) k * d <= (int64) (MaxAllocSize / sizeof(double)));
 	dim = k * d;
 
 	for (int i = 0; i < n; i++)
@@ -1698,12 +1696,25 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many rows or features for a linear model"),
 				 errdetail("The limit is %d of each.", INT_MAX / 2)));
+	n_outputs = (logistic && in->n_classes > 2) ? in->n_classes : 1;
+
+	/*
+	 * One coefficient per class and feature (and intercept), in one
+	 * allocation: checked before it is tried, so that the limit has its own
+	 * error rather than an invalid allocation size.
+	 */
+	if (n_outputs > 1 &&
+		(int64) n_outputs * (in->n_features + 1) > (int64) (MaxAllocSize / sizeof(double)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many classes times features for logistic regression"),
+				 errdetail("%d classes of %d features need more than %d coefficients.",
+						   n_outputs, in->n_features, (int) (MaxAllocSize / sizeof(double)))));
 	linear_check_finite(in);
 
 	if (in->nthread > 0)
 		openblas_set_num_threads(in->nthread);
 
-	n_outputs = (logistic && in->n_classes > 2) ? in->n_classes : 1;
 	coef = MemoryContextAllocZero(callerctx,
 								  sizeof(double) * (Size) n_outputs * in->n_features);
 	intercept = MemoryContextAllocZero(callerctx, sizeof(double) * n_outputs);

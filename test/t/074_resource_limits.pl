@@ -16,6 +16,8 @@
 # Catalog damage: a superuser drops NOT NULL from pgml.models.artifact and
 # nulls two artifacts: deploy, predict and predict_native fail with XX001
 # (deploy crashed the server before 0.2.0), and nothing is recorded.
+# A superuser renames pgml.models: predict and deploy fail with 42P01
+# naming it; renamed back, predict works.
 use strict;
 use warnings;
 use File::Basename qw(dirname);
@@ -60,6 +62,7 @@ CREATE FUNCTION limits.give_dsm() RETURNS int LANGUAGE c AS '$dir/limits_harness
 CREATE FUNCTION limits.train_alloc(int8, int8) RETURNS void LANGUAGE c AS '$dir/limits_harness.so', 'limits_train_alloc';
 CREATE FUNCTION limits.trainer_data(int8, int, int) RETURNS void LANGUAGE c AS '$dir/limits_harness.so', 'limits_trainer_data';
 CREATE FUNCTION limits.pack_classes(int) RETURNS void LANGUAGE c AS '$dir/limits_harness.so', 'limits_pack_classes';
+CREATE FUNCTION limits.preprocess_missing() RETURNS void LANGUAGE c AS '$dir/limits_harness.so', 'limits_preprocess_missing';
 });
 
 # two models of one project: linear (deployed at first) and ridge
@@ -131,6 +134,9 @@ fails_with('SELECT limits.trainer_data(4611686018427387904, 16, 1)', '54000',
 fails_with('SELECT limits.pack_classes(200000000)', '54000',
 	qr/model artifact is too large\nDETAIL:  Array "classes" has 200000000 elements/,
 	'an artifact of 200 million classes');
+fails_with('SELECT limits.preprocess_missing()', '22004',
+	qr/column "reading" has a missing value/,
+	'preprocessing a missing value without an imputation rule');
 is($node->safe_psql('postgres', "LOAD 'pgml_train'; SELECT limits.train_alloc(1000, 8)"), '',
 	'a size within the limits is allocated');
 is($node->safe_psql('postgres', $predict), $with_ridge, 'the server still predicts');
@@ -159,6 +165,15 @@ ALTER TABLE pgml.models ALTER COLUMN artifact SET NOT NULL;
 isnt($node->safe_psql('postgres', $x_predict), '', 'with its artifact back the model predicts');
 is($node->safe_psql('postgres', "SELECT id FROM pgml.deployed_models WHERE name = 'lim'"),
 	$ridge, 'the failed deploy recorded nothing');
+
+# --- a superuser renames pgml.models ---
+$node->safe_psql('postgres', 'ALTER TABLE pgml.models RENAME TO models_elsewhere');
+fails_with($predict, '42P01', qr/table pgml.models does not exist/,
+	'predicting without pgml.models');
+fails_with("SELECT * FROM pgml.deploy($linear)", '42P01', qr/table pgml.models does not exist/,
+	'deploying without pgml.models');
+$node->safe_psql('postgres', 'ALTER TABLE pgml.models_elsewhere RENAME TO models');
+is($node->safe_psql('postgres', $predict), $with_ridge, 'renamed back, the project predicts');
 
 $node->stop;
 done_testing();

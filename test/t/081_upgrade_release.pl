@@ -86,6 +86,9 @@ is($node->safe_psql('postgres', $predictions), $expected,
 	'after the restart, before the update, every model predicts as on 0.1.0');
 my ($rc, $out, $err) = $node->psql('postgres', "SELECT * FROM pgml.train('x', 'regression', 'lin', 'y')");
 like($err, qr/older than its library/, 'training waits for the update, saying so');
+($rc, $out, $err) = $node->psql('postgres', "\\set VERBOSITY verbose\nSELECT pgml.predict('r_lin', NULL::real[])");
+like($err, qr/ERROR:  22004: features must not be NULL/,
+	'the 0.1.0 schema calls predict with NULL features (not STRICT): the new library refuses them');
 
 $node->safe_psql('postgres', 'ALTER EXTENSION pgml_worker UPDATE');
 isnt($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'pgml_worker'"),

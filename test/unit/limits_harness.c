@@ -22,16 +22,24 @@
  *		claims n_classes classes; the class array is never read when the
  *		count is over the limit, so a one-element array stands in for it
  *
- *	  The last three resolve against pgml_train.so, which the test loads
+ *	  limits_preprocess_missing() returns void
+ *		pgml_preprocess_apply (src/train/preprocess.c) of a row whose one
+ *		feature, column "reading", is missing and has no imputation rule:
+ *		the contract says that is an error naming the column (the job
+ *		refuses NULL features before, so no SQL reaches this)
+ *
+ *	  The last four resolve against pgml_train.so, which the test loads
  *	  into the session (LOAD) before it creates them.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/float.h"
 #include "storage/dsm.h"
 #include "utils/memutils.h"
 
 #include "pgml_model.h"
+#include "pgml_preprocess.h"
 #include "pgml_train.h"
 #include "pgml_trainer.h"
 
@@ -42,6 +50,7 @@ PG_FUNCTION_INFO_V1(limits_give_dsm);
 PG_FUNCTION_INFO_V1(limits_train_alloc);
 PG_FUNCTION_INFO_V1(limits_trainer_data);
 PG_FUNCTION_INFO_V1(limits_pack_classes);
+PG_FUNCTION_INFO_V1(limits_preprocess_missing);
 
 /* the segments taken, kept mapped until limits_give_dsm */
 static dsm_segment **taken;
@@ -123,5 +132,29 @@ limits_pack_classes(PG_FUNCTION_ARGS)
 	m.classes = &one_class;
 	m.coef = &coef;
 	pfree(pgml_artifact_pack(&m));
+	PG_RETURN_VOID();
+}
+
+Datum
+limits_preprocess_missing(PG_FUNCTION_ARGS)
+{
+	PgmlPreprocess p;
+	PgmlDataset ds;
+	uint8		impute = PGML_IMPUTE_ERROR;
+	double		zero = 0.0;
+	double		one = 1.0;
+	char	   *names[] = {"reading"};
+	int32		column_of = 0;
+	float		row = get_float4_nan();
+
+	memset(&ds, 0, sizeof(ds));
+	ds.n_features = 1;
+	ds.column_names = names;
+	ds.column_of = &column_of;
+	p.impute = &impute;
+	p.impute_value = &zero;
+	p.center = &zero;
+	p.scale = &one;
+	pgml_preprocess_apply(&p, &ds, &row, 1);
 	PG_RETURN_VOID();
 }
