@@ -2,9 +2,12 @@
 #
 # Two shared objects (see docs/architecture.md):
 #   pgml_worker.so  preloaded into the postmaster: registry, predict, vectors,
-#                   stat views.  Links msgpack-c only.  Never XGBoost/OpenBLAS.
+#                   stat views, the model kinds (artifact packing, image,
+#                   evaluation).  Links msgpack-c only.  Never XGBoost/OpenBLAS.
 #   pgml_train.so   loaded only by the training worker and by backends that
-#                   call pgml.train(): XGBoost, OpenBLAS/LAPACK, msgpack pack.
+#                   call pgml.train(): the job, the data, metrics, the
+#                   trainer client.  Links msgpack-c only; the fits run in
+#                   the pgml_trainer program (XGBoost, OpenBLAS/LAPACK).
 
 EXTENSION = pgml_worker
 EXTVERSION = 0.2.0
@@ -19,6 +22,8 @@ OBJS = \
 	src/registry.o \
 	src/deploy.o \
 	src/image.o \
+	src/artifact.o \
+	src/kinds.o \
 	src/tree_eval.o \
 	src/image_encode.o \
 	src/predict.o \
@@ -42,7 +47,6 @@ TRAIN_OBJS = \
 	src/train/native.o \
 	src/train/metrics.o \
 	src/train/cluster_metrics.o \
-	src/train/artifact.o \
 	src/train/resources.o \
 	src/train/trainer_wire.o \
 	src/train/trainer_client.o

@@ -9,12 +9,14 @@
  *	  Adding an algorithm of an existing family is one line here and its
  *	  trainer.
  *
- *	  PGML_ALGORITHM(name, tasks, family, missing_values, joint)
+ *	  PGML_ALGORITHM(name, tasks, family, missing_values, joint, fit)
  *	  tasks: a mask of PGML_TASK_BIT(...)
  *	  joint: the fit learns several regression targets at once itself
  *	  (pgml.train_joint: XGBoost's multi-output boosting, scikit-learn's
  *	  multi-output trees); false: the trainer fits it once per target
  *	  (src/trainer/joint.c)
+ *	  fit: the trainer's fit function (src/trainer/main.c expands the list
+ *	  into its table of fits; the server's expansions ignore it)
  */
 #ifndef PGML_ALGORITHMS_H
 #define PGML_ALGORITHMS_H
@@ -38,22 +40,22 @@ typedef enum PgmlFamily
 } PgmlFamily;
 
 #define PGML_ALGORITHM_LIST(X) \
-	X("xgboost", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true) \
-	X("xgboost_random_forest", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true) \
-	X("linear", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false) \
-	X("logistic_regression", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false, false) \
-	X("ridge", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false) \
-	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false) \
-	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false) \
-	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false, false) \
-	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false, false) \
-	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false, true) \
-	X("random_forest", PGML_SUPERVISED, PGML_FAMILY_CART, false, true) \
-	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, true) \
-	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false, true) \
-	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, false) \
-	X("ada_boost", PGML_SUPERVISED, PGML_FAMILY_CART, false, false) \
-	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true, false)
+	X("xgboost", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true, pgml_xgb_train) \
+	X("xgboost_random_forest", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true, pgml_xgb_train) \
+	X("linear", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_linear_train) \
+	X("logistic_regression", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false, false, pgml_linear_train) \
+	X("ridge", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_linear_train) \
+	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_linear_train) \
+	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_linear_train) \
+	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false, false, pgml_kmeans_train) \
+	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false, false, pgml_pca_train) \
+	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_cart_train) \
+	X("random_forest", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_cart_train) \
+	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_cart_train) \
+	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_cart_train) \
+	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_cart_train) \
+	X("ada_boost", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_cart_train) \
+	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true, false, pgml_cart_train)
 
 typedef struct PgmlAlgorithmDef
 {
@@ -81,8 +83,9 @@ pgml_algorithm_solves(const PgmlAlgorithmDef *a, PgmlTask task)
 	return (a->tasks & (1u << task)) != 0;
 }
 
-/* The table in order, for pgml.algorithms(). */
+/* The table in order, for pgml.algorithms() (and the index of an entry). */
 extern int	pgml_algorithm_count(void);
+extern int	pgml_algorithm_index(const PgmlAlgorithmDef *a);
 extern const PgmlAlgorithmDef *pgml_algorithm_at(int i);
 
 /* "xgboost, ..., kmeans and pca": for hints that list the choices. */

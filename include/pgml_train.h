@@ -8,9 +8,11 @@
  *	  xgb.c		 XGBoost training -> PgmlModel trees + native booster bytes
  *	  linear.c	 OLS / logistic regression on OpenBLAS/LAPACK -> PgmlModel coef
  *	  metrics.c	 held-out metrics as a JSON object text
- *	  artifact.c PgmlModel -> msgpack artifact (bytea)
  *	  job.c		 one training job, from parameters to a deployed model
  *	  worker.c	 the background worker that owns pgml.train_queue
+ *
+ *	  (Packing a PgmlModel into its artifact is pgml_worker.so's:
+ *	  pgml_artifact_pack, include/pgml_kind.h.)
  */
 #ifndef PGML_TRAIN_H
 #define PGML_TRAIN_H
@@ -212,7 +214,5 @@ extern char *pgml_metrics_clustering(const float *x, int32 n_features,
 									 const double *labels, int64 n,
 									 int32 n_clusters, double inertia);
 
-/* artifact.c: pack a model into its msgpack artifact (a palloc'd bytea). */
-extern bytea *pgml_artifact_pack(const PgmlModel *m);
 
 #endif							/* PGML_TRAIN_H */

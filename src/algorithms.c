@@ -3,7 +3,7 @@
  * algorithms.c
  *	  The table of algorithms (include/pgml_algorithms.h): lookups and the
  *	  errors that list the choices.  Linked into pgml_worker.so and into the
- *	  pgml_trainer program (which picks the fit function by family);
+ *	  pgml_trainer program (which expands the list's fit functions itself);
  *	  pgml.algorithms() is in algorithms_sql.c.
  *
  *-------------------------------------------------------------------------
@@ -15,7 +15,7 @@
 
 #include "pgml_algorithms.h"
 
-#define PGML_ALGORITHM_ENTRY(name, tasks, family, missing, joint) {name, tasks, family, missing, joint},
+#define PGML_ALGORITHM_ENTRY(name, tasks, family, missing, joint, fit) {name, tasks, family, missing, joint},
 static const PgmlAlgorithmDef algorithms[] = {
 	PGML_ALGORITHM_LIST(PGML_ALGORITHM_ENTRY)
 };
@@ -100,6 +100,14 @@ int
 pgml_algorithm_count(void)
 {
 	return lengthof(algorithms);
+}
+
+/* See pgml_algorithms.h. */
+int
+pgml_algorithm_index(const PgmlAlgorithmDef *a)
+{
+	Assert(a >= algorithms && a < algorithms + lengthof(algorithms));
+	return (int) (a - algorithms);
 }
 
 /* See pgml_algorithms.h. */

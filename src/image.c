@@ -29,8 +29,10 @@
 #include "utils/memutils.h"
 
 #include "pgml_image.h"
+#include "pgml_kind.h"
 #include "pgml_model.h"
 #include "image_layout.h"
+#include "kind_routines.h"
 
 #define CORRUPT(...) \
 	ereport(ERROR, \
@@ -126,8 +128,11 @@ typedef struct NameRef
 	msgpack_object_type type;	/* MSGPACK_OBJECT_STR when valid */
 } NameRef;
 
-/* The top-level fields, as msgpack objects referencing the artifact bytes. */
-typedef struct Fields
+/*
+ * The top-level fields, as msgpack objects referencing the artifact bytes
+ * (what a kind's plan and write routines read: include/pgml_kind.h).
+ */
+typedef struct PgmlImageFields
 {
 	bool		present[F_COUNT];
 	msgpack_object obj[F_COUNT];
@@ -591,24 +596,6 @@ field_given(const Fields *f, FieldId k)
 	return f->present[k] && f->obj[k].type != MSGPACK_OBJECT_NIL;
 }
 
-/* Whether a task can be served by an algorithm. */
-static bool
-task_allows(PgmlTask task, PgmlAlgorithm algorithm)
-{
-	switch (task)
-	{
-		case PGML_TASK_REGRESSION:
-			return algorithm == PGML_ALGO_XGBOOST || algorithm == PGML_ALGO_LINEAR;
-		case PGML_TASK_CLASSIFICATION:
-			return algorithm == PGML_ALGO_XGBOOST || algorithm == PGML_ALGO_LOGISTIC;
-		case PGML_TASK_CLUSTERING:
-			return algorithm == PGML_ALGO_KMEANS;
-		case PGML_TASK_DECOMPOSITION:
-			return algorithm == PGML_ALGO_PCA;
-	}
-	return false;
-}
-
 /* Round a size up to a multiple of 8. */
 static inline uint64
 align8(uint64 n)
@@ -1063,18 +1050,12 @@ write_encoders(const EncoderPlan *ep, char *base, const PgmlImage *hdr,
 }
 
 /*
- * The model kinds.  Each validates its own keys of the artifact and
+ * The model kinds' plan and write routines (include/pgml_kind.h; the table
+ * is src/kinds.c).  Each validates its own keys of the artifact and
  * reserves its arrays in the image (plan), then writes them once the image
  * is allocated (write); the header, classes, class names, encoders and
- * preprocessing are every kind's (pgml_image_compile).  tree_eval.c has the
- * evaluation side of each kind.
+ * preprocessing are every kind's (pgml_image_compile).
  */
-typedef struct KindRoutines
-{
-	void	   *(*plan) (const Fields *f, PgmlImage *hdr, uint64 *pos);
-	void		(*write) (const Fields *f, const PgmlImage *hdr, char *base,
-						  void *plan);
-} KindRoutines;
 
 /* Dense matrices of k-means (centroids) and PCA (mean, components). */
 typedef struct MatrixPlan
@@ -1084,8 +1065,8 @@ typedef struct MatrixPlan
 	Blob		mean;
 } MatrixPlan;
 
-static void *
-matrix_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
+void *
+pgml_matrix_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 {
 	MatrixPlan *mp = palloc0(sizeof(MatrixPlan));
 	bool		kmeans = (hdr->pub.algorithm == PGML_ALGO_KMEANS);
@@ -1121,8 +1102,8 @@ matrix_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 	return mp;
 }
 
-static void
-matrix_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
+void
+pgml_matrix_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
 {
 	MatrixPlan *mp = (MatrixPlan *) plan;
 
@@ -1139,8 +1120,8 @@ typedef struct LinearPlan
 	Blob		icpt;
 } LinearPlan;
 
-static void *
-linear_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
+void *
+pgml_linear_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 {
 	LinearPlan *lp = palloc0(sizeof(LinearPlan));
 	int32		n_outputs = hdr->pub.n_outputs;
@@ -1159,8 +1140,8 @@ linear_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 	return lp;
 }
 
-static void
-linear_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
+void
+pgml_linear_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
 {
 	LinearPlan *lp = (LinearPlan *) plan;
 
@@ -1199,8 +1180,8 @@ typedef struct TreePlan
  * blocks of trees of one depth walked lane by lane, deeper trees node by
  * node).
  */
-static void *
-trees_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
+void *
+pgml_trees_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 {
 	TreePlan   *tp = palloc0(sizeof(TreePlan));
 	int32		n_features = hdr->pub.n_features;
@@ -1380,8 +1361,8 @@ trees_plan(const Fields *f, PgmlImage *hdr, uint64 *pos)
 }
 
 /* Tree ensembles: write the planned layout. */
-static void
-trees_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
+void
+pgml_trees_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
 {
 	TreePlan   *tp = (TreePlan *) plan;
 	int32		n_features = hdr->pub.n_features;
@@ -1469,13 +1450,6 @@ trees_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
 	pfree(tp->deep);
 }
 
-static const KindRoutines kind_routines[] = {
-	[PGML_ALGO_XGBOOST] = {trees_plan, trees_write},
-	[PGML_ALGO_LINEAR] = {linear_plan, linear_write},
-	[PGML_ALGO_LOGISTIC] = {linear_plan, linear_write},
-	[PGML_ALGO_KMEANS] = {matrix_plan, matrix_write},
-	[PGML_ALGO_PCA] = {matrix_plan, matrix_write},
-};
 
 /* Validate an artifact and compile it into an image (see pgml_image.h). */
 PgmlImageHeader *
@@ -1505,6 +1479,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	char	   *base;
 	void	   *plan;
 	int32		k;
+	const PgmlKindRoutine *kind;
 
 	unpack_fields(artifact, len, &f);
 
@@ -1529,7 +1504,8 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	check_optional(&f, F_METRICS, MSGPACK_OBJECT_STR);
 
 	/* consistency of task, algorithm, output and counts */
-	if (!task_allows(task, algorithm))
+	kind = pgml_kind_of(algorithm);
+	if (kind == NULL || !pgml_kind_serves(kind, task))
 		CORRUPT("Algorithm \"%s\" does not fit task \"%s\".",
 				algo_names[algorithm - 1], task_names[task - 1]);
 	if (task == PGML_TASK_REGRESSION)
@@ -1543,7 +1519,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 					n_outputs, output_names[output - 1]);
 		if (output != PGML_OUTPUT_IDENTITY &&
 			!((output == PGML_OUTPUT_EXP || output == PGML_OUTPUT_MEDIAN) &&
-			  algorithm == PGML_ALGO_XGBOOST))
+			  pgml_kind_transforms(kind, output)))
 			CORRUPT("A regression model has output \"%s\".",
 					output_names[output - 1]);
 	}
@@ -1564,7 +1540,7 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 				CORRUPT("A softmax model has n_outputs %d, not n_classes (%d).",
 						n_outputs, n_classes);
 		}
-		else if (output == PGML_OUTPUT_PROBA && algorithm == PGML_ALGO_XGBOOST)
+		else if (output == PGML_OUTPUT_PROBA && pgml_kind_transforms(kind, output))
 		{
 			/* averaged trees: one probability, or one per class */
 			if (n_outputs != (n_classes == 2 ? 1 : n_classes))
@@ -1653,14 +1629,14 @@ pgml_image_compile(const char *artifact, Size len, Size *size)
 	}
 
 	/* the kind's own arrays */
-	plan = kind_routines[algorithm].plan(&f, &hdr, &pos);
+	plan = kind->plan(&f, &hdr, &pos);
 	hdr.pub.total_size = pos;
 
 	base = MemoryContextAllocExtended(CurrentMemoryContext, pos,
 									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	img = (PgmlImage *) base;
 	memcpy(img, &hdr, sizeof(hdr));
-	kind_routines[algorithm].write(&f, &hdr, base, plan);
+	kind->write(&f, &hdr, base, plan);
 
 	copy_f64(base + hdr.classes_off, &classes);
 	if (names_bytes >= 0)

@@ -39,6 +39,7 @@
 #include "utils/typcache.h"
 
 #include "pgml_acl.h"
+#include "pgml_kind.h"
 #include "pgml_model.h"
 #include "pgml_worker.h"
 
@@ -353,7 +354,7 @@ model_name(const PredictCache *c)
 static const char *
 missing_hint(const PgmlImageHeader *image)
 {
-	if (image->algorithm == PGML_ALGO_XGBOOST)
+	if (pgml_kind_of(image->algorithm)->missing_values)
 		return "Replace missing values, or train without \"impute\": \"error\" for this column (xgboost handles missing values).";
 	return "Replace missing values, train with preprocess => '{\"column\": {\"impute\": \"mean\"}}', or use an xgboost model, which handles them.";
 }

@@ -31,8 +31,10 @@
 #include "utils/float.h"
 
 #include "pgml_image.h"
+#include "pgml_kind.h"
 #include "pgml_model.h"
 #include "image_layout.h"
+#include "kind_routines.h"
 
 /*
  * Feature j of a row as the model sees it: the raw value, or with the
@@ -848,40 +850,6 @@ tree_outputs(const PgmlImage *img, const float *x, float *out)
 	}
 }
 
-/* Raw outputs of one row, n_outputs values (see pgml_image.h). */
-void
-pgml_image_predict_raw(const PgmlImageHeader *image, const float *x,
-					   float *out)
-{
-	const PgmlImage *img = (const PgmlImage *) image;
-
-	double		m[PGML_MAX_CLASSES];
-	int32		i;
-
-	switch ((PgmlAlgorithm) image->algorithm)
-	{
-		case PGML_ALGO_XGBOOST:
-			tree_outputs(img, x, out);
-			return;
-		case PGML_ALGO_KMEANS:
-			/* distances to the centroids, as KMeans.transform */
-			kmeans_distances(img, x, m);
-			for (i = 0; i < image->n_outputs; i++)
-				out[i] = (float) sqrt(m[i]);
-			return;
-		case PGML_ALGO_PCA:
-			pca_components(img, x, m);
-			break;
-		case PGML_ALGO_LINEAR:
-		case PGML_ALGO_LOGISTIC:
-			linear_margins(img, x, m);
-			linear_transform(img, m);
-			break;
-	}
-	for (i = 0; i < image->n_outputs; i++)
-		out[i] = (float) m[i];
-}
-
 /* Index of the first largest of n floats. */
 static int32
 argmax_float(const float *v, int32 n)
@@ -895,41 +863,189 @@ argmax_float(const float *v, int32 n)
 	return best;
 }
 
-/*
- * Index of the class a row of a classification image is predicted to be:
+/* ----------------------------------------------------------------------
+ * Each kind's evaluation routines (include/pgml_kind.h; the table is
+ * src/kinds.c).  For a classification image, the class index is decided
  * for trees as XGBClassifier.predict (p > 0.5, or the argmax of the
  * probabilities), for logistic models as scikit-learn (decision function
- * > 0, or its argmax).  The one place both pgml_image_predict and
- * pgml_image_predict_class decide.
- */
-static inline int32
-classify(const PgmlImage *img, const float *x)
+ * > 0, or its argmax).
+ * ---------------------------------------------------------------------- */
+
+/* trees: float32 outputs after XGBoost's output transform */
+void
+pgml_trees_outputs(const PgmlImage *img, const float *x, float *out)
 {
+	tree_outputs(img, x, out);
+}
+
+double
+pgml_trees_value(const PgmlImage *img, const float *x)
+{
+	float		out[PGML_MAX_CLASSES];
+
+	tree_outputs(img, x, out);
+	return (double) out[0];
+}
+
+int32
+pgml_trees_classify(const PgmlImage *img, const float *x)
+{
+	float		out[PGML_MAX_CLASSES];
 	int32		n = img->pub.n_outputs;
 
-	if (img->pub.algorithm == PGML_ALGO_XGBOOST)
-	{
-		float		out[PGML_MAX_CLASSES];
+	tree_outputs(img, x, out);
+	if (n == 1)					/* sigmoid, or proba of two classes */
+		return out[0] > 0.5f ? 1 : 0;
+	return argmax_float(out, n);
+}
 
-		tree_outputs(img, x, out);
-		if (n == 1)				/* sigmoid, or proba of two classes */
-			return out[0] > 0.5f ? 1 : 0;
-		return argmax_float(out, n);
+void
+pgml_trees_proba(const PgmlImage *img, const float *x, float *out)
+{
+	tree_outputs(img, x, out);
+	if (img->pub.n_outputs == 1)
+	{
+		/* XGBClassifier.predict_proba: [1 - p, p] in float32 */
+		out[1] = out[0];
+		out[0] = 1.0f - out[1];
+	}
+}
+
+/* one walk: the class is decided from the same float outputs */
+int32
+pgml_trees_class_proba(const PgmlImage *img, const float *x, float *proba)
+{
+	pgml_trees_proba(img, x, proba);
+	if (img->pub.n_outputs == 1)
+		return proba[1] > 0.5f ? 1 : 0;
+	return argmax_float(proba, img->pub.n_outputs);
+}
+
+/* linear: margins in double, transformed, rounded to float once */
+void
+pgml_linear_outputs(const PgmlImage *img, const float *x, float *out)
+{
+	double		m[PGML_MAX_CLASSES];
+
+	linear_margins(img, x, m);
+	linear_transform(img, m);
+	for (int32 i = 0; i < img->pub.n_outputs; i++)
+		out[i] = (float) m[i];
+}
+
+double
+pgml_linear_value(const PgmlImage *img, const float *x)
+{
+	double		m[PGML_MAX_CLASSES];
+
+	linear_margins(img, x, m);
+	linear_transform(img, m);
+	return (double) (float) m[0];
+}
+
+int32
+pgml_linear_classify(const PgmlImage *img, const float *x)
+{
+	double		m[PGML_MAX_CLASSES];
+	int32		n = img->pub.n_outputs;
+	int32		best = 0;
+
+	linear_margins(img, x, m);
+	if (n == 1)
+		return m[0] > 0.0 ? 1 : 0;
+	for (int32 i = 1; i < n; i++)
+		if (m[i] > m[best])
+			best = i;
+	return best;
+}
+
+void
+pgml_linear_proba(const PgmlImage *img, const float *x, float *out)
+{
+	double		m[PGML_MAX_CLASSES];
+
+	linear_margins(img, x, m);
+	linear_transform(img, m);
+	if (img->pub.output == PGML_OUTPUT_SIGMOID)
+	{
+		out[0] = (float) (1.0 - m[0]);
+		out[1] = (float) m[0];
 	}
 	else
-	{
-		double		m[PGML_MAX_CLASSES];
-		int32		best = 0;
-		int32		i;
+		for (int32 i = 0; i < img->pub.n_outputs; i++)
+			out[i] = (float) m[i];
+}
 
-		linear_margins(img, x, m);
-		if (n == 1)
-			return m[0] > 0.0 ? 1 : 0;
-		for (i = 1; i < n; i++)
-			if (m[i] > m[best])
-				best = i;
-		return best;
-	}
+int32
+pgml_linear_class_proba(const PgmlImage *img, const float *x, float *proba)
+{
+	pgml_linear_proba(img, x, proba);
+	return pgml_linear_classify(img, x);
+}
+
+/* centroids: distances to the centroids, as KMeans.transform */
+void
+pgml_centroids_outputs(const PgmlImage *img, const float *x, float *out)
+{
+	double		d[PGML_MAX_CLASSES];
+
+	kmeans_distances(img, x, d);
+	for (int32 i = 0; i < img->pub.n_outputs; i++)
+		out[i] = (float) sqrt(d[i]);
+}
+
+/* the nearest centroid, ties to the lowest index */
+double
+pgml_centroids_value(const PgmlImage *img, const float *x)
+{
+	double		d[PGML_MAX_CLASSES];
+	int32		best = 0;
+
+	kmeans_distances(img, x, d);
+	for (int32 k = 1; k < img->pub.n_outputs; k++)
+		if (d[k] < d[best])
+			best = k;
+	return (double) best;
+}
+
+/* projection: the components */
+void
+pgml_projection_outputs(const PgmlImage *img, const float *x, float *out)
+{
+	double		c[PGML_MAX_CLASSES];
+
+	pca_components(img, x, c);
+	for (int32 i = 0; i < img->pub.n_outputs; i++)
+		out[i] = (float) c[i];
+}
+
+/* not a prediction: the first component, as the outputs give it */
+double
+pgml_projection_value(const PgmlImage *img, const float *x)
+{
+	double		c[PGML_MAX_CLASSES];
+
+	pca_components(img, x, c);
+	return (double) (float) c[0];
+}
+
+/* ----------------------------------------------------------------------
+ * The public functions (pgml_image.h), through the kind's routines
+ * ---------------------------------------------------------------------- */
+
+static inline const PgmlKindRoutine *
+kind_of(const PgmlImageHeader *image)
+{
+	/* a compiled image has a kind (pgml_image_compile checked it) */
+	return pgml_kind_of(image->algorithm);
+}
+
+/* Raw outputs of one row, n_outputs values (see pgml_image.h). */
+void
+pgml_image_predict_raw(const PgmlImageHeader *image, const float *x,
+					   float *out)
+{
+	kind_of(image)->outputs((const PgmlImage *) image, x, out);
 }
 
 /* The prediction of one row: a value, or a class label (see pgml_image.h). */
@@ -937,46 +1053,11 @@ double
 pgml_image_predict(const PgmlImageHeader *image, const float *x)
 {
 	const PgmlImage *img = (const PgmlImage *) image;
+	const PgmlKindRoutine *kind = kind_of(image);
 
 	if (image->task == PGML_TASK_CLASSIFICATION)
-		return PGML_IMAGE_AT(img, img->classes_off, double)[classify(img, x)];
-	if (image->algorithm == PGML_ALGO_XGBOOST)
-	{
-		float		out[PGML_MAX_CLASSES];
-
-		tree_outputs(img, x, out);
-		return (double) out[0];
-	}
-	else if (image->algorithm == PGML_ALGO_KMEANS)
-	{
-		double		d[PGML_MAX_CLASSES];
-		int32		best = 0;
-		int32		k;
-
-		/* the nearest centroid, ties to the lowest index */
-		kmeans_distances(img, x, d);
-		for (k = 1; k < image->n_outputs; k++)
-			if (d[k] < d[best])
-				best = k;
-		return (double) best;
-	}
-	else if (image->algorithm == PGML_ALGO_PCA)
-	{
-		double		c[PGML_MAX_CLASSES];
-
-		/* not a prediction: the first component, as predict_raw gives it */
-		pca_components(img, x, c);
-		return (double) (float) c[0];
-	}
-	else
-	{
-		/* linear regression */
-		double		m[PGML_MAX_CLASSES];
-
-		linear_margins(img, x, m);
-		linear_transform(img, m);
-		return (double) (float) m[0];
-	}
+		return PGML_IMAGE_AT(img, img->classes_off, double)[kind->classify(img, x)];
+	return kind->value(img, x);
 }
 
 /*
@@ -988,7 +1069,7 @@ pgml_image_predict_class(const PgmlImageHeader *image, const float *x)
 {
 	if (image->task != PGML_TASK_CLASSIFICATION)
 		return -1;
-	return classify((const PgmlImage *) image, x);
+	return kind_of(image)->classify((const PgmlImage *) image, x);
 }
 
 /* Class probabilities of one row, n_classes values (see pgml_image.h). */
@@ -996,42 +1077,14 @@ void
 pgml_image_predict_proba(const PgmlImageHeader *image, const float *x,
 						 float *out)
 {
-	const PgmlImage *img = (const PgmlImage *) image;
-
 	if (image->task != PGML_TASK_CLASSIFICATION)
 		return;
-	if (image->algorithm == PGML_ALGO_XGBOOST)
-	{
-		tree_outputs(img, x, out);
-		if (image->n_outputs == 1)
-		{
-			/* XGBClassifier.predict_proba: [1 - p, p] in float32 */
-			out[1] = out[0];
-			out[0] = 1.0f - out[1];
-		}
-	}
-	else
-	{
-		double		m[PGML_MAX_CLASSES];
-		int32		i;
-
-		linear_margins(img, x, m);
-		linear_transform(img, m);
-		if (image->output == PGML_OUTPUT_SIGMOID)
-		{
-			out[0] = (float) (1.0 - m[0]);
-			out[1] = (float) m[0];
-		}
-		else
-			for (i = 0; i < image->n_outputs; i++)
-				out[i] = (float) m[i];
-	}
+	kind_of(image)->proba((const PgmlImage *) image, x, out);
 }
 
 /*
  * Class index and probabilities of one row, as pgml_image_predict_class and
- * pgml_image_predict_proba give them; a tree ensemble is walked once (its
- * class is decided from the same float outputs classify() would compute).
+ * pgml_image_predict_proba give them (a tree ensemble is walked once).
  */
 int32
 pgml_image_predict_class_proba(const PgmlImageHeader *image, const float *x,
@@ -1039,12 +1092,7 @@ pgml_image_predict_class_proba(const PgmlImageHeader *image, const float *x,
 {
 	if (image->task != PGML_TASK_CLASSIFICATION)
 		return -1;
-	pgml_image_predict_proba(image, x, proba);
-	if (image->algorithm != PGML_ALGO_XGBOOST)
-		return classify((const PgmlImage *) image, x);
-	if (image->n_outputs == 1)
-		return proba[1] > 0.5f ? 1 : 0;
-	return argmax_float(proba, image->n_outputs);
+	return kind_of(image)->class_proba((const PgmlImage *) image, x, proba);
 }
 
 /* Label value of class k. */
@@ -1097,7 +1145,7 @@ pgml_image_missing_ok(const PgmlImageHeader *image, int32 j)
 		if (rule == PGML_IMPUTE_ERROR)
 			return false;
 	}
-	return image->algorithm == PGML_ALGO_XGBOOST;
+	return kind_of(image)->missing_values;
 }
 
 /* First NaN feature of x that image cannot take as missing, or -1. */
@@ -1106,7 +1154,7 @@ pgml_image_first_bad_nan(const PgmlImageHeader *image, const float *x)
 {
 	const PgmlImage *img = (const PgmlImage *) image;
 
-	if (image->algorithm == PGML_ALGO_XGBOOST && !img->has_preprocess)
+	if (kind_of(image)->missing_values && !img->has_preprocess)
 		return -1;
 	for (int32 j = 0; j < image->n_features; j++)
 		if (isnan(x[j]) && !pgml_image_missing_ok(image, j))

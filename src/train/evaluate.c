@@ -22,6 +22,7 @@
 
 #include "pgml_image.h"
 #include "pgml_job.h"
+#include "pgml_kind.h"
 #include "pgml_preprocess.h"
 #include "pgml_train.h"
 #include "pgml_worker.h"

@@ -240,13 +240,10 @@ inject_fault(PgmlTrainerFault fault)
  * Requests
  * ---------------------------------------------------------------------- */
 
-/* The fit function of each trainer family (include/pgml_algorithms.h). */
-static void (*const fit_of_family[]) (const PgmlTrainInput *in, PgmlModel *m) = {
-	[PGML_FAMILY_TREES] = pgml_xgb_train,
-	[PGML_FAMILY_LINEAR] = pgml_linear_train,
-	[PGML_FAMILY_CENTROIDS] = pgml_kmeans_train,
-	[PGML_FAMILY_PROJECTION] = pgml_pca_train,
-	[PGML_FAMILY_CART] = pgml_cart_train,
+/* The fit function of each algorithm, in the list's order (pgml_algorithms.h). */
+#define PGML_ALGORITHM_FIT(name, tasks, family, missing, joint, fit) fit,
+static void (*const fit_of_algorithm[]) (const PgmlTrainInput *in, PgmlModel *m) = {
+	PGML_ALGORITHM_LIST(PGML_ALGORITHM_FIT)
 };
 
 /* The training data of the fit being served, while mapped. */
@@ -344,7 +341,7 @@ serve_fit(PgmlWireReader *r, int fd)
 	m.n_features = in.n_features;
 	m.n_classes = in.n_classes;
 	algo = pgml_algorithm_lookup(in.algorithm);
-	fit = fit_of_family[algo->family];
+	fit = fit_of_algorithm[pgml_algorithm_index(algo)];
 	if (in.n_targets > 1 && !algo->joint)
 	{
 		/* one model per target, read from the data while it stays mapped */

@@ -18,7 +18,7 @@
  *		pgml_trainer_data_create (src/train/trainer_client.c): the layout
  *		of the training data shared with the trainer process
  *	  limits_pack_classes(n_classes int) returns void
- *		pgml_artifact_pack (src/train/artifact.c) of a linear model that
+ *		pgml_artifact_pack (src/artifact.c) of a linear model that
  *		claims n_classes classes; the class array is never read when the
  *		count is over the limit, so a one-element array stands in for it
  *
@@ -28,8 +28,9 @@
  *		the contract says that is an error naming the column (the job
  *		refuses NULL features before, so no SQL reaches this)
  *
- *	  The last four resolve against pgml_train.so, which the test loads
- *	  into the session (LOAD) before it creates them.
+ *	  limits_train_alloc, limits_trainer_data and limits_preprocess_missing
+ *	  resolve against pgml_train.so, which the test loads into the session
+ *	  (LOAD) before it creates them.
  */
 #include "postgres.h"
 
@@ -38,6 +39,7 @@
 #include "storage/dsm.h"
 #include "utils/memutils.h"
 
+#include "pgml_kind.h"
 #include "pgml_model.h"
 #include "pgml_preprocess.h"
 #include "pgml_train.h"

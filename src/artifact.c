@@ -1,9 +1,12 @@
 /*
  * artifact.c
  *	  Packs a trained PgmlModel into its durable msgpack artifact, the bytea
- *	  stored in pgml.models.artifact.  The format is specified in
- *	  docs/artifact.md; image.c (pgml_worker.so) is its only reader inside
- *	  the extension.
+ *	  stored in pgml.models.artifact: the entries every model has here, its
+ *	  kind's section through the kind's routine table (include/pgml_kind.h;
+ *	  the sections are below).  The format is specified in
+ *	  docs/artifact.md; image.c is its only reader inside the extension.
+ *	  In pgml_worker.so, with the image code, so that each kind's routines
+ *	  are in one library; the training library calls it.
  *
  *	  The artifact is one msgpack map.  Scalars are msgpack scalars; every
  *	  array is a msgpack bin holding little-endian fixed-width values, so a
@@ -18,8 +21,9 @@
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
+#include "pgml_kind.h"
 #include "pgml_model.h"
-#include "pgml_train.h"
+#include "kind_routines.h"
 
 /* Element types of the array blobs (see docs/artifact.md). */
 typedef enum BlobType
@@ -290,36 +294,133 @@ output_name(PgmlOutput output)
 	return NULL;
 }
 
+/* ----------------------------------------------------------------------
+ * The kinds' sections (include/pgml_kind.h; the table is src/kinds.c)
+ * ---------------------------------------------------------------------- */
+
+/* what a kind's pack routine writes into */
+struct PgmlArtifactWriter
+{
+	msgpack_packer pk;
+	StringInfo	si;
+};
+
+/* trees: base_margin .. default_left, and tree_weight for output median */
+int
+pgml_trees_pack_fields(const PgmlModel *m)
+{
+	return 10 + (m->output == PGML_OUTPUT_MEDIAN);
+}
+
+void
+pgml_trees_pack(PgmlArtifactWriter *w, const PgmlModel *m)
+{
+	msgpack_packer *pk = &w->pk;
+
+	if (m->n_trees < 0 || m->n_nodes < 0)
+		elog(ERROR, "cannot pack a model with negative counts");
+	pack_key(pk, "base_margin");
+	msgpack_pack_float(pk, m->base_margin);
+	pack_uint_field(pk, "n_trees", m->n_trees);
+	pack_uint_field(pk, "n_nodes", m->n_nodes);
+	pack_blob_field(pk, w->si, "tree_group", BLOB_I32, m->tree_group,
+					m->n_trees);
+	pack_blob_field(pk, w->si, "tree_offset", BLOB_I32, m->tree_offset,
+					(int64) m->n_trees + 1);
+	pack_blob_field(pk, w->si, "split_index", BLOB_I32, m->split_index,
+					m->n_nodes);
+	pack_blob_field(pk, w->si, "split_cond", BLOB_F32, m->split_cond,
+					m->n_nodes);
+	pack_blob_field(pk, w->si, "left_child", BLOB_I32, m->left_child,
+					m->n_nodes);
+	pack_blob_field(pk, w->si, "right_child", BLOB_I32, m->right_child,
+					m->n_nodes);
+	pack_blob_field(pk, w->si, "default_left", BLOB_U8, m->default_left,
+					m->n_nodes);
+	if (m->output == PGML_OUTPUT_MEDIAN)
+		pack_blob_field(pk, w->si, "tree_weight", BLOB_F64, m->tree_weight,
+						m->n_trees);
+}
+
+/* linear: coef, intercept */
+int
+pgml_linear_pack_fields(const PgmlModel *m)
+{
+	return 2;
+}
+
+void
+pgml_linear_pack(PgmlArtifactWriter *w, const PgmlModel *m)
+{
+	pack_blob_field(&w->pk, w->si, "coef", BLOB_F64, m->coef,
+					(int64) m->n_outputs * m->n_features);
+	pack_blob_field(&w->pk, w->si, "intercept", BLOB_F64, m->intercept,
+					m->n_outputs);
+}
+
+/* centroids: n_clusters, centroids */
+int
+pgml_centroids_pack_fields(const PgmlModel *m)
+{
+	return 2;
+}
+
+void
+pgml_centroids_pack(PgmlArtifactWriter *w, const PgmlModel *m)
+{
+	if (m->n_clusters < 0)
+		elog(ERROR, "cannot pack a model with negative counts");
+	pack_uint_field(&w->pk, "n_clusters", m->n_clusters);
+	pack_blob_field(&w->pk, w->si, "centroids", BLOB_F64, m->centroids,
+					(int64) m->n_clusters * m->n_features);
+}
+
+/* projection: n_components, pca_mean, components */
+int
+pgml_projection_pack_fields(const PgmlModel *m)
+{
+	return 3;
+}
+
+void
+pgml_projection_pack(PgmlArtifactWriter *w, const PgmlModel *m)
+{
+	if (m->n_components < 0)
+		elog(ERROR, "cannot pack a model with negative counts");
+	pack_uint_field(&w->pk, "n_components", m->n_components);
+	pack_blob_field(&w->pk, w->si, "pca_mean", BLOB_F64, m->pca_mean,
+					m->n_features);
+	pack_blob_field(&w->pk, w->si, "components", BLOB_F64, m->components,
+					(int64) m->n_components * m->n_features);
+}
+
+/* ----------------------------------------------------------------------
+ * The artifact
+ * ---------------------------------------------------------------------- */
+
 /* Pack a model into its msgpack artifact (a palloc'd bytea). */
 bytea *
 pgml_artifact_pack(const PgmlModel *m)
 {
 	StringInfoData si;
-	msgpack_packer pk;
-	bool		trees = (m->algorithm == PGML_ALGO_XGBOOST);
+	PgmlArtifactWriter w;
+	msgpack_packer *pk = &w.pk;
+	const PgmlKindRoutine *kind = pgml_kind_of(m->algorithm);
 	int			n_fields;
 	bytea	   *result;
 
-	if (m->n_features < 0 || m->n_outputs < 0 || m->n_classes < 0 ||
-		(trees && (m->n_trees < 0 || m->n_nodes < 0)))
+	if (kind == NULL)
+		elog(ERROR, "unknown model algorithm %d", (int) m->algorithm);
+	if (m->n_features < 0 || m->n_outputs < 0 || m->n_classes < 0)
 		elog(ERROR, "cannot pack a model with negative counts");
 
 	initStringInfo(&si);
 	appendStringInfoSpaces(&si, VARHDRSZ);
-	msgpack_packer_init(&pk, &si, artifact_write);
+	w.si = &si;
+	msgpack_packer_init(pk, &si, artifact_write);
 
 	/* magic, version, task, algorithm, output, 3 counts, classes */
-	n_fields = 9;
-	if (trees)
-		n_fields += 10 + (m->output == PGML_OUTPUT_MEDIAN);	/* base_margin ..
-															 * default_left,
-															 * tree_weight */
-	else if (m->algorithm == PGML_ALGO_KMEANS)
-		n_fields += 2;			/* n_clusters, centroids */
-	else if (m->algorithm == PGML_ALGO_PCA)
-		n_fields += 3;			/* n_components, pca_mean, components */
-	else
-		n_fields += 2;			/* coef, intercept */
+	n_fields = 9 + kind->pack_fields(m);
 	if (m->class_names != NULL)
 		n_fields++;
 	if (m->preprocess != NULL)
@@ -333,98 +434,50 @@ pgml_artifact_pack(const PgmlModel *m)
 	if (m->metrics_json != NULL)
 		n_fields++;
 
-	msgpack_pack_map(&pk, n_fields);
-	pack_str_field(&pk, "magic", PGML_ARTIFACT_MAGIC);
-	pack_uint_field(&pk, "version", PGML_ARTIFACT_VERSION);
-	pack_str_field(&pk, "task", task_name(m->task));
-	pack_str_field(&pk, "algorithm", algorithm_name(m->algorithm));
-	pack_str_field(&pk, "output", output_name(m->output));
-	pack_uint_field(&pk, "n_features", m->n_features);
-	pack_uint_field(&pk, "n_outputs", m->n_outputs);
-	pack_uint_field(&pk, "n_classes", m->n_classes);
-	pack_blob_field(&pk, &si, "classes", BLOB_F64, m->classes, m->n_classes);
+	msgpack_pack_map(pk, n_fields);
+	pack_str_field(pk, "magic", PGML_ARTIFACT_MAGIC);
+	pack_uint_field(pk, "version", PGML_ARTIFACT_VERSION);
+	pack_str_field(pk, "task", task_name(m->task));
+	pack_str_field(pk, "algorithm", algorithm_name(m->algorithm));
+	pack_str_field(pk, "output", output_name(m->output));
+	pack_uint_field(pk, "n_features", m->n_features);
+	pack_uint_field(pk, "n_outputs", m->n_outputs);
+	pack_uint_field(pk, "n_classes", m->n_classes);
+	pack_blob_field(pk, &si, "classes", BLOB_F64, m->classes, m->n_classes);
 	if (m->class_names != NULL)
-		pack_str_array_field(&pk, "class_names", m->class_names,
+		pack_str_array_field(pk, "class_names", m->class_names,
 							 m->n_classes);
 
-	if (trees)
-	{
-		pack_key(&pk, "base_margin");
-		msgpack_pack_float(&pk, m->base_margin);
-		pack_uint_field(&pk, "n_trees", m->n_trees);
-		pack_uint_field(&pk, "n_nodes", m->n_nodes);
-		pack_blob_field(&pk, &si, "tree_group", BLOB_I32, m->tree_group,
-						m->n_trees);
-		pack_blob_field(&pk, &si, "tree_offset", BLOB_I32, m->tree_offset,
-						(int64) m->n_trees + 1);
-		pack_blob_field(&pk, &si, "split_index", BLOB_I32, m->split_index,
-						m->n_nodes);
-		pack_blob_field(&pk, &si, "split_cond", BLOB_F32, m->split_cond,
-						m->n_nodes);
-		pack_blob_field(&pk, &si, "left_child", BLOB_I32, m->left_child,
-						m->n_nodes);
-		pack_blob_field(&pk, &si, "right_child", BLOB_I32, m->right_child,
-						m->n_nodes);
-		pack_blob_field(&pk, &si, "default_left", BLOB_U8, m->default_left,
-						m->n_nodes);
-		if (m->output == PGML_OUTPUT_MEDIAN)
-			pack_blob_field(&pk, &si, "tree_weight", BLOB_F64, m->tree_weight,
-							m->n_trees);
-	}
-	else if (m->algorithm == PGML_ALGO_KMEANS)
-	{
-		if (m->n_clusters < 0)
-			elog(ERROR, "cannot pack a model with negative counts");
-		pack_uint_field(&pk, "n_clusters", m->n_clusters);
-		pack_blob_field(&pk, &si, "centroids", BLOB_F64, m->centroids,
-						(int64) m->n_clusters * m->n_features);
-	}
-	else if (m->algorithm == PGML_ALGO_PCA)
-	{
-		if (m->n_components < 0)
-			elog(ERROR, "cannot pack a model with negative counts");
-		pack_uint_field(&pk, "n_components", m->n_components);
-		pack_blob_field(&pk, &si, "pca_mean", BLOB_F64, m->pca_mean,
-						m->n_features);
-		pack_blob_field(&pk, &si, "components", BLOB_F64, m->components,
-						(int64) m->n_components * m->n_features);
-	}
-	else
-	{
-		pack_blob_field(&pk, &si, "coef", BLOB_F64, m->coef,
-						(int64) m->n_outputs * m->n_features);
-		pack_blob_field(&pk, &si, "intercept", BLOB_F64, m->intercept,
-						m->n_outputs);
-	}
+	kind->pack(&w, m);
 
 	if (m->preprocess != NULL)
 	{
 		const PgmlPreprocess *pp = m->preprocess;
 
 		/* PgmlImpute values are 0..2: one byte each, as the bool arrays */
-		pack_blob_field(&pk, &si, "impute", BLOB_U8_RAW, pp->impute,
+		pack_blob_field(pk, &si, "impute", BLOB_U8_RAW, pp->impute,
 						m->n_features);
-		pack_blob_field(&pk, &si, "impute_value", BLOB_F64, pp->impute_value,
+		pack_blob_field(pk, &si, "impute_value", BLOB_F64, pp->impute_value,
 						m->n_features);
-		pack_blob_field(&pk, &si, "center", BLOB_F64, pp->center,
+		pack_blob_field(pk, &si, "center", BLOB_F64, pp->center,
 						m->n_features);
-		pack_blob_field(&pk, &si, "scale", BLOB_F64, pp->scale,
+		pack_blob_field(pk, &si, "scale", BLOB_F64, pp->scale,
 						m->n_features);
 	}
 
 	if (m->n_encoders > 0)
-		pack_encoders(&pk, &si, m);
+		pack_encoders(pk, &si, m);
 
 	if (m->booster != NULL)
 	{
-		pack_key(&pk, "booster");
-		msgpack_pack_bin(&pk, m->booster_len);
-		msgpack_pack_bin_body(&pk, m->booster, m->booster_len);
+		pack_key(pk, "booster");
+		msgpack_pack_bin(pk, m->booster_len);
+		msgpack_pack_bin_body(pk, m->booster, m->booster_len);
 	}
 	if (m->hyperparams_json != NULL)
-		pack_str_field(&pk, "hyperparams", m->hyperparams_json);
+		pack_str_field(pk, "hyperparams", m->hyperparams_json);
 	if (m->metrics_json != NULL)
-		pack_str_field(&pk, "metrics", m->metrics_json);
+		pack_str_field(pk, "metrics", m->metrics_json);
 
 	result = (bytea *) si.data;
 	SET_VARSIZE(result, si.len);
