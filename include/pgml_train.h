@@ -135,6 +135,52 @@ extern double pgml_hp_integer(const char *algorithm, const JsonbValue *v,
 							  const char *key, double lo, double hi,
 							  const char *expected);
 
+/*
+ * A model's hyperparameters as a table (pgml_hp_parse): each key's type,
+ * range, default and where its value goes in the trainer's options.  A key
+ * neither in the table nor in its compatibility keys is an error whose hint
+ * lists both; null means the default, as None does in scikit-learn.
+ */
+typedef enum PgmlHpType
+{
+	PGML_HP_INT,				/* a whole number in [min, max] */
+	PGML_HP_NUMBER,				/* a finite number in [min, max] */
+	PGML_HP_BOOL,				/* true or false; stored as bool */
+	PGML_HP_CHOICE,				/* one of choices: stored as its index */
+	PGML_HP_INT_OR_CHOICE,		/* PGML_HP_INT, or one of choices: stored
+								 * as -1 - its index */
+	PGML_HP_COUNT_OR_SHARE,		/* a whole number in [1, max], or a number
+								 * in (0, 1) */
+	PGML_HP_UNUSED				/* checked as PGML_HP_INT, not stored (a
+								 * seed a deterministic fit never draws) */
+} PgmlHpType;
+
+typedef struct PgmlHpSpec
+{
+	const char *name;
+	const char *alias;			/* another name of the same setting, or NULL */
+	PgmlHpType	type;
+	double		min;
+	double		max;
+	const char *choices;		/* "a|b", for the CHOICE types */
+	const char *default_value;	/* as JSON, for the documentation */
+	const char *expected;		/* what a bad value is told it must be */
+	int			offset;			/* of its double (bool) in the options; -1:
+								 * not stored */
+} PgmlHpSpec;
+
+typedef struct PgmlHpTable
+{
+	const char *label;			/* the model, as the unknown-key hint names it */
+	const PgmlHpSpec *specs;
+	int			n_specs;
+	const PgmlHpCompat *compat; /* scikit-learn's keys, or NULL */
+} PgmlHpTable;
+
+/* Validate jb (NULL: no hyperparameters) into opts by the table. */
+extern void pgml_hp_parse(const char *algorithm, Jsonb *jb,
+						  const PgmlHpTable *table, void *opts);
+
 /* Round progress report for pgml.stat_worker; may be called every round. */
 extern void pgml_train_report_progress(int32 done, int32 total);
 

@@ -165,119 +165,60 @@ static const PgmlHpCompat kmeans_compat[] = {
 	{NULL, NULL, NULL}
 };
 
+/* The hyperparameters as parsed (pgml_hp_parse), before kmeans_options. */
+typedef struct KmeansParams
+{
+	double		n_clusters;
+	double		n_init;			/* -1: "auto", -2: "warn" (10) */
+	double		max_iter;
+	double		tol;
+	double		init;			/* 0: "k-means++", 1: "random" */
+	bool		refine;
+	double		random_state;
+} KmeansParams;
+
+#define KP(f) offsetof(KmeansParams, f)
+
+/* scikit-learn's KMeans keys, and refine (pgml_worker's own) */
+static const PgmlHpSpec kmeans_specs[] = {
+	{"n_clusters", NULL, PGML_HP_INT, 1, KMEANS_MAX_CLUSTERS, NULL, "8",
+	"an integer from 1 to 1024", KP(n_clusters)},
+	{"n_init", NULL, PGML_HP_INT_OR_CHOICE, 1, 100000, "auto|warn", "10",
+	"a positive integer (at most 100000) or \"auto\"", KP(n_init)},
+	{"max_iter", NULL, PGML_HP_INT, 1, INT_MAX, NULL, "300",
+	"a positive integer", KP(max_iter)},
+	{"tol", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, NULL, "0.0001",
+	"a non-negative number", KP(tol)},
+	{"init", NULL, PGML_HP_CHOICE, 0, 0, "k-means++|random", "\"k-means++\"",
+	"\"k-means++\" or \"random\"", KP(init)},
+	{"refine", NULL, PGML_HP_BOOL, 0, 0, NULL, "true",
+	"a boolean (true or false)", KP(refine)},
+	{"random_state", "seed", PGML_HP_INT, 0, 4294967295.0, NULL, "the job's seed",
+	"an integer from 0 to 4294967295", KP(random_state)},
+};
+
+static const PgmlHpTable kmeans_table = {
+	"k-means", kmeans_specs, lengthof(kmeans_specs), kmeans_compat
+};
+
 /* Validate the hyperparameters into opt; an unknown key or bad value is an error. */
 static void
 kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 {
-	PgmlHpPair *pairs;
-	int			n_pairs;
-	JsonbValue	v;
-	bool		have_random_state = false;
+	KmeansParams kp = {
+		.n_clusters = 8, .n_init = 10, .max_iter = 300, .tol = 1e-4,
+		.init = 0, .refine = true, .random_state = (double) (seed & 0xffffffffU)
+	};
 
-	opt->n_clusters = 8;
-	opt->n_init = 10;
-	opt->n_init_auto = false;
-	opt->max_iter = 300;
-	opt->tol = 1e-4;
-	opt->init_random = false;
-	opt->refine = true;
-	opt->random_state = (uint32) (seed & 0xffffffffU);
-
-	if (jb == NULL)
-		return;
-	n_pairs = pgml_hp_pairs(jb, opt->algorithm, &pairs);
-	for (int i = 0; i < n_pairs; i++)
-	{
-		char	   *key = pairs[i].key;
-
-		v = pairs[i].value;
-
-		if (pgml_hp_compat(opt->algorithm, key, &v, kmeans_compat))
-		{
-			pfree(key);
-			continue;
-		}
-		if (strcmp(key, "n_clusters") != 0 && strcmp(key, "n_init") != 0 &&
-			strcmp(key, "max_iter") != 0 && strcmp(key, "tol") != 0 &&
-			strcmp(key, "init") != 0 && strcmp(key, "random_state") != 0 &&
-			strcmp(key, "seed") != 0 && strcmp(key, "refine") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
-							key, opt->algorithm),
-					 errhint("k-means accepts n_clusters, n_init, max_iter, tol, init, refine and random_state (or seed), and scikit-learn's algorithm, copy_x and verbose.")));
-
-		/* null means the default, as None does in scikit-learn */
-		if (v.type == jbvNull)
-		{
-			pfree(key);
-			continue;
-		}
-
-		if (strcmp(key, "n_clusters") == 0)
-			opt->n_clusters = (int) pgml_hp_integer(opt->algorithm, &v, key, 1,
-														KMEANS_MAX_CLUSTERS,
-														"an integer from 1 to 1024");
-		else if (strcmp(key, "n_init") == 0)
-		{
-			if (v.type == jbvString && v.val.string.len == 4 &&
-				strncmp(v.val.string.val, "auto", 4) == 0)
-				opt->n_init_auto = true;
-			else if (v.type == jbvString && v.val.string.len == 4 &&
-					 strncmp(v.val.string.val, "warn", 4) == 0)
-			{
-				opt->n_init_auto = false;
-				opt->n_init = 10;
-			}
-			else
-			{
-				opt->n_init_auto = false;
-				opt->n_init = (int) pgml_hp_integer(opt->algorithm, &v, key, 1, 100000,
-														"a positive integer (at most 100000) or \"auto\"");
-			}
-		}
-		else if (strcmp(key, "max_iter") == 0)
-			opt->max_iter = (int) pgml_hp_integer(opt->algorithm, &v, key, 1, INT_MAX,
-													  "a positive integer");
-		else if (strcmp(key, "tol") == 0)
-		{
-			opt->tol = pgml_hp_number(opt->algorithm, &v, key, "a non-negative number");
-			if (!(opt->tol >= 0.0))
-				pgml_hp_bad_value(opt->algorithm, key, "a non-negative number");
-		}
-		else if (strcmp(key, "init") == 0)
-		{
-			if (v.type == jbvString && v.val.string.len == 9 &&
-				strncmp(v.val.string.val, "k-means++", 9) == 0)
-				opt->init_random = false;
-			else if (v.type == jbvString && v.val.string.len == 6 &&
-					 strncmp(v.val.string.val, "random", 6) == 0)
-				opt->init_random = true;
-			else
-				pgml_hp_bad_value(opt->algorithm, key, "\"k-means++\" or \"random\"");
-		}
-		else if (strcmp(key, "refine") == 0)
-		{
-			if (v.type != jbvBool)
-				pgml_hp_bad_value(opt->algorithm, key, "a boolean (true or false)");
-			opt->refine = v.val.boolean;
-		}
-		else
-		{
-			/* random_state, or its alias seed */
-			if (have_random_state)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("hyperparameters \"random_state\" and \"seed\" of algorithm \"%s\" are the same setting",
-								opt->algorithm),
-						 errhint("Give only one of them.")));
-			have_random_state = true;
-			opt->random_state = (uint32) pgml_hp_integer(opt->algorithm, &v, key, 0,
-															 4294967295.0,
-															 "an integer from 0 to 4294967295");
-		}
-		pfree(key);
-	}
+	pgml_hp_parse(opt->algorithm, jb, &kmeans_table, &kp);
+	opt->n_clusters = (int) kp.n_clusters;
+	opt->n_init_auto = (kp.n_init == -1.0);
+	opt->n_init = kp.n_init < 0 ? 10 : (int) kp.n_init;
+	opt->max_iter = (int) kp.max_iter;
+	opt->tol = kp.tol;
+	opt->init_random = (kp.init == 1.0);
+	opt->refine = kp.refine;
+	opt->random_state = (uint32) kp.random_state;
 	if (opt->n_init_auto)
 		opt->n_init = opt->init_random ? 10 : 1;
 }

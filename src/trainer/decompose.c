@@ -60,89 +60,41 @@ static const PgmlHpCompat pca_compat[] = {
 	{NULL, NULL, NULL}
 };
 
+/* The hyperparameters as parsed (pgml_hp_parse), before pca_options. */
+typedef struct PcaParams
+{
+	double		n_components;	/* 0: all; in (0, 1): a share of variance */
+	bool		whiten;
+} PcaParams;
+
+/*
+ * scikit-learn's PCA keys.  random_state is for its randomized solvers; the
+ * full decomposition used here draws nothing: checked, not used.
+ */
+static const PgmlHpSpec pca_specs[] = {
+	{"n_components", NULL, PGML_HP_COUNT_OR_SHARE, 1, INT_MAX, NULL, "null",
+		"a positive integer, or a number between 0 and 1 (the share of variance to keep)",
+	offsetof(PcaParams, n_components)},
+	{"whiten", NULL, PGML_HP_BOOL, 0, 0, NULL, "false",
+	"a boolean (true or false)", offsetof(PcaParams, whiten)},
+	{"random_state", NULL, PGML_HP_UNUSED, 0, 4294967295.0, NULL, "null",
+	"a non-negative integer", -1},
+};
+
+static const PgmlHpTable pca_table = {
+	"PCA", pca_specs, lengthof(pca_specs), pca_compat
+};
+
 /* Validate the hyperparameters into opt; an unknown key or bad value is an error. */
 static void
 pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
 {
-	PgmlHpPair *pairs;
-	int			n_pairs;
-	JsonbValue	v;
-	const char *expected = "a positive integer, or a number between 0 and 1 (the share of variance to keep)";
+	PcaParams	pp = {.n_components = 0,.whiten = false};
 
-	opt->n_components = 0;
-	opt->variance = 0.0;
-	opt->whiten = false;
-	if (jb == NULL)
-		return;
-	n_pairs = pgml_hp_pairs(jb, opt->algorithm, &pairs);
-	for (int i = 0; i < n_pairs; i++)
-	{
-		char	   *key = pairs[i].key;
-
-		v = pairs[i].value;
-
-		if (pgml_hp_compat(opt->algorithm, key, &v, pca_compat))
-		{
-			pfree(key);
-			continue;
-		}
-		if (strcmp(key, "n_components") != 0 && strcmp(key, "whiten") != 0 &&
-			strcmp(key, "random_state") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
-							key, opt->algorithm),
-					 errhint("PCA accepts n_components, whiten and random_state, and scikit-learn's svd_solver, tol, iterated_power, n_oversamples, power_iteration_normalizer and copy.")));
-
-		/*
-		 * scikit-learn's PCA takes random_state for its randomized solvers;
-		 * the full decomposition used here draws nothing: checked, not used.
-		 */
-		if (strcmp(key, "random_state") == 0)
-		{
-			if (v.type != jbvNull)
-				(void) pgml_hp_integer(opt->algorithm, &v, key, 0, 4294967295.0,
-									   "a non-negative integer");
-			pfree(key);
-			continue;
-		}
-
-		/* null means the default, as None does in scikit-learn */
-		if (v.type == jbvNull)
-		{
-			pfree(key);
-			continue;
-		}
-
-		if (strcmp(key, "n_components") == 0)
-		{
-			double		d;
-
-			if (v.type != jbvNumeric)
-				pgml_hp_bad_value(opt->algorithm, key, expected);
-			d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-												   NumericGetDatum(v.val.numeric)));
-			if (d > 0.0 && d < 1.0)
-			{
-				opt->variance = d;
-				opt->n_components = 0;
-			}
-			else if (d >= 1.0 && d <= (double) INT_MAX && d == floor(d))
-			{
-				opt->n_components = (int) d;
-				opt->variance = 0.0;
-			}
-			else
-				pgml_hp_bad_value(opt->algorithm, key, expected);
-		}
-		else
-		{
-			if (v.type != jbvBool)
-				pgml_hp_bad_value(opt->algorithm, key, "a boolean (true or false)");
-			opt->whiten = v.val.boolean;
-		}
-		pfree(key);
-	}
+	pgml_hp_parse(opt->algorithm, jb, &pca_table, &pp);
+	opt->variance = pp.n_components < 1.0 ? pp.n_components : 0.0;
+	opt->n_components = pp.n_components >= 1.0 ? (int) pp.n_components : 0;
+	opt->whiten = pp.whiten;
 }
 
 /* Append ", "key": value" with a double in the shortest exact form (or null). */

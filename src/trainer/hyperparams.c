@@ -3,7 +3,8 @@
  * hyperparams.c
  *	  Checking hyperparameter values, shared by the trainers that read
  *	  pgml.train's hyperparams jsonb (linear.c, cluster.c, decompose.c): one
- *	  error shape for every bad value.
+ *	  error shape for every bad value; and pgml_hp_parse, which validates a
+ *	  model's hyperparameters against its table (k-means, PCA).
  *
  *-------------------------------------------------------------------------
  */
@@ -11,6 +12,7 @@
 
 #include <math.h>
 
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -155,4 +157,154 @@ pgml_hp_compat(const char *algorithm, const char *key, const JsonbValue *v,
 		}
 	}
 	return false;
+}
+
+/* "a, b and c" of the names of a '|'-free list, into buf */
+static void
+hp_append_list(StringInfo buf, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(buf, i == n - 1 ? " and " : ", ");
+		appendStringInfoString(buf, names[i]);
+	}
+}
+
+/* The hint of an unknown key: what the model accepts. */
+static char *
+hp_accepted(const PgmlHpTable *t)
+{
+	StringInfoData buf;
+	const char **names = palloc(sizeof(char *) * Max(t->n_specs, 1));
+	int			n = 0;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < t->n_specs; i++)
+		names[i] = t->specs[i].alias == NULL ? t->specs[i].name :
+			psprintf("%s (or %s)", t->specs[i].name, t->specs[i].alias);
+	appendStringInfo(&buf, "%s accepts ", t->label);
+	hp_append_list(&buf, names, t->n_specs);
+	if (t->compat != NULL)
+	{
+		for (const PgmlHpCompat *c = t->compat; c->key != NULL; c++)
+			n++;
+		names = repalloc(names, sizeof(char *) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+			names[i] = t->compat[i].key;
+		appendStringInfoString(&buf, ", and scikit-learn's ");
+		hp_append_list(&buf, names, n);
+	}
+	appendStringInfoChar(&buf, '.');
+	return buf.data;
+}
+
+/* The index of a JSON string among choices ("a|b"), or -1. */
+static int
+hp_choice(const JsonbValue *v, const char *choices)
+{
+	const char *p = choices;
+
+	if (v->type != jbvString)
+		return -1;
+	for (int i = 0; *p != '\0'; i++)
+	{
+		const char *bar = strchr(p, '|');
+		int			n = bar ? (int) (bar - p) : (int) strlen(p);
+
+		if (n == v->val.string.len && strncmp(p, v->val.string.val, n) == 0)
+			return i;
+		p += n + (bar ? 1 : 0);
+	}
+	return -1;
+}
+
+/* See pgml_train.h. */
+void
+pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts)
+{
+	PgmlHpPair *pairs;
+	int			n_pairs;
+	const char **given = palloc0(sizeof(char *) * Max(t->n_specs, 1));
+
+	if (jb == NULL)
+		return;
+	n_pairs = pgml_hp_pairs(jb, algorithm, &pairs);
+	for (int i = 0; i < n_pairs; i++)
+	{
+		const char *key = pairs[i].key;
+		const JsonbValue *v = &pairs[i].value;
+		const PgmlHpSpec *spec = NULL;
+		int			s;
+		double		d = 0.0;
+
+		if (t->compat != NULL && pgml_hp_compat(algorithm, key, v, t->compat))
+			continue;
+		for (s = 0; s < t->n_specs; s++)
+			if (strcmp(key, t->specs[s].name) == 0 ||
+				(t->specs[s].alias != NULL && strcmp(key, t->specs[s].alias) == 0))
+			{
+				spec = &t->specs[s];
+				break;
+			}
+		if (spec == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
+							key, algorithm),
+					 errhint("%s", hp_accepted(t))));
+
+		/* null means the default, as None does in scikit-learn */
+		if (v->type == jbvNull)
+			continue;
+
+		if (given[s] != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("hyperparameters \"%s\" and \"%s\" of algorithm \"%s\" are the same setting",
+							spec->name, spec->alias, algorithm),
+					 errhint("Give only one of them.")));
+		given[s] = key;
+
+		switch (spec->type)
+		{
+			case PGML_HP_INT:
+			case PGML_HP_UNUSED:
+				d = pgml_hp_integer(algorithm, v, key, spec->min, spec->max,
+									spec->expected);
+				break;
+			case PGML_HP_NUMBER:
+				d = pgml_hp_number(algorithm, v, key, spec->expected);
+				if (!(d >= spec->min && d <= spec->max))
+					pgml_hp_bad_value(algorithm, key, spec->expected);
+				break;
+			case PGML_HP_BOOL:
+				if (v->type != jbvBool)
+					pgml_hp_bad_value(algorithm, key, spec->expected);
+				if (spec->offset >= 0)
+					*(bool *) ((char *) opts + spec->offset) = v->val.boolean;
+				continue;
+			case PGML_HP_CHOICE:
+				d = hp_choice(v, spec->choices);
+				if (d < 0)
+					pgml_hp_bad_value(algorithm, key, spec->expected);
+				break;
+			case PGML_HP_INT_OR_CHOICE:
+				d = hp_choice(v, spec->choices);
+				if (d >= 0)
+					d = -1.0 - d;
+				else
+					d = pgml_hp_integer(algorithm, v, key, spec->min, spec->max,
+										spec->expected);
+				break;
+			case PGML_HP_COUNT_OR_SHARE:
+				d = pgml_hp_number(algorithm, v, key, spec->expected);
+				if (!((d > 0.0 && d < 1.0) ||
+					  (d >= 1.0 && d <= spec->max && d == floor(d))))
+					pgml_hp_bad_value(algorithm, key, spec->expected);
+				break;
+		}
+		if (spec->type != PGML_HP_UNUSED && spec->offset >= 0)
+			*(double *) ((char *) opts + spec->offset) = d;
+	}
 }
