@@ -40,15 +40,19 @@ SELECT jsonb_array_length(metrics -> 'search' -> 'candidates') AS candidates
   FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'search_r';
 
 -- stratified: the test set keeps the class proportions (50/50/50 -> 12 or 13
--- each, 38 in all: round(150 * 0.25), as PostgresML rounds)
+-- each, 38 in all: round(150 * 0.25), as PostgresML rounds; which classes
+-- get the two leftover rows depends on the shuffle)
 SELECT deployed FROM pgml.train('strat', 'classification', 'pgml.iris', 'target',
                                 test_sampling => 'stratified');
-SELECT m.test_sampling, (SELECT sum(x::int) FROM jsonb_array_elements(r) rr, jsonb_array_elements_text(rr) x) AS test_rows,
-       (SELECT array_agg((SELECT sum(x::int) FROM jsonb_array_elements_text(rr) x) ORDER BY ord)
-          FROM jsonb_array_elements(r) WITH ORDINALITY AS t(rr, ord)) AS per_class
-  FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id,
-       LATERAL (SELECT m.metrics -> 'confusion_matrix') AS cm(r)
- WHERE p.name = 'strat';
+SELECT test_sampling, test_rows,
+       (SELECT bool_and(c IN (12, 13)) FROM unnest(per_class) c) AS proportional,
+       cardinality(per_class) AS classes
+  FROM (SELECT m.test_sampling, (SELECT sum(x::int) FROM jsonb_array_elements(r) rr, jsonb_array_elements_text(rr) x) AS test_rows,
+               (SELECT array_agg((SELECT sum(x::int) FROM jsonb_array_elements_text(rr) x) ORDER BY ord)
+                  FROM jsonb_array_elements(r) WITH ORDINALITY AS t(rr, ord)) AS per_class
+          FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id,
+               LATERAL (SELECT m.metrics -> 'confusion_matrix') AS cm(r)
+         WHERE p.name = 'strat') s;
 
 -- stratified is the default (PostgresML's); for regression each distinct
 -- target value is a stratum, as PostgresML partitions by the label

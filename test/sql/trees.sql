@@ -51,19 +51,17 @@ SELECT a AS algorithm,
                                         test_size => 0.25, test_sampling => 'last')) AS deployed
   FROM (VALUES ('decision_tree', '{}'),
                ('random_forest', '{"n_estimators": 7, "bootstrap": false}'),
-               ('extra_trees', '{"n_estimators": 7, "max_depth": 8}'),
+               ('extra_trees', '{"n_estimators": 7}'),
                ('bagging', '{"n_estimators": 7, "bootstrap": false}'),
                ('gradient_boosting_trees', '{"n_estimators": 200, "learning_rate": 0.5}'),
                ('ada_boost', '{"n_estimators": 5, "random_state": 0}')) v(a, h);
+-- (extra trees draw their thresholds at random between a node's minimum and
+-- maximum: grown without a depth limit, every leaf is pure on the training
+-- rows whatever was drawn, and the held-out rows are far from the step)
 SELECT a AS algorithm,
        count(*) FILTER (WHERE abs(pgml.predict('step_' || a, ARRAY[x, k]) - y) > 1e-3) AS wrong
-  FROM step, unnest(ARRAY['decision_tree', 'random_forest', 'bagging', 'gradient_boosting_trees']) a
+  FROM step, unnest(ARRAY['decision_tree', 'random_forest', 'extra_trees', 'bagging', 'gradient_boosting_trees']) a
  GROUP BY a ORDER BY a;
--- extra trees' thresholds are drawn at random between the node's minimum and
--- maximum: the step is learnt, but where between 29/60 and 30/60 varies;
--- away from it every row is right
-SELECT count(*) FILTER (WHERE abs(pgml.predict('step_extra_trees', ARRAY[x, k]) - y) > 1e-3) AS wrong
-  FROM step WHERE abs(x - 0.4917) > 0.01;
 -- AdaBoost.R2 predicts the weighted median of its trees (output "median"):
 -- one of the trees' values, right away from the step; the same value by
 -- every predict form
@@ -228,10 +226,12 @@ SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'ada_boos
   hyperparams => '{"algorithm": "SAMME.R"}');
 SELECT error_of($$SELECT * FROM pgml.train('badc', 'classification', 'trees.stepc', 'c', 'ada_boost',
                     hyperparams => '{"estimator": "svm"}')$$);
--- a first stump no better than chance: three balanced classes, one
--- constant feature
-CREATE TABLE chance AS SELECT 1::real AS k, c3 FROM three;
-SELECT * FROM pgml.train('chance', 'classification', 'trees.chance', 'c3', 'ada_boost');
+-- a first stump no better than chance: four balanced classes, one constant
+-- feature, 64 training rows (16 of each), so that every weight (1/64) and
+-- every sum of them is exact and the error is exactly 1 - 1/4 whichever
+-- rows train (with 45 rows of 3 classes the sum's rounding decided the tie)
+CREATE TABLE chance AS SELECT 1::real AS k, g % 4 AS c4 FROM generate_series(1, 80) g;
+SELECT * FROM pgml.train('chance', 'classification', 'trees.chance', 'c4', 'ada_boost', test_size => 16);
 SELECT hyperparams FROM pgml.models WHERE id = model_of('three_ada_boost');
 
 -- Missing values: the CART family does not take them (scikit-learn 1.2's
@@ -258,8 +258,11 @@ SELECT m.metrics->'n_iter' AS n_iter, m.metrics->'feature_importances' AS import
 -- it trains on NULLs: the rows of x > 0.9 (y = 20) have none, so NULL
 -- goes right, with the y = 20 rows (the scan that sends missing values
 -- left would put them with y = 10)
-SELECT deployed FROM pgml.train('hgb_holes', 'regression', 'trees.holes', 'y', 'hist_gradient_boosting',
-  hyperparams => '{"min_samples_leaf": 3, "max_iter": 100, "learning_rate": 0.5}');
+-- (the rows with NULLs first and the last rows held out: the NULL rows
+-- always train)
+CREATE TABLE holes_nulls_first AS SELECT * FROM holes ORDER BY x NULLS FIRST;
+SELECT deployed FROM pgml.train('hgb_holes', 'regression', 'trees.holes_nulls_first', 'y', 'hist_gradient_boosting',
+  hyperparams => '{"min_samples_leaf": 3, "max_iter": 100, "learning_rate": 0.5}', test_sampling => 'last');
 SELECT round(pgml.predict('hgb_holes', ARRAY[NULL, 1]::real[])::numeric, 2) AS null_x,
        round(pgml.predict('hgb_holes', ARRAY[0.1, 1]::real[])::numeric, 2) AS low_x;
 -- classification, with early stopping on (a tenth of the rows validate)
