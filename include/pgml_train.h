@@ -151,8 +151,10 @@ typedef enum PgmlHpType
 								 * as -1 - its index */
 	PGML_HP_COUNT_OR_SHARE,		/* a whole number in [1, max], or a number
 								 * in (0, 1) */
-	PGML_HP_UNUSED				/* checked as PGML_HP_INT, not stored (a
+	PGML_HP_UNUSED,				/* checked as PGML_HP_INT, not stored (a
 								 * seed a deterministic fit never draws) */
+	PGML_HP_ELSEWHERE			/* a key of another model: refused as
+								 * unknown, with expected as the detail */
 } PgmlHpType;
 
 typedef struct PgmlHpSpec
@@ -167,6 +169,7 @@ typedef struct PgmlHpSpec
 	const char *expected;		/* what a bad value is told it must be */
 	int			offset;			/* of its double (bool) in the options; -1:
 								 * not stored */
+	bool		min_open;		/* PGML_HP_NUMBER: greater than min */
 } PgmlHpSpec;
 
 typedef struct PgmlHpTable
@@ -175,6 +178,14 @@ typedef struct PgmlHpTable
 	const PgmlHpSpec *specs;
 	int			n_specs;
 	const PgmlHpCompat *compat; /* scikit-learn's keys, or NULL */
+
+	/*
+	 * A key the table cannot describe, checked before the others (NULL:
+	 * none); true when it took the key.  Its key belongs in compat too, for
+	 * the hint.
+	 */
+	bool		(*custom) (const char *algorithm, const char *key,
+						   const JsonbValue *v, void *opts);
 } PgmlHpTable;
 
 /* Validate jb (NULL: no hyperparameters) into opts by the table. */

@@ -198,7 +198,7 @@ static const PgmlHpSpec kmeans_specs[] = {
 };
 
 static const PgmlHpTable kmeans_table = {
-	"k-means", kmeans_specs, lengthof(kmeans_specs), kmeans_compat
+	"k-means", kmeans_specs, lengthof(kmeans_specs), kmeans_compat, NULL
 };
 
 /* Validate the hyperparameters into opt; an unknown key or bad value is an error. */

@@ -82,7 +82,7 @@ static const PgmlHpSpec pca_specs[] = {
 };
 
 static const PgmlHpTable pca_table = {
-	"PCA", pca_specs, lengthof(pca_specs), pca_compat
+	"PCA", pca_specs, lengthof(pca_specs), pca_compat, NULL
 };
 
 /* Validate the hyperparameters into opt; an unknown key or bad value is an error. */

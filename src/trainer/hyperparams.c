@@ -4,7 +4,8 @@
  *	  Checking hyperparameter values, shared by the trainers that read
  *	  pgml.train's hyperparams jsonb (linear.c, cluster.c, decompose.c): one
  *	  error shape for every bad value; and pgml_hp_parse, which validates a
- *	  model's hyperparameters against its table (k-means, PCA).
+ *	  model's hyperparameters against its table (the linear models, k-means,
+ *	  PCA).
  *
  *-------------------------------------------------------------------------
  */
@@ -171,7 +172,12 @@ hp_append_list(StringInfo buf, const char *const *names, int n)
 	}
 }
 
-/* The hint of an unknown key: what the model accepts. */
+/*
+ * The hint of an unknown key: what the model accepts ("k-means accepts
+ * n_clusters, ... and random_state (or seed), and scikit-learn's algorithm,
+ * copy_x and verbose."); a scikit-learn key accepted with one value only is
+ * shown with it ("positive false").
+ */
 static char *
 hp_accepted(const PgmlHpTable *t)
 {
@@ -181,17 +187,34 @@ hp_accepted(const PgmlHpTable *t)
 
 	initStringInfo(&buf);
 	for (int i = 0; i < t->n_specs; i++)
-		names[i] = t->specs[i].alias == NULL ? t->specs[i].name :
-			psprintf("%s (or %s)", t->specs[i].name, t->specs[i].alias);
+	{
+		const PgmlHpSpec *spec = &t->specs[i];
+
+		if (spec->type == PGML_HP_ELSEWHERE)
+			continue;
+		names[n++] = spec->alias == NULL ? spec->name :
+			psprintf("%s (or %s)", spec->name, spec->alias);
+	}
 	appendStringInfo(&buf, "%s accepts ", t->label);
-	hp_append_list(&buf, names, t->n_specs);
+	hp_append_list(&buf, names, n);
 	if (t->compat != NULL)
 	{
+		n = 0;
 		for (const PgmlHpCompat *c = t->compat; c->key != NULL; c++)
 			n++;
 		names = repalloc(names, sizeof(char *) * Max(n, 1));
 		for (int i = 0; i < n; i++)
-			names[i] = t->compat[i].key;
+		{
+			const char *values = t->compat[i].values;
+
+			if (values == NULL || strchr(values, '|') != NULL)
+				names[i] = t->compat[i].key;
+			else if (values[0] == '"')
+				names[i] = psprintf("%s %.*s", t->compat[i].key,
+									(int) strlen(values) - 2, values + 1);
+			else
+				names[i] = psprintf("%s %s", t->compat[i].key, values);
+		}
 		appendStringInfoString(&buf, ", and scikit-learn's ");
 		hp_append_list(&buf, names, n);
 	}
@@ -238,6 +261,8 @@ pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts
 		int			s;
 		double		d = 0.0;
 
+		if (t->custom != NULL && t->custom(algorithm, key, v, opts))
+			continue;
 		if (t->compat != NULL && pgml_hp_compat(algorithm, key, v, t->compat))
 			continue;
 		for (s = 0; s < t->n_specs; s++)
@@ -247,11 +272,12 @@ pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts
 				spec = &t->specs[s];
 				break;
 			}
-		if (spec == NULL)
+		if (spec == NULL || spec->type == PGML_HP_ELSEWHERE)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
 							key, algorithm),
+					 spec != NULL ? errdetail("%s", spec->expected) : 0,
 					 errhint("%s", hp_accepted(t))));
 
 		/* null means the default, as None does in scikit-learn */
@@ -275,7 +301,8 @@ pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts
 				break;
 			case PGML_HP_NUMBER:
 				d = pgml_hp_number(algorithm, v, key, spec->expected);
-				if (!(d >= spec->min && d <= spec->max))
+				if (!((spec->min_open ? d > spec->min : d >= spec->min) &&
+					  d <= spec->max))
 					pgml_hp_bad_value(algorithm, key, spec->expected);
 				break;
 			case PGML_HP_BOOL:
@@ -303,6 +330,8 @@ pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts
 					  (d >= 1.0 && d <= spec->max && d == floor(d))))
 					pgml_hp_bad_value(algorithm, key, spec->expected);
 				break;
+			case PGML_HP_ELSEWHERE:
+				pg_unreachable();
 		}
 		if (spec->type != PGML_HP_UNUSED && spec->offset >= 0)
 			*(double *) ((char *) opts + spec->offset) = d;

@@ -78,14 +78,6 @@ typedef enum LinearKind
 								 * classification */
 } LinearKind;
 
-/* Hyperparameter keys, as bits of the set a model accepts. */
-#define LINEAR_KEY_FIT_INTERCEPT	0x01
-#define LINEAR_KEY_C				0x02
-#define LINEAR_KEY_ALPHA			0x04
-#define LINEAR_KEY_L1_RATIO			0x08
-#define LINEAR_KEY_MAX_ITER			0x10
-#define LINEAR_KEY_TOL				0x20
-
 /* Hyperparameters after validation. */
 typedef struct LinearOptions
 {
@@ -140,94 +132,6 @@ typedef struct LogisticProblem
 	double		worst;			/* last max |g| / (n * scale) */
 } LogisticProblem;
 
-/* The hyperparameter keys a model accepts. */
-static int
-linear_kind_keys(LinearKind kind)
-{
-	switch (kind)
-	{
-		case LINEAR_OLS:
-			return LINEAR_KEY_FIT_INTERCEPT;
-		case LINEAR_RIDGE:
-			return LINEAR_KEY_FIT_INTERCEPT | LINEAR_KEY_ALPHA;
-		case LINEAR_LASSO:
-			return LINEAR_KEY_FIT_INTERCEPT | LINEAR_KEY_ALPHA |
-				LINEAR_KEY_MAX_ITER | LINEAR_KEY_TOL;
-		case LINEAR_ELASTIC_NET:
-			return LINEAR_KEY_FIT_INTERCEPT | LINEAR_KEY_ALPHA |
-				LINEAR_KEY_L1_RATIO | LINEAR_KEY_MAX_ITER | LINEAR_KEY_TOL;
-		case LINEAR_LOGISTIC:
-			return LINEAR_KEY_FIT_INTERCEPT | LINEAR_KEY_C |
-				LINEAR_KEY_MAX_ITER | LINEAR_KEY_TOL;
-	}
-	return 0;
-}
-
-/* The hint listing the keys a model accepts. */
-static const char *
-linear_kind_hint(LinearKind kind)
-{
-	switch (kind)
-	{
-		case LINEAR_OLS:
-			return "Linear regression (ordinary least squares) accepts fit_intercept (and scikit-learn's copy_X, positive false, n_jobs null).";
-		case LINEAR_RIDGE:
-			return "Ridge regression accepts fit_intercept, alpha and random_state (and scikit-learn's solver, copy_X, positive false, class_weight null).";
-		case LINEAR_LASSO:
-			return "Lasso accepts fit_intercept, alpha, max_iter, tol and random_state (and scikit-learn's selection cyclic, precompute, copy_X, positive false, warm_start false).";
-		case LINEAR_ELASTIC_NET:
-			return "Elastic net accepts fit_intercept, alpha, l1_ratio, max_iter, tol and random_state (and scikit-learn's selection cyclic, precompute, copy_X, positive false, warm_start false).";
-		case LINEAR_LOGISTIC:
-			return "Logistic regression (classification) accepts fit_intercept, C, max_iter, tol and random_state (and scikit-learn's penalty l2, solver, multi_class, dual false, class_weight null, intercept_scaling 1, warm_start false, n_jobs null, verbose).";
-	}
-	return NULL;
-}
-
-/* The bit of a hyperparameter key, or 0 if no linear model knows it. */
-static int
-linear_key_bit(const char *key)
-{
-	if (strcmp(key, "fit_intercept") == 0)
-		return LINEAR_KEY_FIT_INTERCEPT;
-	if (strcmp(key, "C") == 0)
-		return LINEAR_KEY_C;
-	if (strcmp(key, "alpha") == 0)
-		return LINEAR_KEY_ALPHA;
-	if (strcmp(key, "l1_ratio") == 0)
-		return LINEAR_KEY_L1_RATIO;
-	if (strcmp(key, "max_iter") == 0)
-		return LINEAR_KEY_MAX_ITER;
-	if (strcmp(key, "tol") == 0)
-		return LINEAR_KEY_TOL;
-	return 0;
-}
-
-/*
- * For a key another model takes, or that means nothing to this one, what
- * to do instead; NULL for a key no linear model knows.
- */
-static const char *
-linear_key_elsewhere(const char *key, LinearKind kind)
-{
-	if (strcmp(key, "alpha") == 0)
-		return kind == LINEAR_LOGISTIC ?
-			"Logistic regression's penalty is C, the inverse of alpha: give C = 1 / alpha." :
-			"alpha is the penalty of ridge (L2), lasso (L1) and elastic_net: train one of those algorithms.";
-	if (strcmp(key, "C") == 0)
-		return kind == LINEAR_OLS ?
-			"C is the inverse penalty of logistic regression (classification); for a penalized regression train ridge, lasso or elastic_net, whose penalty is alpha." :
-			"C is logistic regression's inverse penalty; this model's penalty is alpha: give alpha = 1 / C.";
-	if (strcmp(key, "l1_ratio") == 0)
-		return kind == LINEAR_LOGISTIC ?
-			"Logistic regression here has the L2 penalty only (C); l1_ratio mixes L1 and L2 in elastic_net, a regression." :
-			"l1_ratio mixes the L1 and L2 penalties of algorithm elastic_net: train elastic_net.";
-	if (strcmp(key, "max_iter") == 0 || strcmp(key, "tol") == 0)
-		return "This model is solved exactly, without iterations: leave it out.";
-	if (strcmp(key, "random_state") == 0)
-		return "Linear regression is solved exactly and draws nothing at random: leave it out.";
-	return NULL;
-}
-
 /*
  * Choose the model from the algorithm name and the task; an algorithm that
  * does not fit the task is an error.
@@ -272,7 +176,7 @@ linear_resolve_kind(const char *algorithm, PgmlTask task)
 /*
  * scikit-learn's keys of LinearRegression, Ridge, Lasso, ElasticNet and
  * LogisticRegression that change nothing here with the values accepted
- * (pgml_hp_compat).
+ * (pgml_hp_compat), in the order the hints list them.
  */
 #define COMPAT_COPY_X	{"copy_X", NULL, NULL}
 #define COMPAT_POSITIVE {"positive", "false", "Coefficients constrained to be positive are not implemented here."}
@@ -284,179 +188,159 @@ static const PgmlHpCompat compat_ols[] = {
 	COMPAT_COPY_X, COMPAT_POSITIVE, COMPAT_N_JOBS, {NULL, NULL, NULL}
 };
 static const PgmlHpCompat compat_ridge[] = {
-	COMPAT_COPY_X, COMPAT_POSITIVE,
 	{"solver", "\"auto\"|\"svd\"|\"cholesky\"|\"lsqr\"|\"sparse_cg\"|\"sag\"|\"saga\"|\"lbfgs\"",
 	"pgml_worker computes the exact ridge solution, as solver \"svd\" or \"cholesky\" does; the iterative solvers listed approach the same solution."},
+	COMPAT_COPY_X, COMPAT_POSITIVE,
 	{"class_weight", "null", "Class weights are not implemented for the ridge classifier here; decision_tree, random_forest and extra_trees take class_weight."},
 	{NULL, NULL, NULL}
 };
 static const PgmlHpCompat compat_cd[] = {
-	COMPAT_COPY_X, COMPAT_POSITIVE, COMPAT_WARM_START,
 	{"selection", "\"cyclic\"", "Coordinates are updated in order here (cyclic); random selection is not implemented."},
 	{"precompute", "false|true", "A precomputed Gram matrix cannot be passed; true and false give the same solution."},
+	COMPAT_COPY_X, COMPAT_POSITIVE, COMPAT_WARM_START,
 	{NULL, NULL, NULL}
 };
 static const PgmlHpCompat compat_logistic[] = {
-	COMPAT_N_JOBS, COMPAT_WARM_START, COMPAT_VERBOSE,
 	{"penalty", "\"l2\"", "Logistic regression here has the L2 penalty only; C sets its strength (a very large C comes close to no penalty)."},
-	{"dual", "false", "The dual formulation (liblinear's) is not implemented; the primal problem has the same solution."},
 	{"solver", "\"lbfgs\"|\"newton-cg\"|\"newton-cholesky\"|\"sag\"|\"saga\"",
 	"liblinear also penalizes the intercept, which pgml_worker's solver does not; the solvers listed minimize the objective pgml_worker's own solver minimizes."},
+	{"multi_class", NULL, NULL},	/* linear_multi_class, before this table */
+	{"dual", "false", "The dual formulation (liblinear's) is not implemented; the primal problem has the same solution."},
 	{"class_weight", "null", "Class weights are not implemented for logistic_regression here; decision_tree, random_forest and extra_trees take class_weight."},
 	{"intercept_scaling", "1", "intercept_scaling is liblinear's; the intercept is never penalized here."},
+	COMPAT_WARM_START, COMPAT_N_JOBS, COMPAT_VERBOSE,
 	{NULL, NULL, NULL}
 };
 
-/* The compatibility keys of a model. */
-static const PgmlHpCompat *
-linear_kind_compat(LinearKind kind)
+/* The hyperparameters as parsed (pgml_hp_parse), before LinearOptions. */
+typedef struct LinearParams
 {
-	switch (kind)
-	{
-		case LINEAR_OLS:
-			return compat_ols;
-		case LINEAR_RIDGE:
-			return compat_ridge;
-		case LINEAR_LASSO:
-		case LINEAR_ELASTIC_NET:
-			return compat_cd;
-		case LINEAR_LOGISTIC:
-			return compat_logistic;
-	}
-	return compat_ols;
+	bool		fit_intercept;
+	double		C;
+	double		alpha;
+	double		l1_ratio;
+	double		max_iter;
+	double		tol;
+	int32		n_classes;		/* for multi_class */
+} LinearParams;
+
+#define LP(f) offsetof(LinearParams, f)
+
+/* the keys, and what a key another linear model takes is told instead */
+#define SPEC_FIT_INTERCEPT {"fit_intercept", NULL, PGML_HP_BOOL, 0, 0, NULL, "true", \
+	"a boolean (true or false)", LP(fit_intercept)}
+#define SPEC_C {"C", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, NULL, "1", \
+	"a positive number", LP(C), true}
+#define SPEC_ALPHA {"alpha", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, NULL, "1", \
+	"a non-negative number", LP(alpha)}
+#define SPEC_L1_RATIO {"l1_ratio", NULL, PGML_HP_NUMBER, 0, 1, NULL, "0.5", \
+	"a number from 0 to 1", LP(l1_ratio)}
+#define SPEC_MAX_ITER {"max_iter", NULL, PGML_HP_INT, 1, INT_MAX, NULL, "1000", \
+	"a positive integer", LP(max_iter)}
+#define SPEC_TOL {"tol", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, NULL, "the solver's", \
+	"a positive number", LP(tol), true}
+/* scikit-learn's estimators take it; the solvers here draw nothing */
+#define SPEC_RANDOM_STATE {"random_state", NULL, PGML_HP_UNUSED, 0, 4294967295.0, NULL, "null", \
+	"a non-negative integer", -1}
+#define ELSEWHERE(key, detail) {key, NULL, PGML_HP_ELSEWHERE, 0, 0, NULL, NULL, detail, -1}
+#define NO_ITERATIONS "This model is solved exactly, without iterations: leave it out."
+#define C_IS_INVERSE_ALPHA "C is logistic regression's inverse penalty; this model's penalty is alpha: give alpha = 1 / C."
+#define L1_RATIO_IS_ELASTIC "l1_ratio mixes the L1 and L2 penalties of algorithm elastic_net: train elastic_net."
+
+static const PgmlHpSpec specs_ols[] = {
+	SPEC_FIT_INTERCEPT,
+	ELSEWHERE("alpha", "alpha is the penalty of ridge (L2), lasso (L1) and elastic_net: train one of those algorithms."),
+	ELSEWHERE("C", "C is the inverse penalty of logistic regression (classification); for a penalized regression train ridge, lasso or elastic_net, whose penalty is alpha."),
+	ELSEWHERE("l1_ratio", L1_RATIO_IS_ELASTIC),
+	ELSEWHERE("max_iter", NO_ITERATIONS),
+	ELSEWHERE("tol", NO_ITERATIONS),
+	ELSEWHERE("random_state", "Linear regression is solved exactly and draws nothing at random: leave it out."),
+};
+static const PgmlHpSpec specs_ridge[] = {
+	SPEC_FIT_INTERCEPT, SPEC_ALPHA, SPEC_RANDOM_STATE,
+	ELSEWHERE("C", C_IS_INVERSE_ALPHA),
+	ELSEWHERE("l1_ratio", L1_RATIO_IS_ELASTIC),
+	ELSEWHERE("max_iter", NO_ITERATIONS),
+	ELSEWHERE("tol", NO_ITERATIONS),
+};
+static const PgmlHpSpec specs_lasso[] = {
+	SPEC_FIT_INTERCEPT, SPEC_ALPHA, SPEC_MAX_ITER, SPEC_TOL, SPEC_RANDOM_STATE,
+	ELSEWHERE("C", C_IS_INVERSE_ALPHA),
+	ELSEWHERE("l1_ratio", L1_RATIO_IS_ELASTIC),
+};
+static const PgmlHpSpec specs_elastic_net[] = {
+	SPEC_FIT_INTERCEPT, SPEC_ALPHA, SPEC_L1_RATIO, SPEC_MAX_ITER, SPEC_TOL,
+	SPEC_RANDOM_STATE,
+	ELSEWHERE("C", C_IS_INVERSE_ALPHA),
+};
+static const PgmlHpSpec specs_logistic[] = {
+	SPEC_FIT_INTERCEPT, SPEC_C, SPEC_MAX_ITER, SPEC_TOL, SPEC_RANDOM_STATE,
+	ELSEWHERE("alpha", "Logistic regression's penalty is C, the inverse of alpha: give C = 1 / alpha."),
+	ELSEWHERE("l1_ratio", "Logistic regression here has the L2 penalty only (C); l1_ratio mixes L1 and L2 in elastic_net, a regression."),
+};
+
+/*
+ * multi_class: "multinomial" is what "auto" (the default) fits for more
+ * than two classes; for two, scikit-learn's multinomial fit is the binary
+ * fit with C doubled.
+ */
+static bool
+linear_multi_class(const char *algorithm, const char *key, const JsonbValue *v,
+				   void *opts)
+{
+	const LinearParams *lp = opts;
+	bool		is_auto,
+				is_multinomial;
+
+	if (strcmp(key, "multi_class") != 0)
+		return false;
+	is_auto = v->type == jbvNull ||
+		(v->type == jbvString && v->val.string.len == 4 &&
+		 strncmp(v->val.string.val, "auto", 4) == 0);
+	is_multinomial = v->type == jbvString && v->val.string.len == 11 &&
+		strncmp(v->val.string.val, "multinomial", 11) == 0;
+	if (!is_auto && !(is_multinomial && lp->n_classes > 2))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("hyperparameter \"multi_class\" of algorithm \"%s\" can only be \"auto\" here",
+						algorithm),
+				 is_multinomial ?
+				 errdetail("For two classes scikit-learn's multinomial fit is the binary fit with C doubled: give C = 2 * C instead.") :
+				 errdetail("One-vs-rest is not implemented: the classes are fitted jointly (multinomial), as \"auto\" fits them."),
+				 errhint("Leave multi_class out.")));
+	return true;
 }
+
+/* each model's table, by LinearKind */
+static const PgmlHpTable linear_tables[] = {
+	[LINEAR_OLS] = {"Linear regression (ordinary least squares)", specs_ols,
+	lengthof(specs_ols), compat_ols, NULL},
+	[LINEAR_RIDGE] = {"Ridge regression", specs_ridge, lengthof(specs_ridge),
+	compat_ridge, NULL},
+	[LINEAR_LASSO] = {"Lasso", specs_lasso, lengthof(specs_lasso), compat_cd, NULL},
+	[LINEAR_ELASTIC_NET] = {"Elastic net", specs_elastic_net,
+	lengthof(specs_elastic_net), compat_cd, NULL},
+	[LINEAR_LOGISTIC] = {"Logistic regression (classification)", specs_logistic,
+	lengthof(specs_logistic), compat_logistic, linear_multi_class},
+};
 
 /* Validate in->hyperparams into opt; an unknown key or bad value is an error. */
 static void
 linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 {
-	int			accepted = linear_kind_keys(opt->kind);
-	PgmlHpPair *pairs;
-	int			n_pairs;
-	JsonbValue	v;
+	LinearParams lp = {
+		.fit_intercept = true, .C = 1.0, .alpha = 1.0, .l1_ratio = 0.5,
+		.max_iter = 1000, .tol = 0.0,	/* the solver's default */
+		.n_classes = opt->n_classes
+	};
 
-	opt->fit_intercept = true;
-	opt->C = 1.0;
-	opt->alpha = 1.0;
-	opt->l1_ratio = 0.5;
-	opt->max_iter = 1000;
-	opt->tol = 0.0;				/* the solver's default */
-
-	if (jb == NULL)
-		return;
-	n_pairs = pgml_hp_pairs(jb, opt->algorithm, &pairs);
-	for (int i = 0; i < n_pairs; i++)
-	{
-		char	   *key = pairs[i].key;
-		int			bit;
-		double		d;
-
-		v = pairs[i].value;
-
-		if (pgml_hp_compat(opt->algorithm, key, &v, linear_kind_compat(opt->kind)))
-		{
-			pfree(key);
-			continue;
-		}
-
-		/*
-		 * multi_class: "multinomial" is what "auto" (the default) fits for
-		 * more than two classes; for two, scikit-learn's multinomial fit is
-		 * the binary fit with C doubled.
-		 */
-		if (strcmp(key, "multi_class") == 0 && opt->kind == LINEAR_LOGISTIC)
-		{
-			bool		is_auto = v.type == jbvNull ||
-				(v.type == jbvString && v.val.string.len == 4 &&
-				 strncmp(v.val.string.val, "auto", 4) == 0);
-			bool		is_multinomial = v.type == jbvString && v.val.string.len == 11 &&
-				strncmp(v.val.string.val, "multinomial", 11) == 0;
-
-			if (!is_auto && !(is_multinomial && opt->n_classes > 2))
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("hyperparameter \"multi_class\" of algorithm \"%s\" can only be \"auto\" here",
-								opt->algorithm),
-						 is_multinomial ?
-						 errdetail("For two classes scikit-learn's multinomial fit is the binary fit with C doubled: give C = 2 * C instead.") :
-						 errdetail("One-vs-rest is not implemented: the classes are fitted jointly (multinomial), as \"auto\" fits them."),
-						 errhint("Leave multi_class out.")));
-			pfree(key);
-			continue;
-		}
-
-		/*
-		 * scikit-learn's estimators for these take random_state, and with
-		 * the solvers used here (as with scikit-learn's defaults) it changes
-		 * nothing: accepted, checked, not used.
-		 */
-		if (strcmp(key, "random_state") == 0 && opt->kind != LINEAR_OLS)
-		{
-			if (v.type != jbvNull)
-				(void) pgml_hp_integer(opt->algorithm, &v, key, 0, 4294967295.0,
-								   "a non-negative integer");
-			pfree(key);
-			continue;
-		}
-
-		bit = linear_key_bit(key);
-		if ((bit & accepted) == 0)
-		{
-			const char *elsewhere = linear_key_elsewhere(key, opt->kind);
-
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
-							key, opt->algorithm),
-					 elsewhere ? errdetail("%s", elsewhere) : 0,
-					 errhint("%s", linear_kind_hint(opt->kind))));
-		}
-
-		/* null means the default, as None does in scikit-learn */
-		if (v.type == jbvNull)
-		{
-			pfree(key);
-			continue;
-		}
-
-		switch (bit)
-		{
-			case LINEAR_KEY_FIT_INTERCEPT:
-				if (v.type != jbvBool)
-					pgml_hp_bad_value(opt->algorithm, key, "a boolean (true or false)");
-				opt->fit_intercept = v.val.boolean;
-				break;
-			case LINEAR_KEY_C:
-				opt->C = pgml_hp_number(opt->algorithm, &v, key, "a positive number");
-				if (!(opt->C > 0.0))
-					pgml_hp_bad_value(opt->algorithm, key, "a positive number");
-				break;
-			case LINEAR_KEY_ALPHA:
-				opt->alpha = pgml_hp_number(opt->algorithm, &v, key,
-												"a non-negative number");
-				if (!(opt->alpha >= 0.0))
-					pgml_hp_bad_value(opt->algorithm, key, "a non-negative number");
-				break;
-			case LINEAR_KEY_L1_RATIO:
-				opt->l1_ratio = pgml_hp_number(opt->algorithm, &v, key,
-												   "a number from 0 to 1");
-				if (!(opt->l1_ratio >= 0.0 && opt->l1_ratio <= 1.0))
-					pgml_hp_bad_value(opt->algorithm, key, "a number from 0 to 1");
-				break;
-			case LINEAR_KEY_MAX_ITER:
-				d = pgml_hp_number(opt->algorithm, &v, key, "a positive integer");
-				if (d < 1.0 || d > (double) INT_MAX || d != floor(d))
-					pgml_hp_bad_value(opt->algorithm, key, "a positive integer");
-				opt->max_iter = (int) d;
-				break;
-			case LINEAR_KEY_TOL:
-				opt->tol = pgml_hp_number(opt->algorithm, &v, key, "a positive number");
-				if (!(opt->tol > 0.0))
-					pgml_hp_bad_value(opt->algorithm, key, "a positive number");
-				break;
-		}
-		pfree(key);
-	}
+	pgml_hp_parse(opt->algorithm, jb, &linear_tables[opt->kind], &lp);
+	opt->fit_intercept = lp.fit_intercept;
+	opt->C = lp.C;
+	opt->alpha = lp.alpha;
+	opt->l1_ratio = lp.l1_ratio;
+	opt->max_iter = (int) lp.max_iter;
+	opt->tol = lp.tol;
 }
 
 /* Raise an error if x holds a NaN or an infinity. */
@@ -1629,26 +1513,36 @@ linear_append_double(StringInfo buf, const char *key, double value)
 	appendStringInfo(buf, ", \"%s\": %s", key, num);
 }
 
-/* The effective hyperparameters, defaults included, as a JSON object text. */
+/*
+ * The effective hyperparameters, defaults included, as a JSON object text:
+ * fit_intercept, then the model's numeric keys in its table's order.
+ */
 static char *
 linear_hyperparams_json(const LinearOptions *opt)
 {
-	int			keys = linear_kind_keys(opt->kind);
+	const PgmlHpTable *t = &linear_tables[opt->kind];
+	LinearParams lp = {
+		.fit_intercept = opt->fit_intercept, .C = opt->C, .alpha = opt->alpha,
+		.l1_ratio = opt->l1_ratio, .max_iter = opt->max_iter, .tol = opt->tol
+	};
 	StringInfoData buf;
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"fit_intercept\": %s",
 					 opt->fit_intercept ? "true" : "false");
-	if (keys & LINEAR_KEY_C)
-		linear_append_double(&buf, "C", opt->C);
-	if (keys & LINEAR_KEY_ALPHA)
-		linear_append_double(&buf, "alpha", opt->alpha);
-	if (keys & LINEAR_KEY_L1_RATIO)
-		linear_append_double(&buf, "l1_ratio", opt->l1_ratio);
-	if (keys & LINEAR_KEY_MAX_ITER)
-		appendStringInfo(&buf, ", \"max_iter\": %d", opt->max_iter);
-	if (keys & LINEAR_KEY_TOL)
-		linear_append_double(&buf, "tol", opt->tol);
+	for (int i = 0; i < t->n_specs; i++)
+	{
+		const PgmlHpSpec *spec = &t->specs[i];
+		double		v;
+
+		if (spec->type != PGML_HP_INT && spec->type != PGML_HP_NUMBER)
+			continue;
+		v = *(const double *) ((const char *) &lp + spec->offset);
+		if (spec->type == PGML_HP_INT)
+			appendStringInfo(&buf, ", \"%s\": %d", spec->name, (int) v);
+		else
+			linear_append_double(&buf, spec->name, v);
+	}
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }

@@ -13,6 +13,12 @@ CREATE VIEW two AS SELECT sepal_length, sepal_width FROM pgml.iris;
 CREATE TABLE reg AS SELECT g::real AS x, (2 * g)::real AS y FROM generate_series(1, 50) g;
 
 SELECT * FROM pgml.train('h', 'classification', 'pgml.iris', 'target', 'linear', '{"C": -1}');
+-- C and tol must be positive: 0 is refused; alpha may be 0
+SELECT * FROM pgml.train('h', 'classification', 'pgml.iris', 'target', 'linear', '{"C": 0}');
+SELECT * FROM pgml.train('h', 'regression', 'reg', 'y', 'lasso', '{"tol": 0}');
+BEGIN;
+SELECT project FROM pgml.train('h0', 'regression', 'reg', 'y', 'ridge', '{"alpha": 0}');
+ROLLBACK;
 SELECT * FROM pgml.train('h', 'classification', 'pgml.iris', 'target', 'linear', '{"max_iter": 2.5}');
 SELECT * FROM pgml.train('h', 'classification', 'pgml.iris', 'target', 'linear', '{"alpha": 1}');
 SELECT * FROM pgml.train('h', 'classification', 'pgml.iris', 'target', 'linear', '[1, 2]');
