@@ -37,7 +37,8 @@
  *		evaluate at once)
  *	  transforms
  *		the output transforms (PgmlOutput) its images may have; image.c
- *		checks which of them fits the task and the counts
+ *		checks each against the task and the counts, and asks the kind for
+ *		exp, median and proba (sigmoid and softmax follow from the task)
  *	  missing_values
  *		a missing (NaN) feature is a value the kind evaluates (trees: it
  *		follows the default branch); otherwise every feature must be

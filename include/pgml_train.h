@@ -271,5 +271,4 @@ extern char *pgml_metrics_clustering(const float *x, int32 n_features,
 									 const double *labels, int64 n,
 									 int32 n_clusters, double inertia);
 
-
 #endif							/* PGML_TRAIN_H */

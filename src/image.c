@@ -1450,7 +1450,6 @@ pgml_trees_write(const Fields *f, const PgmlImage *hdr, char *base, void *plan)
 	pfree(tp->deep);
 }
 
-
 /* Validate an artifact and compile it into an image (see pgml_image.h). */
 PgmlImageHeader *
 pgml_image_compile(const char *artifact, Size len, Size *size)

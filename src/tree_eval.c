@@ -17,12 +17,12 @@
  *	  many trees overlap too: the row-independent lines are prefetched, the
  *	  top levels walked (each tree's record or leaf line prefetched as soon
  *	  as it is found), then the records walked; later rows walk block after
- *	  block without prefetching.  Deep trees are walked node by node,
- *	  16 at a time, a step of each in turn (their loads overlap).  Every leaf
- *	  value lands in its tree's slot, and the slots are then summed in tree
- *	  order, which keeps the float sums exact.  (AVX2 gathers were tried for the block walk and
- *	  were slower on the development machine than the interleaved scalar
- *	  walk.)
+ *	  block without prefetching.  Deep trees are walked node by node, 16 at
+ *	  a time, a step of each in turn (their loads overlap).  Every leaf value
+ *	  lands in its tree's slot, and the slots are then summed in tree order,
+ *	  which keeps the float sums exact.  (AVX2 gathers were tried for the
+ *	  block walk and were slower on the development machine than the
+ *	  interleaved scalar walk.)
  */
 #include "postgres.h"
 
@@ -403,6 +403,7 @@ eval_deep_lanes(const char *base, const PgmlImageDeep *dt, int n,
 		leaf[dt[l].slot] = nodes[l][at[l]].cond;
 }
 
+/* Four floats, added lane by lane (GCC vector extension; SSE on x86-64). */
 typedef float pgml_v4sf __attribute__((vector_size(16)));
 
 /*
@@ -827,7 +828,8 @@ tree_outputs(const PgmlImage *img, const float *x, float *out)
 
 		tree_margins(img, x, m);
 		for (i = 0; i < n; i++)
-			out[i] = weighted_median(m + first[i], w + first[i], first[i + 1] - first[i]);
+			out[i] = weighted_median(m + first[i], w + first[i],
+									 first[i + 1] - first[i]);
 		return;
 	}
 	tree_margins(img, x, out);

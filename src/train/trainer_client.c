@@ -705,6 +705,8 @@ trainer_exchange(PgmlTrainer *t, PgmlTrainerMsgType type, const char *payload,
 	 * or be executed, or it failed at once) was just reaped: say why, as
 	 * when a trainer stops answering.
 	 */
+	if (t == NULL)
+		elog(ERROR, "the trainer process is not running");
 	if (!pgml_trainer_alive(t))
 		trainer_died(t);
 	PG_TRY();

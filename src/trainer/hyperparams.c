@@ -248,10 +248,11 @@ pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts
 {
 	PgmlHpPair *pairs;
 	int			n_pairs;
-	const char **given = palloc0(sizeof(char *) * Max(t->n_specs, 1));
+	const char **given;
 
 	if (jb == NULL)
 		return;
+	given = palloc0(sizeof(char *) * Max(t->n_specs, 1));
 	n_pairs = pgml_hp_pairs(jb, algorithm, &pairs);
 	for (int i = 0; i < n_pairs; i++)
 	{

@@ -1597,12 +1597,11 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 	 * allocation: checked before it is tried, so that the limit has its own
 	 * error rather than an invalid allocation size.
 	 */
-	if (n_outputs > 1 &&
-		(int64) n_outputs * (in->n_features + 1) > (int64) (MaxAllocSize / sizeof(double)))
+	if ((int64) n_outputs * (in->n_features + 1) > (int64) (MaxAllocSize / sizeof(double)))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many classes times features for logistic regression"),
-				 errdetail("%d classes of %d features need more than %d coefficients.",
+				 errmsg("too many coefficients for algorithm \"%s\"", opt.algorithm),
+				 errdetail("%d margins of %d features and an intercept need more than %d coefficients.",
 						   n_outputs, in->n_features, (int) (MaxAllocSize / sizeof(double)))));
 	linear_check_finite(in);
 

@@ -1086,7 +1086,7 @@ static const GuardCase cases[] = {
 	"54000", "too many rows or features for a linear model", NULL},
 	{"logistic regression of 1024 classes x 2^20 features",
 		logistic_too_many_parameters, DOUBLE_NONE,
-	"54000", "too many classes times features for logistic regression", NULL},
+	"54000", "too many coefficients for algorithm \"logistic_regression\"", NULL},
 	{"OLS when the dgelsd workspace query fails", ols_fit, DOUBLE_DGELSD_QUERY,
 	"XX000", "LAPACK dgelsd workspace query failed with info -6", NULL},
 	{"OLS when dgelsd does not converge", ols_fit, DOUBLE_DGELSD_NO_CONVERGENCE,

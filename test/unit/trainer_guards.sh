@@ -19,7 +19,7 @@ for sym in LAPACKE_dgesdd_work LAPACKE_dgelsd_work LAPACKE_dposv_work \
 	wraps="$wraps,--wrap=$sym"
 done
 
-# the trainer's sources but main.c and linear.c, which the harness includes
+# the trainer's sources but main.c, which the harness includes
 gcc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers -Werror -O1 -g -fopenmp \
 	-fno-strict-aliasing -fwrapv -fexcess-precision=standard \
