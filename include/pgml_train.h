@@ -165,7 +165,9 @@ typedef struct PgmlHpSpec
 	double		min;
 	double		max;
 	const char *choices;		/* "a|b", for the CHOICE types */
-	const char *default_value;	/* as JSON, for the documentation */
+	const char *default_value;	/* as JSON (pgml_hp_parse sets it first),
+								 * or words for a default the trainer sets
+								 * itself ("the job's seed") */
 	const char *expected;		/* what a bad value is told it must be */
 	int			offset;			/* of its double (bool) in the options; -1:
 								 * not stored */
@@ -188,7 +190,10 @@ typedef struct PgmlHpTable
 						   const JsonbValue *v, void *opts);
 } PgmlHpTable;
 
-/* Validate jb (NULL: no hyperparameters) into opts by the table. */
+/*
+ * Set each key's default (those written as JSON), then validate jb (NULL:
+ * no hyperparameters) into opts by the table.
+ */
 extern void pgml_hp_parse(const char *algorithm, Jsonb *jb,
 						  const PgmlHpTable *table, void *opts);
 

@@ -205,10 +205,8 @@ static const PgmlHpTable kmeans_table = {
 static void
 kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 {
-	KmeansParams kp = {
-		.n_clusters = 8, .n_init = 10, .max_iter = 300, .tol = 1e-4,
-		.init = 0, .refine = true, .random_state = (double) (seed & 0xffffffffU)
-	};
+	/* the table sets the other defaults */
+	KmeansParams kp = {.random_state = (double) (seed & 0xffffffffU)};
 
 	pgml_hp_parse(opt->algorithm, jb, &kmeans_table, &kp);
 	opt->n_clusters = (int) kp.n_clusters;

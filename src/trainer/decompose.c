@@ -89,7 +89,7 @@ static const PgmlHpTable pca_table = {
 static void
 pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
 {
-	PcaParams	pp = {.n_components = 0,.whiten = false};
+	PcaParams	pp = {0};		/* the table sets the defaults */
 
 	pgml_hp_parse(opt->algorithm, jb, &pca_table, &pp);
 	opt->variance = pp.n_components < 1.0 ? pp.n_components : 0.0;

@@ -242,6 +242,54 @@ hp_choice(const JsonbValue *v, const char *choices)
 	return -1;
 }
 
+/*
+ * The defaults of the table that are written as JSON (a number, true,
+ * false, a quoted choice, null: none), into opts; a default in words is the
+ * trainer's to set.
+ */
+static void
+hp_defaults(const PgmlHpTable *t, void *opts)
+{
+	for (int i = 0; i < t->n_specs; i++)
+	{
+		const PgmlHpSpec *spec = &t->specs[i];
+		const char *dv = spec->default_value;
+		char	   *field = (char *) opts + spec->offset;
+		char	   *end;
+		double		d;
+
+		if (spec->offset < 0 || dv == NULL)
+			continue;
+		if (spec->type == PGML_HP_BOOL)
+		{
+			if (strcmp(dv, "true") == 0 || strcmp(dv, "false") == 0)
+				*(bool *) field = (dv[0] == 't');
+			continue;
+		}
+		if (strcmp(dv, "null") == 0)
+			d = 0.0;
+		else if (dv[0] == '"' && spec->choices != NULL)
+		{
+			JsonbValue	v;
+
+			v.type = jbvString;
+			v.val.string.val = (char *) dv + 1;
+			v.val.string.len = (int) strlen(dv) - 2;
+			d = hp_choice(&v, spec->choices);
+			if (d < 0)
+				elog(ERROR, "default %s of \"%s\" is not one of its choices",
+					 dv, spec->name);
+		}
+		else
+		{
+			d = strtod(dv, &end);
+			if (end == dv || *end != '\0')
+				continue;		/* in words: the trainer sets it */
+		}
+		*(double *) field = d;
+	}
+}
+
 /* See pgml_train.h. */
 void
 pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts)
@@ -250,6 +298,7 @@ pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts
 	int			n_pairs;
 	const char **given;
 
+	hp_defaults(t, opts);
 	if (jb == NULL)
 		return;
 	given = palloc0(sizeof(char *) * Max(t->n_specs, 1));

@@ -328,11 +328,8 @@ static const PgmlHpTable linear_tables[] = {
 static void
 linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 {
-	LinearParams lp = {
-		.fit_intercept = true, .C = 1.0, .alpha = 1.0, .l1_ratio = 0.5,
-		.max_iter = 1000, .tol = 0.0,	/* the solver's default */
-		.n_classes = opt->n_classes
-	};
+	/* the table sets the other defaults; tol 0 is the solver's default */
+	LinearParams lp = {.tol = 0.0,.n_classes = opt->n_classes};
 
 	pgml_hp_parse(opt->algorithm, jb, &linear_tables[opt->kind], &lp);
 	opt->fit_intercept = lp.fit_intercept;
