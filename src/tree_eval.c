@@ -945,14 +945,13 @@ pgml_linear_value(const PgmlImage *img, const float *x)
 	return (double) (float) m[0];
 }
 
-int32
-pgml_linear_classify(const PgmlImage *img, const float *x)
+/* The class of margins m: decision function > 0, or its argmax. */
+static int32
+linear_class_of(const PgmlImage *img, const double *m)
 {
-	double		m[PGML_MAX_CLASSES];
 	int32		n = img->pub.n_outputs;
 	int32		best = 0;
 
-	linear_margins(img, x, m);
 	if (n == 1)
 		return m[0] > 0.0 ? 1 : 0;
 	for (int32 i = 1; i < n; i++)
@@ -961,13 +960,10 @@ pgml_linear_classify(const PgmlImage *img, const float *x)
 	return best;
 }
 
-void
-pgml_linear_proba(const PgmlImage *img, const float *x, float *out)
+/* Class probabilities from transformed margins m ([1 - p, p] if binary). */
+static void
+linear_proba_of(const PgmlImage *img, const double *m, float *out)
 {
-	double		m[PGML_MAX_CLASSES];
-
-	linear_margins(img, x, m);
-	linear_transform(img, m);
 	if (img->pub.output == PGML_OUTPUT_SIGMOID)
 	{
 		out[0] = (float) (1.0 - m[0]);
@@ -979,10 +975,36 @@ pgml_linear_proba(const PgmlImage *img, const float *x, float *out)
 }
 
 int32
+pgml_linear_classify(const PgmlImage *img, const float *x)
+{
+	double		m[PGML_MAX_CLASSES];
+
+	linear_margins(img, x, m);
+	return linear_class_of(img, m);
+}
+
+void
+pgml_linear_proba(const PgmlImage *img, const float *x, float *out)
+{
+	double		m[PGML_MAX_CLASSES];
+
+	linear_margins(img, x, m);
+	linear_transform(img, m);
+	linear_proba_of(img, m, out);
+}
+
+/* one evaluation of the margins: the class from them, then the proba */
+int32
 pgml_linear_class_proba(const PgmlImage *img, const float *x, float *proba)
 {
-	pgml_linear_proba(img, x, proba);
-	return pgml_linear_classify(img, x);
+	double		m[PGML_MAX_CLASSES];
+	int32		k;
+
+	linear_margins(img, x, m);
+	k = linear_class_of(img, m);
+	linear_transform(img, m);
+	linear_proba_of(img, m, proba);
+	return k;
 }
 
 /* centroids: distances to the centroids, as KMeans.transform */

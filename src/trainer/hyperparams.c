@@ -117,6 +117,24 @@ hp_value_text(const JsonbValue *v)
 	}
 }
 
+/* The index of word (len bytes) in a '|'-separated list, or -1. */
+static int
+hp_list_index(const char *list, const char *word, Size len)
+{
+	const char *p = list;
+
+	for (int i = 0; *p != '\0'; i++)
+	{
+		const char *bar = strchr(p, '|');
+		Size		n = bar ? (Size) (bar - p) : strlen(p);
+
+		if (n == len && strncmp(p, word, n) == 0)
+			return i;
+		p += n + (bar ? 1 : 0);
+	}
+	return -1;
+}
+
 /* See pgml_train.h. */
 bool
 pgml_hp_compat(const char *algorithm, const char *key, const JsonbValue *v,
@@ -125,24 +143,14 @@ pgml_hp_compat(const char *algorithm, const char *key, const JsonbValue *v,
 	for (; table->key != NULL; table++)
 	{
 		char	   *text;
-		const char *p;
-		Size		len;
 
 		if (strcmp(table->key, key) != 0)
 			continue;
 		if (table->values == NULL)
 			return true;
 		text = hp_value_text(v);
-		len = strlen(text);
-		for (p = table->values; *p != '\0';)
-		{
-			const char *bar = strchr(p, '|');
-			Size		n = bar ? (Size) (bar - p) : strlen(p);
-
-			if (n == len && strncmp(p, text, n) == 0)
-				return true;
-			p += n + (bar ? 1 : 0);
-		}
+		if (hp_list_index(table->values, text, strlen(text)) >= 0)
+			return true;
 		{
 			char	   *list = pstrdup(table->values);
 
@@ -226,20 +234,9 @@ hp_accepted(const PgmlHpTable *t)
 static int
 hp_choice(const JsonbValue *v, const char *choices)
 {
-	const char *p = choices;
-
 	if (v->type != jbvString)
 		return -1;
-	for (int i = 0; *p != '\0'; i++)
-	{
-		const char *bar = strchr(p, '|');
-		int			n = bar ? (int) (bar - p) : (int) strlen(p);
-
-		if (n == v->val.string.len && strncmp(p, v->val.string.val, n) == 0)
-			return i;
-		p += n + (bar ? 1 : 0);
-	}
-	return -1;
+	return hp_list_index(choices, v->val.string.val, v->val.string.len);
 }
 
 /*
@@ -270,12 +267,7 @@ hp_defaults(const PgmlHpTable *t, void *opts)
 			d = 0.0;
 		else if (dv[0] == '"' && spec->choices != NULL)
 		{
-			JsonbValue	v;
-
-			v.type = jbvString;
-			v.val.string.val = (char *) dv + 1;
-			v.val.string.len = (int) strlen(dv) - 2;
-			d = hp_choice(&v, spec->choices);
+			d = hp_list_index(spec->choices, dv + 1, strlen(dv) - 2);
 			if (d < 0)
 				elog(ERROR, "default %s of \"%s\" is not one of its choices",
 					 dv, spec->name);
