@@ -13,12 +13,22 @@ EXTENSION = pgml_worker
 EXTVERSION = 0.2.0
 
 MODULE_big = pgml_worker
+# the hyperparameter tables (include/pgml_hyperparams.h): data, in both the
+# server (pgml.hyperparameters()) and the trainer (validation)
+HP_OBJS = \
+	src/hp/spec.o \
+	src/hp/xgboost.o \
+	src/hp/linear.o \
+	src/hp/kmeans.o \
+	src/hp/pca.o \
+	src/hp/cart.o
 OBJS = \
 	src/pgml_worker.o \
 	src/acl.o \
 	src/roles.o \
 	src/algorithms.o \
 	src/algorithms_sql.o \
+	$(HP_OBJS) \
 	src/registry.o \
 	src/deploy.o \
 	src/image.o \
@@ -74,6 +84,7 @@ TRAINER_OBJS = \
 	src/trainer/adaboost.o \
 	src/trainer/hist_gbt.o \
 	src/algorithms.o \
+	$(HP_OBJS) \
 	src/train/resources.o \
 	src/train/trainer_wire.o
 
@@ -114,7 +125,7 @@ PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 EXTRA_CLEAN = $(TRAIN_LIB)$(DLSUFFIX) $(TRAIN_OBJS) $(TRAINER) $(TRAINER_OBJS) \
 	test/results_dir test/tmp_check \
 	test/isolation_output test/tmp_check_iso output_iso \
-	src/*.gcno src/*.gcda src/train/*.gcno src/train/*.gcda \
+	src/*.gcno src/*.gcda src/hp/*.gcno src/hp/*.gcda src/train/*.gcno src/train/*.gcda \
 	src/trainer/*.gcno src/trainer/*.gcda
 
 PG_CONFIG ?= pg_config

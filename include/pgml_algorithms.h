@@ -9,18 +9,21 @@
  *	  Adding an algorithm of an existing family is one line here and its
  *	  trainer.
  *
- *	  PGML_ALGORITHM(name, tasks, family, missing_values, joint, fit)
+ *	  PGML_ALGORITHM(name, tasks, family, missing_values, joint, hyperparams, fit)
  *	  tasks: a mask of PGML_TASK_BIT(...)
  *	  joint: the fit learns several regression targets at once itself
  *	  (pgml.train_joint: XGBoost's multi-output boosting, scikit-learn's
  *	  multi-output trees); false: the trainer fits it once per target
  *	  (src/trainer/joint.c)
+ *	  hyperparams: its table of hyperparameters (include/pgml_hyperparams.h,
+ *	  src/hp/): what pgml.hyperparameters() lists and the trainer validates
  *	  fit: the trainer's fit function (src/trainer/main.c expands the list
  *	  into its table of fits; the server's expansions ignore it)
  */
 #ifndef PGML_ALGORITHMS_H
 #define PGML_ALGORITHMS_H
 
+#include "pgml_hyperparams.h"
 #include "pgml_model.h"
 
 #define PGML_TASK_BIT(t) (1u << (PGML_TASK_##t))
@@ -40,22 +43,22 @@ typedef enum PgmlFamily
 } PgmlFamily;
 
 #define PGML_ALGORITHM_LIST(X) \
-	X("xgboost", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true, pgml_xgb_train) \
-	X("xgboost_random_forest", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true, pgml_xgb_train) \
-	X("linear", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_linear_train) \
-	X("logistic_regression", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false, false, pgml_linear_train) \
-	X("ridge", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_linear_train) \
-	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_linear_train) \
-	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_linear_train) \
-	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false, false, pgml_kmeans_train) \
-	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false, false, pgml_pca_train) \
-	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_cart_train) \
-	X("random_forest", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_cart_train) \
-	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_cart_train) \
-	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_cart_train) \
-	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_cart_train) \
-	X("ada_boost", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_cart_train) \
-	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true, false, pgml_cart_train)
+	X("xgboost", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true, pgml_hp_xgboost, pgml_xgb_train) \
+	X("xgboost_random_forest", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true, pgml_hp_xgboost, pgml_xgb_train) \
+	X("linear", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_hp_linear, pgml_linear_train) \
+	X("logistic_regression", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false, false, pgml_hp_logistic, pgml_linear_train) \
+	X("ridge", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_hp_ridge, pgml_linear_train) \
+	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_lasso, pgml_linear_train) \
+	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_elastic_net, pgml_linear_train) \
+	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false, false, pgml_hp_kmeans, pgml_kmeans_train) \
+	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false, false, pgml_hp_pca, pgml_pca_train) \
+	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_cart_train) \
+	X("random_forest", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_cart_train) \
+	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_cart_train) \
+	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_cart_train) \
+	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_hp_cart, pgml_cart_train) \
+	X("ada_boost", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_hp_cart, pgml_cart_train) \
+	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true, false, pgml_hp_cart, pgml_cart_train)
 
 typedef struct PgmlAlgorithmDef
 {
@@ -64,6 +67,7 @@ typedef struct PgmlAlgorithmDef
 	PgmlFamily	family;
 	bool		missing_values; /* NaN/NULL features train and predict as missing */
 	bool		joint;			/* fits several regression targets itself */
+	const PgmlHpTable *hyperparams;
 } PgmlAlgorithmDef;
 
 /* The algorithm of that name, or NULL. */
@@ -81,6 +85,15 @@ static inline bool
 pgml_algorithm_solves(const PgmlAlgorithmDef *a, PgmlTask task)
 {
 	return (a->tasks & (1u << task)) != 0;
+}
+
+/* The table of hyperparameters the algorithm takes for the task. */
+static inline const PgmlHpTable *
+pgml_algorithm_hyperparams(const PgmlAlgorithmDef *a, PgmlTask task)
+{
+	if (task == PGML_TASK_CLASSIFICATION && a->hyperparams->classification != NULL)
+		return a->hyperparams->classification;
+	return a->hyperparams;
 }
 
 /* The table in order, for pgml.algorithms() (and the index of an entry). */

@@ -21,6 +21,7 @@
 #include "lib/stringinfo.h"
 #include "utils/jsonb.h"
 
+#include "pgml_hyperparams.h"
 #include "pgml_model.h"
 
 /*
@@ -114,21 +115,10 @@ extern void pgml_hp_bad_value(const char *algorithm, const char *key,
 extern double pgml_hp_number(const char *algorithm, const JsonbValue *v,
 							 const char *key, const char *expected);
 /*
- * scikit-learn's keys that change nothing here with the values listed, so
- * that hyperparameters written for scikit-learn (as PostgresML's docs tell
- * users to write them) run: values is the '|'-separated list of accepted
- * values as JSON texts ("\"l2\"", "false", "null", "1"), NULL for any value;
- * refusal is the errdetail for another value.  A table ends with a NULL key.
- * pgml_hp_compat returns false for a key not in the table, true for an
- * accepted value, and raises ERRCODE_FEATURE_NOT_SUPPORTED otherwise.
+ * pgml_hp_compat returns false for a key not in the compatibility list,
+ * true for an accepted value, and raises ERRCODE_FEATURE_NOT_SUPPORTED
+ * otherwise (include/pgml_hyperparams.h).
  */
-typedef struct PgmlHpCompat
-{
-	const char *key;
-	const char *values;
-	const char *refusal;
-} PgmlHpCompat;
-
 extern bool pgml_hp_compat(const char *algorithm, const char *key,
 						   const JsonbValue *v, const PgmlHpCompat *table);
 extern double pgml_hp_integer(const char *algorithm, const JsonbValue *v,
@@ -136,66 +126,25 @@ extern double pgml_hp_integer(const char *algorithm, const JsonbValue *v,
 							  const char *expected);
 
 /*
- * A model's hyperparameters as a table (pgml_hp_parse): each key's type,
- * range, default and where its value goes in the trainer's options.  A key
- * neither in the table nor in its compatibility keys is an error whose hint
- * lists both; null means the default, as None does in scikit-learn.
+ * A key the table cannot describe, checked before the others: true when it
+ * took the key (its key belongs in the table's compat too, for the hint).
  */
-typedef enum PgmlHpType
-{
-	PGML_HP_INT,				/* a whole number in [min, max] */
-	PGML_HP_NUMBER,				/* a finite number in [min, max] */
-	PGML_HP_BOOL,				/* true or false; stored as bool */
-	PGML_HP_CHOICE,				/* one of choices: stored as its index */
-	PGML_HP_INT_OR_CHOICE,		/* PGML_HP_INT, or one of choices: stored
-								 * as -1 - its index */
-	PGML_HP_COUNT_OR_SHARE,		/* a whole number in [1, max], or a number
-								 * in (0, 1) */
-	PGML_HP_UNUSED,				/* checked as PGML_HP_INT, not stored (a
-								 * seed a deterministic fit never draws) */
-	PGML_HP_ELSEWHERE			/* a key of another model: refused as
-								 * unknown, with expected as the detail */
-} PgmlHpType;
-
-typedef struct PgmlHpSpec
-{
-	const char *name;
-	const char *alias;			/* another name of the same setting, or NULL */
-	PgmlHpType	type;
-	double		min;
-	double		max;
-	const char *choices;		/* "a|b", for the CHOICE types */
-	const char *default_value;	/* as JSON (pgml_hp_parse sets it first),
-								 * or words for a default the trainer sets
-								 * itself ("the job's seed") */
-	const char *expected;		/* what a bad value is told it must be */
-	int			offset;			/* of its double (bool) in the options; -1:
-								 * not stored */
-	bool		min_open;		/* PGML_HP_NUMBER: greater than min */
-} PgmlHpSpec;
-
-typedef struct PgmlHpTable
-{
-	const char *label;			/* the model, as the unknown-key hint names it */
-	const PgmlHpSpec *specs;
-	int			n_specs;
-	const PgmlHpCompat *compat; /* scikit-learn's keys, or NULL */
-
-	/*
-	 * A key the table cannot describe, checked before the others (NULL:
-	 * none); true when it took the key.  Its key belongs in compat too, for
-	 * the hint.
-	 */
-	bool		(*custom) (const char *algorithm, const char *key,
-						   const JsonbValue *v, void *opts);
-} PgmlHpTable;
+typedef bool (*PgmlHpHook) (const char *algorithm, const char *key,
+							const JsonbValue *v, void *opts);
 
 /*
- * Set each key's default (those written as JSON), then validate jb (NULL:
- * no hyperparameters) into opts by the table.
+ * Validate jb (NULL: no hyperparameters) into opts, the table's struct
+ * (include/pgml_hyperparams.h), by the keys of the table that apply to
+ * algorithm and task (a key of the algorithm for another task is an error
+ * naming the task); first, unless the table's trainer_defaults, set each key's
+ * default written as JSON.  An unknown key is an error naming the
+ * algorithms that take it and listing what this one accepts; null means
+ * the default (as None does in scikit-learn), or "none" for a
+ * PGML_HP_NULLABLE key.
  */
-extern void pgml_hp_parse(const char *algorithm, Jsonb *jb,
-						  const PgmlHpTable *table, void *opts);
+extern void pgml_hp_parse(const char *algorithm, PgmlTask task, Jsonb *jb,
+						  const PgmlHpTable *table, void *opts,
+						  PgmlHpHook hook);
 
 /* Round progress report for pgml.stat_worker; may be called every round. */
 extern void pgml_train_report_progress(int32 done, int32 total);

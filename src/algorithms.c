@@ -15,7 +15,7 @@
 
 #include "pgml_algorithms.h"
 
-#define PGML_ALGORITHM_ENTRY(name, tasks, family, missing, joint, fit) {name, tasks, family, missing, joint},
+#define PGML_ALGORITHM_ENTRY(name, tasks, family, missing, joint, hp, fit) {name, tasks, family, missing, joint, &hp},
 static const PgmlAlgorithmDef algorithms[] = {
 	PGML_ALGORITHM_LIST(PGML_ALGORITHM_ENTRY)
 };

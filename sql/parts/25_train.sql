@@ -60,6 +60,14 @@ RETURNS SETOF record
 COMMENT ON FUNCTION pgml.algorithms() IS
     'the algorithms pgml.train accepts: the tasks each solves, its trainer family, and whether it takes missing values as they are';
 
+CREATE FUNCTION pgml.hyperparameters(OUT algorithm text, OUT tasks text[], OUT name text,
+    OUT alias text, OUT type text, OUT default_value text, OUT minimum double precision,
+    OUT maximum double precision, OUT choices text[], OUT description text)
+RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'pgml_hyperparameters' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pgml.hyperparameters() IS
+    'the hyperparameters each algorithm of pgml.algorithms() accepts, for the tasks listed: type, default, range or choices, and what a value must be; type "compatible" marks another library''s key accepted without effect';
+
 CREATE FUNCTION pgml._models_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'pgml_models_changed' LANGUAGE C;
 CREATE TRIGGER models_changed AFTER UPDATE OF artifact OR DELETE ON pgml.models

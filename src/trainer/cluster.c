@@ -43,7 +43,6 @@
 #define KMEANS_ROW_BLOCK		4096
 
 /* The largest n_clusters accepted (the image loader's output limit). */
-#define KMEANS_MAX_CLUSTERS		PGML_MAX_CLASSES
 
 /* State of the MT19937 generator (numpy's legacy RandomState). */
 #define MT_N	624
@@ -151,64 +150,14 @@ kmeans_rng_bounded(KmeansRng *rng, uint32 max)
 	return v;
 }
 
-/*
- * scikit-learn's KMeans keys that change nothing here with the values
- * accepted (pgml_hp_compat): Elkan's algorithm makes Lloyd's iterations
- * with fewer distance computations; "auto" and "full" are scikit-learn
- * 1.2's names of "lloyd".
- */
-static const PgmlHpCompat kmeans_compat[] = {
-	{"algorithm", "\"lloyd\"|\"elkan\"|\"auto\"|\"full\"",
-	"k-means runs Lloyd's iterations here (Elkan's algorithm makes the same ones)."},
-	{"copy_x", NULL, NULL},
-	{"verbose", NULL, NULL},
-	{NULL, NULL, NULL}
-};
-
-/* The hyperparameters as parsed (pgml_hp_parse), before kmeans_options. */
-typedef struct KmeansParams
-{
-	double		n_clusters;
-	double		n_init;			/* -1: "auto", -2: "warn" (10) */
-	double		max_iter;
-	double		tol;
-	double		init;			/* 0: "k-means++", 1: "random" */
-	bool		refine;
-	double		random_state;
-} KmeansParams;
-
-#define KP(f) offsetof(KmeansParams, f)
-
-/* scikit-learn's KMeans keys, and refine (pgml_worker's own) */
-static const PgmlHpSpec kmeans_specs[] = {
-	{"n_clusters", NULL, PGML_HP_INT, 1, KMEANS_MAX_CLUSTERS, NULL, "8",
-	"an integer from 1 to 1024", KP(n_clusters)},
-	{"n_init", NULL, PGML_HP_INT_OR_CHOICE, 1, 100000, "auto|warn", "10",
-	"a positive integer (at most 100000) or \"auto\"", KP(n_init)},
-	{"max_iter", NULL, PGML_HP_INT, 1, INT_MAX, NULL, "300",
-	"a positive integer", KP(max_iter)},
-	{"tol", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, NULL, "0.0001",
-	"a non-negative number", KP(tol)},
-	{"init", NULL, PGML_HP_CHOICE, 0, 0, "k-means++|random", "\"k-means++\"",
-	"\"k-means++\" or \"random\"", KP(init)},
-	{"refine", NULL, PGML_HP_BOOL, 0, 0, NULL, "true",
-	"a boolean (true or false)", KP(refine)},
-	{"random_state", "seed", PGML_HP_INT, 0, 4294967295.0, NULL, "the job's seed",
-	"an integer from 0 to 4294967295", KP(random_state)},
-};
-
-static const PgmlHpTable kmeans_table = {
-	"k-means", kmeans_specs, lengthof(kmeans_specs), kmeans_compat, NULL
-};
-
 /* Validate the hyperparameters into opt; an unknown key or bad value is an error. */
 static void
 kmeans_parse_hyperparams(Jsonb *jb, uint64 seed, KmeansOptions *opt)
 {
 	/* the table sets the other defaults */
-	KmeansParams kp = {.random_state = (double) (seed & 0xffffffffU)};
+	PgmlKmeansParams kp = {.random_state = (double) (seed & 0xffffffffU)};
 
-	pgml_hp_parse(opt->algorithm, jb, &kmeans_table, &kp);
+	pgml_hp_parse(opt->algorithm, PGML_TASK_CLUSTERING, jb, &pgml_hp_kmeans, &kp, NULL);
 	opt->n_clusters = (int) kp.n_clusters;
 	opt->n_init_auto = (kp.n_init == -1.0);
 	opt->n_init = kp.n_init < 0 ? 10 : (int) kp.n_init;

@@ -44,54 +44,13 @@ typedef struct PcaOptions
 	bool		whiten;
 } PcaOptions;
 
-/*
- * scikit-learn's PCA keys that change nothing here (pgml_hp_compat): the
- * decomposition is always the exact one ("full"); scikit-learn's arpack
- * and randomized solvers approximate it, and the other keys tune them.
- */
-static const PgmlHpCompat pca_compat[] = {
-	{"svd_solver", "\"auto\"|\"full\"|\"arpack\"|\"randomized\"",
-	"PCA computes the exact decomposition here, as svd_solver \"full\" does."},
-	{"tol", NULL, NULL},
-	{"iterated_power", NULL, NULL},
-	{"n_oversamples", NULL, NULL},
-	{"power_iteration_normalizer", NULL, NULL},
-	{"copy", NULL, NULL},
-	{NULL, NULL, NULL}
-};
-
-/* The hyperparameters as parsed (pgml_hp_parse), before pca_options. */
-typedef struct PcaParams
-{
-	double		n_components;	/* 0: all; in (0, 1): a share of variance */
-	bool		whiten;
-} PcaParams;
-
-/*
- * scikit-learn's PCA keys.  random_state is for its randomized solvers; the
- * full decomposition used here draws nothing: checked, not used.
- */
-static const PgmlHpSpec pca_specs[] = {
-	{"n_components", NULL, PGML_HP_COUNT_OR_SHARE, 1, INT_MAX, NULL, "null",
-		"a positive integer, or a number between 0 and 1 (the share of variance to keep)",
-	offsetof(PcaParams, n_components)},
-	{"whiten", NULL, PGML_HP_BOOL, 0, 0, NULL, "false",
-	"a boolean (true or false)", offsetof(PcaParams, whiten)},
-	{"random_state", NULL, PGML_HP_UNUSED, 0, 4294967295.0, NULL, "null",
-	"a non-negative integer", -1},
-};
-
-static const PgmlHpTable pca_table = {
-	"PCA", pca_specs, lengthof(pca_specs), pca_compat, NULL
-};
-
 /* Validate the hyperparameters into opt; an unknown key or bad value is an error. */
 static void
 pca_parse_hyperparams(Jsonb *jb, PcaOptions *opt)
 {
-	PcaParams	pp = {0};		/* the table sets the defaults */
+	PgmlPcaParams pp = {0};		/* the table sets the defaults */
 
-	pgml_hp_parse(opt->algorithm, jb, &pca_table, &pp);
+	pgml_hp_parse(opt->algorithm, PGML_TASK_DECOMPOSITION, jb, &pgml_hp_pca, &pp, NULL);
 	opt->variance = pp.n_components < 1.0 ? pp.n_components : 0.0;
 	opt->n_components = pp.n_components >= 1.0 ? (int) pp.n_components : 0;
 	opt->whiten = pp.whiten;

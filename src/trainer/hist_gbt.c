@@ -634,7 +634,7 @@ pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 	memcpy(y, in->y, sizeof(double) * n_all);
 
 	/* the validation rows, when early stopping is on */
-	early = opt.early_stopping_name == NULL ? n_all > 10000 :
+	early = strcmp(opt.early_stopping_name, "auto") == 0 ? n_all > 10000 :
 		strcmp(opt.early_stopping_name, "true") == 0;
 	sk_rs_seed(&rs, opt.random_state >= 0 ? (uint32) opt.random_state : (uint32) in->seed);
 	train_rows = pgml_train_alloc(n_all, sizeof(int32));

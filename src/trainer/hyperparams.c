@@ -1,11 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * hyperparams.c
- *	  Checking hyperparameter values, shared by the trainers that read
- *	  pgml.train's hyperparams jsonb (linear.c, cluster.c, decompose.c): one
- *	  error shape for every bad value; and pgml_hp_parse, which validates a
- *	  model's hyperparameters against its table (the linear models, k-means,
- *	  PCA).
+ *	  Checking hyperparameter values: one error shape for every bad value;
+ *	  and pgml_hp_parse, which validates an algorithm's hyperparameters
+ *	  against its table (include/pgml_hyperparams.h, src/hp/) for every
+ *	  trainer.
  *
  *-------------------------------------------------------------------------
  */
@@ -17,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "pgml_algorithms.h"
 #include "pgml_train.h"
 
 /*
@@ -117,24 +117,6 @@ hp_value_text(const JsonbValue *v)
 	}
 }
 
-/* The index of word (len bytes) in a '|'-separated list, or -1. */
-static int
-hp_list_index(const char *list, const char *word, Size len)
-{
-	const char *p = list;
-
-	for (int i = 0; *p != '\0'; i++)
-	{
-		const char *bar = strchr(p, '|');
-		Size		n = bar ? (Size) (bar - p) : strlen(p);
-
-		if (n == len && strncmp(p, word, n) == 0)
-			return i;
-		p += n + (bar ? 1 : 0);
-	}
-	return -1;
-}
-
 /* See pgml_train.h. */
 bool
 pgml_hp_compat(const char *algorithm, const char *key, const JsonbValue *v,
@@ -149,7 +131,7 @@ pgml_hp_compat(const char *algorithm, const char *key, const JsonbValue *v,
 		if (table->values == NULL)
 			return true;
 		text = hp_value_text(v);
-		if (hp_list_index(table->values, text, strlen(text)) >= 0)
+		if (pgml_hp_list_index(table->values, text, strlen(text)) >= 0)
 			return true;
 		{
 			char	   *list = pstrdup(table->values);
@@ -168,7 +150,8 @@ pgml_hp_compat(const char *algorithm, const char *key, const JsonbValue *v,
 	return false;
 }
 
-/* "a, b and c" of the names of a '|'-free list, into buf */
+
+/* "a, b and c" of names[0 .. n), into buf */
 static void
 hp_append_list(StringInfo buf, const char *const *names, int n)
 {
@@ -180,14 +163,29 @@ hp_append_list(StringInfo buf, const char *const *names, int n)
 	}
 }
 
+/* Does the spec name a key the algorithm accepts (not refused)? */
+static bool
+hp_accepts(const PgmlHpSpec *spec, const char *algorithm)
+{
+	return spec->type != PGML_HP_ELSEWHERE && spec->type != PGML_HP_REFUSED &&
+		pgml_hp_spec_applies(spec, algorithm);
+}
+
+static const char *const hp_task_names[] = {
+	[PGML_TASK_REGRESSION] = "regression",
+	[PGML_TASK_CLASSIFICATION] = "classification",
+	[PGML_TASK_CLUSTERING] = "clustering",
+	[PGML_TASK_DECOMPOSITION] = "decomposition",
+};
+
 /*
- * The hint of an unknown key: what the model accepts ("k-means accepts
+ * The hint of an unknown key: what the algorithm accepts ("k-means accepts
  * n_clusters, ... and random_state (or seed), and scikit-learn's algorithm,
- * copy_x and verbose."); a scikit-learn key accepted with one value only is
- * shown with it ("positive false").
+ * copy_x and verbose."); a compatibility key accepted with one value only
+ * is shown with it ("positive false").
  */
 static char *
-hp_accepted(const PgmlHpTable *t)
+hp_accepted(const PgmlHpTable *t, const char *algorithm, PgmlTask task)
 {
 	StringInfoData buf;
 	const char **names = palloc(sizeof(char *) * Max(t->n_specs, 1));
@@ -198,12 +196,12 @@ hp_accepted(const PgmlHpTable *t)
 	{
 		const PgmlHpSpec *spec = &t->specs[i];
 
-		if (spec->type == PGML_HP_ELSEWHERE)
+		if (!hp_accepts(spec, algorithm) || !pgml_hp_spec_for_task(spec, task))
 			continue;
 		names[n++] = spec->alias == NULL ? spec->name :
 			psprintf("%s (or %s)", spec->name, spec->alias);
 	}
-	appendStringInfo(&buf, "%s accepts ", t->label);
+	appendStringInfo(&buf, "%s accepts ", t->label ? t->label : algorithm);
 	hp_append_list(&buf, names, n);
 	if (t->compat != NULL)
 	{
@@ -223,20 +221,194 @@ hp_accepted(const PgmlHpTable *t)
 			else
 				names[i] = psprintf("%s %s", t->compat[i].key, values);
 		}
-		appendStringInfoString(&buf, ", and scikit-learn's ");
+		appendStringInfo(&buf, ", and %s ", t->compat_source);
 		hp_append_list(&buf, names, n);
 	}
 	appendStringInfoChar(&buf, '.');
 	return buf.data;
 }
 
-/* The index of a JSON string among choices ("a|b"), or -1. */
-static int
-hp_choice(const JsonbValue *v, const char *choices)
+/* Does the table accept key for algorithm? */
+static bool
+hp_table_accepts(const PgmlHpTable *t, const char *algorithm, const char *key)
 {
-	if (v->type != jbvString)
+	for (int i = 0; i < t->n_specs; i++)
+	{
+		const PgmlHpSpec *spec = &t->specs[i];
+
+		if ((strcmp(spec->name, key) == 0 ||
+			 (spec->alias != NULL && strcmp(spec->alias, key) == 0)) &&
+			hp_accepts(spec, algorithm))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The algorithms other than algorithm that accept key, as "a, b and c"
+ * (NULL: none): for the detail of an unknown key.
+ */
+static char *
+hp_owners(const char *algorithm, const char *key)
+{
+	const char **names = palloc(sizeof(char *) * pgml_algorithm_count());
+	int			n = 0;
+	StringInfoData buf;
+
+	for (int i = 0; i < pgml_algorithm_count(); i++)
+	{
+		const PgmlAlgorithmDef *a = pgml_algorithm_at(i);
+		const PgmlHpTable *t = a->hyperparams;
+
+		if (strcmp(a->name, algorithm) == 0)
+			continue;
+		if (hp_table_accepts(t, a->name, key) ||
+			(t->classification != NULL &&
+			 hp_table_accepts(t->classification, a->name, key)))
+			names[n++] = a->name;
+	}
+	if (n == 0)
+		return NULL;
+	initStringInfo(&buf);
+	hp_append_list(&buf, names, n);
+	return buf.data;
+}
+
+/*
+ * The index of the spec of key in t that applies to algorithm and task,
+ * else -1; a key the algorithm takes for another task only is an error.
+ */
+static int
+hp_find(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
+		const char *key)
+{
+	const PgmlHpSpec *other_task = NULL;
+
+	for (int s = 0; s < t->n_specs; s++)
+	{
+		const PgmlHpSpec *spec = &t->specs[s];
+
+		if ((strcmp(key, spec->name) == 0 ||
+			 (spec->alias != NULL && strcmp(key, spec->alias) == 0)) &&
+			pgml_hp_spec_applies(spec, algorithm))
+		{
+			if (pgml_hp_spec_for_task(spec, task))
+				return s;
+			other_task = spec;
+		}
+	}
+	if (other_task != NULL)
+	{
+		StringInfoData tasks;
+
+		initStringInfo(&tasks);
+		for (int k = 0; k < lengthof(hp_task_names); k++)
+			if (other_task->tasks & (1u << k))
+				appendStringInfo(&tasks, "%s%s", tasks.len ? " and " : "", hp_task_names[k]);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hyperparameter \"%s\" of algorithm \"%s\" applies to %s only",
+						key, algorithm, tasks.data),
+				 other_task->hint ? errdetail("%s", other_task->hint) : 0));
+	}
+	return -1;
+}
+
+/* An unknown key (or one of another model): the error. */
+static void
+hp_unknown(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
+		   const char *key, const PgmlHpSpec *elsewhere)
+{
+	char	   *owners = elsewhere ? NULL : hp_owners(algorithm, key);
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
+					key, algorithm),
+			 elsewhere != NULL ? errdetail("%s", elsewhere->expected) :
+			 owners != NULL ? errdetail("\"%s\" is a hyperparameter of %s.", key, owners) : 0,
+			 errhint("%s", hp_accepted(t, algorithm, task))));
+}
+
+/*
+ * The index of a JSON string (or true, false) among choices ("a|old=a|b"),
+ * or -1; *canonical: the choice it means (palloc'd).
+ */
+static int
+hp_choice(const JsonbValue *v, const char *choices, char **canonical)
+{
+	const char *word;
+	Size		len;
+	const char *p = choices;
+
+	if (v->type == jbvString)
+	{
+		word = v->val.string.val;
+		len = v->val.string.len;
+	}
+	else if (v->type == jbvBool)
+	{
+		word = v->val.boolean ? "true" : "false";
+		len = strlen(word);
+	}
+	else
 		return -1;
-	return hp_list_index(choices, v->val.string.val, v->val.string.len);
+	for (int i = 0; *p != '\0'; i++)
+	{
+		Size		n = strcspn(p, "|");
+		const char *eq = memchr(p, '=', n);
+		Size		name_len = eq ? (Size) (eq - p) : n;
+
+		if (name_len == len && strncmp(p, word, len) == 0)
+		{
+			if (canonical != NULL)
+				*canonical = eq ? pnstrdup(eq + 1, n - name_len - 1) : pnstrdup(word, len);
+			return i;
+		}
+		p += n + (p[n] == '|');
+	}
+	return -1;
+}
+
+/*
+ * A value not among the choices: when it is a choice of the same key for
+ * another task, say that it does not fit this one.
+ */
+static void
+hp_bad_choice(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
+			  const PgmlHpSpec *spec, const char *key, const JsonbValue *v)
+{
+	for (int i = 0; i < t->n_specs; i++)
+	{
+		const PgmlHpSpec *other = &t->specs[i];
+
+		if (other == spec || other->type != PGML_HP_CHOICE ||
+			strcmp(other->name, spec->name) != 0 ||
+			!pgml_hp_spec_applies(other, algorithm) ||
+			hp_choice(v, other->choices, NULL) < 0)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s \"%.*s\" does not fit task \"%s\"", key,
+						v->val.string.len, v->val.string.val, hp_task_names[task]),
+				 errhint("Use %s.", pgml_hp_expected(spec))));
+	}
+	pgml_hp_bad_value(algorithm, key, pgml_hp_expected(spec));
+}
+
+/* Is the JSON number written as a whole number (2, not 2.0)? */
+static bool
+hp_written_whole(const JsonbValue *v)
+{
+	double		d;
+
+	if (v->type != jbvNumeric)
+		return false;
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+										   NumericGetDatum(v->val.numeric)));
+	return isfinite(d) && d == floor(d) &&
+		strchr(DatumGetCString(DirectFunctionCall1(numeric_out,
+												   NumericGetDatum(v->val.numeric))), '.') == NULL;
 }
 
 /*
@@ -245,7 +417,8 @@ hp_choice(const JsonbValue *v, const char *choices)
  * trainer's to set.
  */
 static void
-hp_defaults(const PgmlHpTable *t, void *opts)
+hp_defaults(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
+			void *opts)
 {
 	for (int i = 0; i < t->n_specs; i++)
 	{
@@ -255,7 +428,8 @@ hp_defaults(const PgmlHpTable *t, void *opts)
 		char	   *end;
 		double		d;
 
-		if (spec->offset < 0 || dv == NULL)
+		if (spec->offset < 0 || dv == NULL || !pgml_hp_spec_applies(spec, algorithm) ||
+			!pgml_hp_spec_for_task(spec, task))
 			continue;
 		if (spec->type == PGML_HP_BOOL)
 		{
@@ -267,7 +441,7 @@ hp_defaults(const PgmlHpTable *t, void *opts)
 			d = 0.0;
 		else if (dv[0] == '"' && spec->choices != NULL)
 		{
-			d = hp_list_index(spec->choices, dv + 1, strlen(dv) - 2);
+			d = pgml_hp_list_index(spec->choices, dv + 1, strlen(dv) - 2);
 			if (d < 0)
 				elog(ERROR, "default %s of \"%s\" is not one of its choices",
 					 dv, spec->name);
@@ -282,15 +456,71 @@ hp_defaults(const PgmlHpTable *t, void *opts)
 	}
 }
 
+/* Store null, "none", for a PGML_HP_NULLABLE spec. */
+static void
+hp_store_none(const PgmlHpSpec *spec, char *field)
+{
+	switch (spec->type)
+	{
+		case PGML_HP_CHOICE:
+			if (spec->flags & PGML_HP_TEXT)
+				*(const char **) field = NULL;
+			else
+				*(double *) field = -1.0;
+			break;
+		case PGML_HP_COUNT_OR_FRACTION:
+			((PgmlHpCount *) field)->kind = PGML_HP_COUNT_NONE;
+			break;
+		default:
+			*(double *) field = -1.0;
+			break;
+	}
+}
+
+/* A PGML_HP_COUNT_OR_FRACTION value. */
+static PgmlHpCount
+hp_count(const char *algorithm, const char *key, const PgmlHpSpec *spec,
+		 const JsonbValue *v)
+{
+	PgmlHpCount c;
+	const char *expected = pgml_hp_expected(spec);
+	double		d;
+
+	if (v->type == jbvString)
+	{
+		int			i = spec->choices ? hp_choice(v, spec->choices, NULL) : -1;
+
+		if (i < 0)
+			pgml_hp_bad_value(algorithm, key, expected);
+		c.kind = PGML_HP_COUNT_CHOICE + i;
+		c.value = 0.0;
+		return c;
+	}
+	if (hp_written_whole(v))
+	{
+		c.value = pgml_hp_integer(algorithm, v, key, spec->min, spec->max, expected);
+		c.kind = PGML_HP_COUNT_NUMBER;
+		return c;
+	}
+	d = pgml_hp_number(algorithm, v, key, expected);
+	if (!(d > 0.0 && (spec->max_open ? d < 1.0 : d <= 1.0)))
+		pgml_hp_bad_value(algorithm, key, expected);
+	c.kind = PGML_HP_COUNT_FRACTION;
+	c.value = d;
+	return c;
+}
+
 /* See pgml_train.h. */
 void
-pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts)
+pgml_hp_parse(const char *algorithm, PgmlTask task, Jsonb *jb,
+			  const PgmlHpTable *t, void *opts, PgmlHpHook hook)
 {
 	PgmlHpPair *pairs;
 	int			n_pairs;
 	const char **given;
 
-	hp_defaults(t, opts);
+	if (!t->trainer_defaults)
+		hp_defaults(t, algorithm, task, opts);
 	if (jb == NULL)
 		return;
 	given = palloc0(sizeof(char *) * Max(t->n_specs, 1));
@@ -299,32 +529,39 @@ pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts
 	{
 		const char *key = pairs[i].key;
 		const JsonbValue *v = &pairs[i].value;
-		const PgmlHpSpec *spec = NULL;
+		const PgmlHpSpec *spec;
+		const char *expected;
+		char	   *field;
+		char	   *text;
 		int			s;
 		double		d = 0.0;
 
-		if (t->custom != NULL && t->custom(algorithm, key, v, opts))
+		if (hook != NULL && hook(algorithm, key, v, opts))
 			continue;
 		if (t->compat != NULL && pgml_hp_compat(algorithm, key, v, t->compat))
 			continue;
-		for (s = 0; s < t->n_specs; s++)
-			if (strcmp(key, t->specs[s].name) == 0 ||
-				(t->specs[s].alias != NULL && strcmp(key, t->specs[s].alias) == 0))
-			{
-				spec = &t->specs[s];
-				break;
-			}
+		s = hp_find(t, algorithm, task, key);
+		spec = s >= 0 ? &t->specs[s] : NULL;
 		if (spec == NULL || spec->type == PGML_HP_ELSEWHERE)
+			hp_unknown(t, algorithm, task, key, spec);
+		if (spec->type == PGML_HP_REFUSED)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown hyperparameter \"%s\" for algorithm \"%s\"",
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("hyperparameter \"%s\" of algorithm \"%s\" is not supported",
 							key, algorithm),
-					 spec != NULL ? errdetail("%s", spec->expected) : 0,
-					 errhint("%s", hp_accepted(t))));
+					 spec->expected ? errdetail("%s", spec->expected) : 0,
+					 errhint("%s", spec->hint)));
+		field = (char *) opts + spec->offset;
+		expected = pgml_hp_expected(spec);
 
-		/* null means the default, as None does in scikit-learn */
 		if (v->type == jbvNull)
+		{
+			/* null is "none" where scikit-learn's None is a value ... */
+			if ((spec->flags & PGML_HP_NULLABLE) && spec->offset >= 0)
+				hp_store_none(spec, field);
+			/* ... and otherwise means the default, as None does */
 			continue;
+		}
 
 		if (given[s] != NULL)
 			ereport(ERROR,
@@ -339,43 +576,63 @@ pgml_hp_parse(const char *algorithm, Jsonb *jb, const PgmlHpTable *t, void *opts
 			case PGML_HP_INT:
 			case PGML_HP_UNUSED:
 				d = pgml_hp_integer(algorithm, v, key, spec->min, spec->max,
-									spec->expected);
+									expected);
 				break;
 			case PGML_HP_NUMBER:
-				d = pgml_hp_number(algorithm, v, key, spec->expected);
+				d = pgml_hp_number(algorithm, v, key, expected);
 				if (!((spec->min_open ? d > spec->min : d >= spec->min) &&
-					  d <= spec->max))
-					pgml_hp_bad_value(algorithm, key, spec->expected);
+					  (spec->max_open ? d < spec->max : d <= spec->max)))
+					pgml_hp_bad_value(algorithm, key, expected);
 				break;
 			case PGML_HP_BOOL:
 				if (v->type != jbvBool)
-					pgml_hp_bad_value(algorithm, key, spec->expected);
+					pgml_hp_bad_value(algorithm, key, expected);
 				if (spec->offset >= 0)
-					*(bool *) ((char *) opts + spec->offset) = v->val.boolean;
+					*(bool *) field = v->val.boolean;
 				continue;
 			case PGML_HP_CHOICE:
-				d = hp_choice(v, spec->choices);
+				d = hp_choice(v, spec->choices, &text);
 				if (d < 0)
-					pgml_hp_bad_value(algorithm, key, spec->expected);
+					hp_bad_choice(t, algorithm, task, spec, key, v);
+				if (spec->flags & PGML_HP_TEXT)
+				{
+					*(const char **) field = text;
+					continue;
+				}
 				break;
 			case PGML_HP_INT_OR_CHOICE:
-				d = hp_choice(v, spec->choices);
+				d = hp_choice(v, spec->choices, NULL);
 				if (d >= 0)
 					d = -1.0 - d;
 				else
 					d = pgml_hp_integer(algorithm, v, key, spec->min, spec->max,
-										spec->expected);
+										expected);
 				break;
 			case PGML_HP_COUNT_OR_SHARE:
-				d = pgml_hp_number(algorithm, v, key, spec->expected);
+				d = pgml_hp_number(algorithm, v, key, expected);
 				if (!((d > 0.0 && d < 1.0) ||
 					  (d >= 1.0 && d <= spec->max && d == floor(d))))
-					pgml_hp_bad_value(algorithm, key, spec->expected);
+					pgml_hp_bad_value(algorithm, key, expected);
 				break;
+			case PGML_HP_COUNT_OR_FRACTION:
+				*(PgmlHpCount *) field = hp_count(algorithm, key, spec, v);
+				continue;
+			case PGML_HP_NEUTRAL:
+				if ((v->type == jbvBool && !v->val.boolean) ||
+					(v->type == jbvNumeric &&
+					 pgml_hp_number(algorithm, v, key, expected) == 0.0))
+					continue;
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("hyperparameter \"%s\" of algorithm \"%s\" is not supported",
+								key, algorithm),
+						 errdetail("\"%s\" must be %s.", key, expected)));
+				break;
+			case PGML_HP_REFUSED:
 			case PGML_HP_ELSEWHERE:
 				pg_unreachable();
 		}
 		if (spec->type != PGML_HP_UNUSED && spec->offset >= 0)
-			*(double *) ((char *) opts + spec->offset) = d;
+			*(double *) field = d;
 	}
 }

@@ -174,112 +174,6 @@ linear_resolve_kind(const char *algorithm, PgmlTask task)
 }
 
 /*
- * scikit-learn's keys of LinearRegression, Ridge, Lasso, ElasticNet and
- * LogisticRegression that change nothing here with the values accepted
- * (pgml_hp_compat), in the order the hints list them.
- */
-#define COMPAT_COPY_X	{"copy_X", NULL, NULL}
-#define COMPAT_POSITIVE {"positive", "false", "Coefficients constrained to be positive are not implemented here."}
-#define COMPAT_N_JOBS	{"n_jobs", "null", "Training threads come from the setting pgml_worker.nthread."}
-#define COMPAT_WARM_START {"warm_start", "false", "Every fit starts from zero coefficients here."}
-#define COMPAT_VERBOSE	{"verbose", NULL, NULL}
-
-static const PgmlHpCompat compat_ols[] = {
-	COMPAT_COPY_X, COMPAT_POSITIVE, COMPAT_N_JOBS, {NULL, NULL, NULL}
-};
-static const PgmlHpCompat compat_ridge[] = {
-	{"solver", "\"auto\"|\"svd\"|\"cholesky\"|\"lsqr\"|\"sparse_cg\"|\"sag\"|\"saga\"|\"lbfgs\"",
-	"pgml_worker computes the exact ridge solution, as solver \"svd\" or \"cholesky\" does; the iterative solvers listed approach the same solution."},
-	COMPAT_COPY_X, COMPAT_POSITIVE,
-	{"class_weight", "null", "Class weights are not implemented for the ridge classifier here; decision_tree, random_forest and extra_trees take class_weight."},
-	{NULL, NULL, NULL}
-};
-static const PgmlHpCompat compat_cd[] = {
-	{"selection", "\"cyclic\"", "Coordinates are updated in order here (cyclic); random selection is not implemented."},
-	{"precompute", "false|true", "A precomputed Gram matrix cannot be passed; true and false give the same solution."},
-	COMPAT_COPY_X, COMPAT_POSITIVE, COMPAT_WARM_START,
-	{NULL, NULL, NULL}
-};
-static const PgmlHpCompat compat_logistic[] = {
-	{"penalty", "\"l2\"", "Logistic regression here has the L2 penalty only; C sets its strength (a very large C comes close to no penalty)."},
-	{"solver", "\"lbfgs\"|\"newton-cg\"|\"newton-cholesky\"|\"sag\"|\"saga\"",
-	"liblinear also penalizes the intercept, which pgml_worker's solver does not; the solvers listed minimize the objective pgml_worker's own solver minimizes."},
-	{"multi_class", NULL, NULL},	/* linear_multi_class, before this table */
-	{"dual", "false", "The dual formulation (liblinear's) is not implemented; the primal problem has the same solution."},
-	{"class_weight", "null", "Class weights are not implemented for logistic_regression here; decision_tree, random_forest and extra_trees take class_weight."},
-	{"intercept_scaling", "1", "intercept_scaling is liblinear's; the intercept is never penalized here."},
-	COMPAT_WARM_START, COMPAT_N_JOBS, COMPAT_VERBOSE,
-	{NULL, NULL, NULL}
-};
-
-/* The hyperparameters as parsed (pgml_hp_parse), before LinearOptions. */
-typedef struct LinearParams
-{
-	bool		fit_intercept;
-	double		C;
-	double		alpha;
-	double		l1_ratio;
-	double		max_iter;
-	double		tol;
-	int32		n_classes;		/* for multi_class */
-} LinearParams;
-
-#define LP(f) offsetof(LinearParams, f)
-
-/* the keys, and what a key another linear model takes is told instead */
-#define SPEC_FIT_INTERCEPT {"fit_intercept", NULL, PGML_HP_BOOL, 0, 0, NULL, "true", \
-	"a boolean (true or false)", LP(fit_intercept)}
-#define SPEC_C {"C", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, NULL, "1", \
-	"a positive number", LP(C), true}
-#define SPEC_ALPHA {"alpha", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, NULL, "1", \
-	"a non-negative number", LP(alpha)}
-#define SPEC_L1_RATIO {"l1_ratio", NULL, PGML_HP_NUMBER, 0, 1, NULL, "0.5", \
-	"a number from 0 to 1", LP(l1_ratio)}
-#define SPEC_MAX_ITER {"max_iter", NULL, PGML_HP_INT, 1, INT_MAX, NULL, "1000", \
-	"a positive integer", LP(max_iter)}
-#define SPEC_TOL {"tol", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, NULL, "the solver's", \
-	"a positive number", LP(tol), true}
-/* scikit-learn's estimators take it; the solvers here draw nothing */
-#define SPEC_RANDOM_STATE {"random_state", NULL, PGML_HP_UNUSED, 0, 4294967295.0, NULL, "null", \
-	"a non-negative integer", -1}
-#define ELSEWHERE(key, detail) {key, NULL, PGML_HP_ELSEWHERE, 0, 0, NULL, NULL, detail, -1}
-#define NO_ITERATIONS "This model is solved exactly, without iterations: leave it out."
-#define C_IS_INVERSE_ALPHA "C is logistic regression's inverse penalty; this model's penalty is alpha: give alpha = 1 / C."
-#define L1_RATIO_IS_ELASTIC "l1_ratio mixes the L1 and L2 penalties of algorithm elastic_net: train elastic_net."
-
-static const PgmlHpSpec specs_ols[] = {
-	SPEC_FIT_INTERCEPT,
-	ELSEWHERE("alpha", "alpha is the penalty of ridge (L2), lasso (L1) and elastic_net: train one of those algorithms."),
-	ELSEWHERE("C", "C is the inverse penalty of logistic regression (classification); for a penalized regression train ridge, lasso or elastic_net, whose penalty is alpha."),
-	ELSEWHERE("l1_ratio", L1_RATIO_IS_ELASTIC),
-	ELSEWHERE("max_iter", NO_ITERATIONS),
-	ELSEWHERE("tol", NO_ITERATIONS),
-	ELSEWHERE("random_state", "Linear regression is solved exactly and draws nothing at random: leave it out."),
-};
-static const PgmlHpSpec specs_ridge[] = {
-	SPEC_FIT_INTERCEPT, SPEC_ALPHA, SPEC_RANDOM_STATE,
-	ELSEWHERE("C", C_IS_INVERSE_ALPHA),
-	ELSEWHERE("l1_ratio", L1_RATIO_IS_ELASTIC),
-	ELSEWHERE("max_iter", NO_ITERATIONS),
-	ELSEWHERE("tol", NO_ITERATIONS),
-};
-static const PgmlHpSpec specs_lasso[] = {
-	SPEC_FIT_INTERCEPT, SPEC_ALPHA, SPEC_MAX_ITER, SPEC_TOL, SPEC_RANDOM_STATE,
-	ELSEWHERE("C", C_IS_INVERSE_ALPHA),
-	ELSEWHERE("l1_ratio", L1_RATIO_IS_ELASTIC),
-};
-static const PgmlHpSpec specs_elastic_net[] = {
-	SPEC_FIT_INTERCEPT, SPEC_ALPHA, SPEC_L1_RATIO, SPEC_MAX_ITER, SPEC_TOL,
-	SPEC_RANDOM_STATE,
-	ELSEWHERE("C", C_IS_INVERSE_ALPHA),
-};
-static const PgmlHpSpec specs_logistic[] = {
-	SPEC_FIT_INTERCEPT, SPEC_C, SPEC_MAX_ITER, SPEC_TOL, SPEC_RANDOM_STATE,
-	ELSEWHERE("alpha", "Logistic regression's penalty is C, the inverse of alpha: give C = 1 / alpha."),
-	ELSEWHERE("l1_ratio", "Logistic regression here has the L2 penalty only (C); l1_ratio mixes L1 and L2 in elastic_net, a regression."),
-};
-
-/*
  * multi_class: "multinomial" is what "auto" (the default) fits for more
  * than two classes; for two, scikit-learn's multinomial fit is the binary
  * fit with C doubled.
@@ -288,7 +182,7 @@ static bool
 linear_multi_class(const char *algorithm, const char *key, const JsonbValue *v,
 				   void *opts)
 {
-	const LinearParams *lp = opts;
+	const PgmlLinearParams *lp = opts;
 	bool		is_auto,
 				is_multinomial;
 
@@ -311,17 +205,13 @@ linear_multi_class(const char *algorithm, const char *key, const JsonbValue *v,
 	return true;
 }
 
-/* each model's table, by LinearKind */
-static const PgmlHpTable linear_tables[] = {
-	[LINEAR_OLS] = {"Linear regression (ordinary least squares)", specs_ols,
-	lengthof(specs_ols), compat_ols, NULL},
-	[LINEAR_RIDGE] = {"Ridge regression", specs_ridge, lengthof(specs_ridge),
-	compat_ridge, NULL},
-	[LINEAR_LASSO] = {"Lasso", specs_lasso, lengthof(specs_lasso), compat_cd, NULL},
-	[LINEAR_ELASTIC_NET] = {"Elastic net", specs_elastic_net,
-	lengthof(specs_elastic_net), compat_cd, NULL},
-	[LINEAR_LOGISTIC] = {"Logistic regression (classification)", specs_logistic,
-	lengthof(specs_logistic), compat_logistic, linear_multi_class},
+/* each model's table (src/hp/linear.c), by LinearKind */
+static const PgmlHpTable *const linear_tables[] = {
+	[LINEAR_OLS] = &pgml_hp_linear,
+	[LINEAR_RIDGE] = &pgml_hp_ridge,
+	[LINEAR_LASSO] = &pgml_hp_lasso,
+	[LINEAR_ELASTIC_NET] = &pgml_hp_elastic_net,
+	[LINEAR_LOGISTIC] = &pgml_hp_logistic,
 };
 
 /* Validate in->hyperparams into opt; an unknown key or bad value is an error. */
@@ -329,9 +219,10 @@ static void
 linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 {
 	/* the table sets the other defaults; tol 0 is the solver's default */
-	LinearParams lp = {.tol = 0.0,.n_classes = opt->n_classes};
+	PgmlLinearParams lp = {.tol = 0.0,.n_classes = opt->n_classes};
 
-	pgml_hp_parse(opt->algorithm, jb, &linear_tables[opt->kind], &lp);
+	pgml_hp_parse(opt->algorithm, opt->n_classes > 0 ? PGML_TASK_CLASSIFICATION : PGML_TASK_REGRESSION, jb, linear_tables[opt->kind], &lp,
+				  opt->kind == LINEAR_LOGISTIC ? linear_multi_class : NULL);
 	opt->fit_intercept = lp.fit_intercept;
 	opt->C = lp.C;
 	opt->alpha = lp.alpha;
@@ -1517,8 +1408,8 @@ linear_append_double(StringInfo buf, const char *key, double value)
 static char *
 linear_hyperparams_json(const LinearOptions *opt)
 {
-	const PgmlHpTable *t = &linear_tables[opt->kind];
-	LinearParams lp = {
+	const PgmlHpTable *t = linear_tables[opt->kind];
+	PgmlLinearParams lp = {
 		.fit_intercept = opt->fit_intercept, .C = opt->C, .alpha = opt->alpha,
 		.l1_ratio = opt->l1_ratio, .max_iter = opt->max_iter, .tol = opt->tol
 	};

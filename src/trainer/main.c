@@ -241,7 +241,7 @@ inject_fault(PgmlTrainerFault fault)
  * ---------------------------------------------------------------------- */
 
 /* The fit function of each algorithm, in the list's order (pgml_algorithms.h). */
-#define PGML_ALGORITHM_FIT(name, tasks, family, missing, joint, fit) fit,
+#define PGML_ALGORITHM_FIT(name, tasks, family, missing, joint, hp, fit) fit,
 static void (*const fit_of_algorithm[]) (const PgmlTrainInput *in, PgmlModel *m) = {
 	PGML_ALGORITHM_LIST(PGML_ALGORITHM_FIT)
 };

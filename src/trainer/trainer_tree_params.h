@@ -2,7 +2,7 @@
  * trainer_tree_params.h
  *	  Private to the pgml_trainer executable: the hyperparameters of the
  *	  tree family, parsed from pgml.train's hyperparams against the table of
- *	  tree_params.c (scikit-learn 1.2's names and defaults), and turned into
+ *	  src/hp/cart.c (scikit-learn 1.2's names and defaults), and turned into
  *	  the engine's CartParams.
  */
 #ifndef PGML_TRAINER_TREE_PARAMS_H
@@ -21,62 +21,22 @@ typedef enum TreeAlgorithm
 	TREE_HIST_GRADIENT_BOOSTING
 } TreeAlgorithm;
 
-/* a count given as a number, a fraction of a total, or a rule */
-typedef enum TreeCountKind
-{
-	TREE_COUNT_NUMBER,
-	TREE_COUNT_FRACTION,
-	TREE_COUNT_ALL,				/* null: all of them */
-	TREE_COUNT_SQRT,
-	TREE_COUNT_LOG2,
-	TREE_COUNT_AUTO				/* max_features "auto": sqrt (classification),
-								 * all (regression) */
-} TreeCountKind;
+/*
+ * A count given as a number, a fraction of a total, or a rule
+ * (include/pgml_hyperparams.h: PgmlHpCount; the rules follow the choices
+ * "sqrt|log2|auto" of src/hp/cart.c).
+ */
+typedef PgmlHpCount TreeCount;
 
-typedef struct TreeCount
-{
-	TreeCountKind kind;
-	double		value;
-} TreeCount;
+#define TREE_COUNT_NUMBER	PGML_HP_COUNT_NUMBER
+#define TREE_COUNT_FRACTION PGML_HP_COUNT_FRACTION
+#define TREE_COUNT_ALL		PGML_HP_COUNT_NONE	/* null: all of them */
+#define TREE_COUNT_SQRT		PGML_HP_COUNT_SQRT
+#define TREE_COUNT_LOG2		PGML_HP_COUNT_LOG2
+#define TREE_COUNT_AUTO		PGML_HP_COUNT_AUTO
 
-/* Whole numbers are doubles here; -1 means null (none). */
-typedef struct TreeOptions
-{
-	TreeAlgorithm algorithm;
-	double		n_estimators;
-	const char *criterion_name;
-	CartCriterion criterion;
-	const char *splitter_name;
-	bool		random_splits;
-	double		max_depth;
-	TreeCount	min_samples_split;
-	TreeCount	min_samples_leaf;
-	double		min_weight_fraction_leaf;
-	TreeCount	max_features;
-	double		max_leaf_nodes;
-	double		min_impurity_decrease;
-	const char *class_weight_name;	/* NULL, "balanced", "balanced_subsample" */
-	double		random_state;
-	bool		bootstrap;
-	TreeCount	max_samples;
-	double		learning_rate;
-	double		subsample;
-	const char *loss_name;
-	const char *boost_name;		/* ada_boost's "algorithm" */
-	const char *ada_loss_name;	/* ada_boost regression's "loss", NULL:
-								 * "linear" */
-	double		verbose;
-	/* hist_gradient_boosting */
-	double		min_samples_leaf_hg;
-	double		max_bins;
-	double		l2_regularization;
-	const char *early_stopping_name;	/* NULL: "auto"; "true", "false" */
-	const char *scoring_name;
-	double		validation_fraction;
-	double		n_iter_no_change;
-	double		tol;
-	double		unused;			/* accepted keys without effect */
-} TreeOptions;
+/* The hyperparameters, as src/hp/cart.c's table fills them. */
+typedef PgmlCartParams TreeOptions;
 
 /* The member of the family called name (an error if none). */
 extern TreeAlgorithm tree_algorithm_of(const char *name);

@@ -25,6 +25,7 @@
 #include <xgboost/c_api.h>
 
 #include "common/jsonapi.h"
+#include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -37,135 +38,8 @@
 #include "pgml_train.h"
 
 /* ----------------------------------------------------------------------
- * Hyperparameters
+ * Hyperparameters: the table of src/hp/xgboost.c, into PgmlXgbParams
  * ---------------------------------------------------------------------- */
-
-typedef enum XgbParamKind
-{
-	XGB_PARAM_INT,
-	XGB_PARAM_FLOAT,
-	XGB_PARAM_ENUM,
-	XGB_PARAM_OBJECTIVE,		/* enum whose choices depend on the task */
-	XGB_PARAM_IGNORED			/* accepted for compatibility, not used */
-} XgbParamKind;
-
-typedef struct XgbParamSpec
-{
-	const char *name;			/* the scikit-learn / PostgresML key */
-	const char *alias;			/* XGBoost's native key, or NULL */
-	const char *xgb_name;		/* key for XGBoosterSetParam; NULL: ours */
-	XgbParamKind kind;
-	double		min;			/* numeric range */
-	double		max;
-	bool		min_open;		/* range excludes min */
-	bool		max_open;		/* range excludes max */
-	const char *choices;		/* enum: values separated by '|' */
-} XgbParamSpec;
-
-/* Index of the keys this file treats specially (positions in XgbParams). */
-#define XGB_P_N_ESTIMATORS	0
-#define XGB_P_OBJECTIVE		1
-#define XGB_P_TREE_METHOD	2
-#define XGB_P_BASE_SCORE	3
-#define XGB_P_SEED			4
-#define XGB_P_LEARNING_RATE	7
-#define XGB_P_SUBSAMPLE		10
-#define XGB_P_COLSAMPLE_BYNODE	13
-#define XGB_P_REG_LAMBDA	16
-#define XGB_P_BOOSTER		5
-#define XGB_P_MAX_BIN		17
-#define XGB_P_FIRST_DART	25
-#define XGB_P_NUM_PARALLEL_TREE	18
-
-#define INF		INFINITY
-
-static const XgbParamSpec XgbParams[] = {
-	{"n_estimators", "boost_rounds", NULL, XGB_PARAM_INT, 1, 100000, false, false, NULL},
-	{"objective", NULL, "objective", XGB_PARAM_OBJECTIVE, 0, 0, false, false, NULL},
-	{"tree_method", NULL, "tree_method", XGB_PARAM_ENUM, 0, 0, false, false, "hist|approx|exact"},
-	{"base_score", NULL, "base_score", XGB_PARAM_FLOAT, -INF, INF, true, true, NULL},
-	{"seed", "random_state", "seed", XGB_PARAM_INT, 0, 2147483647, false, false, NULL},
-	{"booster", NULL, "booster", XGB_PARAM_ENUM, 0, 0, false, false, "gbtree|dart"},
-	{"max_depth", NULL, "max_depth", XGB_PARAM_INT, 0, 128, false, false, NULL},
-	{"learning_rate", "eta", "eta", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
-	{"min_child_weight", NULL, "min_child_weight", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
-	{"max_delta_step", NULL, "max_delta_step", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
-	{"subsample", NULL, "subsample", XGB_PARAM_FLOAT, 0, 1, true, false, NULL},
-	{"colsample_bytree", NULL, "colsample_bytree", XGB_PARAM_FLOAT, 0, 1, true, false, NULL},
-	{"colsample_bylevel", NULL, "colsample_bylevel", XGB_PARAM_FLOAT, 0, 1, true, false, NULL},
-	{"colsample_bynode", NULL, "colsample_bynode", XGB_PARAM_FLOAT, 0, 1, true, false, NULL},
-	{"gamma", "min_split_loss", "gamma", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
-	{"reg_alpha", "alpha", "alpha", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
-	{"reg_lambda", "lambda", "lambda", XGB_PARAM_FLOAT, 0, INF, false, true, NULL},
-	{"max_bin", NULL, "max_bin", XGB_PARAM_INT, 2, 65535, false, false, NULL},
-	{"num_parallel_tree", NULL, "num_parallel_tree", XGB_PARAM_INT, 1, 1000, false, false, NULL},
-	{"max_leaves", NULL, "max_leaves", XGB_PARAM_INT, 0, 2147483647, false, false, NULL},
-	{"grow_policy", NULL, "grow_policy", XGB_PARAM_ENUM, 0, 0, false, false, "depthwise|lossguide"},
-	{"scale_pos_weight", NULL, "scale_pos_weight", XGB_PARAM_FLOAT, 0, INF, true, true, NULL},
-	{"tweedie_variance_power", NULL, "tweedie_variance_power", XGB_PARAM_FLOAT, 1, 2, true, true, NULL},
-	{"huber_slope", NULL, "huber_slope", XGB_PARAM_FLOAT, 0, INF, true, true, NULL},
-	{"eval_metric", NULL, NULL, XGB_PARAM_IGNORED, 0, 0, false, false, NULL},
-	/* booster dart only (XGB_P_FIRST_DART on) */
-	{"rate_drop", NULL, "rate_drop", XGB_PARAM_FLOAT, 0, 1, false, false, NULL},
-	{"skip_drop", NULL, "skip_drop", XGB_PARAM_FLOAT, 0, 1, false, false, NULL},
-	{"sample_type", NULL, "sample_type", XGB_PARAM_ENUM, 0, 0, false, false, "uniform|weighted"},
-	{"normalize_type", NULL, "normalize_type", XGB_PARAM_ENUM, 0, 0, false, false, "tree|forest"},
-	{"one_drop", NULL, "one_drop", XGB_PARAM_INT, 0, 1, false, false, NULL},
-};
-
-#define XGB_N_PARAMS	lengthof(XgbParams)
-
-/*
- * Keys of XGBoost's other interfaces (its Python API, the Rust crate
- * PostgresML runs by default) that do not apply here: refused by name, with
- * what to do instead.
- */
-typedef struct XgbRefusedKey
-{
-	const char *key;
-	const char *detail;
-	const char *hint;
-} XgbRefusedKey;
-
-static const XgbRefusedKey XgbRefused[] = {
-	{"nthread", "The threads of a fit are set by pgml_worker.nthread.",
-	"Set pgml_worker.nthread in the server's configuration (0: one per CPU)."},
-	{"n_jobs", "The threads of a fit are set by pgml_worker.nthread.",
-	"Set pgml_worker.nthread in the server's configuration (0: one per CPU)."},
-	{"predictor", "Predictions are served from shared memory, not by XGBoost's predictor.",
-	"Leave predictor out."},
-	{"device", "Training runs on the CPU; there is no GPU.", "Leave device out."},
-	{"gpu_id", "Training runs on the CPU; there is no GPU.", "Leave gpu_id out."},
-	{"sketch_eps", "XGBoost 1.6 replaced sketch_eps with max_bin.",
-	"Give max_bin instead (about 1 / sketch_eps)."},
-	{"updater", "The tree method chooses XGBoost's updaters.",
-	"Give tree_method (hist, approx or exact) instead."},
-	{"refresh_leaf", "It updates an existing model; pgml.train always trains a new one.",
-	"Train again with the hyperparameters you want."},
-	{"process_type", "It updates an existing model; pgml.train always trains a new one.",
-	"Train again with the hyperparameters you want."},
-	{"early_stopping_rounds", "Training uses no validation set to stop early.",
-	"Choose n_estimators, for example with search => 'grid' over it."},
-	{"missing", "NULL and NaN features are the missing values.",
-	"Turn the value that stands for missing into NULL in the relation (a view with NULLIF), or impute it with preprocess."},
-	{"enable_categorical", "Text columns are encoded before XGBoost sees them.",
-	"Encode them with preprocess, for example {\"column\": {\"encode\": \"one_hot\"}} (or \"ordinal\", \"target\")."},
-};
-
-/*
- * Spellings of values that other interfaces accept, and the value they
- * mean here (stored as that value).
- */
-static const struct
-{
-	const char *key;
-	const char *value;
-	const char *means;
-}			XgbValueAliases[] = {
-	{"tree_method", "auto", "hist"},	/* as in XGBoost 2 */
-	{"grow_policy", "loss_guide", "lossguide"}, /* PostgresML's Rust runtime */
-	{"objective", "reg:linear", "reg:squarederror"},	/* XGBoost's old name */
-};
 
 #define XGB_OBJECTIVES_REGRESSION \
 	"reg:squarederror|reg:absoluteerror|reg:pseudohubererror|count:poisson|reg:gamma|reg:tweedie"
@@ -175,8 +49,8 @@ static const struct
 /* The validated hyperparameters of one training run. */
 typedef struct XgbConfig
 {
-	char	   *value[XGB_N_PARAMS];	/* text for XGBoost / the JSON, or NULL */
-	bool		is_string[XGB_N_PARAMS];	/* quote it in the JSON */
+	PgmlXgbParams p;			/* numbers NaN, choices NULL: not given */
+	const char *algorithm;
 	int			rounds;
 	int			parallel_trees; /* num_parallel_tree, 0: leave it to the user */
 	bool		random_forest;	/* algorithm xgboost_random_forest */
@@ -238,43 +112,6 @@ xgb_fail(const char *call)
 			xgb_fail(#fn); \
 	} while (0)
 
-/* The accepted keys, comma separated, for error hints. */
-static char *
-xgb_accepted_keys(void)
-{
-	StringInfoData s;
-
-	initStringInfo(&s);
-	for (int i = 0; i < XGB_N_PARAMS; i++)
-	{
-		appendStringInfo(&s, "%s%s", i > 0 ? ", " : "", XgbParams[i].name);
-		if (XgbParams[i].alias)
-			appendStringInfo(&s, " (or %s)", XgbParams[i].alias);
-	}
-	return s.data;
-}
-
-/* Is the NUL-terminated word one of the '|'-separated choices? */
-static bool
-xgb_choice_ok(const char *choices, const char *word)
-{
-	size_t		len = strlen(word);
-	const char *p = choices;
-
-	while (*p)
-	{
-		const char *end = strchr(p, '|');
-		size_t		n = end ? (size_t) (end - p) : strlen(p);
-
-		if (n == len && strncmp(p, word, n) == 0)
-			return true;
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	return false;
-}
-
 /* The '|'-separated choices as "a, b, c". */
 static char *
 xgb_choices_list(const char *choices)
@@ -289,27 +126,6 @@ xgb_choices_list(const char *choices)
 		else
 			appendStringInfoChar(&s, *p);
 	}
-	return s.data;
-}
-
-/* Describe the accepted range of a numeric parameter, e.g. "(0, 1]". */
-static char *
-xgb_range_text(const XgbParamSpec *spec)
-{
-	StringInfoData s;
-
-	initStringInfo(&s);
-	appendStringInfoChar(&s, spec->min_open ? '(' : '[');
-	if (isinf(spec->min))
-		appendStringInfoString(&s, "-infinity");
-	else
-		appendStringInfo(&s, "%.15g", spec->min);
-	appendStringInfoString(&s, ", ");
-	if (isinf(spec->max))
-		appendStringInfoString(&s, "infinity");
-	else
-		appendStringInfo(&s, "%.15g", spec->max);
-	appendStringInfoChar(&s, spec->max_open ? ')' : ']');
 	return s.data;
 }
 
@@ -338,219 +154,115 @@ xgb_is_random_forest(const PgmlTrainInput *in)
 	return false;
 }
 
-/* Validate one key/value pair of the hyperparameters into cfg. */
-static void
-xgb_parse_param(const PgmlTrainInput *in, XgbConfig *cfg, const char *key,
-				JsonbValue *v)
+/*
+ * What the table cannot say: the GPU tree methods and the linear booster
+ * refused with what to use instead; one_drop given as a JSON boolean, as
+ * the Rust crate writes it.
+ */
+static bool
+xgb_hook(const char *algorithm, const char *key, const JsonbValue *v, void *opts)
 {
-	const XgbParamSpec *spec = NULL;
-	int			idx;
+	PgmlXgbParams *p = opts;
+	char	   *s;
 
-	for (idx = 0; idx < XGB_N_PARAMS; idx++)
+	if (strcmp(key, "one_drop") == 0 && v->type == jbvBool)
 	{
-		if (strcmp(key, XgbParams[idx].name) == 0 ||
-			(XgbParams[idx].alias && strcmp(key, XgbParams[idx].alias) == 0))
-		{
-			spec = &XgbParams[idx];
-			break;
-		}
+		p->one_drop = v->val.boolean ? 1 : 0;
+		return true;
 	}
-	if (spec == NULL)
+	if (v->type != jbvString)
+		return false;
+	s = pnstrdup(v->val.string.val, v->val.string.len);
+	if (strcmp(key, "tree_method") == 0 && strncmp(s, "gpu_", 4) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("xgboost tree_method \"%s\" is not supported", s),
+				 errdetail("Training runs on the CPU; there is no GPU."),
+				 errhint("Use tree_method \"%s\", the same algorithm on the CPU.", s + 4)));
+	/* "linear": the Rust crate's name of gblinear */
+	if (strcmp(key, "booster") == 0 &&
+		(strcmp(s, "gblinear") == 0 || strcmp(s, "linear") == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("xgboost booster \"%s\" is not supported", s),
+				 errdetail("XGBoost sums a gblinear model in float4; served from shared memory, linear models are computed in double, which would not give XGBoost's predictions bit for bit."),
+				 errhint("For a linear model use algorithm 'linear', 'ridge' (reg_lambda is its alpha), 'lasso' (reg_alpha) or 'elastic_net'; for boosting, booster 'gbtree' or 'dart'.")));
+	return false;
+}
+
+/*
+ * The value of a key of the table as XGBoost's SetParam takes it, or NULL
+ * when not given; *is_string: quote it in the JSON.
+ */
+static char *
+xgb_param_text(const XgbConfig *cfg, const PgmlHpSpec *spec, bool *is_string)
+{
+	const char *field = (const char *) &cfg->p + spec->offset;
+	double		d;
+	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	*is_string = spec->type == PGML_HP_CHOICE;
+	if (*is_string)
 	{
-		for (int i = 0; i < lengthof(XgbRefused); i++)
-			if (strcmp(key, XgbRefused[i].key) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("xgboost hyperparameter \"%s\" is not supported", key),
-						 errdetail("%s", XgbRefused[i].detail),
-						 errhint("%s", XgbRefused[i].hint)));
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown xgboost hyperparameter \"%s\"", key),
-				 errhint("Accepted hyperparameters are: %s.", xgb_accepted_keys())));
+		const char *s = *(const char *const *) field;
+
+		return s ? pstrdup(s) : NULL;
 	}
+	d = *(const double *) field;
+	if (isnan(d))
+		return NULL;
+	if (spec->type == PGML_HP_INT)
+		return psprintf("%.0f", d);
+	double_to_shortest_decimal_buf(d, num);
+	return pstrdup(num);
+}
 
-	if (cfg->value[idx] != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("xgboost hyperparameter \"%s\" is given more than once", spec->name),
-				 errdetail("\"%s\" and \"%s\" name the same hyperparameter.",
-						   spec->name, spec->alias ? spec->alias : spec->name)));
-
-	/* A random forest's trees per round are n_estimators, as in XGBRF*. */
-	if (cfg->random_forest && idx == XGB_P_NUM_PARALLEL_TREE)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("xgboost_random_forest does not take hyperparameter \"%s\"", key),
-				 errdetail("A random forest grows n_estimators parallel trees in one boosting round."),
-				 errhint("Give the number of trees as n_estimators.")));
-
-	/* JSON null means "the default", as None does for the Python API. */
-	if (v->type == jbvNull || spec->kind == XGB_PARAM_IGNORED)
-		return;
-
-	switch (spec->kind)
-	{
-		case XGB_PARAM_INT:
-		case XGB_PARAM_FLOAT:
-			{
-				double		d;
-				bool		ok;
-
-				/* a flag (one_drop) may be a JSON boolean, as in the Rust crate */
-				if (v->type == jbvBool && spec->kind == XGB_PARAM_INT &&
-					spec->min == 0 && spec->max == 1)
-				{
-					cfg->value[idx] = pstrdup(v->val.boolean ? "1" : "0");
-					cfg->is_string[idx] = false;
-					break;
-				}
-				if (v->type != jbvNumeric)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("xgboost hyperparameter \"%s\" must be a number", key),
-							 errhint("Give a JSON number in %s, for example {\"%s\": %s}.",
-									 xgb_range_text(spec), key,
-									 spec->kind != XGB_PARAM_INT ? "0.5" :
-									 spec->max < 6 ? "1" : "6")));
-				d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-													   NumericGetDatum(v->val.numeric)));
-				ok = !isnan(d) && !isinf(d) &&
-					(spec->min_open ? d > spec->min : d >= spec->min) &&
-					(spec->max_open ? d < spec->max : d <= spec->max);
-				if (spec->kind == XGB_PARAM_INT && ok && d != floor(d))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("xgboost hyperparameter \"%s\" must be an integer", key),
-							 errhint("Give a whole number in %s.", xgb_range_text(spec))));
-				if (!ok)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("xgboost hyperparameter \"%s\" is out of range", key),
-							 errdetail("The value must be in %s.", xgb_range_text(spec))));
-				if (spec->kind == XGB_PARAM_INT)
-					cfg->value[idx] = psprintf("%lld", (long long) d);
-				else
-					cfg->value[idx] = DatumGetCString(DirectFunctionCall1(numeric_out,
-																		  NumericGetDatum(v->val.numeric)));
-				cfg->is_string[idx] = false;
-				break;
-			}
-		case XGB_PARAM_ENUM:
-		case XGB_PARAM_OBJECTIVE:
-			{
-				const char *choices = spec->kind == XGB_PARAM_ENUM ?
-				spec->choices : xgb_task_objectives(in);
-				char	   *s;
-				char	   *given;	/* as the user wrote it, for errors */
-
-				if (v->type != jbvString)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("xgboost hyperparameter \"%s\" must be a string", key),
-							 errhint("Accepted values are: %s.", xgb_choices_list(choices))));
-				s = given = pnstrdup(v->val.string.val, v->val.string.len);
-				for (int i = 0; i < lengthof(XgbValueAliases); i++)
-					if (strcmp(spec->name, XgbValueAliases[i].key) == 0 &&
-						strcmp(s, XgbValueAliases[i].value) == 0)
-						s = pstrdup(XgbValueAliases[i].means);
-				if (idx == XGB_P_TREE_METHOD && strncmp(s, "gpu_", 4) == 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("xgboost tree_method \"%s\" is not supported", s),
-							 errdetail("Training runs on the CPU; there is no GPU."),
-							 errhint("Use tree_method \"%s\", the same algorithm on the CPU.", s + 4)));
-				/* "linear": the Rust crate's name of gblinear */
-				if (idx == XGB_P_BOOSTER &&
-					(strcmp(s, "gblinear") == 0 || strcmp(s, "linear") == 0))
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("xgboost booster \"%s\" is not supported", s),
-							 errdetail("XGBoost sums a gblinear model in float4; served from shared memory, linear models are computed in double, which would not give XGBoost's predictions bit for bit."),
-							 errhint("For a linear model use algorithm 'linear', 'ridge' (reg_lambda is its alpha), 'lasso' (reg_alpha) or 'elastic_net'; for boosting, booster 'gbtree' or 'dart'.")));
-				if (!xgb_choice_ok(choices, s))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value \"%s\" for xgboost hyperparameter \"%s\"", given, key),
-							 spec->kind == XGB_PARAM_OBJECTIVE ?
-							 errdetail("The %s task accepts only these objectives.",
-									   in->task == PGML_TASK_REGRESSION ? "regression" :
-									   in->n_classes == 2 ? "binary classification" :
-									   "multiclass classification") : 0,
-							 errhint("Accepted values are: %s.", xgb_choices_list(choices))));
-				cfg->value[idx] = s;
-				cfg->is_string[idx] = true;
-				break;
-			}
-		case XGB_PARAM_IGNORED:
-			break;
-	}
+/* Does spec name a parameter of XGBoost (not the rounds, not refused)? */
+static bool
+xgb_is_param(const XgbConfig *cfg, const PgmlHpSpec *spec)
+{
+	return spec->offset >= 0 && spec->offset != offsetof(PgmlXgbParams, n_estimators) &&
+		pgml_hp_spec_applies(spec, cfg->algorithm);
 }
 
 /* Validate in->hyperparams and fill in the defaults. */
 static void
 xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 {
+	const PgmlHpTable *t = &pgml_hp_xgboost;
+	PgmlXgbParams *p = &cfg->p;
 	const char *obj;
-
-	Assert(strcmp(XgbParams[XGB_P_LEARNING_RATE].name, "learning_rate") == 0 &&
-		   strcmp(XgbParams[XGB_P_SUBSAMPLE].name, "subsample") == 0 &&
-		   strcmp(XgbParams[XGB_P_COLSAMPLE_BYNODE].name, "colsample_bynode") == 0 &&
-		   strcmp(XgbParams[XGB_P_REG_LAMBDA].name, "reg_lambda") == 0 &&
-		   strcmp(XgbParams[XGB_P_MAX_BIN].name, "max_bin") == 0 &&
-		   strcmp(XgbParams[XGB_P_BOOSTER].name, "booster") == 0 &&
-		   strcmp(XgbParams[XGB_P_FIRST_DART].name, "rate_drop") == 0 &&
-		   strcmp(XgbParams[XGB_P_NUM_PARALLEL_TREE].name, "num_parallel_tree") == 0);
+	bool		after_dart = false;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->algorithm = in->algorithm;
 	cfg->random_forest = xgb_is_random_forest(in);
+	for (int i = 0; i < t->n_specs; i++)
+		if (t->specs[i].offset >= 0 && t->specs[i].type != PGML_HP_CHOICE)
+			*(double *) ((char *) p + t->specs[i].offset) = NAN;
+	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, t, p, xgb_hook);
 
-	if (in->hyperparams != NULL)
+	/* dart's own parameters (from rate_drop on) mean nothing to gbtree */
+	cfg->dart = p->booster != NULL && strcmp(p->booster, "dart") == 0;
+	for (int i = 0; i < t->n_specs && !cfg->dart; i++)
 	{
-		Jsonb	   *jb = in->hyperparams;
-		JsonbIterator *it;
-		JsonbValue	v;
-		JsonbIteratorToken tok;
-		char	   *key = NULL;
+		bool		is_string;
 
-		if (!JB_ROOT_IS_OBJECT(jb))
+		after_dart |= strcmp(t->specs[i].name, "rate_drop") == 0;
+		if (after_dart && t->specs[i].offset >= 0 &&
+			xgb_param_text(cfg, &t->specs[i], &is_string) != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("xgboost hyperparameters must be a JSON object"),
-					 errhint("For example {\"n_estimators\": 100, \"max_depth\": 6}.")));
-
-		it = JsonbIteratorInit(&jb->root);
-		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-		{
-			if (tok == WJB_KEY)
-				key = pnstrdup(v.val.string.val, v.val.string.len);
-			else if (tok == WJB_VALUE)
-			{
-				Assert(key != NULL);
-				xgb_parse_param(in, cfg, key, &v);
-			}
-		}
-	}
-
-	/* dart's own parameters mean nothing to gbtree: say so */
-	cfg->dart = cfg->value[XGB_P_BOOSTER] != NULL &&
-		strcmp(cfg->value[XGB_P_BOOSTER], "dart") == 0;
-	if (!cfg->dart)
-	{
-		for (int i = XGB_P_FIRST_DART; i < XGB_N_PARAMS; i++)
-			if (cfg->value[i] != NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("xgboost hyperparameter \"%s\" needs booster \"dart\"",
-								XgbParams[i].name),
-						 errhint("Add \"booster\": \"dart\" to the hyperparameters, or leave \"%s\" out.",
-								 XgbParams[i].name)));
+					 errmsg("hyperparameter \"%s\" of algorithm \"%s\" needs booster \"dart\"",
+							t->specs[i].name, in->algorithm),
+					 errhint("Add \"booster\": \"dart\" to the hyperparameters, or leave \"%s\" out.",
+							 t->specs[i].name)));
 	}
 
 	/* Defaults that are ours rather than XGBoost's, then the derived bits. */
-	if (cfg->value[XGB_P_N_ESTIMATORS] == NULL)
-		cfg->value[XGB_P_N_ESTIMATORS] = pstrdup("100");
-	cfg->rounds = atoi(cfg->value[XGB_P_N_ESTIMATORS]);
+	if (isnan(p->n_estimators))
+		p->n_estimators = 100;
+	cfg->rounds = (int) p->n_estimators;
 
 	/*
 	 * A random forest is XGBRFRegressor / XGBRFClassifier of xgboost 1.7: one
@@ -559,42 +271,33 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 	 */
 	if (cfg->random_forest)
 	{
-		static const struct
-		{
-			int			idx;
-			const char *value;
-		}			rf_defaults[] = {
-			{XGB_P_LEARNING_RATE, "1"},
-			{XGB_P_SUBSAMPLE, "0.8"},
-			{XGB_P_COLSAMPLE_BYNODE, "0.8"},
-			{XGB_P_REG_LAMBDA, "0.00001"},
-		};
-
-		for (int i = 0; i < lengthof(rf_defaults); i++)
-		{
-			if (cfg->value[rf_defaults[i].idx] == NULL)
-				cfg->value[rf_defaults[i].idx] = pstrdup(rf_defaults[i].value);
-		}
+		if (isnan(p->learning_rate))
+			p->learning_rate = 1;
+		if (isnan(p->subsample))
+			p->subsample = 0.8;
+		if (isnan(p->colsample_bynode))
+			p->colsample_bynode = 0.8;
+		if (isnan(p->reg_lambda))
+			p->reg_lambda = 0.00001;
 		cfg->parallel_trees = cfg->rounds;
 		cfg->rounds = 1;
 	}
+	if (p->tree_method == NULL)
+		p->tree_method = "hist";
 
-	if (cfg->value[XGB_P_TREE_METHOD] == NULL)
-	{
-		cfg->value[XGB_P_TREE_METHOD] = pstrdup("hist");
-		cfg->is_string[XGB_P_TREE_METHOD] = true;
-	}
-
-	if (cfg->value[XGB_P_OBJECTIVE] == NULL)
-	{
-		const char *def = in->task == PGML_TASK_REGRESSION ? "reg:squarederror" :
-		in->n_classes == 2 ? "binary:logistic" : "multi:softprob";
-
-		cfg->value[XGB_P_OBJECTIVE] = pstrdup(def);
-		cfg->is_string[XGB_P_OBJECTIVE] = true;
-	}
-	obj = cfg->value[XGB_P_OBJECTIVE];
-	cfg->objective = obj;
+	if (p->objective != NULL &&
+		pgml_hp_list_index(xgb_task_objectives(in), p->objective, strlen(p->objective)) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("xgboost objective \"%s\" does not fit the %s task", p->objective,
+						in->task == PGML_TASK_REGRESSION ? "regression" :
+						in->n_classes == 2 ? "binary classification" :
+						"multiclass classification"),
+				 errhint("Accepted values are: %s.", xgb_choices_list(xgb_task_objectives(in)))));
+	if (p->objective == NULL)
+		p->objective = in->task == PGML_TASK_REGRESSION ? "reg:squarederror" :
+			in->n_classes == 2 ? "binary:logistic" : "multi:softprob";
+	obj = cfg->objective = p->objective;
 
 	if (strcmp(obj, "binary:logistic") == 0)
 	{
@@ -629,9 +332,9 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 	}
 
 	/* base_score must lie where the objective's link function is defined. */
-	if (cfg->value[XGB_P_BASE_SCORE] != NULL)
+	if (!isnan(p->base_score))
 	{
-		double		bs = strtod(cfg->value[XGB_P_BASE_SCORE], NULL);
+		double		bs = p->base_score;
 
 		if (cfg->output == PGML_OUTPUT_SIGMOID && !(bs > 0.0 && bs < 1.0))
 			ereport(ERROR,
@@ -646,28 +349,34 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 	}
 }
 
-/* The effective hyperparameters as a JSON object text. */
+/* The effective hyperparameters as a JSON object text, in the table's order. */
 static char *
 xgb_config_json(const XgbConfig *cfg)
 {
+	const PgmlHpTable *t = &pgml_hp_xgboost;
 	StringInfoData s;
 	bool		first = true;
 
 	initStringInfo(&s);
 	appendStringInfoChar(&s, '{');
-	for (int i = 0; i < XGB_N_PARAMS; i++)
+	for (int i = 0; i < t->n_specs; i++)
 	{
-		if (cfg->value[i] == NULL)
+		const PgmlHpSpec *spec = &t->specs[i];
+		bool		is_string;
+		char	   *text;
+
+		if (spec->offset < 0 || !pgml_hp_spec_applies(spec, cfg->algorithm) ||
+			(text = xgb_param_text(cfg, spec, &is_string)) == NULL)
 			continue;
 		if (!first)
 			appendStringInfoString(&s, ", ");
 		first = false;
-		escape_json(&s, XgbParams[i].name);
+		escape_json(&s, spec->name);
 		appendStringInfoString(&s, ": ");
-		if (cfg->is_string[i])
-			escape_json(&s, cfg->value[i]);
+		if (is_string)
+			escape_json(&s, text);
 		else
-			appendStringInfoString(&s, cfg->value[i]);
+			appendStringInfoString(&s, text);
 	}
 	appendStringInfoChar(&s, '}');
 	return s.data;
@@ -1386,7 +1095,7 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 				 "{\"data\": [%zu, true], \"shape\": [%lld, %d], \"typestr\": \"<f4\", \"version\": 3}",
 				 (size_t) labels, (long long) in->n_rows, nt);
 
-	if (strcmp(cfg->value[XGB_P_TREE_METHOD], "hist") == 0)
+	if (strcmp(cfg->p.tree_method, "hist") == 0)
 	{
 		/*
 		 * hist: build the histogram index straight from the shared matrix
@@ -1406,8 +1115,8 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 		snprintf(b->iface, sizeof(b->iface),
 				 "{\"data\": [%zu, true], \"shape\": [%lld, %d], \"typestr\": \"<f4\", \"version\": 3}",
 				 (size_t) in->x, (long long) in->n_rows, in->n_features);
-		config = psprintf("{\"missing\": NaN, \"nthread\": %d, \"max_bin\": %s}",
-						  nthread, cfg->value[XGB_P_MAX_BIN] ? cfg->value[XGB_P_MAX_BIN] : "256");
+		config = psprintf("{\"missing\": NaN, \"nthread\": %d, \"max_bin\": %.0f}",
+						  nthread, isnan(cfg->p.max_bin) ? 256.0 : cfg->p.max_bin);
 		XGB_CHECK(XGQuantileDMatrixCreateFromCallback,
 				  ((DataIterHandle) b, h->proxy, NULL, xgb_batch_reset, xgb_batch_next,
 				   config, &h->dtrain));
@@ -1436,10 +1145,15 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 	xgb_set(h->booster, "seed", psprintf("%llu",
 										 (unsigned long long) (in->seed & 0x7fffffff)));
 	xgb_set(h->booster, "disable_default_eval_metric", "1");
-	for (int i = 0; i < XGB_N_PARAMS; i++)
+	for (int i = 0; i < pgml_hp_xgboost.n_specs; i++)
 	{
-		if (cfg->value[i] != NULL && XgbParams[i].xgb_name != NULL)
-			xgb_set(h->booster, XgbParams[i].xgb_name, cfg->value[i]);
+		const PgmlHpSpec *spec = &pgml_hp_xgboost.specs[i];
+		bool		is_string;
+		char	   *text;
+
+		if (xgb_is_param(cfg, spec) &&
+			(text = xgb_param_text(cfg, spec, &is_string)) != NULL)
+			xgb_set(h->booster, spec->native ? spec->native : spec->name, text);
 	}
 	if (cfg->output == PGML_OUTPUT_SOFTMAX)
 		xgb_set(h->booster, "num_class", psprintf("%d", cfg->n_outputs));

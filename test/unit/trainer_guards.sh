@@ -32,7 +32,7 @@ gcc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-sign-compa
 	src/trainer/decompose.c src/trainer/sk_random.c src/trainer/cart.c \
 	src/trainer/tree_params.c src/trainer/forest.c src/trainer/gbt.c \
 	src/trainer/adaboost.c src/trainer/hist_gbt.c src/trainer/joint.c \
-	src/algorithms.c src/train/resources.c src/train/trainer_wire.c \
+	src/algorithms.c src/hp/*.c src/train/resources.c src/train/trainer_wire.c \
 	-o "$work/trainer_guards" -Wl${wraps} \
 	-L "$("$pgc" --pkglibdir)" -lpgcommon -lpgport \
 	-lxgboost -lopenblas -llapacke -lgomp -lpthread -lm
