@@ -459,10 +459,16 @@ typedef struct Builder
 	CartTree   *tree;
 } Builder;
 
-static inline float
-x_at(const Builder *b, int32 row, int32 f)
+/*
+ * Feature f's column.  The loops over a node read it through a local
+ * pointer: with -fno-strict-aliasing (PostgreSQL's flags) a store to xf or
+ * samples could change b->d as far as the compiler knows, and x_at's loads
+ * of b->d, xcol and n_rows would be repeated for every sample.
+ */
+static inline const float *
+column_of(const Builder *b, int32 f)
 {
-	return b->d->xcol[(int64) f * b->d->n_rows + row];
+	return b->d->xcol + (int64) f * b->d->n_rows;
 }
 
 /* scikit-learn's rand_int and rand_uniform */
@@ -508,19 +514,21 @@ mark_visited(int32 *features, int32 f_j, int32 *f_i)
 static void
 partition(Builder *b, int64 start, int64 end, int32 f, double threshold)
 {
+	const float *col = column_of(b, f);
+	int32	   *samples = b->samples;
 	int64		p = start,
 				pe = end;
 
 	while (p < pe)
 	{
-		if ((double) x_at(b, b->samples[p], f) <= threshold)
+		if ((double) col[samples[p]] <= threshold)
 			p++;
 		else
 		{
-			int32		t = b->samples[--pe];
+			int32		t = samples[--pe];
 
-			b->samples[pe] = b->samples[p];
-			b->samples[p] = t;
+			samples[pe] = samples[p];
+			samples[p] = t;
 		}
 	}
 }
@@ -577,10 +585,11 @@ node_split(Builder *b, int64 start, int64 end, double impurity, Split *best,
 		if (!p->random_splits)
 		{
 			SortItem   *items = b->items;
+			const float *col = column_of(b, cur_feature);
 
 			for (int64 q = start; q < end; q++)
 			{
-				items[q].v = x_at(b, samples[q], cur_feature);
+				items[q].v = col[samples[q]];
 				items[q].s = samples[q];
 			}
 			sort_items(items + start, end - start);
@@ -628,17 +637,18 @@ node_split(Builder *b, int64 start, int64 end, double impurity, Split *best,
 		}
 		else
 		{
+			const float *col = column_of(b, cur_feature);
 			float		mn,
 						mx;
 			double		thr;
 			int64		q,
 						pe;
 
-			mn = mx = x_at(b, samples[start], cur_feature);
+			mn = mx = col[samples[start]];
 			xf[start] = mn;
 			for (q = start + 1; q < end; q++)
 			{
-				float		v = x_at(b, samples[q], cur_feature);
+				float		v = col[samples[q]];
 
 				xf[q] = v;
 				if (v < mn)
