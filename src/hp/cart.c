@@ -98,7 +98,7 @@ static const PgmlHpSpec specs[] = {
 		   "null or \"balanced\"", class_weight_name, DT, NULL, CLS),
 	SPEC_T("class_weight", PGML_HP_CHOICE, 0, 0, false, false, T | N, "balanced|balanced_subsample", "null",
 		   "null, \"balanced\" or \"balanced_subsample\"", class_weight_name, FORESTS, NULL, CLS),
-	INT("random_state", 0, 4294967295.0, N, "null", "null or an integer between 0 and 4294967295",
+	INT("random_state", 0, 4294967295.0, N, "the job's seed", "null or an integer between 0 and 4294967295",
 		random_state, TREES "|" BG "|" AB "|" HG),
 	SPEC("bootstrap", PGML_HP_BOOL, 0, 0, false, false, 0, NULL, "true", "true or false", bootstrap, RF "|" BG),
 	SPEC("bootstrap", PGML_HP_BOOL, 0, 0, false, false, 0, NULL, "false", "true or false", bootstrap, ET),

@@ -14,6 +14,7 @@
 
 #include <math.h>
 
+#include "pgml_algorithms.h"
 #include "pgml_hyperparams.h"
 
 #define OFF(f) offsetof(PgmlXgbParams, f)
@@ -41,11 +42,16 @@
 
 static const PgmlHpSpec specs[] = {
 	INT("n_estimators", "boost_rounds", 1, 100000, "100", n_estimators, NULL),
-	CHOICE("objective",
-		   "reg:squarederror|reg:absoluteerror|reg:pseudohubererror|count:poisson|reg:gamma|reg:tweedie|"
-		   "binary:logistic|multi:softprob|reg:linear=reg:squarederror",
-		   "\"reg:squarederror\" (regression), \"binary:logistic\" (two classes), \"multi:softprob\" (more)",
-		   objective),
+	/* reg:linear: XGBoost's old name; the number of classes picks one (xgb.c) */
+	{"objective", NULL, PGML_HP_CHOICE, 0, 0, false, false, PGML_HP_TEXT,
+		"reg:squarederror|reg:absoluteerror|reg:pseudohubererror|count:poisson|reg:gamma|reg:tweedie|"
+		"reg:linear=reg:squarederror", "\"reg:squarederror\"", NULL, NULL, OFF(objective), NULL, NULL,
+	PGML_TASK_BIT(REGRESSION)},
+	{"objective", NULL, PGML_HP_CHOICE, 0, 0, false, false, PGML_HP_TEXT,
+		"binary:logistic|multi:softprob",
+		"\"binary:logistic\" (two classes), \"multi:softprob\" (more)",
+		"\"binary:logistic\" (two classes) or \"multi:softprob\" (more)", NULL, OFF(objective), NULL, NULL,
+	PGML_TASK_BIT(CLASSIFICATION)},
 	CHOICE("tree_method", "hist|approx|exact|auto=hist", "\"hist\"", tree_method),
 	{"base_score", NULL, PGML_HP_NUMBER, -INFINITY, INFINITY, true, true, 0, NULL, "0.5",
 	"a finite number (in (0, 1) with binary:logistic, > 0 with count:poisson, reg:gamma and reg:tweedie)",
@@ -56,7 +62,7 @@ static const PgmlHpSpec specs[] = {
 	ABOVE("learning_rate", "eta", 0, false, "0.3", learning_rate, "eta", GB),
 	ABOVE("learning_rate", "eta", 0, false, "1", learning_rate, "eta", RF),
 	ABOVE("min_child_weight", NULL, 0, false, "1", min_child_weight, NULL, NULL),
-	ABOVE("max_delta_step", NULL, 0, false, "0", max_delta_step, NULL, NULL),
+	ABOVE("max_delta_step", NULL, 0, false, "0 (0.7 with count:poisson)", max_delta_step, NULL, NULL),
 	SHARE("subsample", "1", subsample, GB),
 	SHARE("subsample", "0.8", subsample, RF),
 	SHARE("colsample_bytree", "1", colsample_bytree, NULL),
@@ -88,7 +94,7 @@ static const PgmlHpSpec specs[] = {
 	"\"uniform\" or \"weighted\"" DART_ONLY, NULL, OFF(sample_type), NULL, NULL},
 	{"normalize_type", NULL, PGML_HP_CHOICE, 0, 0, false, false, PGML_HP_TEXT, "tree|forest", "\"tree\"",
 	"\"tree\" or \"forest\"" DART_ONLY, NULL, OFF(normalize_type), NULL, NULL},
-	{"one_drop", NULL, PGML_HP_INT, 0, 1, false, false, 0, NULL, "0", "0 or 1 (or false or true)" DART_ONLY,
+	{"one_drop", NULL, PGML_HP_INT, 0, 1, false, false, 0, NULL, "0", "0, 1, false or true" DART_ONLY,
 	NULL, OFF(one_drop), NULL, NULL},
 	REFUSED("nthread", NTHREAD_DETAIL, NTHREAD_HINT),
 	REFUSED("n_jobs", NTHREAD_DETAIL, NTHREAD_HINT),

@@ -74,7 +74,8 @@ pgml_hp_number(const char *algorithm, const JsonbValue *v, const char *key,
 
 	if (v->type != jbvNumeric)
 		pgml_hp_bad_value(algorithm, key, expected);
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+	/* out of double's range: infinite, refused below (not 22003) */
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 										   NumericGetDatum(v->val.numeric)));
 	if (!isfinite(d))
 		pgml_hp_bad_value(algorithm, key, expected);
@@ -276,11 +277,12 @@ hp_owners(const char *algorithm, const char *key)
 
 /*
  * The index of the spec of key in t that applies to algorithm and task,
- * else -1; a key the algorithm takes for another task only is an error.
+ * else -1; a key the algorithm takes for another task only is an error,
+ * unless its value is null (-2: nothing to do).
  */
 static int
 hp_find(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
-		const char *key)
+		const char *key, const JsonbValue *v)
 {
 	const PgmlHpSpec *other_task = NULL;
 
@@ -297,6 +299,9 @@ hp_find(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 			other_task = spec;
 		}
 	}
+	/* null is the default, whatever the task */
+	if (other_task != NULL && v->type == jbvNull)
+		return -2;
 	if (other_task != NULL)
 	{
 		StringInfoData tasks;
@@ -358,8 +363,12 @@ hp_choice(const JsonbValue *v, const char *choices, char **canonical)
 		Size		n = strcspn(p, "|");
 		const char *eq = memchr(p, '=', n);
 		Size		name_len = eq ? (Size) (eq - p) : n;
+		bool		bool_word = (name_len == 4 && strncmp(p, "true", 4) == 0) ||
+			(name_len == 5 && strncmp(p, "false", 5) == 0);
 
-		if (name_len == len && strncmp(p, word, len) == 0)
+		/* the words true and false are the JSON booleans, not strings */
+		if (name_len == len && strncmp(p, word, len) == 0 &&
+			bool_word == (v->type == jbvBool))
 		{
 			if (canonical != NULL)
 				*canonical = eq ? pnstrdup(eq + 1, n - name_len - 1) : pnstrdup(word, len);
@@ -389,8 +398,8 @@ hp_bad_choice(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 			continue;
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s \"%.*s\" does not fit task \"%s\"", key,
-						v->val.string.len, v->val.string.val, hp_task_names[task]),
+				 errmsg("%s %s does not fit task \"%s\"", key, hp_value_text(v),
+						hp_task_names[task]),
 				 errhint("Use %s.", pgml_hp_expected(spec))));
 	}
 	pgml_hp_bad_value(algorithm, key, pgml_hp_expected(spec));
@@ -431,6 +440,9 @@ hp_defaults(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 		if (spec->offset < 0 || dv == NULL || !pgml_hp_spec_applies(spec, algorithm) ||
 			!pgml_hp_spec_for_task(spec, task))
 			continue;
+		/* their fields are not doubles: such tables set trainer_defaults */
+		if (spec->type == PGML_HP_COUNT_OR_FRACTION || (spec->flags & PGML_HP_TEXT))
+			elog(ERROR, "the default of \"%s\" is the trainer's to set", spec->name);
 		if (spec->type == PGML_HP_BOOL)
 		{
 			if (strcmp(dv, "true") == 0 || strcmp(dv, "false") == 0)
@@ -460,6 +472,7 @@ hp_defaults(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 static void
 hp_store_none(const PgmlHpSpec *spec, char *field)
 {
+	Assert(spec->type != PGML_HP_BOOL);
 	switch (spec->type)
 	{
 		case PGML_HP_CHOICE:
@@ -540,7 +553,9 @@ pgml_hp_parse(const char *algorithm, PgmlTask task, Jsonb *jb,
 			continue;
 		if (t->compat != NULL && pgml_hp_compat(algorithm, key, v, t->compat))
 			continue;
-		s = hp_find(t, algorithm, task, key);
+		s = hp_find(t, algorithm, task, key, v);
+		if (s == -2)
+			continue;
 		spec = s >= 0 ? &t->specs[s] : NULL;
 		if (spec == NULL || spec->type == PGML_HP_ELSEWHERE)
 			hp_unknown(t, algorithm, task, key, spec);
@@ -596,7 +611,8 @@ pgml_hp_parse(const char *algorithm, PgmlTask task, Jsonb *jb,
 					hp_bad_choice(t, algorithm, task, spec, key, v);
 				if (spec->flags & PGML_HP_TEXT)
 				{
-					*(const char **) field = text;
+					if (spec->offset >= 0)
+						*(const char **) field = text;
 					continue;
 				}
 				break;
@@ -615,8 +631,13 @@ pgml_hp_parse(const char *algorithm, PgmlTask task, Jsonb *jb,
 					pgml_hp_bad_value(algorithm, key, expected);
 				break;
 			case PGML_HP_COUNT_OR_FRACTION:
-				*(PgmlHpCount *) field = hp_count(algorithm, key, spec, v);
-				continue;
+				{
+					PgmlHpCount c = hp_count(algorithm, key, spec, v);
+
+					if (spec->offset >= 0)
+						*(PgmlHpCount *) field = c;
+					continue;
+				}
 			case PGML_HP_NEUTRAL:
 				if ((v->type == jbvBool && !v->val.boolean) ||
 					(v->type == jbvNumeric &&

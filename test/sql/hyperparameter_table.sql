@@ -163,4 +163,22 @@ SELECT h.algorithm, h.name, error_of(format('SELECT pgml.train(%L, %L, %L, %L, %
  WHERE h.type = 'choice' AND 'classification' = ANY (h.tasks)
  ORDER BY 1, 2;
 
+-- a key of the other task: null is its default, a value an error naming
+-- the task; a choice of the other task "does not fit"; the words true and
+-- false are JSON's booleans, not strings; a number beyond double's range
+-- is a bad value of the key
+SELECT k, error_of(format('SELECT pgml.train(%L, %L, %L, %L, %L, %L)', 'k_' || i, task,
+                          CASE task WHEN 'regression' THEN 'hpt.reg' ELSE 'hpt.cls' END, 'y', alg, hp))
+  FROM (VALUES (1, 'null class_weight', 'regression', 'decision_tree', '{"class_weight": null, "max_depth": 2}'),
+               (2, 'class_weight', 'regression', 'random_forest', '{"class_weight": "balanced"}'),
+               (3, 'AdaBoost.R2 algorithm', 'regression', 'ada_boost', '{"algorithm": "SAMME"}'),
+               (4, 'criterion of classification', 'regression', 'decision_tree', '{"criterion": "gini"}'),
+               (5, 'objective of classification', 'regression', 'xgboost', '{"objective": "binary:logistic"}'),
+               (6, 'objective of two classes', 'classification', 'xgboost', '{"objective": "binary:logistic"}'),
+               (7, 'early_stopping "true"', 'classification', 'hist_gradient_boosting', '{"early_stopping": "true"}'),
+               (8, 'early_stopping true', 'classification', 'hist_gradient_boosting', '{"early_stopping": true, "max_iter": 3}'),
+               (9, 'learning_rate 1e400', 'regression', 'xgboost', '{"learning_rate": 1e400}'))
+         AS c(i, k, task, alg, hp)
+ ORDER BY i;
+
 DROP SCHEMA hpt CASCADE;
