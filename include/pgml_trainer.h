@@ -17,7 +17,8 @@
  *	  build).  A FIT request carries the data memfd as SCM_RIGHTS.
  *
  *	  parent -> trainer              trainer -> parent
- *	  FIT (request, data fd)         PROGRESS*, NOTICE*, then MODEL or ERROR
+ *	  FIT (request, data fd)         PROGRESS*, NOTICE*, then MODEL (the
+ *	                                 fit's seconds, the fitted model) or ERROR
  *	  BOOSTER_LOAD (model bytes)     NOTICE*, then OK (n_features) or ERROR
  *	  BOOSTER_PREDICT (one row)      FLOATS or ERROR
  *	  BOOSTER_JSON (model bytes)     BYTES or ERROR
@@ -35,7 +36,7 @@
 #include "pgml_train.h"
 
 #define PGML_TRAINER_PROGRAM	"pgml_trainer"
-#define PGML_TRAINER_PROTOCOL	1
+#define PGML_TRAINER_PROTOCOL	2	/* 2: MODEL starts with the fit's time */
 /* the trainer's socket: always this descriptor after exec */
 #define PGML_TRAINER_SOCKET_FD	3
 /*
@@ -189,10 +190,13 @@ extern char *pgml_trainer_call(PgmlTrainer *t, PgmlTrainerMsgType type,
 
 /*
  * For pgml.models.timings: seconds spent writing the data for trainers and
- * handing it over, and the largest peak resident set (kB) of a trainer
- * reaped by this process.  Callers reset them.
+ * handing it over, seconds the trainers' fits took by their own clock (the
+ * fit function, from the mapped rows to the fitted model, without the
+ * trainer's start and the model's transfer), and the largest peak resident
+ * set (kB) of a trainer reaped by this process.  Callers reset them.
  */
 extern double pgml_trainer_handoff_seconds;
+extern double pgml_trainer_fit_seconds;
 extern long pgml_trainer_peak_rss_kb;
 
 #endif							/* PGML_TRAINER_H */

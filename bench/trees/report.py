@@ -18,7 +18,7 @@ import json
 import math
 import sys
 
-PHASES = ["read", "convert", "handoff", "train", "evaluate", "store", "publish"]
+PHASES = ["read", "convert", "handoff", "train", "fit", "evaluate", "store", "publish"]
 
 
 def fmt(x, digits=2):
@@ -54,6 +54,7 @@ def main():
         a, t, p, s = r["algorithm"], r["task"], r["pgml"], r["sklearn"]
         tm = p.get("timings") or {}
         train = tm.get("train", float("nan"))
+        fit = tm.get("fit", float("nan"))
         pg = cases["pgml.predict: %s %s" % (a, t)]
         py = cases["PL/Python per row: %s %s" % (a, t)]
         pgsub = cases.get("pgml.predict on the PL/Python rows: %s %s" % (a, t))
@@ -65,11 +66,12 @@ def main():
         out.append({
             "algorithm": a, "task": t, "sklearn_algorithm": r["sklearn_algorithm"],
             "estimator": s["estimator"], "hyperparams": r["hyperparams"],
-            "pgml_train_s": train, "pgml_wall_s": p["wall_s"], "pgml_cpu_s": p["cpu_s"],
+            "pgml_train_s": train, "pgml_fit_s": fit, "pgml_wall_s": p["wall_s"], "pgml_cpu_s": p["cpu_s"],
             "timings": tm,
             "sklearn_fit_s": s["fit_s"], "sklearn_cpu_s": s["fit_cpu_s"], "sklearn_n_jobs": s["n_jobs"],
             "sklearn_omp": s.get("omp_threads"),
-            "fit_ratio": train / s["fit_s"], "wall_ratio": p["wall_s"] / s["fit_s"],
+            "fit_ratio": fit / s["fit_s"], "train_ratio": train / s["fit_s"],
+            "wall_ratio": p["wall_s"] / s["fit_s"],
             "cpu_ratio": p["cpu_s"] / s["fit_cpu_s"] if s["fit_cpu_s"] > 0 else float("nan"),
             "pgml_us": pg["median"], "pgml_cpu_us": pg["cpu"], "pgml_runs": pg["runs"],
             "py_us": py["median"], "py_cpu_us": py["cpu"], "py_runs": py["runs"],
@@ -91,8 +93,9 @@ def main():
     # --- trees.csv: one row per algorithm and task ---------------------------
     with open("%s/trees.csv" % results, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["algorithm", "task", "hyperparams", "pgml_train_s", "pgml_wall_s", "pgml_cpu_s",
-                    "sklearn_fit_s", "sklearn_cpu_s", "sklearn_n_jobs", "fit_ratio_pgml_train_to_sklearn",
+        w.writerow(["algorithm", "task", "hyperparams", "pgml_fit_s", "pgml_train_s", "pgml_wall_s",
+                    "pgml_cpu_s", "sklearn_fit_s", "sklearn_cpu_s", "sklearn_n_jobs",
+                    "fit_ratio_pgml_fit_to_sklearn", "ratio_pgml_train_phase_to_sklearn",
                     "fit_target_le_1", "wall_ratio_pgml_to_sklearn",
                     "pgml_predict_us_per_row", "pgml_predict_cpu_us_per_row",
                     "plpython_predict_us_per_row", "plpython_predict_cpu_us_per_row",
@@ -103,10 +106,10 @@ def main():
                     "sklearn_nodes", "sklearn_pickle_bytes", "cpu_ratio_pgml_statement_to_sklearn_fit"])
         for o in out:
             w.writerow([o["algorithm"], o["task"], json.dumps(o["hyperparams"]),
-                        fmt(o["pgml_train_s"], 3), fmt(o["pgml_wall_s"], 3), fmt(o["pgml_cpu_s"], 2),
-                        fmt(o["sklearn_fit_s"], 3), fmt(o["sklearn_cpu_s"], 2),
+                        fmt(o["pgml_fit_s"], 3), fmt(o["pgml_train_s"], 3), fmt(o["pgml_wall_s"], 3),
+                        fmt(o["pgml_cpu_s"], 2), fmt(o["sklearn_fit_s"], 3), fmt(o["sklearn_cpu_s"], 2),
                         o["sklearn_n_jobs"] or o["sklearn_omp"] or 1,
-                        fmt(o["fit_ratio"]), verdict(o["fit_ratio"], "<=", 1), fmt(o["wall_ratio"]),
+                        fmt(o["fit_ratio"]), fmt(o["train_ratio"]), verdict(o["fit_ratio"], "<=", 1), fmt(o["wall_ratio"]),
                         fmt(o["pgml_us"], 3), fmt(o["pgml_cpu_us"], 3),
                         fmt(o["py_us"], 3), fmt(o["py_cpu_us"], 3),
                         fmt(o["py_ratio"]), verdict(o["py_ratio"], ">=", 50),
@@ -145,8 +148,8 @@ def main():
         w.writerow(["case", "runs", "median_s", "min_s", "p90_s", "cpu_s", "ratio_to_scikit_learn"])
         for o in out:
             name = "%s %s" % (o["algorithm"], o["task"])
-            w.writerow(["pgml (train phase): " + name, 1, o["pgml_train_s"], o["pgml_train_s"],
-                        o["pgml_train_s"], round(o["pgml_cpu_s"], 3), float(fmt(o["fit_ratio"]))])
+            w.writerow(["pgml fit: " + name, 1, o["pgml_fit_s"], o["pgml_fit_s"],
+                        o["pgml_fit_s"], round(o["pgml_cpu_s"], 3), float(fmt(o["fit_ratio"]))])
             w.writerow(["sklearn fit: " + name, 1, o["sklearn_fit_s"], o["sklearn_fit_s"],
                         o["sklearn_fit_s"], round(o["sklearn_cpu_s"], 3), 1.0])
 
@@ -173,20 +176,24 @@ def main():
     add("")
     add("### Fit")
     add("")
-    add("| algorithm | task | pgml train phase s | pgml wall s | pgml CPU s | scikit-learn fit s "
-        "| scikit-learn CPU s | n_jobs | pgml / scikit-learn | wall / scikit-learn | CPU / scikit-learn "
-        "| target <= 1 |")
-    add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    add("| algorithm | task | pgml fit s | pgml train phase s | pgml wall s | pgml CPU s "
+        "| scikit-learn fit s | scikit-learn CPU s | n_jobs | fit / scikit-learn "
+        "| train phase / scikit-learn | wall / scikit-learn | CPU / scikit-learn | target <= 1 |")
+    add("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for o in out:
-        add("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            o["algorithm"], o["task"], fmt(o["pgml_train_s"], 3), fmt(o["pgml_wall_s"], 3),
+        add("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            o["algorithm"], o["task"], fmt(o["pgml_fit_s"], 3), fmt(o["pgml_train_s"], 3),
+            fmt(o["pgml_wall_s"], 3),
             fmt(o["pgml_cpu_s"]), fmt(o["sklearn_fit_s"], 3), fmt(o["sklearn_cpu_s"]),
             o["sklearn_n_jobs"] or ("%d (OpenMP threads)" % o["sklearn_omp"] if o["sklearn_omp"] else "1 (none)"),
-            fmt(o["fit_ratio"]), fmt(o["wall_ratio"]),
+            fmt(o["fit_ratio"]), fmt(o["train_ratio"]), fmt(o["wall_ratio"]),
             fmt(o["cpu_ratio"]),
             "**%s**" % verdict(o["fit_ratio"], "<=", 1)))
     add("")
-    add("pgml train phase: `pgml.models.timings -> 'train'` (trainer start, hand-off of the rows, "
+    add("pgml fit: `pgml.models.timings -> 'fit'`, the trainer's clock around the fit function "
+        "(from the mapped rows to the fitted model, threads included), what scikit-learn's `fit` "
+        "measures on its side: the target's ratio. "
+        "pgml train phase: `pgml.models.timings -> 'train'` (trainer start, hand-off of the rows, "
         "fit, model transfer); wall: the `pgml.train` statement (read, split, train, evaluate the "
         "%s held-out rows, store, deploy, commit and publish); CPU: the backend and its trainer "
         "over the whole statement (so CPU / scikit-learn counts more than the fit on pgml's side). "
@@ -278,7 +285,8 @@ def main():
             what, len(passed), len(out), op, limit, worst["algorithm"], worst["task"], fmt(worst[key]),
             "; MISS: " + ", ".join(missed) if missed else ""))
 
-    tally("fit_ratio", "<=", 1, "fit, pgml train phase / scikit-learn fit")
+    tally("fit_ratio", "<=", 1, "fit, pgml fit / scikit-learn fit")
+    tally("train_ratio", "<=", 1, "(for reference) pgml train phase / scikit-learn fit")
     tally("py_ratio", ">=", 50, "predict, PL/Python scikit-learn per row / pgml.predict")
     tally("whole_ratio", ">", 1, "predict, scikit-learn whole matrix (n_jobs 1) / pgml.predict per row")
     if floor:

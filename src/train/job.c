@@ -948,6 +948,7 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 
 	/* Train (timings.handoff: this fit's, not the search folds'). */
 	pgml_trainer_handoff_seconds = 0;
+	pgml_trainer_fit_seconds = 0;
 	pgml_trainer_peak_rss_kb = 0;
 	t0 = GetCurrentTimestamp();
 	{
@@ -1078,11 +1079,12 @@ pgml_job_run(const PgmlJob *job, PgmlJobResult *result)
 			char	   *timings;
 
 			timings = psprintf("{\"read\": %.6f, \"convert\": %.6f, \"handoff\": %.6f, "
-							   "\"train\": %.6f, \"evaluate\": %.6f, \"store\": %.6f, "
+							   "\"train\": %.6f, \"fit\": %.6f, \"evaluate\": %.6f, \"store\": %.6f, "
 							   "\"publish\": %.6f, \"trainer_peak_rss_kb\": %ld}",
 							   ds.read_seconds, ds.convert_seconds + seconds_between(tsplit0, tsplit1),
 							   pgml_trainer_handoff_seconds,
-							   seconds_between(t0, t1), seconds_between(t1, t2),
+							   seconds_between(t0, t1), pgml_trainer_fit_seconds,
+							   seconds_between(t1, t2),
 							   seconds_between(t2, t3), seconds_between(t4, t5),
 							   pgml_trainer_peak_rss_kb);
 			targs[0] = Int64GetDatum(result->model_id);

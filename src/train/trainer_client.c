@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -65,6 +66,7 @@ static PgmlTrainer *job_trainer = NULL;
 static bool callbacks_registered = false;
 
 double		pgml_trainer_handoff_seconds = 0;
+double		pgml_trainer_fit_seconds = 0;
 long		pgml_trainer_peak_rss_kb = 0;
 
 /* ----------------------------------------------------------------------
@@ -875,6 +877,7 @@ pgml_trainer_fit(const PgmlTrainInput *in, PgmlTrainerData *data, PgmlModel *m)
 	PgmlWireReader r;
 	instr_time	start,
 				ready;
+	double		fit_seconds;
 
 	INSTR_TIME_SET_CURRENT(start);
 	pgml_trainer_ensure(&job_trainer);
@@ -903,6 +906,10 @@ pgml_trainer_fit(const PgmlTrainInput *in, PgmlTrainerData *data, PgmlModel *m)
 	r.data = reply;
 	r.len = reply_len;
 	r.pos = 0;
+	/* the trainer's clock around the fit (a nonsense value counts as 0) */
+	fit_seconds = pgml_wire_get_float8(&r);
+	if (isfinite(fit_seconds) && fit_seconds >= 0)
+		pgml_trainer_fit_seconds += fit_seconds;
 	pgml_wire_get_fit(&r, m);
 	pfree(reply);
 }

@@ -74,8 +74,8 @@ pgml_hp_number(const char *algorithm, const JsonbValue *v, const char *key,
 
 	if (v->type != jbvNumeric)
 		pgml_hp_bad_value(algorithm, key, expected);
-	/* out of double's range: infinite, refused below (not 22003) */
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+	/* beyond double's range: PostgreSQL's own error (22003), for every key */
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 										   NumericGetDatum(v->val.numeric)));
 	if (!isfinite(d))
 		pgml_hp_bad_value(algorithm, key, expected);

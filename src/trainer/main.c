@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "lib/stringinfo.h"
+#include "portability/instr_time.h"
 #include "utils/memutils.h"
 
 #include "pgml_algorithms.h"
@@ -271,6 +272,8 @@ pgml_train_input_done(const PgmlTrainInput *in)
 static void
 serve_fit(PgmlWireReader *r, int fd)
 {
+	instr_time	fit_start,
+				fit_end;
 	PgmlTrainInput in;
 	PgmlModel	m;
 	PgmlTrainerLayout layout;
@@ -336,6 +339,7 @@ serve_fit(PgmlWireReader *r, int fd)
 
 	inject_fault(fault);
 
+	INSTR_TIME_SET_CURRENT(fit_start);
 	memset(&m, 0, sizeof(m));
 	m.task = in.task;
 	m.n_features = in.n_features;
@@ -352,8 +356,12 @@ serve_fit(PgmlWireReader *r, int fd)
 	else
 		fit(&in, &m);
 	pgml_train_input_done(&in);
+	INSTR_TIME_SET_CURRENT(fit_end);
+	INSTR_TIME_SUBTRACT(fit_end, fit_start);
 
+	/* the fit's own time (timings.fit), then the model */
 	initStringInfo(&out);
+	pgml_wire_put_float8(&out, INSTR_TIME_GET_DOUBLE(fit_end));
 	pgml_wire_put_fit(&out, &m);
 	send_message(PGML_TMSG_MODEL, out.data, out.len);
 }

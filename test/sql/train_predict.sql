@@ -166,3 +166,13 @@ SELECT project FROM pgml.train('grown', 'classification', 'grown', 'y', 'xgboost
 SELECT array_length(pgml.predict_proba(max(m.id), ARRAY[9500]), 1) AS classes_of_the_new_model
   FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'grown';
 DROP TABLE grown;
+
+-- every model records its phases; the fit, timed by the trainer around the
+-- fit function, lies within the train phase (the trainer's start, the
+-- hand-off, the fit and the model's transfer)
+SELECT count(*) AS models,
+       count(*) FILTER (WHERE (timings->>'fit')::float8 > 0
+                          AND (timings->>'fit')::float8 <= (timings->>'train')::float8) AS fit_within_train,
+       (SELECT array_agg(DISTINCT k ORDER BY k) FROM pgml.models m2, jsonb_object_keys(m2.timings) k) AS phases
+  FROM pgml.models
+ WHERE timings IS NOT NULL;

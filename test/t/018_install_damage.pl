@@ -213,7 +213,7 @@ sub take
 	return \$buf;
 }
 my (\$type, \$protocol, \$len) = unpack('L L Q', take(16));
-exit 6 unless \$type == 1 && \$protocol == 1;
+exit 6 unless \$type == 1 && \$protocol == 2;
 take(\$len) if \$len > 0;
 my \$how = '$how';
 exit $status if \$how eq 'exit';
@@ -252,13 +252,14 @@ like($exec_err,
 is(join(',', children_of($backend)), '', 'trainer the kernel cannot execute: no process left');
 is($bg->query_safe('SELECT 1'), '1', 'trainer the kernel cannot execute: the session goes on');
 
-# a message: type, protocol, payload
+# a message: type, protocol (PGML_TRAINER_PROTOCOL, 2), payload
 sub msg
 {
 	my ($type, $payload, $protocol) = @_;
-	return pack('L L Q', $type, $protocol // 1, length($payload)) . $payload;
+	return pack('L L Q', $type, $protocol // 2, length($payload)) . $payload;
 }
 my $MODEL = 19;
+my $fit = pack('d', 0.25);    # a MODEL starts with the fit's seconds
 my $absent = pack('q', -1);
 
 # a fitted model: algorithm, n_outputs, n_trees; the arrays as given
@@ -291,23 +292,23 @@ sub garbage
 
 garbage(msg($MODEL, '', 7), qr/Protocol 7, 0 bytes\./, 'trainer_client\.c',
 	'a header of another protocol');
-garbage(pack('L L Q', $MODEL, 1, 1 << 33), qr/Protocol 1, 8589934592 bytes\./, 'trainer_client\.c',
+garbage(pack('L L Q', $MODEL, 2, 1 << 33), qr/Protocol 2, 8589934592 bytes\./, 'trainer_client\.c',
 	'a header announcing 8 GB');
 garbage(msg(21, ''), qr/Message type 21 where 19 was expected\./, 'trainer_client\.c',
 	'a reply of another type');
-garbage(msg($MODEL, pack('l', 2)),
-	qr/4 bytes needed at offset 4 of a 4-byte message\./, 'trainer_wire\.c',
+garbage(msg($MODEL, $fit . pack('l', 2)),
+	qr/4 bytes needed at offset 12 of a 12-byte message\./, 'trainer_wire\.c',
 	'a fitted model cut short');
-garbage(msg($MODEL, model(2, -1, 0)), qr/Negative counts in a fitted model\./, 'trainer_wire\.c',
+garbage(msg($MODEL, $fit . model(2, -1, 0)), qr/Negative counts in a fitted model\./, 'trainer_wire\.c',
 	'a fitted model with a negative count');
-garbage(msg($MODEL, model(1, 0, 1, pack('q', 3) . 'abc')),
+garbage(msg($MODEL, $fit . model(1, 0, 1, pack('q', 3) . 'abc')),
 	qr/An array of 3 bytes where 1 elements of 4 bytes were expected\./, 'trainer_wire\.c',
 	'a fitted model with an array of the wrong size');
-garbage(msg($MODEL, model(2, 0, 0) . 'xyz'), qr/3 bytes left over after a fitted model\./,
+garbage(msg($MODEL, $fit . model(2, 0, 0) . 'xyz'), qr/3 bytes left over after a fitted model\./,
 	'trainer_wire\.c', 'a fitted model with bytes left over');
-garbage(msg($MODEL, model(2, 1, 0)), qr/The fitted model lacks its coefficients\./,
+garbage(msg($MODEL, $fit . model(2, 1, 0)), qr/The fitted model lacks its coefficients\./,
 	'trainer_wire\.c', 'a linear model without coefficients');
-garbage(msg($MODEL, model(99, 0, 0)), qr/Unknown algorithm 99 in a fitted model\./,
+garbage(msg($MODEL, $fit . model(99, 0, 0)), qr/Unknown algorithm 99 in a fitted model\./,
 	'trainer_wire\.c', 'a fitted model of an unknown algorithm');
 
 # a trainer that never answers: statement_timeout stops it
