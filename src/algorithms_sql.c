@@ -34,11 +34,21 @@ static const char *const family_names[] = {
 	[PGML_FAMILY_CART] = "cart",
 };
 
+/* the model kind (include/pgml_kind.h) each family's fits produce */
+static const char *const family_kinds[] = {
+	[PGML_FAMILY_TREES] = "trees",
+	[PGML_FAMILY_LINEAR] = "linear",
+	[PGML_FAMILY_CENTROIDS] = "centroids",
+	[PGML_FAMILY_PROJECTION] = "projection",
+	[PGML_FAMILY_CART] = "trees",
+};
+
 PG_FUNCTION_INFO_V1(pgml_algorithms);
 
 /*
  * SQL: pgml.algorithms() RETURNS TABLE (name text, tasks text[], family
- * text, missing_values boolean): the algorithms pgml.train accepts.
+ * text, kind text, missing_values boolean): the algorithms pgml.train
+ * accepts.
  */
 Datum
 pgml_algorithms(PG_FUNCTION_ARGS)
@@ -51,8 +61,8 @@ pgml_algorithms(PG_FUNCTION_ARGS)
 		const PgmlAlgorithmDef *a = pgml_algorithm_at(i);
 		Datum		tasks[lengthof(task_names)];
 		int			n = 0;
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
 
 		for (int t = 0; t < lengthof(task_names); t++)
 			if (task_names[t] != NULL && (a->tasks & (1u << t)))
@@ -60,7 +70,8 @@ pgml_algorithms(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(a->name);
 		values[1] = PointerGetDatum(construct_array(tasks, n, TEXTOID, -1, false, TYPALIGN_INT));
 		values[2] = CStringGetTextDatum(family_names[a->family]);
-		values[3] = BoolGetDatum(a->missing_values);
+		values[3] = CStringGetTextDatum(family_kinds[a->family]);
+		values[4] = BoolGetDatum(a->missing_values);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -54,11 +54,12 @@ RETURNS TABLE (relation text, y_column_name text)
 COMMENT ON FUNCTION pgml.snapshot(text, text, real, text, jsonb) IS
     'as PostgresML''s: copy a relation''s rows (read as the caller) into pgml.snapshot_<id>, which the caller may read, and record the snapshot';
 
-CREATE FUNCTION pgml.algorithms(OUT name text, OUT tasks text[], OUT family text, OUT missing_values boolean)
+CREATE FUNCTION pgml.algorithms(OUT name text, OUT tasks text[], OUT family text, OUT kind text,
+    OUT missing_values boolean)
 RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'pgml_algorithms' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pgml.algorithms() IS
-    'the algorithms pgml.train accepts: the tasks each solves, its trainer family, and whether it takes missing values as they are';
+    'the algorithms pgml.train accepts: the tasks each solves, its trainer family, the model kind it serves as, and whether it takes missing values as they are';
 
 CREATE FUNCTION pgml.hyperparameters(OUT algorithm text, OUT tasks text[], OUT name text,
     OUT alias text, OUT type text, OUT default_value text, OUT minimum double precision,
