@@ -270,6 +270,8 @@ SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xg
 SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"eta": 0.1, "learning_rate": 0.1}');
 SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"objective": "binary:logistic"}');
 SELECT * FROM pgml.train('xgb_bad', 'classification', 'pgml.digits', 'target', 'xgboost', '{"objective": "multi:softmax"}');
+-- binary:logistic is a classification objective, of two classes only
+SELECT * FROM pgml.train('xgb_bad', 'classification', 'pgml.digits', 'target', 'xgboost', '{"objective": "binary:logistic"}');
 SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '{"tree_method": "gpu_hist"}');
 SELECT * FROM pgml.train('xgb_bad', 'regression', 'pgml.diabetes', 'target', 'xgboost', '[1, 2]');
 -- XGBoost's own refusal arrives as an error with its message (zero labels)
