@@ -30,10 +30,15 @@
 static const PgmlHpCompat compat_ols[] = {
 	COMPAT_COPY_X, COMPAT_POSITIVE, COMPAT_N_JOBS, {NULL, NULL, NULL}
 };
+#define COMPAT_RIDGE_SOLVER {"solver", "\"auto\"|\"svd\"|\"cholesky\"|\"lsqr\"|\"sparse_cg\"|\"sag\"|\"saga\"|\"lbfgs\"", \
+	"pgml_worker computes the exact ridge solution, as solver \"svd\" or \"cholesky\" does; the iterative solvers listed approach the same solution."}
+
 static const PgmlHpCompat compat_ridge[] = {
-	{"solver", "\"auto\"|\"svd\"|\"cholesky\"|\"lsqr\"|\"sparse_cg\"|\"sag\"|\"saga\"|\"lbfgs\"",
-	"pgml_worker computes the exact ridge solution, as solver \"svd\" or \"cholesky\" does; the iterative solvers listed approach the same solution."},
-	COMPAT_COPY_X, COMPAT_POSITIVE,
+	COMPAT_RIDGE_SOLVER, COMPAT_COPY_X, COMPAT_POSITIVE, {NULL, NULL, NULL}
+};
+/* RidgeClassifier's keys: Ridge's and class_weight */
+static const PgmlHpCompat compat_ridge_classifier[] = {
+	COMPAT_RIDGE_SOLVER, COMPAT_COPY_X, COMPAT_POSITIVE,
 	{"class_weight", "null", "Class weights are not implemented for the ridge classifier here; decision_tree, random_forest and extra_trees take class_weight."},
 	{NULL, NULL, NULL}
 };
@@ -120,8 +125,11 @@ const PgmlHpTable pgml_hp_linear = {
 	"Linear regression (ordinary least squares)", specs_ols, lengthof(specs_ols),
 	compat_ols, SK, false, &pgml_hp_logistic
 };
+static const PgmlHpTable ridge_classifier = {
+	"Ridge classifier", specs_ridge, lengthof(specs_ridge), compat_ridge_classifier, SK, false, NULL
+};
 const PgmlHpTable pgml_hp_ridge = {
-	"Ridge regression", specs_ridge, lengthof(specs_ridge), compat_ridge, SK, false, NULL
+	"Ridge regression", specs_ridge, lengthof(specs_ridge), compat_ridge, SK, false, &ridge_classifier
 };
 const PgmlHpTable pgml_hp_lasso = {
 	"Lasso", specs_lasso, lengthof(specs_lasso), compat_cd, SK, false, NULL

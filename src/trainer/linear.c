@@ -220,8 +220,13 @@ linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 {
 	/* the table sets the other defaults; tol 0 is the solver's default */
 	PgmlLinearParams lp = {.tol = 0.0,.n_classes = opt->n_classes};
+	PgmlTask	task = opt->n_classes > 0 ? PGML_TASK_CLASSIFICATION : PGML_TASK_REGRESSION;
+	const PgmlHpTable *t = linear_tables[opt->kind];
 
-	pgml_hp_parse(opt->algorithm, opt->n_classes > 0 ? PGML_TASK_CLASSIFICATION : PGML_TASK_REGRESSION, jb, linear_tables[opt->kind], &lp,
+	/* ridge's classifier has its own (RidgeClassifier's class_weight) */
+	if (task == PGML_TASK_CLASSIFICATION && t->classification != NULL)
+		t = t->classification;
+	pgml_hp_parse(opt->algorithm, task, jb, t, &lp,
 				  opt->kind == LINEAR_LOGISTIC ? linear_multi_class : NULL);
 	opt->fit_intercept = lp.fit_intercept;
 	opt->C = lp.C;

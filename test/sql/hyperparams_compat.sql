@@ -120,8 +120,12 @@ SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'ridge', '{"so
 -- with the reason otherwise.
 --
 SELECT algorithm FROM pgml.train('hc_ridge_sk', 'regression', 'dia', 'target', 'ridge',
-                              '{"solver": "svd", "copy_X": true, "positive": false, "class_weight": null}');
+                              '{"solver": "svd", "copy_X": true, "positive": false}');
 SELECT same_predictions('hc_ridge_sk', 'hc_ridge') AS ridge_sklearn_keys_change_nothing;
+-- class_weight is RidgeClassifier's (null accepted), not Ridge's
+SELECT algorithm FROM pgml.train('hc_ridge_cls_sk', 'classification', 'pgml.iris', 'target', 'ridge',
+                              '{"class_weight": null, "solver": "auto"}');
+SELECT * FROM pgml.train('hc_bad', 'regression', 'dia', 'target', 'ridge', '{"class_weight": null}');
 SELECT algorithm FROM pgml.train('hc_lasso_sk', 'regression', 'dia', 'target', 'lasso',
                               '{"alpha": 0.1, "selection": "cyclic", "precompute": false, "warm_start": false}');
 SELECT same_predictions('hc_lasso_sk', 'hc_lasso') AS lasso_sklearn_keys_change_nothing;

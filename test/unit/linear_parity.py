@@ -175,7 +175,7 @@ def run_errors():
         ("'{1,2,3,4}', '{0,1}', 2, '{\"tol\": 0}'", LR, '"tol" must be a positive number'),
         ("'{1,2,3,4}', '{0,1}', 2, '{\"fit_intercept\": 1}'", LR, '"fit_intercept" must be a boolean'),
         ("'{1,2,3,4}', '{0,1}', 2, '[1, 2]'", LR, 'must be a JSON object'),
-        ("'{1,2,3,4}', '{1,2}', 0, '{\"tol\": 1e-3}'", "ridge", 'HINT:  Ridge regression accepts fit_intercept, alpha and random_state, and scikit-learn\'s solver, copy_X, positive false and class_weight null.'),
+        ("'{1,2,3,4}', '{1,2}', 0, '{\"tol\": 1e-3}'", "ridge", 'HINT:  Ridge regression accepts fit_intercept, alpha and random_state, and scikit-learn\'s solver, copy_X and positive false.'),
         ("'{1,2,3,4}', '{1,2}', 0, '{\"alpha\": -1}'", "ridge", '"alpha" must be a non-negative number'),
         ("'{1,2,3,4}', '{1,2}', 0, '{\"l1_ratio\": 0.5}'", "lasso", 'HINT:  Lasso accepts fit_intercept, alpha, max_iter, tol and random_state, and scikit-learn\'s selection cyclic, precompute, copy_X, positive false and warm_start false.'),
         ("'{1,2,3,4}', '{1,2}', 0, '{\"l1_ratio\": 1.5}'", "elastic_net", '"l1_ratio" must be a number from 0 to 1'),
