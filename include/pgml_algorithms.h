@@ -101,6 +101,9 @@ extern int	pgml_algorithm_count(void);
 extern int	pgml_algorithm_index(const PgmlAlgorithmDef *a);
 extern const PgmlAlgorithmDef *pgml_algorithm_at(int i);
 
+/* A task's name as SQL spells it ("regression", ...). */
+extern const char *pgml_task_name(PgmlTask task);
+
 /* "xgboost, ..., kmeans and pca": for hints that list the choices. */
 extern const char *pgml_algorithm_names(void);
 

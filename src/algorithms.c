@@ -76,6 +76,24 @@ pgml_algorithm_lookup(const char *name)
 
 /* See pgml_algorithms.h. */
 const char *
+pgml_task_name(PgmlTask task)
+{
+	switch (task)
+	{
+		case PGML_TASK_REGRESSION:
+			return "regression";
+		case PGML_TASK_CLASSIFICATION:
+			return "classification";
+		case PGML_TASK_CLUSTERING:
+			return "clustering";
+		case PGML_TASK_DECOMPOSITION:
+			return "decomposition";
+	}
+	return "unknown";
+}
+
+/* See pgml_algorithms.h. */
+const char *
 pgml_algorithm_names(void)
 {
 	static char *names = NULL;

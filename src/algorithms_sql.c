@@ -19,13 +19,6 @@
 
 #include "pgml_algorithms.h"
 
-static const char *const task_names[] = {
-	[PGML_TASK_REGRESSION] = "regression",
-	[PGML_TASK_CLASSIFICATION] = "classification",
-	[PGML_TASK_CLUSTERING] = "clustering",
-	[PGML_TASK_DECOMPOSITION] = "decomposition",
-};
-
 static const char *const family_names[] = {
 	[PGML_FAMILY_TREES] = "trees",
 	[PGML_FAMILY_LINEAR] = "linear",
@@ -43,6 +36,19 @@ static const char *const family_kinds[] = {
 	[PGML_FAMILY_CART] = "trees",
 };
 
+/* The tasks of a mask of PGML_TASK_BIT as a text[]. */
+static Datum
+tasks_array(uint32 tasks)
+{
+	Datum		datums[PGML_TASK_DECOMPOSITION + 1];
+	int			n = 0;
+
+	for (int t = PGML_TASK_REGRESSION; t <= PGML_TASK_DECOMPOSITION; t++)
+		if (tasks & (1u << t))
+			datums[n++] = CStringGetTextDatum(pgml_task_name((PgmlTask) t));
+	return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
 PG_FUNCTION_INFO_V1(pgml_algorithms);
 
 /*
@@ -59,16 +65,11 @@ pgml_algorithms(PG_FUNCTION_ARGS)
 	for (int i = 0; i < pgml_algorithm_count(); i++)
 	{
 		const PgmlAlgorithmDef *a = pgml_algorithm_at(i);
-		Datum		tasks[lengthof(task_names)];
-		int			n = 0;
 		Datum		values[5];
 		bool		nulls[5] = {false, false, false, false, false};
 
-		for (int t = 0; t < lengthof(task_names); t++)
-			if (task_names[t] != NULL && (a->tasks & (1u << t)))
-				tasks[n++] = CStringGetTextDatum(task_names[t]);
 		values[0] = CStringGetTextDatum(a->name);
-		values[1] = PointerGetDatum(construct_array(tasks, n, TEXTOID, -1, false, TYPALIGN_INT));
+		values[1] = tasks_array(a->tasks);
 		values[2] = CStringGetTextDatum(family_names[a->family]);
 		values[3] = CStringGetTextDatum(family_kinds[a->family]);
 		values[4] = BoolGetDatum(a->missing_values);
@@ -122,19 +123,6 @@ hp_bound(const PgmlHpSpec *spec, double d, bool *isnull)
 	return Float8GetDatum(d);
 }
 
-/* The tasks of a mask as a text[]. */
-static Datum
-hp_tasks(uint32 tasks)
-{
-	Datum		datums[lengthof(task_names)];
-	int			n = 0;
-
-	for (int k = 0; k < lengthof(task_names); k++)
-		if (task_names[k] != NULL && (tasks & (1u << k)))
-			datums[n++] = CStringGetTextDatum(task_names[k]);
-	return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 /*
  * The rows of one table: those of its keys that apply to algorithm a, for
  * those of tasks they apply to.
@@ -156,7 +144,7 @@ hp_rows(ReturnSetInfo *rsinfo, const PgmlAlgorithmDef *a, const PgmlHpTable *t,
 			continue;
 		memset(nulls, false, sizeof(nulls));
 		values[0] = CStringGetTextDatum(a->name);
-		values[1] = hp_tasks(spec_tasks);
+		values[1] = tasks_array(spec_tasks);
 		values[2] = CStringGetTextDatum(spec->name);
 		nulls[3] = spec->alias == NULL;
 		values[3] = nulls[3] ? (Datum) 0 : CStringGetTextDatum(spec->alias);
@@ -174,7 +162,7 @@ hp_rows(ReturnSetInfo *rsinfo, const PgmlAlgorithmDef *a, const PgmlHpTable *t,
 		memset(nulls, true, sizeof(nulls));
 		nulls[0] = nulls[1] = nulls[2] = nulls[4] = nulls[9] = false;
 		values[0] = CStringGetTextDatum(a->name);
-		values[1] = hp_tasks(tasks);
+		values[1] = tasks_array(tasks);
 		values[2] = CStringGetTextDatum(c->key);
 		values[4] = CStringGetTextDatum("compatible");
 		values[8] = hp_words(c->values, false, &nulls[8]);

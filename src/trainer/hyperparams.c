@@ -172,13 +172,6 @@ hp_accepts(const PgmlHpSpec *spec, const char *algorithm)
 		pgml_hp_spec_applies(spec, algorithm);
 }
 
-static const char *const hp_task_names[] = {
-	[PGML_TASK_REGRESSION] = "regression",
-	[PGML_TASK_CLASSIFICATION] = "classification",
-	[PGML_TASK_CLUSTERING] = "clustering",
-	[PGML_TASK_DECOMPOSITION] = "decomposition",
-};
-
 /*
  * The hint of an unknown key: what the algorithm accepts ("k-means accepts
  * n_clusters, ... and random_state (or seed), and scikit-learn's algorithm,
@@ -229,6 +222,14 @@ hp_accepted(const PgmlHpTable *t, const char *algorithm, PgmlTask task)
 	return buf.data;
 }
 
+/* Is key the spec's name or its alias? */
+static inline bool
+hp_spec_named(const PgmlHpSpec *spec, const char *key)
+{
+	return strcmp(spec->name, key) == 0 ||
+		(spec->alias != NULL && strcmp(spec->alias, key) == 0);
+}
+
 /* Does the table accept key for algorithm? */
 static bool
 hp_table_accepts(const PgmlHpTable *t, const char *algorithm, const char *key)
@@ -237,9 +238,7 @@ hp_table_accepts(const PgmlHpTable *t, const char *algorithm, const char *key)
 	{
 		const PgmlHpSpec *spec = &t->specs[i];
 
-		if ((strcmp(spec->name, key) == 0 ||
-			 (spec->alias != NULL && strcmp(spec->alias, key) == 0)) &&
-			hp_accepts(spec, algorithm))
+		if (hp_spec_named(spec, key) && hp_accepts(spec, algorithm))
 			return true;
 	}
 	return false;
@@ -290,9 +289,7 @@ hp_find(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 	{
 		const PgmlHpSpec *spec = &t->specs[s];
 
-		if ((strcmp(key, spec->name) == 0 ||
-			 (spec->alias != NULL && strcmp(key, spec->alias) == 0)) &&
-			pgml_hp_spec_applies(spec, algorithm))
+		if (hp_spec_named(spec, key) && pgml_hp_spec_applies(spec, algorithm))
 		{
 			if (pgml_hp_spec_for_task(spec, task))
 				return s;
@@ -307,9 +304,10 @@ hp_find(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 		StringInfoData tasks;
 
 		initStringInfo(&tasks);
-		for (int k = 0; k < lengthof(hp_task_names); k++)
+		for (int k = PGML_TASK_REGRESSION; k <= PGML_TASK_DECOMPOSITION; k++)
 			if (other_task->tasks & (1u << k))
-				appendStringInfo(&tasks, "%s%s", tasks.len ? " and " : "", hp_task_names[k]);
+				appendStringInfo(&tasks, "%s%s", tasks.len ? " and " : "",
+								 pgml_task_name((PgmlTask) k));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("hyperparameter \"%s\" of algorithm \"%s\" applies to %s only",
@@ -399,7 +397,7 @@ hp_bad_choice(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s %s does not fit task \"%s\"", key, hp_value_text(v),
-						hp_task_names[task]),
+						pgml_task_name(task)),
 				 errhint("Use %s.", pgml_hp_expected(spec))));
 	}
 	pgml_hp_bad_value(algorithm, key, pgml_hp_expected(spec));

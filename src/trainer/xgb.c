@@ -41,11 +41,6 @@
  * Hyperparameters: the table of src/hp/xgboost.c, into PgmlXgbParams
  * ---------------------------------------------------------------------- */
 
-#define XGB_OBJECTIVES_REGRESSION \
-	"reg:squarederror|reg:absoluteerror|reg:pseudohubererror|count:poisson|reg:gamma|reg:tweedie"
-#define XGB_OBJECTIVES_BINARY		"binary:logistic"
-#define XGB_OBJECTIVES_MULTICLASS	"multi:softprob"
-
 /* The validated hyperparameters of one training run. */
 typedef struct XgbConfig
 {
@@ -55,7 +50,6 @@ typedef struct XgbConfig
 	int			parallel_trees; /* num_parallel_tree, 0: leave it to the user */
 	bool		random_forest;	/* algorithm xgboost_random_forest */
 	bool		dart;			/* booster dart: leaves weighted per tree */
-	const char *objective;
 	PgmlOutput	output;
 	int32		n_outputs;
 } XgbConfig;
@@ -111,32 +105,6 @@ xgb_fail(const char *call)
 		if (fn args != 0) \
 			xgb_fail(#fn); \
 	} while (0)
-
-/* The '|'-separated choices as "a, b, c". */
-static char *
-xgb_choices_list(const char *choices)
-{
-	StringInfoData s;
-
-	initStringInfo(&s);
-	for (const char *p = choices; *p; p++)
-	{
-		if (*p == '|')
-			appendStringInfoString(&s, ", ");
-		else
-			appendStringInfoChar(&s, *p);
-	}
-	return s.data;
-}
-
-/* Objectives accepted for this task. */
-static const char *
-xgb_task_objectives(const PgmlTrainInput *in)
-{
-	if (in->task == PGML_TASK_REGRESSION)
-		return XGB_OBJECTIVES_REGRESSION;
-	return in->n_classes == 2 ? XGB_OBJECTIVES_BINARY : XGB_OBJECTIVES_MULTICLASS;
-}
 
 /* Is in->algorithm the random forest variant?  Refuse names we don't know. */
 static bool
@@ -285,19 +253,25 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 	if (p->tree_method == NULL)
 		p->tree_method = "hist";
 
-	if (p->objective != NULL &&
-		pgml_hp_list_index(xgb_task_objectives(in), p->objective, strlen(p->objective)) < 0)
+	/*
+	 * The table took the task's objectives; of classification's, the number
+	 * of classes decides
+	 */
+	if (in->task == PGML_TASK_REGRESSION)
+		obj = "reg:squarederror";
+	else
+		obj = in->n_classes == 2 ? "binary:logistic" : "multi:softprob";
+	if (p->objective != NULL && in->task != PGML_TASK_REGRESSION &&
+		strcmp(p->objective, obj) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("xgboost objective \"%s\" does not fit the %s task", p->objective,
-						in->task == PGML_TASK_REGRESSION ? "regression" :
 						in->n_classes == 2 ? "binary classification" :
 						"multiclass classification"),
-				 errhint("Accepted values are: %s.", xgb_choices_list(xgb_task_objectives(in)))));
+				 errhint("Accepted values are: %s.", obj)));
 	if (p->objective == NULL)
-		p->objective = in->task == PGML_TASK_REGRESSION ? "reg:squarederror" :
-			in->n_classes == 2 ? "binary:logistic" : "multi:softprob";
-	obj = cfg->objective = p->objective;
+		p->objective = obj;
+	obj = p->objective;
 
 	if (strcmp(obj, "binary:logistic") == 0)
 	{
@@ -908,7 +882,7 @@ xgb_read_trees(const char *json, Size len, const XgbConfig *cfg,
 		xgb_bad_model("booster is not the one requested");
 	if (cfg->dart && p->n_weights != p->n_trees)
 		xgb_bad_model("weight_drop count differs from the tree count");
-	if (p->objective == NULL || strcmp(p->objective, cfg->objective) != 0)
+	if (p->objective == NULL || strcmp(p->objective, cfg->p.objective) != 0)
 		xgb_bad_model("objective differs from the one requested");
 	if (p->has_categories)
 		xgb_bad_model("categorical splits are not supported");
