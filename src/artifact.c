@@ -21,6 +21,7 @@
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
+#include "pgml_algorithms.h"
 #include "pgml_kind.h"
 #include "pgml_model.h"
 #include "kind_routines.h"
@@ -235,19 +236,9 @@ pack_encoders(msgpack_packer *pk, StringInfo si, const PgmlModel *m)
 static const char *
 task_name(PgmlTask task)
 {
-	switch (task)
-	{
-		case PGML_TASK_REGRESSION:
-			return "regression";
-		case PGML_TASK_CLASSIFICATION:
-			return "classification";
-		case PGML_TASK_CLUSTERING:
-			return "clustering";
-		case PGML_TASK_DECOMPOSITION:
-			return "decomposition";
-	}
-	elog(ERROR, "unknown model task %d", (int) task);
-	return NULL;
+	if (task < PGML_TASK_REGRESSION || task > PGML_TASK_DECOMPOSITION)
+		elog(ERROR, "unknown model task %d", (int) task);
+	return pgml_task_name(task);
 }
 
 /* Name of an algorithm, as stored in the artifact. */
