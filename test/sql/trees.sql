@@ -280,6 +280,26 @@ SELECT error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'trees.st
                ('{"early_stopping": true, "validation_fraction": 0.99}'),
                ('{"l2_regularization": -1}'), ('{"monotonic_cst": [1, 0]}')) v(h);
 
+-- Trees grown to their leaves learn every training row.  2,000 rows of
+-- distinct random targets: the first 1,500 train, and a tree with 1,500
+-- leaves is deeper than the image's padded blocks (depth 10), so it is
+-- walked node by node: alone (decision_tree), or 16 in lanes and the 17th
+-- alone (random_forest of 17 such trees, all features, no bootstrap).
+SELECT setseed(0.25);
+CREATE TABLE noise AS
+  SELECT g AS id, random()::real AS a, random()::real AS b, random()::real AS y
+    FROM generate_series(1, 2000) g ORDER BY g;
+CREATE VIEW noise_xy AS SELECT a, b, y FROM noise;
+SELECT deployed FROM pgml.train('deep_one', 'regression', 'trees.noise_xy', 'y', 'decision_tree',
+  hyperparams => '{"random_state": 0}', test_size => 500, test_sampling => 'last');
+SELECT deployed FROM pgml.train('deep_17', 'regression', 'trees.noise_xy', 'y', 'random_forest',
+  hyperparams => '{"n_estimators": 17, "bootstrap": false, "max_features": null, "random_state": 0}',
+  test_size => 500, test_sampling => 'last');
+SELECT count(*) AS training_rows,
+       count(*) FILTER (WHERE pgml.predict('deep_one', ARRAY[a, b]) <> y) AS tree_wrong,
+       count(*) FILTER (WHERE abs(pgml.predict('deep_17', ARRAY[a, b]) - y) > 1e-5) AS forest_wrong
+  FROM noise WHERE id <= 1500;
+
 -- Search works with the family
 SELECT deployed FROM pgml.train('searched', 'regression', 'trees.step', 'y', 'random_forest',
   hyperparams => '{"n_estimators": 3, "random_state": 0}',
