@@ -22,6 +22,10 @@ HP_OBJS = \
 	src/hp/kmeans.o \
 	src/hp/pca.o \
 	src/hp/cart.o
+# An algorithm of an existing kind in a file of its own (docs/algorithms.md,
+# "Adding an algorithm"): its table in the server, table and fit in the
+# trainer (compiled again with PGML_TRAINER); no line here names it.
+ALGORITHM_SRCS = $(sort $(wildcard src/algorithms/*.c))
 OBJS = \
 	src/pgml_worker.o \
 	src/acl.o \
@@ -29,6 +33,7 @@ OBJS = \
 	src/algorithms.o \
 	src/algorithms_sql.o \
 	$(HP_OBJS) \
+	$(ALGORITHM_SRCS:.c=.o) \
 	src/registry.o \
 	src/deploy.o \
 	src/image.o \
@@ -85,6 +90,7 @@ TRAINER_OBJS = \
 	src/trainer/hist_gbt.o \
 	src/algorithms.o \
 	$(HP_OBJS) \
+	$(ALGORITHM_SRCS:.c=.trainer.o) \
 	src/train/resources.o \
 	src/train/trainer_wire.o
 
@@ -126,7 +132,7 @@ EXTRA_CLEAN = $(TRAIN_LIB)$(DLSUFFIX) $(TRAIN_OBJS) $(TRAINER) $(TRAINER_OBJS) \
 	test/results_dir test/tmp_check \
 	test/isolation_output test/tmp_check_iso output_iso \
 	src/*.gcno src/*.gcda src/hp/*.gcno src/hp/*.gcda src/train/*.gcno src/train/*.gcda \
-	src/trainer/*.gcno src/trainer/*.gcda
+	src/trainer/*.gcno src/trainer/*.gcda src/algorithms/*.gcno src/algorithms/*.gcda
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -144,6 +150,10 @@ $(TRAIN_OBJS) $(TRAINER_OBJS): CFLAGS += $(CFLAGS_SL)
 # Every object depends on the contracts: a changed struct must rebuild all.
 $(OBJS) $(TRAIN_OBJS) $(TRAINER_OBJS): $(wildcard include/*.h) src/image_layout.h
 $(TRAINER_OBJS): $(wildcard src/trainer/*.h)
+# the trainer's compilation of an algorithm's file: table and fit
+src/algorithms/%.trainer.o: src/algorithms/%.c
+	$(CC) $(CFLAGS) $(CPPFLAGS) -DPGML_TRAINER -c -o $@ $<
+
 # hist_gradient_boosting builds histograms and searches splits with OpenMP
 # threads (the trainer is the one process that may run OpenMP)
 src/trainer/hist_gbt.o: CFLAGS += -fopenmp

@@ -50,6 +50,7 @@ typedef enum PgmlFamily
 	X("ridge", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_hp_ridge, pgml_linear_train) \
 	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_lasso, pgml_linear_train) \
 	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_elastic_net, pgml_linear_train) \
+	X("orthogonal_matching_pursuit", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_omp, pgml_omp_train) \
 	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false, false, pgml_hp_kmeans, pgml_kmeans_train) \
 	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false, false, pgml_hp_pca, pgml_pca_train) \
 	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_cart_train) \
@@ -59,6 +60,15 @@ typedef enum PgmlFamily
 	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_hp_cart, pgml_cart_train) \
 	X("ada_boost", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_hp_cart, pgml_cart_train) \
 	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true, false, pgml_hp_cart, pgml_cart_train)
+
+/*
+ * Each algorithm's table of hyperparameters, declared from the list: the
+ * shared tables of include/pgml_hyperparams.h, and the table of each
+ * algorithm in a file of its own (src/algorithms/).
+ */
+#define PGML_ALGORITHM_HP_DECL(name, tasks, family, missing, joint, hp, fit) \
+	extern const PgmlHpTable hp;
+PGML_ALGORITHM_LIST(PGML_ALGORITHM_HP_DECL)
 
 typedef struct PgmlAlgorithmDef
 {

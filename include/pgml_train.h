@@ -21,6 +21,7 @@
 #include "lib/stringinfo.h"
 #include "utils/jsonb.h"
 
+#include "pgml_algorithms.h"
 #include "pgml_hyperparams.h"
 #include "pgml_model.h"
 
@@ -224,5 +225,14 @@ extern void pgml_pca_train(const PgmlTrainInput *in, PgmlModel *m);
 extern char *pgml_metrics_clustering(const float *x, int32 n_features,
 									 const double *labels, int64 n,
 									 int32 n_clusters, double inertia);
+
+/*
+ * Every fit function of the list (include/pgml_algorithms.h), declared from
+ * it: those above, and the fit of each algorithm in a file of its own
+ * (src/algorithms/, compiled into the trainer only).
+ */
+#define PGML_ALGORITHM_FIT_DECL(name, tasks, family, missing, joint, hp, fit) \
+	extern void fit(const PgmlTrainInput *in, PgmlModel *m);
+PGML_ALGORITHM_LIST(PGML_ALGORITHM_FIT_DECL)
 
 #endif							/* PGML_TRAIN_H */

@@ -11,11 +11,12 @@ and calls this with it).  The messages the tests produced are read from:
   - what clients saw: test/results_dir/results, test/isolation_output/results
     and tmp_check/log/regress_log_* (notices are not in server logs).
 
-For sites of src/trainer/ (the trainer process, whose errors the parent
-may relay as the DETAIL of its own), DETAIL lines count as well.
+For sites of src/trainer/ and src/algorithms/ (the trainer process, whose
+errors the parent may relay as the DETAIL of its own), DETAIL lines count as
+well.
 
-Every errmsg/errmsg_internal/errmsg_plural call in src/*.c and
-src/train/*.c and src/trainer/*.c is a site; its format string becomes a pattern (%s: any
+Every errmsg/errmsg_internal/errmsg_plural call in src/*.c, src/train/*.c,
+src/trainer/*.c, src/hp/*.c and src/algorithms/*.c is a site; its format string becomes a pattern (%s: any
 text, %d/%g/...: a number) that must match a whole message line "ERROR:
 ...", "NOTICE: ...", etc.  A site is reached when some line matches.
 
@@ -69,7 +70,7 @@ def c_string_literals(text, i):
 
 def sites():
     found = []
-    for d in ("src", "src/train", "src/trainer"):
+    for d in ("src", "src/train", "src/trainer", "src/hp", "src/algorithms"):
         for fn in sorted(os.listdir(os.path.join(TOP, d))):
             if not fn.endswith(".c"):
                 continue
@@ -170,7 +171,7 @@ def main():
     for path, line, fmt in all_sites:
         pat = pattern(fmt)
         hit = any(pat.match(s) for s in seen) or \
-            (path.startswith("src/trainer/") and any(pat.match(s) for s in details))
+            (path.startswith(("src/trainer/", "src/algorithms/")) and any(pat.match(s) for s in details))
         key = (path, fmt)
         if hit:
             reached += 1

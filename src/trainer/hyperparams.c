@@ -423,6 +423,8 @@ hp_written_whole(const JsonbValue *v)
  * false, a quoted choice, null: none), into opts; a default in words is the
  * trainer's to set.
  */
+static void hp_store_none(const PgmlHpSpec *spec, char *field);
+
 static void
 hp_defaults(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 			void *opts)
@@ -445,6 +447,11 @@ hp_defaults(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 		{
 			if (strcmp(dv, "true") == 0 || strcmp(dv, "false") == 0)
 				*(bool *) field = (dv[0] == 't');
+			continue;
+		}
+		if (strcmp(dv, "null") == 0 && (spec->flags & PGML_HP_NULLABLE))
+		{
+			hp_store_none(spec, field);
 			continue;
 		}
 		if (strcmp(dv, "null") == 0)

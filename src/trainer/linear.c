@@ -34,6 +34,7 @@
 #include "utils/numeric.h"
 
 #include "pgml_train.h"
+#include "trainer_linear.h"
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -91,21 +92,6 @@ typedef struct LinearOptions
 	double		tol;			/* 0 until resolved: the solver's default */
 	int32		n_classes;		/* of the training data, 0 for regression */
 } LinearOptions;
-
-/*
- * A regression problem as the direct and coordinate-descent solvers see it:
- * column-major n x p features and the target, both centered when there is
- * an intercept.
- */
-typedef struct LinearRegData
-{
-	int			n;
-	int			p;
-	double	   *a;				/* [n * p] column-major */
-	double	   *y;				/* [Max(n, ylen)] target, then workspace */
-	double	   *mean;			/* [p] column means, or NULL */
-	double		ymean;
-} LinearRegData;
 
 /*
  * A logistic regression problem as the solvers see it.  The design matrix
@@ -236,11 +222,26 @@ linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 	opt->tol = lp.tol;
 }
 
-/* Raise an error if x holds a NaN or an infinity. */
-static void
-linear_check_finite(const PgmlTrainInput *in)
+/* See trainer_linear.h. */
+void
+linear_check_input(const PgmlTrainInput *in)
 {
-	Size		total = (Size) in->n_rows * (Size) in->n_features;
+	Size		total;
+
+	if (in->n_rows <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot train a linear model on zero rows")));
+	if (in->n_features <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot train a linear model without features")));
+	if (in->n_rows > INT_MAX / 2 || in->n_features > INT_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows or features for a linear model"),
+				 errdetail("The limit is %d of each.", INT_MAX / 2)));
+	total = (Size) in->n_rows * (Size) in->n_features;
 
 	for (Size i = 0; i < total; i++)
 	{
@@ -281,12 +282,8 @@ linear_column_means(const PgmlTrainInput *in)
 	return mean;
 }
 
-/*
- * Copy the regression data into rd: features column-major, features and
- * target centered if fit_intercept.  The target buffer has room for
- * Max(n, ylen) values.
- */
-static void
+/* See trainer_linear.h. */
+void
 linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
 				   LinearRegData *rd)
 {
@@ -342,11 +339,8 @@ linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
 		rd->y[i] = in->y[i] - rd->ymean;
 }
 
-/*
- * Store the coefficients w of the centered problem and the intercept that
- * goes with them; a non-finite result is an error.
- */
-static void
+/* See trainer_linear.h. */
+void
 linear_reg_finish(const LinearRegData *rd, const double *w,
 				  double *coef, double *intercept)
 {
@@ -1470,19 +1464,7 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 	opt.n_classes = in->n_classes;
 	linear_parse_hyperparams(in->hyperparams, &opt);
 
-	if (in->n_rows <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot train a linear model on zero rows")));
-	if (in->n_features <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot train a linear model without features")));
-	if (in->n_rows > INT_MAX / 2 || in->n_features > INT_MAX / 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many rows or features for a linear model"),
-				 errdetail("The limit is %d of each.", INT_MAX / 2)));
+	linear_check_input(in);
 	n_outputs = (logistic && in->n_classes > 2) ? in->n_classes : 1;
 
 	/*
@@ -1496,8 +1478,6 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 				 errmsg("too many coefficients for algorithm \"%s\"", opt.algorithm),
 				 errdetail("%d margins of %d features and an intercept need more than %d coefficients.",
 						   n_outputs, in->n_features, (int) (MaxAllocSize / sizeof(double)))));
-	linear_check_finite(in);
-
 	if (in->nthread > 0)
 		openblas_set_num_threads(in->nthread);
 

@@ -21,7 +21,7 @@ from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClas
                               HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
 from sklearn.linear_model import (ElasticNet, Lasso, LinearRegression, LogisticRegression,
-                                  Ridge, RidgeClassifier)
+                                  OrthogonalMatchingPursuit, Ridge, RidgeClassifier)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 ESTIMATORS = {
@@ -46,6 +46,7 @@ ESTIMATORS = {
     ("ridge", "classification"): RidgeClassifier,
     ("lasso", "regression"): Lasso,
     ("elastic_net", "regression"): ElasticNet,
+    ("orthogonal_matching_pursuit", "regression"): OrthogonalMatchingPursuit,
     ("kmeans", "clustering"): KMeans,
     ("pca", "decomposition"): PCA,
 }

@@ -1,4 +1,5 @@
-# Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net and logistic_regression with
+# Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net, orthogonal_matching_pursuit
+# and logistic_regression with
 # scikit-learn's estimators with the same settings, on the same train/test
 # rows (test_sampling => 'last').  Tolerance: every test metric within 1%
 # relative of scikit-learn's; regression predictions within 1e-3 relative
@@ -39,6 +40,17 @@ my @cases = (
 	# ridge for classification is scikit-learn's RidgeClassifier (+-1 targets, one per class)
 	[ 'ridge_clf', 'ridge', '{}', 'pgml.breast_cancer', 'malignant', 'RidgeClassifier', {} ],
 	[ 'ridge_clf_multi', 'ridge', '{"alpha": 0.5}', 'pgml.iris', 'target', 'RidgeClassifier', { alpha => 0.5 } ],
+	# orthogonal_matching_pursuit (src/algorithms/): the default (a tenth of the features: 1 of
+	# diabetes's 10, 3 of breast_cancer's 30), a count, no intercept, and a residual tolerance
+	[ 'omp', 'orthogonal_matching_pursuit', '{}', 'pgml.diabetes', 'target', 'OrthogonalMatchingPursuit', {} ],
+	[ 'omp_5', 'orthogonal_matching_pursuit', '{"n_nonzero_coefs": 5}', 'pgml.diabetes', 'target',
+		'OrthogonalMatchingPursuit', { n_nonzero_coefs => 5 } ],
+	[ 'omp_3_no_intercept', 'orthogonal_matching_pursuit', '{"n_nonzero_coefs": 3, "fit_intercept": false}',
+		'pgml.diabetes', 'target', 'OrthogonalMatchingPursuit', { n_nonzero_coefs => 3, fit_intercept => JSON::PP::false } ],
+	[ 'omp_tol', 'orthogonal_matching_pursuit', '{"tol": 1000000}', 'pgml.diabetes', 'target',
+		'OrthogonalMatchingPursuit', { tol => 1000000 } ],
+	[ 'omp_bc', 'orthogonal_matching_pursuit', '{}', 'pgml.breast_cancer', 'malignant',
+		'OrthogonalMatchingPursuit', {} ],
 );
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
@@ -62,12 +74,17 @@ SELECT string_agg(format('%I::real', a.attname), ', ' ORDER BY a.attnum)
 COPY (SELECT ARRAY[$features]::float8[], ${y}::int::float8, pgml.predict(${id}::bigint, ARRAY[$features])::float8
         FROM $table ORDER BY ctid) TO STDOUT}) if $task eq 'classification';
 	$rows = $node->safe_psql('postgres', qq{
+COPY (SELECT ARRAY[$features]::float8[], ${y}::int::float8, pgml.predict(${id}::bigint, ARRAY[$features])::float8
+        FROM $table ORDER BY ctid) TO STDOUT}) if $task eq 'regression' && $y eq 'malignant';
+	$rows = $node->safe_psql('postgres', qq{
 COPY (SELECT ARRAY[$features]::float8[], ${y}::float8, pgml.predict(${id}::bigint, ARRAY[$features])::float8
-        FROM $table ORDER BY ctid) TO STDOUT}) if $task eq 'regression';
+        FROM $table ORDER BY ctid) TO STDOUT}) if $task eq 'regression' && $y ne 'malignant';
 	my $n = $node->safe_psql('postgres', "SELECT count(*) FROM $table");
 	append_to_file("$dir/$name.tsv", "$rows\n");
+	# the job's split: the last round(0.25 n) rows test (roundf, src/train/job.c);
+	# breast_cancer's 569 rows make 142.25: 142 test rows
 	append_to_file("$dir/$name.json",
-		encode_json({ estimator => $est, params => $params, test_rows => int($n * 0.25 + 0.999999) }));
+		encode_json({ estimator => $est, params => $params, test_rows => int($n * 0.25 + 0.5) }));
 }
 
 my ($out, $err);

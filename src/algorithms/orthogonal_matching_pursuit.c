@@ -1,0 +1,330 @@
+/*-------------------------------------------------------------------------
+ *
+ * orthogonal_matching_pursuit.c
+ *	  Algorithm "orthogonal_matching_pursuit" (regression), as scikit-learn
+ *	  1.2's OrthogonalMatchingPursuit: a linear model with at most
+ *	  n_nonzero_coefs non-zero coefficients (default a tenth of the
+ *	  features, at least one), or as few as bring the squared norm of the
+ *	  residual down to tol.  Served as the linear kind.
+ *
+ *	  An algorithm of an existing kind in one file (docs/algorithms.md,
+ *	  "Adding an algorithm"): its hyperparameter table, compiled into both
+ *	  pgml_worker.so and pgml_trainer, and, in the trainer only
+ *	  (PGML_TRAINER, the Makefile's src/algorithms/%.trainer.o), its fit.
+ *	  The list line in include/pgml_algorithms.h names both.
+ *
+ *	  The fit is scikit-learn's Gram variant (orthogonal_mp_gram, what its
+ *	  fit uses when there are more rows than features): on the centered
+ *	  features, pick the feature most correlated with the residual, solve
+ *	  least squares on the features picked so far by an updated Cholesky
+ *	  factor, and repeat; the same ties (the first largest), the same order
+ *	  of the Gram matrix's rows (a picked feature is swapped to the front)
+ *	  and the same early stops (a feature picked twice, a correlation or a
+ *	  pivot below machine epsilon).
+ *
+ * src/algorithms/orthogonal_matching_pursuit.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+
+#include "pgml_algorithms.h"
+#include "pgml_hyperparams.h"
+
+/* What the table's keys are stored into. */
+typedef struct OmpParams
+{
+	double		n_nonzero_coefs;	/* -1: none given */
+	double		tol;			/* -1: none given */
+	bool		fit_intercept;
+} OmpParams;
+
+static const PgmlHpSpec omp_specs[] = {
+	{"n_nonzero_coefs", NULL, PGML_HP_INT, 1, INT_MAX, false, false, PGML_HP_NULLABLE, NULL, "null",
+		"a positive integer, or null (a tenth of the features, at least 1)", NULL,
+	offsetof(OmpParams, n_nonzero_coefs)},
+	{"tol", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, PGML_HP_NULLABLE, NULL, "null",
+		"a non-negative number (the largest squared norm of the residual), or null", NULL,
+	offsetof(OmpParams, tol)},
+	{"fit_intercept", NULL, PGML_HP_BOOL, 0, 0, false, false, 0, NULL, "true",
+		"a boolean (true or false)", NULL, offsetof(OmpParams, fit_intercept)},
+};
+
+static const PgmlHpCompat omp_compat[] = {
+	{"precompute", "\"auto\"|true|false",
+	"The Gram matrix is always computed here; true, false and \"auto\" give the same coefficients."},
+	{"normalize", "false|\"deprecated\"",
+	"Normalizing the features was deprecated by scikit-learn 1.2; scale the features before training instead."},
+	{NULL, NULL, NULL}
+};
+
+const PgmlHpTable pgml_hp_omp = {
+	NULL, omp_specs, lengthof(omp_specs), omp_compat, "scikit-learn's", false, NULL
+};
+
+#ifdef PGML_TRAINER
+
+#include "common/shortest_dec.h"
+#include "lib/stringinfo.h"
+#include "utils/memutils.h"
+
+#include "pgml_train.h"
+#include "../trainer/trainer_linear.h"
+
+/* Solve L v = b in place (L lower triangular, row-major, leading dim ld). */
+static void
+forward_solve(const double *L, int ld, int k, double *b)
+{
+	for (int i = 0; i < k; i++)
+	{
+		double		s = b[i];
+
+		for (int j = 0; j < i; j++)
+			s -= L[(Size) i * ld + j] * b[j];
+		b[i] = s / L[(Size) i * ld + i];
+	}
+}
+
+/* Solve L^T v = b in place. */
+static void
+backward_solve(const double *L, int ld, int k, double *b)
+{
+	for (int i = k - 1; i >= 0; i--)
+	{
+		double		s = b[i];
+
+		for (int j = i + 1; j < k; j++)
+			s -= L[(Size) j * ld + i] * b[j];
+		b[i] = s / L[(Size) i * ld + i];
+	}
+}
+
+/* Swap rows and columns a and b of the symmetric p x p matrix g. */
+static void
+swap_symmetric(double *g, int p, int a, int b)
+{
+	double		t;
+
+	if (a == b)
+		return;
+	for (int j = 0; j < p; j++)
+	{
+		t = g[(Size) a * p + j];
+		g[(Size) a * p + j] = g[(Size) b * p + j];
+		g[(Size) b * p + j] = t;
+	}
+	for (int i = 0; i < p; i++)
+	{
+		t = g[(Size) i * p + a];
+		g[(Size) i * p + a] = g[(Size) i * p + b];
+		g[(Size) i * p + b] = t;
+	}
+}
+
+/*
+ * The pursuit on the Gram matrix g (p x p) and xy = X^T y of the centered
+ * problem: fills w[p] with the coefficients and returns the number of
+ * features picked.  tol < 0: stop after max_features picks; else stop once
+ * the squared norm of the residual (norm_sq at the start) is within tol.
+ */
+static int
+omp_gram(double *g, double *xy, int p, int max_features, double tol,
+		 double norm_sq, double *w)
+{
+	double	   *alpha = palloc(sizeof(double) * p);
+	double	   *L = palloc0(sizeof(double) * (Size) max_features * max_features);
+	double	   *gamma = palloc0(sizeof(double) * Max(max_features, 1));
+	int		   *index = palloc(sizeof(int) * p);
+	int			n_active = 0;
+	double		tol_curr = norm_sq;
+	double		delta = 0.0;
+
+	for (int j = 0; j < p; j++)
+	{
+		alpha[j] = xy[j];
+		index[j] = j;
+	}
+	while (n_active < max_features)
+	{
+		int			lam = 0;
+
+		for (int j = 1; j < p; j++)
+			if (fabs(alpha[j]) > fabs(alpha[lam]))
+				lam = j;
+		/* picked twice, or nothing left to explain */
+		if (lam < n_active || alpha[lam] * alpha[lam] < DBL_EPSILON)
+			break;
+		if (n_active > 0)
+		{
+			double	   *row = &L[(Size) n_active * max_features];
+			double		v = 0.0;
+			double		pivot;
+
+			for (int j = 0; j < n_active; j++)
+				row[j] = g[(Size) lam * p + j];
+			forward_solve(L, max_features, n_active, row);
+			for (int j = 0; j < n_active; j++)
+				v += row[j] * row[j];
+			pivot = g[(Size) lam * p + lam] - v;
+			/* the feature is a combination of those picked */
+			if (pivot <= DBL_EPSILON)
+				break;
+			row[n_active] = sqrt(pivot);
+		}
+		else
+			L[0] = sqrt(g[(Size) lam * p + lam]);
+
+		swap_symmetric(g, p, n_active, lam);
+		{
+			int			ti = index[n_active];
+			double		tx = xy[n_active];
+
+			index[n_active] = index[lam];
+			index[lam] = ti;
+			xy[n_active] = xy[lam];
+			xy[lam] = tx;
+		}
+		n_active++;
+
+		/* least squares on the picked features: L L^T gamma = xy */
+		memcpy(gamma, xy, sizeof(double) * n_active);
+		forward_solve(L, max_features, n_active, gamma);
+		backward_solve(L, max_features, n_active, gamma);
+
+		/* correlations of the new residual: xy - g[:, active] gamma */
+		for (int i = 0; i < p; i++)
+		{
+			double		beta = 0.0;
+
+			for (int k = 0; k < n_active; k++)
+				beta += g[(Size) i * p + k] * gamma[k];
+			if (tol >= 0 && i < n_active)
+				alpha[i] = beta;	/* kept for delta below */
+			else
+				alpha[i] = xy[i] - beta;
+		}
+		if (tol >= 0)
+		{
+			double		d = 0.0;
+
+			for (int k = 0; k < n_active; k++)
+				d += gamma[k] * alpha[k];
+			for (int k = 0; k < n_active; k++)
+				alpha[k] = xy[k] - alpha[k];
+			tol_curr += delta;
+			delta = d;
+			tol_curr -= delta;
+			if (fabs(tol_curr) <= tol)
+				break;
+		}
+	}
+	memset(w, 0, sizeof(double) * p);
+	for (int k = 0; k < n_active; k++)
+		w[index[k]] = gamma[k];
+	return n_active;
+}
+
+/*
+ * Fit function of the list (include/pgml_algorithms.h): fills m->algorithm,
+ * output, n_outputs, coef, intercept and hyperparams_json.
+ */
+void
+pgml_omp_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	MemoryContext callerctx = CurrentMemoryContext;
+	MemoryContext workctx;
+	OmpParams	opt;
+	LinearRegData rd;
+	int			p = in->n_features;
+	int			n_nonzero;
+	int			max_features;
+	int			n_active;
+	double	   *g;
+	double	   *xy;
+	double	   *w;
+	double		norm_sq = 0.0;
+	double	   *coef;
+	double	   *intercept;
+	StringInfoData buf;
+	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	memset(&opt, 0, sizeof(opt));
+	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, &pgml_hp_omp, &opt, NULL);
+	linear_check_input(in);
+	n_nonzero = opt.n_nonzero_coefs < 0 ? Max((int) (0.1 * p), 1) : (int) opt.n_nonzero_coefs;
+	if (opt.tol < 0 && n_nonzero > p)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hyperparameter \"n_nonzero_coefs\" is larger than the number of features"),
+				 errdetail("n_nonzero_coefs is %d; the training data has %d features.", n_nonzero, p)));
+	max_features = opt.tol >= 0 ? p : n_nonzero;
+
+	coef = MemoryContextAllocZero(callerctx, sizeof(double) * p);
+	intercept = MemoryContextAllocZero(callerctx, sizeof(double));
+	workctx = AllocSetContextCreate(callerctx, "pgml orthogonal matching pursuit",
+									ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(workctx);
+
+	linear_reg_prepare(in, opt.fit_intercept, p, &rd);
+	g = palloc(sizeof(double) * (Size) p * p);
+	xy = palloc(sizeof(double) * p);
+	for (int i = 0; i < p; i++)
+	{
+		const double *ai = rd.a + (Size) i * rd.n;
+
+		for (int j = 0; j <= i; j++)
+		{
+			const double *aj = rd.a + (Size) j * rd.n;
+			double		s = 0.0;
+
+			for (int r = 0; r < rd.n; r++)
+				s += ai[r] * aj[r];
+			g[(Size) i * p + j] = g[(Size) j * p + i] = s;
+		}
+		xy[i] = 0.0;
+		for (int r = 0; r < rd.n; r++)
+			xy[i] += ai[r] * rd.y[r];
+	}
+	for (int r = 0; r < rd.n; r++)
+		norm_sq += rd.y[r] * rd.y[r];
+	w = palloc(sizeof(double) * p);
+	n_active = omp_gram(g, xy, p, max_features, opt.tol, norm_sq, w);
+	linear_reg_finish(&rd, w, coef, intercept);
+
+	MemoryContextSwitchTo(callerctx);
+	MemoryContextDelete(workctx);
+
+	elog(DEBUG1, "orthogonal matching pursuit: %d rows, %d features, %d picked",
+		 rd.n, p, n_active);
+
+	m->algorithm = PGML_ALGO_LINEAR;
+	m->output = PGML_OUTPUT_IDENTITY;
+	m->n_outputs = 1;
+	m->coef = coef;
+	m->intercept = intercept;
+
+	/* the effective hyperparameters, the resolved count included */
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"fit_intercept\": %s, \"n_nonzero_coefs\": ",
+					 opt.fit_intercept ? "true" : "false");
+	if (opt.tol >= 0 && opt.n_nonzero_coefs < 0)
+		appendStringInfoString(&buf, "null");
+	else
+		appendStringInfo(&buf, "%d", n_nonzero);
+	appendStringInfoString(&buf, ", \"tol\": ");
+	if (opt.tol >= 0)
+	{
+		double_to_shortest_decimal_buf(opt.tol, num);
+		appendStringInfoString(&buf, num);
+	}
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoChar(&buf, '}');
+	m->hyperparams_json = buf.data;
+}
+
+#endif							/* PGML_TRAINER */
