@@ -255,6 +255,7 @@ pgml_omp_train(const PgmlTrainInput *in, PgmlModel *m)
 	memset(&opt, 0, sizeof(opt));
 	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, &pgml_hp_omp, &opt, NULL);
 	linear_check_input(in);
+	linear_check_finite(in);
 	n_nonzero = opt.n_nonzero_coefs < 0 ? Max((int) (0.1 * p), 1) : (int) opt.n_nonzero_coefs;
 	if (opt.tol < 0 && n_nonzero > p)
 		ereport(ERROR,

@@ -226,8 +226,6 @@ linear_parse_hyperparams(Jsonb *jb, LinearOptions *opt)
 void
 linear_check_input(const PgmlTrainInput *in)
 {
-	Size		total;
-
 	if (in->n_rows <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -241,7 +239,14 @@ linear_check_input(const PgmlTrainInput *in)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many rows or features for a linear model"),
 				 errdetail("The limit is %d of each.", INT_MAX / 2)));
-	total = (Size) in->n_rows * (Size) in->n_features;
+}
+
+/* See trainer_linear.h. */
+void
+linear_check_finite(const PgmlTrainInput *in)
+{
+	Size		total = (Size) in->n_rows * (Size) in->n_features;
+
 
 	for (Size i = 0; i < total; i++)
 	{
@@ -1478,6 +1483,8 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 				 errmsg("too many coefficients for algorithm \"%s\"", opt.algorithm),
 				 errdetail("%d margins of %d features and an intercept need more than %d coefficients.",
 						   n_outputs, in->n_features, (int) (MaxAllocSize / sizeof(double)))));
+	linear_check_finite(in);
+
 	if (in->nthread > 0)
 		openblas_set_num_threads(in->nthread);
 

@@ -32,9 +32,12 @@ typedef struct LinearRegData
 
 /*
  * Refuse what no linear model trains on: no rows, no features, more of
- * either than the solvers index, a NaN or an infinite feature value.
+ * either than the solvers index.  Reads no feature value.
  */
 extern void linear_check_input(const PgmlTrainInput *in);
+
+/* Refuse a NaN or an infinite feature value (a scan of every value). */
+extern void linear_check_finite(const PgmlTrainInput *in);
 
 /*
  * Copy the regression data into rd: features column-major, features and

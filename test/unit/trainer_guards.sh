@@ -19,7 +19,9 @@ for sym in LAPACKE_dgesdd_work LAPACKE_dgelsd_work LAPACKE_dposv_work \
 	wraps="$wraps,--wrap=$sym"
 done
 
-# the trainer's sources but main.c, which the harness includes
+# the trainer's sources but main.c, which the harness includes (the files of
+# src/algorithms/ with their fits: PGML_TRAINER, as the Makefile builds them
+# for the trainer)
 gcc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers -Werror -O1 -g -fopenmp \
 	-fno-strict-aliasing -fwrapv -fexcess-precision=standard \
@@ -33,6 +35,7 @@ gcc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-sign-compa
 	src/trainer/tree_params.c src/trainer/forest.c src/trainer/gbt.c \
 	src/trainer/adaboost.c src/trainer/hist_gbt.c src/trainer/joint.c \
 	src/algorithms.c src/hp/*.c src/train/resources.c src/train/trainer_wire.c \
+	-DPGML_TRAINER src/algorithms/*.c \
 	-o "$work/trainer_guards" -Wl${wraps} \
 	-L "$("$pgc" --pkglibdir)" -lpgcommon -lpgport \
 	-lxgboost -lopenblas -llapacke -lgomp -lpthread -lm
