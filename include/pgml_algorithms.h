@@ -6,8 +6,10 @@
  *	  src/algorithms.c, which pgml.algorithms(), the queue's insert trigger,
  *	  the job's checks, every error that lists the choices and the trainer
  *	  process's choice of fit function (by family: src/trainer/main.c) read.
- *	  Adding an algorithm of an existing family is one line here and its
- *	  trainer.
+ *	  Adding an algorithm of an existing kind is one line here and one file,
+ *	  src/algorithms/<name>.c, with its hyperparameter table and its fit
+ *	  (docs/algorithms.md, "Adding an algorithm"): the list declares both
+ *	  (PGML_ALGORITHM_HP_DECL below, PGML_ALGORITHM_FIT_DECL in pgml_train.h).
  *
  *	  PGML_ALGORITHM(name, tasks, family, missing_values, joint, hyperparams, fit)
  *	  tasks: a mask of PGML_TASK_BIT(...)
@@ -30,8 +32,11 @@
 #define PGML_SUPERVISED (PGML_TASK_BIT(REGRESSION) | PGML_TASK_BIT(CLASSIFICATION))
 
 /*
- * the trainer that fits an algorithm (src/trainer/xgb.c, linear.c,
- * cluster.c, decompose.c; the CART family: forest.c and gbt.c)
+ * the family of an algorithm: the model kind its fit produces, and for the
+ * algorithms that share a fit, the trainer file of that fit
+ * (src/trainer/xgb.c, linear.c, cluster.c, decompose.c; the CART family:
+ * forest.c and gbt.c); an algorithm in a file of its own (src/algorithms/)
+ * takes the family of its kind
  */
 typedef enum PgmlFamily
 {
