@@ -284,12 +284,17 @@ SELECT error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'trees.st
 -- distinct random targets: the first 1,500 train, and a tree with 1,500
 -- leaves is deeper than the image's padded blocks (depth 10), so it is
 -- walked node by node: alone (decision_tree), or 16 in lanes and the 17th
--- alone (random_forest of 17 such trees, all features, no bootstrap).
+-- alone (random_forest of 17 such trees, all features, no bootstrap).  And
+-- 12,000 rows, 10,000 training: a tree of about 20,000 nodes, beyond the
+-- 16,384 above which a lone tree's walk also prefetches a level ahead.
 SELECT setseed(0.25);
 CREATE TABLE noise AS
   SELECT g AS id, random()::real AS a, random()::real AS b, random()::real AS y
-    FROM generate_series(1, 2000) g ORDER BY g;
-CREATE VIEW noise_xy AS SELECT a, b, y FROM noise;
+    FROM generate_series(1, 12000) g ORDER BY g;
+CREATE VIEW noise_xy AS SELECT a, b, y FROM noise WHERE id <= 2000;
+CREATE VIEW noise_big AS SELECT a, b, y FROM noise;
+SELECT deployed FROM pgml.train('deep_big', 'regression', 'trees.noise_big', 'y', 'decision_tree',
+  hyperparams => '{"random_state": 0}', test_size => 2000, test_sampling => 'last');
 SELECT deployed FROM pgml.train('deep_one', 'regression', 'trees.noise_xy', 'y', 'decision_tree',
   hyperparams => '{"random_state": 0}', test_size => 500, test_sampling => 'last');
 SELECT deployed FROM pgml.train('deep_17', 'regression', 'trees.noise_xy', 'y', 'random_forest',
@@ -299,6 +304,11 @@ SELECT count(*) AS training_rows,
        count(*) FILTER (WHERE pgml.predict('deep_one', ARRAY[a, b]) <> y) AS tree_wrong,
        count(*) FILTER (WHERE abs(pgml.predict('deep_17', ARRAY[a, b]) - y) > 1e-5) AS forest_wrong
   FROM noise WHERE id <= 1500;
+SELECT count(*) AS training_rows,
+       count(*) FILTER (WHERE pgml.predict('deep_big', ARRAY[a, b]) <> y) AS big_tree_wrong,
+       (SELECT (s.bytes / 16) > 16384 FROM pgml.stat_models s
+         WHERE s.model_id = model_of('deep_big') LIMIT 1) AS beyond_16384_nodes
+  FROM noise WHERE id <= 10000;
 
 -- Search works with the family
 SELECT deployed FROM pgml.train('searched', 'regression', 'trees.step', 'y', 'random_forest',
