@@ -132,7 +132,8 @@ EXTRA_CLEAN = $(TRAIN_LIB)$(DLSUFFIX) $(TRAIN_OBJS) $(TRAINER) $(TRAINER_OBJS) \
 	test/results_dir test/tmp_check \
 	test/isolation_output test/tmp_check_iso output_iso \
 	src/*.gcno src/*.gcda src/hp/*.gcno src/hp/*.gcda src/train/*.gcno src/train/*.gcda \
-	src/trainer/*.gcno src/trainer/*.gcda src/algorithms/*.gcno src/algorithms/*.gcda
+	src/trainer/*.gcno src/trainer/*.gcda src/algorithms/*.gcno src/algorithms/*.gcda \
+	src/algorithms/*.o
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

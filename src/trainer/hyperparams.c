@@ -418,13 +418,13 @@ hp_written_whole(const JsonbValue *v)
 												   NumericGetDatum(v->val.numeric))), '.') == NULL;
 }
 
+static void hp_store_none(const PgmlHpSpec *spec, char *field);
+
 /*
  * The defaults of the table that are written as JSON (a number, true,
  * false, a quoted choice, null: none), into opts; a default in words is the
  * trainer's to set.
  */
-static void hp_store_none(const PgmlHpSpec *spec, char *field);
-
 static void
 hp_defaults(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 			void *opts)

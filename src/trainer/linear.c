@@ -247,7 +247,6 @@ linear_check_finite(const PgmlTrainInput *in)
 {
 	Size		total = (Size) in->n_rows * (Size) in->n_features;
 
-
 	for (Size i = 0; i < total; i++)
 	{
 		if (!isfinite(in->x[i]))
@@ -1437,6 +1436,19 @@ linear_hyperparams_json(const LinearOptions *opt)
 	}
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
+}
+
+/* See trainer_linear.h. */
+void
+linear_model_regression(PgmlModel *m, double *coef, double *intercept,
+						char *hyperparams_json)
+{
+	m->algorithm = PGML_ALGO_LINEAR;
+	m->output = PGML_OUTPUT_IDENTITY;
+	m->n_outputs = 1;
+	m->coef = coef;
+	m->intercept = intercept;
+	m->hyperparams_json = hyperparams_json;
 }
 
 /*

@@ -55,4 +55,12 @@ extern void linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept,
 extern void linear_reg_finish(const LinearRegData *rd, const double *w,
 							  double *coef, double *intercept);
 
+/*
+ * Make m a linear regression model of one output: coef[n_features] and
+ * intercept (allocated in the caller's context), and its effective
+ * hyperparameters as a JSON object text.
+ */
+extern void linear_model_regression(PgmlModel *m, double *coef, double *intercept,
+									char *hyperparams_json);
+
 #endif							/* PGML_TRAINER_LINEAR_H */

@@ -20,8 +20,9 @@ from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClas
                               GradientBoostingClassifier, GradientBoostingRegressor,
                               HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
-from sklearn.linear_model import (ElasticNet, Lasso, LinearRegression, LogisticRegression,
-                                  OrthogonalMatchingPursuit, Ridge, RidgeClassifier)
+from sklearn.linear_model import (BayesianRidge, ElasticNet, Lasso, LinearRegression,
+                                  LogisticRegression, OrthogonalMatchingPursuit, Ridge,
+                                  RidgeClassifier)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 ESTIMATORS = {
@@ -47,6 +48,7 @@ ESTIMATORS = {
     ("lasso", "regression"): Lasso,
     ("elastic_net", "regression"): ElasticNet,
     ("orthogonal_matching_pursuit", "regression"): OrthogonalMatchingPursuit,
+    ("bayesian_ridge", "regression"): BayesianRidge,
     ("kmeans", "clustering"): KMeans,
     ("pca", "decomposition"): PCA,
 }

@@ -35,13 +35,17 @@ SELECT deployed FROM pgml.train('omp2', 'regression', 'omp.two', 'y', 'orthogona
 SELECT deployed FROM pgml.train('omp1', 'regression', 'omp.two', 'y', 'orthogonal_matching_pursuit');
 SELECT misses('omp2') AS two_features_wrong, misses('omp1') > 100 AS one_feature_wrong_mostly,
        hyperparams_of('omp2') AS hp2, hyperparams_of('omp1') AS hp1;
--- the residual tolerance picks as many as it takes (two); without an
--- intercept, the constant 5 cannot be fitted by two features
+-- the residual tolerance picks as many as it takes (two); so does the
+-- variant on X itself (precompute false); without an intercept, the
+-- constant 5 cannot be fitted by two features
 SELECT deployed FROM pgml.train('omp_tol', 'regression', 'omp.two', 'y', 'orthogonal_matching_pursuit',
                                 '{"tol": 1e-6, "precompute": "auto", "normalize": false}');
+SELECT deployed FROM pgml.train('omp_x', 'regression', 'omp.two', 'y', 'orthogonal_matching_pursuit',
+                                '{"n_nonzero_coefs": 2, "precompute": false}');
 SELECT deployed FROM pgml.train('omp_noint', 'regression', 'omp.two', 'y', 'orthogonal_matching_pursuit',
                                 '{"n_nonzero_coefs": 2, "fit_intercept": false}');
 SELECT misses('omp_tol') AS tol_wrong, hyperparams_of('omp_tol') AS hp_tol,
+       misses('omp_x') AS on_x_wrong,
        misses('omp_noint') > 0 AS no_intercept_misses;
 -- the batch form
 SELECT round(p::numeric, 3) AS batch FROM pgml.predict_batch('omp2', ARRAY[1, 0, 0, 0, 0, 0, 1, 0]::real[]) p;
@@ -59,7 +63,8 @@ $$;
 SELECT h, error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'omp.two', 'y',
                             'orthogonal_matching_pursuit', hyperparams => %L)$$, h))
   FROM (VALUES ('{"n_nonzero_coefs": 5}'), ('{"n_nonzero_coefs": 0}'), ('{"n_nonzero_coefs": 1.5}'),
-               ('{"tol": -1}'), ('{"normalize": true}'), ('{"alpha": 1}')) v(h);
+               ('{"tol": -1}'), ('{"normalize": true}'), ('{"precompute": "yes"}'),
+               ('{"alpha": 1}')) v(h);
 SELECT * FROM pgml.train('bad', 'regression', 'omp.two', 'y', 'orthogonal_matching_pursuit',
                          '{"n_nonzero_coefs": 5}');
 SELECT error_of($$SELECT * FROM pgml.train('bad', 'classification', 'omp.two', 'y', 'orthogonal_matching_pursuit')$$);

@@ -1,5 +1,5 @@
-# Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net, orthogonal_matching_pursuit
-# and logistic_regression with
+# Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net, orthogonal_matching_pursuit,
+# bayesian_ridge and logistic_regression with
 # scikit-learn's estimators with the same settings, on the same train/test
 # rows (test_sampling => 'last').  Tolerance: every test metric within 1%
 # relative of scikit-learn's; regression predictions within 1e-3 relative
@@ -25,6 +25,19 @@ CREATE EXTENSION pgml_worker;
 SELECT * FROM pgml.load_dataset('diabetes');
 SELECT * FROM pgml.load_dataset('breast_cancer');
 SELECT * FROM pgml.load_dataset('iris');
+-- fewer training rows (22) than features (40): bayesian_ridge's other branch
+SELECT setseed(0.75);
+CREATE TABLE wide AS
+  SELECT c[1] AS c1, c[2] AS c2, c[3] AS c3, c[4] AS c4, c[5] AS c5, c[6] AS c6, c[7] AS c7,
+         c[8] AS c8, c[9] AS c9, c[10] AS c10, c[11] AS c11, c[12] AS c12, c[13] AS c13,
+         c[14] AS c14, c[15] AS c15, c[16] AS c16, c[17] AS c17, c[18] AS c18, c[19] AS c19,
+         c[20] AS c20, c[21] AS c21, c[22] AS c22, c[23] AS c23, c[24] AS c24, c[25] AS c25,
+         c[26] AS c26, c[27] AS c27, c[28] AS c28, c[29] AS c29, c[30] AS c30, c[31] AS c31,
+         c[32] AS c32, c[33] AS c33, c[34] AS c34, c[35] AS c35, c[36] AS c36, c[37] AS c37,
+         c[38] AS c38, c[39] AS c39, c[40] AS c40,
+         (c[1] + 2 * c[2] - c[3] + 0.1 * random())::real AS y
+    FROM (SELECT g, ARRAY(SELECT random()::real FROM generate_series(1, 40) WHERE g > 0) AS c
+            FROM generate_series(1, 30) g) s;
 });
 
 # name => [algorithm, hyperparams, table, label, sklearn estimator, its params]
@@ -51,6 +64,25 @@ my @cases = (
 		'OrthogonalMatchingPursuit', { tol => 1000000 } ],
 	[ 'omp_bc', 'orthogonal_matching_pursuit', '{}', 'pgml.breast_cancer', 'malignant',
 		'OrthogonalMatchingPursuit', {} ],
+	# scikit-learn's other variant, on X itself: its choice with fewer rows than features
+	# (22 of 40), and asked for with precompute false
+	[ 'omp_wide', 'orthogonal_matching_pursuit', '{}', 'wide', 'y', 'OrthogonalMatchingPursuit', {} ],
+	[ 'omp_wide_15', 'orthogonal_matching_pursuit', '{"n_nonzero_coefs": 15}', 'wide', 'y',
+		'OrthogonalMatchingPursuit', { n_nonzero_coefs => 15 } ],
+	[ 'omp_wide_tol', 'orthogonal_matching_pursuit', '{"tol": 0.05}', 'wide', 'y',
+		'OrthogonalMatchingPursuit', { tol => 0.05 } ],
+	[ 'omp_chol', 'orthogonal_matching_pursuit', '{"n_nonzero_coefs": 6, "precompute": false}',
+		'pgml.diabetes', 'target', 'OrthogonalMatchingPursuit', { n_nonzero_coefs => 6, precompute => JSON::PP::false } ],
+	# bayesian_ridge (src/algorithms/): the defaults, given starting precisions and priors,
+	# no intercept, 30 features, and fewer rows than features
+	[ 'br', 'bayesian_ridge', '{}', 'pgml.diabetes', 'target', 'BayesianRidge', {} ],
+	[ 'br_init', 'bayesian_ridge', '{"alpha_init": 0.01, "lambda_init": 0.001, "alpha_1": 0.5, "lambda_2": 2, "max_iter": 50}',
+		'pgml.diabetes', 'target', 'BayesianRidge',
+		{ alpha_init => 0.01, lambda_init => 0.001, alpha_1 => 0.5, lambda_2 => 2, n_iter => 50 } ],
+	[ 'br_noint', 'bayesian_ridge', '{"fit_intercept": false, "tol": 1e-8}', 'pgml.diabetes', 'target',
+		'BayesianRidge', { fit_intercept => JSON::PP::false, tol => 1e-8 } ],
+	[ 'br_bc', 'bayesian_ridge', '{}', 'pgml.breast_cancer', 'malignant', 'BayesianRidge', {} ],
+	[ 'br_wide', 'bayesian_ridge', '{}', 'wide', 'y', 'BayesianRidge', {} ],
 );
 
 my $dir = PostgreSQL::Test::Utils::tempdir;

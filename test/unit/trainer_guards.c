@@ -593,6 +593,15 @@ pca_svd_no_convergence(void)
 	fit(pgml_pca_train, &in);
 }
 
+/* bayesian_ridge (src/algorithms/bayesian_ridge.c), dgesdd double armed */
+static void
+bayesian_ridge_svd_no_convergence(void)
+{
+	PgmlTrainInput in = input("bayesian_ridge", PGML_TASK_REGRESSION, 0, 8, 2, x8, y8);
+
+	fit(pgml_bayesian_ridge_train, &in);
+}
+
 /* ----------------------------------------------------------------------
  * Cases: XGBoost (xgb.c, booster.c)
  * ---------------------------------------------------------------------- */
@@ -1044,6 +1053,10 @@ static const GuardCase cases[] = {
 		DOUBLE_SVD_NO_CONVERGENCE,
 	"22000", "the singular value decomposition did not converge",
 	"dgesdd returned 1"},
+	{"bayesian_ridge when dgesdd does not converge", bayesian_ridge_svd_no_convergence,
+		DOUBLE_SVD_NO_CONVERGENCE,
+		"22000", "the singular value decomposition of the features did not converge",
+	"LAPACK dgesdd returned 1."},
 	/* xgb.c */
 	{"xgboost trainer asked for another algorithm", xgb_other_algorithm,
 		DOUBLE_NONE,

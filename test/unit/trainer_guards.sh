@@ -21,7 +21,8 @@ done
 
 # the trainer's sources but main.c, which the harness includes (the files of
 # src/algorithms/ with their fits: PGML_TRAINER, as the Makefile builds them
-# for the trainer)
+# for the trainer; gcc applies -D to every file of the command, and only
+# those files test it)
 gcc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers -Werror -O1 -g -fopenmp \
 	-fno-strict-aliasing -fwrapv -fexcess-precision=standard \
