@@ -20,7 +20,7 @@ from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClas
                               GradientBoostingClassifier, GradientBoostingRegressor,
                               HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
-from sklearn.linear_model import (BayesianRidge, ElasticNet, Lasso, LinearRegression,
+from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, Lasso, LinearRegression,
                                   LogisticRegression, OrthogonalMatchingPursuit, Ridge,
                                   RidgeClassifier)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -49,6 +49,7 @@ ESTIMATORS = {
     ("elastic_net", "regression"): ElasticNet,
     ("orthogonal_matching_pursuit", "regression"): OrthogonalMatchingPursuit,
     ("bayesian_ridge", "regression"): BayesianRidge,
+    ("automatic_relevance_determination", "regression"): ARDRegression,
     ("kmeans", "clustering"): KMeans,
     ("pca", "decomposition"): PCA,
 }

@@ -1,5 +1,5 @@
 # Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net, orthogonal_matching_pursuit,
-# bayesian_ridge and logistic_regression with
+# bayesian_ridge, automatic_relevance_determination and logistic_regression with
 # scikit-learn's estimators with the same settings, on the same train/test
 # rows (test_sampling => 'last').  Tolerance: every test metric within 1%
 # relative of scikit-learn's; regression predictions within 1e-3 relative
@@ -83,6 +83,15 @@ my @cases = (
 		'BayesianRidge', { fit_intercept => JSON::PP::false, tol => 1e-8 } ],
 	[ 'br_bc', 'bayesian_ridge', '{}', 'pgml.breast_cancer', 'malignant', 'BayesianRidge', {} ],
 	[ 'br_wide', 'bayesian_ridge', '{}', 'wide', 'y', 'BayesianRidge', {} ],
+	# automatic_relevance_determination (src/algorithms/): the defaults, a lower pruning
+	# threshold and priors, no intercept, 30 features, and fewer rows than features (Woodbury)
+	[ 'ard', 'automatic_relevance_determination', '{}', 'pgml.diabetes', 'target', 'ARDRegression', {} ],
+	[ 'ard_prune', 'automatic_relevance_determination', '{"threshold_lambda": 0.01, "lambda_1": 0.1, "n_iter": 40}',
+		'pgml.diabetes', 'target', 'ARDRegression', { threshold_lambda => 0.01, lambda_1 => 0.1, n_iter => 40 } ],
+	[ 'ard_noint', 'automatic_relevance_determination', '{"fit_intercept": false}', 'pgml.diabetes', 'target',
+		'ARDRegression', { fit_intercept => JSON::PP::false } ],
+	[ 'ard_bc', 'automatic_relevance_determination', '{}', 'pgml.breast_cancer', 'malignant', 'ARDRegression', {} ],
+	[ 'ard_wide', 'automatic_relevance_determination', '{}', 'wide', 'y', 'ARDRegression', {} ],
 );
 
 my $dir = PostgreSQL::Test::Utils::tempdir;

@@ -41,6 +41,8 @@
  *	  LAPACKE_dgesdd_work	DOUBLE_SVD_NO_CONVERGENCE: the factorization
  *							(not the workspace query) returns info 1, as
  *							when dbdsdc does not converge.
+ *	  LAPACKE_dsyevd		DOUBLE_EIGH_NO_CONVERGENCE: returns info 1, as
+ *							when the eigenvalues do not converge.
  *	  LAPACKE_dgelsd_work	DOUBLE_DGELSD_QUERY: the workspace query returns
  *							info -6; DOUBLE_DGELSD_NO_CONVERGENCE: the solve
  *							returns info 2; DOUBLE_DGELSD_BAD_ARGUMENT: the
@@ -108,6 +110,7 @@ typedef enum GuardDouble
 {
 	DOUBLE_NONE = 0,
 	DOUBLE_SVD_NO_CONVERGENCE,
+	DOUBLE_EIGH_NO_CONVERGENCE,
 	DOUBLE_DGELSD_QUERY,
 	DOUBLE_DGELSD_NO_CONVERGENCE,
 	DOUBLE_DGELSD_BAD_ARGUMENT,
@@ -164,6 +167,22 @@ __wrap_LAPACKE_dgesdd_work(int layout, char jobz, lapack_int m, lapack_int n,
 		return 1;
 	return __real_LAPACKE_dgesdd_work(layout, jobz, m, n, a, lda, s, u, ldu,
 									  vt, ldvt, work, lwork, iwork);
+}
+
+extern lapack_int __real_LAPACKE_dsyevd(int layout, char jobz, char uplo,
+										lapack_int n, double *a, lapack_int lda,
+										double *w);
+extern lapack_int __wrap_LAPACKE_dsyevd(int layout, char jobz, char uplo,
+										lapack_int n, double *a, lapack_int lda,
+										double *w);
+
+lapack_int
+__wrap_LAPACKE_dsyevd(int layout, char jobz, char uplo, lapack_int n,
+					  double *a, lapack_int lda, double *w)
+{
+	if (armed == DOUBLE_EIGH_NO_CONVERGENCE)
+		return 1;
+	return __real_LAPACKE_dsyevd(layout, jobz, uplo, n, a, lda, w);
 }
 
 extern lapack_int __real_LAPACKE_dgelsd_work(int layout, lapack_int m,
@@ -600,6 +619,16 @@ bayesian_ridge_svd_no_convergence(void)
 	PgmlTrainInput in = input("bayesian_ridge", PGML_TASK_REGRESSION, 0, 8, 2, x8, y8);
 
 	fit(pgml_bayesian_ridge_train, &in);
+}
+
+/* automatic_relevance_determination, dsyevd double armed */
+static void
+ard_eigh_no_convergence(void)
+{
+	PgmlTrainInput in = input("automatic_relevance_determination", PGML_TASK_REGRESSION,
+							  0, 8, 2, x8, y8);
+
+	fit(pgml_ard_train, &in);
 }
 
 /* ----------------------------------------------------------------------
@@ -1053,6 +1082,10 @@ static const GuardCase cases[] = {
 		DOUBLE_SVD_NO_CONVERGENCE,
 	"22000", "the singular value decomposition did not converge",
 	"dgesdd returned 1"},
+	{"ARD regression when dsyevd does not converge", ard_eigh_no_convergence,
+		DOUBLE_EIGH_NO_CONVERGENCE,
+		"22000", "the eigendecomposition of the posterior precision did not converge",
+	"LAPACK dsyevd returned 1."},
 	{"bayesian_ridge when dgesdd does not converge", bayesian_ridge_svd_no_convergence,
 		DOUBLE_SVD_NO_CONVERGENCE,
 		"22000", "the singular value decomposition of the features did not converge",

@@ -13,7 +13,7 @@ pgc=${PG_CONFIG:-pg_config}
 
 # the library functions the harness replaces by test doubles
 wraps=
-for sym in LAPACKE_dgesdd_work LAPACKE_dgelsd_work LAPACKE_dposv_work \
+for sym in LAPACKE_dgesdd_work LAPACKE_dsyevd LAPACKE_dgelsd_work LAPACKE_dposv_work \
 	XGBoosterSaveModelToBuffer XGBoosterSetParam XGBoosterPredictFromDense \
 	malloc calloc realloc cart_fit; do
 	wraps="$wraps,--wrap=$sym"
