@@ -136,6 +136,20 @@ typedef struct PgmlHpTable
 												 * or NULL: this one */
 } PgmlHpTable;
 
+/*
+ * Keys the Bayesian linear models share (src/algorithms/bayesian_ridge.c,
+ * automatic_relevance_determination.c), with scikit-learn's names and
+ * defaults: the rounds of the evidence updates, and the shape and rate of
+ * the gamma priors of the precisions (what says which).  The including file
+ * needs <limits.h> and <math.h>.
+ */
+#define PGML_HP_EVIDENCE_ROUNDS(type, field) \
+	{"n_iter", "max_iter", PGML_HP_INT, 1, INT_MAX, false, false, 0, NULL, "300", \
+	 "a positive integer (the most rounds of the evidence updates)", NULL, offsetof(type, field)}
+#define PGML_HP_GAMMA_PRIOR(key, what, type, field) \
+	{key, NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "1e-06", \
+	 "a non-negative number (" what ")", NULL, offsetof(type, field)}
+
 /* Does the spec apply to algorithm (its `algorithms` list)? */
 extern bool pgml_hp_spec_applies(const PgmlHpSpec *spec, const char *algorithm);
 

@@ -56,18 +56,13 @@ typedef struct ArdParams
 #define ARD(f) offsetof(ArdParams, f)
 
 static const PgmlHpSpec ard_specs[] = {
-	{"n_iter", "max_iter", PGML_HP_INT, 1, INT_MAX, false, false, 0, NULL, "300",
-		"a positive integer (the most rounds of the evidence updates)", NULL, ARD(n_iter)},
+	PGML_HP_EVIDENCE_ROUNDS(ArdParams, n_iter),
 	{"tol", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "0.001",
 		"a non-negative number (stop when the weights move less)", NULL, ARD(tol)},
-	{"alpha_1", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "1e-06",
-		"a non-negative number (shape of the gamma prior of alpha)", NULL, ARD(alpha_1)},
-	{"alpha_2", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "1e-06",
-		"a non-negative number (rate of the gamma prior of alpha)", NULL, ARD(alpha_2)},
-	{"lambda_1", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "1e-06",
-		"a non-negative number (shape of the gamma prior of each lambda)", NULL, ARD(lambda_1)},
-	{"lambda_2", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "1e-06",
-		"a non-negative number (rate of the gamma prior of each lambda)", NULL, ARD(lambda_2)},
+	PGML_HP_GAMMA_PRIOR("alpha_1", "shape of the gamma prior of alpha", ArdParams, alpha_1),
+	PGML_HP_GAMMA_PRIOR("alpha_2", "rate of the gamma prior of alpha", ArdParams, alpha_2),
+	PGML_HP_GAMMA_PRIOR("lambda_1", "shape of the gamma prior of each lambda", ArdParams, lambda_1),
+	PGML_HP_GAMMA_PRIOR("lambda_2", "rate of the gamma prior of each lambda", ArdParams, lambda_2),
 	{"threshold_lambda", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "10000",
 		"a non-negative number (a weight whose precision reaches it is pruned)", NULL,
 	ARD(threshold_lambda)},
@@ -89,7 +84,6 @@ const PgmlHpTable pgml_hp_ard = {
 
 #ifdef PGML_TRAINER
 
-#include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
@@ -261,16 +255,6 @@ ard_coef(ArdProblem *pb, double alpha, double *w)
 	}
 }
 
-/* ", \"key\": value" in shortest form */
-static void
-ard_append(StringInfo buf, const char *key, double value)
-{
-	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	double_to_shortest_decimal_buf(value, num);
-	appendStringInfo(buf, ", \"%s\": %s", key, num);
-}
-
 /*
  * Fit function of the list (include/pgml_algorithms.h): fills the model of
  * the linear kind and its effective hyperparameters.
@@ -289,8 +273,7 @@ pgml_ard_train(const PgmlTrainInput *in, PgmlModel *m)
 	double	   *coef;
 	double	   *intercept;
 	double		alpha;
-	double		mean = 0.0;
-	double		var = 0.0;
+	double		var;
 	int			p = in->n_features;
 	int			iter;
 	int			big;
@@ -326,12 +309,7 @@ pgml_ard_train(const PgmlTrainInput *in, PgmlModel *m)
 	pb.work = pgml_train_alloc((Size) big * big, sizeof(double));
 	pb.work2 = pgml_train_alloc((Size) pb.n * Max(pb.n, p), sizeof(double));
 
-	for (int r = 0; r < pb.n; r++)
-		mean += rd.y[r];
-	mean /= pb.n;
-	for (int r = 0; r < pb.n; r++)
-		var += (rd.y[r] - mean) * (rd.y[r] - mean);
-	var /= pb.n;
+	var = linear_target_variance(&rd);
 	alpha = 1.0 / (var + DBL_EPSILON);
 	lambda = pgml_train_alloc(p, sizeof(double));
 	for (int j = 0; j < p; j++)
@@ -405,12 +383,12 @@ pgml_ard_train(const PgmlTrainInput *in, PgmlModel *m)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"fit_intercept\": %s, \"n_iter\": %d",
 					 opt.fit_intercept ? "true" : "false", (int) opt.n_iter);
-	ard_append(&buf, "tol", opt.tol);
-	ard_append(&buf, "alpha_1", opt.alpha_1);
-	ard_append(&buf, "alpha_2", opt.alpha_2);
-	ard_append(&buf, "lambda_1", opt.lambda_1);
-	ard_append(&buf, "lambda_2", opt.lambda_2);
-	ard_append(&buf, "threshold_lambda", opt.threshold_lambda);
+	linear_append_number(&buf, "tol", opt.tol);
+	linear_append_number(&buf, "alpha_1", opt.alpha_1);
+	linear_append_number(&buf, "alpha_2", opt.alpha_2);
+	linear_append_number(&buf, "lambda_1", opt.lambda_1);
+	linear_append_number(&buf, "lambda_2", opt.lambda_2);
+	linear_append_number(&buf, "threshold_lambda", opt.threshold_lambda);
 	appendStringInfoChar(&buf, '}');
 	linear_model_regression(m, coef, intercept, buf.data);
 }

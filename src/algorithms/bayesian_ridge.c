@@ -56,18 +56,13 @@ typedef struct BayesianRidgeParams
 #define BR(f) offsetof(BayesianRidgeParams, f)
 
 static const PgmlHpSpec br_specs[] = {
-	{"n_iter", "max_iter", PGML_HP_INT, 1, INT_MAX, false, false, 0, NULL, "300",
-		"a positive integer (the most rounds of the evidence updates)", NULL, BR(n_iter)},
+	PGML_HP_EVIDENCE_ROUNDS(BayesianRidgeParams, n_iter),
 	{"tol", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, true, false, 0, NULL, "0.001",
 		"a positive number (stop when the weights move less)", NULL, BR(tol)},
-	{"alpha_1", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "1e-06",
-		"a non-negative number (shape of the gamma prior of alpha)", NULL, BR(alpha_1)},
-	{"alpha_2", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "1e-06",
-		"a non-negative number (rate of the gamma prior of alpha)", NULL, BR(alpha_2)},
-	{"lambda_1", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "1e-06",
-		"a non-negative number (shape of the gamma prior of lambda)", NULL, BR(lambda_1)},
-	{"lambda_2", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "1e-06",
-		"a non-negative number (rate of the gamma prior of lambda)", NULL, BR(lambda_2)},
+	PGML_HP_GAMMA_PRIOR("alpha_1", "shape of the gamma prior of alpha", BayesianRidgeParams, alpha_1),
+	PGML_HP_GAMMA_PRIOR("alpha_2", "rate of the gamma prior of alpha", BayesianRidgeParams, alpha_2),
+	PGML_HP_GAMMA_PRIOR("lambda_1", "shape of the gamma prior of lambda", BayesianRidgeParams, lambda_1),
+	PGML_HP_GAMMA_PRIOR("lambda_2", "rate of the gamma prior of lambda", BayesianRidgeParams, lambda_2),
 	{"alpha_init", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, PGML_HP_NULLABLE, NULL, "null",
 		"a non-negative number, or null (1 / the variance of the target)", NULL, BR(alpha_init)},
 	{"lambda_init", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, PGML_HP_NULLABLE, NULL, "null",
@@ -90,7 +85,6 @@ const PgmlHpTable pgml_hp_bayesian_ridge = {
 
 #ifdef PGML_TRAINER
 
-#include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
@@ -214,21 +208,6 @@ br_update(BrProblem *pb, double alpha, double lambda, double *w)
 	return rss;
 }
 
-/* ", \"key\": value" with the value in shortest form, or null */
-static void
-br_append(StringInfo buf, const char *key, double value, bool null)
-{
-	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	if (null)
-	{
-		appendStringInfo(buf, ", \"%s\": null", key);
-		return;
-	}
-	double_to_shortest_decimal_buf(value, num);
-	appendStringInfo(buf, ", \"%s\": %s", key, num);
-}
-
 /*
  * Fit function of the list (include/pgml_algorithms.h): fills m->algorithm,
  * output, n_outputs, coef, intercept and hyperparams_json.
@@ -248,8 +227,7 @@ pgml_bayesian_ridge_train(const PgmlTrainInput *in, PgmlModel *m)
 	double	   *intercept;
 	double		alpha;
 	double		lambda;
-	double		mean = 0.0;
-	double		var = 0.0;
+	double		var;
 	int			iter;
 	StringInfoData buf;
 
@@ -283,12 +261,7 @@ pgml_bayesian_ridge_train(const PgmlTrainInput *in, PgmlModel *m)
 	br_svd(&pb, a);
 
 	/* the starting precisions: 1 / (var(y) + eps) and 1 */
-	for (int r = 0; r < pb.n; r++)
-		mean += rd.y[r];
-	mean /= pb.n;
-	for (int r = 0; r < pb.n; r++)
-		var += (rd.y[r] - mean) * (rd.y[r] - mean);
-	var /= pb.n;
+	var = linear_target_variance(&rd);
 	alpha = opt.alpha_init >= 0 ? opt.alpha_init : 1.0 / (var + DBL_EPSILON);
 	lambda = opt.lambda_init >= 0 ? opt.lambda_init : 1.0;
 
@@ -330,13 +303,19 @@ pgml_bayesian_ridge_train(const PgmlTrainInput *in, PgmlModel *m)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"fit_intercept\": %s, \"n_iter\": %d",
 					 opt.fit_intercept ? "true" : "false", (int) opt.n_iter);
-	br_append(&buf, "tol", opt.tol, false);
-	br_append(&buf, "alpha_1", opt.alpha_1, false);
-	br_append(&buf, "alpha_2", opt.alpha_2, false);
-	br_append(&buf, "lambda_1", opt.lambda_1, false);
-	br_append(&buf, "lambda_2", opt.lambda_2, false);
-	br_append(&buf, "alpha_init", opt.alpha_init, opt.alpha_init < 0);
-	br_append(&buf, "lambda_init", opt.lambda_init, opt.lambda_init < 0);
+	linear_append_number(&buf, "tol", opt.tol);
+	linear_append_number(&buf, "alpha_1", opt.alpha_1);
+	linear_append_number(&buf, "alpha_2", opt.alpha_2);
+	linear_append_number(&buf, "lambda_1", opt.lambda_1);
+	linear_append_number(&buf, "lambda_2", opt.lambda_2);
+	if (opt.alpha_init < 0)
+		appendStringInfoString(&buf, ", \"alpha_init\": null");
+	else
+		linear_append_number(&buf, "alpha_init", opt.alpha_init);
+	if (opt.lambda_init < 0)
+		appendStringInfoString(&buf, ", \"lambda_init\": null");
+	else
+		linear_append_number(&buf, "lambda_init", opt.lambda_init);
 	appendStringInfoChar(&buf, '}');
 	linear_model_regression(m, coef, intercept, buf.data);
 }

@@ -344,6 +344,21 @@ linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
 }
 
 /* See trainer_linear.h. */
+double
+linear_target_variance(const LinearRegData *rd)
+{
+	double		mean = 0.0;
+	double		var = 0.0;
+
+	for (int r = 0; r < rd->n; r++)
+		mean += rd->y[r];
+	mean /= rd->n;
+	for (int r = 0; r < rd->n; r++)
+		var += (rd->y[r] - mean) * (rd->y[r] - mean);
+	return var / rd->n;
+}
+
+/* See trainer_linear.h. */
 void
 linear_reg_finish(const LinearRegData *rd, const double *w,
 				  double *coef, double *intercept)
@@ -1394,9 +1409,9 @@ linear_fit_logistic(const PgmlTrainInput *in, LinearOptions *opt,
 	}
 }
 
-/* Append a double to buf in the shortest form that reads back exactly. */
-static void
-linear_append_double(StringInfo buf, const char *key, double value)
+/* See trainer_linear.h. */
+void
+linear_append_number(StringInfo buf, const char *key, double value)
 {
 	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
 
@@ -1432,7 +1447,7 @@ linear_hyperparams_json(const LinearOptions *opt)
 		if (spec->type == PGML_HP_INT)
 			appendStringInfo(&buf, ", \"%s\": %d", spec->name, (int) v);
 		else
-			linear_append_double(&buf, spec->name, v);
+			linear_append_number(&buf, spec->name, v);
 	}
 	appendStringInfoChar(&buf, '}');
 	return buf.data;

@@ -13,6 +13,8 @@
 
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
+
 #include "pgml_train.h"
 
 /*
@@ -54,6 +56,15 @@ extern void linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept,
  */
 extern void linear_reg_finish(const LinearRegData *rd, const double *w,
 							  double *coef, double *intercept);
+
+/* The variance of rd's target (numpy's var: the mean of squared deviations). */
+extern double linear_target_variance(const LinearRegData *rd);
+
+/*
+ * Append ", \"key\": value" to buf, the value in the shortest form that
+ * reads back exactly (a JSON number).
+ */
+extern void linear_append_number(StringInfo buf, const char *key, double value);
 
 /*
  * Make m a linear regression model of one output: coef[n_features] and
