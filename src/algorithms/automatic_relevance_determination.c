@@ -106,6 +106,13 @@ pinvh(double *a, int m, double *out)
 
 	if (m == 0)
 		return;
+	for (Size i = 0; i < (Size) m * m; i++)
+		if (!isfinite(a[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("ARD regression's posterior precision is not finite"),
+					 errdetail("A weight's precision reached zero or overflowed."),
+					 errhint("Give lambda_1 and lambda_2 above zero, or drop constant features.")));
 	/* a symmetric row-major matrix is its column-major self */
 	info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', m, a, m, s);
 	if (info > 0)
@@ -134,6 +141,7 @@ pinvh(double *a, int m, double *out)
 				out[(Size) i * m + j] += vi * v[j];
 		}
 	}
+	pfree(s);
 }
 
 /* The problem: centered features (column-major), target, kept weights. */
@@ -146,8 +154,8 @@ typedef struct ArdProblem
 	int		   *keep;			/* [q] indexes of the kept weights */
 	int			q;
 	double	   *sigma;			/* [q * q] row-major */
-	double	   *work;			/* [Max(n, p)^2] */
-	double	   *work2;			/* [n * p] */
+	double	   *work;			/* [p * p], or [n * n] when n < p */
+	double	   *work2;			/* [p], or [Max(n * n, p)] when n < p */
 } ArdProblem;
 
 /* The posterior covariance of the kept weights (ARDRegression's two ways). */
@@ -304,10 +312,15 @@ pgml_ard_train(const PgmlTrainInput *in, PgmlModel *m)
 	pb.q = p;
 	for (int j = 0; j < p; j++)
 		pb.keep[j] = j;
-	big = Max(pb.n, p);
+	/*
+	 * At least as many rows as features: work holds a q x q matrix, work2
+	 * X^T y; else (Woodbury) work and work2 hold n x n matrices, and work2
+	 * X^T y too.
+	 */
+	big = pb.n >= p ? p : pb.n;
 	pb.sigma = pgml_train_alloc((Size) p * p, sizeof(double));
 	pb.work = pgml_train_alloc((Size) big * big, sizeof(double));
-	pb.work2 = pgml_train_alloc((Size) pb.n * Max(pb.n, p), sizeof(double));
+	pb.work2 = pgml_train_alloc(Max((Size) big * big, (Size) p), sizeof(double));
 
 	var = linear_target_variance(&rd);
 	alpha = 1.0 / (var + DBL_EPSILON);

@@ -63,8 +63,9 @@ static const PgmlHpSpec br_specs[] = {
 	PGML_HP_GAMMA_PRIOR("alpha_2", "rate of the gamma prior of alpha", BayesianRidgeParams, alpha_2),
 	PGML_HP_GAMMA_PRIOR("lambda_1", "shape of the gamma prior of lambda", BayesianRidgeParams, lambda_1),
 	PGML_HP_GAMMA_PRIOR("lambda_2", "rate of the gamma prior of lambda", BayesianRidgeParams, lambda_2),
-	{"alpha_init", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, PGML_HP_NULLABLE, NULL, "null",
-		"a non-negative number, or null (1 / the variance of the target)", NULL, BR(alpha_init)},
+	/* scikit-learn takes 0, then divides by it (ZeroDivisionError) */
+	{"alpha_init", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, true, false, PGML_HP_NULLABLE, NULL, "null",
+		"a positive number, or null (1 / the variance of the target)", NULL, BR(alpha_init)},
 	{"lambda_init", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, PGML_HP_NULLABLE, NULL, "null",
 		"a non-negative number, or null (1)", NULL, BR(lambda_init)},
 	{"fit_intercept", NULL, PGML_HP_BOOL, 0, 0, false, false, 0, NULL, "true",
@@ -106,22 +107,30 @@ typedef struct BrProblem
 	double	   *eig;			/* [k] squared singular values */
 	double	   *xty;			/* [p] X^T y */
 	double	   *tmp;			/* [Max(n, k)] workspace */
+	double	   *uz;				/* [n] workspace */
 } BrProblem;
 
 /* Thin SVD of a (n x p, column-major, destroyed) into pb. */
 static void
 br_svd(BrProblem *pb, double *a)
 {
-	lapack_int *iwork = palloc(sizeof(lapack_int) * 8 * Max(pb->k, 1));
+	lapack_int *iwork = pgml_train_alloc((Size) 8 * Max(pb->k, 1), sizeof(lapack_int));
 	double		wsize;
-	double	   *s = palloc(sizeof(double) * pb->k);
+	double	   *s = pgml_train_alloc(Max(pb->k, 1), sizeof(double));
 	lapack_int	info;
 
 	info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', pb->n, pb->p, a, pb->n, s,
 							   pb->u, pb->n, pb->vt, pb->k, &wsize, -1, iwork);
+	/* LAPACK counts its workspace in a lapack_int */
+	if (info == 0 && wsize >= (double) INT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows and features for bayesian_ridge"),
+				 errdetail("The singular value decomposition of %d x %d features needs more workspace than LAPACK can count.",
+						   pb->n, pb->p)));
 	if (info == 0)
 	{
-		double	   *work = palloc(sizeof(double) * ((Size) wsize + 1));
+		double	   *work = pgml_train_alloc((Size) wsize + 1, sizeof(double));
 
 		info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', pb->n, pb->p, a, pb->n, s,
 								   pb->u, pb->n, pb->vt, pb->k, work,
@@ -172,6 +181,7 @@ br_update(BrProblem *pb, double alpha, double lambda, double *w)
 	{
 		/* w = X^T U diag(1 / (eig + ratio)) U^T y */
 		double	   *z = pb->tmp;
+		double	   *uz = pb->uz;
 
 		for (int i = 0; i < k; i++)
 		{
@@ -181,19 +191,21 @@ br_update(BrProblem *pb, double alpha, double lambda, double *w)
 				t += pb->u[(Size) i * n + r] * pb->y[r];
 			z[i] = t / (pb->eig[i] + ratio);
 		}
+		for (int r = 0; r < n; r++)
+		{
+			double		t = 0.0;
+
+			for (int i = 0; i < k; i++)
+				t += pb->u[(Size) i * n + r] * z[i];
+			uz[r] = t;
+		}
 		for (int j = 0; j < p; j++)
 		{
 			const double *aj = pb->a + (Size) j * n;
 			double		t = 0.0;
 
 			for (int r = 0; r < n; r++)
-			{
-				double		uz = 0.0;
-
-				for (int i = 0; i < k; i++)
-					uz += pb->u[(Size) i * n + r] * z[i];
-				t += aj[r] * uz;
-			}
+				t += aj[r] * uz[r];
 			w[j] = t;
 		}
 	}
@@ -248,15 +260,16 @@ pgml_bayesian_ridge_train(const PgmlTrainInput *in, PgmlModel *m)
 	pb.k = Min(rd.n, rd.p);
 	pb.a = rd.a;
 	pb.y = rd.y;
-	pb.u = palloc(sizeof(double) * (Size) pb.n * pb.k);
-	pb.vt = palloc(sizeof(double) * (Size) pb.k * pb.p);
-	pb.eig = palloc(sizeof(double) * pb.k);
-	pb.xty = palloc0(sizeof(double) * pb.p);
-	pb.tmp = palloc(sizeof(double) * Max(pb.n, pb.k));
+	pb.u = pgml_train_alloc((Size) pb.n * pb.k, sizeof(double));
+	pb.vt = pgml_train_alloc((Size) pb.k * pb.p, sizeof(double));
+	pb.eig = pgml_train_alloc(pb.k, sizeof(double));
+	pb.xty = pgml_train_alloc(pb.p, sizeof(double));
+	pb.tmp = pgml_train_alloc(Max(pb.n, pb.k), sizeof(double));
+	pb.uz = pgml_train_alloc(pb.n, sizeof(double));
 	for (int j = 0; j < pb.p; j++)
 		for (int r = 0; r < pb.n; r++)
 			pb.xty[j] += rd.a[(Size) j * pb.n + r] * rd.y[r];
-	a = palloc(sizeof(double) * (Size) pb.n * pb.p);
+	a = pgml_train_alloc((Size) pb.n * pb.p, sizeof(double));
 	memcpy(a, rd.a, sizeof(double) * (Size) pb.n * pb.p);
 	br_svd(&pb, a);
 
@@ -265,14 +278,17 @@ pgml_bayesian_ridge_train(const PgmlTrainInput *in, PgmlModel *m)
 	alpha = opt.alpha_init >= 0 ? opt.alpha_init : 1.0 / (var + DBL_EPSILON);
 	lambda = opt.lambda_init >= 0 ? opt.lambda_init : 1.0;
 
-	w = palloc(sizeof(double) * pb.p);
-	w_old = palloc(sizeof(double) * pb.p);
+	w = pgml_train_alloc(pb.p, sizeof(double));
+	w_old = pgml_train_alloc(pb.p, sizeof(double));
 	for (iter = 0; iter < (int) opt.n_iter; iter++)
 	{
-		double		rss = br_update(&pb, alpha, lambda, w);
+		double		rss;
 		double		gamma = 0.0;
 		double		wsq = 0.0;
 		double		moved = 0.0;
+
+		pgml_train_check_cancel();
+		rss = br_update(&pb, alpha, lambda, w);
 
 		for (int i = 0; i < pb.k; i++)
 			gamma += (alpha * pb.eig[i]) / (lambda + alpha * pb.eig[i]);

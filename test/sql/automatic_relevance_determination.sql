@@ -52,6 +52,14 @@ SELECT h, error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'ard.e
                             'automatic_relevance_determination', hyperparams => %L)$$, h))
   FROM (VALUES ('{"n_iter": 0}'), ('{"tol": -1}'), ('{"threshold_lambda": -1}'),
                ('{"alpha_init": 1}')) v(h);
+-- a constant feature with lambda_1 = 0 and fewer rows than features: that
+-- weight's precision reaches zero, and the Woodbury matrix is not finite
+-- (scikit-learn fails there too: "array must not contain infs or NaNs")
+CREATE TABLE wide AS
+  SELECT x1, x2, x3, x4, x1 * x2 AS x5, x3 * x4 AS x6, x1 - x4 AS x7, 1::real AS k, y
+    FROM exact LIMIT 6;
+SELECT * FROM pgml.train('bad', 'regression', 'ard.wide', 'y', 'automatic_relevance_determination',
+                         '{"lambda_1": 0}', test_size => 2, test_sampling => 'last');
 -- one training row (3 rows, 2 of them test)
 CREATE TABLE three AS SELECT * FROM exact LIMIT 3;
 SELECT * FROM pgml.train('bad', 'regression', 'ard.three', 'y', 'automatic_relevance_determination',

@@ -48,6 +48,7 @@ $$;
 SELECT h, error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'br.exact', 'y',
                             'bayesian_ridge', hyperparams => %L)$$, h))
   FROM (VALUES ('{"n_iter": 0}'), ('{"tol": 0}'), ('{"alpha_1": -1}'), ('{"lambda_init": -0.5}'),
+               ('{"alpha_init": 0}'),
                ('{"n_iter": 10, "max_iter": 10}'), ('{"alpha": 1}')) v(h);
 SELECT error_of($$SELECT * FROM pgml.train('bad', 'classification', 'br.exact', 'y', 'bayesian_ridge')$$);
 UPDATE exact SET x2 = NULL WHERE x1 < 0.1;
