@@ -278,8 +278,6 @@ pgml_ard_train(const PgmlTrainInput *in, PgmlModel *m)
 	double	   *w;
 	double	   *w_old;
 	double	   *lambda;
-	double	   *coef;
-	double	   *intercept;
 	double		alpha;
 	double		var;
 	int			p = in->n_features;
@@ -287,21 +285,12 @@ pgml_ard_train(const PgmlTrainInput *in, PgmlModel *m)
 	int			big;
 	StringInfoData buf;
 
-	memset(&opt, 0, sizeof(opt));
-	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, &pgml_hp_ard, &opt, NULL);
-	linear_check_input(in);
+	workctx = linear_regression_begin(in, &pgml_hp_ard, &opt, sizeof(opt));
 	if (in->n_rows < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("automatic_relevance_determination needs at least 2 training rows"),
 				 errdetail("The training set has %lld row.", (long long) in->n_rows)));
-	linear_check_finite(in);
-
-	coef = MemoryContextAllocZero(callerctx, sizeof(double) * p);
-	intercept = MemoryContextAllocZero(callerctx, sizeof(double));
-	workctx = AllocSetContextCreate(callerctx, "pgml ARD regression",
-									ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(workctx);
 
 	linear_reg_prepare(in, opt.fit_intercept, p, &rd);
 	pb.n = rd.n;
@@ -384,10 +373,7 @@ pgml_ard_train(const PgmlTrainInput *in, PgmlModel *m)
 		ard_sigma(&pb, alpha, lambda);
 		ard_coef(&pb, alpha, w);
 	}
-	linear_reg_finish(&rd, w, coef, intercept);
-
-	MemoryContextSwitchTo(callerctx);
-	MemoryContextDelete(workctx);
+	linear_regression_end(m, callerctx, workctx, &rd, w);
 
 	elog(DEBUG1, "ARD regression: %d rows, %d features, %d kept, %d rounds",
 		 rd.n, p, pb.q, Min(iter + 1, (int) opt.n_iter));
@@ -403,7 +389,7 @@ pgml_ard_train(const PgmlTrainInput *in, PgmlModel *m)
 	linear_append_number(&buf, "lambda_2", opt.lambda_2);
 	linear_append_number(&buf, "threshold_lambda", opt.threshold_lambda);
 	appendStringInfoChar(&buf, '}');
-	linear_model_regression(m, coef, intercept, buf.data);
+	m->hyperparams_json = buf.data;
 }
 
 #endif							/* PGML_TRAINER */

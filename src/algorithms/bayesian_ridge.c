@@ -235,24 +235,13 @@ pgml_bayesian_ridge_train(const PgmlTrainInput *in, PgmlModel *m)
 	double	   *a;
 	double	   *w;
 	double	   *w_old;
-	double	   *coef;
-	double	   *intercept;
 	double		alpha;
 	double		lambda;
 	double		var;
 	int			iter;
 	StringInfoData buf;
 
-	memset(&opt, 0, sizeof(opt));
-	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, &pgml_hp_bayesian_ridge, &opt, NULL);
-	linear_check_input(in);
-	linear_check_finite(in);
-
-	coef = MemoryContextAllocZero(callerctx, sizeof(double) * in->n_features);
-	intercept = MemoryContextAllocZero(callerctx, sizeof(double));
-	workctx = AllocSetContextCreate(callerctx, "pgml bayesian ridge",
-									ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(workctx);
+	workctx = linear_regression_begin(in, &pgml_hp_bayesian_ridge, &opt, sizeof(opt));
 
 	linear_reg_prepare(in, opt.fit_intercept, in->n_features, &rd);
 	pb.n = rd.n;
@@ -307,10 +296,7 @@ pgml_bayesian_ridge_train(const PgmlTrainInput *in, PgmlModel *m)
 	}
 	/* a non-finite weight is linear_reg_finish's error */
 	(void) br_update(&pb, alpha, lambda, w);
-	linear_reg_finish(&rd, w, coef, intercept);
-
-	MemoryContextSwitchTo(callerctx);
-	MemoryContextDelete(workctx);
+	linear_regression_end(m, callerctx, workctx, &rd, w);
 
 	elog(DEBUG1, "bayesian ridge: %d rows, %d features, %d rounds, alpha %g, lambda %g",
 		 pb.n, pb.p, Min(iter + 1, (int) opt.n_iter), alpha, lambda);
@@ -333,7 +319,7 @@ pgml_bayesian_ridge_train(const PgmlTrainInput *in, PgmlModel *m)
 	else
 		linear_append_number(&buf, "lambda_init", opt.lambda_init);
 	appendStringInfoChar(&buf, '}');
-	linear_model_regression(m, coef, intercept, buf.data);
+	m->hyperparams_json = buf.data;
 }
 
 #endif							/* PGML_TRAINER */

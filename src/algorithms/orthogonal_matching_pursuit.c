@@ -380,15 +380,10 @@ pgml_omp_train(const PgmlTrainInput *in, PgmlModel *m)
 	double	   *xy;
 	double	   *w;
 	double		norm_sq = 0.0;
-	double	   *coef;
-	double	   *intercept;
 	StringInfoData buf;
 	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
 
-	memset(&opt, 0, sizeof(opt));
-	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, &pgml_hp_omp, &opt, NULL);
-	linear_check_input(in);
-	linear_check_finite(in);
+	workctx = linear_regression_begin(in, &pgml_hp_omp, &opt, sizeof(opt));
 	n_nonzero = opt.n_nonzero_coefs < 0 ? Max((int) (0.1 * p), 1) : (int) opt.n_nonzero_coefs;
 	if (opt.tol < 0 && n_nonzero > p)
 		ereport(ERROR,
@@ -396,12 +391,6 @@ pgml_omp_train(const PgmlTrainInput *in, PgmlModel *m)
 				 errmsg("hyperparameter \"n_nonzero_coefs\" is larger than the number of features"),
 				 errdetail("n_nonzero_coefs is %d; the training data has %d features.", n_nonzero, p)));
 	max_features = opt.tol >= 0 ? p : n_nonzero;
-
-	coef = MemoryContextAllocZero(callerctx, sizeof(double) * p);
-	intercept = MemoryContextAllocZero(callerctx, sizeof(double));
-	workctx = AllocSetContextCreate(callerctx, "pgml orthogonal matching pursuit",
-									ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(workctx);
 
 	linear_reg_prepare(in, opt.fit_intercept, p, &rd);
 	w = pgml_train_alloc(p, sizeof(double));
@@ -432,10 +421,7 @@ pgml_omp_train(const PgmlTrainInput *in, PgmlModel *m)
 	}
 	else
 		n_active = pursuit_cholesky(rd.a, rd.y, rd.n, p, max_features, opt.tol, w);
-	linear_reg_finish(&rd, w, coef, intercept);
-
-	MemoryContextSwitchTo(callerctx);
-	MemoryContextDelete(workctx);
+	linear_regression_end(m, callerctx, workctx, &rd, w);
 
 	elog(DEBUG1, "orthogonal matching pursuit: %d rows, %d features, %d picked",
 		 rd.n, p, n_active);
@@ -459,7 +445,7 @@ pgml_omp_train(const PgmlTrainInput *in, PgmlModel *m)
 	appendStringInfo(&buf, ", \"precompute\": %s",
 					 opt.precompute == 0 ? "\"auto\"" : opt.precompute == 1 ? "true" : "false");
 	appendStringInfoChar(&buf, '}');
-	linear_model_regression(m, coef, intercept, buf.data);
+	m->hyperparams_json = buf.data;
 }
 
 #endif							/* PGML_TRAINER */

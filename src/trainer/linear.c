@@ -1454,16 +1454,38 @@ linear_hyperparams_json(const LinearOptions *opt)
 }
 
 /* See trainer_linear.h. */
-void
-linear_model_regression(PgmlModel *m, double *coef, double *intercept,
-						char *hyperparams_json)
+MemoryContext
+linear_regression_begin(const PgmlTrainInput *in, const PgmlHpTable *table,
+						void *opts, Size opts_size)
 {
+	MemoryContext workctx;
+
+	memset(opts, 0, opts_size);
+	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, table, opts, NULL);
+	linear_check_input(in);
+	linear_check_finite(in);
+	workctx = AllocSetContextCreate(CurrentMemoryContext, "pgml linear regression",
+									ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(workctx);
+	return workctx;
+}
+
+/* See trainer_linear.h. */
+void
+linear_regression_end(PgmlModel *m, MemoryContext callerctx, MemoryContext workctx,
+					  const LinearRegData *rd, const double *w)
+{
+	double	   *coef = MemoryContextAllocZero(callerctx, sizeof(double) * rd->p);
+	double	   *intercept = MemoryContextAllocZero(callerctx, sizeof(double));
+
+	linear_reg_finish(rd, w, coef, intercept);
+	MemoryContextSwitchTo(callerctx);
+	MemoryContextDelete(workctx);
 	m->algorithm = PGML_ALGO_LINEAR;
 	m->output = PGML_OUTPUT_IDENTITY;
 	m->n_outputs = 1;
 	m->coef = coef;
 	m->intercept = intercept;
-	m->hyperparams_json = hyperparams_json;
 }
 
 /*

@@ -67,11 +67,25 @@ extern double linear_target_variance(const LinearRegData *rd);
 extern void linear_append_number(StringInfo buf, const char *key, double value);
 
 /*
- * Make m a linear regression model of one output: coef[n_features] and
- * intercept (allocated in the caller's context), and its effective
- * hyperparameters as a JSON object text.
+ * The start of a fit of one-output linear regression (the algorithms of
+ * src/algorithms/): opts (opts_size bytes) zeroed and filled from
+ * in->hyperparams by table, the input checked (linear_check_input,
+ * linear_check_finite); returns a new child of the current memory context,
+ * made current, for the fit's work.
  */
-extern void linear_model_regression(PgmlModel *m, double *coef, double *intercept,
-									char *hyperparams_json);
+extern MemoryContext linear_regression_begin(const PgmlTrainInput *in,
+											 const PgmlHpTable *table,
+											 void *opts, Size opts_size);
+
+/*
+ * The end of such a fit: from the weights w of the centered problem rd,
+ * m's coefficients and intercept (linear_reg_finish) in callerctx, the
+ * context that was current at linear_regression_begin, made current again;
+ * workctx deleted; m made a linear model of one identity output.  The
+ * caller sets m->hyperparams_json.
+ */
+extern void linear_regression_end(PgmlModel *m, MemoryContext callerctx,
+								  MemoryContext workctx,
+								  const LinearRegData *rd, const double *w);
 
 #endif							/* PGML_TRAINER_LINEAR_H */
