@@ -21,9 +21,8 @@
  *	  a time, a step of each in turn (their loads overlap); a lone one (a
  *	  decision tree, or the last deep tree of a window whose count of them
  *	  is 1 more than a multiple of 16) with a branch per node instead.
- *	  Every leaf value
- *	  lands in its tree's slot, and the slots are then summed in tree order,
- *	  which keeps the float sums exact.  (AVX2 gathers were tried for the
+ *	  Every leaf value lands in its tree's slot, and the slots are then
+ *	  summed in tree order, which keeps the float sums exact.  (AVX2 gathers were tried for the
  *	  block walk and were slower on the development machine than the
  *	  interleaved scalar walk.)
  */
@@ -422,10 +421,11 @@ eval_deep_lanes(const char *base, const PgmlImageDeep *dt, int n,
  * child prefetched, a level ahead: in a CART tree (depth-first order) the
  * left child is the next node, so reading its right index costs little,
  * and the walk's next miss starts a step earlier.  (XGBoost numbers its
- * nodes otherwise: the read may miss, but it only feeds a prefetch.)  On the 359,997-node tree that took 0.92x to 0.97x the time
- * (median of 30 scans of the 20,000 held-out rows, builds alternated three
- * times); on the 13,575-node one (217 kB, in cache) 1.07x, so small trees
- * do without.
+ * nodes otherwise: the read may miss, but it only feeds a prefetch.)  On
+ * the 359,997-node tree that took 0.92x to 0.97x the time (median of 30
+ * scans of the 20,000 held-out rows, builds alternated three times); on
+ * the 13,575-node one (217 kB, in cache) 1.07x, so small trees do
+ * without.
  */
 #define PGML_DEEP_LOOKAHEAD_NODES	16384
 
