@@ -40,6 +40,30 @@ CREATE TABLE pfa AS SELECT ARRAY[a, b]::pf_measure[] AS x, y FROM pf;
 SELECT deployed FROM pgml.train('pfa', 'regression', 'pfa', 'y');
 SELECT round(pgml.predict('pfa', ROW(ARRAY[10, 1]::pf_measure[]))::numeric, 3) AS domain_elements;
 
+-- arrays as a table stores them: up to 26 reals take a 1-byte header
+-- (read in place, without an aligned copy); the same predictions as the
+-- same values as float8[], with NULLs among them (missing values, the
+-- same stored size as without for two of eight), in two dimensions, and
+-- with a NaN for a model that cannot take it
+CREATE TABLE pfs AS
+  SELECT ARRAY[g % 7, g % 5, g % 3, g % 11, (g * 7) % 13, g % 2, (g * 3) % 17, g % 19]::real[] AS f,
+         (g % 7 + 2 * (g % 5) - g % 3 + ((g * 3) % 17) / 4.0 + (g % 19) / 8.0)::real AS y
+    FROM generate_series(1, 300) g;
+SELECT deployed FROM pgml.train('pfs', 'regression', 'pfs', 'y', 'xgboost',
+                                '{"n_estimators": 10, "max_depth": 4}');
+CREATE TABLE pfs_q (kind text, f real[]);
+INSERT INTO pfs_q SELECT 'plain', f FROM pfs;
+INSERT INTO pfs_q SELECT 'nulls', ARRAY[f[1], NULL, f[3], f[4], NULL, f[6], f[7], f[8]] FROM pfs;
+INSERT INTO pfs_q SELECT 'two dimensions', ARRAY[[f[1], f[2], f[3], f[4]], [f[5], f[6], f[7], f[8]]] FROM pfs;
+SELECT kind, count(*) AS n_rows,
+       count(*) FILTER (WHERE pg_column_size(f) < 127) AS short_rows,
+       count(*) FILTER (WHERE pgml.predict('pfs', f) = pgml.predict('pfs', f::float8[])) AS agree,
+       count(DISTINCT pgml.predict('pfs', f)) > 10 AS varied
+  FROM pfs_q GROUP BY kind ORDER BY kind;
+CREATE TABLE pfs_nan AS SELECT ARRAY['NaN', 1]::real[] AS f;
+SELECT pg_column_size(f) < 127 AS short FROM pfs_nan;
+SELECT pgml.predict('pf', f) FROM pfs_nan;
+
 -- a batch: rows one after another, one prediction per row
 SELECT round(p::numeric, 3) AS batch FROM pgml.predict_batch('pf', ARRAY[1, 1, 2, 2, 10, 1]::real[]) p;
 SELECT count(*) AS empty_batch FROM pgml.predict_batch('pf', ARRAY[]::real[]);
