@@ -58,6 +58,8 @@ typedef enum PgmlFamily
 	X("orthogonal_matching_pursuit", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_omp, pgml_omp_train) \
 	X("bayesian_ridge", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_bayesian_ridge, pgml_bayesian_ridge_train) \
 	X("automatic_relevance_determination", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_ard, pgml_ard_train) \
+	X("least_angle", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_least_angle, pgml_least_angle_train) \
+	X("lasso_least_angle", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_lasso_least_angle, pgml_lasso_least_angle_train) \
 	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false, false, pgml_hp_kmeans, pgml_kmeans_train) \
 	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false, false, pgml_hp_pca, pgml_pca_train) \
 	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_cart_train) \

@@ -79,34 +79,6 @@ const PgmlHpTable pgml_hp_omp = {
 #include "pgml_train.h"
 #include "../trainer/trainer_linear.h"
 
-/* Solve L v = b in place (L lower triangular, row-major, leading dim ld). */
-static void
-forward_solve(const double *L, int ld, int k, double *b)
-{
-	for (int i = 0; i < k; i++)
-	{
-		double		s = b[i];
-
-		for (int j = 0; j < i; j++)
-			s -= L[(Size) i * ld + j] * b[j];
-		b[i] = s / L[(Size) i * ld + i];
-	}
-}
-
-/* Solve L^T v = b in place. */
-static void
-backward_solve(const double *L, int ld, int k, double *b)
-{
-	for (int i = k - 1; i >= 0; i--)
-	{
-		double		s = b[i];
-
-		for (int j = i + 1; j < k; j++)
-			s -= L[(Size) j * ld + i] * b[j];
-		b[i] = s / L[(Size) i * ld + i];
-	}
-}
-
 /* Swap rows and columns a and b of the symmetric p x p matrix g. */
 static void
 swap_symmetric(double *g, int p, int a, int b)
@@ -143,7 +115,7 @@ cholesky_extend(double *L, int ld, int n_active, double sq)
 	double		v = 0.0;
 	double		pivot;
 
-	forward_solve(L, ld, n_active, row);
+	linear_forward_solve(L, ld, n_active, row);
 	for (int j = 0; j < n_active; j++)
 		v += row[j] * row[j];
 	pivot = sq - v;
@@ -171,8 +143,8 @@ static void
 solve_picked(const double *L, int ld, int k, const double *rhs, double *gamma)
 {
 	memcpy(gamma, rhs, sizeof(double) * k);
-	forward_solve(L, ld, k, gamma);
-	backward_solve(L, ld, k, gamma);
+	linear_forward_solve(L, ld, k, gamma);
+	linear_backward_solve(L, ld, k, gamma);
 }
 
 /* w[p]: gamma[k] at the k-th picked feature's place, zero elsewhere */

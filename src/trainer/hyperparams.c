@@ -12,6 +12,7 @@
 
 #include <math.h>
 
+#include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -110,8 +111,11 @@ hp_value_text(const JsonbValue *v)
 			{
 				double		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 																   NumericGetDatum(v->val.numeric)));
+				char	   *buf = palloc(DOUBLE_SHORTEST_DECIMAL_LEN);
 
-				return psprintf("%.17g", d);
+				/* the shortest text that reads back as d: 0.1, 1, 1e-05 */
+				double_to_shortest_decimal_buf(d, buf);
+				return buf;
 			}
 		default:
 			return pstrdup("an array or object");

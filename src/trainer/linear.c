@@ -1411,6 +1411,34 @@ linear_fit_logistic(const PgmlTrainInput *in, LinearOptions *opt,
 
 /* See trainer_linear.h. */
 void
+linear_forward_solve(const double *L, int ld, int k, double *b)
+{
+	for (int i = 0; i < k; i++)
+	{
+		double		s = b[i];
+
+		for (int j = 0; j < i; j++)
+			s -= L[(Size) i * ld + j] * b[j];
+		b[i] = s / L[(Size) i * ld + i];
+	}
+}
+
+/* See trainer_linear.h. */
+void
+linear_backward_solve(const double *L, int ld, int k, double *b)
+{
+	for (int i = k - 1; i >= 0; i--)
+	{
+		double		s = b[i];
+
+		for (int j = i + 1; j < k; j++)
+			s -= L[(Size) j * ld + i] * b[j];
+		b[i] = s / L[(Size) i * ld + i];
+	}
+}
+
+/* See trainer_linear.h. */
+void
 linear_append_number(StringInfo buf, const char *key, double value)
 {
 	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];

@@ -61,6 +61,13 @@ extern void linear_reg_finish(const LinearRegData *rd, const double *w,
 extern double linear_target_variance(const LinearRegData *rd);
 
 /*
+ * Solve L x = b (forward) or L^T x = b (backward) in place, L the lower
+ * triangle of a k x k matrix stored row-major with leading dimension ld.
+ */
+extern void linear_forward_solve(const double *L, int ld, int k, double *b);
+extern void linear_backward_solve(const double *L, int ld, int k, double *b);
+
+/*
  * Append ", \"key\": value" to buf, the value in the shortest form that
  * reads back exactly (a JSON number).
  */

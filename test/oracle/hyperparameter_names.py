@@ -20,9 +20,9 @@ from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClas
                               GradientBoostingClassifier, GradientBoostingRegressor,
                               HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
-from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, Lasso, LinearRegression,
-                                  LogisticRegression, OrthogonalMatchingPursuit, Ridge,
-                                  RidgeClassifier)
+from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, Lars, Lasso,
+                                  LassoLars, LinearRegression, LogisticRegression,
+                                  OrthogonalMatchingPursuit, Ridge, RidgeClassifier)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 ESTIMATORS = {
@@ -50,6 +50,8 @@ ESTIMATORS = {
     ("orthogonal_matching_pursuit", "regression"): OrthogonalMatchingPursuit,
     ("bayesian_ridge", "regression"): BayesianRidge,
     ("automatic_relevance_determination", "regression"): ARDRegression,
+    ("least_angle", "regression"): Lars,
+    ("lasso_least_angle", "regression"): LassoLars,
     ("kmeans", "clustering"): KMeans,
     ("pca", "decomposition"): PCA,
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Oracle for test/t/051_regularized_parity.pl: fit scikit-learn's Ridge,
-Lasso, ElasticNet, LogisticRegression and RidgeClassifier on exactly the rows pgml trained
+"""Oracle for test/t/051_regularized_parity.pl: fit scikit-learn's linear
+models (Ridge, Lasso, Lars, LogisticRegression, RidgeClassifier ...) on exactly the rows pgml trained
 on, and print their test metrics and predictions as JSON.
 
 Input (argv[1]): a directory with NAME.tsv files: one row per line,

@@ -1,5 +1,6 @@
 # Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net, orthogonal_matching_pursuit,
-# bayesian_ridge, automatic_relevance_determination and logistic_regression with
+# bayesian_ridge, automatic_relevance_determination, least_angle, lasso_least_angle and
+# logistic_regression with
 # scikit-learn's estimators with the same settings, on the same train/test
 # rows (test_sampling => 'last').  Tolerance: every test metric within 1%
 # relative of scikit-learn's; regression predictions within 1e-3 relative
@@ -92,6 +93,31 @@ my @cases = (
 		'ARDRegression', { fit_intercept => JSON::PP::false } ],
 	[ 'ard_bc', 'automatic_relevance_determination', '{}', 'pgml.breast_cancer', 'malignant', 'ARDRegression', {} ],
 	[ 'ard_wide', 'automatic_relevance_determination', '{}', 'wide', 'y', 'ARDRegression', {} ],
+	# least_angle and lasso_least_angle (src/algorithms/least_angle.c): the whole path (500
+	# steps: least squares), a few steps, on X itself, no intercept, 30 features, fewer rows
+	# than features; the lasso at its default penalty, and at penalties whose path drops
+	# features on the way (diabetes drops one, breast_cancer several), positive
+	[ 'lars', 'least_angle', '{}', 'pgml.diabetes', 'target', 'Lars', {} ],
+	[ 'lars_3', 'least_angle', '{"n_nonzero_coefs": 3}', 'pgml.diabetes', 'target', 'Lars', { n_nonzero_coefs => 3 } ],
+	[ 'lars_x', 'least_angle', '{"n_nonzero_coefs": 6, "precompute": false}', 'pgml.diabetes', 'target',
+		'Lars', { n_nonzero_coefs => 6, precompute => JSON::PP::false } ],
+	[ 'lars_noint', 'least_angle', '{"fit_intercept": false, "n_nonzero_coefs": 4}', 'pgml.diabetes', 'target',
+		'Lars', { fit_intercept => JSON::PP::false, n_nonzero_coefs => 4 } ],
+	[ 'lars_bc', 'least_angle', '{"n_nonzero_coefs": 12}', 'pgml.breast_cancer', 'malignant', 'Lars',
+		{ n_nonzero_coefs => 12 } ],
+	[ 'lars_wide', 'least_angle', '{"n_nonzero_coefs": 8}', 'wide', 'y', 'Lars', { n_nonzero_coefs => 8 } ],
+	[ 'lasso_lars', 'lasso_least_angle', '{}', 'pgml.diabetes', 'target', 'LassoLars', {} ],
+	[ 'lasso_lars_drop', 'lasso_least_angle', '{"alpha": 0.01}', 'pgml.diabetes', 'target', 'LassoLars',
+		{ alpha => 0.01 } ],
+	[ 'lasso_lars_drop_x', 'lasso_least_angle', '{"alpha": 0.01, "precompute": false}', 'pgml.diabetes', 'target',
+		'LassoLars', { alpha => 0.01, precompute => JSON::PP::false } ],
+	[ 'lasso_lars_bc', 'lasso_least_angle', '{"alpha": 0.002}', 'pgml.breast_cancer', 'malignant', 'LassoLars',
+		{ alpha => 0.002 } ],
+	[ 'lasso_lars_positive', 'lasso_least_angle', '{"alpha": 0.01, "positive": true}', 'pgml.diabetes', 'target',
+		'LassoLars', { alpha => 0.01, positive => JSON::PP::true } ],
+	[ 'lasso_lars_steps', 'lasso_least_angle', '{"alpha": 0.001, "max_iter": 4}', 'pgml.breast_cancer', 'malignant',
+		'LassoLars', { alpha => 0.001, max_iter => 4 } ],
+	[ 'lasso_lars_wide', 'lasso_least_angle', '{"alpha": 0.005}', 'wide', 'y', 'LassoLars', { alpha => 0.005 } ],
 );
 
 my $dir = PostgreSQL::Test::Utils::tempdir;

@@ -20,7 +20,6 @@ $node->safe_psql('postgres', 'CREATE EXTENSION pgml_worker');
 
 # algorithms of PostgresML's examples that pgml_worker does not train yet
 my %missing = map { $_ => 1 } qw(
-  least_angle lasso_least_angle
   stochastic_gradient_descent perceptron
   passive_aggressive ransac huber svm nu_svm linear_svm
   kernel_ridge mini_batch_kmeans dbscan theil_sen);
