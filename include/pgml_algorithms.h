@@ -5,7 +5,7 @@
  *	  values as they are.  The list is expanded into the table of
  *	  src/algorithms.c, which pgml.algorithms(), the queue's insert trigger,
  *	  the job's checks, every error that lists the choices and the trainer
- *	  process's choice of fit function (by family: src/trainer/main.c) read.
+ *	  process's choice of fit function (src/trainer/main.c) read.
  *	  Adding an algorithm of an existing kind is one line here and one file,
  *	  src/algorithms/<name>.c, with its hyperparameter table and its fit
  *	  (docs/algorithms.md, "Adding an algorithm"): the list declares both
@@ -19,8 +19,10 @@
  *	  (src/trainer/joint.c)
  *	  hyperparams: its table of hyperparameters (include/pgml_hyperparams.h,
  *	  src/hp/): what pgml.hyperparameters() lists and the trainer validates
- *	  fit: the trainer's fit function (src/trainer/main.c expands the list
- *	  into its table of fits; the server's expansions ignore it)
+ *	  fit: the trainer's fit function, one per algorithm (members of a family
+ *	  call its shared body with the member, so no fit compares names;
+ *	  src/trainer/main.c expands the list into its table of fits; the
+ *	  server's expansions ignore it)
  */
 #ifndef PGML_ALGORITHMS_H
 #define PGML_ALGORITHMS_H
@@ -33,10 +35,10 @@
 
 /*
  * the family of an algorithm: the model kind its fit produces, and for the
- * algorithms that share a fit, the trainer file of that fit
+ * algorithms whose fits share a body, the trainer file of that body
  * (src/trainer/xgb.c, linear.c, cluster.c, decompose.c; the CART family:
- * forest.c and gbt.c); an algorithm in a file of its own (src/algorithms/)
- * takes the family of its kind
+ * forest.c, gbt.c, adaboost.c, hist_gbt.c); an algorithm in a file of its
+ * own (src/algorithms/) takes the family of its kind
  */
 typedef enum PgmlFamily
 {
@@ -49,12 +51,12 @@ typedef enum PgmlFamily
 
 #define PGML_ALGORITHM_LIST(X) \
 	X("xgboost", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true, pgml_hp_xgboost, pgml_xgb_train) \
-	X("xgboost_random_forest", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true, pgml_hp_xgboost, pgml_xgb_train) \
+	X("xgboost_random_forest", PGML_SUPERVISED, PGML_FAMILY_TREES, true, true, pgml_hp_xgboost, pgml_xgb_random_forest_train) \
 	X("linear", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_hp_linear, pgml_linear_train) \
-	X("logistic_regression", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false, false, pgml_hp_logistic, pgml_linear_train) \
-	X("ridge", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_hp_ridge, pgml_linear_train) \
-	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_lasso, pgml_linear_train) \
-	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_elastic_net, pgml_linear_train) \
+	X("logistic_regression", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false, false, pgml_hp_logistic, pgml_logistic_regression_train) \
+	X("ridge", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_hp_ridge, pgml_ridge_train) \
+	X("lasso", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_lasso, pgml_lasso_train) \
+	X("elastic_net", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_elastic_net, pgml_elastic_net_train) \
 	X("orthogonal_matching_pursuit", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_omp, pgml_omp_train) \
 	X("bayesian_ridge", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_bayesian_ridge, pgml_bayesian_ridge_train) \
 	X("automatic_relevance_determination", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_ard, pgml_ard_train) \
@@ -62,13 +64,13 @@ typedef enum PgmlFamily
 	X("lasso_least_angle", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_lasso_least_angle, pgml_lasso_least_angle_train) \
 	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false, false, pgml_hp_kmeans, pgml_kmeans_train) \
 	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false, false, pgml_hp_pca, pgml_pca_train) \
-	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_cart_train) \
-	X("random_forest", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_cart_train) \
-	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_cart_train) \
-	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_cart_train) \
-	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_hp_cart, pgml_cart_train) \
-	X("ada_boost", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_hp_cart, pgml_cart_train) \
-	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true, false, pgml_hp_cart, pgml_cart_train)
+	X("decision_tree", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_decision_tree_train) \
+	X("random_forest", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_random_forest_train) \
+	X("extra_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_extra_trees_train) \
+	X("bagging", PGML_SUPERVISED, PGML_FAMILY_CART, false, true, pgml_hp_cart, pgml_bagging_train) \
+	X("gradient_boosting_trees", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_hp_cart, pgml_gbt_train) \
+	X("ada_boost", PGML_SUPERVISED, PGML_FAMILY_CART, false, false, pgml_hp_cart, pgml_adaboost_train) \
+	X("hist_gradient_boosting", PGML_SUPERVISED, PGML_FAMILY_CART, true, false, pgml_hp_cart, pgml_hist_gbt_train)
 
 /*
  * Each algorithm's table of hyperparameters, declared from the list: the

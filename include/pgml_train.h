@@ -151,15 +151,16 @@ extern void pgml_hp_parse(const char *algorithm, PgmlTask task, Jsonb *jb,
 extern void pgml_train_report_progress(int32 done, int32 total);
 
 /*
- * xgb.c: train an XGBoost ensemble: in->algorithm "xgboost" (gradient
- * boosting) or "xgboost_random_forest" (one round of parallel trees, as
- * XGBRF*); any other name is refused.  Validates in->hyperparams (an unknown
- * key or a bad value is an ERRCODE_INVALID_PARAMETER_VALUE error naming it),
- * fills m->trees, base_margin, output, n_outputs, booster bytes.  Frees every
- * XGBoost handle on the error path too.  m->task, n_features, n_classes,
- * classes are set by the caller.
+ * xgb.c: train an XGBoost ensemble: algorithm "xgboost" (gradient
+ * boosting), or with pgml_xgb_random_forest_train "xgboost_random_forest"
+ * (one round of parallel trees, as XGBRF*).  Validates in->hyperparams (an
+ * unknown key or a bad value is an ERRCODE_INVALID_PARAMETER_VALUE error
+ * naming it), fills m->trees, base_margin, output, n_outputs, booster
+ * bytes.  Frees every XGBoost handle on the error path too.  m->task,
+ * n_features, n_classes, classes are set by the caller.
  */
 extern void pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m);
+extern void pgml_xgb_random_forest_train(const PgmlTrainInput *in, PgmlModel *m);
 
 /*
  * xgb.c: XGBoost's last error message (palloc'd), without its time stamp,
@@ -168,15 +169,20 @@ extern void pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m);
 extern char *pgml_xgb_last_error(void);
 
 /*
- * linear.c: by in->algorithm: "linear" (OLS for regression, logistic
- * regression for classification), "logistic_regression", "ridge", "lasso",
- * "elastic_net" (the last three regression only).  Logistic regression is
+ * linear.c, a fit per member: "linear" (OLS for regression, logistic
+ * regression for classification), "logistic_regression" (classification
+ * only), "ridge" (classification: scikit-learn's RidgeClassifier), "lasso"
+ * and "elastic_net" (regression only).  Logistic regression is
  * scikit-learn's (L2 penalty C = 1.0 by default; binary uses one margin
  * with sigmoid, multiclass is multinomial with softmax).  Fills m->coef,
  * intercept, n_outputs, output, algorithm and hyperparams_json.  NaN in x
  * is an error (the caller already rejects it).
  */
 extern void pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m);
+extern void pgml_logistic_regression_train(const PgmlTrainInput *in, PgmlModel *m);
+extern void pgml_ridge_train(const PgmlTrainInput *in, PgmlModel *m);
+extern void pgml_lasso_train(const PgmlTrainInput *in, PgmlModel *m);
+extern void pgml_elastic_net_train(const PgmlTrainInput *in, PgmlModel *m);
 
 /*
  * metrics.c: held-out metrics, as a JSON object text (palloc'd).

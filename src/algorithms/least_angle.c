@@ -31,8 +31,10 @@
  *	  comments call very rare: several features whose signs change at
  *	  exactly the same step each leave the active set here (scikit-learn
  *	  drops them all but counts one out); and a degenerate joining feature
- *	  (its pivot below 1e-7) is the one whose correlation is zeroed here
- *	  (scikit-learn zeroes the front candidate's after swapping them).
+ *	  (its pivot below 1e-7, a duplicate column) is set aside for good here,
+ *	  out of the candidates and of the step lengths (scikit-learn zeroes the
+ *	  correlation of the front candidate after swapping them, loses that
+ *	  one, and keeps the degenerate one a candidate).
  *
  * src/algorithms/least_angle.c
  *
@@ -151,6 +153,8 @@ typedef struct LarsPath
 	double	   *coef;			/* by feature */
 	double	   *prev;
 	int			n_active;
+	int			n_cand;			/* positions n_active .. n_cand - 1 may join;
+								 * degenerate features are set aside past it */
 } LarsPath;
 
 /* The smallest of v[0 .. k) that is > 0; DBL_MAX if none (min_pos). */
@@ -338,6 +342,7 @@ lars_equiangular(LarsPath *lp)
 			s = 0.0;
 			for (int i = 0; i < k; i++)
 				s += lp->ls[i] * lp->sign[i];
+			/* a NaN s becomes eps here (scikit-learn's max keeps it, and loops) */
 			aa = 1.0 / sqrt(Max(s, lp->eps));
 			add *= 2;
 		}
@@ -355,7 +360,7 @@ lars_direction(LarsPath *lp)
 
 	if (lp->g != NULL)
 	{
-		for (int j = k; j < lp->p; j++)
+		for (int j = k; j < lp->n_cand; j++)
 		{
 			double		s = 0.0;
 
@@ -374,7 +379,7 @@ lars_direction(LarsPath *lp)
 			for (int r = 0; r < lp->n; r++)
 				lp->dir[r] += ci[r] * lp->ls[i];
 		}
-		for (int j = k; j < lp->p; j++)
+		for (int j = k; j < lp->n_cand; j++)
 		{
 			const double *cj = lp->a + (Size) j * lp->n;
 			double		s = 0.0;
@@ -385,7 +390,7 @@ lars_direction(LarsPath *lp)
 		}
 	}
 	/* np.around(corr, 15) */
-	for (int j = k; j < lp->p; j++)
+	for (int j = k; j < lp->n_cand; j++)
 		lp->corr[j] = rint(lp->corr[j] * 1e15) / 1e15;
 }
 
@@ -454,14 +459,14 @@ lars_run(LarsPath *lp, double alpha_min, int max_iter)
 					z_pos;
 
 		pgml_train_check_cancel();
-		for (int j = lp->n_active; j < p; j++)
+		for (int j = lp->n_active; j < lp->n_cand; j++)
 		{
 			double		v = lp->positive ? lp->cov[j] : fabs(lp->cov[j]);
 
 			if (j == lp->n_active || v > (lp->positive ? lp->cov[c_idx] : fabs(lp->cov[c_idx])))
 				c_idx = j;
 		}
-		if (lp->n_active < p)
+		if (lp->n_active < lp->n_cand)
 		{
 			c_val = lp->cov[c_idx];
 			big_c = lp->positive ? c_val : fabs(c_val);
@@ -488,13 +493,20 @@ lars_run(LarsPath *lp, double alpha_min, int max_iter)
 			swap_positions(lp, lp->n_active, c_idx);
 			if (!lars_join(lp, s))
 			{
-				/* degenerate: never again a candidate */
-				lp->cov[lp->n_active] = 0.0;
+				/* degenerate: set aside for good, past the candidates */
+				elog(DEBUG1, "least angle: feature %d is degenerate with the %d active ones; set aside",
+					 lp->index[lp->n_active] + 1, lp->n_active);
+				swap_positions(lp, lp->n_active, lp->n_cand - 1);
+				lp->n_cand--;
 				continue;
 			}
 		}
 		if (lp->lasso && n_iter > 0 && prev_alpha < alpha)
+		{
+			elog(DEBUG1, "lasso least angle: alpha went up from %g to %g after %d steps (rounding); stopped",
+				 prev_alpha, alpha, n_iter);
 			break;
+		}
 
 		aa = lars_equiangular(lp);
 		lars_direction(lp);
@@ -502,7 +514,7 @@ lars_run(LarsPath *lp, double alpha_min, int max_iter)
 			double		g1 = DBL_MAX,
 						g2 = DBL_MAX;
 
-			for (int j = lp->n_active; j < p; j++)
+			for (int j = lp->n_active; j < lp->n_cand; j++)
 			{
 				double		q1 = (big_c - lp->cov[j]) / (aa - lp->corr[j] + TINY32);
 				double		q2 = (big_c + lp->cov[j]) / (aa + lp->corr[j] + TINY32);
@@ -538,7 +550,7 @@ lars_run(LarsPath *lp, double alpha_min, int max_iter)
 		memset(lp->coef, 0, sizeof(double) * p);
 		for (int i = 0; i < lp->n_active; i++)
 			lp->coef[lp->index[i]] = lp->prev[lp->index[i]] + gamma * lp->ls[i];
-		for (int j = lp->n_active; j < p; j++)
+		for (int j = lp->n_active; j < lp->n_cand; j++)
 			lp->cov[j] -= gamma * lp->corr[j];
 
 		if (drop && lp->lasso)
@@ -578,6 +590,7 @@ lars_fit(const PgmlTrainInput *in, PgmlModel *m, bool lasso, const PgmlHpTable *
 	lp.lasso = lasso;
 	lp.positive = lasso && opt.positive;
 	lp.eps = opt.eps;
+	lp.n_cand = p;
 	lp.y = rd.y;
 	lp.cov = pgml_train_alloc(p, sizeof(double));
 	lp.index = pgml_train_alloc(p, sizeof(int));

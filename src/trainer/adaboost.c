@@ -277,7 +277,7 @@ pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m)
 	double		total;
 	double		eps = DBL_EPSILON;
 
-	tree_parse_options(in, &opt);
+	tree_parse_options(in, TREE_ADA_BOOST, &opt);
 	tree_cart_params(&opt, in, 1.0, &p);
 	if (in->task == PGML_TASK_REGRESSION)
 	{

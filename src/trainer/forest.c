@@ -407,9 +407,12 @@ pgml_cart_format_importances(const double *imp, int32 n_features)
 	return buf.data;
 }
 
-/* See trainer_cart.h. */
-void
-pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m)
+/*
+ * decision_tree, random_forest, extra_trees and bagging (algo); several
+ * targets: one forest of multi-output trees.
+ */
+static void
+forest_train(const PgmlTrainInput *in, PgmlModel *m, TreeAlgorithm algo)
 {
 	TreeOptions opt;
 	ForestFit	f;
@@ -420,7 +423,7 @@ pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m)
 	SkRandomState rs;
 	uint32		seed;
 
-	tree_parse_options(in, &opt);
+	tree_parse_options(in, algo, &opt);
 
 	memset(&f, 0, sizeof(f));
 	f.in = in;
@@ -520,24 +523,27 @@ pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m)
 		cart_tree_free(&f.trees[t]);
 }
 
-/* See trainer_cart.h. */
+/* See trainer_cart.h: the members of the forest family. */
 void
-pgml_cart_train(const PgmlTrainInput *in, PgmlModel *m)
+pgml_decision_tree_train(const PgmlTrainInput *in, PgmlModel *m)
 {
-	switch (tree_algorithm_of(in->algorithm))
-	{
-		case TREE_GRADIENT_BOOSTING:
-			pgml_gbt_train(in, m);
-			break;
-		case TREE_ADA_BOOST:
-			pgml_adaboost_train(in, m);
-			break;
-		case TREE_HIST_GRADIENT_BOOSTING:
-			pgml_hist_gbt_train(in, m);
-			break;
-		default:
-			/* several targets: one forest of multi-output trees */
-			pgml_forest_train(in, m);
-			break;
-	}
+	forest_train(in, m, TREE_DECISION_TREE);
+}
+
+void
+pgml_random_forest_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	forest_train(in, m, TREE_RANDOM_FOREST);
+}
+
+void
+pgml_extra_trees_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	forest_train(in, m, TREE_EXTRA_TREES);
+}
+
+void
+pgml_bagging_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	forest_train(in, m, TREE_BAGGING);
 }

@@ -98,7 +98,7 @@ pgml_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 	int64		n_inbag;
 	double		total_w;
 
-	tree_parse_options(in, &opt);
+	tree_parse_options(in, TREE_GRADIENT_BOOSTING, &opt);
 	tree_cart_params(&opt, in, (double) n, &p);
 	n_stages = (int32) opt.n_estimators;
 

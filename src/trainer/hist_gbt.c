@@ -628,7 +628,7 @@ pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m)
 	int32		n_iter = 0;
 	double	   *imp = palloc0(sizeof(double) * in->n_features);
 
-	tree_parse_options(in, &opt);
+	tree_parse_options(in, TREE_HIST_GRADIENT_BOOSTING, &opt);
 	max_bins = (int32) opt.max_bins;
 	y = pgml_train_alloc(n_all, sizeof(double));
 	memcpy(y, in->y, sizeof(double) * n_all);

@@ -119,44 +119,39 @@ typedef struct LogisticProblem
 } LogisticProblem;
 
 /*
- * Choose the model from the algorithm name and the task; an algorithm that
+ * The model of a member of the family (its kind, which the list's fit of
+ * that member passes: LINEAR_OLS is "linear") for the task; a member that
  * does not fit the task is an error.
  */
 static LinearKind
-linear_resolve_kind(const char *algorithm, PgmlTask task)
+linear_resolve_kind(LinearKind member, const char *algorithm, PgmlTask task)
 {
 	bool		classification = (task == PGML_TASK_CLASSIFICATION);
-	LinearKind	kind;
 
-	if (strcmp(algorithm, "linear") == 0)
-		return classification ? LINEAR_LOGISTIC : LINEAR_OLS;
-	if (strcmp(algorithm, "logistic_regression") == 0)
+	switch (member)
 	{
-		if (!classification)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("algorithm \"%s\" needs a classification task",
-							algorithm),
-					 errhint("Use linear, ridge, lasso or elastic_net for regression.")));
-		return LINEAR_LOGISTIC;
+		case LINEAR_OLS:
+			return classification ? LINEAR_LOGISTIC : LINEAR_OLS;
+		case LINEAR_LOGISTIC:
+			if (!classification)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("algorithm \"%s\" needs a classification task",
+								algorithm),
+						 errhint("Use linear, ridge, lasso or elastic_net for regression.")));
+			break;
+		case LINEAR_RIDGE:
+			break;				/* classification: scikit-learn's RidgeClassifier */
+		case LINEAR_LASSO:
+		case LINEAR_ELASTIC_NET:
+			if (classification)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("algorithm \"%s\" supports regression only", algorithm),
+						 errhint("Use logistic_regression (or linear) for classification.")));
+			break;
 	}
-	if (strcmp(algorithm, "ridge") == 0)
-		return LINEAR_RIDGE;	/* classification: scikit-learn's RidgeClassifier */
-	if (strcmp(algorithm, "lasso") == 0)
-		kind = LINEAR_LASSO;
-	else if (strcmp(algorithm, "elastic_net") == 0)
-		kind = LINEAR_ELASTIC_NET;
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown linear algorithm \"%s\"", algorithm),
-				 errhint("Linear models are linear, logistic_regression, ridge, lasso and elastic_net.")));
-	if (classification)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("algorithm \"%s\" supports regression only", algorithm),
-				 errhint("Use logistic_regression (or linear) for classification.")));
-	return kind;
+	return member;
 }
 
 /*
@@ -1517,13 +1512,13 @@ linear_regression_end(PgmlModel *m, MemoryContext callerctx, MemoryContext workc
 }
 
 /*
- * Train a linear model: OLS, ridge, lasso or elastic net for regression,
- * logistic regression for classification, as in->algorithm and in->task
- * say.  Fills m->algorithm, output, n_outputs, coef, intercept and
- * hyperparams_json.
+ * Train a linear model of member kind (see linear_resolve_kind): OLS,
+ * ridge, lasso or elastic net for regression, logistic regression (or
+ * ridge's classifier) for classification, as in->task says.  Fills
+ * m->algorithm, output, n_outputs, coef, intercept and hyperparams_json.
  */
-void
-pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
+static void
+linear_train(const PgmlTrainInput *in, PgmlModel *m, LinearKind member)
 {
 	MemoryContext callerctx = CurrentMemoryContext;
 	MemoryContext workctx;
@@ -1539,7 +1534,7 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 
 	memset(&opt, 0, sizeof(opt));
 	opt.algorithm = in->algorithm ? in->algorithm : "linear";
-	opt.kind = linear_resolve_kind(opt.algorithm, in->task);
+	opt.kind = linear_resolve_kind(member, opt.algorithm, in->task);
 	/* a classifier: logistic regression, or ridge on +-1 targets */
 	logistic = (opt.kind == LINEAR_LOGISTIC ||
 				(opt.kind == LINEAR_RIDGE && in->task == PGML_TASK_CLASSIFICATION));
@@ -1602,4 +1597,38 @@ pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
 	m->coef = coef;
 	m->intercept = intercept;
 	m->hyperparams_json = linear_hyperparams_json(&opt);
+}
+
+/*
+ * The fits of the list's members (include/pgml_algorithms.h), each its own
+ * so that no fit tells them apart by name.
+ */
+void
+pgml_linear_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	linear_train(in, m, LINEAR_OLS);
+}
+
+void
+pgml_logistic_regression_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	linear_train(in, m, LINEAR_LOGISTIC);
+}
+
+void
+pgml_ridge_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	linear_train(in, m, LINEAR_RIDGE);
+}
+
+void
+pgml_lasso_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	linear_train(in, m, LINEAR_LASSO);
+}
+
+void
+pgml_elastic_net_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	linear_train(in, m, LINEAR_ELASTIC_NET);
 }

@@ -196,15 +196,20 @@ extern char *pgml_cart_importances_json(const CartTree *trees, int64 n_trees,
 /* {"feature_importances": [imp...]} */
 extern char *pgml_cart_format_importances(const double *imp, int32 n_features);
 
-/* decision_tree, random_forest, extra_trees, bagging */
-extern void pgml_forest_train(const PgmlTrainInput *in, PgmlModel *m);
+/*
+ * The fits of the list (include/pgml_algorithms.h): each member of the
+ * family has its own, so no fit tells the members apart by name.
+ * decision_tree, random_forest, extra_trees, bagging: forest.c
+ */
+extern void pgml_decision_tree_train(const PgmlTrainInput *in, PgmlModel *m);
+extern void pgml_random_forest_train(const PgmlTrainInput *in, PgmlModel *m);
+extern void pgml_extra_trees_train(const PgmlTrainInput *in, PgmlModel *m);
+extern void pgml_bagging_train(const PgmlTrainInput *in, PgmlModel *m);
 /* gradient_boosting_trees */
 extern void pgml_gbt_train(const PgmlTrainInput *in, PgmlModel *m);
 /* hist_gradient_boosting */
 extern void pgml_hist_gbt_train(const PgmlTrainInput *in, PgmlModel *m);
 /* ada_boost (classification: SAMME) */
 extern void pgml_adaboost_train(const PgmlTrainInput *in, PgmlModel *m);
-/* every algorithm of the family, by name */
-extern void pgml_cart_train(const PgmlTrainInput *in, PgmlModel *m);
 
 #endif							/* PGML_TRAINER_CART_H */

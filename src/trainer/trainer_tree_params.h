@@ -38,14 +38,13 @@ typedef PgmlHpCount TreeCount;
 /* The hyperparameters, as src/hp/cart.c's table fills them. */
 typedef PgmlCartParams TreeOptions;
 
-/* The member of the family called name (an error if none). */
-extern TreeAlgorithm tree_algorithm_of(const char *name);
-
 /*
- * Defaults for in->algorithm and in->task, then in->hyperparams; more rows
- * than the engine numbers (INT32_MAX) is an error.
+ * Defaults for member algo of the family and in->task, then
+ * in->hyperparams; more rows than the engine numbers (INT32_MAX) is an
+ * error.
  */
-extern void tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt);
+extern void tree_parse_options(const PgmlTrainInput *in, TreeAlgorithm algo,
+							   TreeOptions *opt);
 
 /*
  * The engine's parameters for a tree of the fit, as scikit-learn resolves

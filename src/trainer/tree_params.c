@@ -20,27 +20,6 @@
 #include "trainer_cart.h"
 #include "trainer_tree_params.h"
 
-static const char *const algorithm_names[] = {
-	[TREE_DECISION_TREE] = "decision_tree",
-	[TREE_RANDOM_FOREST] = "random_forest",
-	[TREE_EXTRA_TREES] = "extra_trees",
-	[TREE_BAGGING] = "bagging",
-	[TREE_GRADIENT_BOOSTING] = "gradient_boosting_trees",
-	[TREE_ADA_BOOST] = "ada_boost",
-	[TREE_HIST_GRADIENT_BOOSTING] = "hist_gradient_boosting",
-};
-
-/* See trainer_tree_params.h. */
-TreeAlgorithm
-tree_algorithm_of(const char *name)
-{
-	for (int i = 0; i < lengthof(algorithm_names); i++)
-		if (strcmp(algorithm_names[i], name) == 0)
-			return (TreeAlgorithm) i;
-	elog(ERROR, "algorithm \"%s\" is not of the tree family", name);
-	return TREE_DECISION_TREE;	/* keep the compiler quiet */
-}
-
 /* scikit-learn 1.2's defaults for algo and task. */
 static void
 set_defaults(TreeAlgorithm algo, PgmlTask task, TreeOptions *opt)
@@ -92,10 +71,8 @@ set_defaults(TreeAlgorithm algo, PgmlTask task, TreeOptions *opt)
 
 /* See trainer_tree_params.h. */
 void
-tree_parse_options(const PgmlTrainInput *in, TreeOptions *opt)
+tree_parse_options(const PgmlTrainInput *in, TreeAlgorithm algo, TreeOptions *opt)
 {
-	TreeAlgorithm algo = tree_algorithm_of(in->algorithm);
-
 	/* the engine numbers rows with int32 */
 	if (in->n_rows > PG_INT32_MAX)
 		ereport(ERROR,

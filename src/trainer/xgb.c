@@ -106,22 +106,6 @@ xgb_fail(const char *call)
 			xgb_fail(#fn); \
 	} while (0)
 
-/* Is in->algorithm the random forest variant?  Refuse names we don't know. */
-static bool
-xgb_is_random_forest(const PgmlTrainInput *in)
-{
-	if (in->algorithm == NULL || strcmp(in->algorithm, "xgboost") == 0)
-		return false;
-	if (strcmp(in->algorithm, "xgboost_random_forest") == 0)
-		return true;
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("the xgboost trainer does not implement algorithm \"%s\"",
-					in->algorithm),
-			 errhint("It trains xgboost and xgboost_random_forest.")));
-	return false;
-}
-
 /*
  * What the table cannot say: the GPU tree methods and the linear booster
  * refused with what to use instead; one_drop given as a JSON boolean, as
@@ -193,9 +177,12 @@ xgb_is_param(const XgbConfig *cfg, const PgmlHpSpec *spec)
 		pgml_hp_spec_applies(spec, cfg->algorithm);
 }
 
-/* Validate in->hyperparams and fill in the defaults. */
+/*
+ * Validate in->hyperparams and fill in the defaults; random_forest: the
+ * member xgboost_random_forest (a forest per round).
+ */
 static void
-xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
+xgb_parse_config(const PgmlTrainInput *in, bool random_forest, XgbConfig *cfg)
 {
 	const PgmlHpTable *t = &pgml_hp_xgboost;
 	PgmlXgbParams *p = &cfg->p;
@@ -204,7 +191,7 @@ xgb_parse_config(const PgmlTrainInput *in, XgbConfig *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->algorithm = in->algorithm;
-	cfg->random_forest = xgb_is_random_forest(in);
+	cfg->random_forest = random_forest;
 	for (int i = 0; i < t->n_specs; i++)
 		if (t->specs[i].offset >= 0 && t->specs[i].type != PGML_HP_CHOICE)
 			*(double *) ((char *) p + t->specs[i].offset) = NAN;
@@ -1154,11 +1141,12 @@ xgb_train_body(const PgmlTrainInput *in, PgmlModel *m, const XgbConfig *cfg,
 }
 
 /*
- * Train an XGBoost ensemble on in; fill the tree fields, base margin,
- * output, booster bytes and effective hyperparameters of m.
+ * Train an XGBoost ensemble on in (random_forest: a forest per round); fill
+ * the tree fields, base margin, output, booster bytes and effective
+ * hyperparameters of m.
  */
-void
-pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m)
+static void
+xgb_train(const PgmlTrainInput *in, PgmlModel *m, bool random_forest)
 {
 	XgbConfig	cfg;
 	XgbHandles *h;
@@ -1175,7 +1163,7 @@ pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m)
 				 errmsg("classification needs at least two classes"),
 				 errdetail("The training data has %d distinct label(s).", in->n_classes)));
 
-	xgb_parse_config(in, &cfg);
+	xgb_parse_config(in, random_forest, &cfg);
 
 	h = palloc0(sizeof(XgbHandles));
 	PG_TRY();
@@ -1201,4 +1189,17 @@ pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m)
 	m->output = cfg.output;
 	m->n_outputs = cfg.n_outputs;
 	m->hyperparams_json = xgb_config_json(&cfg);
+}
+
+/* The fits of the list's two members (include/pgml_algorithms.h). */
+void
+pgml_xgb_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	xgb_train(in, m, false);
+}
+
+void
+pgml_xgb_random_forest_train(const PgmlTrainInput *in, PgmlModel *m)
+{
+	xgb_train(in, m, true);
 }

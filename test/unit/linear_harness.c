@@ -1,7 +1,8 @@
 /*
  * linear_harness.c
- *	  Test-only wrapper that exposes pgml_linear_train() (src/trainer/linear.c,
- *	  compiled into this module) as a SQL function, so that
+ *	  Test-only wrapper that exposes the fits of the linear family
+ *	  (src/trainer/linear.c, compiled into this module: pgml_linear_train,
+ *	  pgml_ridge_train ...) as a SQL function, so that
  *	  test/unit/linear_check.sh can compare it with scikit-learn inside a
  *	  real backend (real palloc, ereport and jsonb).  Never installed.
  *
@@ -12,7 +13,8 @@
  *	  x is the n x p matrix flattened row-major (converted to float32 like
  *	  the training reader does), y has n entries (class indexes when
  *	  n_classes > 0, else the regression target); algorithm is the name
- *	  the user would give pgml.train ("linear" when NULL).  The result is
+ *	  the user would give pgml.train ("linear" when NULL), which picks the
+ *	  member's fit as the list of include/pgml_algorithms.h does.  The result is
  *	  {algorithm, output, n_outputs, n_features, intercept[n_outputs],
  *	  coef[n_outputs * n_features]}.  Solver statistics, the effective
  *	  hyperparameters and the solve time are reported at DEBUG1.
@@ -62,6 +64,7 @@ linear_harness_fit(PG_FUNCTION_ARGS)
 	ArrayType  *ya = PG_GETARG_ARRAYTYPE_P(1);
 	PgmlTrainInput in;
 	PgmlModel	m;
+	void		(*member_fit) (const PgmlTrainInput *, PgmlModel *) = NULL;
 	Datum	   *xd;
 	Datum	   *yd;
 	bool	   *xn;
@@ -98,8 +101,27 @@ linear_harness_fit(PG_FUNCTION_ARGS)
 	in.hyperparams = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
 	in.nthread = PG_GETARG_INT32(4);
 
+	{
+		static const struct
+		{
+			const char *name;
+			void		(*fit) (const PgmlTrainInput *, PgmlModel *);
+		}			members[] = {
+			{"linear", pgml_linear_train},
+			{"logistic_regression", pgml_logistic_regression_train},
+			{"ridge", pgml_ridge_train},
+			{"lasso", pgml_lasso_train},
+			{"elastic_net", pgml_elastic_net_train},
+		};
+
+		for (int i = 0; i < lengthof(members); i++)
+			if (strcmp(members[i].name, in.algorithm) == 0)
+				member_fit = members[i].fit;
+		if (member_fit == NULL)
+			elog(ERROR, "linear harness: no linear algorithm \"%s\"", in.algorithm);
+	}
 	INSTR_TIME_SET_CURRENT(t0);
-	pgml_linear_train(&in, &m);
+	member_fit(&in, &m);
 	INSTR_TIME_SET_CURRENT(t1);
 	INSTR_TIME_SUBTRACT(t1, t0);
 	elog(DEBUG1, "linear harness: solve time %.3f s, hyperparams %s",

@@ -182,7 +182,6 @@ def run_errors():
         ("'{1,2,3,4}', '{1,2}', 0, '{\"C\": 1}'", "elastic_net", 'HINT:  Elastic net accepts fit_intercept, alpha, l1_ratio, max_iter, tol and random_state, and scikit-learn\'s selection cyclic, precompute, copy_X, positive false and warm_start false.'),
         ("'{1,2,3,4}', '{0,1}', 2, null", "lasso", 'algorithm "lasso" supports regression only'),
         ("'{1,2,3,4}', '{0,1}', 0, null", LR, 'algorithm "logistic_regression" needs a classification task'),
-        ("'{1,2,3,4}', '{0,1}', 0, null", "svm", 'unknown linear algorithm "svm"'),
         ("'{1,NaN,3,4}', '{0,1}', 2, null", LR, 'Training row 1, feature 2, is NaN'),
         ("'{1,2,Infinity,4}', '{0,1}', 0, null", L, 'Training row 2, feature 1, is infinite'),
         ("'{1,2,3,4}', '{0,NaN}', 0, null", L, 'target contains a non-finite value'),
