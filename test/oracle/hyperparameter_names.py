@@ -20,8 +20,8 @@ from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClas
                               GradientBoostingClassifier, GradientBoostingRegressor,
                               HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
-from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, Lars, Lasso,
-                                  LassoLars, LinearRegression, LogisticRegression,
+from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, HuberRegressor, Lars,
+                                  Lasso, LassoLars, LinearRegression, LogisticRegression,
                                   OrthogonalMatchingPursuit, Ridge, RidgeClassifier)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -52,6 +52,7 @@ ESTIMATORS = {
     ("automatic_relevance_determination", "regression"): ARDRegression,
     ("least_angle", "regression"): Lars,
     ("lasso_least_angle", "regression"): LassoLars,
+    ("huber", "regression"): HuberRegressor,
     ("kmeans", "clustering"): KMeans,
     ("pca", "decomposition"): PCA,
 }
