@@ -23,10 +23,11 @@
  *	  short of the minimum on unscaled data (on diabetes its predictions
  *	  move by 2 % when it is let run to convergence).  Here Newton's method
  *	  on the convex objective (the Hessian of the current split into inliers
- *	  and outliers, scaled to a unit diagonal and damped when singular, with
- *	  a backtracking line search that lets sigma fall by at most three
- *	  quarters per step and keeps it above its bound) runs until the largest component of
- *	  the gradient is within tol, which it reaches in a few dozen steps at
+ *	  and outliers, scaled to a unit diagonal and damped when singular; sigma
+ *	  held when at its bound and pushed down; a backtracking line search in
+ *	  which sigma falls by at most three quarters per step) runs until the
+ *	  largest component of the gradient is within tol or the Newton
+ *	  decrement within rounding of the objective, in a few dozen steps at
  *	  most: the model is the minimum, which scikit-learn reaches given the
  *	  iterations (docs/algorithms.md).
  *
@@ -60,8 +61,9 @@ static const PgmlHpSpec huber_specs[] = {
 		"a number >= 1 (residuals beyond epsilon scales are outliers)", NULL, HP(epsilon)},
 	{"max_iter", NULL, PGML_HP_INT, 0, INT_MAX, false, false, 0, NULL, "100",
 		"a non-negative integer (the most Newton steps)", NULL, HP(max_iter)},
-	{"alpha", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "0.0001",
-		"a non-negative number (the L2 penalty)", NULL, HP(alpha)},
+	/* beyond 1e300, 2 alpha and alpha |w|^2 overflow */
+	{"alpha", NULL, PGML_HP_NUMBER, 0, 1e300, false, false, 0, NULL, "0.0001",
+		"a number from 0 to 1e300 (the L2 penalty)", NULL, HP(alpha)},
 	{"tol", NULL, PGML_HP_NUMBER, 0, HUGE_VAL, false, false, 0, NULL, "1e-05",
 		"a non-negative number (the largest gradient component at the end)", NULL, HP(tol)},
 	{"fit_intercept", NULL, PGML_HP_BOOL, 0, 0, false, false, 0, NULL, "true",
@@ -199,13 +201,16 @@ huber_eval(HuberProblem *pb, const double *theta, double *g, double *h)
 }
 
 /*
- * Solve h d = -g by Cholesky on h scaled to a unit diagonal (the features
- * of a table may differ in scale by many orders of magnitude), adding mu
- * to that diagonal while it is not positive definite (no inliers leaves
- * the weights' block singular).  scale: dim values of work space.
+ * Solve h d = -g for the first k of the dim variables (d is zero for the
+ * others: sigma held at its bound), by Cholesky on h scaled to a unit
+ * diagonal (the features of a table may differ in scale by many orders of
+ * magnitude), adding mu to that diagonal while it is not positive definite
+ * (no inliers leaves the weights' block singular); past mu 1e30 (a Hessian
+ * that is not finite), the scaled gradient.  scale: dim values of work
+ * space.
  */
 static void
-huber_direction(const double *h, const double *g, int dim, double *work,
+huber_direction(const double *h, const double *g, int dim, int k, double *work,
 				double *scale, double *d)
 {
 	double		mu = 0.0;
@@ -214,19 +219,26 @@ huber_direction(const double *h, const double *g, int dim, double *work,
 	{
 		double		hj = h[(Size) j * dim + j];
 
-		scale[j] = hj > 0 ? sqrt(hj) : 1.0;
+		scale[j] = hj > 0 && isfinite(hj) ? sqrt(hj) : 1.0;
+		d[j] = 0.0;
 	}
 	for (;;)
 	{
 		bool		ok = true;
 
-		for (int i = 0; i < dim; i++)
-			for (int j = 0; j < dim; j++)
+		if (mu > 1e30)
+		{
+			for (int j = 0; j < k; j++)
+				d[j] = -g[j] / (scale[j] * scale[j]);
+			return;
+		}
+		for (int i = 0; i < k; i++)
+			for (int j = 0; j < k; j++)
 				work[(Size) i * dim + j] = h[(Size) i * dim + j] / (scale[i] * scale[j]);
-		for (int j = 0; j < dim; j++)
+		for (int j = 0; j < k; j++)
 			work[(Size) j * dim + j] += mu;
 		/* in-place Cholesky of the lower triangle */
-		for (int j = 0; j < dim && ok; j++)
+		for (int j = 0; j < k && ok; j++)
 		{
 			double		s = work[(Size) j * dim + j];
 
@@ -238,7 +250,7 @@ huber_direction(const double *h, const double *g, int dim, double *work,
 				break;
 			}
 			work[(Size) j * dim + j] = sqrt(s);
-			for (int i = j + 1; i < dim; i++)
+			for (int i = j + 1; i < k; i++)
 			{
 				double		t = work[(Size) i * dim + j];
 
@@ -251,11 +263,11 @@ huber_direction(const double *h, const double *g, int dim, double *work,
 			break;
 		mu = mu == 0.0 ? 1e-10 : mu * 10.0;
 	}
-	for (int j = 0; j < dim; j++)
+	for (int j = 0; j < k; j++)
 		d[j] = -g[j] / scale[j];
-	linear_forward_solve(work, dim, dim, d);
-	linear_backward_solve(work, dim, dim, d);
-	for (int j = 0; j < dim; j++)
+	linear_forward_solve(work, dim, k, d);
+	linear_backward_solve(work, dim, k, d);
+	for (int j = 0; j < k; j++)
 		d[j] /= scale[j];
 }
 
@@ -325,7 +337,8 @@ pgml_huber_train(const PgmlTrainInput *in, PgmlModel *m)
 		double		slope = 0.0,
 					t = 1.0,
 					ft = 0.0;
-		bool		moved = false;
+		bool		moved = false,
+					at_bound;
 
 		if (huber_gradient_norm(g, theta, dim) <= opt.tol)
 		{
@@ -336,22 +349,35 @@ pgml_huber_train(const PgmlTrainInput *in, PgmlModel *m)
 			break;
 		pgml_train_check_cancel();
 		iter++;
-		huber_direction(h, g, dim, work, scale, d);
+		/* sigma at its bound and pushed down: the others' step alone */
+		at_bound = theta[dim - 1] <= HUBER_SIGMA_MIN && g[dim - 1] > 0;
+		huber_direction(h, g, dim, at_bound ? dim - 1 : dim, work, scale, d);
 		for (int j = 0; j < dim; j++)
 			slope += g[j] * d[j];
+		if (!isfinite(slope))
+			break;
 
 		/*
-		 * sigma falls by at most three quarters per step: the first Newton
-		 * step from sigma 1 would take it far below zero on a 0/1 target
+		 * the Newton decrement: the decrease the step promises, -slope / 2,
+		 * within rounding of the objective (whatever the scale of the
+		 * data, where a gradient tolerance may be out of reach)
 		 */
-		if (d[dim - 1] < 0)
-			t = Min(1.0, 0.75 * theta[dim - 1] / -d[dim - 1]);
+		if (-slope <= 1e-12 * Max(fabs(f), 1.0))
+		{
+			converged = true;
+			break;
+		}
 		for (int k = 0; k < 60; k++, t /= 2)
 		{
 			for (int j = 0; j < dim; j++)
 				trial[j] = theta[j] + t * d[j];
-			/* sigma projected on its bound */
-			trial[dim - 1] = Max(trial[dim - 1], HUBER_SIGMA_MIN);
+
+			/*
+			 * sigma falls by at most three quarters per step (the first
+			 * Newton step from sigma 1 would take it far below zero on a
+			 * 0/1 target), and not below its bound; the others move freely
+			 */
+			trial[dim - 1] = Max(trial[dim - 1], Max(0.25 * theta[dim - 1], HUBER_SIGMA_MIN));
 			ft = huber_eval(&pb, trial, NULL, NULL);
 			if (isfinite(ft) && ft <= f + 1e-4 * t * slope)
 			{
@@ -360,11 +386,7 @@ pgml_huber_train(const PgmlTrainInput *in, PgmlModel *m)
 			}
 		}
 		if (!moved)
-		{
-			/* no decrease left at double precision: at the minimum */
-			converged = true;
-			break;
-		}
+			break;				/* no decrease found: not converged */
 		memcpy(theta, trial, sizeof(double) * dim);
 		f = huber_eval(&pb, theta, g, h);
 	}
