@@ -224,34 +224,9 @@ swap_positions(LarsPath *lp, int i, int j)
 	lp->cov[i] = lp->cov[j];
 	lp->cov[j] = t;
 	if (lp->g != NULL)
-	{
-		int			p = lp->p;
-
-		for (int k = 0; k < p; k++)
-		{
-			t = lp->g[(Size) i * p + k];
-			lp->g[(Size) i * p + k] = lp->g[(Size) j * p + k];
-			lp->g[(Size) j * p + k] = t;
-		}
-		for (int k = 0; k < p; k++)
-		{
-			t = lp->g[(Size) k * p + i];
-			lp->g[(Size) k * p + i] = lp->g[(Size) k * p + j];
-			lp->g[(Size) k * p + j] = t;
-		}
-	}
+		linear_swap_symmetric(lp->g, lp->p, i, j);
 	else
-	{
-		double	   *ci = lp->a + (Size) i * lp->n;
-		double	   *cj = lp->a + (Size) j * lp->n;
-
-		for (int r = 0; r < lp->n; r++)
-		{
-			t = ci[r];
-			ci[r] = cj[r];
-			cj[r] = t;
-		}
-	}
+		linear_swap_columns(lp->a, lp->n, i, j);
 }
 
 /* Dot product of columns i and j (X variant). */
@@ -604,39 +579,30 @@ lars_fit(const PgmlTrainInput *in, PgmlModel *m, bool lasso, const PgmlHpTable *
 	lp.coef = pgml_train_alloc(p, sizeof(double));
 	lp.prev = pgml_train_alloc(p, sizeof(double));
 	for (int j = 0; j < p; j++)
-	{
-		const double *aj = rd.a + (Size) j * rd.n;
-		double		s = 0.0;
-
-		for (int r = 0; r < rd.n; r++)
-			s += aj[r] * rd.y[r];
-		lp.cov[j] = s;
 		lp.index[j] = j;
-	}
 	/* scikit-learn's precompute: "auto" is the Gram matrix when n > p */
 	if (opt.precompute == 1 || (opt.precompute == 0 && rd.n > p))
 	{
 		lp.g = pgml_train_alloc((Size) p * p, sizeof(double));
 		lp.g0 = pgml_train_alloc((Size) p * p, sizeof(double));
 		lp.xy0 = pgml_train_alloc(p, sizeof(double));
-		for (int i = 0; i < p; i++)
-		{
-			for (int j = 0; j <= i; j++)
-			{
-				double		s = 0.0;
-
-				for (int r = 0; r < rd.n; r++)
-					s += rd.a[(Size) i * rd.n + r] * rd.a[(Size) j * rd.n + r];
-				lp.g[(Size) i * p + j] = lp.g[(Size) j * p + i] = s;
-			}
-			lp.xy0[i] = lp.cov[i];
-		}
+		linear_gram(&rd, lp.g, lp.xy0);
 		memcpy(lp.g0, lp.g, sizeof(double) * p * p);
+		memcpy(lp.cov, lp.xy0, sizeof(double) * p);
 	}
 	else
 	{
 		lp.a = rd.a;
 		lp.dir = pgml_train_alloc(rd.n, sizeof(double));
+		for (int j = 0; j < p; j++)
+		{
+			const double *aj = rd.a + (Size) j * rd.n;
+			double		s = 0.0;
+
+			for (int r = 0; r < rd.n; r++)
+				s += aj[r] * rd.y[r];
+			lp.cov[j] = s;
+		}
 	}
 
 	n_iter = lars_run(&lp, lasso ? opt.alpha : 0.0, max_iter);

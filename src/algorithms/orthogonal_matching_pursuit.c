@@ -79,28 +79,6 @@ const PgmlHpTable pgml_hp_omp = {
 #include "pgml_train.h"
 #include "../trainer/trainer_linear.h"
 
-/* Swap rows and columns a and b of the symmetric p x p matrix g. */
-static void
-swap_symmetric(double *g, int p, int a, int b)
-{
-	double		t;
-
-	if (a == b)
-		return;
-	for (int j = 0; j < p; j++)
-	{
-		t = g[(Size) a * p + j];
-		g[(Size) a * p + j] = g[(Size) b * p + j];
-		g[(Size) b * p + j] = t;
-	}
-	for (int i = 0; i < p; i++)
-	{
-		t = g[(Size) i * p + a];
-		g[(Size) i * p + a] = g[(Size) i * p + b];
-		g[(Size) i * p + b] = t;
-	}
-}
-
 /*
  * Extend L, the Cholesky factor of the picked features' Gram matrix
  * (row-major, leading dimension ld), by one more feature: row n_active of
@@ -199,7 +177,7 @@ pursuit_gram(double *g, double *xy, int p, int max_features, double tol,
 		else
 			L[0] = sqrt(g[(Size) lam * p + lam]);
 
-		swap_symmetric(g, p, n_active, lam);
+		linear_swap_symmetric(g, p, n_active, lam);
 		swap_pick(index, xy, n_active, lam);
 		n_active++;
 		solve_picked(L, max_features, n_active, xy, gamma);
@@ -306,13 +284,7 @@ pursuit_cholesky(double *a, const double *y, int n, int p, int max_features,
 			L[0] = norm;
 
 		/* the picked column moves to the front, as in X itself */
-		for (int r = 0; r < n && lam != n_active; r++)
-		{
-			double		t = a[(Size) n_active * n + r];
-
-			a[(Size) n_active * n + r] = a[(Size) lam * n + r];
-			a[(Size) lam * n + r] = t;
-		}
+		linear_swap_columns(a, n, n_active, lam);
 		swap_pick(index, alpha, n_active, lam);
 		n_active++;
 		solve_picked(L, max_features, n_active, alpha, gamma);
@@ -371,22 +343,7 @@ pgml_omp_train(const PgmlTrainInput *in, PgmlModel *m)
 	{
 		g = pgml_train_alloc((Size) p * p, sizeof(double));
 		xy = pgml_train_alloc(p, sizeof(double));
-		for (int i = 0; i < p; i++)
-		{
-			const double *ai = rd.a + (Size) i * rd.n;
-
-			for (int j = 0; j <= i; j++)
-			{
-				const double *aj = rd.a + (Size) j * rd.n;
-				double		s = 0.0;
-
-				for (int r = 0; r < rd.n; r++)
-					s += ai[r] * aj[r];
-				g[(Size) i * p + j] = g[(Size) j * p + i] = s;
-			}
-			for (int r = 0; r < rd.n; r++)
-				xy[i] += ai[r] * rd.y[r];
-		}
+		linear_gram(&rd, g, xy);
 		for (int r = 0; r < rd.n; r++)
 			norm_sq += rd.y[r] * rd.y[r];
 		n_active = pursuit_gram(g, xy, p, max_features, opt.tol, norm_sq, w);

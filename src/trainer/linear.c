@@ -1406,6 +1406,73 @@ linear_fit_logistic(const PgmlTrainInput *in, LinearOptions *opt,
 
 /* See trainer_linear.h. */
 void
+linear_gram(const LinearRegData *rd, double *g, double *xy)
+{
+	int			n = rd->n,
+				p = rd->p;
+
+	for (int i = 0; i < p; i++)
+	{
+		const double *ai = rd->a + (Size) i * n;
+		double		t = 0.0;
+
+		for (int j = 0; j <= i; j++)
+		{
+			const double *aj = rd->a + (Size) j * n;
+			double		s = 0.0;
+
+			for (int r = 0; r < n; r++)
+				s += ai[r] * aj[r];
+			g[(Size) i * p + j] = g[(Size) j * p + i] = s;
+		}
+		for (int r = 0; r < n; r++)
+			t += ai[r] * rd->y[r];
+		xy[i] = t;
+	}
+}
+
+/* See trainer_linear.h. */
+void
+linear_swap_symmetric(double *g, int p, int a, int b)
+{
+	double		t;
+
+	if (a == b)
+		return;
+	for (int j = 0; j < p; j++)
+	{
+		t = g[(Size) a * p + j];
+		g[(Size) a * p + j] = g[(Size) b * p + j];
+		g[(Size) b * p + j] = t;
+	}
+	for (int i = 0; i < p; i++)
+	{
+		t = g[(Size) i * p + a];
+		g[(Size) i * p + a] = g[(Size) i * p + b];
+		g[(Size) i * p + b] = t;
+	}
+}
+
+/* See trainer_linear.h. */
+void
+linear_swap_columns(double *a, int n, int i, int j)
+{
+	double	   *ci = a + (Size) i * n;
+	double	   *cj = a + (Size) j * n;
+
+	if (i == j)
+		return;
+	for (int r = 0; r < n; r++)
+	{
+		double		t = ci[r];
+
+		ci[r] = cj[r];
+		cj[r] = t;
+	}
+}
+
+/* See trainer_linear.h. */
+void
 linear_forward_solve(const double *L, int ld, int k, double *b)
 {
 	for (int i = 0; i < k; i++)

@@ -61,6 +61,18 @@ extern void linear_reg_finish(const LinearRegData *rd, const double *w,
 extern double linear_target_variance(const LinearRegData *rd);
 
 /*
+ * The Gram matrix of rd's features, g = X^T X (p x p, both triangles), and
+ * xy = X^T y, each sum in row order.
+ */
+extern void linear_gram(const LinearRegData *rd, double *g, double *xy);
+
+/* Swap rows and columns a and b of the symmetric p x p matrix g. */
+extern void linear_swap_symmetric(double *g, int p, int a, int b);
+
+/* Swap columns i and j of the column-major matrix a of n rows. */
+extern void linear_swap_columns(double *a, int n, int i, int j);
+
+/*
  * Solve L x = b (forward) or L^T x = b (backward) in place, L the lower
  * triangle of a k x k matrix stored row-major with leading dimension ld.
  */
