@@ -418,6 +418,67 @@ sort_items(SortItem *a, int64 n)
 		intro_sort(a, n, 2 * (int) log2_of((double) n));
 }
 
+/*
+ * Sorting when the order of equal values does not matter (see
+ * Builder.any_order): a least-significant-digit radix sort, four passes of
+ * eight bits over the values' bits mapped to unsigned integers of the same
+ * order (negative values' bits flipped, positive values' sign bit set;
+ * -0 sorts before +0, which the split search takes as equal).  Passes in
+ * which every value has the same digit are skipped.  Below RADIX_MIN
+ * values the introsort is faster.
+ */
+#define RADIX_MIN 256
+
+static inline uint32
+radix_key(float v)
+{
+	uint32		u;
+
+	memcpy(&u, &v, sizeof(u));
+	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+/* Sort a[n] (n < 2^32); tmp[n] is scratch.  Returns a or tmp, sorted. */
+static SortItem *
+radix_sort_items(SortItem *a, SortItem *tmp, int64 n)
+{
+	uint32		count[4][256];
+	SortItem   *src = a,
+			   *dst = tmp;
+
+	memset(count, 0, sizeof(count));
+	for (int64 i = 0; i < n; i++)
+	{
+		uint32		k = radix_key(a[i].v);
+
+		count[0][k & 0xff]++;
+		count[1][(k >> 8) & 0xff]++;
+		count[2][(k >> 16) & 0xff]++;
+		count[3][k >> 24]++;
+	}
+	for (int pass = 0; pass < 4; pass++)
+	{
+		int			shift = 8 * pass;
+		uint32		offset[256];
+		uint32		sum = 0;
+		SortItem   *t;
+
+		if (count[pass][(radix_key(src[0].v) >> shift) & 0xff] == (uint32) n)
+			continue;
+		for (int d = 0; d < 256; d++)
+		{
+			offset[d] = sum;
+			sum += count[pass][d];
+		}
+		for (int64 i = 0; i < n; i++)
+			dst[offset[(radix_key(src[i].v) >> shift) & 0xff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	return src;
+}
+
 /* ----------------------------------------------------------------------
  * The splitter
  * ---------------------------------------------------------------------- */
@@ -453,6 +514,16 @@ typedef struct Builder
 	int64		n_samples;
 	float	   *xf;
 	SortItem   *items;
+	SortItem   *items_tmp;		/* radix_sort_items' scratch, or NULL */
+
+	/*
+	 * May samples of equal values end in any order?  Yes when the
+	 * criterion's sums are exact whatever the order: class counts of
+	 * integral weights (no weights, or a bootstrap's counts).  Then the
+	 * tree is scikit-learn's whatever order its sort leaves equal values
+	 * in, and a radix sort serves large nodes.
+	 */
+	bool		any_order;
 	int32	   *features;
 	int32	   *constant_features;
 	uint32		rand_state;
@@ -585,6 +656,7 @@ node_split(Builder *b, int64 start, int64 end, double impurity, Split *best,
 		if (!p->random_splits)
 		{
 			SortItem   *items = b->items;
+			const SortItem *sorted;
 			const float *col = column_of(b, cur_feature);
 
 			for (int64 q = start; q < end; q++)
@@ -592,11 +664,18 @@ node_split(Builder *b, int64 start, int64 end, double impurity, Split *best,
 				items[q].v = col[samples[q]];
 				items[q].s = samples[q];
 			}
-			sort_items(items + start, end - start);
+			if (b->any_order && end - start >= RADIX_MIN)
+				sorted = radix_sort_items(items + start, b->items_tmp + start,
+										  end - start) - start;
+			else
+			{
+				sort_items(items + start, end - start);
+				sorted = items;
+			}
 			for (int64 q = start; q < end; q++)
 			{
-				xf[q] = items[q].v;
-				samples[q] = items[q].s;
+				xf[q] = sorted[q].v;
+				samples[q] = sorted[q].s;
 			}
 			if ((double) xf[end - 1] <= (double) xf[start] + FEATURE_THRESHOLD)
 			{
@@ -1070,6 +1149,24 @@ cart_fit(const CartData *d, const double *y, const double *w,
 	b.constant_features = malloc(sizeof(int32) * d->n_features);
 	b.crit.sum_total = malloc(sizeof(double) * nv * 3);
 	ok = b.samples && b.xf && b.items && b.features && b.constant_features && b.crit.sum_total;
+	if (ok && (p->criterion == CART_GINI || p->criterion == CART_ENTROPY) &&
+		!p->random_splits && d->n_rows >= RADIX_MIN)
+	{
+		double		total = 0.0;
+
+		b.any_order = true;
+		for (int64 i = 0; w != NULL && i < d->n_rows && b.any_order; i++)
+		{
+			total += w[i];
+			b.any_order = w[i] >= 0.0 && w[i] == floor(w[i]);
+		}
+		b.any_order = b.any_order && total <= 9007199254740992.0;	/* 2^53 */
+		if (b.any_order)
+		{
+			b.items_tmp = malloc(sizeof(SortItem) * d->n_rows);
+			ok = b.items_tmp != NULL;
+		}
+	}
 	if (ok)
 	{
 		b.crit.sum_left = b.crit.sum_total + nv;
@@ -1099,6 +1196,7 @@ cart_fit(const CartData *d, const double *y, const double *w,
 	free(b.samples);
 	free(b.xf);
 	free(b.items);
+	free(b.items_tmp);
 	free(b.features);
 	free(b.constant_features);
 	free(b.crit.sum_total);

@@ -310,6 +310,34 @@ SELECT count(*) AS training_rows,
          WHERE s.model_id = model_of('deep_big') LIMIT 1) AS beyond_16384_nodes
   FROM noise WHERE id <= 10000;
 
+-- A classification tree sorts a large node's values by radix (cart.c, with
+-- integral weights): negative values in their order, -0 equal to +0.  x
+-- takes the 41 values -10, -9.5, .., 10 in a scrambled order (29 or 30 rows
+-- each), the class is -7 <= x <= 2, z is -0 or +0; 900 training rows.
+CREATE TABLE signs AS
+  SELECT (((g * 7919) % 41 - 20) * 0.5)::real AS x,
+         CASE WHEN g % 2 = 0 THEN '-0' ELSE '0' END::real AS z,
+         ((g * 7919) % 41 - 20) * 0.5 BETWEEN -7 AND 2 AS c
+    FROM generate_series(1, 1200) g;
+SELECT a AS algorithm,
+       (SELECT deployed FROM pgml.train('signs_' || a, 'classification', 'trees.signs', 'c', a,
+                                        hyperparams => '{"n_estimators": 5, "random_state": 2}'::jsonb,
+                                        test_size => 0.25, test_sampling => 'last')) AS deployed
+  FROM unnest(ARRAY['random_forest', 'bagging']) a;
+SELECT deployed FROM pgml.train('signs_decision_tree', 'classification', 'trees.signs', 'c',
+                                'decision_tree', test_size => 0.25, test_sampling => 'last');
+-- every row right; the splits fall halfway between -7.5 and -7 and between
+-- 2 and 2.5; z, one value, unused
+SELECT a AS algorithm,
+       (SELECT count(*) FILTER (WHERE pgml.predict('signs_' || a, ARRAY[x, z]) <> c::int)
+          FROM signs) AS wrong,
+       (SELECT array_agg(pgml.predict('signs_' || a, ARRAY[v, 0]) ORDER BY v)
+          FROM unnest(ARRAY[-10, -7.3, -7.2, 2.2, 2.3, 10]::real[]) v) AS at_edges,
+       (SELECT metrics->'feature_importances' FROM pgml.models
+         WHERE id = model_of('signs_' || a)) AS importances
+  FROM unnest(ARRAY['decision_tree', 'random_forest', 'bagging']) a
+ ORDER BY a;
+
 -- Search works with the family
 SELECT deployed FROM pgml.train('searched', 'regression', 'trees.step', 'y', 'random_forest',
   hyperparams => '{"n_estimators": 3, "random_state": 0}',
