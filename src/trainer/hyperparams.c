@@ -624,6 +624,8 @@ pgml_hp_parse(const char *algorithm, PgmlTask task, Jsonb *jb,
 						*(const char **) field = text;
 					continue;
 				}
+				/* another spelling ("old=new") stores the index of new */
+				d = pgml_hp_list_index(spec->choices, text, strlen(text));
 				break;
 			case PGML_HP_INT_OR_CHOICE:
 				d = hp_choice(v, spec->choices, NULL);

@@ -283,11 +283,21 @@ linear_column_means(const PgmlTrainInput *in)
 
 /* See trainer_linear.h. */
 void
-linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
-				   LinearRegData *rd)
+linear_check_coefficient_count(const char *algorithm, int n_outputs, int n_features)
+{
+	if ((int64) n_outputs * (n_features + 1) > (int64) (MaxAllocSize / sizeof(double)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many coefficients for algorithm \"%s\"", algorithm),
+				 errdetail("%d margins of %d features and an intercept need more than %d coefficients.",
+						   n_outputs, n_features, (int) (MaxAllocSize / sizeof(double)))));
+}
+
+/* See trainer_linear.h. */
+void
+linear_check_target(const PgmlTrainInput *in)
 {
 	int			n = (int) in->n_rows;
-	int			p = in->n_features;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -311,6 +321,17 @@ linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
 							   i + 1, in->y[i]),
 					 errhint("Rescale the target.")));
 	}
+}
+
+/* See trainer_linear.h. */
+void
+linear_reg_prepare(const PgmlTrainInput *in, bool fit_intercept, int ylen,
+				   LinearRegData *rd)
+{
+	int			n = (int) in->n_rows;
+	int			p = in->n_features;
+
+	linear_check_target(in);
 
 	rd->n = n;
 	rd->p = p;
@@ -1571,9 +1592,18 @@ linear_regression_end(PgmlModel *m, MemoryContext callerctx, MemoryContext workc
 	linear_reg_finish(rd, w, coef, intercept);
 	MemoryContextSwitchTo(callerctx);
 	MemoryContextDelete(workctx);
-	m->algorithm = PGML_ALGO_LINEAR;
-	m->output = PGML_OUTPUT_IDENTITY;
-	m->n_outputs = 1;
+	linear_model_set(m, false, 1, coef, intercept);
+}
+
+/* See trainer_linear.h. */
+void
+linear_model_set(PgmlModel *m, bool classifier, int n_outputs, double *coef,
+				 double *intercept)
+{
+	m->algorithm = classifier ? PGML_ALGO_LOGISTIC : PGML_ALGO_LINEAR;
+	m->output = !classifier ? PGML_OUTPUT_IDENTITY :
+		(n_outputs == 1 ? PGML_OUTPUT_SIGMOID : PGML_OUTPUT_SOFTMAX);
+	m->n_outputs = n_outputs;
 	m->coef = coef;
 	m->intercept = intercept;
 }
@@ -1616,12 +1646,7 @@ linear_train(const PgmlTrainInput *in, PgmlModel *m, LinearKind member)
 	 * allocation: checked before it is tried, so that the limit has its own
 	 * error rather than an invalid allocation size.
 	 */
-	if ((int64) n_outputs * (in->n_features + 1) > (int64) (MaxAllocSize / sizeof(double)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many coefficients for algorithm \"%s\"", opt.algorithm),
-				 errdetail("%d margins of %d features and an intercept need more than %d coefficients.",
-						   n_outputs, in->n_features, (int) (MaxAllocSize / sizeof(double)))));
+	linear_check_coefficient_count(opt.algorithm, n_outputs, in->n_features);
 	linear_check_finite(in);
 
 	if (in->nthread > 0)
@@ -1657,12 +1682,7 @@ linear_train(const PgmlTrainInput *in, PgmlModel *m, LinearKind member)
 	MemoryContextSwitchTo(oldctx);
 	MemoryContextDelete(workctx);
 
-	m->algorithm = logistic ? PGML_ALGO_LOGISTIC : PGML_ALGO_LINEAR;
-	m->output = !logistic ? PGML_OUTPUT_IDENTITY :
-		(n_outputs == 1 ? PGML_OUTPUT_SIGMOID : PGML_OUTPUT_SOFTMAX);
-	m->n_outputs = n_outputs;
-	m->coef = coef;
-	m->intercept = intercept;
+	linear_model_set(m, logistic, n_outputs, coef, intercept);
 	m->hyperparams_json = linear_hyperparams_json(&opt);
 }
 

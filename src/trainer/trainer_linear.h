@@ -42,6 +42,19 @@ extern void linear_check_input(const PgmlTrainInput *in);
 extern void linear_check_finite(const PgmlTrainInput *in);
 
 /*
+ * Refuse a model of n_outputs margins over n_features (and an intercept)
+ * whose coefficients would not fit in one allocation.
+ */
+extern void linear_check_coefficient_count(const char *algorithm, int n_outputs,
+										   int n_features);
+
+/*
+ * Refuse a regression target that is not finite, or beyond real's range
+ * (predictions are real).
+ */
+extern void linear_check_target(const PgmlTrainInput *in);
+
+/*
  * Copy the regression data into rd: features column-major, features and
  * target centered if fit_intercept.  The target buffer has room for
  * Max(n, ylen) values.  A non-finite target, or one beyond real's range,
@@ -106,5 +119,13 @@ extern MemoryContext linear_regression_begin(const PgmlTrainInput *in,
 extern void linear_regression_end(PgmlModel *m, MemoryContext callerctx,
 								  MemoryContext workctx,
 								  const LinearRegData *rd, const double *w);
+
+/*
+ * Make m a linear model of n_outputs margins with these coefficients
+ * ([n_outputs * p], row-major) and intercepts: a regression's identity, or
+ * a classifier's sigmoid (one margin, classes[1]'s) or softmax.
+ */
+extern void linear_model_set(PgmlModel *m, bool classifier, int n_outputs,
+							 double *coef, double *intercept);
 
 #endif							/* PGML_TRAINER_LINEAR_H */

@@ -22,7 +22,9 @@ from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClas
                               RandomForestClassifier, RandomForestRegressor)
 from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, HuberRegressor, Lars,
                                   Lasso, LassoLars, LinearRegression, LogisticRegression,
-                                  OrthogonalMatchingPursuit, Ridge, RidgeClassifier)
+                                  OrthogonalMatchingPursuit, PassiveAggressiveClassifier,
+                                  PassiveAggressiveRegressor, Perceptron, Ridge, RidgeClassifier,
+                                  SGDClassifier, SGDRegressor)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 ESTIMATORS = {
@@ -53,6 +55,11 @@ ESTIMATORS = {
     ("least_angle", "regression"): Lars,
     ("lasso_least_angle", "regression"): LassoLars,
     ("huber", "regression"): HuberRegressor,
+    ("stochastic_gradient_descent", "regression"): SGDRegressor,
+    ("stochastic_gradient_descent", "classification"): SGDClassifier,
+    ("perceptron", "classification"): Perceptron,
+    ("passive_aggressive", "regression"): PassiveAggressiveRegressor,
+    ("passive_aggressive", "classification"): PassiveAggressiveClassifier,
     ("kmeans", "clustering"): KMeans,
     ("pca", "decomposition"): PCA,
 }

@@ -18,14 +18,31 @@ from sklearn import linear_model, metrics
 
 
 def read(path):
-    xs, ys, ps = [], [], []
+    """Features, target, pgml's prediction and (classifiers) its probabilities."""
+    xs, ys, ps, probas = [], [], [], []
     with open(path) as f:
         for line in f:
-            feats, y, p = line.rstrip("\n").split("\t")
-            xs.append([float(v) for v in feats.strip("{}").split(",")])
-            ys.append(float(y))
-            ps.append(float(p))
-    return np.array(xs), np.array(ys), np.array(ps)
+            fields = line.rstrip("\n").split("\t")
+            xs.append([float(v) for v in fields[0].strip("{}").split(",")])
+            ys.append(float(fields[1]))
+            ps.append(float(fields[2]))
+            if len(fields) > 3:
+                probas.append([float(v) for v in fields[3].strip("{}").split(",")])
+    return np.array(xs), np.array(ys), np.array(ps), np.array(probas)
+
+
+# classifiers whose model pgml reproduces exactly (src/algorithms/sgd.c): their
+# probabilities are the sigmoid (softmax) of scikit-learn's decision_function
+SAME_MARGINS = ("SGDClassifier", "Perceptron", "PassiveAggressiveClassifier")
+
+
+def margin_proba(est, X):
+    d = est.decision_function(X)
+    if d.ndim == 1:
+        p1 = 1.0 / (1.0 + np.exp(-d))
+        return np.column_stack([1.0 - p1, p1])
+    e = np.exp(d - d.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def main():
@@ -35,14 +52,14 @@ def main():
     for name in sorted(n[:-5] for n in os.listdir(d) if n.endswith(".json")):
         with open(f"{d}/{name}.json") as f:
             meta = json.load(f)
-        X, y, pg = read(f"{d}/{name}.tsv")
+        X, y, pg, pg_proba = read(f"{d}/{name}.tsv")
         n_test = meta["test_rows"]
         tr, te = slice(0, len(y) - n_test), slice(len(y) - n_test, len(y))
         est = getattr(linear_model, meta["estimator"])(**meta["params"])
         est.fit(X[tr], y[tr])
         sk = est.predict(X[te])
         case = {"estimator": f'{meta["estimator"]}({meta["params"]})'}
-        if meta["estimator"] in ("LogisticRegression", "RidgeClassifier"):
+        if meta["estimator"] in ("LogisticRegression", "Perceptron") or "Classifier" in meta["estimator"]:
             case["sklearn"] = {
                 "accuracy": metrics.accuracy_score(y[te], sk),
                 "f1": metrics.f1_score(y[te], sk, average="macro")}
@@ -54,6 +71,9 @@ def main():
         case["prediction_max_rel_diff"] = float(
             np.max(np.abs(pg[te] - sk) / np.maximum(np.abs(sk), 1e-12)))
         case["label_agreement"] = float(np.mean(pg[te] == sk))
+        if meta["estimator"] in SAME_MARGINS:
+            case["margin_proba_max_abs_diff"] = float(
+                np.max(np.abs(pg_proba[te] - margin_proba(est, X[te]))))
         out["cases"][name] = case
     json.dump(out, sys.stdout, indent=1)
     print()

@@ -1,10 +1,12 @@
 # Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net, orthogonal_matching_pursuit,
-# bayesian_ridge, automatic_relevance_determination, least_angle, lasso_least_angle and
-# logistic_regression with
+# bayesian_ridge, automatic_relevance_determination, least_angle, lasso_least_angle, huber,
+# stochastic_gradient_descent, perceptron, passive_aggressive and logistic_regression with
 # scikit-learn's estimators with the same settings, on the same train/test
 # rows (test_sampling => 'last').  Tolerance: every test metric within 1%
 # relative of scikit-learn's; regression predictions within 1e-3 relative
-# (coordinate descent stops at a tolerance), labels agreeing on >= 99%.
+# (coordinate descent stops at a tolerance), labels agreeing on >= 99%; the
+# SGD family's classifiers also their probabilities within 1e-5 of the
+# sigmoid (softmax) of scikit-learn's decision_function.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -127,6 +129,53 @@ my @cases = (
 	[ 'huber_alpha', 'huber', '{"alpha": 1}', 'pgml.diabetes', 'target', 'HuberRegressor', { alpha => 1 } ],
 	[ 'huber_eps', 'huber', '{"epsilon": 2.0, "alpha": 0.01}', 'pgml.diabetes', 'target', 'HuberRegressor',
 		{ epsilon => 2.0, alpha => 0.01, max_iter => 100000, tol => 1e-10 } ],
+	# stochastic_gradient_descent, perceptron, passive_aggressive (src/algorithms/sgd.c):
+	# scikit-learn's SGD step for step with its shuffle, so the same random_state gives the
+	# same model: regression predictions equal up to the image's float4, labels all equal.
+	# Defaults (warned: 1,000 epochs without converging on diabetes), a loss, penalty and
+	# schedule each, balanced classes, one against the rest on iris, PA-I and PA-II
+	[ 'sgd', 'stochastic_gradient_descent', '{"random_state": 3}', 'pgml.diabetes', 'target',
+		'SGDRegressor', { random_state => 3 } ],
+	[ 'sgd_huber_l1', 'stochastic_gradient_descent',
+		'{"random_state": 4, "loss": "huber", "penalty": "l1", "learning_rate": "adaptive", "eta0": 0.05}',
+		'pgml.diabetes', 'target', 'SGDRegressor',
+		{ random_state => 4, loss => 'huber', penalty => 'l1', learning_rate => 'adaptive', eta0 => 0.05 } ],
+	[ 'sgd_eps_enet', 'stochastic_gradient_descent',
+		'{"random_state": 6, "loss": "epsilon_insensitive", "penalty": "elasticnet", "l1_ratio": 0.5, "learning_rate": "constant", "eta0": 0.02, "fit_intercept": false}',
+		'pgml.diabetes', 'target', 'SGDRegressor',
+		{ random_state => 6, loss => 'epsilon_insensitive', penalty => 'elasticnet', l1_ratio => 0.5,
+		  learning_rate => 'constant', eta0 => 0.02, fit_intercept => JSON::PP::false } ],
+	[ 'sgd_clf', 'stochastic_gradient_descent', '{"random_state": 3}', 'pgml.breast_cancer', 'malignant',
+		'SGDClassifier', { random_state => 3 } ],
+	[ 'sgd_clf_multi', 'stochastic_gradient_descent', '{"random_state": 5}', 'pgml.iris', 'target',
+		'SGDClassifier', { random_state => 5 } ],
+	[ 'sgd_clf_log', 'stochastic_gradient_descent',
+		'{"random_state": 5, "loss": "log_loss", "penalty": "elasticnet", "class_weight": "balanced"}',
+		'pgml.iris', 'target', 'SGDClassifier',
+		{ random_state => 5, loss => 'log_loss', penalty => 'elasticnet', class_weight => 'balanced' } ],
+	[ 'sgd_clf_mhuber', 'stochastic_gradient_descent',
+		'{"random_state": 7, "loss": "modified_huber", "learning_rate": "invscaling", "eta0": 0.001, "shuffle": false}',
+		'pgml.breast_cancer', 'malignant', 'SGDClassifier',
+		{ random_state => 7, loss => 'modified_huber', learning_rate => 'invscaling', eta0 => 0.001,
+		  shuffle => JSON::PP::false } ],
+	[ 'sgd_clf_balanced', 'stochastic_gradient_descent',
+		'{"random_state": 9, "class_weight": "balanced", "loss": "squared_hinge", "penalty": "l1"}',
+		'pgml.breast_cancer', 'malignant', 'SGDClassifier',
+		{ random_state => 9, class_weight => 'balanced', loss => 'squared_hinge', penalty => 'l1' } ],
+	[ 'perceptron', 'perceptron', '{}', 'pgml.iris', 'target', 'Perceptron', {} ],
+	[ 'perceptron_balanced', 'perceptron', '{"class_weight": "balanced", "random_state": 4}',
+		'pgml.breast_cancer', 'malignant', 'Perceptron', { class_weight => 'balanced', random_state => 4 } ],
+	[ 'perceptron_l1', 'perceptron', '{"penalty": "l1", "alpha": 0.001}', 'pgml.breast_cancer', 'malignant',
+		'Perceptron', { penalty => 'l1', alpha => 0.001 } ],
+	[ 'pa_clf', 'passive_aggressive', '{"random_state": 1}', 'pgml.breast_cancer', 'malignant',
+		'PassiveAggressiveClassifier', { random_state => 1 } ],
+	[ 'pa_clf_multi', 'passive_aggressive', '{"random_state": 1, "loss": "squared_hinge", "C": 0.1}',
+		'pgml.iris', 'target', 'PassiveAggressiveClassifier', { random_state => 1, loss => 'squared_hinge', C => 0.1 } ],
+	[ 'pa', 'passive_aggressive', '{"random_state": 2}', 'pgml.diabetes', 'target',
+		'PassiveAggressiveRegressor', { random_state => 2 } ],
+	[ 'pa_2', 'passive_aggressive', '{"random_state": 2, "loss": "squared_epsilon_insensitive", "epsilon": 5}',
+		'pgml.diabetes', 'target', 'PassiveAggressiveRegressor',
+		{ random_state => 2, loss => 'squared_epsilon_insensitive', epsilon => 5 } ],
 );
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
@@ -134,7 +183,7 @@ my %pgml;
 for my $c (@cases)
 {
 	my ($name, $alg, $hp, $table, $y, $est, $params) = @$c;
-	my $task = ($alg eq 'logistic_regression' || $est =~ /Classifier/) ? 'classification' : 'regression';
+	my $task = ($alg eq 'logistic_regression' || $est =~ /Classifier|Perceptron/) ? 'classification' : 'regression';
 	is($node->safe_psql('postgres', qq{
 SELECT algorithm FROM pgml.train('p_$name', '$task', '$table', '$y', '$alg', '$hp',
                                  test_size => 0.25, test_sampling => 'last')}),
@@ -146,8 +195,10 @@ SELECT m.id FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE
 SELECT string_agg(format('%I::real', a.attname), ', ' ORDER BY a.attnum)
   FROM pg_attribute a WHERE a.attrelid = '$table'::regclass AND a.attnum > 0
    AND NOT a.attisdropped AND a.attname <> '$y'});
+	# a classifier's rows also carry its probabilities (predict_proba)
 	my $rows = $node->safe_psql('postgres', qq{
-COPY (SELECT ARRAY[$features]::float8[], ${y}::int::float8, pgml.predict(${id}::bigint, ARRAY[$features])::float8
+COPY (SELECT ARRAY[$features]::float8[], ${y}::int::float8, pgml.predict(${id}::bigint, ARRAY[$features])::float8,
+             pgml.predict_proba(${id}::bigint, ARRAY[$features])::float8[]
         FROM $table ORDER BY ctid) TO STDOUT}) if $task eq 'classification';
 	$rows = $node->safe_psql('postgres', qq{
 COPY (SELECT ARRAY[$features]::float8[], ${y}::int::float8, pgml.predict(${id}::bigint, ARRAY[$features])::float8
@@ -180,9 +231,17 @@ for my $c (@cases)
 		ok($rel <= 0.01, "$name: $m within 1% of $sk->{estimator}")
 		  or diag("pgml $p, scikit-learn $s, relative difference $rel");
 	}
-	if ($c->[1] eq 'logistic_regression' || $c->[5] =~ /Classifier/)
+	if ($c->[1] eq 'logistic_regression' || $c->[5] =~ /Classifier|Perceptron/)
 	{
 		cmp_ok($sk->{label_agreement}, '>=', 0.99, "$name: predicted labels agree on >= 99% of test rows");
+	}
+	# the SGD family's classifiers are scikit-learn's models exactly: their
+	# probabilities (the sigmoid or softmax of the margins) equal those of
+	# scikit-learn's decision_function on every test row
+	if (defined $sk->{margin_proba_max_abs_diff})
+	{
+		cmp_ok($sk->{margin_proba_max_abs_diff}, '<=', 1e-5,
+			"$name: predict_proba equals scikit-learn's margins through the link within 1e-5");
 	}
 	else
 	{
