@@ -731,6 +731,8 @@ sgd_train(const PgmlTrainInput *in, PgmlModel *m, bool passive_aggressive, bool 
 	MemoryContextSwitchTo(callerctx);
 	MemoryContextDelete(workctx);
 	linear_model_set(m, classification, n_outputs, coef, intercept);
+	/* scikit-learn's n_iter_: the epochs run (the most of any class) */
+	m->metrics_json = psprintf("{\"n_iter\": %d}", n_iter);
 	m->hyperparams_json = sgd_hyperparams_json(in->algorithm, in->task, &opt);
 }
 

@@ -406,6 +406,14 @@ static void
 linear_fit_ols(const PgmlTrainInput *in, const LinearOptions *opt,
 			   double *coef, double *intercept)
 {
+	linear_least_squares(in, opt->fit_intercept, coef, intercept);
+}
+
+/* See trainer_linear.h. */
+void
+linear_least_squares(const PgmlTrainInput *in, bool fit_intercept,
+					 double *coef, double *intercept)
+{
 	LinearRegData rd;
 	int			n;
 	int			p;
@@ -419,7 +427,7 @@ linear_fit_ols(const PgmlTrainInput *in, const LinearOptions *opt,
 	double	   *work;
 	lapack_int *iwork;
 
-	linear_reg_prepare(in, opt->fit_intercept, in->n_features, &rd);
+	linear_reg_prepare(in, fit_intercept, in->n_features, &rd);
 	n = rd.n;
 	p = rd.p;
 	s = pgml_train_alloc(Min(n, p), sizeof(double));
@@ -457,7 +465,7 @@ linear_fit_ols(const PgmlTrainInput *in, const LinearOptions *opt,
 	linear_reg_finish(&rd, rd.y, coef, intercept);
 
 	elog(DEBUG1, "linear regression: %d rows, %d features, rank %d, intercept %s",
-		 n, p, (int) rank, opt->fit_intercept ? "fitted" : "none");
+		 n, p, (int) rank, fit_intercept ? "fitted" : "none");
 }
 
 /*

@@ -121,6 +121,16 @@ extern void linear_regression_end(PgmlModel *m, MemoryContext callerctx,
 								  const LinearRegData *rd, const double *w);
 
 /*
+ * Ordinary least squares of in (one target), as scikit-learn's
+ * LinearRegression: the centered system (if fit_intercept) solved by
+ * LAPACK's dgelsd, as scipy.linalg.lstsq does (the minimum-norm solution
+ * when it is rank-deficient); coef[n_features] and *intercept out.
+ * Allocates in the current memory context.
+ */
+extern void linear_least_squares(const PgmlTrainInput *in, bool fit_intercept,
+								 double *coef, double *intercept);
+
+/*
  * Make m a linear model of n_outputs margins with these coefficients
  * ([n_outputs * p], row-major) and intercepts: a regression's identity, or
  * a classifier's sigmoid (one margin, classes[1]'s) or softmax.

@@ -23,7 +23,8 @@ from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClas
 from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, HuberRegressor, Lars,
                                   Lasso, LassoLars, LinearRegression, LogisticRegression,
                                   OrthogonalMatchingPursuit, PassiveAggressiveClassifier,
-                                  PassiveAggressiveRegressor, Perceptron, Ridge, RidgeClassifier,
+                                  PassiveAggressiveRegressor, Perceptron, RANSACRegressor, Ridge,
+                                  RidgeClassifier,
                                   SGDClassifier, SGDRegressor)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -60,6 +61,7 @@ ESTIMATORS = {
     ("perceptron", "classification"): Perceptron,
     ("passive_aggressive", "regression"): PassiveAggressiveRegressor,
     ("passive_aggressive", "classification"): PassiveAggressiveClassifier,
+    ("ransac", "regression"): RANSACRegressor,
     ("kmeans", "clustering"): KMeans,
     ("pca", "decomposition"): PCA,
 }

@@ -71,6 +71,11 @@ def main():
         case["prediction_max_rel_diff"] = float(
             np.max(np.abs(pg[te] - sk) / np.maximum(np.abs(sk), 1e-12)))
         case["label_agreement"] = float(np.mean(pg[te] == sk))
+        # the counts the fit reports, which pgml stores in its metrics
+        if hasattr(est, "n_trials_"):
+            case["counts"] = {"n_trials": int(est.n_trials_), "n_inliers": int(est.inlier_mask_.sum())}
+        elif meta["estimator"] in SAME_MARGINS or meta["estimator"].startswith(("SGD", "PassiveAggressive")):
+            case["counts"] = {"n_iter": int(est.n_iter_)}
         if meta["estimator"] in SAME_MARGINS:
             case["margin_proba_max_abs_diff"] = float(
                 np.max(np.abs(pg_proba[te] - margin_proba(est, X[te]))))

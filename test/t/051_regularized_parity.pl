@@ -1,6 +1,6 @@
 # Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net, orthogonal_matching_pursuit,
 # bayesian_ridge, automatic_relevance_determination, least_angle, lasso_least_angle, huber,
-# stochastic_gradient_descent, perceptron, passive_aggressive and logistic_regression with
+# stochastic_gradient_descent, perceptron, passive_aggressive, ransac and logistic_regression with
 # scikit-learn's estimators with the same settings, on the same train/test
 # rows (test_sampling => 'last').  Tolerance: every test metric within 1%
 # relative of scikit-learn's; regression predictions within 1e-3 relative
@@ -176,6 +176,28 @@ my @cases = (
 	[ 'pa_2', 'passive_aggressive', '{"random_state": 2, "loss": "squared_epsilon_insensitive", "epsilon": 5}',
 		'pgml.diabetes', 'target', 'PassiveAggressiveRegressor',
 		{ random_state => 2, loss => 'squared_epsilon_insensitive', epsilon => 5 } ],
+	# ransac (src/algorithms/ransac.c): scikit-learn's subsets from the same random_state, so
+	# the same consensus set and model: the defaults; the squared loss with a threshold and a
+	# share of the rows; each of sample_without_replacement's three methods (one row: tracking
+	# selection; 330 of 331: reservoir; else a permutation); fewer rows than features + 1 (the
+	# minimum-norm least squares); the dynamic bound, stop_n_inliers and stop_score
+	[ 'ransac', 'ransac', '{"random_state": 0}', 'pgml.diabetes', 'target', 'RANSACRegressor',
+		{ random_state => 0 } ],
+	[ 'ransac_sq', 'ransac', '{"random_state": 5, "loss": "squared_error", "residual_threshold": 2000, "min_samples": 0.1}',
+		'pgml.diabetes', 'target', 'RANSACRegressor',
+		{ random_state => 5, loss => 'squared_error', residual_threshold => 2000, min_samples => 0.1 } ],
+	[ 'ransac_one', 'ransac', '{"random_state": 1, "min_samples": 1, "residual_threshold": 40}',
+		'pgml.diabetes', 'target', 'RANSACRegressor', { random_state => 1, min_samples => 1, residual_threshold => 40 } ],
+	[ 'ransac_most', 'ransac', '{"random_state": 2, "min_samples": 0.995}', 'pgml.diabetes', 'target',
+		'RANSACRegressor', { random_state => 2, min_samples => 0.995 } ],
+	[ 'ransac_three', 'ransac', '{"random_state": 7, "min_samples": 3}', 'pgml.diabetes', 'target',
+		'RANSACRegressor', { random_state => 7, min_samples => 3 } ],
+	[ 'ransac_p05', 'ransac', '{"random_state": 3, "stop_probability": 0.5, "residual_threshold": 80}',
+		'pgml.diabetes', 'target', 'RANSACRegressor', { random_state => 3, stop_probability => 0.5, residual_threshold => 80 } ],
+	[ 'ransac_stops', 'ransac', '{"random_state": 4, "stop_n_inliers": 150}', 'pgml.diabetes', 'target',
+		'RANSACRegressor', { random_state => 4, stop_n_inliers => 150 } ],
+	[ 'ransac_score', 'ransac', '{"random_state": 6, "stop_score": 0.3, "max_trials": 500}', 'pgml.diabetes', 'target',
+		'RANSACRegressor', { random_state => 6, stop_score => 0.3, max_trials => 500 } ],
 );
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
@@ -234,6 +256,12 @@ for my $c (@cases)
 	if ($c->[1] eq 'logistic_regression' || $c->[5] =~ /Classifier|Perceptron/)
 	{
 		cmp_ok($sk->{label_agreement}, '>=', 0.99, "$name: predicted labels agree on >= 99% of test rows");
+	}
+	# the counts of a fit that reproduces scikit-learn's run (SGD's epochs,
+	# RANSAC's trials and inliers) are scikit-learn's
+	for my $k (sort keys %{ $sk->{counts} || {} })
+	{
+		is($pgml{$name}{$k}, $sk->{counts}{$k}, "$name: $k equals scikit-learn's");
 	}
 	# the SGD family's classifiers are scikit-learn's models exactly: their
 	# probabilities (the sigmoid or softmax of the margins) equal those of
