@@ -147,6 +147,18 @@ extern void pgml_hp_parse(const char *algorithm, PgmlTask task, Jsonb *jb,
 						  const PgmlHpTable *table, void *opts,
 						  PgmlHpHook hook);
 
+/*
+ * The effective hyperparameters opts holds (filled by pgml_hp_parse from
+ * table t) as a JSON object text: every stored key of t that applies to
+ * algorithm and task, in t's order (a nullable key's "none" as null, a
+ * choice by its name).  palloc'd.
+ */
+extern char *pgml_hp_json(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
+						  const void *opts);
+
+/* The name of choice index of a '|'-separated list ("a|old=a|b"). */
+extern const char *pgml_hp_choice_name(const char *choices, int index);
+
 /* Round progress report for pgml.stat_worker; may be called every round. */
 extern void pgml_train_report_progress(int32 done, int32 total);
 

@@ -18,7 +18,8 @@ well.
 Every errmsg/errmsg_internal/errmsg_plural call in src/*.c, src/train/*.c,
 src/trainer/*.c, src/hp/*.c and src/algorithms/*.c is a site; its format string becomes a pattern (%s: any
 text, %d/%g/...: a number) that must match a whole message line "ERROR:
-...", "NOTICE: ...", etc.  A site is reached when some line matches.
+...", "NOTICE: ...", etc.  A site is reached when some line matches (an
+errmsg_plural site: either its singular or its plural form).
 
 test/errmsg_unreached.txt lists the sites no test reaches, each with the
 reason ("file | message format | reason").  The report gives the counts;
@@ -42,9 +43,10 @@ LINE = re.compile(r"(?:ERROR|WARNING|NOTICE|INFO|LOG|FATAL|PANIC|DEBUG\d?):\s+(?
 DETAIL = re.compile(r"DETAIL:\s+(.*)$")
 
 
-def c_string_literals(text, i):
+def c_string_literals(text, i, end=None):
     """Adjacent C string literals starting at text[i] (after spaces); returns
-    (the concatenated value, or None if the argument is not a literal)."""
+    the concatenated value, or None if the argument is not a literal (with
+    end, a list: *end[0] = the index after the last literal)."""
     out = []
     n = len(text)
     while True:
@@ -65,6 +67,8 @@ def c_string_literals(text, i):
             i = j + 1
         else:
             break
+    if end is not None:
+        end[0] = i
     return "".join(out) if out else None
 
 
@@ -78,11 +82,21 @@ def sites():
             with open(os.path.join(TOP, path)) as f:
                 text = f.read()
             for m in CALL.finditer(text):
-                fmt = c_string_literals(text, m.end())
+                end = [0]
+                fmt = c_string_literals(text, m.end(), end)
                 line = text.count("\n", 0, m.start()) + 1
                 if fmt is None:
                     continue        # errmsg(variable): not checkable
-                found.append((path, line, fmt))
+                forms = [fmt]
+                if "_plural" in m.group(0):
+                    # errmsg_plural(singular, plural, n, ...): either form
+                    rest = end[0]
+                    while rest < len(text) and text[rest] in " \t\n,":
+                        rest += 1
+                    plural = c_string_literals(text, rest)
+                    if plural is not None:
+                        forms.append(plural)
+                found.append((path, line, fmt, forms))
     return found
 
 
@@ -168,10 +182,11 @@ def main():
     wrongly_listed = []
     used = set()
     rows = []
-    for path, line, fmt in all_sites:
-        pat = pattern(fmt)
-        hit = any(pat.match(s) for s in seen) or \
-            (path.startswith(("src/trainer/", "src/algorithms/")) and any(pat.match(s) for s in details))
+    for path, line, fmt, forms in all_sites:
+        pats = [pattern(f) for f in forms]
+        hit = any(pat.match(s) for pat in pats for s in seen) or \
+            (path.startswith(("src/trainer/", "src/algorithms/")) and
+             any(pat.match(s) for pat in pats for s in details))
         key = (path, fmt)
         if hit:
             reached += 1

@@ -59,7 +59,6 @@ typedef struct SgdParams
 	double		power_t;
 	double		n_iter_no_change;
 	double		class_weight;	/* -1 none, 0 balanced */
-	double		unused;
 } SgdParams;
 
 /*
@@ -162,7 +161,7 @@ static const PgmlHpSpec sgd_specs[] = {
 	SPEC("class_weight", PGML_HP_CHOICE, 0, 0, false, N, "balanced", "null",
 		 "null or \"balanced\"", class_weight, NULL, CLS),
 	{"validation_fraction", NULL, PGML_HP_NUMBER, 0, 1, true, true, 0, NULL, "0.1",
-	 "a number in (0, 1)" NO_EARLY_STOPPING, NULL, OFF(unused), NULL, NULL, 0},
+	 "a number in (0, 1)" NO_EARLY_STOPPING, NULL, -1, NULL, NULL, 0},
 	/* the classifiers' key: their classes one after another here */
 	{"n_jobs", NULL, PGML_HP_UNUSED, INT_MIN, INT_MAX, false, false, 0, NULL, "null",
 	 "null or an integer (accepted, no effect: the classes are fitted one after another)",
@@ -183,7 +182,6 @@ const PgmlHpTable pgml_hp_sgd = {
 
 #ifdef PGML_TRAINER
 
-#include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
@@ -500,64 +498,6 @@ sgd_plain(const SgdProblem *pb, uint32 seed, double *w, double *intercept)
 	return epoch < pb->max_iter ? epoch + 1 : pb->max_iter;
 }
 
-/* scikit-learn's name of the loss, for the effective hyperparameters */
-static const char *
-sgd_choice_name(const char *choices, int index)
-{
-	const char *s = choices;
-
-	for (int i = 0; i < index; i++)
-		s = strchr(s, '|') + 1;
-	return pnstrdup(s, strcspn(s, "|"));
-}
-
-/*
- * The effective hyperparameters: every key of the table that applies to
- * the algorithm and task and is stored, in the table's order.
- */
-static char *
-sgd_hyperparams_json(const char *algorithm, PgmlTask task, const SgdParams *opt)
-{
-	StringInfoData buf;
-	bool		first = true;
-
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
-	for (int s = 0; s < lengthof(sgd_specs); s++)
-	{
-		const PgmlHpSpec *spec = &sgd_specs[s];
-		const char *field = (const char *) opt + spec->offset;
-		double		v;
-
-		if (spec->offset < 0 || spec->offset == OFF(unused) ||
-			!pgml_hp_spec_applies(spec, algorithm) || !pgml_hp_spec_for_task(spec, task))
-			continue;
-		appendStringInfo(&buf, "%s\"%s\": ", first ? "" : ", ", spec->name);
-		first = false;
-		if (spec->type == PGML_HP_BOOL)
-		{
-			appendStringInfoString(&buf, *(const bool *) field ? "true" : "false");
-			continue;
-		}
-		v = *(const double *) field;
-		if ((spec->flags & PGML_HP_NULLABLE) && v < 0)
-			appendStringInfoString(&buf, "null");
-		else if (spec->type == PGML_HP_CHOICE)
-			appendStringInfo(&buf, "\"%s\"", sgd_choice_name(spec->choices, (int) v));
-		else if (spec->type == PGML_HP_INT)
-			appendStringInfo(&buf, "%.0f", v);
-		else
-		{
-			char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-			double_to_shortest_decimal_buf(v, num);
-			appendStringInfoString(&buf, num);
-		}
-	}
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
-}
-
 /*
  * Train an algorithm of the engine; rate_of_loss: passive_aggressive's
  * PA-I / PA-II by its loss; perceptron: the perceptron loss at a constant
@@ -651,7 +591,7 @@ sgd_train(const PgmlTrainInput *in, PgmlModel *m, bool passive_aggressive, bool 
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("hyperparameter \"eta0\" of algorithm \"%s\" must be > 0 with learning_rate \"%s\"",
-						in->algorithm, sgd_choice_name(RATES, pb.rate)),
+						in->algorithm, pgml_hp_choice_name(RATES, pb.rate)),
 				 errhint("Set eta0 above 0, or use learning_rate \"optimal\".")));
 	rstate = opt.random_state >= 0 ? (uint32) opt.random_state : (uint32) in->seed;
 
@@ -676,17 +616,7 @@ sgd_train(const PgmlTrainInput *in, PgmlModel *m, bool passive_aggressive, bool 
 	{
 		uint32	   *seeds = pgml_train_alloc(n_outputs, sizeof(uint32));
 
-		if (opt.class_weight == 0)
-		{
-			/* "balanced": n / (classes * the class's count) */
-			double	   *count = pgml_train_alloc(in->n_classes, sizeof(double));
-
-			class_weight = pgml_train_alloc(in->n_classes, sizeof(double));
-			for (int64 i = 0; i < in->n_rows; i++)
-				count[(int) in->y[i]] += 1.0;
-			for (int k = 0; k < in->n_classes; k++)
-				class_weight[k] = (double) in->n_rows / (in->n_classes * count[k]);
-		}
+		class_weight = linear_class_weights(in, opt.class_weight == 0);
 		if (n_outputs == 1)
 			seeds[0] = rstate;
 		else
@@ -710,11 +640,8 @@ sgd_train(const PgmlTrainInput *in, PgmlModel *m, bool passive_aggressive, bool 
 			seed = (uint32) sk_rs_randint(&rs, 0, SGD_MAX_INT);
 			for (int64 i = 0; i < in->n_rows; i++)
 				y[i] = (int) in->y[i] == cls ? 1.0 : -1.0;
-			if (class_weight != NULL)
-			{
-				pb.pos_weight = class_weight[cls];
-				pb.neg_weight = n_outputs == 1 ? class_weight[0] : 1.0;
-			}
+			pb.pos_weight = class_weight[cls];
+			pb.neg_weight = n_outputs == 1 ? class_weight[0] : 1.0;
 			n_iter = Max(n_iter, sgd_plain(&pb, seed, coef + (Size) o * p, intercept + o));
 		}
 	}
@@ -733,7 +660,7 @@ sgd_train(const PgmlTrainInput *in, PgmlModel *m, bool passive_aggressive, bool 
 	linear_model_set(m, classification, n_outputs, coef, intercept);
 	/* scikit-learn's n_iter_: the epochs run (the most of any class) */
 	m->metrics_json = psprintf("{\"n_iter\": %d}", n_iter);
-	m->hyperparams_json = sgd_hyperparams_json(in->algorithm, in->task, &opt);
+	m->hyperparams_json = pgml_hp_json(&pgml_hp_sgd, in->algorithm, in->task, &opt);
 }
 
 void

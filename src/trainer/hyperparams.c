@@ -533,6 +533,70 @@ hp_count(const char *algorithm, const char *key, const PgmlHpSpec *spec,
 }
 
 /* See pgml_train.h. */
+const char *
+pgml_hp_choice_name(const char *choices, int index)
+{
+	const char *s = choices;
+
+	for (int i = 0; i < index && s != NULL; i++)
+	{
+		s = strchr(s, '|');
+		if (s != NULL)
+			s++;
+	}
+	if (s == NULL)
+		elog(ERROR, "choice %d is not in \"%s\"", index, choices);
+	return pnstrdup(s, strcspn(s, "|"));
+}
+
+/* See pgml_train.h. */
+char *
+pgml_hp_json(const PgmlHpTable *t, const char *algorithm, PgmlTask task, const void *opts)
+{
+	StringInfoData buf;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int s = 0; s < t->n_specs; s++)
+	{
+		const PgmlHpSpec *spec = &t->specs[s];
+		const char *field = (const char *) opts + spec->offset;
+		double		v;
+
+		if (spec->offset < 0 || !pgml_hp_spec_applies(spec, algorithm) ||
+			!pgml_hp_spec_for_task(spec, task) ||
+			(spec->type != PGML_HP_BOOL && spec->type != PGML_HP_INT &&
+			 spec->type != PGML_HP_NUMBER && spec->type != PGML_HP_CHOICE) ||
+			(spec->flags & PGML_HP_TEXT))
+			continue;
+		appendStringInfo(&buf, "%s\"%s\": ", first ? "" : ", ", spec->name);
+		first = false;
+		if (spec->type == PGML_HP_BOOL)
+		{
+			appendStringInfoString(&buf, *(const bool *) field ? "true" : "false");
+			continue;
+		}
+		v = *(const double *) field;
+		if ((spec->flags & PGML_HP_NULLABLE) && v < 0)
+			appendStringInfoString(&buf, "null");
+		else if (spec->type == PGML_HP_CHOICE)
+			appendStringInfo(&buf, "\"%s\"", pgml_hp_choice_name(spec->choices, (int) v));
+		else if (spec->type == PGML_HP_INT)
+			appendStringInfo(&buf, "%.0f", v);
+		else
+		{
+			char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+			double_to_shortest_decimal_buf(v, num);
+			appendStringInfoString(&buf, num);
+		}
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* See pgml_train.h. */
 void
 pgml_hp_parse(const char *algorithm, PgmlTask task, Jsonb *jb,
 			  const PgmlHpTable *t, void *opts, PgmlHpHook hook)

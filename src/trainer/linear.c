@@ -1604,6 +1604,21 @@ linear_regression_end(PgmlModel *m, MemoryContext callerctx, MemoryContext workc
 }
 
 /* See trainer_linear.h. */
+double *
+linear_class_weights(const PgmlTrainInput *in, bool balanced)
+{
+	double	   *cw = palloc(sizeof(double) * in->n_classes);
+	double	   *count = palloc0(sizeof(double) * in->n_classes);
+
+	for (int64 i = 0; i < in->n_rows; i++)
+		count[(int) in->y[i]] += 1.0;
+	for (int k = 0; k < in->n_classes; k++)
+		cw[k] = balanced ? (double) in->n_rows / (in->n_classes * count[k]) : 1.0;
+	pfree(count);
+	return cw;
+}
+
+/* See trainer_linear.h. */
 void
 linear_model_set(PgmlModel *m, bool classifier, int n_outputs, double *coef,
 				 double *intercept)

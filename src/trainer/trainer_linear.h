@@ -131,6 +131,12 @@ extern void linear_least_squares(const PgmlTrainInput *in, bool fit_intercept,
 								 double *coef, double *intercept);
 
 /*
+ * The weight of each class (in->n_classes, palloc'd): 1, or with balanced
+ * scikit-learn's "balanced", n / (classes * the class's count).
+ */
+extern double *linear_class_weights(const PgmlTrainInput *in, bool balanced);
+
+/*
  * Make m a linear model of n_outputs margins with these coefficients
  * ([n_outputs * p], row-major) and intercepts: a regression's identity, or
  * a classifier's sigmoid (one margin, classes[1]'s) or softmax.

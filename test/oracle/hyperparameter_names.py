@@ -26,6 +26,7 @@ from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, Hube
                                   PassiveAggressiveRegressor, Perceptron, RANSACRegressor, Ridge,
                                   RidgeClassifier,
                                   SGDClassifier, SGDRegressor)
+from sklearn.svm import LinearSVC, LinearSVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 ESTIMATORS = {
@@ -62,6 +63,8 @@ ESTIMATORS = {
     ("passive_aggressive", "regression"): PassiveAggressiveRegressor,
     ("passive_aggressive", "classification"): PassiveAggressiveClassifier,
     ("ransac", "regression"): RANSACRegressor,
+    ("linear_svm", "regression"): LinearSVR,
+    ("linear_svm", "classification"): LinearSVC,
     ("kmeans", "clustering"): KMeans,
     ("pca", "decomposition"): PCA,
 }

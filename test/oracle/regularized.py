@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 import sklearn
-from sklearn import linear_model, metrics
+from sklearn import linear_model, metrics, svm
 
 
 def read(path):
@@ -31,9 +31,9 @@ def read(path):
     return np.array(xs), np.array(ys), np.array(ps), np.array(probas)
 
 
-# classifiers whose model pgml reproduces exactly (src/algorithms/sgd.c): their
+# classifiers whose model pgml reproduces exactly (src/algorithms/sgd.c; linear_svm.c at a tight tol): their
 # probabilities are the sigmoid (softmax) of scikit-learn's decision_function
-SAME_MARGINS = ("SGDClassifier", "Perceptron", "PassiveAggressiveClassifier")
+SAME_MARGINS = ("SGDClassifier", "Perceptron", "PassiveAggressiveClassifier", "LinearSVC")
 
 
 def margin_proba(est, X):
@@ -55,11 +55,12 @@ def main():
         X, y, pg, pg_proba = read(f"{d}/{name}.tsv")
         n_test = meta["test_rows"]
         tr, te = slice(0, len(y) - n_test), slice(len(y) - n_test, len(y))
-        est = getattr(linear_model, meta["estimator"])(**meta["params"])
+        module = linear_model if hasattr(linear_model, meta["estimator"]) else svm
+        est = getattr(module, meta["estimator"])(**meta["params"])
         est.fit(X[tr], y[tr])
         sk = est.predict(X[te])
         case = {"estimator": f'{meta["estimator"]}({meta["params"]})'}
-        if meta["estimator"] in ("LogisticRegression", "Perceptron") or "Classifier" in meta["estimator"]:
+        if meta["estimator"] in ("LogisticRegression", "Perceptron", "LinearSVC") or "Classifier" in meta["estimator"]:
             case["sklearn"] = {
                 "accuracy": metrics.accuracy_score(y[te], sk),
                 "f1": metrics.f1_score(y[te], sk, average="macro")}
@@ -74,7 +75,7 @@ def main():
         # the counts the fit reports, which pgml stores in its metrics
         if hasattr(est, "n_trials_"):
             case["counts"] = {"n_trials": int(est.n_trials_), "n_inliers": int(est.inlier_mask_.sum())}
-        elif meta["estimator"] in SAME_MARGINS or meta["estimator"].startswith(("SGD", "PassiveAggressive")):
+        elif meta["estimator"].startswith(("SGD", "Perceptron", "PassiveAggressive")):
             case["counts"] = {"n_iter": int(est.n_iter_)}
         if meta["estimator"] in SAME_MARGINS:
             case["margin_proba_max_abs_diff"] = float(

@@ -1,6 +1,7 @@
 # Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net, orthogonal_matching_pursuit,
 # bayesian_ridge, automatic_relevance_determination, least_angle, lasso_least_angle, huber,
-# stochastic_gradient_descent, perceptron, passive_aggressive, ransac and logistic_regression with
+# stochastic_gradient_descent, perceptron, passive_aggressive, ransac, linear_svm and
+# logistic_regression with
 # scikit-learn's estimators with the same settings, on the same train/test
 # rows (test_sampling => 'last').  Tolerance: every test metric within 1%
 # relative of scikit-learn's; regression predictions within 1e-3 relative
@@ -198,6 +199,33 @@ my @cases = (
 		'RANSACRegressor', { random_state => 4, stop_n_inliers => 150 } ],
 	[ 'ransac_score', 'ransac', '{"random_state": 6, "stop_score": 0.3, "max_trials": 500}', 'pgml.diabetes', 'target',
 		'RANSACRegressor', { random_state => 6, stop_score => 0.3, max_trials => 500 } ],
+	# linear_svm (src/algorithms/linear_svm.c): liblinear's objective, whose minimum is unique,
+	# reached by both sides at a tight tol (the row orders differ, so at the default 1e-4 the
+	# models differ within it): LinearSVR with both losses, epsilon, no intercept; LinearSVC
+	# one against the rest on iris (squared hinge, hinge, balanced, intercept_scaling) and
+	# binary on breast_cancer
+	[ 'svr', 'linear_svm', '{"tol": 1e-10, "max_iter": 100000, "C": 100}', 'pgml.diabetes', 'target',
+		'LinearSVR', { random_state => 0, tol => 1e-10, max_iter => 100000, C => 100 } ],
+	[ 'svr_squared', 'linear_svm',
+		'{"tol": 1e-10, "max_iter": 100000, "C": 10, "loss": "squared_epsilon_insensitive", "epsilon": 5}',
+		'pgml.diabetes', 'target', 'LinearSVR',
+		{ random_state => 0, tol => 1e-10, max_iter => 100000, C => 10, loss => 'squared_epsilon_insensitive', epsilon => 5 } ],
+	[ 'svr_origin', 'linear_svm', '{"tol": 1e-10, "max_iter": 100000, "C": 100, "epsilon": 10, "fit_intercept": false}',
+		'pgml.diabetes', 'target', 'LinearSVR',
+		{ random_state => 0, tol => 1e-10, max_iter => 100000, C => 100, epsilon => 10, fit_intercept => JSON::PP::false } ],
+	[ 'svc_multi', 'linear_svm', '{"tol": 1e-10, "max_iter": 100000}', 'pgml.iris', 'target', 'LinearSVC',
+		{ random_state => 0, tol => 1e-10, max_iter => 100000 } ],
+	[ 'svc_hinge', 'linear_svm', '{"tol": 1e-10, "max_iter": 100000, "loss": "hinge", "C": 0.5}', 'pgml.iris', 'target',
+		'LinearSVC', { random_state => 0, tol => 1e-10, max_iter => 100000, loss => 'hinge', C => 0.5 } ],
+	[ 'svc_balanced', 'linear_svm', '{"tol": 1e-10, "max_iter": 100000, "class_weight": "balanced", "C": 2}',
+		'pgml.iris', 'target', 'LinearSVC', { random_state => 0, tol => 1e-10, max_iter => 100000, class_weight => 'balanced', C => 2 } ],
+	[ 'svc_scaling', 'linear_svm', '{"tol": 1e-10, "max_iter": 100000, "intercept_scaling": 10, "dual": false}',
+		'pgml.iris', 'target', 'LinearSVC', { random_state => 0, tol => 1e-10, max_iter => 100000, intercept_scaling => 10 } ],
+	[ 'svc_binary', 'linear_svm', '{"tol": 1e-9, "max_iter": 200000, "C": 0.001}', 'pgml.breast_cancer', 'malignant',
+		'LinearSVC', { random_state => 0, tol => 1e-9, max_iter => 200000, C => 0.001 } ],
+	[ 'svc_binary_hinge', 'linear_svm', '{"tol": 1e-9, "max_iter": 200000, "C": 0.001, "class_weight": "balanced", "loss": "hinge"}',
+		'pgml.breast_cancer', 'malignant', 'LinearSVC',
+		{ random_state => 0, tol => 1e-9, max_iter => 200000, C => 0.001, class_weight => 'balanced', loss => 'hinge' } ],
 );
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
@@ -205,7 +233,7 @@ my %pgml;
 for my $c (@cases)
 {
 	my ($name, $alg, $hp, $table, $y, $est, $params) = @$c;
-	my $task = ($alg eq 'logistic_regression' || $est =~ /Classifier|Perceptron/) ? 'classification' : 'regression';
+	my $task = ($alg eq 'logistic_regression' || $est =~ /Classifier|Perceptron|SVC/) ? 'classification' : 'regression';
 	is($node->safe_psql('postgres', qq{
 SELECT algorithm FROM pgml.train('p_$name', '$task', '$table', '$y', '$alg', '$hp',
                                  test_size => 0.25, test_sampling => 'last')}),
@@ -253,7 +281,7 @@ for my $c (@cases)
 		ok($rel <= 0.01, "$name: $m within 1% of $sk->{estimator}")
 		  or diag("pgml $p, scikit-learn $s, relative difference $rel");
 	}
-	if ($c->[1] eq 'logistic_regression' || $c->[5] =~ /Classifier|Perceptron/)
+	if ($c->[1] eq 'logistic_regression' || $c->[5] =~ /Classifier|Perceptron|SVC/)
 	{
 		cmp_ok($sk->{label_agreement}, '>=', 0.99, "$name: predicted labels agree on >= 99% of test rows");
 	}
