@@ -379,6 +379,42 @@ heap_sort(SortItem *a, int64 n)
 	}
 }
 
+/*
+ * Sort a[n] (n <= SMALL_SORT) by insertion if its values are distinct, and
+ * say so; else leave it as it was and return false.  Distinct values have
+ * one sorted order, so that whatever the introsort would do (partitions,
+ * heapsort past its depth) ends in the same permutation: only equal values
+ * can end in an order of the algorithm's own.
+ */
+#define SMALL_SORT 16
+
+static bool
+sort_distinct_small(SortItem *a, int64 n)
+{
+	SortItem	orig[SMALL_SORT];
+
+	memcpy(orig, a, sizeof(SortItem) * n);
+	for (int64 i = 1; i < n; i++)
+	{
+		SortItem	t = a[i];
+		int64		j = i;
+
+		while (j > 0 && a[j - 1].v > t.v)
+		{
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = t;
+	}
+	for (int64 i = 1; i < n; i++)
+		if (a[i].v == a[i - 1].v)
+		{
+			memcpy(a, orig, sizeof(SortItem) * n);
+			return false;
+		}
+	return true;
+}
+
 static void
 intro_sort(SortItem *a, int64 n, int maxd)
 {
@@ -389,9 +425,24 @@ intro_sort(SortItem *a, int64 n, int maxd)
 					l = 0,
 					r = n;
 
+		if (n > 2 && n <= SMALL_SORT && sort_distinct_small(a, n))
+			return;
 		if (maxd <= 0)
 		{
 			heap_sort(a, n);
+			return;
+		}
+
+		/*
+		 * Two values: the median of three is the second, and the partition
+		 * swaps them only if the first is greater (equal ones keep their
+		 * order), at no cost of a call.  (Past the depth limit the heapsort
+		 * above would swap equal ones: hence after it.)
+		 */
+		if (n == 2)
+		{
+			if (a[0].v > a[1].v)
+				swap_items(a, 0, 1);
 			return;
 		}
 		maxd--;
