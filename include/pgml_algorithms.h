@@ -67,6 +67,7 @@ typedef enum PgmlFamily
 	X("perceptron", PGML_TASK_BIT(CLASSIFICATION), PGML_FAMILY_LINEAR, false, false, pgml_hp_sgd, pgml_perceptron_train) \
 	X("passive_aggressive", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_hp_sgd, pgml_passive_aggressive_train) \
 	X("ransac", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_ransac, pgml_ransac_train) \
+	X("theil_sen", PGML_TASK_BIT(REGRESSION), PGML_FAMILY_LINEAR, false, false, pgml_hp_theil_sen, pgml_theil_sen_train) \
 	X("linear_svm", PGML_SUPERVISED, PGML_FAMILY_LINEAR, false, false, pgml_hp_linear_svm, pgml_linear_svm_train) \
 	X("kmeans", PGML_TASK_BIT(CLUSTERING), PGML_FAMILY_CENTROIDS, false, false, pgml_hp_kmeans, pgml_kmeans_train) \
 	X("pca", PGML_TASK_BIT(DECOMPOSITION), PGML_FAMILY_PROJECTION, false, false, pgml_hp_pca, pgml_pca_train) \

@@ -24,7 +24,7 @@ from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, Hube
                                   Lasso, LassoLars, LinearRegression, LogisticRegression,
                                   OrthogonalMatchingPursuit, PassiveAggressiveClassifier,
                                   PassiveAggressiveRegressor, Perceptron, RANSACRegressor, Ridge,
-                                  RidgeClassifier,
+                                  RidgeClassifier, TheilSenRegressor,
                                   SGDClassifier, SGDRegressor)
 from sklearn.svm import LinearSVC, LinearSVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -63,6 +63,7 @@ ESTIMATORS = {
     ("passive_aggressive", "regression"): PassiveAggressiveRegressor,
     ("passive_aggressive", "classification"): PassiveAggressiveClassifier,
     ("ransac", "regression"): RANSACRegressor,
+    ("theil_sen", "regression"): TheilSenRegressor,
     ("linear_svm", "regression"): LinearSVR,
     ("linear_svm", "classification"): LinearSVC,
     ("kmeans", "clustering"): KMeans,

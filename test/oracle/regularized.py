@@ -73,7 +73,9 @@ def main():
             np.max(np.abs(pg[te] - sk) / np.maximum(np.abs(sk), 1e-12)))
         case["label_agreement"] = float(np.mean(pg[te] == sk))
         # the counts the fit reports, which pgml stores in its metrics
-        if hasattr(est, "n_trials_"):
+        if hasattr(est, "n_subpopulation_"):
+            case["counts"] = {"n_iter": int(est.n_iter_), "n_subpopulation": int(est.n_subpopulation_)}
+        elif hasattr(est, "n_trials_"):
             case["counts"] = {"n_trials": int(est.n_trials_), "n_inliers": int(est.inlier_mask_.sum())}
         elif meta["estimator"].startswith(("SGD", "Perceptron", "PassiveAggressive")):
             case["counts"] = {"n_iter": int(est.n_iter_)}

@@ -1,7 +1,7 @@
 # Quality parity of ridge (also as RidgeClassifier), lasso, elastic_net, orthogonal_matching_pursuit,
 # bayesian_ridge, automatic_relevance_determination, least_angle, lasso_least_angle, huber,
-# stochastic_gradient_descent, perceptron, passive_aggressive, ransac, linear_svm and
-# logistic_regression with
+# stochastic_gradient_descent, perceptron, passive_aggressive, ransac, theil_sen, linear_svm
+# and logistic_regression with
 # scikit-learn's estimators with the same settings, on the same train/test
 # rows (test_sampling => 'last').  Tolerance: every test metric within 1%
 # relative of scikit-learn's; regression predictions within 1e-3 relative
@@ -29,6 +29,7 @@ CREATE EXTENSION pgml_worker;
 SELECT * FROM pgml.load_dataset('diabetes');
 SELECT * FROM pgml.load_dataset('breast_cancer');
 SELECT * FROM pgml.load_dataset('iris');
+SELECT * FROM pgml.load_dataset('linnerud');
 -- fewer training rows (22) than features (40): bayesian_ridge's other branch
 SELECT setseed(0.75);
 CREATE TABLE wide AS
@@ -199,6 +200,20 @@ my @cases = (
 		'RANSACRegressor', { random_state => 4, stop_n_inliers => 150 } ],
 	[ 'ransac_score', 'ransac', '{"random_state": 6, "stop_score": 0.3, "max_trials": 500}', 'pgml.diabetes', 'target',
 		'RANSACRegressor', { random_state => 6, stop_score => 0.3, max_trials => 500 } ],
+	# theil_sen (src/algorithms/theil_sen.c): scikit-learn's subsets (random ones from the same
+	# random_state; every combination when there are at most max_subpopulation: linnerud's 15
+	# training rows of 5 features, 5,005 subsets of 6; the one subset of all rows when there are
+	# fewer rows than features) and spatial median, so the same model: the steps run and the
+	# subsets solved equal too
+	[ 'theil_sen', 'theil_sen', '{"random_state": 0, "max_subpopulation": 300}', 'pgml.diabetes', 'target',
+		'TheilSenRegressor', { random_state => 0, max_subpopulation => 300 } ],
+	[ 'theil_sen_origin', 'theil_sen', '{"random_state": 1, "max_subpopulation": 200, "n_subsamples": 15, "fit_intercept": false}',
+		'pgml.diabetes', 'target', 'TheilSenRegressor',
+		{ random_state => 1, max_subpopulation => 200, n_subsamples => 15, fit_intercept => JSON::PP::false } ],
+	[ 'theil_sen_steps', 'theil_sen', '{"random_state": 2, "max_subpopulation": 100, "max_iter": 3}', 'pgml.diabetes', 'target',
+		'TheilSenRegressor', { random_state => 2, max_subpopulation => 100, max_iter => 3 } ],
+	[ 'theil_sen_all', 'theil_sen', '{}', 'pgml.linnerud', 'weight', 'TheilSenRegressor', {} ],
+	[ 'theil_sen_wide', 'theil_sen', '{}', 'wide', 'y', 'TheilSenRegressor', {} ],
 	# linear_svm (src/algorithms/linear_svm.c): liblinear's objective, whose minimum is unique,
 	# reached by both sides at a tight tol (the row orders differ, so at the default 1e-4 the
 	# models differ within it): LinearSVR with both losses, epsilon, no intercept; LinearSVC

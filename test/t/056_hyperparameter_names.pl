@@ -56,7 +56,7 @@ note("documented deviations: " . join('; ',
 	  grep { $_->{default} eq 'documented deviation' } @$checks));
 # every estimator was compared, and most defaults are JSON (a check that
 # cannot pass vacuously)
-is(scalar(keys %algorithms), 37, 'the keys of 37 algorithm x task pairs were compared');
+is(scalar(keys %algorithms), 38, 'the keys of 38 algorithm x task pairs were compared');
 cmp_ok($defaults{equal} // 0, '>=', 150, 'at least 150 defaults compared equal');
 
 $node->stop;
