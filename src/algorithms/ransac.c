@@ -107,25 +107,6 @@ const PgmlHpTable pgml_hp_ransac = {
 /* NumPy's spacing(1), the floor of _dynamic_max_trials' logarithms */
 #define RANSAC_EPSILON DBL_EPSILON
 
-/* numpy.median of a (n >= 1), which it reorders */
-static int
-ransac_cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-ransac_median(double *a, int64 n)
-{
-	qsort(a, n, sizeof(double), ransac_cmp_double);
-	if (n % 2 == 1)
-		return a[n / 2];
-	return (a[n / 2 - 1] + a[n / 2]) / 2.0;
-}
-
 /*
  * scikit-learn's sample_without_replacement(n, k, "auto") from rs: k row
  * numbers into out; seen[n] is scratch, all false on entry and exit.
@@ -137,17 +118,8 @@ ransac_sample(SkRandomState *rs, int64 n, int64 k, int64 *out, int64 *perm, bool
 
 	if (ratio > 0.01 && ratio < 0.99)
 	{
-		/* RandomState.permutation(n)[:k]: a Fisher-Yates from the end */
-		for (int64 i = 0; i < n; i++)
-			perm[i] = i;
-		for (int64 i = n - 1; i >= 1; i--)
-		{
-			int64		j = sk_rs_randint(rs, 0, i + 1);
-			int64		t = perm[i];
-
-			perm[i] = perm[j];
-			perm[j] = t;
-		}
+		/* RandomState.permutation(n)[:k] */
+		sk_rs_permutation(rs, perm, n);
 		memcpy(out, perm, sizeof(int64) * k);
 	}
 	else if (ratio < 0.2)
@@ -285,10 +257,10 @@ pgml_ransac_train(const PgmlTrainInput *in, PgmlModel *m)
 		double		med;
 
 		memcpy(r, in->y, sizeof(double) * n);
-		med = ransac_median(r, n);
+		med = linear_median(r, n);
 		for (int64 i = 0; i < n; i++)
 			r[i] = fabs(in->y[i] - med);
-		threshold = ransac_median(r, n);
+		threshold = linear_median(r, n);
 	}
 
 	subset = pgml_train_alloc(min_samples, sizeof(int64));

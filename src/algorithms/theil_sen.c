@@ -152,15 +152,6 @@ theil_sen_lstsq(const PgmlTrainInput *in, const int64 *rows, int64 k, int dim,
 	memcpy(w, b, sizeof(double) * dim);
 }
 
-static int
-theil_sen_cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * The spatial median of the m points pts[m * dim] (row-major): scikit-learn's
  * modified Weiszfeld iteration from their mean.  Returns the steps taken
@@ -183,8 +174,7 @@ theil_sen_spatial_median(const double *pts, int64 m, int dim, int max_iter, doub
 		double	   *v = palloc(sizeof(double) * m);
 
 		memcpy(v, pts, sizeof(double) * m);
-		qsort(v, m, sizeof(double), theil_sen_cmp_double);
-		out[0] = m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2.0;
+		out[0] = linear_median(v, m);
 		return 1;
 	}
 	tol *= tol;					/* on the squared step */
@@ -348,16 +338,7 @@ pgml_theil_sen_train(const PgmlTrainInput *in, PgmlModel *m)
 		for (int64 i = 0; i < n_sub; i++)
 		{
 			/* RandomState.choice(n, k, replace=False): permutation(n)[:k] */
-			for (int64 j = 0; j < n; j++)
-				perm[j] = j;
-			for (int64 j = n - 1; j >= 1; j--)
-			{
-				int64		r = sk_rs_randint(&rs, 0, j + 1);
-				int64		t = perm[j];
-
-				perm[j] = perm[r];
-				perm[r] = t;
-			}
+			sk_rs_permutation(&rs, perm, n);
 			if ((i & 1023) == 0)
 				pgml_train_check_cancel();
 			theil_sen_lstsq(in, perm, k, dim, a, b, s, weights + i * dim);

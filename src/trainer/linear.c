@@ -1603,6 +1603,25 @@ linear_regression_end(PgmlModel *m, MemoryContext callerctx, MemoryContext workc
 	linear_model_set(m, false, 1, coef, intercept);
 }
 
+static int
+linear_cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* See trainer_linear.h. */
+double
+linear_median(double *a, int64 n)
+{
+	qsort(a, n, sizeof(double), linear_cmp_double);
+	if (n % 2 == 1)
+		return a[n / 2];
+	return (a[n / 2 - 1] + a[n / 2]) / 2.0;
+}
+
 /* See trainer_linear.h. */
 double *
 linear_class_weights(const PgmlTrainInput *in, bool balanced)

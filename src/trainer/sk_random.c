@@ -66,6 +66,22 @@ sk_rs_next32(SkRandomState *rs)
 	return y;
 }
 
+/* See trainer_cart.h: a Fisher-Yates from the end, as NumPy's legacy shuffle. */
+void
+sk_rs_permutation(SkRandomState *rs, int64 *perm, int64 n)
+{
+	for (int64 i = 0; i < n; i++)
+		perm[i] = i;
+	for (int64 i = n - 1; i >= 1; i--)
+	{
+		int64		j = sk_rs_randint(rs, 0, i + 1);
+		int64		t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+}
+
 /* See trainer_cart.h. */
 int64
 sk_rs_randint(SkRandomState *rs, int64 low, int64 high)

@@ -41,6 +41,8 @@ extern void sk_rs_seed(SkRandomState *rs, uint32 seed);
 extern uint32 sk_rs_next32(SkRandomState *rs);
 /* randint(low, high): [low, high), high - low <= 2^32 */
 extern int64 sk_rs_randint(SkRandomState *rs, int64 low, int64 high);
+/* permutation(n) (legacy shuffle of 0..n-1, n <= 2^32) into perm[n] */
+extern void sk_rs_permutation(SkRandomState *rs, int64 *perm, int64 n);
 /* random_sample(): a double in [0, 1) */
 extern double sk_rs_random(SkRandomState *rs);
 

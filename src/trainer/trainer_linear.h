@@ -130,6 +130,9 @@ extern void linear_regression_end(PgmlModel *m, MemoryContext callerctx,
 extern void linear_least_squares(const PgmlTrainInput *in, bool fit_intercept,
 								 double *coef, double *intercept);
 
+/* numpy.median of a[n] (n >= 1), which it sorts. */
+extern double linear_median(double *a, int64 n);
+
 /*
  * The weight of each class (in->n_classes, palloc'd): 1, or with balanced
  * scikit-learn's "balanced", n / (classes * the class's count).
