@@ -59,6 +59,8 @@ typedef struct SgdParams
 	double		power_t;
 	double		n_iter_no_change;
 	double		class_weight;	/* -1 none, 0 balanced */
+	double		average;		/* the step averaging starts at; -1 false,
+								 * -2 true (1) */
 } SgdParams;
 
 /*
@@ -167,7 +169,9 @@ static const PgmlHpSpec sgd_specs[] = {
 	 "null or an integer (accepted, no effect: the classes are fitted one after another)",
 	 NULL, -1, NULL, NULL, CLS},
 	NEUTRAL("early_stopping", "false (early stopping on a validation split is not implemented)", NULL),
-	NEUTRAL("average", "false (averaged SGD is not implemented)", SG "|" PA),
+	{"average", NULL, PGML_HP_INT_OR_CHOICE, 0, INT_MAX, false, false, 0, "false|true", "false",
+		"false, true (1), or the step from which the weights are averaged (an integer >= 0; 0: false)",
+	NULL, OFF(average), SG "|" PA, NULL, 0},
 };
 
 static const PgmlHpCompat sgd_compat[] = {
@@ -212,6 +216,7 @@ typedef struct SgdProblem
 	int			max_iter;
 	double		tol;			/* -INFINITY: none */
 	int			n_iter_no_change;
+	double		average;		/* the step averaging starts at; 0: none */
 	SgdRate		rate;
 	double		eta0;
 	double		power_t;
@@ -333,11 +338,42 @@ sgd_shuffle(int32 *ind, int64 n, uint32 seed)
 }
 
 /*
- * Fit one problem from zero weights: w[p] and *intercept out; returns the
- * epochs run.
+ * The averaged weights (ASGD, scikit-learn's WeightVector): aw and a, b as
+ * Xu's lazy form keeps them, the true average aw + a w over b.
+ */
+typedef struct SgdAverage
+{
+	double	   *aw;				/* NULL: no averaging */
+	double		a;
+	double		b;
+	double		intercept;
+} SgdAverage;
+
+/* Fold the scale into w (and the lazy terms into the average). */
+static void
+sgd_reset_scale(double *w, int p, double *wscale, SgdAverage *avg)
+{
+	if (avg->aw != NULL)
+	{
+		for (int j = 0; j < p; j++)
+			avg->aw[j] += avg->a * w[j];
+		for (int j = 0; j < p; j++)
+			avg->aw[j] *= 1.0 / avg->b;
+		avg->a = 0.0;
+		avg->b = 1.0;
+	}
+	for (int j = 0; j < p; j++)
+		w[j] *= *wscale;
+	*wscale = 1.0;
+}
+
+/*
+ * Fit one problem from zero weights: w[p] and *intercept out, and with
+ * pb->average the averaged ones into avg (aw[p] allocated by the caller);
+ * returns the epochs run.
  */
 static int
-sgd_plain(const SgdProblem *pb, uint32 seed, double *w, double *intercept)
+sgd_plain(const SgdProblem *pb, uint32 seed, double *w, double *intercept, SgdAverage *avg)
 {
 	int64		n = pb->n;
 	int			p = pb->p;
@@ -357,6 +393,11 @@ sgd_plain(const SgdProblem *pb, uint32 seed, double *w, double *intercept)
 	for (int64 i = 0; i < n; i++)
 		ind[i] = (int32) i;
 	memset(w, 0, sizeof(double) * p);
+	if (avg->aw != NULL)
+		memset(avg->aw, 0, sizeof(double) * p);
+	avg->a = 0.0;
+	avg->b = 1.0;
+	avg->intercept = 0.0;
 	if (pb->penalty == 1 || pb->penalty == 2)
 		q = pgml_train_alloc(Max(p, 1), sizeof(double));
 	if (pb->penalty == 0)
@@ -433,11 +474,7 @@ sgd_plain(const SgdProblem *pb, uint32 seed, double *w, double *intercept)
 				/* L2's decay scales the weights, never below zero */
 				wscale *= Max(0, 1.0 - ((1.0 - l1_ratio) * eta * pb->alpha));
 				if (wscale < SGD_WSCALE_MIN)
-				{
-					for (int j = 0; j < p; j++)
-						w[j] *= wscale;
-					wscale = 1.0;
-				}
+					sgd_reset_scale(w, p, &wscale, avg);
 			}
 			if (update != 0.0)
 			{
@@ -445,6 +482,19 @@ sgd_plain(const SgdProblem *pb, uint32 seed, double *w, double *intercept)
 					w[j] += (double) x[j] * (update / wscale);
 				if (pb->fit_intercept)
 					b += update;
+			}
+			if (avg->aw != NULL && pb->average <= t)
+			{
+				/* this step's weights into the average, whatever the update */
+				double		num_iter = t - pb->average + 1;
+				double		mu = 1.0 / num_iter;
+
+				for (int j = 0; j < p; j++)
+					avg->aw[j] += avg->a * (double) x[j] * (-update / wscale);
+				if (num_iter > 1)
+					avg->b /= (1.0 - mu);
+				avg->a += mu * avg->b * wscale;
+				avg->intercept += (b - avg->intercept) / num_iter;
 			}
 			if (q != NULL)
 			{
@@ -489,8 +539,7 @@ sgd_plain(const SgdProblem *pb, uint32 seed, double *w, double *intercept)
 				break;
 		}
 	}
-	for (int j = 0; j < p; j++)
-		w[j] *= wscale;
+	sgd_reset_scale(w, p, &wscale, avg);
 	*intercept = b;
 	pfree(ind);
 	if (q != NULL)
@@ -517,11 +566,15 @@ sgd_train(const PgmlTrainInput *in, PgmlModel *m, bool passive_aggressive, bool 
 	double	   *intercept;
 	double	   *y;
 	double	   *class_weight = NULL;
+	double	   *avg_coef;
+	double	   *avg_intercept;
+	SgdAverage	avg;
 	uint32		rstate;
 	int			n_iter = 0;
 
 	memset(&opt, 0, sizeof(opt));
 	opt.random_state = -1;		/* the job's seed, unless given */
+	opt.average = -1;			/* false */
 	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, &pgml_hp_sgd, &opt, NULL);
 	linear_check_input(in);
 	linear_check_finite(in);
@@ -599,6 +652,11 @@ sgd_train(const PgmlTrainInput *in, PgmlModel *m, bool passive_aggressive, bool 
 	intercept = MemoryContextAllocZero(callerctx, sizeof(double) * n_outputs);
 	y = pgml_train_alloc(Max(in->n_rows, 1), sizeof(double));
 	pb.y = y;
+	/* average: false is 0, true 1 */
+	pb.average = opt.average == -1 ? 0 : (opt.average == -2 ? 1 : opt.average);
+	avg_coef = pgml_train_alloc((Size) n_outputs * p, sizeof(double));
+	avg_intercept = pgml_train_alloc(n_outputs, sizeof(double));
+	memset(&avg, 0, sizeof(avg));
 
 	if (!classification)
 	{
@@ -610,7 +668,9 @@ sgd_train(const PgmlTrainInput *in, PgmlModel *m, bool passive_aggressive, bool 
 		seed = (uint32) sk_rs_randint(&rs, 0, SGD_MAX_INT);
 		linear_check_target(in);
 		memcpy(y, in->y, sizeof(double) * in->n_rows);
-		n_iter = sgd_plain(&pb, seed, coef, intercept);
+		avg.aw = pb.average > 0 ? avg_coef : NULL;
+		n_iter = sgd_plain(&pb, seed, coef, intercept, &avg);
+		avg_intercept[0] = avg.intercept;
 	}
 	else
 	{
@@ -642,8 +702,20 @@ sgd_train(const PgmlTrainInput *in, PgmlModel *m, bool passive_aggressive, bool 
 				y[i] = (int) in->y[i] == cls ? 1.0 : -1.0;
 			pb.pos_weight = class_weight[cls];
 			pb.neg_weight = n_outputs == 1 ? class_weight[0] : 1.0;
-			n_iter = Max(n_iter, sgd_plain(&pb, seed, coef + (Size) o * p, intercept + o));
+			avg.aw = pb.average > 0 ? avg_coef + (Size) o * p : NULL;
+			n_iter = Max(n_iter, sgd_plain(&pb, seed, coef + (Size) o * p, intercept + o, &avg));
+			avg_intercept[o] = avg.intercept;
 		}
+	}
+
+	/*
+	 * scikit-learn keeps the averaged model once averaging has run for a
+	 * step (average <= the steps of the longest fit: t_ - 1)
+	 */
+	if (pb.average > 0 && pb.average <= (double) n_iter * (double) in->n_rows)
+	{
+		memcpy(coef, avg_coef, sizeof(double) * n_outputs * p);
+		memcpy(intercept, avg_intercept, sizeof(double) * n_outputs);
 	}
 	if (opt.tol >= 0 && n_iter == pb.max_iter)
 		ereport(WARNING,

@@ -567,7 +567,8 @@ pgml_hp_json(const PgmlHpTable *t, const char *algorithm, PgmlTask task, const v
 		if (spec->offset < 0 || !pgml_hp_spec_applies(spec, algorithm) ||
 			!pgml_hp_spec_for_task(spec, task) ||
 			(spec->type != PGML_HP_BOOL && spec->type != PGML_HP_INT &&
-			 spec->type != PGML_HP_NUMBER && spec->type != PGML_HP_CHOICE) ||
+			 spec->type != PGML_HP_NUMBER && spec->type != PGML_HP_CHOICE &&
+			 spec->type != PGML_HP_INT_OR_CHOICE) ||
 			(spec->flags & PGML_HP_TEXT))
 			continue;
 		appendStringInfo(&buf, "%s\"%s\": ", first ? "" : ", ", spec->name);
@@ -580,9 +581,19 @@ pgml_hp_json(const PgmlHpTable *t, const char *algorithm, PgmlTask task, const v
 		v = *(const double *) field;
 		if ((spec->flags & PGML_HP_NULLABLE) && v < 0)
 			appendStringInfoString(&buf, "null");
+		else if (spec->type == PGML_HP_INT_OR_CHOICE && v < 0)
+		{
+			/* a choice, -1 - its index; the words true and false as JSON */
+			const char *c = pgml_hp_choice_name(spec->choices, (int) (-1 - v));
+
+			if (strcmp(c, "true") == 0 || strcmp(c, "false") == 0)
+				appendStringInfoString(&buf, c);
+			else
+				appendStringInfo(&buf, "\"%s\"", c);
+		}
 		else if (spec->type == PGML_HP_CHOICE)
 			appendStringInfo(&buf, "\"%s\"", pgml_hp_choice_name(spec->choices, (int) v));
-		else if (spec->type == PGML_HP_INT)
+		else if (spec->type == PGML_HP_INT || spec->type == PGML_HP_INT_OR_CHOICE)
 			appendStringInfo(&buf, "%.0f", v);
 		else
 		{

@@ -96,7 +96,7 @@ SELECT a, h, error_of(format($$SELECT * FROM pgml.train(%L, %L, %L, %L, %L, hype
                ('stochastic_gradient_descent', 'classification', '{"loss": "absolute_error"}'),
                ('stochastic_gradient_descent', 'regression', '{"class_weight": "balanced"}'),
                ('stochastic_gradient_descent', 'regression', '{"early_stopping": true}'),
-               ('stochastic_gradient_descent', 'regression', '{"average": 10}'),
+               ('stochastic_gradient_descent', 'regression', '{"average": -1}'),
                ('stochastic_gradient_descent', 'regression', '{"penalty": "l3"}'),
                ('stochastic_gradient_descent', 'regression', '{"l1_ratio": 1.5}'),
                ('stochastic_gradient_descent', 'regression', '{"max_iter": 0}'),

@@ -164,6 +164,23 @@ my @cases = (
 		'{"random_state": 9, "class_weight": "balanced", "loss": "squared_hinge", "penalty": "l1"}',
 		'pgml.breast_cancer', 'malignant', 'SGDClassifier',
 		{ random_state => 9, class_weight => 'balanced', loss => 'squared_hinge', penalty => 'l1' } ],
+	# averaged SGD: from the first step, from step 1,000 with the elastic net, from step 10 at a
+	# constant rate; one against the rest with the log loss; PA's average; an average that
+	# never starts (the plain model is kept, as scikit-learn)
+	[ 'asgd', 'stochastic_gradient_descent', '{"random_state": 3, "average": true}', 'pgml.diabetes', 'target',
+		'SGDRegressor', { random_state => 3, average => JSON::PP::true } ],
+	[ 'asgd_enet', 'stochastic_gradient_descent', '{"random_state": 3, "average": 1000, "penalty": "elasticnet"}',
+		'pgml.diabetes', 'target', 'SGDRegressor', { random_state => 3, average => 1000, penalty => 'elasticnet' } ],
+	[ 'asgd_constant', 'stochastic_gradient_descent',
+		'{"random_state": 3, "average": 10, "learning_rate": "constant", "eta0": 0.5, "alpha": 0.5}',
+		'pgml.diabetes', 'target', 'SGDRegressor',
+		{ random_state => 3, average => 10, learning_rate => 'constant', eta0 => 0.5, alpha => 0.5 } ],
+	[ 'asgd_clf_multi', 'stochastic_gradient_descent', '{"random_state": 5, "average": 50, "loss": "log_loss"}',
+		'pgml.iris', 'target', 'SGDClassifier', { random_state => 5, average => 50, loss => 'log_loss' } ],
+	[ 'apa_clf', 'passive_aggressive', '{"random_state": 1, "average": 5}', 'pgml.breast_cancer', 'malignant',
+		'PassiveAggressiveClassifier', { random_state => 1, average => 5 } ],
+	[ 'asgd_never', 'stochastic_gradient_descent', '{"random_state": 1, "average": 100000}', 'pgml.breast_cancer',
+		'malignant', 'SGDClassifier', { random_state => 1, average => 100000 } ],
 	[ 'perceptron', 'perceptron', '{}', 'pgml.iris', 'target', 'Perceptron', {} ],
 	[ 'perceptron_balanced', 'perceptron', '{"class_weight": "balanced", "random_state": 4}',
 		'pgml.breast_cancer', 'malignant', 'Perceptron', { class_weight => 'balanced', random_state => 4 } ],
