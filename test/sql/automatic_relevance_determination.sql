@@ -39,15 +39,7 @@ SELECT count(DISTINCT pgml.predict('ard_none', ARRAY[x1, x2, x3, x4])) AS distin
   FROM exact;
 
 -- refusals
-CREATE FUNCTION error_of(sql text) RETURNS text
-    LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/sql/include/error_of.sql
 SELECT h, error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'ard.exact', 'y',
                             'automatic_relevance_determination', hyperparams => %L)$$, h))
   FROM (VALUES ('{"n_iter": 0}'), ('{"tol": -1}'), ('{"threshold_lambda": -1}'),

@@ -18,11 +18,7 @@ CREATE TABLE exact AS
 UPDATE exact SET y = 5 + 3 * x1 - 2 * x3;
 CREATE TABLE flat AS SELECT x1, x2, x3, 7::real AS y FROM exact;
 
-CREATE FUNCTION hyperparams_of(project text) RETURNS jsonb
-    LANGUAGE sql AS $$
-    SELECT m.hyperparams FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
-     WHERE p.name = project ORDER BY m.id DESC LIMIT 1
-$$;
+\i test/sql/include/hyperparams_of.sql
 
 SELECT deployed FROM pgml.train('br_exact', 'regression', 'br.exact', 'y', 'bayesian_ridge');
 SELECT deployed FROM pgml.train('br_flat', 'regression', 'br.flat', 'y', 'bayesian_ridge');
@@ -36,15 +32,7 @@ SELECT deployed FROM pgml.train('br_named', 'regression', 'br.exact', 'y', 'baye
 SELECT hyperparams_of('br_named') AS given;
 
 -- refusals
-CREATE FUNCTION error_of(sql text) RETURNS text
-    LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/sql/include/error_of.sql
 SELECT h, error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'br.exact', 'y',
                             'bayesian_ridge', hyperparams => %L)$$, h))
   FROM (VALUES ('{"n_iter": 0}'), ('{"tol": 0}'), ('{"alpha_1": -1}'), ('{"lambda_init": -0.5}'),

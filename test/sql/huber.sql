@@ -24,11 +24,7 @@ CREATE FUNCTION clean_misses(project text) RETURNS bigint
     SELECT count(*) FILTER (WHERE abs(pgml.predict(project, ARRAY[x1, x2, x3]) - (5 + 3 * x1 - 2 * x3)) > 0.01)
       FROM hub.rows
 $$;
-CREATE FUNCTION hyperparams_of(project text) RETURNS jsonb
-    LANGUAGE sql AS $$
-    SELECT m.hyperparams FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
-     WHERE p.name = project ORDER BY m.id DESC LIMIT 1
-$$;
+\i test/sql/include/hyperparams_of.sql
 
 SELECT count(*) FILTER (WHERE g % 20 = 0) AS outliers FROM rows;
 SELECT deployed FROM pgml.train('hub_fit', 'regression', 'hub.train', 'y', 'huber');
@@ -66,15 +62,7 @@ SET client_min_messages = warning;
 SELECT deployed FROM pgml.train('hub_1', 'regression', 'hub.train', 'y', 'huber', '{"max_iter": 1}');
 
 -- refusals
-CREATE FUNCTION error_of(sql text) RETURNS text
-    LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/sql/include/error_of.sql
 SELECT h, error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'hub.train', 'y',
                             'huber', hyperparams => %L)$$, h))
   FROM (VALUES ('{"epsilon": 0.5}'), ('{"max_iter": -1}'), ('{"max_iter": 1.5}'), ('{"alpha": -1}'),

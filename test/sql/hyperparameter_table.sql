@@ -136,15 +136,7 @@ SELECT dart_alike();
 -- the ranges and choices listed are the ones enforced: one step past
 -- either bound of every finite integer range is refused, and so is a
 -- choice not listed
-CREATE FUNCTION error_of(sql text) RETURNS text
-    LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ' ' || SQLERRM;
-END
-$$;
+\i test/sql/include/error_of.sql
 SELECT h.algorithm, h.name, h.description,
        error_of(format('SELECT pgml.train(%L, %L, %L, %L, %L, %L)', 'r_' || h.algorithm, t,
                        'hpt.reg', 'y', h.algorithm,

@@ -30,11 +30,7 @@ CREATE FUNCTION coefs(project text) RETURNS numeric[]
       FROM (VALUES (1, ARRAY[1, 0, 0, 0]::real[]), (2, ARRAY[0, 1, 0, 0]::real[]),
                    (3, ARRAY[0, 0, 1, 0]::real[]), (4, ARRAY[0, 0, 0, 1]::real[])) v(j, e)
 $$;
-CREATE FUNCTION hyperparams_of(project text) RETURNS jsonb
-    LANGUAGE sql AS $$
-    SELECT m.hyperparams FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
-     WHERE p.name = project ORDER BY m.id DESC LIMIT 1
-$$;
+\i test/sql/include/hyperparams_of.sql
 
 -- the whole path (500 steps, more than the 4 features) ends at least
 -- squares: the exact answer, on the Gram matrix and on X itself; one step
@@ -95,15 +91,7 @@ SELECT dup_misses('lars_dup') AS dup_wrong, dup_misses('lars_dup_x') AS dup_on_x
 SELECT round(p::numeric, 3) AS batch FROM pgml.predict_batch('lars_all', ARRAY[1, 0, 0, 0, 0, 0, 1, 0]::real[]) p;
 
 -- refusals
-CREATE FUNCTION error_of(sql text) RETURNS text
-    LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/sql/include/error_of.sql
 SELECT a, h, error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'lars.two', 'y',
                                %L, hyperparams => %L)$$, a, h))
   FROM (VALUES ('least_angle', '{"n_nonzero_coefs": 0}'), ('least_angle', '{"n_nonzero_coefs": 1.5}'),

@@ -22,11 +22,7 @@ CREATE FUNCTION misses(project text) RETURNS bigint
     SELECT count(*) FILTER (WHERE abs(pgml.predict(project, ARRAY[x1, x2, x3, x4]) - y) > 1e-4)
       FROM omp.two
 $$;
-CREATE FUNCTION hyperparams_of(project text) RETURNS jsonb
-    LANGUAGE sql AS $$
-    SELECT m.hyperparams FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
-     WHERE p.name = project ORDER BY m.id DESC LIMIT 1
-$$;
+\i test/sql/include/hyperparams_of.sql
 
 -- two features picked: the exact answer, every row; the default, a tenth of
 -- 4 features (at least 1), picks one and cannot
@@ -51,15 +47,7 @@ SELECT misses('omp_tol') AS tol_wrong, hyperparams_of('omp_tol') AS hp_tol,
 SELECT round(p::numeric, 3) AS batch FROM pgml.predict_batch('omp2', ARRAY[1, 0, 0, 0, 0, 0, 1, 0]::real[]) p;
 
 -- refusals
-CREATE FUNCTION error_of(sql text) RETURNS text
-    LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/sql/include/error_of.sql
 SELECT h, error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'omp.two', 'y',
                             'orthogonal_matching_pursuit', hyperparams => %L)$$, h))
   FROM (VALUES ('{"n_nonzero_coefs": 5}'), ('{"n_nonzero_coefs": 0}'), ('{"n_nonzero_coefs": 1.5}'),

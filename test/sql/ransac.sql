@@ -25,11 +25,7 @@ CREATE FUNCTION clean_misses(project text) RETURNS bigint
     SELECT count(*) FILTER (WHERE abs(pgml.predict(project, ARRAY[x1, x2]) - (1 + 2 * x1 - x2)) > 1e-4)
       FROM ransac.rows
 $$;
-CREATE FUNCTION hyperparams_of(project text) RETURNS jsonb
-    LANGUAGE sql AS $$
-    SELECT m.hyperparams FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
-     WHERE p.name = project ORDER BY m.id DESC LIMIT 1
-$$;
+\i test/sql/include/hyperparams_of.sql
 
 SELECT deployed FROM pgml.train('ransac_fit', 'regression', 'ransac.train', 'y', 'ransac',
                                 '{"random_state": 0}');
@@ -51,15 +47,7 @@ SELECT deployed FROM pgml.train('ransac_skips', 'regression', 'ransac.train', 'y
                                   "stop_probability": 1, "max_trials": 50}');
 
 -- refusals
-CREATE FUNCTION error_of(sql text) RETURNS text
-    LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/sql/include/error_of.sql
 SELECT h, error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'ransac.train', 'y',
                             'ransac', hyperparams => %L)$$, h))
   FROM (VALUES ('{"min_samples": 0}'), ('{"min_samples": 1.5}'), ('{"residual_threshold": -1}'),

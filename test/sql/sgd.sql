@@ -27,11 +27,7 @@ CREATE TABLE three AS
          (CASE k WHEN 2 THEN 0.7 ELSE -0.7 END + (random() - 0.5) / 5)::real AS x2, k
     FROM (SELECT g % 3 AS k FROM generate_series(1, 300) g) s;
 
-CREATE FUNCTION hyperparams_of(project text) RETURNS jsonb
-    LANGUAGE sql AS $$
-    SELECT m.hyperparams FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
-     WHERE p.name = project ORDER BY m.id DESC LIMIT 1
-$$;
+\i test/sql/include/hyperparams_of.sql
 
 -- regression: squared error at a constant rate without a penalty, and
 -- passive-aggressive steps with no margin through the origin, reach the
@@ -80,15 +76,7 @@ SELECT deployed FROM pgml.train('short', 'regression', 'sgd.reg', 'y', 'stochast
   '{"max_iter": 1, "tol": null}');
 
 -- refusals
-CREATE FUNCTION error_of(sql text) RETURNS text
-    LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/sql/include/error_of.sql
 SELECT a, h, error_of(format($$SELECT * FROM pgml.train(%L, %L, %L, %L, %L, hyperparams => %L)$$,
                              'bad_' || t, t, 'sgd.' || CASE t WHEN 'regression' THEN 'reg' ELSE 'cls' END,
                              CASE t WHEN 'regression' THEN 'y' ELSE 'c' END, a, h))

@@ -25,11 +25,7 @@ CREATE FUNCTION clean_misses(project text) RETURNS bigint
     SELECT count(*) FILTER (WHERE abs(pgml.predict(project, ARRAY[x1, x2]) - (1 + 2 * x1 - x2)) > 0.01)
       FROM ts.rows
 $$;
-CREATE FUNCTION hyperparams_of(project text) RETURNS jsonb
-    LANGUAGE sql AS $$
-    SELECT m.hyperparams FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
-     WHERE p.name = project ORDER BY m.id DESC LIMIT 1
-$$;
+\i test/sql/include/hyperparams_of.sql
 CREATE FUNCTION subsets_of(project text) RETURNS jsonb
     LANGUAGE sql AS $$
     SELECT m.metrics->'n_subpopulation' FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
@@ -54,15 +50,7 @@ SELECT deployed FROM pgml.train('ts_short', 'regression', 'ts.train', 'y', 'thei
                                 '{"max_iter": 1, "max_subpopulation": 100, "random_state": 1}');
 
 -- refusals
-CREATE FUNCTION error_of(sql text) RETURNS text
-    LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/sql/include/error_of.sql
 SELECT h, error_of(format($$SELECT * FROM pgml.train('bad', 'regression', 'ts.train', 'y',
                             'theil_sen', hyperparams => %L)$$, h))
   FROM (VALUES ('{"max_subpopulation": 0}'), ('{"n_subsamples": 0}'), ('{"max_iter": -1}'),

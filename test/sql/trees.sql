@@ -32,16 +32,7 @@ CREATE FUNCTION model_of(project text) RETURNS bigint
      WHERE p.name = project
 $$;
 
--- The error of a statement, or 'no error'.
-CREATE FUNCTION error_of(sql text) RETURNS text
-    LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i test/sql/include/error_of.sql
 
 -- Each algorithm learns the step exactly: the split falls between 29/60 and
 -- 30/60, and every row of the table is predicted as its own y.
