@@ -59,6 +59,15 @@ SELECT error_of($$SELECT * FROM pgml.train('bad', 'classification', 'ts.train', 
 -- subsets of fewer rows than unknowns, or of more rows than there are
 SELECT * FROM pgml.train('bad', 'regression', 'ts.train', 'y', 'theil_sen', '{"n_subsamples": 2}');
 SELECT * FROM pgml.train('bad', 'regression', 'ts.train', 'y', 'theil_sen', '{"n_subsamples": 76}');
+-- fewer training rows than features: the one subset is every row
+CREATE TABLE wide AS
+  SELECT g::real AS a, (g * g)::real AS b, (g % 3)::real AS c, (g % 5)::real AS d,
+         (g % 2)::real AS e, (10 - g)::real AS f, g::real AS y
+    FROM generate_series(1, 5) g;
+SELECT * FROM pgml.train('bad', 'regression', 'ts.wide', 'y', 'theil_sen', '{"n_subsamples": 3}',
+                         test_size => 0.2, test_sampling => 'last');
+SELECT deployed FROM pgml.train('ts_wide', 'regression', 'ts.wide', 'y', 'theil_sen',
+                                test_size => 0.2, test_sampling => 'last');
 
 RESET search_path;
 SELECT count(*) FROM (SELECT pgml.drop_project(name) FROM pgml.projects WHERE name LIKE 'ts\_%' OR name = 'bad') s;
