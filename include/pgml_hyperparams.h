@@ -84,8 +84,10 @@ typedef struct PgmlHpSpec
 	const char *choices;
 
 	/*
-	 * As JSON (set before the parse unless the table's trainer_defaults),
-	 * or words for a default the trainer sets itself ("the job's seed").
+	 * As JSON (set before the parse unless the table's trainer_defaults;
+	 * for PGML_HP_INT_OR_CHOICE also a bare choice, false), or words for a
+	 * default the trainer sets itself ("the job's seed": a nullable key
+	 * is then set to none).
 	 */
 	const char *default_value;
 

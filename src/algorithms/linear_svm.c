@@ -318,9 +318,7 @@ pgml_linear_svm_train(const PgmlTrainInput *in, PgmlModel *m)
 	double	   *y;
 	bool		converged = true;
 
-	memset(&opt, 0, sizeof(opt));
-	opt.random_state = -1;		/* the job's seed, unless given */
-	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, &pgml_hp_linear_svm, &opt, NULL);
+	workctx = linear_regression_begin(in, &pgml_hp_linear_svm, &opt, sizeof(opt));
 	if (in->task != PGML_TASK_REGRESSION && !classification)
 		elog(ERROR, "unexpected task %d for a linear support vector machine", (int) in->task);
 	/* liblinear has no primal solver for the first-power losses */
@@ -331,13 +329,9 @@ pgml_linear_svm_train(const PgmlTrainInput *in, PgmlModel *m)
 						classification ? "hinge" : "epsilon_insensitive", in->algorithm),
 				 errhint("Use loss \"%s\", or leave dual at true.",
 						 classification ? "squared_hinge" : "squared_epsilon_insensitive")));
-	linear_check_input(in);
-	linear_check_finite(in);
 	linear_check_coefficient_count(in->algorithm, n_outputs, p);
 	if (!classification)
 		linear_check_target(in);
-	workctx = AllocSetContextCreate(callerctx, "pgml linear SVM", ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(workctx);
 
 	memset(&pb, 0, sizeof(pb));
 	pb.x = in->x;

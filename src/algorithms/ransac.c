@@ -219,8 +219,8 @@ pgml_ransac_train(const PgmlTrainInput *in, PgmlModel *m)
 	StringInfoData buf;
 	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
 
+	/* scikit-learn's inf: no limit (null or left out) */
 	memset(&opt, 0, sizeof(opt));
-	opt.random_state = -1;
 	opt.max_skips = INFINITY;
 	opt.stop_n_inliers = INFINITY;
 	opt.stop_score = INFINITY;

@@ -572,15 +572,7 @@ sgd_train(const PgmlTrainInput *in, PgmlModel *m, bool passive_aggressive, bool 
 	uint32		rstate;
 	int			n_iter = 0;
 
-	memset(&opt, 0, sizeof(opt));
-	opt.random_state = -1;		/* the job's seed, unless given */
-	opt.average = -1;			/* false */
-	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, &pgml_hp_sgd, &opt, NULL);
-	linear_check_input(in);
-	linear_check_finite(in);
-	workctx = AllocSetContextCreate(callerctx, "pgml stochastic gradient descent",
-									ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(workctx);
+	workctx = linear_regression_begin(in, &pgml_hp_sgd, &opt, sizeof(opt));
 	if (in->task != PGML_TASK_REGRESSION && !classification)
 		elog(ERROR, "unexpected task %d for stochastic gradient descent", (int) in->task);
 	linear_check_coefficient_count(in->algorithm, n_outputs, p);

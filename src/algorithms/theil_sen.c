@@ -274,16 +274,10 @@ pgml_theil_sen_train(const PgmlTrainInput *in, PgmlModel *m)
 	bool		converged;
 	int			n_iter;
 
-	memset(&opt, 0, sizeof(opt));
-	opt.random_state = -1;
-	pgml_hp_parse(in->algorithm, in->task, in->hyperparams, &pgml_hp_theil_sen, &opt, NULL);
+	workctx = linear_regression_begin(in, &pgml_hp_theil_sen, &opt, sizeof(opt));
 	if (in->task != PGML_TASK_REGRESSION)
 		elog(ERROR, "unexpected task %d for Theil-Sen", (int) in->task);
-	linear_check_input(in);
-	linear_check_finite(in);
 	linear_check_target(in);
-	workctx = AllocSetContextCreate(callerctx, "pgml Theil-Sen", ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(workctx);
 
 	/* scikit-learn's _check_subparams */
 	dim = p + (opt.fit_intercept ? 1 : 0);

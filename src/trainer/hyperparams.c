@@ -467,11 +467,23 @@ hp_defaults(const PgmlHpTable *t, const char *algorithm, PgmlTask task,
 				elog(ERROR, "default %s of \"%s\" is not one of its choices",
 					 dv, spec->name);
 		}
+		else if (spec->type == PGML_HP_INT_OR_CHOICE &&
+				 pgml_hp_list_index(spec->choices, dv, strlen(dv)) >= 0)
+			d = -1.0 - pgml_hp_list_index(spec->choices, dv, strlen(dv));	/* false, true */
 		else
 		{
 			d = strtod(dv, &end);
 			if (end == dv || *end != '\0')
-				continue;		/* in words: the trainer sets it */
+			{
+				/*
+				 * in words ("the job's seed"): the trainer's own when none
+				 * is given, so a nullable key stores none; else the trainer
+				 * sets it
+				 */
+				if (spec->flags & PGML_HP_NULLABLE)
+					hp_store_none(spec, field);
+				continue;
+			}
 		}
 		*(double *) field = d;
 	}

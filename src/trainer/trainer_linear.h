@@ -99,9 +99,9 @@ extern void linear_backward_solve(const double *L, int ld, int k, double *b);
 extern void linear_append_number(StringInfo buf, const char *key, double value);
 
 /*
- * The start of a fit of one-output linear regression (the algorithms of
- * src/algorithms/): opts (opts_size bytes) zeroed and filled from
- * in->hyperparams by table, the input checked (linear_check_input,
+ * The start of a fit of a linear-kind algorithm of src/algorithms/: opts
+ * (opts_size bytes) zeroed and filled from in->hyperparams by table (a
+ * nullable key whose default is in words, "the job's seed", left none), the input checked (linear_check_input,
  * linear_check_finite); returns a new child of the current memory context,
  * made current, for the fit's work.
  */
